@@ -1,0 +1,52 @@
+# The two commands: `make run` (install, start PostGIS, migrate, load, serve) and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TASHARUK := $(VENV)/bin/tasharuk
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+DEMO_ORGS ?= 300
+DEMO_SEED ?= 1
+SHARED ?= ../shared/data
+
+.PHONY: run test setup sysdeps db migrate load serve lint bench clean-db
+
+run: db
+	$(TASHARUK) db upgrade
+	$(TASHARUK) load reference
+	@if [ -d "$(SHARED)/boundaries" ]; then $(TASHARUK) load boundaries --if-empty \
+	  $(SHARED)/boundaries/syr_adm1_cod_ab_20201217.geojson \
+	  $(SHARED)/boundaries/syr_adm2_cod_ab_20201217.geojson \
+	  $(SHARED)/boundaries/syr_adm3_cod_ab_20201217.geojson; fi
+	$(TASHARUK) load demo --orgs $(DEMO_ORGS) --seed $(DEMO_SEED) --if-empty
+	$(TASHARUK) run --host $(HOST) --port $(PORT)
+
+test: db
+	$(PY) -m pytest -q
+
+setup: sysdeps $(STAMP)
+
+# System packages: PostgreSQL 15 with PostGIS 3 (apt-get as root, else the exact command).
+sysdeps:
+	@bash data/setup/sysdeps.sh
+
+$(STAMP): setup.cfg pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+# The project's own cluster under instance/ unless DATABASE_URL is set.
+db: setup
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m data.cluster start >/dev/null; fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: db
+	$(PY) -m bench all
+
+clean-db:
+	-$(PY) -m data.cluster stop
+	rm -rf instance/pg

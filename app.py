@@ -1,0 +1,115 @@
+"""Tasharuk's application factory and command-line entry point.
+
+``create_app(config=None)``: configuration -> extensions -> blueprints -> CLI commands.
+Nothing reads configuration or opens a connection at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from data.clitools import ErrorMappingGroup, report
+from data.errors import TasharukError
+
+
+class Config:
+    """Configuration from environment variables, with safe local defaults."""
+
+    def __init__(self) -> None:
+        env = os.environ.get
+        self.DATABASE_URL = env("DATABASE_URL") or _local_database_url()
+        self.SECRET_KEY = env("SECRET_KEY") or _dev_secret()
+        self.REDIS_URL = env("REDIS_URL", "")
+        self.MAIL_SERVER = env("MAIL_SERVER", "")
+        self.MAIL_PORT = int(env("MAIL_PORT", "25"))
+        self.MAIL_SENDER = env("MAIL_SENDER", "tasharuk@localhost")
+        self.BASE_URL = env("BASE_URL", "http://127.0.0.1:5000")
+        # Key(s) for personal data encrypted at rest (Fernet, comma-separated: newest first).
+        self.DATA_KEYS = env("TASHARUK_DATA_KEYS", "")
+        self.TILES_URL = env("TASHARUK_TILES_URL", "")  # base-map tiles are optional
+        self.UPLOAD_FOLDER = env("TASHARUK_UPLOADS", "")
+        self.MAX_CONTENT_LENGTH = int(env("TASHARUK_MAX_UPLOAD", str(20 * 1024 * 1024)))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")
+        self.BABEL_DEFAULT_LOCALE = "ar"
+        self.LANGUAGES = ("ar", "en")
+        self.RATELIMIT_ENABLED = env("TASHARUK_RATELIMIT", "1") != "0"
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.WTF_CSRF_TIME_LIMIT = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def _local_database_url() -> str:
+    from data.cluster import database_url
+
+    return database_url()
+
+
+def _dev_secret() -> str:
+    """A secret kept in instance/ so that sessions survive restarts of a local server."""
+    from data.cluster import INSTANCE
+
+    path = INSTANCE / "secret_key"
+    try:
+        if path.exists():
+            return path.read_text().strip()
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+    except OSError:
+        return secrets.token_hex(32)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then ``config`` overrides, then extensions and blueprints."""
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static",
+                instance_relative_config=False)
+    app.config.from_mapping(Config().as_dict())
+    if config:
+        app.config.update(config)
+    if not app.config.get("UPLOAD_FOLDER"):
+        from data.cluster import INSTANCE
+
+        app.config["UPLOAD_FOLDER"] = str(INSTANCE / "uploads")
+
+    from data.db import db
+    from web import init_web
+
+    db.init_app(app)
+    init_web(app)
+    _register_commands(app)
+    return app
+
+
+def _register_commands(app: Flask) -> None:
+    """CLI commands of each package, mounted on ``tasharuk``."""
+    from data.cli import register as register_data
+
+    app.cli = ErrorMappingGroup(app.name)
+
+    register_data(app)
+
+
+class TasharukGroup(FlaskGroup):
+    """The ``tasharuk`` command: maps our errors to messages and exit codes (2 = bad input)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TasharukError as exc:
+            report(ctx, exc)
+
+
+cli = TasharukGroup(create_app=create_app, help="Tasharuk (تشارك) command line.",
+                    add_version_option=False)

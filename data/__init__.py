@@ -1,0 +1,1 @@
+"""Persistence: engine and session, typed ORM models, migrations, reference data, importers."""

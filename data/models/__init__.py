@@ -1,0 +1,31 @@
+"""All ORM models (SQLAlchemy 2 typed, GeoAlchemy2). Import from here."""
+
+from .accounts import ROLES, AuditLog, Notification, User
+from .activity import AGE_SEX_COLUMNS, Activity, Need, UnmetSearch
+from .base import Base
+from .geo import AdminArea
+from .org import ORG_TYPES, VERIFICATION_STATES, Organization, OrganizationAlias
+from .referral import REASONS, REFERRAL_STATES, URGENCIES, Case, Referral, ReferralEvent
+from .service import (
+    AVAILABILITY,
+    COSTS,
+    MODALITIES,
+    REFERRAL_METHODS,
+    SEXES,
+    STATUSES,
+    OpeningPeriod,
+    Service,
+    ServiceSite,
+    service_coverage,
+    service_target_group,
+)
+from .taxonomy import Sector, ServiceType, TargetGroup
+
+__all__ = [
+    "AGE_SEX_COLUMNS", "AVAILABILITY", "COSTS", "MODALITIES", "ORG_TYPES", "REASONS",
+    "REFERRAL_METHODS", "REFERRAL_STATES", "ROLES", "SEXES", "STATUSES", "URGENCIES",
+    "VERIFICATION_STATES", "Activity", "AdminArea", "AuditLog", "Base", "Case", "Need",
+    "Notification", "OpeningPeriod", "Organization", "OrganizationAlias", "Referral",
+    "ReferralEvent", "Sector", "Service", "ServiceSite", "ServiceType", "TargetGroup",
+    "UnmetSearch", "User", "service_coverage", "service_target_group",
+]

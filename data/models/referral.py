@@ -1,0 +1,138 @@
+"""Cases (the referred person, minimum necessary data), referrals and their append-only events.
+
+The referral issue owns the lifecycle rules (referral/); this module only holds the rows.
+Name and phone are stored encrypted (``*_enc``) with a key from configuration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    Uuid,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, Timestamps
+
+REFERRAL_STATES = ("draft", "sent", "accepted", "declined", "in_progress", "completed",
+                   "closed_unmet", "withdrawn", "expired")
+URGENCIES = ("low", "normal", "high", "emergency")
+REASONS = ("no_capacity", "not_eligible", "outside_area", "no_contact", "person_declined",
+           "duplicate", "other")
+
+
+class Case(Timestamps, Base):
+    """The person referred, pseudonymous: a case code and only what a provider needs."""
+
+    __tablename__ = "referral_case"
+    __table_args__ = (
+        CheckConstraint("age IS NULL OR age BETWEEN 0 AND 120", name="age"),
+        CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"),
+        CheckConstraint(f"urgency IN {URGENCIES}", name="urgency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4, unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"))
+    case_code: Mapped[str] = mapped_column(String(40))
+    age: Mapped[int | None] = mapped_column(SmallInteger)
+    sex: Mapped[str] = mapped_column(String(10), default="unknown")
+    target_groups: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
+                                                     server_default="{}")
+    pcode: Mapped[str | None] = mapped_column(ForeignKey("admin_area.pcode"))
+    needs: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    languages: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    urgency: Mapped[str] = mapped_column(String(10), default="normal")
+    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Consent: who gave it, how, when, what may be shared; or an audited override.
+    consent_given_by: Mapped[str | None] = mapped_column(Text)
+    consent_method: Mapped[str | None] = mapped_column(String(20))
+    consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_scope: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
+                                                     server_default="{}")
+    consent_override_reason: Mapped[str | None] = mapped_column(Text)
+    consent_override_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"))
+
+    referrals: Mapped[list[Referral]] = relationship(back_populates="case")
+
+
+class Referral(Timestamps, Base):
+    """A referral of a case from one organisation to a service of another."""
+
+    __tablename__ = "referral"
+    __table_args__ = (
+        CheckConstraint(f"status IN {REFERRAL_STATES}", name="status"),
+        CheckConstraint(f"reason_code IS NULL OR reason_code IN {REASONS}", name="reason"),
+        Index("ix_referral_inbox", "receiver_org_id", "status", "sent_at"),
+        Index("ix_referral_outbox", "sender_org_id", "status", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4, unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("referral_case.id"), index=True)
+    sender_org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    sender_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"))
+    receiver_org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    service_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service.id", ondelete="SET NULL"), index=True)
+    service_type_code: Mapped[str | None] = mapped_column(ForeignKey("service_type.code"))
+    assigned_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    urgency: Mapped[str] = mapped_column(String(10), default="normal")
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason_code: Mapped[str | None] = mapped_column(String(20))
+    reason_text: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __mapper_args__ = {"version_id_col": version}
+
+    case: Mapped[Case] = relationship(back_populates="referrals")
+    events: Mapped[list[ReferralEvent]] = relationship(
+        back_populates="referral", order_by="ReferralEvent.id")
+
+
+class ReferralEvent(Base):
+    """One step of a referral. Append-only: a trigger refuses UPDATE and DELETE."""
+
+    __tablename__ = "referral_event"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason_code: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    referral: Mapped[Referral] = relationship(back_populates="events")

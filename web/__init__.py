@@ -1,0 +1,34 @@
+"""Flask blueprints: HTML pages (Arabic first, right-to-left) and the JSON API under /api/v1.
+
+Views parse input, call one use case, render. Nothing here is imported by other packages.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_web(app: Flask) -> None:
+    """Wire extensions, i18n, the authorisation layer, error handlers and every blueprint."""
+    from . import errors, i18n, nav, security
+    from .extensions import csrf, limiter, login_manager
+
+    i18n.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    nav.init_app(app)
+    register_blueprints(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Every blueprint of the app; the API blueprint gathers its resource modules itself."""
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp)

@@ -1,0 +1,14 @@
+"""The JSON API under /api/v1: one module per resource, one error envelope, one OpenAPI doc.
+
+Each resource module registers its routes on ``bp`` and declares ``OPENAPI_PATHS``
+(paths relative to /api/v1, OpenAPI 3 path items); ``openapi.py`` merges them.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Resource modules, in the order their paths appear in the OpenAPI document.
+from . import root  # noqa: E402
+
+RESOURCES = [root]

@@ -1,0 +1,41 @@
+"""The home page: governorates with their organisations and services."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, session, url_for
+from sqlalchemy import text
+
+from data.db import db
+from referral.overview import governorate_summary
+
+from ..security import PUBLIC, allow
+from . import bp
+
+
+@bp.get("/")
+@allow(PUBLIC)
+def index():
+    """The national overview, in Arabic unless English was chosen."""
+    rows = governorate_summary(db.session)
+    totals = (sum(r.organizations for r in rows), sum(r.services for r in rows))
+    return render_template("main/index.html", rows=rows, totals=totals)
+
+
+@bp.get("/lang/<code>")
+@allow(PUBLIC)
+def set_language(code: str):
+    """Switch the interface language and go back where the user was."""
+    if code in ("ar", "en"):
+        session["lang"] = code
+    target = request.args.get("next") or url_for("main.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.index")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+@allow(PUBLIC)
+def health():
+    """Liveness: the database answers."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
