@@ -108,3 +108,10 @@ def test_pages_are_served_over_real_http(live_server):
         html = resp.read().decode()
     assert "تشارك" in html and "SY14" in html
     assert "http://" not in html.split("<body")[0].replace(live_server, "")  # no CDN in <head>
+
+
+def test_leaflet_is_served_by_the_app(client):
+    js = client.get("/vendor/leaflet/leaflet.js")
+    css = client.get("/vendor/leaflet/leaflet.css")
+    assert js.status_code == 200 and b"Leaflet" in js.data[:2000]
+    assert css.status_code == 200 and b".leaflet-container" in css.data

@@ -17,7 +17,8 @@ from flask_login import current_user
 from data.errors import Forbidden, Unauthorized
 from data.models import ROLES
 
-__all__ = ["AUTHENTICATED", "PUBLIC", "ROLES", "allow", "allowed_roles", "principal", "role"]
+__all__ = ["AUTHENTICATED", "PUBLIC", "ROLES", "allow", "allowed_roles", "map_page", "principal",
+           "role"]
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -36,6 +37,13 @@ def allow(*roles: str) -> Callable[[F], F]:
         return view
 
     return mark
+
+
+def map_page(view: F) -> F:
+    """Mark a view whose HTML carries inline map scripts (folium/Leaflet); the CSP relaxes
+    ``script-src``/``style-src`` for that response only, and allows same-origin framing."""
+    view.map_page = True  # type: ignore[attr-defined]
+    return view
 
 
 def allowed_roles(endpoint: str, app: Flask | None = None) -> frozenset[str] | None:

@@ -6,6 +6,7 @@ RULES = {
     "main.index": {"roles": {"public"}},
     "main.set_language": {"roles": {"public"}},
     "main.health": {"roles": {"public"}},
+    "main.leaflet_asset": {"roles": {"public"}},
     "auth.login": {"roles": {"public"}},
     "auth.logout": {"roles": ALL},
     "api.root": {"roles": {"public"}},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, send_from_directory, session, url_for
 from sqlalchemy import text
 
 from data.db import db
@@ -31,6 +31,15 @@ def set_language(code: str):
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("main.index")
     return redirect(target)
+
+
+@bp.get("/vendor/leaflet/<path:filename>")
+@allow(PUBLIC)
+def leaflet_asset(filename: str):
+    """Leaflet's JS, CSS and images from the XStatic-Leaflet package (no CDN)."""
+    import xstatic.pkg.leaflet as leaflet
+
+    return send_from_directory(leaflet.BASE_DIR, filename, max_age=86400)
 
 
 @bp.get("/healthz")
