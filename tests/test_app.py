@@ -111,7 +111,7 @@ def test_pages_are_served_over_real_http(live_server):
 
 
 def test_leaflet_is_served_by_the_app(client):
-    js = client.get("/vendor/leaflet/leaflet.js")
-    css = client.get("/vendor/leaflet/leaflet.css")
-    assert js.status_code == 200 and b"Leaflet" in js.data[:2000]
-    assert css.status_code == 200 and b".leaflet-container" in css.data
+    with client.get("/vendor/leaflet/leaflet.js") as js:
+        assert js.status_code == 200 and b"Leaflet" in js.data[:2000]
+    with client.get("/vendor/leaflet/leaflet.css") as css:
+        assert css.status_code == 200 and b".leaflet-container" in css.data
