@@ -5,6 +5,7 @@ from .activity import AGE_SEX_COLUMNS, Activity, Need, UnmetSearch
 from .base import Base
 from .geo import AdminArea
 from .org import ORG_TYPES, VERIFICATION_STATES, Organization, OrganizationAlias
+from .partners import PARTNERSHIP_STATES, REQUEST_STATES, Partnership, PartnershipRequest
 from .referral import REASONS, REFERRAL_STATES, URGENCIES, Case, Referral, ReferralEvent
 from .service import (
     AVAILABILITY,
@@ -28,4 +29,5 @@ __all__ = [
     "Notification", "OpeningPeriod", "Organization", "OrganizationAlias", "Referral",
     "ReferralEvent", "Sector", "Service", "ServiceSite", "ServiceType", "TargetGroup",
     "UnmetSearch", "User", "service_coverage", "service_target_group",
+    "PARTNERSHIP_STATES", "REQUEST_STATES", "Partnership", "PartnershipRequest",
 ]
