@@ -95,10 +95,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_commands(app: Flask) -> None:
     """CLI commands of each package, mounted on ``tasharuk``."""
     from data.cli import register as register_data
+    from referral.partners_cli import register as register_partners
 
     app.cli = ErrorMappingGroup(app.name)
 
     register_data(app)
+    register_partners(app)
 
 
 class TasharukGroup(FlaskGroup):
