@@ -33,7 +33,8 @@ from matching.complementarity import ComplementarityModel
 from matching.partners import PartnerRecommender, Suggestion
 
 __all__ = [
-    "DuplicationAlert", "PartnerData", "PartnerSuggestion", "duplication_alerts",
+    "DuplicationAlert", "PartnerData", "PartnerSuggestion", "check_insight_access",
+    "duplication_alerts", "get_org",
     "end_partnership", "fit_recommender", "list_requests", "load_frames", "org_partners",
     "partnership_network", "request_partnership", "respond_to_request", "suggestions",
     "withdraw_request",
@@ -285,6 +286,20 @@ def get_org(session: Session, ref: int | str) -> Organization:
     if org is None:
         raise NotFound(f"Organisation {ref!r} doesn't exist.", field="org")
     return org
+
+
+INSIGHT_ROLES_ANY_ORG = ("platform_admin", "planner")
+
+
+def check_insight_access(actor: Any, org_id: int) -> None:
+    """Suggestions and duplication alerts of an organisation are for its own members, for
+    planners and for platform admins; anyone else gets Forbidden."""
+    role = getattr(actor, "role", None)
+    if role in INSIGHT_ROLES_ANY_ORG:
+        return
+    if role is None or getattr(actor, "organization_id", None) != org_id:
+        raise Forbidden("Partner suggestions and duplication alerts are visible to the "
+                        "organisation's members, planners and platform admins only.")
 
 
 def _partner_types(session: Session, sector: str) -> list[str]:
