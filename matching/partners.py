@@ -230,6 +230,11 @@ class PartnerRecommender(BaseEstimator):
         self.self_reach_ = np.asarray(presence_m @ cell_weight).ravel()
         self.self_offers_ = np.asarray(offers_m @ self.offer_weight_).ravel()
         self._org_pos = pd.Index(self.orgs_)
+        self._cell_arrays = tuple(self.cells_[c].to_numpy() for c in
+                                  ("area", "group", "need", "weight"))
+        self._type_array = types.to_numpy()
+        self._offer_arrays = tuple(self.offer_keys_[c].to_numpy() for c in
+                                   ("area", "group", "service_type"))
         return self
 
     def _validate_params(self) -> None:
@@ -326,8 +331,11 @@ class PartnerRecommender(BaseEstimator):
     def suggest_all(self, *, top: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """The ``top`` partners of every organisation, by blocks of rows.
 
-        Returns ``(partners, scores)``, two ``n_orgs x top`` arrays: partner ids (``-1``
-        padding where fewer candidates exist) and their scores (``nan`` padding).
+        Only pairs with shared reach are scored: per block, the shared-reach product is kept
+        sparse, the complementarity block is one dense ``block x n_orgs`` product, and the
+        duplication product is looked up at the shared pairs. Returns ``(partners, scores)``,
+        two ``n_orgs x top`` arrays: partner ids (``-1`` padding where fewer candidates exist)
+        and their scores (``nan`` padding).
         """
         check_is_fitted(self, "presence_")
         n = len(self.orgs_)
@@ -337,45 +345,67 @@ class PartnerRecommender(BaseEstimator):
         step = int(self.block_size)
         for start in range(0, n, step):
             rows = np.arange(start, min(start + step, n))
-            score = self._block(rows)[0]
-            best = _top(score, k)
-            got = np.take_along_axis(score, best, axis=1)
-            ok = np.isfinite(got) & (got > 0)
-            idx[rows] = np.where(ok, best, -1)
-            val[rows] = np.where(ok, got, np.nan)
+            r, c, score = self._sparse_block(rows)
+            keep = (score > 0) & (rows[r] != c)
+            r, c, score = r[keep], c[keep], score[keep]
+            order = np.lexsort((c, -score, r))
+            r, c, score = r[order], c[order], score[order]
+            first = np.searchsorted(r, np.arange(len(rows)))
+            rank = np.arange(len(r)) - first[r]
+            top_k = rank < k
+            idx[rows[r[top_k]], rank[top_k]] = c[top_k]
+            val[rows[r[top_k]], rank[top_k]] = score[top_k]
         ids = np.where(idx >= 0, self.orgs_[np.maximum(idx, 0)], -1)
         return ids, val
+
+    def _sparse_block(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(local row, column, score) of every pair of ``rows`` with shared reach."""
+        shared = (self.presence_[rows] @ self._presence_wt).tocsr()
+        shared.sort_indices()
+        r = np.repeat(np.arange(len(rows)), np.diff(shared.indptr))
+        c = shared.indices.astype(np.int64)
+        reach = shared.data / np.sqrt(self.self_reach_[rows][r] * self.self_reach_[c])
+        comp_block = np.asarray(self._services_t.T @ self._services_comp[rows].T).T
+        comp = comp_block[r, c]
+        dup_m = (self.offers_[rows] @ self._offers_wt).tocsr()
+        dup_m.sort_indices()
+        dr = np.repeat(np.arange(len(rows)), np.diff(dup_m.indptr))
+        keys = r * len(self.orgs_) + c
+        dkeys = dr * len(self.orgs_) + dup_m.indices.astype(np.int64)
+        dup = np.zeros(len(keys))
+        if len(dkeys):
+            at = np.searchsorted(keys, dkeys)  # every duplicated pair shares reach
+            dnorm = np.sqrt(self.self_offers_[rows][dr] * self.self_offers_[dup_m.indices])
+            dup[at] = dup_m.data / dnorm
+        return r, c, reach * comp - self.duplication_weight * dup
 
     def _explain(self, i: int, j: int, score: float, reach: float, comp: float, dup: float,
                  cell_mask: np.ndarray | None, type_mask: np.ndarray | None) -> Suggestion:
         """Reasons for one pair: shared cells, complementary service pairs, duplicated offers."""
         k = int(self.n_reasons)
-        a, b = self.presence_[i].indices, self.presence_[j].indices
-        common = np.intersect1d(a, b, assume_unique=True)
+        area, group, need, weight = self._cell_arrays
+        common = np.intersect1d(_row(self.presence_, i), _row(self.presence_, j),
+                                assume_unique=True)
         if cell_mask is not None:
             common = common[cell_mask[common]]
-        cells = self.cells_
-        order = common[np.argsort(-cells["weight"].to_numpy()[common], kind="stable")][:k]
-        shared = [(str(cells["area"].iat[c]), str(cells["group"].iat[c]),
-                   float(cells["need"].iat[c])) for c in order]
-        own, theirs = self.services_[i].indices, self.services_[j].indices
+        order = common[np.argsort(-weight[common], kind="stable")][:k]
+        shared = [(str(area[c]), str(group[c]), float(need[c])) for c in order]
+        own, theirs = _row(self.services_, i), _row(self.services_, j)
         if type_mask is not None:
             theirs = theirs[type_mask[theirs]]
         sub = self.complementarity_[np.ix_(own, theirs)]
         flat = np.argsort(-sub, axis=None, kind="stable")[:k]
         ra, rb = np.unravel_index(flat, sub.shape) if sub.size else ((), ())
-        types = self.service_types_
+        types = self._type_array
         pairs = [(str(types[own[x]]), str(types[theirs[y]]), float(sub[x, y]))
                  for x, y in zip(ra, rb, strict=True) if sub[x, y] > 0]
-        same = np.intersect1d(self.offers_[i].indices, self.offers_[j].indices,
-                              assume_unique=True)
+        same = np.intersect1d(_row(self.offers_, i), _row(self.offers_, j), assume_unique=True)
         same = same[np.argsort(-self.offer_weight_[same], kind="stable")][:k]
-        keys = self.offer_keys_
-        duplicated = [(str(keys["area"].iat[o]), str(keys["group"].iat[o]),
-                       str(keys["service_type"].iat[o])) for o in same]
-        return Suggestion(self.orgs_[j].item() if hasattr(self.orgs_[j], "item")
-                          else self.orgs_[j], score, reach, comp, dup, shared, pairs,
-                          duplicated)
+        o_area, o_group, o_type = self._offer_arrays
+        duplicated = [(str(o_area[o]), str(o_group[o]), str(o_type[o])) for o in same]
+        partner = self.orgs_[j]
+        return Suggestion(partner.item() if hasattr(partner, "item") else partner, score, reach,
+                          comp, dup, shared, pairs, duplicated)
 
     # ------------------------------------------------------------------ duplication
     def duplication_alerts(self, *, org: object | None = None, area: str | None = None,
@@ -408,6 +438,11 @@ class PartnerRecommender(BaseEstimator):
                                           out=np.full(len(out), np.nan), where=need > 0)
         return out.sort_values(["n_orgs", "coverage_ratio"], ascending=False,
                                na_position="last", kind="stable").reset_index(drop=True)
+
+
+def _row(matrix: sparse.csr_matrix, i: int) -> np.ndarray:
+    """Column indices of row ``i`` of a CSR matrix, without building a sub-matrix."""
+    return matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]]
 
 
 def _top(score: np.ndarray, k: int) -> np.ndarray:
