@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import DateField, EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..auth.forms import RegistrationForm
@@ -11,7 +11,8 @@ ROLE_LABELS = {
     "platform_admin": _l("Platform administrator"), "org_admin": _l("Organisation administrator"),
     "caseworker": _l("Caseworker"), "planner": _l("Planner"), "viewer": _l("Viewer"),
 }
-ORG_ROLE_CHOICES = [(r, ROLE_LABELS[r]) for r in ("caseworker", "planner", "viewer", "org_admin")]
+ORG_ROLE_CHOICES = [SelectChoice(r, ROLE_LABELS[r]) for r in ("caseworker", "planner", "viewer",
+                                                               "org_admin")]
 
 
 class ProfileForm(FlaskForm):
@@ -42,13 +43,13 @@ class RoleForm(FlaskForm):
 class TokenForm(FlaskForm):
     name = StringField(_l("Name (what the token is for)"),
                        validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in (
+    role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in (
         "viewer", "planner", "caseworker", "org_admin")], validators=[DataRequired()])
 
 
 class DecisionForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=[("verify", _l("Verify")),
-                                                    ("reject", _l("Reject"))],
+    decision = SelectField(_l("Decision"), choices=[SelectChoice("verify", _l("Verify")),
+                                                    SelectChoice("reject", _l("Reject"))],
                            validators=[DataRequired()])
     reason = TextAreaField(_l("Reason (required to reject)"),
                            validators=[Optional(), Length(max=2000)])

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 MIN = 10
@@ -65,11 +65,12 @@ def fill_choices(form, session) -> None:
     from data.models import ORG_TYPES, AdminArea
     from web.i18n import current_locale
 
-    form.org_type.choices = [(t, str(ORG_TYPE_LABELS.get(t, t))) for t in ORG_TYPES]
+    form.org_type.choices = [SelectChoice(t, str(ORG_TYPE_LABELS.get(t, t))) for t in ORG_TYPES]
     loc = current_locale()
     areas = session.scalars(select(AdminArea).where(AdminArea.level == 1)
                             .order_by(AdminArea.pcode))
-    form.hq_pcode.choices = [(a.pcode, a.name_en if loc == "en" else a.name_ar) for a in areas]
+    form.hq_pcode.choices = [SelectChoice(a.pcode, a.name_en if loc == "en" else a.name_ar)
+                             for a in areas]
 
 
 def show_error(form, exc) -> None:
