@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..auth.forms import RegistrationForm
+from ..auth.forms import RegistrationForm, _strip
 
 ROLE_LABELS = {
     "platform_admin": _l("Platform administrator"), "org_admin": _l("Organisation administrator"),
@@ -32,7 +32,8 @@ class ProfileForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), filters=[_strip],
+                       validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=ORG_ROLE_CHOICES, validators=[DataRequired()])
 
 

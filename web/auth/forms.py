@@ -8,13 +8,19 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 MIN = 10
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), filters=[_strip],
+                       validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), filters=[_strip],
+                       validators=[DataRequired(), Email(), Length(max=254)])
 
 
 class NewPasswordForm(FlaskForm):
@@ -37,13 +43,13 @@ class RegistrationForm(FlaskForm):
     org_type = SelectField(_l("Type"), choices=[])
     hq_pcode = SelectField(_l("Head-office governorate"), choices=[],
                            validators=[DataRequired()])
-    email = EmailField(_l("Organisation email"), validators=[Optional(), Email(),
-                                                             Length(max=254)])
+    email = EmailField(_l("Organisation email"), filters=[_strip],
+                       validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     website = StringField(_l("Website"), validators=[Optional(), Length(max=300)])
     admin_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    admin_email = EmailField(_l("Your email"), validators=[DataRequired(), Email(),
-                                                           Length(max=254)])
+    admin_email = EmailField(_l("Your email"), filters=[_strip],
+                             validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(),
                                                          Length(min=MIN, max=200)])
     confirm = PasswordField(_l("Repeat the password"), validators=[
