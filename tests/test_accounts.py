@@ -395,3 +395,23 @@ def test_audit_page_filters_and_paginates(client, session, make, login):
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
     later = client.get(f"/accounts/admin/audit?since={tomorrow}").get_data(as_text=True)
     assert "<code>role.changed</code>" not in later
+
+
+@pytest.mark.parametrize(("path", "arabic", "english"), [
+    ("/auth/login", "نسيت كلمة المرور؟", "Forgot your password?"),
+    ("/auth/register", "سجّل منظمتك", "Register your organisation"),
+    ("/auth/forgot", "هذا الخادم لا يرسل البريد", "This server does not send email"),
+])
+def test_account_pages_are_bilingual(client, path, arabic, english):
+    ar = client.get(path).get_data(as_text=True)
+    assert arabic in ar and 'dir="rtl"' in ar
+    en = client.get(path + "?lang=en").get_data(as_text=True)
+    assert english in en and 'dir="ltr"' in en and arabic not in en
+
+
+def test_admin_pages_in_english(client, make, login):
+    login(make.user("platform_admin"))
+    client.get("/lang/en")
+    assert "Audit log" in client.get("/accounts/admin/audit").get_data(as_text=True)
+    assert "No organisation is waiting" in client.get(
+        "/accounts/admin/organizations").get_data(as_text=True)

@@ -156,7 +156,7 @@ def check_csrf() -> None:
     """before_request: CSRF for state-changing requests, except bearer-token API calls.
 
     Forms send the ``csrf_token`` field; JSON calls from a signed-in browser session send the
-    ``X-CSRFToken`` header (the token is in ``<meta name="csrf-token">`` of every page).
+    ``X-CSRFToken`` header (templates get the value from ``csrf_token()``).
     """
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
