@@ -103,12 +103,8 @@ def _denied(caller: str, resp) -> bool:
     return resp.status_code == 403
 
 
-@pytest.mark.parametrize(("endpoint", "method", "url"), ROUTES, ids=[r[0] for r in ROUTES])
-def test_route_allows_exactly_its_roles(endpoint, method, url, callers, session):
-    if endpoint not in RULES:
-        pytest.fail(f"{endpoint} has no access rule in tests/access_rules/")
-    allowed = RULES[endpoint]
-    clients, login = callers
+def mismatches(clients: dict, login, url: str, method: str, allowed: set[str]) -> list[str]:
+    """What each caller got that the rule does not allow (empty: the route matches its rule)."""
     wrong = []
     for caller in CALLERS:
         if caller == "anonymous":
@@ -125,4 +121,50 @@ def test_route_allows_exactly_its_roles(endpoint, method, url, callers, session)
                 wrong.append(f"{caller}: refused ({status}) but the rule allows it")
             elif not may and not _denied(caller, resp):
                 wrong.append(f"{caller}: answered {status} but the rule refuses it")
-    assert not wrong, f"{method} {url} ({endpoint}, allowed {sorted(allowed)}): {wrong}"
+    return wrong
+
+
+@pytest.mark.parametrize(("endpoint", "method", "url"), ROUTES, ids=[r[0] for r in ROUTES])
+def test_route_allows_exactly_its_roles(endpoint, method, url, callers):
+    if endpoint not in RULES:
+        pytest.fail(f"{endpoint} has no access rule in tests/access_rules/")
+    clients, login = callers
+    wrong = mismatches(clients, login, url, method, RULES[endpoint])
+    assert not wrong, f"{method} {url} ({endpoint}, allowed {sorted(RULES[endpoint])}): {wrong}"
+
+
+@pytest.mark.parametrize(("declared", "rule", "caught"), [
+    (("planner",), {"planner"}, []),
+    (("planner",), {"viewer"}, ["planner", "viewer"]),
+    (("planner", "viewer"), {"viewer"}, ["planner"]),
+    (("public",), {"planner"}, ["anonymous", "platform_admin", "org_admin", "caseworker",
+                                "viewer"]),
+])
+def test_the_matrix_catches_a_wrong_declaration(database_url, connection, callers, declared,
+                                                 rule, caught):
+    """A probe route declared one way and listed another: the checker names each caller."""
+    from flask import Blueprint
+    from sqlalchemy.orm import sessionmaker
+
+    from app import create_app
+    from data.db import Database
+    from web.security import allow
+
+    fresh = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t",
+                        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    bp = Blueprint("matrix_probe", __name__)
+
+    @bp.post("/__probe/<int:item>")
+    @allow(*declared)
+    def probe(item: int):
+        return {"item": item}
+
+    fresh.register_blueprint(bp)
+    Database.bind(fresh, sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    clients, login = callers
+    fresh_clients = {"anonymous": fresh.test_client()}
+    fresh_clients.update({r: (fresh.test_client(), clients[r][1]) for r in ROLES})
+    [(_e, method, url)] = [r for r in routes(fresh) if r[0] == "matrix_probe.probe"]
+    assert (method, url) == ("POST", "/__probe/999999")
+    wrong = mismatches(fresh_clients, login, url, method, rule)
+    assert [w.split(":")[0] for w in wrong] == caught

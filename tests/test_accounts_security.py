@@ -144,3 +144,33 @@ def test_limits_are_off_unless_enabled(client):
     codes = {client.post("/auth/login", data={"email": "nobody@example.org", "password": "x"})
              .status_code for _ in range(12)}
     assert codes == {401}
+
+
+@pytest.mark.parametrize(("caller", "target", "hide", "expected"), [
+    ("same", "own", True, None),
+    ("same", "other", True, "NotFound"),
+    ("same", "other", False, "Forbidden"),
+    ("same", None, True, "NotFound"),
+    ("admin", "other", True, None),
+    ("anonymous", "own", True, "NotFound"),
+])
+def test_require_same_org(app, make, caller, target, hide, expected):
+    from flask import g
+
+    from data import errors
+    from referral.tokens import TokenPrincipal
+    from web.security import require_same_org, same_org
+
+    own, other = make.org(), make.org()
+    who = {"same": TokenPrincipal(1, own.id, "caseworker"),
+           "admin": make.user("platform_admin"), "anonymous": None}[caller]
+    org_id = {"own": own.id, "other": other.id, None: None}[target]
+    with app.test_request_context("/"):
+        if who is not None:
+            g.principal = who
+        assert same_org(org_id) is (expected is None)
+        if expected is None:
+            require_same_org(org_id, hide=hide)
+        else:
+            with pytest.raises(getattr(errors, expected)):
+                require_same_org(org_id, hide=hide)
