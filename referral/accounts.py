@@ -23,7 +23,8 @@ __all__ = [
     "MIN_PASSWORD", "ORG_ROLES", "LoginOutcome", "accept_invitation", "authenticate",
     "check_login", "check_password_strength", "create_user", "find_organization", "find_user",
     "hash_password", "invitation_token", "invite", "random_password", "read_invitation",
-    "read_reset", "remove_member", "reset_password", "reset_token", "set_role", "verify_password",
+    "read_reset", "remove_member", "reset_password", "reset_token", "session_fingerprint",
+    "set_role", "verify_password",
 ]
 
 MIN_PASSWORD = 10
@@ -32,6 +33,14 @@ RESET_SALT = "tasharuk.password-reset"
 INVITE_SALT = "tasharuk.invitation"
 
 _hasher = PasswordHasher()
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash to verify against when the email is unknown (made once, on first use)."""
+    if not _dummy:
+        _dummy.append(_hasher.hash(secrets.token_hex(16)))
+    return _dummy[0]
 
 
 def hash_password(password: str) -> str:
@@ -110,6 +119,8 @@ def check_login(session: Session, email: str, password: str, *, ip: str | None =
     """
     user = find_user(session, email or "")
     now = _now()
+    if user is None:
+        verify_password(_dummy_hash(), password or "")  # same time whether the account exists
     if user is not None and user.locked_until is not None and user.locked_until > now:
         record(session, "login.refused_locked", user=user, object_type="user",
                object_id=user.id, ip=ip)
@@ -150,6 +161,11 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def _fingerprint(user: User) -> str:
     """Changes when the password changes, so a used reset link stops working."""
     return hashlib.sha256((user.password_hash or "-").encode()).hexdigest()[:16]
+
+
+def session_fingerprint(user: User) -> str:
+    """Kept in the signed session at sign-in; a password change ends the other sessions."""
+    return _fingerprint(user)
 
 
 def reset_token(user: User, secret: str) -> str:

@@ -415,3 +415,19 @@ def test_admin_pages_in_english(client, make, login):
     assert "Audit log" in client.get("/accounts/admin/audit").get_data(as_text=True)
     assert "No organisation is waiting" in client.get(
         "/accounts/admin/organizations").get_data(as_text=True)
+
+
+def test_a_password_reset_ends_the_other_sessions(app, client, session, make):
+    from referral.accounts import reset_token
+
+    user = make.user("caseworker")
+    assert sign_in(client, user.email).status_code == 302
+    assert client.get("/accounts/organization").status_code == 200
+    other = app.test_client()
+    token = reset_token(user, app.secret_key)
+    new = "another long passphrase"
+    assert other.post(f"/auth/reset/{token}", data={"password": new, "confirm": new}
+                      ).status_code == 302
+    assert client.get("/accounts/organization").status_code == 302  # signed out
+    assert sign_in(other, user.email, new).status_code == 302
+    assert other.get("/accounts/organization").status_code == 200

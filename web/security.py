@@ -23,7 +23,7 @@ from data.models import ROLES
 
 __all__ = ["AUTHENTICATED", "PUBLIC", "ROLES", "allow", "allowed_roles", "is_platform_admin",
            "map_page", "organization_id", "principal", "require_role", "require_same_org",
-           "role", "same_org"]
+           "role", "same_org", "sign_in"]
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -131,6 +131,17 @@ def enforce() -> None:
     raise Forbidden(_("Your role does not allow this action."))
 
 
+def sign_in(user: Any) -> None:
+    """Start a session for ``user`` (Flask-Login), bound to its current password."""
+    from flask import session
+    from flask_login import login_user
+
+    from referral.accounts import session_fingerprint
+
+    login_user(user)
+    session["_pw"] = session_fingerprint(user)
+
+
 def load_token() -> None:
     """before_request: ``Authorization: Bearer <secret>`` on /api/v1 sets ``g.principal``.
 
@@ -169,6 +180,14 @@ def check_csrf() -> None:
         return
     from .extensions import csrf
 
+    # honour Flask-WTF's own exemptions (csrf.exempt(view_or_blueprint))
+    if current_app.blueprints.get(request.blueprint or "") in getattr(
+            csrf, "_exempt_blueprints", ()):
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and f"{view.__module__}.{view.__name__}" in getattr(
+            csrf, "_exempt_views", ()):
+        return
     csrf.protect()
     g.csrf_valid = True
 
@@ -223,8 +242,17 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
+        from flask import session
+
+        from referral.accounts import session_fingerprint
+
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        seen = session.get("_pw")  # set at sign-in; a password change ends other sessions
+        if seen is not None and seen != session_fingerprint(user):
+            return None
+        return user
 
     login_manager.login_view = "auth.login"
     # CSRFProtect's own hook is switched off: check_csrf runs it after the token is known.

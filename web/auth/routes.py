@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from data.audit import record
 from data.db import db
@@ -14,7 +14,7 @@ from referral import accounts, organizations
 from referral.notify import MailConfig, send_email
 
 from ..extensions import limiter, rate
-from ..security import AUTHENTICATED, PUBLIC, allow
+from ..security import AUTHENTICATED, PUBLIC, allow, sign_in
 from . import bp
 from .forms import (
     ForgotForm,
@@ -55,7 +55,7 @@ def login():
             lock_minutes=int(_cfg("LOGIN_LOCK_MINUTES", 15)))
         db.session.commit()
         if outcome.status == "ok":
-            login_user(outcome.user)
+            sign_in(outcome.user)
             return redirect(_safe_next(request.args.get("next")))
         if outcome.status == "locked":
             until = format_datetime(outcome.locked_until, "short")
@@ -155,7 +155,7 @@ def register():
             show_error(form, exc)
             return render_template("auth/register.html", form=form), exc.status
         db.session.commit()
-        login_user(admin)
+        sign_in(admin)
         flash(_("Your organisation is registered and waits for verification by the "
                 "platform team."))
         return redirect(url_for("accounts.organization"))
@@ -184,7 +184,7 @@ def accept_invitation(token: str):
             return render_template("auth/invitation.html", form=form, email=email, org=org,
                                    role=role), exc.status
         db.session.commit()
-        login_user(user)
+        sign_in(user)
         flash(_("Welcome to Tasharuk."))
         return redirect(url_for("accounts.organization"))
     status = 400 if request.method == "POST" else 200
