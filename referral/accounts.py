@@ -21,7 +21,8 @@ from data.models import ROLES, Organization, User
 
 __all__ = [
     "MIN_PASSWORD", "ORG_ROLES", "LoginOutcome", "accept_invitation", "authenticate",
-    "check_login", "check_password_strength", "create_user", "find_organization", "find_user",
+    "change_password", "check_login", "check_password_strength", "create_user",
+    "find_organization", "find_user",
     "hash_password", "invitation_token", "invite", "random_password", "read_invitation",
     "read_reset", "remove_member", "reset_password", "reset_token", "session_fingerprint",
     "set_role", "verify_password",
@@ -319,3 +320,14 @@ def remove_member(session: Session, user: User, *, by: Any) -> User:
 def random_password() -> str:
     """A throw-away password for accounts that will set theirs through a link."""
     return secrets.token_urlsafe(24)
+
+
+def change_password(session: Session, user: User, current: str, new: str, *,
+                    ip: str | None = None) -> User:
+    """A signed-in user's new password; the current one must be given."""
+    if not verify_password(user.password_hash, current or ""):
+        raise BadInput("The current password is wrong.", field="current_password")
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    record(session, "password.changed", user=user, object_type="user", object_id=user.id, ip=ip)
+    return user

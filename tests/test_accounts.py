@@ -431,3 +431,22 @@ def test_a_password_reset_ends_the_other_sessions(app, client, session, make):
     assert client.get("/accounts/organization").status_code == 302  # signed out
     assert sign_in(other, user.email, new).status_code == 302
     assert other.get("/accounts/organization").status_code == 200
+
+
+def test_change_own_password(client, session, make, login):
+    user = make.user("viewer")
+    login(user)
+    page = client.get("/auth/password").get_data(as_text=True)
+    assert "كلمة المرور الحالية" in page
+    new = "my new long password"
+    wrong = client.post("/auth/password", data={"current_password": "nope", "password": new,
+                                                "confirm": new})
+    assert wrong.status_code == 400
+    assert "كلمة المرور الحالية غير صحيحة" in wrong.get_data(as_text=True)
+    ok = client.post("/auth/password", data={"current_password": PASSWORD, "password": new,
+                                             "confirm": new})
+    assert ok.status_code == 302
+    assert client.get("/accounts/organization").status_code == 200  # this session goes on
+    assert "password.changed" in actions(session, user_id=user.id)
+    client.post("/auth/logout")
+    assert sign_in(client, user.email, new).status_code == 302

@@ -8,6 +8,7 @@ RULES = {
     "auth.reset": {"roles": {"public"}},
     "auth.register": {"roles": {"public"}},
     "auth.accept_invitation": {"roles": {"public"}},
+    "auth.password": {"roles": ALL},
     "accounts.organization": {"roles": ORG},
     "accounts.edit_organization": {"roles": {"org_admin"}},
     "accounts.members": {"roles": {"org_admin"}},

@@ -92,3 +92,8 @@ def show_error(form, exc) -> None:
             else [message]
     else:
         form.form_errors.append(message)
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), Length(max=200)])

@@ -17,6 +17,7 @@ from ..extensions import limiter, rate
 from ..security import AUTHENTICATED, PUBLIC, allow, sign_in
 from . import bp
 from .forms import (
+    ChangePasswordForm,
     ForgotForm,
     InvitationForm,
     LoginForm,
@@ -190,3 +191,25 @@ def accept_invitation(token: str):
     status = 400 if request.method == "POST" else 200
     return render_template("auth/invitation.html", form=form, email=email, org=org,
                            role=role), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@allow(AUTHENTICATED)
+@limiter.limit(rate("RESET_RATE_LIMIT", "5 per minute"), methods=["POST"])
+def password():
+    """Change one's own password (other sessions of the account end)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(db.session, current_user, form.current_password.data,
+                                     form.password.data, ip=request.remote_addr)
+        except TasharukError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+            return render_template("auth/password.html", form=form), exc.status
+        db.session.commit()
+        sign_in(current_user._get_current_object())
+        flash(_("Your password was changed."))
+        return redirect(url_for("main.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/password.html", form=form), status
