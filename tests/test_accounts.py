@@ -450,3 +450,11 @@ def test_change_own_password(client, session, make, login):
     assert "password.changed" in actions(session, user_id=user.id)
     client.post("/auth/logout")
     assert sign_in(client, user.email, new).status_code == 302
+
+
+@pytest.mark.parametrize("target", ["//evil.example.org/", "/\\evil.example.org", "https://x.org"])
+def test_sign_in_never_redirects_off_site(client, make, target):
+    user = make.user("viewer")
+    resp = client.post(f"/auth/login?next={target}", data={"email": user.email,
+                                                           "password": PASSWORD})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/"
