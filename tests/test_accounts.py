@@ -458,3 +458,12 @@ def test_sign_in_never_redirects_off_site(client, make, target):
     resp = client.post(f"/auth/login?next={target}", data={"email": user.email,
                                                            "password": PASSWORD})
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
+
+
+def test_pending_list_and_profile_name_the_governorate(client, make, login):
+    org = make.org(verification="pending", hq_pcode="SY07")
+    login(make.user("org_admin", org))
+    assert "إدلب" in client.get("/accounts/organization").get_data(as_text=True)
+    login(make.user("platform_admin"))
+    html = client.get("/accounts/admin/organizations").get_data(as_text=True)
+    assert "إدلب" in html and f'for="decision-{org.id}"' in html

@@ -174,3 +174,18 @@ def test_require_same_org(app, make, caller, target, hide, expected):
         else:
             with pytest.raises(getattr(errors, expected)):
                 require_same_org(org_id, hide=hide)
+
+
+def test_verification_form_carries_its_csrf_token(csrf_app, session, make, login):
+    org = make.org(verification="pending")
+    client = csrf_app.test_client()
+    login(make.user("platform_admin"), client)
+    page = client.get("/accounts/admin/organizations").get_data(as_text=True)
+    url = f"/accounts/admin/organizations/{org.id}/decision"
+    assert client.post(url, data={"decision": "verify"}).status_code == 400
+    session.refresh(org)
+    assert org.verification == "pending"
+    assert client.post(url, data={"decision": "verify", "csrf_token": _token(page)}
+                       ).status_code == 302
+    session.refresh(org)
+    assert org.verification == "verified"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from data.audit import audit_query
 from data.db import db
 from data.errors import NotFound, TasharukError
-from data.models import Organization, User
+from data.models import AdminArea, Organization, User
 from referral import accounts, organizations, tokens
 from referral.notify import MailConfig, send_email
 
@@ -48,7 +48,9 @@ def _members(org: Organization) -> list[User]:
 @allow(*ORG_ROLES)
 def organization():
     """The caller's organisation: profile, verification state and badge."""
-    return render_template("accounts/organization.html", org=_my_org())
+    org = _my_org()
+    hq = db.session.get(AdminArea, org.hq_pcode) if org.hq_pcode else None
+    return render_template("accounts/organization.html", org=org, hq=hq)
 
 
 @bp.route("/organization/edit", methods=["GET", "POST"])
@@ -207,7 +209,9 @@ def pending_organizations():
     """Organisations waiting for verification, oldest first."""
     orgs = organizations.pending(db.session)
     admins = {o.id: organizations.org_admins(db.session, o) for o in orgs}
-    return render_template("accounts/pending.html", orgs=orgs, admins=admins,
+    areas = {a.pcode: a for a in db.session.scalars(select(AdminArea).where(
+        AdminArea.pcode.in_({o.hq_pcode for o in orgs if o.hq_pcode})))}
+    return render_template("accounts/pending.html", orgs=orgs, admins=admins, areas=areas,
                            form=DecisionForm())
 
 
