@@ -1,5 +1,6 @@
 """API tokens: created for an organisation and a role, shown once, stored as SHA-256,
-revocable, with a last-used time. Functions take a session and flush; the caller commits."""
+revocable, optionally expiring, with a last-used time. Functions take a session and flush;
+the caller commits."""
 
 from __future__ import annotations
 
@@ -49,8 +50,13 @@ class TokenPrincipal:
 
 
 def create_token(session: Session, organization: Organization, role: str, *, name: str = "",
-                 by: Any = None) -> tuple[ApiToken, str]:
-    """A new token and its secret (the only time the secret exists in clear)."""
+                 by: Any = None, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token and its secret (the only time the secret exists in clear).
+
+    ``days``: the token expires after that many days (None: until revoked).
+    """
+    if days is not None and not 1 <= days <= 3650:
+        raise BadInput("days must be between 1 and 3650.", field="days")
     if role not in TOKEN_ROLES:
         raise BadInput(f"Unknown token role '{role}'; choose one of {', '.join(TOKEN_ROLES)}.",
                        field="role")
@@ -59,12 +65,15 @@ def create_token(session: Session, organization: Organization, role: str, *, nam
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(organization_id=organization.id, role=role, name=(name or "").strip()[:200],
                      token_hash=_digest(secret), prefix=secret[:12],
-                     created_by_id=getattr(by, "id", None))
+                     created_by_id=getattr(by, "id", None),
+                     expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+                     if days else None)
     session.add(token)
     session.flush()
     record(session, "token.created", user=by, organization_id=organization.id,
            object_type="api_token", object_id=token.id,
-           summary={"name": token.name, "role": role, "prefix": token.prefix})
+           summary={"name": token.name, "role": role, "prefix": token.prefix,
+                    "expires_at": token.expires_at.isoformat() if token.expires_at else None})
     return token, secret
 
 
@@ -88,9 +97,9 @@ def lookup(session: Session, secret: str) -> TokenPrincipal | None:
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
-    if token is None or token.revoked_at is not None or not token.organization.verified:
-        return None
     now = dt.datetime.now(dt.UTC)
+    if token is None or not token.usable(now) or not token.organization.verified:
+        return None
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
         token.last_used_at = now
         session.flush()

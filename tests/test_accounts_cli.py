@@ -119,6 +119,7 @@ def test_tokens_create_prints_the_secret_once_and_revoke(runner, client, session
     (["create", "--org", "{org}", "--role", "platform_admin"], "Unknown token role"),
     (["create", "--org", "{pending}", "--role", "viewer"], "verified"),
     (["revoke", "999999"], "No API token 999999"),
+    (["create", "--org", "{org}", "--role", "viewer", "--days", "0"], "days must be"),
 ])
 def test_tokens_bad_input_exits_2(runner, session, make, args, message):
     org, pending = make.org(), make.org(verification="pending")

@@ -187,3 +187,26 @@ def test_me_is_described_in_the_openapi_document(client, session, make):
     schema = doc["paths"]["/me"]["get"]["responses"]["200"]["content"]["application/json"][
         "schema"]
     jsonschema.validate(client.get("/api/v1/me", headers=bearer(secret)).get_json(), schema)
+
+
+def test_expired_tokens_are_401(client, session, make):
+    from referral.tokens import create_token
+
+    token, secret = create_token(session, make.org(), "viewer", days=30)
+    assert token.expires_at > dt.datetime.now(dt.UTC) + dt.timedelta(days=29)
+    assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 200
+    token.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    session.flush()
+    resp = client.get("/api/v1/me", headers=bearer(secret))
+    assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "invalid_token"
+
+
+def test_token_expiry_from_the_page(client, session, make, login):
+    login(make.user("org_admin", make.org()))
+    assert client.post("/accounts/tokens", data={"name": "x", "role": "viewer", "days": "0"}
+                       ).status_code == 400
+    assert client.post("/accounts/tokens", data={"name": "x", "role": "viewer", "days": "7"}
+                       ).status_code == 201
+    token = session.scalars(select(ApiToken)).one()
+    left = token.expires_at - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(days=6) < left <= dt.timedelta(days=7)

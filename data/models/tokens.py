@@ -30,10 +30,11 @@ class ApiToken(Base):
                                                     server_default=func.now())
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # None: never
 
     organization: Mapped[Organization] = relationship()
     created_by: Mapped[User | None] = relationship()
 
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
+    def usable(self, now: dt.datetime) -> bool:
+        """Neither revoked nor expired at ``now``."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -89,10 +89,11 @@ def users_invite(email: str, org_ref: str, role: str) -> None:
 @click.option("--org", "org_ref", required=True)
 @click.option("--role", required=True)
 @click.option("--name", default="")
-def tokens_create(org_ref: str, role: str, name: str) -> None:
+@click.option("--days", type=int, default=None, help="Expire after DAYS days (default: never).")
+def tokens_create(org_ref: str, role: str, name: str, days: int | None) -> None:
     """Create an API token and print its secret (the only time it is shown)."""
     org = accounts.find_organization(db.session, org_ref)
-    token, secret = tokens.create_token(db.session, org, role, name=name)
+    token, secret = tokens.create_token(db.session, org, role, name=name, days=days)
     db.session.commit()
     click.echo(f"token {token.id} ({token.role}, {org.name_en})", err=True)
     click.echo(secret)

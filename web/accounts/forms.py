@@ -2,8 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..auth.forms import RegistrationForm, _strip
 
@@ -46,6 +54,8 @@ class TokenForm(FlaskForm):
                        validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in (
         "viewer", "planner", "caseworker", "org_admin")], validators=[DataRequired()])
+    days = IntegerField(_l("Valid for (days; empty: until revoked)"),
+                        validators=[Optional(), NumberRange(min=1, max=3650)])
 
 
 class DecisionForm(FlaskForm):

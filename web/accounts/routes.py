@@ -180,7 +180,8 @@ def tokens_page():
         return _tokens_page(org, form, status=400)
     try:
         _token, secret = tokens.create_token(db.session, org, form.role.data,
-                                             name=form.name.data, by=principal())
+                                             name=form.name.data, by=principal(),
+                                             days=form.days.data)
     except TasharukError as exc:
         db.session.rollback()
         show_error(form, exc)

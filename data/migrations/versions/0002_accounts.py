@@ -27,6 +27,7 @@ def upgrade() -> None:
                   nullable=False),
         sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(['created_by_id'], ['app_user.id'],
                                 name=op.f('fk_api_token_created_by_id_app_user'),
                                 ondelete='SET NULL'),
