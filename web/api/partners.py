@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from data.db import db
-from data.errors import BadInput
+from data.errors import BadInput, NotFound
 from data.models import PartnershipRequest
 from referral import partners as uc
 
@@ -13,6 +13,7 @@ from ..security import PUBLIC, allow, principal
 from . import bp
 from .openapi import error_responses
 
+ACTIONS = ("accept", "decline", "withdraw")
 ORG_ROLES = ("org_admin", "caseworker", "viewer", "planner", "platform_admin")
 
 
@@ -108,10 +109,12 @@ def create_partnership_request():
     return _request_json(req), 201
 
 
-@bp.post("/partnership-requests/<int:request_id>/<any(accept,decline,withdraw):action>")
+@bp.post("/partnership-requests/<int:request_id>/<action>")
 @allow("org_admin")
 def answer_partnership_request(request_id: int, action: str):
     """Accept or decline (the asked organisation's admin) or withdraw (the requester's)."""
+    if action not in ACTIONS:
+        raise NotFound(f"No action {action!r} on partnership requests; use one of {ACTIONS}.")
     body = request.get_json(silent=True) or {}
     note = body.get("note", "") if isinstance(body, dict) else ""
     if not isinstance(note, str):

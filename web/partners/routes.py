@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from data.db import db
-from data.errors import BadInput, Forbidden
+from data.errors import BadInput, Forbidden, NotFound
 from data.models import Organization, Sector, TargetGroup
 from referral import partners as uc
 
@@ -16,6 +16,7 @@ from ..security import AUTHENTICATED, allow, map_page, principal
 from . import bp
 from .forms import AnswerForm, AreaForm, FilterForm, RequestForm
 
+ACTIONS = ("accept", "decline", "withdraw")
 ORG_ROLES = ("org_admin", "caseworker", "viewer", "planner", "platform_admin")
 
 
@@ -91,10 +92,12 @@ def requests():
                            partners=uc.org_partners(db.session, org_id))
 
 
-@bp.post("/requests/<int:request_id>/<any(accept,decline,withdraw):action>")
+@bp.post("/requests/<int:request_id>/<action>")
 @allow("org_admin")
 def answer(request_id: int, action: str):
     """Accept, decline or withdraw a partnership request."""
+    if action not in ACTIONS:
+        raise NotFound(f"No action {action!r} on partnership requests; use one of {ACTIONS}.")
     form = AnswerForm()
     if not form.validate_on_submit():
         raise BadInput(_("The note is too long."), field="note")
