@@ -587,9 +587,20 @@ def partnership_network(session: Session) -> dict:
         WHERE o.id = ANY(:ids)
     """), {"ids": ids}).all()
     placed = {n.id: n for n in nodes if n.lon is not None}
+    # organisations sharing a head-office area are spread on a small circle around it
+    at: dict[tuple[float, float], list[int]] = {}
+    for n in sorted(placed.values(), key=lambda n: n.id):
+        at.setdefault((round(n.lon, 5), round(n.lat, 5)), []).append(n.id)
+    offset: dict[int, tuple[float, float]] = {}
+    for members in at.values():
+        for k, org_id in enumerate(members):
+            angle = 2 * np.pi * k / len(members)
+            r = 0.04 if len(members) > 1 else 0.0
+            offset[org_id] = (r * np.cos(angle), r * np.sin(angle))
     return {
         "nodes": [{"id": n.id, "name_ar": n.name_ar, "name_en": n.name_en,
-                   "acronym": n.acronym, "lon": n.lon, "lat": n.lat} for n in placed.values()],
+                   "acronym": n.acronym, "lon": float(n.lon + offset[n.id][0]),
+                   "lat": float(n.lat + offset[n.id][1])} for n in placed.values()],
         "edges": [{"a": a, "b": b} for a, b in rows if a in placed and b in placed],
         "unplaced": len(ids) - len(placed),
     }

@@ -98,3 +98,13 @@ def test_boosting_is_reproducible_with_random_state():
     a = AcceptanceModel("boosting", random_state=0).fit(X, y).predict_proba(X)
     b = AcceptanceModel("boosting", random_state=0).fit(X, y).predict_proba(X)
     assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("check", ["check_no_attributes_set_in_init",
+                                   "check_get_params_invariance", "check_set_params",
+                                   "check_parameters_default_constructible"])
+def test_sklearn_estimator_checks_that_apply(check):
+    """The scikit-learn checks that do not need numeric X (ours takes a referral frame)."""
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, check)("AcceptanceModel", AcceptanceModel())

@@ -209,3 +209,21 @@ def test_completed_referrals_make_types_complementary():
     assert blended.sources_ == ["prior", "referrals"]
     assert blended.matrix_.loc["prot_pss", "edu_nonformal"] == pytest.approx(0.35)
     assert blended.pairs(top=1).iloc[0].to_dict()["strength"] > 0
+
+
+@pytest.mark.parametrize("estimator", [PartnerRecommender(), ComplementarityModel()],
+                         ids=["PartnerRecommender", "ComplementarityModel"])
+@pytest.mark.parametrize("check", ["check_no_attributes_set_in_init",
+                                   "check_get_params_invariance", "check_set_params"])
+def test_sklearn_estimator_checks_that_apply(estimator, check):
+    """The scikit-learn checks that do not need numeric X/y data (ours take frames)."""
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, check)(type(estimator).__name__, estimator)
+
+
+def test_parameters_default_constructible():
+    from sklearn.utils.estimator_checks import check_parameters_default_constructible
+
+    for cls in (PartnerRecommender, ComplementarityModel):
+        check_parameters_default_constructible(cls.__name__, cls())

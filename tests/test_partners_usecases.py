@@ -232,3 +232,6 @@ def test_network_places_partners_at_their_head_office(session, world, admins):
     assert {n["id"] for n in net["nodes"]} == {world.a.id, world.b.id}
     assert net["edges"] == [{"a": min(world.a.id, world.b.id), "b": max(world.a.id, world.b.id)}]
     assert 35 < net["nodes"][0]["lon"] < 37.5 and 35 < net["nodes"][0]["lat"] < 36.7
+    # both head offices are in Idleb: spread apart so that both markers show
+    a, b = ((n["lon"], n["lat"]) for n in net["nodes"])
+    assert a != b and abs(a[0] - b[0]) < 0.1 and abs(a[1] - b[1]) < 0.1
