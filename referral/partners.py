@@ -17,10 +17,10 @@ import pandas as pd
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
+from data.audit import record
 from data.errors import BadInput, Conflict, Forbidden, NotFound
 from data.models import (
     AdminArea,
-    AuditLog,
     Organization,
     Partnership,
     PartnershipRequest,
@@ -426,9 +426,8 @@ def duplication_alerts(session: Session, *, org: int | str | None = None,
 # ---------------------------------------------------------------- partnership requests
 
 def _audit(session: Session, actor: User, action: str, obj: Any, **summary: Any) -> None:
-    session.add(AuditLog(user_id=actor.id, organization_id=actor.organization_id,
-                         action=action, object_type=type(obj).__name__.lower(),
-                         object_id=str(obj.id), summary=summary))
+    record(session, action, user=actor, object_type=type(obj).__name__.lower(),
+           object_id=obj.id, summary=summary)
 
 
 def _org_admins(session: Session, org_id: int) -> list[User]:
