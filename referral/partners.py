@@ -210,11 +210,19 @@ _TEXT = {
     "pair": {"en": "Your “{own}” complements their “{theirs}”.",
              "ar": "خدمتكم «{own}» تكمّلها خدمتهم «{theirs}»."},
     "dup": {"en": "You both offer “{type}” to {group} in {area}: coordinate.",
-            "ar": "تقدّم المنظمتان «{type}» لـ{group} في {area}: نسّقوا فيما بينكم."},
+            "ar": "تقدّم المنظمتان «{type}» {group} في {area}: نسّقوا فيما بينكم."},
     "alert": {"en": "{n} organisations offer “{type}” to {group} in {area} "
                     "(coverage {ratio}).",
-              "ar": "{n} منظمات تقدّم «{type}» لـ{group} في {area} (نسبة التغطية {ratio})."},
+              "ar": "عدد المنظمات التي تقدّم «{type}» {group} في {area}: {n} "
+                    "(نسبة التغطية {ratio})."},
 }
+
+
+def _to_group(name: str, locale: str) -> str:
+    """'to' + a group name: in Arabic the preposition joins the word (ل + النساء = للنساء)."""
+    if locale != "ar":
+        return name
+    return "ل" + name[1:] if name.startswith("ال") else "لـ" + name
 
 
 def _reasons(s: Suggestion, names: _Names, locale: str) -> list[str]:
@@ -230,7 +238,8 @@ def _reasons(s: Suggestion, names: _Names, locale: str) -> list[str]:
                                                 theirs=names.of("type", theirs, locale)))
     for area, group, stype in s.duplicated:
         out.append(_TEXT["dup"][locale].format(type=names.of("type", stype, locale),
-                                               group=names.of("group", group, locale),
+                                               group=_to_group(names.of("group", group,
+                                                                        locale), locale),
                                                area=names.of("area", area, locale)))
     return out
 
@@ -414,7 +423,8 @@ def duplication_alerts(session: Session, *, org: int | str | None = None,
         ratio = None if pd.isna(row.coverage_ratio) else float(row.coverage_ratio)
         text_ = {loc: _TEXT["alert"][loc].format(
             n=row.n_orgs, type=names.of("type", row.service_type, loc),
-            group=names.of("group", row.group, loc), area=names.of("area", row.area, loc),
+            group=_to_group(names.of("group", row.group, loc), loc),
+            area=names.of("area", row.area, loc),
             ratio=_ratio(ratio, loc)) for loc in ("ar", "en")}
         out.append(DuplicationAlert(row.area, row.group, row.service_type,
                                     [orgs[i] for i in row.orgs if i in orgs], float(row.need),

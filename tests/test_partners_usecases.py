@@ -74,6 +74,8 @@ def test_duplication_alerts_per_org_and_per_area(session, world):
     # capacity spread over each service's cells: 60/6 + 40/4 per month for 12,000 in need
     assert dana.coverage_ratio == pytest.approx(20 / 12000)
     assert "دانا" in dana.text["ar"] and "Dana" in dana.text["en"]
+    assert "للنساء في دانا" in dana.text["ar"] and ": 2" in dana.text["ar"]
+    assert dana.text["en"].startswith("2 organisations offer")
     assert uc.duplication_alerts(session, org=world.b.id) == []
     by_area = uc.duplication_alerts(session, area="SY070302")
     assert {a.area for a in by_area} == {"SY070302"}
