@@ -3,14 +3,17 @@
 ``referral_history`` reads every decided referral with its features (provider load is computed
 in SQL with a 30-day window over all referrals sent to the provider); ``train_acceptance``
 fits on the earlier part and evaluates on the held-out later part; ``fitted_acceptance`` gives a
-model fitted on the whole history (cached until the referral table changes), which provider
-search can use as one term of its ranking (``predict_proba(...)[:, 1]``).
+model fitted on the whole history (cached until the referral table changes), and
+``acceptance_probabilities`` scores candidate providers with their current load, as one term of
+provider search's ranking.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -18,7 +21,8 @@ from sqlalchemy.orm import Session
 from data.errors import BadInput
 from matching.acceptance import COLUMNS, AcceptanceModel, evaluate, time_split
 
-__all__ = ["fitted_acceptance", "referral_history", "train_acceptance"]
+__all__ = ["acceptance_probabilities", "fitted_acceptance", "referral_history",
+           "train_acceptance"]
 
 DECIDED = ("completed", "declined", "closed_unmet", "expired")
 MIN_HISTORY = 50
@@ -98,3 +102,30 @@ def fitted_acceptance(session: Session) -> AcceptanceModel | None:
     with _LOCK:
         _CACHE[url] = (key, model)
     return model
+
+
+_LOAD_SQL = text("""
+SELECT o.id,
+       (SELECT count(*) FROM referral r WHERE r.receiver_org_id = o.id
+          AND r.sent_at > :now - interval '30 days' AND r.sent_at <= :now)::float
+       / greatest(coalesce((SELECT sum(capacity_per_month) FROM service s
+                            WHERE s.organization_id = o.id AND s.status = 'active'), 0), 10)
+FROM organization o WHERE o.id = ANY(:ids)
+""")
+
+
+def acceptance_probabilities(session: Session, candidates: pd.DataFrame, *,
+                             now: dt.datetime | None = None) -> np.ndarray | None:
+    """P(completed) for candidate referrals: ``candidates`` has ``provider`` (organisation
+    id), ``service_type``, ``distance_m`` and ``urgency``; the providers' current load is read
+    from the last 30 days. None when there is not enough history to fit the model (callers
+    then leave the term out of their ranking)."""
+    model = fitted_acceptance(session)
+    if model is None or candidates.empty:
+        return None if model is None else np.zeros(0)
+    now = now or dt.datetime.now(dt.UTC)
+    ids = sorted({int(p) for p in candidates["provider"]})
+    load = dict(session.execute(_LOAD_SQL, {"ids": ids, "now": now}).all())
+    frame = candidates.assign(provider_load=candidates["provider"].map(load).fillna(0.0),
+                              sent_at=pd.Timestamp(now))
+    return model.predict_proba(frame[list(COLUMNS)])[:, 1]

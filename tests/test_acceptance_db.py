@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 from acceptance_synth import synthetic_history
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from data.models import Case, Referral
 
@@ -61,3 +61,32 @@ def test_cli_reports_auc(runner, history):
     assert report["auc"] > 0.55 and np.isfinite(report["log_loss"])
     table = runner.invoke(args=["partners", "train-acceptance", "--method", "boosting"])
     assert table.exit_code == 0 and "ROC AUC" in table.output
+
+
+def test_probabilities_for_candidates_fall_with_distance(session, history):
+    import datetime as dt
+
+    import pandas as pd
+
+    from data.models import Organization
+    from referral.acceptance import acceptance_probabilities
+
+    provider = session.scalars(select(Organization.id).where(
+        Organization.acronym != "SND").order_by(Organization.id.desc())).first()
+    near = {"provider": provider, "service_type": "prot_legal", "urgency": "normal",
+            "distance_m": 1000.0}
+    cands = pd.DataFrame([near, {**near, "distance_m": 90_000.0},
+                          {**near, "provider": 987654321}])  # unknown: cold start
+    p = acceptance_probabilities(session, cands, now=dt.datetime(2026, 7, 1, tzinfo=dt.UTC))
+    assert p.shape == (3,) and ((0 < p) & (p < 1)).all()
+    assert p[1] < p[0]
+
+
+def test_probabilities_need_a_history(session):
+    import pandas as pd
+
+    from referral.acceptance import acceptance_probabilities
+
+    cands = pd.DataFrame([{"provider": 1, "service_type": "prot_legal", "urgency": "normal",
+                           "distance_m": 1.0}])
+    assert acceptance_probabilities(session, cands) is None
