@@ -20,6 +20,7 @@ from ..i18n import current_locale
 from ..security import allow, map_page
 from . import GAP_ROLES, bp
 from .forms import GapFilterForm
+from .forms import choices as select_choices
 
 PAGE_ROWS = 100  # keeps the page small; the exports carry every row
 FILTERS = ("level", "sector", "service", "group", "period")
@@ -52,9 +53,9 @@ def dashboard():
     """Filters, the gap map (in an iframe) and the ranked table beside it."""
     form = GapFilterForm(request.args)
     choices = filter_choices(db.session, current_locale())
-    form.sector.choices = [("", _("All sectors"))] + choices["sectors"]
-    form.service.choices = [("", _("All service types"))] + choices["service_types"]
-    form.group.choices = [("", _("Everyone"))] + choices["groups"]
+    form.sector.choices = select_choices(_("All sectors"), choices["sectors"])
+    form.service.choices = select_choices(_("All service types"), choices["service_types"])
+    form.group.choices = select_choices(_("Everyone"), choices["groups"])
     selection = parse_selection(request.args)
     table = gap_table(db.session, selection)
     rows = table_records(table.head(PAGE_ROWS))
