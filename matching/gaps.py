@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["ADDITIVE", "GAP_COLUMNS", "GapInputError", "GapInputs", "GapSelection",
-           "ancestry", "compute_gaps", "compute_gaps_by"]
+           "ancestry", "compute_gap_levels", "compute_gaps", "compute_gaps_by"]
 
 ADDITIVE = ("capacity", "reached", "people_in_need", "declined_referrals", "unmet_searches")
 GAP_COLUMNS = ("rank", "pcode", "level", "parent_pcode", "name_ar", "name_en", "organizations",
@@ -157,11 +157,41 @@ def ancestry(areas: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _clip(pcodes: pd.Series, anc: pd.DataFrame) -> pd.Series:
-    """Map each p-code to the deepest admin area of level <= 3 containing it (None: unknown)."""
-    a = anc.reindex(pcodes.to_numpy())
-    deep = a["anc3"].fillna(a["anc2"]).fillna(a["anc1"])
-    return pd.Series(deep.to_numpy(), index=pcodes.index, dtype=object)
+class _Geo:
+    """Integer positions of areas (rows of ``ancestry``) and the leaves under each area."""
+
+    def __init__(self, areas: pd.DataFrame):
+        self.anc = anc = ancestry(areas)
+        self.index = anc.index
+        deep = anc["anc3"].fillna(anc["anc2"]).fillna(anc["anc1"])
+        # deepest area of level <= 3 containing each position; slot -1 (unknown) stays -1
+        self.eff = np.append(self.index.get_indexer(deep.to_numpy()), -1)
+        upper = areas[areas["level"].astype(int) <= 3]
+        is_leaf = (anc["level"].to_numpy() <= 3) & ~self.index.isin(
+            set(upper["parent_pcode"].dropna()))
+        leaf_pos = np.flatnonzero(is_leaf)
+        owners, leaves = [], []
+        for k in (1, 2, 3):
+            owner = self.index.get_indexer(anc[f"anc{k}"].to_numpy()[leaf_pos])
+            ok = owner >= 0
+            owners.append(owner[ok])
+            leaves.append(leaf_pos[ok])
+        owner, leaf = np.concatenate(owners), np.concatenate(leaves)
+        order = np.argsort(owner, kind="stable")
+        self.leaf_flat = leaf[order]
+        self.n_leaves = np.bincount(owner, minlength=len(anc) + 1)
+        self.start = np.concatenate([[0], np.cumsum(self.n_leaves)[:-1]])
+
+    def positions(self, pcodes: pd.Series) -> np.ndarray:
+        """Position of the deepest area of level <= 3 containing each p-code (-1: unknown)."""
+        return self.eff[self.index.get_indexer(pcodes.to_numpy())]
+
+    def expand(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, leaf position) for every leaf under each row's area (vectorised CSR walk)."""
+        counts = np.where(pos >= 0, self.n_leaves[pos], 0)
+        rows = np.repeat(np.arange(len(pos)), counts)
+        offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        return rows, self.leaf_flat[np.repeat(self.start[np.maximum(pos, 0)], counts) + offset]
 
 
 def _has_group(groups: pd.Series, group: str | None) -> pd.Series:
@@ -220,8 +250,8 @@ def _fact_filter(frame: pd.DataFrame, data: GapInputs, sel: GapSelection,
 
 
 def _presence(data: GapInputs, sel: GapSelection, sectors: set[str] | None,
-              anc: pd.DataFrame) -> pd.DataFrame:
-    """Rows (pcode: leaf area, org, service_id, capacity share) of directory services."""
+              geo: _Geo) -> pd.DataFrame:
+    """Rows (pos: leaf area, org, service, capacity share) of directory services."""
     svc = data.services
     type_sector = dict(zip(data.service_types["code"], data.service_types["sector_code"],
                            strict=True))
@@ -230,69 +260,64 @@ def _presence(data: GapInputs, sel: GapSelection, sectors: set[str] | None,
         keep &= (svc["service_type_code"] == sel.service_type).astype(bool)
     elif sectors is not None:
         keep &= svc["service_type_code"].map(type_sector).isin(sectors).astype(bool)
-    svc = svc[keep]
-    cov = data.coverage[data.coverage["service_id"].isin(svc["service_id"])].copy()
-    cov["pcode"] = _clip(cov["pcode"], anc)
-    cov = cov.dropna(subset=["pcode"])
-    # Leaves: areas of level <= 3 with no child of level <= 3.
-    known = anc[anc["level"] <= 3]
-    upper = data.areas[data.areas["level"].astype(int) <= 3]
-    leaves = known[~known.index.isin(set(upper["parent_pcode"].dropna()))]
-    long = pd.concat([pd.DataFrame({"anc": leaves[f"anc{k}"].to_numpy(),
-                                    "leaf": leaves.index.to_numpy()}) for k in (1, 2, 3)])
-    long = long.dropna(subset=["anc"])
-    rows = cov.merge(long, left_on="pcode", right_on="anc")[["service_id", "leaf"]]
-    rows = rows.drop_duplicates()
-    rows = rows.merge(svc[["service_id", "organization_id", "capacity_per_month"]],
-                      on="service_id")
-    share = rows.groupby("service_id")["leaf"].transform("size")
-    rows["capacity"] = pd.to_numeric(rows["capacity_per_month"], errors="coerce").fillna(0) \
-        / share
-    rows["org"] = "o" + rows["organization_id"].astype("int64").astype(str)
-    return rows.rename(columns={"leaf": "pcode"})[["pcode", "org", "service_id", "capacity"]]
+    svc = svc[keep.to_numpy()]
+    which = pd.Index(svc["service_id"]).get_indexer(data.coverage["service_id"].to_numpy())
+    cov_pos = geo.positions(data.coverage["pcode"])
+    ok = (which >= 0) & (cov_pos >= 0)
+    which, cov_pos = which[ok], cov_pos[ok]
+    rows, leaf = geo.expand(cov_pos)
+    service = which[rows].astype(np.int64)
+    keys = pd.unique(service * (len(geo.index) + 1) + leaf)
+    service, leaf = keys // (len(geo.index) + 1), keys % (len(geo.index) + 1)
+    share = np.bincount(service, minlength=len(svc))[service]
+    capacity = pd.to_numeric(svc["capacity_per_month"], errors="coerce").fillna(0) \
+        .to_numpy(dtype=float)
+    return pd.DataFrame({"pos": leaf, "org": svc["organization_id"].to_numpy(
+        dtype=np.int64)[service], "service": service, "capacity": capacity[service] / share})
 
 
 def _activities(data: GapInputs, sel: GapSelection, sectors: set[str] | None,
-                anc: pd.DataFrame) -> pd.DataFrame:
+                geo: _Geo) -> pd.DataFrame:
     act = data.activities
     act = act[_fact_filter(act, data, sel, sectors) & _in_period(act["period_start"],
                                                                   sel.period)].copy()
-    groups = act["target_groups"].map(lambda g: set(g or ()))
-    for grp, cols in AGE_SEX_GROUPS.items():
-        has = np.zeros(len(act), dtype=bool)
-        for col in cols:
-            has |= pd.to_numeric(act[col], errors="coerce").fillna(0).to_numpy() > 0
-        groups = pd.Series([g | {grp} if h else g for g, h in zip(groups, has, strict=True)],
-                           index=act.index, dtype=object)
     people = (act["unit"] == "people").astype(bool)
     total = pd.to_numeric(act["reached_total"], errors="coerce").fillna(0)
-    if sel.group is None:
-        reached = total
-        keep = pd.Series(True, index=act.index)
-    elif sel.group in AGE_SEX_GROUPS:
-        reached = sum(pd.to_numeric(act[c], errors="coerce").fillna(0)
-                      for c in AGE_SEX_GROUPS[sel.group])
-        keep = groups.map(lambda g: not g or sel.group in g).astype(bool)
-    else:
-        tagged = act["target_groups"].map(lambda g: sel.group in (g or ())).astype(bool)
-        reached = total.where(tagged, 0)
-        keep = groups.map(lambda g: not g or sel.group in g).astype(bool)
-    out = pd.DataFrame({
-        "pcode": _clip(act["pcode"], anc),
-        "org": np.where(act["organization_id"].notna(),
-                        "o" + act["organization_id"].astype("Int64").astype(str),
-                        "n" + act["implementing_org"].fillna("").astype(str).str.strip()
-                        .str.lower()),
-        "reached": np.where(people, reached, 0.0).astype(float),
-    }, index=act.index)
-    return out[keep.to_numpy() & out["pcode"].notna().to_numpy()]
+    reached, keep = total, pd.Series(True, index=act.index)
+    if sel.group is not None:
+        def num(col: str) -> pd.Series:
+            return pd.to_numeric(act[col], errors="coerce").fillna(0)
+
+        tags = act["target_groups"]
+        tagged = tags.map(lambda g: sel.group in (g or ())).astype(bool)
+        positive = {grp: sum(num(c) for c in cols) > 0 for grp, cols in AGE_SEX_GROUPS.items()}
+        no_info = tags.map(lambda g: not g).astype(bool)
+        for flag in positive.values():
+            no_info &= ~flag
+        if sel.group in AGE_SEX_GROUPS:
+            reached = sum(num(c) for c in AGE_SEX_GROUPS[sel.group])
+            keep = tagged | positive[sel.group] | no_info
+        else:
+            reached = total.where(tagged, 0)
+            keep = tagged | no_info
+    # organisation key: the id, or a negative code of the normalised implementer's name
+    named = act["organization_id"].isna().to_numpy()
+    org = np.zeros(len(act), dtype=np.int64)
+    org[~named] = act["organization_id"].to_numpy()[~named].astype(np.int64)
+    if named.any():
+        names = act["implementing_org"].fillna("").astype(str).to_numpy()[named]
+        org[named] = -1 - pd.factorize(pd.Series(names).str.strip().str.lower())[0]
+    out = pd.DataFrame({"pos": geo.positions(act["pcode"]), "org": org,
+                        "reached": np.where(people, reached, 0.0).astype(float)})
+    return out[keep.to_numpy() & (out["pos"].to_numpy() >= 0)]
 
 
 def _needs(data: GapInputs, sel: GapSelection, need_sector: str | None,
-           anc: pd.DataFrame) -> pd.DataFrame:
+           geo: _Geo) -> pd.DataFrame:
     needs = data.needs
     if needs.empty:
-        return pd.DataFrame({"pcode": [], "people_in_need": [], "severity": []})
+        return pd.DataFrame({"pos": np.zeros(0, dtype=np.int64), "people_in_need": [],
+                             "severity": []})
     year = sel.period[:4] if sel.period else max(needs["period"].astype(str))
     needs = needs[(needs["period"].astype(str) == year)]
     needs = needs[needs["sector_code"].isna()] if need_sector is None else \
@@ -303,18 +328,19 @@ def _needs(data: GapInputs, sel: GapSelection, need_sector: str | None,
             .set_index("pcode")
         base = pd.concat([base[~base.index.isin(own.index)], own])
     out = base[["people_in_need", "severity"]].astype(float).reset_index()
-    out["pcode"] = _clip(out["pcode"], anc)
-    return out.dropna(subset=["pcode"])
+    out["pos"] = geo.positions(out["pcode"])
+    return out[out["pos"] >= 0]
 
 
 def _failures(frame: pd.DataFrame, data: GapInputs, sel: GapSelection,
-              sectors: set[str] | None, anc: pd.DataFrame,
-              mask: pd.Series | None = None) -> pd.Series:
+              sectors: set[str] | None, geo: _Geo,
+              mask: pd.Series | None = None) -> np.ndarray:
     keep = _fact_filter(frame, data, sel, sectors) & _has_group(frame["target_groups"], sel.group)
     keep &= _in_period(frame["at"], sel.period)
     if mask is not None:
         keep &= mask
-    return _clip(frame.loc[keep, "pcode"], anc).dropna()
+    pos = geo.positions(frame.loc[keep.to_numpy(), "pcode"])
+    return pos[pos >= 0]
 
 
 def compute_gaps(data: GapInputs, selection: GapSelection | None = None,
@@ -325,47 +351,89 @@ def compute_gaps(data: GapInputs, selection: GapSelection | None = None,
     Raises GapInputError (a ValueError naming the parameter) for unknown selection values.
     """
     sel = selection or GapSelection(**kwargs)
-    _validate(data, sel)
-    anc = ancestry(data.areas)
-    key = f"anc{sel.level}"
+    return compute_gap_levels(data, sel, levels=(sel.level,))[sel.level]
+
+
+def compute_gap_levels(data: GapInputs, selection: GapSelection,
+                       levels: tuple[int, ...] = (1, 2, 3)) -> dict[int, pd.DataFrame]:
+    """Gap tables of several levels at once: the facts are prepared once, then rolled up."""
+    for level in levels:
+        _validate(data, GapSelection(**{**selection.__dict__, "level": level}))
+    sel = selection
+    geo = _Geo(data.areas)
     sectors, need_sector = _sector_sets(data, sel)
-
-    def at_level(pcodes: pd.Series) -> pd.Series:
-        return pd.Series(anc[key].reindex(pcodes.to_numpy()).to_numpy(), index=pcodes.index)
-
-    pres = _presence(data, sel, sectors, anc)
-    pres["area"] = at_level(pres["pcode"])
-    act = _activities(data, sel, sectors, anc)
-    act["area"] = at_level(act["pcode"])
-    need = _needs(data, sel, need_sector, anc)
-    need["area"] = at_level(need["pcode"])
+    pres = _presence(data, sel, sectors, geo)
+    act = _activities(data, sel, sectors, geo)
+    need = _needs(data, sel, need_sector, geo)
     ref = data.referrals
     failed = (((ref["status"] == "declined") & (ref["reason_code"] == "no_capacity"))
               | (ref["status"] == "closed_unmet")).astype(bool)
-    declined = at_level(_failures(ref, data, sel, sectors, anc, failed)).dropna()
-    unmet = at_level(_failures(data.unmet, data, sel, sectors, anc)).dropna()
+    # Integer facts, computed once: positions of areas and distinct pairs.
+    org = pd.factorize(np.concatenate([pres["org"].to_numpy(), act["org"].to_numpy()]))[0]
+    pin = need["people_in_need"].to_numpy(dtype=float)
+    sev = need["severity"].to_numpy(dtype=float)
+    weight = np.where(np.isnan(sev), 0.0, np.nan_to_num(pin))
+    facts = {
+        "org_pairs": _pairs(np.concatenate([pres["pos"].to_numpy(), act["pos"].to_numpy()]),
+                            org.astype(np.int64)),
+        "svc_pairs": _pairs(pres["pos"].to_numpy(), pres["service"].to_numpy()),
+        "capacity": (pres["pos"].to_numpy(), pres["capacity"].to_numpy(dtype=float)),
+        "reached": (act["pos"].to_numpy(), act["reached"].to_numpy(dtype=float)),
+        "need_pos": need["pos"].to_numpy(), "pin": pin, "sev": sev,
+        "ws": np.nan_to_num(sev) * weight, "w": weight,
+        "declined": _failures(ref, data, sel, sectors, geo, failed),
+        "unmet": _failures(data.unmet, data, sel, sectors, geo),
+    }
+    return {level: _aggregate(data, sel, geo.anc, level, facts) for level in levels}
 
-    areas = data.areas[data.areas["level"].astype(int) == sel.level]
+
+def _pairs(places: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (place, item) pairs, as two arrays."""
+    ok = (places >= 0) & (items >= 0)
+    base = int(items.max(initial=0)) + 1
+    keys = pd.unique(places[ok].astype(np.int64) * base + items[ok])
+    return keys // base, keys % base
+
+
+def _aggregate(data: GapInputs, sel: GapSelection, anc: pd.DataFrame, level: int,
+               facts: dict) -> pd.DataFrame:
+    """Roll the prepared facts up to ``level`` (integer codes and bincounts) and score them."""
+    areas = data.areas[data.areas["level"].astype(int) == level]
     table = areas[["pcode", "level", "parent_pcode", "name_ar", "name_en"]] \
-        .drop_duplicates("pcode").set_index("pcode")
-    orgs = pd.concat([pres[["area", "org"]], act[["area", "org"]]]).dropna(subset=["area"])
-    table["organizations"] = orgs.groupby("area")["org"].nunique()
-    table["services"] = pres.dropna(subset=["area"]).groupby("area")["service_id"].nunique()
-    table["capacity"] = pres.groupby("area")["capacity"].sum()
-    table["reached"] = act.groupby("area")["reached"].sum()
-    table["people_in_need"] = need.groupby("area")["people_in_need"].sum(min_count=1)
-    weight = need["people_in_need"].fillna(0).where(need["severity"].notna(), 0)
-    need = need.assign(_ws=need["severity"].fillna(0) * weight, _w=weight)
-    grouped = need.groupby("area")
-    sev = grouped["_ws"].sum() / grouped["_w"].sum().replace(0, np.nan)
-    table["severity"] = sev.fillna(grouped["severity"].mean())
-    table["declined_referrals"] = declined.value_counts()
-    table["unmet_searches"] = unmet.value_counts()
-    for col in ("organizations", "services", "declined_referrals", "unmet_searches"):
-        table[col] = table[col].fillna(0).astype("int64")
-    for col in ("capacity", "reached"):
-        table[col] = table[col].fillna(0.0).astype(float)
-    return _score(table.reset_index(), sel.months())
+        .drop_duplicates("pcode").reset_index(drop=True)
+    n = len(table)
+    # area code (row of ``table``) of every position in ``anc``; position -1 maps to -1
+    of_anc = np.append(pd.Index(table["pcode"]).get_indexer(anc[f"anc{level}"].to_numpy()), -1)
+
+    def total(positions: np.ndarray, weights) -> np.ndarray:
+        codes = of_anc[positions]
+        ok = codes >= 0
+        return np.bincount(codes[ok], weights=np.asarray(weights, dtype=float)[ok],
+                           minlength=n)
+
+    def distinct(pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        places, items = pairs
+        codes = of_anc[places]
+        ok = codes >= 0
+        base = int(items.max(initial=0)) + 1
+        keys = pd.unique(codes[ok] * base + items[ok])
+        return np.bincount(keys // base, minlength=n).astype("int64")
+
+    table["organizations"] = distinct(facts["org_pairs"])
+    table["services"] = distinct(facts["svc_pairs"])
+    table["capacity"] = total(*facts["capacity"])
+    table["reached"] = total(*facts["reached"])
+    at, pin, sev = facts["need_pos"], facts["pin"], facts["sev"]
+    has_pin = total(at, ~np.isnan(pin))
+    n_sev = total(at, ~np.isnan(sev))
+    ws, w = total(at, facts["ws"]), total(at, facts["w"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["people_in_need"] = np.where(has_pin > 0, total(at, np.nan_to_num(pin)), np.nan)
+        mean = np.where(n_sev > 0, total(at, np.nan_to_num(sev)) / n_sev, np.nan)
+        table["severity"] = np.where(w > 0, ws / w, mean)
+    for name, col in (("declined", "declined_referrals"), ("unmet", "unmet_searches")):
+        table[col] = total(facts[name], np.ones(len(facts[name]))).astype("int64")
+    return _score(table, sel.months())
 
 
 def _score(table: pd.DataFrame, months: int) -> pd.DataFrame:
