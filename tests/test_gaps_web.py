@@ -247,3 +247,36 @@ def test_circles_on_centroids_when_polygons_are_missing():
     assert "L.circleMarker(" in html and "[35.9, 36.6]" in html
     assert '"radius": 30' in html  # the largest PiN gets the largest circle
     assert "#bd0026" in html  # score 90: the darkest class
+
+
+def test_sites_layer_is_optional_and_hides_sensitive_services(planner, make, gaps_data):
+    make.service(name_en="Open clinic site", name_ar="عيادة مفتوحة", coverage=["SY07"],
+                 service_type_code="prot_pss", sites=[(36.63, 35.93)])
+    make.service(name_en="Safe house", name_ar="بيت آمن", coverage=["SY07"], sensitive=True,
+                 service_type_code="prot_pss", sites=[(36.71, 35.81)])
+    without = planner.get("/gaps/map?level=1&sector=protection").get_data(as_text=True)
+    assert "Open clinic site" not in without
+    with_sites = planner.get("/gaps/map?level=1&sector=protection&sites=1").get_data(
+        as_text=True)
+    assert "Open clinic site" in with_sites and "Service sites" in with_sites
+    assert "Safe house" not in with_sites and "35.81" not in with_sites
+    health = planner.get("/gaps/map?level=1&sector=health&sites=1").get_data(as_text=True)
+    assert "Open clinic site" not in health  # sites follow the sector filter
+
+
+def test_dashboard_bad_filter_is_a_clear_400_page(planner):
+    resp = planner.get("/gaps/?level=1&sector=nope&lang=en")
+    assert resp.status_code == 400
+    assert "unknown sector &#39;nope&#39;" in resp.get_data(as_text=True)
+
+
+def test_gap_tables_by_sector_stack_one_table_per_sector(session, gaps_data):
+    from data.gapdata import load_gap_inputs
+    from matching.gaps import compute_gaps_by
+
+    stacked = compute_gaps_by(load_gap_inputs(session), "sector", level=1)
+    assert stacked["sector"].nunique() == 13 and len(stacked) == 13 * 14
+    prot = stacked[(stacked["sector"] == "protection") & (stacked["pcode"] == "SY07")].iloc[0]
+    assert prot["people_in_need"] == 1000 and prot["reached"] == 200
+    health = stacked[(stacked["sector"] == "health") & (stacked["pcode"] == "SY02")].iloc[0]
+    assert health["services"] == 1
