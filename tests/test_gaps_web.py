@@ -259,7 +259,8 @@ def test_sites_layer_is_optional_and_hides_sensitive_services(planner, make, gap
     with_sites = planner.get("/gaps/map?level=1&sector=protection&sites=1").get_data(
         as_text=True)
     assert "Open clinic site" in with_sites and "Service sites" in with_sites
-    assert "Safe house" not in with_sites and "35.81" not in with_sites
+    assert "Safe house" not in with_sites and "[35.81, 36.71]" not in with_sites
+    assert "[35.93, 36.63]" in with_sites
     health = planner.get("/gaps/map?level=1&sector=health&sites=1").get_data(as_text=True)
     assert "Open clinic site" not in health  # sites follow the sector filter
 
