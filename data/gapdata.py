@@ -35,8 +35,18 @@ __all__ = ["area_shapes", "load_gap_inputs", "service_sites"]
 
 
 def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
-    rows = session.execute(stmt).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    """Run ``stmt`` on the session's own connection (same transaction) with a plain DB-API
+    cursor: plain tuples straight into pandas, without per-row ORM/Row overhead."""
+    connection = session.connection()
+    compiled = stmt.compile(dialect=connection.dialect,
+                            compile_kwargs={"render_postcompile": True})
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled), compiled.params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return pd.DataFrame(rows, columns=columns)
 
 
 def load_gap_inputs(session: Session) -> GapInputs:
