@@ -98,6 +98,10 @@ def test_csv_and_xlsx_exports(planner, gaps_data):
         book = load_workbook(io.BytesIO(resp.data))
     sheet = book.active
     assert sheet["A1"].value == "Rank" and sheet["B2"].value == "SY02"
+    assert not sheet.sheet_view.rightToLeft
+    with planner.get("/gaps/export.xlsx?level=1&lang=ar") as resp:
+        arabic = load_workbook(io.BytesIO(resp.data)).active
+    assert arabic["A1"].value == "الترتيب" and arabic.sheet_view.rightToLeft
     assert planner.get("/gaps/export.pdf").status_code == 404
 
 
@@ -126,6 +130,9 @@ def test_level_3_map_draws_simplified_polygons(planner, boundaries):
     assert html.count('"type": "Feature"') + html.count('"type":"Feature"') == 272
     assert "MultiPolygon" in html or "Polygon" in html
     assert len(html.encode()) < 3_000_000
+    page = planner.get("/gaps/?level=3").get_data(as_text=True)
+    assert page.count("<tr") == 101  # header + the 100 largest gaps of 272
+    assert "272" in page and len(page.encode()) < 150_000
 
 
 @pytest.mark.shared_data
