@@ -9,7 +9,7 @@ centroids, service sites) come from here too; sites of sensitive services are ne
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import String, cast, func, literal, select, union
+from sqlalchemy import String, cast, false, func, literal, select, union
 from sqlalchemy.orm import Session
 
 from matching.gaps import GapInputs
@@ -49,8 +49,29 @@ def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def load_gap_inputs(session: Session) -> GapInputs:
-    """Every fact the engine needs, in one GapInputs (filters are applied by the engine)."""
+def _scope(session: Session, sector: str | None,
+           service_type: str | None) -> tuple[list[str] | None, list[str] | None]:
+    """(sector codes, service type codes) a selection can touch; None: everything."""
+    if service_type is not None:
+        owner = session.scalar(select(ServiceType.sector_code)
+                               .where(ServiceType.code == service_type))
+        return ([owner] if owner else []), [service_type]
+    if sector is None:
+        return None, None
+    sectors = [sector, *session.scalars(select(Sector.code).where(Sector.parent_code == sector))]
+    types = list(session.scalars(select(ServiceType.code)
+                                 .where(ServiceType.sector_code.in_(sectors))))
+    return sectors, types
+
+
+def load_gap_inputs(session: Session, *, sector: str | None = None,
+                    service_type: str | None = None) -> GapInputs:
+    """The facts the engine needs, in one GapInputs.
+
+    With a ``sector`` (its sub-sectors included) or ``service_type``, facts of other sectors
+    are left in the database (a superset is loaded; the engine applies the exact filters).
+    """
+    in_sectors, in_types = _scope(session, sector, service_type)
     areas = _frame(session, select(AdminArea.pcode, AdminArea.level, AdminArea.parent_pcode,
                                    AdminArea.name_ar, AdminArea.name_en)
                    .where(AdminArea.level.between(1, 4)),
@@ -66,11 +87,13 @@ def load_gap_inputs(session: Session) -> GapInputs:
         Service.id, Service.organization_id, Service.service_type_code,
         Service.capacity_per_month, func.coalesce(tg.c.groups, cast(literal("{}"),
                                                                    Service.languages.type)))
-        .outerjoin(tg, tg.c.service_id == Service.id).where(Service.status == "active"),
+        .outerjoin(tg, tg.c.service_id == Service.id).where(Service.status == "active", *(
+            [Service.service_type_code.in_(in_types)] if in_types is not None else [])),
         ["service_id", "organization_id", "service_type_code", "capacity_per_month",
          "target_groups"])
     services["target_groups"] = services["target_groups"].map(lambda g: list(g or []))
-    active = select(Service.id).where(Service.status == "active")
+    active = select(Service.id).where(Service.status == "active", *(
+        [Service.service_type_code.in_(in_types)] if in_types is not None else []))
     coverage = _frame(session, union(
         select(service_coverage.c.service_id, service_coverage.c.pcode)
         .where(service_coverage.c.service_id.in_(active)),
@@ -81,7 +104,12 @@ def load_gap_inputs(session: Session) -> GapInputs:
                 "pcode", "period_start", "unit", "reached_total", "reached_f_children",
                 "reached_m_children", "reached_f_adults", "reached_m_adults",
                 "reached_f_elderly", "reached_m_elderly", "target_groups"]
-    activities = _frame(session, select(*(getattr(Activity, c) for c in act_cols)), act_cols)
+    act_stmt = select(*(getattr(Activity, c) for c in act_cols))
+    if in_types is not None:
+        act_stmt = act_stmt.where(Activity.service_type_code.in_(in_types)
+                                  | (Activity.sector_code.in_(in_sectors) if service_type is None
+                                     else false()))
+    activities = _frame(session, act_stmt, act_cols)
     needs = _frame(session, select(Need.pcode, Need.sector_code, Need.target_group_code,
                                    Need.period, Need.people_in_need, Need.severity),
                    ["pcode", "sector_code", "target_group_code", "period", "people_in_need",
@@ -91,12 +119,17 @@ def load_gap_inputs(session: Session) -> GapInputs:
         Case.target_groups, Referral.status, Referral.reason_code,
         func.coalesce(Referral.sent_at, Referral.created_at))
         .join(Case, Case.id == Referral.case_id)
-        .where(Referral.status.in_(("declined", "closed_unmet"))),
+        .where(Referral.status.in_(("declined", "closed_unmet")), *(
+            [Referral.service_type_code.in_(in_types)] if in_types is not None else [])),
         ["pcode", "sector_code", "service_type_code", "target_groups", "status", "reason_code",
          "at"])
-    unmet = _frame(session, select(UnmetSearch.pcode, UnmetSearch.sector_code,
-                                   UnmetSearch.service_type_code, UnmetSearch.target_groups,
-                                   UnmetSearch.at),
+    unmet_stmt = select(UnmetSearch.pcode, UnmetSearch.sector_code,
+                        UnmetSearch.service_type_code, UnmetSearch.target_groups, UnmetSearch.at)
+    if in_types is not None:
+        unmet_stmt = unmet_stmt.where(UnmetSearch.service_type_code.in_(in_types)
+                                      | (UnmetSearch.sector_code.in_(in_sectors)
+                                         if service_type is None else false()))
+    unmet = _frame(session, unmet_stmt,
                    ["pcode", "sector_code", "service_type_code", "target_groups", "at"])
     return GapInputs(areas=areas, sectors=sectors, service_types=types, target_groups=groups,
                      services=services, coverage=coverage, activities=activities, needs=needs,
@@ -120,9 +153,10 @@ def area_shapes(session: Session, level: int, *, tolerance_deg: float = 0.0) -> 
     return frame
 
 
-def service_sites(session: Session, *, service_types: list[str] | None = None,
-                  limit: int = 5000) -> pd.DataFrame:
-    """Sites of active, non-sensitive services (of ``service_types`` when given)."""
+def service_sites(session: Session, *, sector: str | None = None,
+                  service_type: str | None = None, limit: int = 5000) -> pd.DataFrame:
+    """Sites of active, non-sensitive services (of the sector or service type when given)."""
+    _sectors, service_types = _scope(session, sector, service_type)
     stmt = (select(func.ST_X(ServiceSite.geom), func.ST_Y(ServiceSite.geom),
                    ServiceSite.admin3_pcode, Service.name_ar, Service.name_en,
                    Organization.name_ar, Organization.name_en, Service.service_type_code)

@@ -61,7 +61,10 @@ def gap_table(session: Session, selection: GapSelection,
               data: GapInputs | None = None) -> pd.DataFrame:
     """The ranked gap table for ``selection`` (see matching.gaps for the columns)."""
     try:
-        return compute_gaps(data if data is not None else load_gap_inputs(session), selection)
+        if data is None:
+            data = load_gap_inputs(session, sector=selection.sector,
+                                   service_type=selection.service_type)
+        return compute_gaps(data, selection)
     except GapInputError as exc:
         raise BadInput(str(exc), field=exc.field) from None
 
@@ -121,17 +124,8 @@ def gap_map_html(session: Session, selection: GapSelection, table: pd.DataFrame 
     shapes = area_shapes(session, selection.level, tolerance_deg=0.002)
     site_frame = None
     if sites:
-        types = None
-        if selection.service_type:
-            types = [selection.service_type]
-        site_frame = service_sites(session, service_types=types)
-        if selection.sector and not selection.service_type:
-            data = load_gap_inputs(session)
-            sectors = {selection.sector, *data.sectors.loc[
-                data.sectors["parent_code"] == selection.sector, "code"]}
-            keep = data.service_types.loc[data.service_types["sector_code"].isin(sectors),
-                                          "code"]
-            site_frame = site_frame[site_frame["service_type"].isin(set(keep))]
+        site_frame = service_sites(session, sector=selection.sector,
+                                   service_type=selection.service_type)
     return gap_map(table, shapes, sites=site_frame, tiles_url=tiles_url or None,
                    asset_base=asset_base, standalone=standalone, title=title)
 

@@ -288,3 +288,21 @@ def test_gap_tables_by_sector_stack_one_table_per_sector(session, gaps_data):
     assert prot["people_in_need"] == 1000 and prot["reached"] == 200
     health = stacked[(stacked["sector"] == "health") & (stacked["pcode"] == "SY02")].iloc[0]
     assert health["services"] == 1
+
+
+@pytest.mark.parametrize("selection", [{"sector": "protection"}, {"sector": "gbv"},
+                                       {"service_type": "prot_pss", "group": "women"},
+                                       {"sector": "health"}])
+def test_scoped_loading_gives_the_same_table(session, gaps_data, selection):
+    """Loading only a selection's sectors (faster pages) changes no figure."""
+    from pandas.testing import assert_frame_equal
+
+    from data.gapdata import load_gap_inputs
+    from matching.gaps import compute_gaps
+
+    full = compute_gaps(load_gap_inputs(session), level=1, **selection)
+    scoped = compute_gaps(load_gap_inputs(session, sector=selection.get("sector"),
+                                          service_type=selection.get("service_type")),
+                          level=1, **selection)
+    assert_frame_equal(full, scoped)
+    assert full["organizations"].sum() > 0
