@@ -306,3 +306,15 @@ def test_scoped_loading_gives_the_same_table(session, gaps_data, selection):
                           level=1, **selection)
     assert_frame_equal(full, scoped)
     assert full["organizations"].sum() > 0
+
+
+def test_base_tiles_only_when_configured(app, planner):
+    html = planner.get("/gaps/map?level=1").get_data(as_text=True)
+    assert "L.tileLayer(" not in html
+    old = app.config.get("TILES_URL")
+    app.config["TILES_URL"] = "/tiles/{z}/{x}/{y}.png"
+    try:
+        html = planner.get("/gaps/map?level=1").get_data(as_text=True)
+    finally:
+        app.config["TILES_URL"] = old
+    assert "L.tileLayer(" in html and "/tiles/{z}/{x}/{y}.png" in html
