@@ -1,3 +1,4 @@
-"""Pure algorithms on numpy/pandas/scipy/scikit-learn: coverage gaps, provider ranking,
-partner complementarity. Nothing here imports Flask, SQLAlchemy or our other packages, and
-nothing does I/O: use cases in ``referral/`` load the frames and call these functions."""
+"""Pure algorithms on numpy/pandas/scipy/scikit-learn: no Flask, no SQLAlchemy, no I/O.
+
+Modules here import nothing of ours; loaders in ``data/`` feed them data frames.
+"""
