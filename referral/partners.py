@@ -120,8 +120,10 @@ def load_frames(session: Session) -> PartnerData:
                        columns=["service_id", "org", "area", "group", "service_type",
                                 "sector_code", "capacity_per_month"])
     if not raw.empty:
-        cells = raw.groupby("service_id")["service_id"].transform("size")
-        raw["capacity"] = raw["capacity_per_month"].astype(float) / cells
+        # a service's capacity is shared equally among the areas it covers (as the gap engine
+        # does); each of its target groups may use all of an area's share
+        areas = raw.groupby("service_id")["area"].transform("nunique")
+        raw["capacity"] = raw["capacity_per_month"].astype(float) / areas
         raw["need"] = _need_per_row(session, raw)
     else:
         raw = raw.assign(capacity=pd.Series(dtype=float), need=pd.Series(dtype=float))

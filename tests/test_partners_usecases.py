@@ -71,8 +71,8 @@ def test_duplication_alerts_per_org_and_per_area(session, world):
                                                    for g in ("idps", "women")}
     assert all({o.id for o in a.organizations} == {world.a.id, world.e.id} for a in alerts)
     dana = next(a for a in alerts if a.area == "SY070301" and a.group == "women")
-    # capacity spread over each service's cells: 60/6 + 40/4 per month for 12,000 in need
-    assert dana.coverage_ratio == pytest.approx(20 / 12000)
+    # capacity shared among each service's areas: 60/3 + 40/2 per month for 12,000 in need
+    assert dana.coverage_ratio == pytest.approx(40 / 12000)
     assert "دانا" in dana.text["ar"] and "Dana" in dana.text["en"]
     assert "للنساء في دانا" in dana.text["ar"] and ": 2" in dana.text["ar"]
     assert dana.text["en"].startswith("2 organisations offer")
