@@ -5,7 +5,16 @@ from .activity import AGE_SEX_COLUMNS, Activity, Need, UnmetSearch
 from .base import Base
 from .geo import AdminArea
 from .org import ORG_TYPES, VERIFICATION_STATES, Organization, OrganizationAlias
-from .referral import REASONS, REFERRAL_STATES, URGENCIES, Case, Referral, ReferralEvent
+from .referral import (
+    CONSENT_METHODS,
+    CONSENT_SCOPES,
+    REASONS,
+    REFERRAL_STATES,
+    URGENCIES,
+    Case,
+    Referral,
+    ReferralEvent,
+)
 from .service import (
     AVAILABILITY,
     COSTS,
@@ -22,7 +31,7 @@ from .service import (
 from .taxonomy import Sector, ServiceType, TargetGroup
 
 __all__ = [
-    "AGE_SEX_COLUMNS", "AVAILABILITY", "COSTS", "MODALITIES", "ORG_TYPES", "REASONS",
+    "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "COSTS", "MODALITIES", "ORG_TYPES", "REASONS",
     "REFERRAL_METHODS", "REFERRAL_STATES", "ROLES", "SEXES", "STATUSES", "URGENCIES",
     "VERIFICATION_STATES", "Activity", "AdminArea", "AuditLog", "Base", "Case", "Need",
     "Notification", "OpeningPeriod", "Organization", "OrganizationAlias", "Referral",
