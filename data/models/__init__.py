@@ -31,7 +31,8 @@ from .service import (
 from .taxonomy import Sector, ServiceType, TargetGroup
 
 __all__ = [
-    "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "COSTS", "MODALITIES", "ORG_TYPES", "REASONS",
+    "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "COSTS",
+    "MODALITIES", "ORG_TYPES", "REASONS",
     "REFERRAL_METHODS", "REFERRAL_STATES", "ROLES", "SEXES", "STATUSES", "URGENCIES",
     "VERIFICATION_STATES", "Activity", "AdminArea", "AuditLog", "Base", "Case", "Need",
     "Notification", "OpeningPeriod", "Organization", "OrganizationAlias", "Referral",
