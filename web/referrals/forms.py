@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -14,16 +15,21 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
-SEX_CHOICES = [("unknown", _l("Not stated")), ("female", _l("Female")), ("male", _l("Male")),
-               ("other", _l("Other"))]
-URGENCY_CHOICES = [("normal", _l("Normal")), ("low", _l("Low")), ("high", _l("High")),
-                   ("emergency", _l("Emergency (e.g. a child at risk)"))]
-SCOPE_CHOICES = [("age_sex", _l("Age and sex")), ("location", _l("Location")),
-                 ("needs", _l("Needs")), ("target_groups", _l("Target groups")),
-                 ("languages", _l("Languages")), ("name", _l("Name")), ("phone", _l("Phone")),
-                 ("note", _l("Note to the provider"))]
-METHOD_CHOICES = [("", _l("No consent recorded")), ("verbal", _l("Verbal")),
-                  ("written", _l("Written"))]
+
+def _options(*pairs: tuple[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+SEX_CHOICES = _options(("unknown", _l("Not stated")), ("female", _l("Female")),
+                       ("male", _l("Male")), ("other", _l("Other")))
+URGENCY_CHOICES = _options(("normal", _l("Normal")), ("low", _l("Low")), ("high", _l("High")),
+                           ("emergency", _l("Emergency (e.g. a child at risk)")))
+SCOPE_CHOICES = _options(("age_sex", _l("Age and sex")), ("location", _l("Location")),
+                         ("needs", _l("Needs")), ("target_groups", _l("Target groups")),
+                         ("languages", _l("Languages")), ("name", _l("Name")),
+                         ("phone", _l("Phone")), ("note", _l("Note to the provider")))
+METHOD_CHOICES = _options(("", _l("No consent recorded")), ("verbal", _l("Verbal")),
+                          ("written", _l("Written")))
 
 
 class MultiCheckbox(SelectMultipleField):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from data.db import db
 from data.errors import BadInput, Forbidden, TasharukError
@@ -35,10 +36,10 @@ def _label(table: dict, key: str | None) -> str:
 def _choices(form: ProfileForm) -> None:
     loc = current_locale()
     form.target_groups.choices = [
-        (g.code, g.name_en if loc == "en" else g.name_ar)
+        SelectChoice(g.code, g.name_en if loc == "en" else g.name_ar)
         for g in db.session.scalars(select(TargetGroup).order_by(TargetGroup.sort))]
     form.needs.choices = [
-        (t.code, t.name_en if loc == "en" else t.name_ar)
+        SelectChoice(t.code, t.name_en if loc == "en" else t.name_ar)
         for t in db.session.scalars(select(ServiceType).order_by(ServiceType.code))]
 
 
@@ -151,7 +152,8 @@ def detail(referral_id: int):
     data = referral_detail(db.session, referral_id, principal(), cipher())
     db.session.commit()  # views of sensitive referrals are audited
     form = TransitionForm()
-    form.reason.choices = [("", "—")] + [(r, _label(REASON_LABELS, r)) for r in REASONS]
+    form.reason.choices = [SelectChoice("", "—")] + [
+        SelectChoice(r, _label(REASON_LABELS, r)) for r in REASONS]
     return render_template("referrals/detail.html", r=data, form=form, note_form=NoteForm(),
                            status_label=lambda s: _label(STATUS_LABELS, s),
                            action_label=lambda a: _label(ACTION_LABELS, a),
@@ -164,7 +166,7 @@ def detail(referral_id: int):
 def act(referral_id: int):
     """Apply one transition button; errors come back as a message on the case page."""
     form = TransitionForm()
-    form.reason.choices = [("", "")] + [(r, r) for r in REASONS]
+    form.reason.choices = [SelectChoice("", "")] + [SelectChoice(r, r) for r in REASONS]
     try:
         transition(db.session, referral_id, principal(), form.action.data or "",
                    version=form.version.data, reason=form.reason.data or None,
