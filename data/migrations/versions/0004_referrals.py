@@ -27,5 +27,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_referral_due_sent", table_name="referral",
                   postgresql_where=sa.text("status = 'sent'"))
-    op.drop_constraint("ck_referral_case_consent_method", "referral_case", type_="check")
+    op.drop_constraint("consent_method", "referral_case", type_="check")
     op.drop_column("referral_event", "reason_text")
