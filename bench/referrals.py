@@ -87,7 +87,8 @@ def build(url: str, scale: float, seed: int) -> dict:
         s.execute(text("""
             INSERT INTO organization (id, uuid, name_ar, name_en, org_type, verification,
                                       search_text)
-            SELECT g, gen_random_uuid(), 'منظمة ' || g, 'Organisation ' || g, 'local_ngo', 'verified', ''
+            SELECT g, gen_random_uuid(), 'منظمة ' || g, 'Organisation ' || g, 'local_ngo',
+                   'verified', ''
             FROM generate_series(1, :n) g"""), {"n": n_orgs})
         s.execute(text("""
             INSERT INTO app_user (id, email, name, organization_id, role)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from data.audit import record
 from data.errors import NotFound
 from data.models import AuditLog, Referral
 
@@ -64,12 +65,7 @@ def is_assigned(referral: Referral, actor: Any) -> bool:
 def audit(session: Session, actor: Any, action: str, referral: Referral | None = None,
           summary: dict | None = None, *, object_type: str = "referral",
           object_id: str | None = None) -> AuditLog:
-    """Append one audit row (swap for ``data.audit.record`` once it exists on main)."""
-    row = AuditLog(user_id=getattr(actor, "id", None),
-                   organization_id=getattr(actor, "organization_id", None),
-                   action=action, object_type=object_type,
-                   object_id=object_id or (str(referral.id) if referral is not None else ""),
-                   summary=summary or {})
-    session.add(row)
-    session.flush()
-    return row
+    """Append one audit row through ``data.audit.record``."""
+    return record(session, action, user=actor, object_type=object_type,
+                  object_id=object_id or (str(referral.id) if referral is not None else ""),
+                  summary=summary or {})
