@@ -39,9 +39,10 @@ def test_form_from_a_service_is_arabic_and_sends(client, login, session, world, 
 
 
 @pytest.mark.parametrize("change,message", [
-    ({"consent_method": ""}, "consent"),
+    ({"consent_method": ""}, "دون موافقة مسجّلة"),
     ({"age": "300"}, "120"),
-    ({"phone": "call me"}, "phone"),
+    ({"phone": "call me"}, "الهاتف: أرقام"),
+    ({"consent_method": "", "consent_override_reason": "child at risk"}, "لمدير المنظمة"),
 ])
 def test_form_errors_are_shown_and_nothing_is_written(client, login, session, world, keys,
                                                       change, message):
@@ -101,7 +102,7 @@ def test_case_page_buttons_and_stale_clicks(client, login, session, world):
     # a second click from the old page: stale, shown as a message, nothing changes
     resp = client.post(f"/referrals/{referral.id}/transition",
                        data={"action": "start", "version": version}, follow_redirects=True)
-    assert "reload" in resp.get_data(as_text=True)
+    assert "أعد تحميل الصفحة" in resp.get_data(as_text=True)
     session.expire_all()
     assert session.get(Referral, referral.id).status == "accepted"
     client.post(f"/referrals/{referral.id}/note", data={"note": "left a voicemail"})

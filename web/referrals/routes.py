@@ -59,6 +59,33 @@ def _ids(values: list[str], field: str) -> list[int]:
     return out
 
 
+def _message(exc: TasharukError) -> str:
+    """The user's-language message for a use-case error (by code or field), else its text."""
+    field = exc.details.get("field", "") if isinstance(exc.details, dict) else ""
+    by_code = {
+        "stale_version": _("The referral changed since you loaded it; reload it and try again."),
+        "illegal_transition": _("This action is not allowed on the referral now."),
+    }
+    by_field = {
+        "consent": _("A referral cannot be sent without recorded consent (who, how, what may "
+                     "be shared) or an allowed override with a reason."),
+        "consent.given_by": _("Say who gave consent (the person or a guardian)."),
+        "consent.scope": _("Tick what may be shared."),
+        "consent_override_reason": _("Only an organisation admin may send without consent; a "
+                                     "caseworker only in an emergency, always with a reason."),
+        "case.age": _("Age must be a whole number between 0 and 120."),
+        "case.phone": _("Phone: digits, spaces, '+', '-' and brackets only."),
+        "case.name": _("The name is too long, or no data key is configured to store it."),
+        "case.pcode": _("Unknown p-code."),
+        "case.case_code": _("Case code: up to 40 letters, digits, '-', '_', '/' or '.'."),
+        "service_ids": _("This service cannot take the referral."),
+        "reason": _("Choose a reason from the list."),
+        "reason_text": _("Explain the reason 'other' in a few words (at most 500 characters)."),
+        "note": _("The note is too long (at most 2000 characters)."),
+    }
+    return by_code.get(exc.code) or by_field.get(field) or exc.message
+
+
 FIELD_OF = {"consent": "consent_method", "consent.method": "consent_method",
             "consent.given_by": "consent_given_by", "consent.scope": "consent_scope",
             "consent.at": "consent_method"}
@@ -105,9 +132,9 @@ def new():
             field = str(exc.details.get("field", "")) if isinstance(exc.details, dict) else ""
             name = FIELD_OF.get(field, field.removeprefix("case."))
             if name in form._fields:
-                form[name].errors = [*form[name].errors, exc.message]
+                form[name].errors = [*form[name].errors, _message(exc)]
             else:
-                flash(exc.message, "error")
+                flash(_message(exc), "error")
             return render_template("referrals/new.html", form=form, services=services,
                                    service_ids=service_ids), exc.status
         db.session.commit()
@@ -171,11 +198,11 @@ def act(referral_id: int):
         transition(db.session, referral_id, principal(), form.action.data or "",
                    version=form.version.data, reason=form.reason.data or None,
                    reason_text=form.reason_text.data or None, note=form.note.data)
-    except (BadInput, TasharukError) as exc:
+    except TasharukError as exc:
         if exc.status == 404:
             raise
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_message(exc), "error")
         return redirect(url_for("referrals.detail", referral_id=referral_id))
     db.session.commit()
     flash(_("Referral updated."))
@@ -191,7 +218,7 @@ def note(referral_id: int):
         add_note(db.session, referral_id, principal(), form.note.data or "")
     except BadInput as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_message(exc), "error")
         return redirect(url_for("referrals.detail", referral_id=referral_id))
     db.session.commit()
     return redirect(url_for("referrals.detail", referral_id=referral_id))
