@@ -36,6 +36,7 @@ def test_form_from_a_service_is_arabic_and_sends(client, login, session, world, 
     assert resp.headers["Location"].endswith(f"/referrals/{referral.id}")
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "مُرسلة" in page and "Fatima Test" in page and "التسلسل الزمني" in page
+    assert "أنثى" in page and "شفهية" in page and "عادية" in page  # labels, not codes
 
 
 @pytest.mark.parametrize("change,message", [
