@@ -198,3 +198,27 @@ def test_sensitive_views_are_audited_and_hidden_from_unassigned(client, login, s
         AuditLog.object_id == str(referral.id)).order_by(AuditLog.id)).all()
     assert [a.summary["details_shown"] for a in audits] == [False, True]
     assert audits[1].user_id == world.users[("receiver", "caseworker")].id
+
+
+def test_an_api_token_of_the_organisation_can_refer_and_answer(client, session, world):
+    from referral.tokens import create_token
+
+    _, sender_secret = create_token(session, world.sender_org, "caseworker")
+    _, receiver_secret = create_token(session, world.receiver_org, "caseworker")
+    session.flush()
+    resp = client.post("/api/v1/referrals", json=_payload(world, case={"age": 20}),
+                       headers={"Authorization": f"Bearer {sender_secret}"})
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    # no user: the sending organisation's admins are told of changes
+    resp = client.post(f"/api/v1/referrals/{body['id']}/transitions",
+                       json={"action": "decline", "version": body["version"],
+                             "reason": "not_eligible"},
+                       headers={"Authorization": f"Bearer {receiver_secret}"})
+    assert resp.status_code == 200, resp.get_json()
+    admin = world.users[("sender", "org_admin")]
+    assert session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == admin.id, Notification.kind == "referral.decline")) == 1
+    event = session.scalars(select(ReferralEvent).where(
+        ReferralEvent.referral_id == body["id"]).order_by(ReferralEvent.id.desc())).first()
+    assert event.action == "decline" and event.actor_user_id is None
