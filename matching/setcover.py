@@ -64,18 +64,15 @@ def _assign(distance: np.ndarray, rows: tuple[int, ...], cols: np.ndarray) -> tu
 
 
 def _undominated(distance: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Drop a row when another row serves every need it serves, at least as near."""
+    """Drop a row when another row serves every need it serves, at least as near (of two
+    identical rows the first is kept)."""
+    sub = distance[rows]
     keep = []
-    for i in rows:
-        dominated = False
-        for k in rows:
-            if k == i:
-                continue
-            better_eq = distance[k] <= distance[i]
-            if better_eq.all() and (np.any(distance[k] < distance[i]) or k < i):
-                dominated = True
-                break
-        if not dominated:
+    for pos, i in enumerate(rows):
+        no_worse = (sub <= sub[pos]).all(axis=1)
+        better = (sub < sub[pos]).any(axis=1) | (rows < i)
+        no_worse[pos] = False
+        if not (no_worse & better).any():
             keep.append(i)
     return np.asarray(keep, dtype=int)
 
@@ -120,8 +117,8 @@ def _greedy(distance: np.ndarray, cols: np.ndarray) -> tuple[int, ...]:
 def solve(distance: np.ndarray, *, method: str = "auto", exact_limit: int = 200_000) -> Bundle:
     """The bundle covering every coverable need (see the module docstring).
 
-    ``method``: "exact", "greedy", or "auto" (exact while at most ``exact_limit`` subsets
-    would be examined in the worst case, greedy beyond).
+    ``method``: "exact", "greedy", or "auto" (exact while at most ``exact_limit`` subsets of
+    the undominated providers would be examined in the worst case, greedy beyond).
     """
     if method not in ("auto", "exact", "greedy"):
         raise ValueError("method must be 'auto', 'exact' or 'greedy'")
@@ -136,8 +133,12 @@ def solve(distance: np.ndarray, *, method: str = "auto", exact_limit: int = 200_
     uncovered = tuple(int(j) for j in np.flatnonzero(~coverable))
     if len(cols) == 0:
         return Bundle((), tuple([-1] * n), 0.0, uncovered, True, 1.0)
-    use_exact = method == "exact" or (
-        method == "auto" and _count_subsets(m, len(cols)) <= exact_limit)
+    if method == "auto":
+        finite = distance[:, cols]
+        rows_left = _undominated(finite, np.flatnonzero(np.isfinite(finite).any(axis=1)))
+        use_exact = _count_subsets(len(rows_left), len(cols)) <= exact_limit
+    else:
+        use_exact = method == "exact"
     if use_exact:
         found = _exact(distance, cols)
         assert found is not None  # every column is coverable
