@@ -44,6 +44,7 @@ def test_form_from_a_service_is_arabic_and_sends(client, login, session, world, 
     ({"age": "300"}, "120"),
     ({"phone": "call me"}, "الهاتف: أرقام"),
     ({"consent_method": "", "consent_override_reason": "child at risk"}, "لمدير المنظمة"),
+    ({"consent_at": "2999-01-01"}, "في المستقبل"),
 ])
 def test_form_errors_are_shown_and_nothing_is_written(client, login, session, world, keys,
                                                       change, message):
@@ -83,6 +84,10 @@ def test_inbox_filters_and_overdue_highlighting(client, login, session, world):
     svc = client.get(f"/referrals/in?service_id={world.service.id}").get_data(as_text=True)
     assert f"/referrals/{late.id}\"" in svc
     assert client.get("/referrals/in?status=bogus").status_code == 400
+    first = client.get("/referrals/in?limit=2").get_data(as_text=True)
+    assert "offset=2" in first and "الصفحة التالية" in first
+    last = client.get("/referrals/in?limit=2&offset=2").get_data(as_text=True)
+    assert "offset=4" not in last and last.count("/referrals/") >= 1
     login(world.users[("sender", "caseworker")])
     out = client.get("/referrals/out?lang=en").get_data(as_text=True)
     assert "Referrals sent" in out and f"/referrals/{draft.id}\"" in out

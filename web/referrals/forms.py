@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -65,6 +66,7 @@ class ReferralForm(ProfileForm):
     consent_method = SelectField(_l("Consent"), choices=METHOD_CHOICES, default="")
     consent_given_by = StringField(_l("Consent given by"),
                                    validators=[Optional(), Length(max=200)])
+    consent_at = DateField(_l("Consent date (empty: today)"), validators=[Optional()])
     consent_scope = MultiCheckbox(_l("What may be shared"), choices=SCOPE_CHOICES,
                                   default=["age_sex", "location", "needs", "note"])
     consent_override_reason = TextAreaField(

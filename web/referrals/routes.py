@@ -71,6 +71,7 @@ def _message(exc: TasharukError) -> str:
                      "be shared) or an allowed override with a reason."),
         "consent.given_by": _("Say who gave consent (the person or a guardian)."),
         "consent.scope": _("Tick what may be shared."),
+        "consent.at": _("The consent date cannot be in the future."),
         "consent_override_reason": _("Only an organisation admin may send without consent; a "
                                      "caseworker only in an emergency, always with a reason."),
         "case.age": _("Age must be a whole number between 0 and 120."),
@@ -88,7 +89,7 @@ def _message(exc: TasharukError) -> str:
 
 FIELD_OF = {"consent": "consent_method", "consent.method": "consent_method",
             "consent.given_by": "consent_given_by", "consent.scope": "consent_scope",
-            "consent.at": "consent_method"}
+            "consent.at": "consent_at"}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -115,7 +116,8 @@ def new():
         consent = None
         if form.consent_method.data:
             consent = {"given_by": form.consent_given_by.data, "method": form.consent_method.data,
-                       "scope": form.consent_scope.data}
+                       "scope": form.consent_scope.data,
+                       "at": form.consent_at.data.isoformat() if form.consent_at.data else None}
         payload = {"service_ids": service_ids, "note": form.note.data,
                    "consent": consent,
                    "consent_override_reason": form.consent_override_reason.data or None,
@@ -153,7 +155,11 @@ def _box(box: str):
     items = list_box(db.session, org_id, filters)
     own_services = db.session.scalars(select(Service).where(
         Service.organization_id == org_id).order_by(Service.id)).all() if box == "in" else []
+    args.pop("offset", None)
+    more = len(items) == filters.limit
     return render_template("referrals/box.html", box=box, items=items, filters=filters,
+                           next_args={**args, "offset": filters.offset + filters.limit}
+                           if more else None,
                            services=own_services, status_label=lambda s: _label(
                                STATUS_LABELS, s), statuses=list(STATUS_LABELS))
 
