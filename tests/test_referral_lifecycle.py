@@ -82,23 +82,34 @@ def test_every_transition_for_each_side_and_role(session, world, status, action,
         assert referral.status == status and referral.version == version
 
 
-@pytest.mark.parametrize("role", ["planner", "viewer"])
-@pytest.mark.parametrize("side", SIDES)
-def test_planners_and_viewers_of_either_side_may_not_act(session, world, side, role):
-    referral = new_referral(session, world, status="sent")
-    for action in ("accept", "withdraw", "decline"):
-        with pytest.raises(Forbidden):
-            transition(session, referral.id, world.users[(side, role)], action,
-                       version=referral.version, reason="duplicate")
-    assert referral.status == "sent"
+NON_STAFF_CASES = [(status, action, side, role)
+                   for status in REFERRAL_STATES for action in ACTIONS for side in SIDES
+                   for role in ("planner", "viewer")
+                   if not (side == "receiver" and status == "draft")]
 
 
+@pytest.mark.parametrize("status,action,side,role", NON_STAFF_CASES)
+def test_planners_and_viewers_of_either_side_may_never_act(session, world, status, action,
+                                                         side, role):
+    referral = new_referral(session, world, status=status)
+    version = referral.version
+    with pytest.raises(Forbidden) as err:
+        transition(session, referral.id, world.users[(side, role)], action, version=version,
+                   reason="duplicate")
+    assert err.value.status == 403 and err.value.details["allowed"] == []
+    session.refresh(referral)
+    assert referral.status == status and referral.version == version
+
+
+@pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize("who", [("other", "org_admin"), ("other", "caseworker"),
-                                 ("none", "platform_admin")])
-def test_other_organisations_get_not_found(session, world, who):
+                                 ("other", "viewer"), ("none", "platform_admin")])
+def test_other_organisations_get_not_found(session, world, who, action):
     referral = new_referral(session, world, status="sent")
     with pytest.raises(NotFound):
-        transition(session, referral.id, world.users[who], "accept", version=referral.version)
+        transition(session, referral.id, world.users[who], action, version=referral.version,
+                   reason="duplicate")
+    assert referral.status == "sent"
 
 
 def test_the_receiver_does_not_see_drafts(session, world):
