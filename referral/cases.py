@@ -187,7 +187,10 @@ def create_referrals(session: Session, actor: Any, payload: dict,
         raise Forbidden("Only caseworkers and organisation admins of an organisation refer.")
     services = _services(session, payload, actor.organization_id)
     case_in = parse_case(session, payload.get("case") or {})
-    note = str(payload.get("note") or "").strip()
+    for name in ("note", "consent_override_reason"):
+        if payload.get(name) is not None and not isinstance(payload[name], str):
+            raise BadInput(f"{name} must be text.", field=name)
+    note = (payload.get("note") or "").strip()
     if len(note) > NOTE_MAX:
         raise BadInput(f"note is longer than {NOTE_MAX} characters.", field="note")
     consent = parse_consent(payload.get("consent"))
