@@ -1,2 +1,4 @@
-"""Pure algorithms (numpy/pandas/scipy/scikit-learn only): no Flask, no SQLAlchemy, no I/O,
-and nothing imported from the rest of Tasharuk."""
+"""Pure algorithms on numpy/pandas/scipy/scikit-learn: no Flask, no SQLAlchemy, no I/O.
+
+Modules here import nothing of ours; loaders in ``data/`` feed them data frames.
+"""

@@ -28,6 +28,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .gaps import bp as gaps_bp
     from .main import bp as main_bp
     from .referrals import bp as referrals_bp
 
@@ -35,4 +36,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(gaps_bp)
     app.register_blueprint(referrals_bp)
