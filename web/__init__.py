@@ -30,9 +30,11 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .gaps import bp as gaps_bp
     from .main import bp as main_bp
+    from .referrals import bp as referrals_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(gaps_bp)
+    app.register_blueprint(referrals_bp)
