@@ -70,6 +70,7 @@ __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoResult", "fingerprint", "generate
            "load_demo"]
 
 DEMO_PASSWORD = "demo-password"
+BULK_SERVICES = 20_000  # from this many services, GIN indexes are rebuilt once after COPY
 DEMO_USERS = (("admin@demo.tasharuk", "platform_admin", "مديرة المنصة", "Platform admin"),
               ("orgadmin@demo.tasharuk", "org_admin", "مدير المنظمة", "Organisation admin"),
               ("caseworker@demo.tasharuk", "caseworker", "عاملة الحالة", "Caseworker"),
@@ -89,11 +90,14 @@ class DemoResult:
 
 
 def fingerprint(frames: dict[str, pd.DataFrame]) -> str:
-    """SHA-256 of every generated frame's CSV, in table order (same seed -> same digest)."""
+    """SHA-256 over every generated frame's row hashes, in table order (same seed -> same
+    digest)."""
     digest = hashlib.sha256()
     for name in sorted(frames):
-        digest.update(name.encode())
-        digest.update(frames[name].to_csv(index=False).encode())
+        frame = frames[name]
+        digest.update(f"{name}:{','.join(map(str, frame.columns))}".encode())
+        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False)
+                      .to_numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -175,8 +179,10 @@ def load_demo(session: Session, *, orgs: int, seed: int, services: int | None = 
         raise Conflict(f"{clash} demo organisations of seed {seed} are already loaded; use "
                        "--if-empty, another --seed, or an empty database.", field="seed")
     total = sum(len(f) for f in frames.values())
+    bulk = len(frames["services"]) >= BULK_SERVICES
+    tables = ("organization", "service") if bulk else ()
     with tqdm(total=total, desc="demo data", unit="rows", disable=not progress,
-              mininterval=0.5) as bar:
+              mininterval=0.5) as bar, store.deferred_gin_indexes(cur, tables):
         result.counts = _write(session, cur, frames, bar.update)
     result.demo_org = str(result.counts.pop("_demo_org"))
     result.seconds["write"] = round(time.perf_counter() - t1, 2)

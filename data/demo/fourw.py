@@ -32,13 +32,16 @@ def generate_activities(rng: np.random.Generator, geo: Geography, types: pd.Data
     admin3 = first_site["admin3_pcode"].reindex(pick).to_numpy()
     cov = svc["coverage"].drop_duplicates("svc").set_index("svc")["pcode"].reindex(pick)
     pcode = np.where(pd.isna(admin3), cov.to_numpy(), admin3)
-    acts = [by_code.at[c, "activity_codes"] or [c] for c in code]
+    codes_of = dict(zip(types["code"], types["activity_codes"], strict=True))
+    names_of = dict(zip(types["code"], types["name_en"], strict=True))
+    acts = [codes_of[c] or [c] for c in code]
     activity = [a[i % len(a)] for a, i in zip(acts, rng.integers(0, 1000, k), strict=True)]
-    months_back = rng.integers(0, 12, k)
-    first = dt.date(today.year, today.month, 1)
-    starts = [(pd.Timestamp(first) - pd.DateOffset(months=int(b))).date() for b in months_back]
+    this_month = np.datetime64(f"{today.year:04d}-{today.month:02d}", "M")
+    month = this_month - rng.integers(0, 12, k).astype("timedelta64[M]")
+    starts = month.astype("datetime64[D]")
+    ends = (month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
     total = np.maximum(1, rng.lognormal(4.0, 1.1, k).astype(int))
-    split = np.stack([rng.multinomial(t, AGE_SEX_SHARE) for t in total])
+    split = rng.multinomial(total, AGE_SEX_SHARE)
     units = np.array(list(UNITS_P))[rng.choice(len(UNITS_P), k, p=list(UNITS_P.values()))]
     frame = pd.DataFrame({
         "org": org,
@@ -46,12 +49,12 @@ def generate_activities(rng: np.random.Generator, geo: Geography, types: pd.Data
         "sector_code": by_code["sector_code"].reindex(code).to_numpy(),
         "service_type_code": code,
         "activity_code": activity,
-        "activity_text": [f"{by_code.at[c, 'name_en']} - {a}" for c, a in
+        "activity_text": [f"{names_of[c]} - {a}" for c, a in
                           zip(code, activity, strict=True)],
         "pcode": pcode,
         "community_pcode": [f"C{n}" for n in rng.integers(1000, 7000, k)],
         "period_start": starts,
-        "period_end": [(pd.Timestamp(s) + pd.offsets.MonthEnd(0)).date() for s in starts],
+        "period_end": ends,
         "unit": units,
         "reached_total": total,
     })

@@ -154,7 +154,8 @@ def generate_orgs(rng: np.random.Generator, geo: Geography, n: int,
         "search_text": [normalize(f"{a} {e} {c}") for a, e, c in zip(name_ar, name_en, acr,
                                                                         strict=True)],
     })
-    frame.attrs.update(hq=hq, focus=focus, size=size)
+    # internal columns for the service generator (not stored)
+    frame["_hq"], frame["_focus1"], frame["_focus2"], frame["_size"] = hq, *focus.T, size
     return frame
 
 
@@ -166,7 +167,8 @@ def generate_services(rng: np.random.Generator, geo: Geography, tax: Taxonomy,
     n = len(orgs)
     types = tax.types.reset_index(drop=True)
     sectors = sorted(types["sector_code"].unique())
-    hq, focus, size = orgs.attrs["hq"], orgs.attrs["focus"], orgs.attrs["size"]
+    hq, size = orgs["_hq"].to_numpy(), orgs["_size"].to_numpy()
+    focus = orgs[["_focus1", "_focus2"]].to_numpy()
     # organisation of each service: at least one each, the rest by organisation size
     counts = 1 + rng.multinomial(m - n, size / size.sum())
     org = np.repeat(np.arange(n), counts)
@@ -249,7 +251,6 @@ def generate_services(rng: np.random.Generator, geo: Geography, tax: Taxonomy,
         "search_text": [f"{type_norm[c]} {place_norm[p]} {org_norm[o]}" for c, p, o in
                         zip(codes, area, org, strict=True)],
     })
-    services.attrs.update(sector=sector_codes, gov=gov_of_svc)
     return {
         "services": services,
         "target_groups": _target_groups(rng, codes, sector_codes, set(tax.target_groups)),

@@ -224,8 +224,6 @@ def generate_history(rng: np.random.Generator, geo: Geography, orgs: pd.DataFram
     })
     cases = _cases(rng, geo, orgs, services, groups, primary, ref_case, ref_svc, senders,
                    c_lon, c_lat, c_time, urgency_case)
-    # what the outcome model used, for documentation and tests (not stored)
-    referrals.attrs.update(p_accept=p_accept, p_complete=p_complete, load=load, quality=q)
     return {"cases": cases, "referrals": referrals, "events": events}
 
 
