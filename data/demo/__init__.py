@@ -32,9 +32,9 @@ i to service s of organisation o, sent in month t, at distance d metres:
     season_t    = -0.5 in December-February, else 0
     urgency_i   = -0.2 low, 0 normal, +0.3 high, +0.6 emergency
 
-    P(accept)   = sigmoid(1.3 + quality_o + type_s - 1.8 load_i + urgency_i + season_t
+    P(accept)   = sigmoid(2.3 + quality_o + type_s - 1.8 load_i + urgency_i + season_t
                           - 0.7 dist_i)
-    P(complete | started) = sigmoid(1.2 + 0.8 quality_o + 0.5 type_s - 0.8 load_i
+    P(complete | started) = sigmoid(1.8 + 0.8 quality_o + 0.5 type_s - 0.8 load_i
                           + 0.5 season_t - 1.1 dist_i + 0.3 [urgency high or emergency])
     P(expire, no answer)  = sigmoid(-2.4 - 0.8 quality_o)
 

@@ -102,6 +102,7 @@ def generate_orgs(rng: np.random.Generator, geo: Geography, n: int,
     idx = rng.choice(space, size=n, replace=False)
     pre, core, suf, place = np.unravel_index(idx, sizes)
     hq = rng.choice(n_gov, size=n, p=geo.gov_weights())
+    hq = np.where(place > 0, place - 1, hq)  # a name "... in Idleb" has its office there
     gov_ar = geo.govs["name_ar"].to_numpy()
     gov_en = geo.govs["name_en"].to_numpy()
     name_ar, name_en, acr = [], [], []
@@ -293,7 +294,8 @@ def _coverage(rng, geo: Geography, org, hq, org_type) -> tuple[pd.DataFrame, np.
     dist_gov = dists["gov"].map(gov_index).to_numpy()
     by_gov = _grouped(sub_gov, n_gov)
     by_dist = _grouped(sub_dist, len(dists))
-    dist_by_gov = _grouped(dist_gov, n_gov)
+    has_subs = np.bincount(sub_dist, minlength=len(dists)) > 0
+    dist_by_gov = _grouped(np.where(has_subs, dist_gov, n_gov), n_gov + 1)  # with subs only
     level = rng.choice(3, m, p=[0.55, 0.30, 0.15])  # 0 sub-district, 1 district, 2 governorate
     level[by_gov[2][gov] == 0] = 2  # a governorate without loaded sub-districts
     sub = _pick_in_group(rng, gov, by_gov)

@@ -115,8 +115,8 @@ def generate_history(rng: np.random.Generator, geo: Geography, orgs: pd.DataFram
     season = np.where(np.isin(month, WINTER), -0.5, 0.0)
     dist_term = np.log1p(distance_m / 5000.0)
     urg = pd.Series(urgency).map(URGENCY_ACCEPT).to_numpy(float)
-    p_accept = sigmoid(1.3 + q + te - 1.8 * load + urg + season - 0.7 * dist_term)
-    p_complete = sigmoid(1.2 + 0.8 * q + 0.5 * te - 0.8 * load + 0.5 * season
+    p_accept = sigmoid(2.3 + q + te - 1.8 * load + urg + season - 0.7 * dist_term)
+    p_complete = sigmoid(1.8 + 0.8 * q + 0.5 * te - 0.8 * load + 0.5 * season
                          - 1.1 * dist_term + np.where(urg > 0.2, 0.3, 0.0))
     p_expire = sigmoid(-2.4 - 0.8 * q)
 
