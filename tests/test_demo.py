@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from data.demo import DEMO_PASSWORD, DEMO_USERS, fingerprint, generate, load_demo
 from data.models import REFERRAL_STATES
+
 TODAY = dt.date(2026, 11, 29)
 
 # Content of the loaded rows without database ids, for comparing two loads.
