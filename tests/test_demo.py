@@ -300,5 +300,5 @@ def test_home_page_counts_the_demo_in_arabic(client, session):
     assert "إدلب" in body and "حلب" in body
     rows = re.findall(r'<td class="num">(\d+)</td><td class="num">(\d+)</td>', body)
     assert len(rows) == 14
-    assert sum(int(services) for _, services in rows) >= 200
+    assert sum(int(services) for _, services in rows) >= 150  # active ones
     assert sum(int(orgs) > 0 for orgs, _ in rows) >= 5
