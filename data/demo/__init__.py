@@ -42,9 +42,10 @@ Paths: 2% stay ``draft``; 3% are withdrawn after sending; the rest expire, or ar
 declined (reason ``no_capacity`` when load > 1, ``outside_area`` beyond 30 km, else random);
 4% of accepted ones are withdrawn, the others go ``in_progress`` and end ``completed`` or
 ``closed_unmet``. Event times follow the service's response days; a step whose time is after
-"now" has not happened yet, so recent referrals are still open. ``version`` is the number of
-events. Dates are relative to ``today`` (an argument; fixed in tests), so the same seed and
-``today`` give identical rows.
+"now" has not happened yet, so recent referrals are still open. Referrals in progress get
+follow-up ``note`` events (Poisson, mean 2.2; status unchanged). ``version`` is the number of
+status-changing events. Dates are relative to ``today`` (an argument; fixed in tests), so the
+same seed and ``today`` give identical rows.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ URGENCY_P = {"low": 0.15, "normal": 0.6, "high": 0.2, "emergency": 0.05}
 URGENCY_ACCEPT = {"low": -0.2, "normal": 0.0, "high": 0.3, "emergency": 0.6}
 OCCUPANCY = {"open": (0.1, 0.8), "waitlist": (0.8, 1.0), "full": (1.0, 1.3)}
 WINTER = (12, 1, 2)
+NOTES_MEAN = 2.2  # follow-up notes per referral in progress
 EARTH_M = 6_371_000.0
 
 
@@ -214,14 +215,27 @@ def generate_history(rng: np.random.Generator, geo: Geography, orgs: pd.DataFram
     senders[clash] = (senders[clash] + 1) % max(n, 1)
     referrals["sender_org"] = senders[ref_case]
     ev_ref, ev_slot = np.nonzero(valid)
-    events = pd.DataFrame({
+    steps = pd.DataFrame({
         "ref": ev_ref,
-        "at": pd.to_datetime(slot_at[ev_ref, ev_slot], utc=True),
+        "at": slot_at[ev_ref, ev_slot],
         "action": slot_action[ev_ref, ev_slot],
         "from_status": slot_from[ev_ref, ev_slot],
         "to_status": slot_to[ev_ref, ev_slot],
         "reason_code": slot_reason[ev_ref, ev_slot],
     })
+    # follow-up notes while in progress (no status change, so no new version)
+    followed = np.flatnonzero(valid[:, 3] & started)
+    n_notes = rng.poisson(NOTES_MEAN, len(followed))
+    note_ref = np.repeat(followed, n_notes)
+    span_end = np.minimum(t_end[note_ref], now)
+    span = (span_end - t_start[note_ref]).astype(np.int64)
+    note_at = t_start[note_ref] + (rng.random(len(note_ref)) * span).astype(np.int64) * sec
+    notes = pd.DataFrame({"ref": note_ref, "at": note_at, "action": "note",
+                          "from_status": "in_progress", "to_status": "in_progress",
+                          "reason_code": None})
+    events = pd.concat([steps, notes], ignore_index=True)
+    events = events.sort_values(["ref", "at"], kind="stable").reset_index(drop=True)
+    events["at"] = pd.to_datetime(events["at"].to_numpy(), utc=True)
     cases = _cases(rng, geo, orgs, services, groups, primary, ref_case, ref_svc, senders,
                    c_lon, c_lat, c_time, urgency_case)
     return {"cases": cases, "referrals": referrals, "events": events}
