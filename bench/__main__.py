@@ -8,7 +8,10 @@ import json
 import sys
 
 # name -> module exposing ``run(args) -> dict`` and optionally ``add_arguments(parser)``.
-BENCHMARKS: dict[str, str] = {}
+BENCHMARKS: dict[str, str] = {
+    "dataset": "bench.dataset",
+    "demo": "bench.demo",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,10 +68,12 @@ from .generate import generate_orgs, generate_services
 from .referrals import generate_history
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoResult", "fingerprint", "generate",
-           "load_demo"]
+           "load_demo", "write_frames"]
 
 DEMO_PASSWORD = "demo-password"
-BULK_SERVICES = 20_000  # from this many services, GIN indexes are rebuilt once after COPY
+# Tables whose foreign keys are checked once after a bulk COPY instead of row by row.
+BULK_TABLES = ("service", "service_target_group", "service_coverage", "service_site",
+               "opening_period", "referral_case", "referral", "referral_event", "activity")
 DEMO_USERS = (("admin@demo.tasharuk", "platform_admin", "مديرة المنصة", "Platform admin"),
               ("orgadmin@demo.tasharuk", "org_admin", "مدير المنظمة", "Organisation admin"),
               ("caseworker@demo.tasharuk", "caseworker", "عاملة الحالة", "Caseworker"),
@@ -172,22 +174,31 @@ def load_demo(session: Session, *, orgs: int, seed: int, services: int | None = 
     result = DemoResult(fingerprint=fingerprint(frames))
     result.seconds["generate"] = round(time.perf_counter() - t0, 2)
     t1 = time.perf_counter()
-    cur = store.raw_cursor(session)
     clash = session.scalar(text(
         "SELECT count(*) FROM organization WHERE registration_number = ANY(:regs)"),
         {"regs": frames["orgs"]["registration_number"].tolist()})
     if clash:
         raise Conflict(f"{clash} demo organisations of seed {seed} are already loaded; use "
                        "--if-empty, another --seed, or an empty database.", field="seed")
-    total = sum(len(f) for f in frames.values())
-    bulk = len(frames["services"]) >= BULK_SERVICES
-    tables = ("organization", "service") if bulk else ()
-    with tqdm(total=total, desc="demo data", unit="rows", disable=not progress,
-              mininterval=0.5) as bar, store.deferred_gin_indexes(cur, tables):
-        result.counts = _write(session, cur, frames, bar.update)
+    result.counts = write_frames(session, frames, progress=progress)
     result.demo_org = str(result.counts.pop("_demo_org"))
     result.seconds["write"] = round(time.perf_counter() - t1, 2)
     return result
+
+
+def write_frames(session: Session, frames: dict[str, pd.DataFrame], *,
+                 progress: bool = True) -> dict:
+    """COPY generated frames into the session's transaction; row counts per table."""
+    cur = store.raw_cursor(session)
+    total = sum(len(f) for f in frames.values())
+    existing = session.scalar(text("SELECT count(*) FROM service"))
+    bulk = len(frames["services"]) >= existing
+    gin = ("organization", "service") if bulk else ()
+    fks = BULK_TABLES if bulk else ()
+    with tqdm(total=total, desc="demo data", unit="rows", disable=not progress,
+              mininterval=0.5) as bar, store.deferred_gin_indexes(cur, gin), \
+            store.deferred_constraints(cur, fks):
+        return _write(session, cur, frames, bar.update)
 
 
 def _write(session: Session, cur, frames: dict[str, pd.DataFrame], advance) -> dict:

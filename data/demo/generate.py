@@ -222,7 +222,6 @@ def generate_services(rng: np.random.Generator, geo: Geography, tax: Taxonomy,
     type_norm = {c: normalize(f"{a} {e} {ka} {ke}") for c, a, e, ka, ke in types[
         ["code", "name_ar", "name_en", "keywords_ar", "keywords_en"]].itertuples(index=False)}
     place_norm = {p: normalize(f"{a} {e}") for p, (a, e) in area_names.items()}
-    org_norm = orgs["search_text"].to_numpy()
     services = pd.DataFrame({
         "svc": np.arange(m),
         "uuid": uuids(rng, m),
@@ -249,8 +248,8 @@ def generate_services(rng: np.random.Generator, geo: Geography, tax: Taxonomy,
         "status": _choice(rng, STATUS_P, m),
         "response_days": rng.integers(1, 15, m),
         "last_verified": last_verified,
-        "search_text": [f"{type_norm[c]} {place_norm[p]} {org_norm[o]}" for c, p, o in
-                        zip(codes, area, org, strict=True)],
+        "search_text": [f"{type_norm[c]} {place_norm[p]} {a.lower()}" for c, p, a in
+                        zip(codes, area, acr, strict=True)],
     })
     return {
         "services": services,
