@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-__all__ = ["NATIONAL", "ensure", "fresh_database", "server_url"]
+__all__ = ["NATIONAL", "drop_database", "ensure", "fresh_database", "server_url"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("TASHARUK_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -60,6 +60,16 @@ def _exists(name: str) -> bool:
                                     {"n": name}))
     finally:
         eng.dispose()
+
+
+def drop_database(name: str) -> None:
+    """Drop database ``name`` on the app's server, if it exists."""
+    from data.db import make_engine
+
+    eng = make_engine(server_url(), isolation_level="AUTOCOMMIT")
+    with eng.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    eng.dispose()
 
 
 def fresh_database(name: str, *, boundaries: bool = True) -> str:

@@ -14,11 +14,12 @@ import time
 
 from sqlalchemy.orm import Session
 
-from .dataset import fresh_database
+from .dataset import drop_database, fresh_database
 
 __all__ = ["run"]
 
 ORGS, SERVICES = 5_000, 100_000
+DB_NAME = "tasharuk_bench_demo"
 
 
 def add_arguments(parser) -> None:
@@ -33,7 +34,7 @@ def run(args) -> dict:
     orgs = max(1, int(round(ORGS * args.scale)))
     services = max(orgs, int(round(SERVICES * args.scale)))
     today = dt.date.today()
-    url = fresh_database("tasharuk_bench_demo")
+    url = fresh_database(DB_NAME)
     eng = make_engine(url)
     with Session(eng) as s:
         t0 = time.perf_counter()
@@ -44,7 +45,7 @@ def run(args) -> dict:
         frames = generate(s, orgs=orgs, seed=args.seed, services=services,
                           referrals=args.referrals, today=today)
     eng.dispose()
-    url = fresh_database("tasharuk_bench_demo")  # empty again, for the COPY-only baseline
+    url = fresh_database(DB_NAME)  # empty again, for the COPY-only baseline
     eng = make_engine(url)
     with Session(eng) as s:
         t0 = time.perf_counter()
@@ -52,6 +53,7 @@ def run(args) -> dict:
         s.commit()
         copy_s = time.perf_counter() - t0
     eng.dispose()
+    drop_database(DB_NAME)
     rows = sum(v for k, v in result.counts.items() if isinstance(v, int))
     return {
         "orgs": orgs, "services": services, "rows": rows,
