@@ -99,7 +99,10 @@ def generate_orgs(rng: np.random.Generator, geo: Geography, n: int,
         from ..errors import BadInput
 
         raise BadInput(f"--orgs: at most {space} distinct demo organisations.", field="orgs")
-    idx = rng.choice(space, size=n, replace=False)
+    # place 0: no place in the name (40%); else the governorate, weighted by population
+    place_w = np.concatenate(([0.4], 0.6 * geo.gov_weights()))
+    weights = np.broadcast_to(place_w, sizes).ravel()
+    idx = rng.choice(space, size=n, replace=False, p=weights / weights.sum())
     pre, core, suf, place = np.unravel_index(idx, sizes)
     hq = rng.choice(n_gov, size=n, p=geo.gov_weights())
     hq = np.where(place > 0, place - 1, hq)  # a name "... in Idleb" has its office there
