@@ -99,7 +99,7 @@ def fingerprint(frames: dict[str, pd.DataFrame]) -> str:
     for name in sorted(frames):
         frame = frames[name]
         digest.update(f"{name}:{','.join(map(str, frame.columns))}".encode())
-        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False)
+        digest.update(pd.util.hash_pandas_object(frame, index=False)
                       .to_numpy().tobytes())
     return digest.hexdigest()
 
