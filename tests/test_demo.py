@@ -281,7 +281,8 @@ def test_bad_arguments_exit_2_and_write_nothing(runner, session, args, field):
 
 
 def test_cli_loads_then_if_empty_is_a_no_op(runner, session):
-    result = runner.invoke(args=["load", "demo", "--orgs", "6", "--seed", "3"])
+    # --if-empty on an empty database loads
+    result = runner.invoke(args=["load", "demo", "--orgs", "6", "--seed", "3", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert "admin@demo.tasharuk" in result.output and DEMO_PASSWORD in result.output
     before = _scalar(session, "SELECT count(*) FROM service")
@@ -290,7 +291,7 @@ def test_cli_loads_then_if_empty_is_a_no_op(runner, session):
     assert again.exit_code == 0, again.output
     assert "already" in again.output
     assert _scalar(session, "SELECT count(*) FROM service") == before
-    # the same seed again without --if-empty is refused (exit 2? no: a conflict), not doubled
+    # the same seed again without --if-empty is refused as a conflict, not doubled
     clash = runner.invoke(args=["load", "demo", "--orgs", "6", "--seed", "3"])
     assert clash.exit_code != 0 and "already loaded" in clash.output
     assert _scalar(session, "SELECT count(*) FROM service") == before
