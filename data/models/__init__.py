@@ -3,7 +3,17 @@
 from .accounts import ROLES, AuditLog, Notification, User
 from .activity import AGE_SEX_COLUMNS, Activity, Need, UnmetSearch
 from .base import Base
+from .forum import (
+    CATEGORY_KINDS,
+    ForumCategory,
+    ForumFollow,
+    ForumMention,
+    ForumPost,
+    ForumReport,
+    ForumThread,
+)
 from .geo import AdminArea
+from .library import DOC_KINDS, DOC_STATUSES, TOPICS, Attachment, LibraryDocument, TopicFollow
 from .org import ORG_TYPES, VERIFICATION_STATES, Organization, OrganizationAlias
 from .referral import REASONS, REFERRAL_STATES, URGENCIES, Case, Referral, ReferralEvent
 from .service import (
@@ -22,6 +32,9 @@ from .service import (
 from .taxonomy import Sector, ServiceType, TargetGroup
 
 __all__ = [
+    "CATEGORY_KINDS", "DOC_KINDS", "DOC_STATUSES", "TOPICS", "Attachment", "ForumCategory",
+    "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",
+    "TopicFollow",
     "AGE_SEX_COLUMNS", "AVAILABILITY", "COSTS", "MODALITIES", "ORG_TYPES", "REASONS",
     "REFERRAL_METHODS", "REFERRAL_STATES", "ROLES", "SEXES", "STATUSES", "URGENCIES",
     "VERIFICATION_STATES", "Activity", "AdminArea", "AuditLog", "Base", "Case", "Need",
