@@ -27,8 +27,12 @@ def register_blueprints(app: Flask) -> None:
     """Every blueprint of the app; the API blueprint gathers its resource modules itself."""
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .forum import bp as forum_bp
+    from .library import bp as library_bp
     from .main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(library_bp)
+    app.register_blueprint(forum_bp)
