@@ -199,3 +199,26 @@ def build(session, admin=None) -> dict[str, int]:
     update_document(session, admin, ids["dec_old_fundraising"],
                     {"status": "repealed", "status_by_id": ids["dec_fundraising"]})
     return ids
+
+
+# ---------------------------------------------------------------- sample files
+
+def docx_bytes() -> bytes:
+    """A minimal Word (DOCX) file."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    return buf.getvalue()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+HTML = b"<html><script>alert(1)</script></html>"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>'
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
+ZIP_NOT_DOCX = None  # built in the test (a plain zip named .docx)
