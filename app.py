@@ -99,6 +99,9 @@ def _register_commands(app: Flask) -> None:
     app.cli = ErrorMappingGroup(app.name)
 
     register_data(app)
+    from web.accounts.cli import register as register_accounts
+
+    register_accounts(app)
     from referral.library_cli import register as register_library
 
     register_library(app)

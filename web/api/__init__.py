@@ -9,6 +9,6 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Resource modules, in the order their paths appear in the OpenAPI document.
-from . import forum, library, root  # noqa: E402
+from . import forum, library, me, root  # noqa: E402
 
-RESOURCES = [root, library, forum]
+RESOURCES = [root, me, library, forum]
