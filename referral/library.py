@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,12 @@ def word_keys(word: str) -> set[str]:
         if len(sk) >= 3:
             keys.add(sk)
     return keys
+
+
+@lru_cache(maxsize=65536)
+def _token_keys(token: str) -> frozenset[str]:
+    """Keys of every normalised word of one raw token (cached: snippets reuse them)."""
+    return frozenset().union(*(word_keys(w) for w in normalize_words(token)))
 
 
 def search_keys(*texts: str | None) -> str:
@@ -502,8 +509,9 @@ def search(session: Session, q: str = "", *, kind: str | None = None, year: int 
         rank = (f"ts_rank_cd(d.search_tsv, q.tsq) + CASE WHEN {number_hit} THEN 10 ELSE 0 END"
                 " + word_similarity(:qnorm, d.search_title)")
         order = "rank DESC, d.issue_date DESC NULLS LAST, d.id"
-        matches = (f"(d.search_tsv @@ q.tsq OR {number_hit} "
-                   "OR word_similarity(:qnorm, d.search_title) > 0.6)")
+        # `<%` is word_similarity >= pg_trgm.word_similarity_threshold (0.6), GIN-indexed;
+        # document numbers are in the title keys, so the vector finds them.
+        matches = "(d.search_tsv @@ q.tsq OR :qnorm <% d.search_title)"
         for joiner in ("&&", "||"):  # every word first; any word when nothing has all
             sql = (f"WITH q AS (SELECT {_tsquery_sql(words, params, joiner)} AS tsq) "
                    f"SELECT d.id, {rank} AS rank, count(*) OVER () AS total "
@@ -529,6 +537,7 @@ def _run(session: Session, sql: str, params: dict, page: int, per_page: int) -> 
 
 
 _WORD = re.compile(r"[\w\u064b-\u065f\u0670\u0640]+")
+SNIPPET_SOURCE_CHARS = 50_000
 
 
 def snippet(doc: LibraryDocument, qkeys: set[str], locale: str = "ar", *,
@@ -538,19 +547,19 @@ def snippet(doc: LibraryDocument, qkeys: set[str], locale: str = "ar", *,
     source = " ".join(x for x in ((doc.summary_en, doc.body_en, doc.summary_ar, doc.body_ar)
                                   if locale == "en" else
                                   (doc.summary_ar, doc.body_ar, doc.summary_en, doc.body_en))
-                      if x)
+                      if x)[:SNIPPET_SOURCE_CHARS]
     tokens = [(m.start(), m.end()) for m in _WORD.finditer(source)]
     if not tokens:
         return Markup("")
 
     def hit(span: tuple[int, int]) -> bool:
-        words = normalize_words(source[span[0]:span[1]])
-        return bool(qkeys) and any(word_keys(w) & qkeys for w in words)
+        return bool(qkeys) and not qkeys.isdisjoint(_token_keys(source[span[0]:span[1]]))
 
     flags = [hit(t) for t in tokens]
-    best, best_score = 0, -1
-    for start in range(0, max(1, len(tokens) - width + 1)):
-        score = sum(flags[start:start + width])
+    best, best_score = 0, sum(flags[:width])
+    score = best_score
+    for start in range(1, max(1, len(tokens) - width + 1)):  # sliding window
+        score += flags[start + width - 1] - flags[start - 1]
         if score > best_score:
             best, best_score = start, score
     window = tokens[best:best + width]
