@@ -78,6 +78,7 @@ _AR_SUFFIXES = ("ات", "ون", "ين", "ان", "يه", "ها", "هم", "ه", "�
 _EN_SUFFIX = re.compile(r"(?:ations?|ions?|ings?|ed|es|s|e)$")
 _ARABIC = re.compile("[\u0600-\u06ff]")
 MAX_TEXT = 200_000
+CANDIDATES = 200  # documents re-ranked by title similarity
 
 
 # ---------------------------------------------------------------- search keys
@@ -499,24 +500,28 @@ def search(session: Session, q: str = "", *, kind: str | None = None, year: int 
             params["topic"] = topic
     words = _query_words(q or "")
     order = "d.issue_date DESC NULLS LAST, d.id DESC"
-    rank = "0.0"
     filters = " AND ".join(where)
     if words:
         params["qnorm"] = " ".join(words)
         params["numbers"] = [w for w in words if w.isdigit()] or ["-"]
         number_hit = ("string_to_array(regexp_replace(d.number, '[^0-9]+', ' ', 'g'), ' ')"
                       " && CAST(:numbers AS text[])")
-        rank = (f"ts_rank_cd(d.search_tsv, q.tsq) + CASE WHEN {number_hit} THEN 10 ELSE 0 END"
-                " + word_similarity(:qnorm, d.search_title)")
-        order = "rank DESC, d.issue_date DESC NULLS LAST, d.id"
+        base = f"ts_rank_cd(d.search_tsv, q.tsq) + CASE WHEN {number_hit} THEN 10 ELSE 0 END"
         # `<%` is word_similarity >= pg_trgm.word_similarity_threshold (0.6), GIN-indexed;
         # document numbers are in the title keys, so the vector finds them.
         matches = "(d.search_tsv @@ q.tsq OR :qnorm <% d.search_title)"
+        # Two stages: the cheap rank picks the best candidates, then title similarity (costly
+        # on Arabic trigrams) refines their order.
+        params["candidates"] = max(CANDIDATES, page * per_page)
         for joiner in ("&&", "||"):  # every word first; any word when nothing has all
-            sql = (f"WITH q AS (SELECT {_tsquery_sql(words, params, joiner)} AS tsq) "
-                   f"SELECT d.id, {rank} AS rank, count(*) OVER () AS total "
-                   f"FROM library_document d, q WHERE {filters} AND {matches} "
-                   f"ORDER BY {order} LIMIT :limit OFFSET :offset")
+            sql = (f"WITH q AS (SELECT {_tsquery_sql(words, params, joiner)} AS tsq), "
+                   f"c AS (SELECT d.id, d.issue_date, d.search_title, {base} AS base, "
+                   f"count(*) OVER () AS total FROM library_document d, q "
+                   f"WHERE {filters} AND {matches} ORDER BY base DESC, d.id "
+                   f"LIMIT :candidates) "
+                   f"SELECT c.id, c.base + word_similarity(:qnorm, c.search_title) AS rank, "
+                   f"c.total FROM c ORDER BY rank DESC, c.issue_date DESC NULLS LAST, c.id "
+                   f"LIMIT :limit OFFSET :offset")
             rows = _run(session, sql, params, page, per_page)
             if rows or len(words) == 1:
                 break
