@@ -494,3 +494,42 @@ def test_forum_pages_render_in_english_too(client, cats, member, login, session)
     html = client.get("/forum/?lang=ar").get_data(as_text=True)
     assert "تبادل الخبرات" in html and "منتدى المنظمات" in html
     assert len(html) < 150_000
+
+
+def test_forum_and_library_forms_carry_their_csrf_token(database_url, connection, session,
+                                                        cats, member, make, tmp_path):
+    import re
+
+    from sqlalchemy.orm import sessionmaker
+
+    from app import create_app
+    from data.db import Database
+
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t",
+                      "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
+                      "UPLOAD_FOLDER": str(tmp_path)})
+    Database.bind(app, sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"], sess["_fresh"] = str(member.id), True
+
+    def token(url: str) -> str:
+        html = client.get(url).get_data(as_text=True)
+        return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+    data = {"category_id": cats["experience-exchange"].id, "title": "عنوان", "body": "نص"}
+    assert client.post("/forum/threads/new", data=data).status_code == 400
+    assert _count(session, ForumThread) == 0
+    resp = client.post("/forum/threads/new",
+                       data={**data, "csrf_token": token("/forum/threads/new")})
+    assert resp.status_code == 302
+    thread = session.scalars(select(ForumThread)).one()
+    page = f"/forum/threads/{thread.id}"
+    assert client.post(f"{page}/reply", data={"body": "رد"}).status_code == 400
+    assert client.post(f"{page}/reply", data={"body": "رد", "csrf_token": token(page)}) \
+        .status_code == 302
+    assert client.post("/forum/follow", data={"thread_id": thread.id, "on": "0",
+                                               "csrf_token": token(page)}).status_code == 302
+    assert client.post("/library/follow", data={"topics": ["financing"],
+                                                "csrf_token": token("/library/follow")}) \
+        .status_code == 302
