@@ -79,6 +79,7 @@ _EN_SUFFIX = re.compile(r"(?:ations?|ions?|ings?|ed|es|s|e)$")
 _ARABIC = re.compile("[\u0600-\u06ff]")
 MAX_TEXT = 200_000
 CANDIDATES = 200  # documents re-ranked by title similarity
+MAX_QUERY_WORDS = 12
 
 
 # ---------------------------------------------------------------- search keys
@@ -443,8 +444,10 @@ class SearchPage:
 
 
 def _query_words(q: str) -> list[str]:
-    words = [w for w in normalize_words(q) if w not in _STOP]
-    return words or normalize_words(q)
+    """Normalised query words without stop words (at most MAX_QUERY_WORDS, no repeats)."""
+    words = normalize_words(q[:1000])
+    kept = [w for w in words if w not in _STOP] or words
+    return list(dict.fromkeys(kept))[:MAX_QUERY_WORDS]
 
 
 def _tsquery_sql(words: list[str], params: dict, joiner: str) -> str:

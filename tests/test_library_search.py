@@ -114,3 +114,10 @@ def test_keys_fold_spelling_variants():
     assert word_keys("جمعيات") & word_keys("جمعيه")
     assert word_keys("مراسيم") & word_keys("مرسوم")
     assert word_keys("93") == {"93"}
+
+
+@pytest.mark.parametrize("query", ["'", "&|!", "a:*", "\\", "🙂", "(( ))", "x" * 3000,
+                                   " ".join(["جمعية"] * 500), "_", "ـــ", "'; DROP TABLE x; --"])
+def test_odd_queries_do_not_break_search(session, corpus, query):
+    page = _search(session, query)
+    assert page.total >= 0
