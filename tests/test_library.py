@@ -440,3 +440,18 @@ def test_library_pages_are_small(client, session, admin):
         resp = client.get(url)
         assert resp.status_code == 200 and len(resp.data) < 150_000
     assert json.loads(client.get("/api/v1/library/documents").data)["total"] == 12
+
+
+def test_a_draft_that_changes_a_document_is_not_linked_for_the_public(client, session, admin,
+                                                                       login):
+    from referral.library import create_document, update_document
+
+    law = create_document(session, admin, {"kind": "law", "title_ar": "قانون قديم",
+                                           "published": True})
+    draft = create_document(session, admin, {"kind": "law", "title_ar": "قانون جديد سري"})
+    update_document(session, admin, law.id, {"status": "repealed", "status_by_id": draft.id})
+    html = client.get(f"/library/documents/{law.id}").get_data(as_text=True)
+    assert "ملغى" in html and "قانون جديد سري" not in html
+    login(admin)
+    html = client.get(f"/library/documents/{law.id}").get_data(as_text=True)
+    assert "قانون جديد سري" in html

@@ -90,7 +90,7 @@ def document(doc_id: int):
     changed = uc.referencing(db.session, doc, drafts=_is_admin())
     service_links = {t.code: _directory_url(need=t.code) for t in doc.service_types}
     return render_template("library/document.html", doc=doc, changed=changed,
-                           service_links=service_links,
+                           service_links=service_links, is_admin=_is_admin(),
                            kinds=uc.KIND_LABELS, statuses=uc.STATUS_LABELS,
                            topics=uc.TOPIC_LABELS)
 
