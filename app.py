@@ -102,6 +102,9 @@ def _register_commands(app: Flask) -> None:
     from web.accounts.cli import register as register_accounts
 
     register_accounts(app)
+    from referral.gaps_cli import register as register_gaps
+
+    register_gaps(app)
     from referral.library_cli import register as register_library
 
     register_library(app)
