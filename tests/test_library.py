@@ -455,3 +455,30 @@ def test_a_draft_that_changes_a_document_is_not_linked_for_the_public(client, se
     login(admin)
     html = client.get(f"/library/documents/{law.id}").get_data(as_text=True)
     assert "قانون جديد سري" in html
+
+
+def test_document_page_links_the_services_it_concerns(database_url, connection, session,
+                                                       admin):
+    from flask import Blueprint, url_for
+    from sqlalchemy.orm import sessionmaker
+
+    from app import create_app
+    from data.db import Database
+    from referral.library import create_document
+    from web.security import PUBLIC, allow
+
+    fresh = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t"})
+    if "directory.search" not in fresh.view_functions:  # a stand-in until the directory lands
+        directory = Blueprint("directory", __name__)
+        directory.add_url_rule("/d", "search", allow(PUBLIC)(lambda: "d"))
+        fresh.register_blueprint(directory)
+    Database.bind(fresh, sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    doc = create_document(session, admin, {"kind": "guideline", "title_ar": "دليل الدعم النفسي",
+                                           "service_types": ["prot_pss"],
+                                           "sectors": ["protection"], "published": True})
+    with fresh.test_request_context():
+        expected = url_for("directory.search", need="prot_pss")
+    html = fresh.test_client().get(f"/library/documents/{doc.id}").get_data(as_text=True)
+    assert f'class="service-type" href="{expected}"' in html
+    assert ('class="sector" href="/library/?topic=sector:protection"' in html
+            or 'class="sector" href="/library/?topic=sector%3Aprotection"' in html)
