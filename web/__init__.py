@@ -32,11 +32,13 @@ def register_blueprints(app: Flask) -> None:
     from .gaps import bp as gaps_bp
     from .library import bp as library_bp
     from .main import bp as main_bp
+    from .referrals import bp as referrals_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(gaps_bp)
+    app.register_blueprint(referrals_bp)
     app.register_blueprint(library_bp)
     app.register_blueprint(forum_bp)
