@@ -108,6 +108,9 @@ def _register_commands(app: Flask) -> None:
     from referral.cli import register as register_referrals
 
     register_referrals(app)
+    from referral.library_cli import register as register_library
+
+    register_library(app)
 
 
 class TasharukGroup(FlaskGroup):

@@ -13,6 +13,7 @@ BENCHMARKS: dict[str, str] = {
     "demo": "bench.demo",
     "gaps": "bench.gaps",
     "referrals": "bench.referrals",
+    "library": "bench.library",
 }
 
 

@@ -3,7 +3,17 @@
 from .accounts import ROLES, AuditLog, Notification, User
 from .activity import AGE_SEX_COLUMNS, Activity, Need, UnmetSearch
 from .base import Base
+from .forum import (
+    CATEGORY_KINDS,
+    ForumCategory,
+    ForumFollow,
+    ForumMention,
+    ForumPost,
+    ForumReport,
+    ForumThread,
+)
 from .geo import AdminArea
+from .library import DOC_KINDS, DOC_STATUSES, TOPICS, Attachment, LibraryDocument, TopicFollow
 from .org import ORG_TYPES, VERIFICATION_STATES, Organization, OrganizationAlias
 from .referral import (
     CONSENT_METHODS,
@@ -32,6 +42,9 @@ from .taxonomy import Sector, ServiceType, TargetGroup
 from .tokens import ApiToken
 
 __all__ = [
+    "CATEGORY_KINDS", "DOC_KINDS", "DOC_STATUSES", "TOPICS", "Attachment", "ForumCategory",
+    "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",
+    "TopicFollow",
     "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "COSTS",
     "MODALITIES", "ORG_TYPES", "REASONS",
     "REFERRAL_METHODS", "REFERRAL_STATES", "ROLES", "SEXES", "STATUSES", "URGENCIES",

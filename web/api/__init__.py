@@ -9,6 +9,6 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Resource modules, in the order their paths appear in the OpenAPI document.
-from . import gaps, me, referrals, root  # noqa: E402
+from . import forum, gaps, library, me, referrals, root  # noqa: E402
 
-RESOURCES = [root, me, gaps, referrals]
+RESOURCES = [root, me, gaps, referrals, library, forum]
