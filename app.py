@@ -99,6 +99,9 @@ def _register_commands(app: Flask) -> None:
     app.cli = ErrorMappingGroup(app.name)
 
     register_data(app)
+    from referral.directory_cli import register as register_directory
+
+    register_directory(app)
 
 
 class TasharukGroup(FlaskGroup):
