@@ -66,8 +66,10 @@ def build(make, session) -> dict[str, int]:
                           sex="female", min_age=18, languages=["ar", "ku"],
                           target_groups=["idps", "women"], availability="full",
                           capacity_per_month=0)
-    from referral.directory import _refresh_text
+    from referral.directory import _refresh_text, organization_search_text
 
+    for org in (amal, ataa):
+        org.search_text = organization_search_text(org)
     for svc in s.values():
         _refresh_text(session, svc)
     session.flush()
