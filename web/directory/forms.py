@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from data.models import AVAILABILITY, COSTS, MODALITIES, REFERRAL_METHODS, SEXES
@@ -34,8 +35,8 @@ class MultiCheckbox(SelectMultipleField):
         return None
 
 
-def _choices(values) -> list[tuple[str, str]]:
-    return [(v, LABELS.get(v, v)) for v in values]
+def _choices(values) -> list[SelectChoice]:
+    return [SelectChoice(v, LABELS.get(v, v)) for v in values]
 
 
 class ServiceForm(FlaskForm):

@@ -8,6 +8,7 @@ import re
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from data.db import db
 from data.errors import BadInput
@@ -205,11 +206,11 @@ def _form(org_id: int) -> ServiceForm:
     form = ServiceForm()
     choices = directory.search_choices(db.session)
     loc = "ar" if _ar() else "en"
-    form.service_type_code.choices = [("", _("Choose..."))] + [
-        (t.code, f"{s.name(loc)}: {t.name(loc)}") for s, types in choices["sectors"]
-        for t in types]
-    form.target_groups.choices = [(g.code, g.name(loc)) for g in choices["groups"]]
-    form.coverage_govs.choices = [(a.pcode, a.name(loc) if hasattr(a, "name") else a.pcode)
+    form.service_type_code.choices = [SelectChoice("", _("Choose..."))] + [
+        SelectChoice(t.code, t.name(loc), optgroup=s.name(loc))
+        for s, types in choices["sectors"] for t in types]
+    form.target_groups.choices = [SelectChoice(g.code, g.name(loc)) for g in choices["groups"]]
+    form.coverage_govs.choices = [SelectChoice(a.pcode, a.name_ar if loc == "ar" else a.name_en)
                                   for a in choices["governorates"]]
     return form
 
