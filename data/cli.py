@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .clitools import ErrorMappingGroup as AppGroup
 from .db import db
@@ -60,7 +61,69 @@ def load_reference_cmd(folder: Path | None) -> None:
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
+@load_cli.command("boundaries")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--if-empty", is_flag=True, help="Do nothing when boundaries are loaded already.")
+def load_boundaries_cmd(paths: tuple[Path, ...], if_empty: bool) -> None:
+    """Load OCHA COD-AB boundaries (GeoJSON, shapefile or zip), upserting by p-code."""
+    from sqlalchemy import func, select
+
+    from .boundaries import load_boundaries
+    from .models import AdminArea
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(AdminArea)
+                                      .where(AdminArea.geom.is_not(None))):
+        click.echo("boundaries already loaded")
+        return
+    counts = load_boundaries(db.session, list(paths))
+    db.session.commit()
+    click.echo(", ".join(f"level {lv}: {n}" for lv, n in sorted(counts.items())))
+
+
+@load_cli.command("gazetteer")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def load_gazetteer_cmd(paths: tuple[Path, ...]) -> None:
+    """Merge names and aliases from gazetteer JSON files (OpenSyria admin_names format)."""
+    from .gazetteer import load_gazetteer
+
+    report = load_gazetteer(db.session, list(paths))
+    db.session.commit()
+    click.echo(f"updated {report.updated}, created {report.created}, "
+               f"skipped {len(report.skipped)}")
+    for line in report.skipped[:20]:
+        click.echo(f"  skipped: {line}")
+
+
+@click.command("resolve")
+@with_appcontext
+@click.argument("name")
+@click.option("--level", type=click.IntRange(1, 4), default=None)
+@click.option("--within", default=None, help="P-code of an area the match must lie in.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def resolve_cmd(name: str, level: int | None, within: str | None, fmt: str) -> None:
+    """Resolve an admin-area NAME (Arabic or English) to its p-code(s).
+
+    Exit 0 on one match, 1 when the name is ambiguous or unknown.
+    """
+    import json
+
+    from geo.resolver import resolve
+
+    res = resolve(db.session, name, level, within)
+    if fmt == "json":
+        click.echo(json.dumps(res.to_dict(), ensure_ascii=False))
+    elif res.status == "none":
+        click.echo(f"no area matches {name!r}")
+    else:
+        if res.status == "ambiguous":
+            click.echo(f"{name!r} is ambiguous: {len(res.matches)} areas match")
+        for area in res.matches if res.status == "ambiguous" else res.matches[:1]:
+            click.echo(f"{area.pcode}\tlevel {area.level}\t{area.name_en}\t{area.name_ar}")
+    raise SystemExit(0 if res.status == "match" else 1)
+
+
 def register(app: Flask) -> None:
     """Mount the data commands on the app's CLI."""
     app.cli.add_command(db_cli)
     app.cli.add_command(load_cli)
+    app.cli.add_command(resolve_cmd)

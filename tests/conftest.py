@@ -70,10 +70,18 @@ def create_database(server: str, name: str) -> str:
     return _with_db(server, name)
 
 
+BOUNDARY_FILES = tuple(f"boundaries/syr_adm{n}_cod_ab_20201217.geojson" for n in (1, 2, 3))
+GAZETTEER_FILES = tuple(f"admin_names/{n}.json"
+                        for n in ("governorates", "districts", "subdistricts"))
+
+
 @pytest.fixture(scope="session")
 def database_url(server_url: str) -> str:
-    """A fresh test database, migrated to every head, with the reference data loaded."""
+    """A fresh test database, migrated to every head, with the reference data loaded and,
+    when ../shared/data is there, the real OCHA boundaries (14/62/272) and gazetteer aliases."""
+    from data.boundaries import load_boundaries
     from data.db import make_engine
+    from data.gazetteer import load_gazetteer
     from data.migrate import upgrade
     from data.reference import load_reference
 
@@ -82,9 +90,22 @@ def database_url(server_url: str) -> str:
     engine = make_engine(url)
     with Session(engine) as s:
         load_reference(s)
+        if all((SHARED / f).exists() for f in BOUNDARY_FILES + GAZETTEER_FILES):
+            load_boundaries(s, [SHARED / f for f in BOUNDARY_FILES])
+            load_gazetteer(s, [SHARED / f for f in GAZETTEER_FILES])
         s.commit()
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def boundaries(session) -> dict[int, int]:
+    """Require the real boundaries (loaded once per run): counts of areas per level."""
+    for f in BOUNDARY_FILES + GAZETTEER_FILES:
+        shared_path(*f.split("/"))
+    rows = session.execute(text("SELECT level, count(*) FROM admin_area "
+                                "WHERE geom IS NOT NULL GROUP BY level")).all()
+    return dict(rows)
 
 
 @pytest.fixture(scope="session")
