@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from data.errors import BadInput
 from data.models import AVAILABILITY, UnmetSearch
 from geo.arabic import normalize, normalize_words
+from geo.resolver import resolve
 from matching.ranking import STALE_DAYS, Candidates, rank
 
 __all__ = [
@@ -192,29 +193,18 @@ def check_point(session: Session, lon: float, lat: float, *, lon_field: str = "l
 def resolve_area(session: Session, value: str, field_name: str = "pcode") -> str:
     """A p-code for ``value`` (a p-code, or a governorate/district/sub-district name)."""
     code = value.strip().upper()
-    if re.fullmatch(r"[A-Z]{2}[0-9A-Z]*", code):
+    if re.fullmatch(r"[A-Z]{2}[0-9]{2,}", code):
         if session.execute(text("SELECT 1 FROM admin_area WHERE pcode = :p"),
                            {"p": code}).first():
             return code
         raise BadInput(_("Unknown p-code: %(value)s.", value=value), field=field_name)
-    try:
-        from geo.resolver import resolve
-    except ImportError:  # the resolver is not installed yet: names cannot be resolved
-        resolve = None
-    if resolve is not None:
-        matches = list(getattr(resolve(session, value), "matches", None) or [])
-        codes = [getattr(m, "pcode", m) for m in matches]
-        if len(codes) == 1:
-            return str(codes[0])
-        if len(codes) > 1:
-            raise BadInput(_("The place name %(value)s is ambiguous: %(names)s.",
-                             value=value, names=", ".join(map(str, codes[:5]))),
-                           field=field_name)
-    row = session.execute(text(
-        "SELECT pcode FROM admin_area WHERE search_text = :n OR :n = ANY(aliases) "
-        "ORDER BY level LIMIT 2"), {"n": normalize(value)}).all()
-    if len(row) == 1:
-        return row[0][0]
+    res = resolve(session, value)
+    if res.status == "match" and res.pcode:
+        return res.pcode
+    if res.status == "ambiguous":
+        names = ", ".join(f"{a.name_ar} / {a.name_en} ({a.pcode})" for a in res.matches[:5])
+        raise BadInput(_("The place name %(value)s is ambiguous: %(names)s.",
+                         value=value, names=names), field=field_name)
     raise BadInput(_("Unknown place: %(value)s.", value=value), field=field_name)
 
 

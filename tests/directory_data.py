@@ -17,11 +17,13 @@ def east(km: float) -> tuple[float, float]:
 
 
 def add_areas(session) -> None:
-    """Two districts and sub-districts of Idleb with box outlines (no governorate outlines,
-    so the country check stays the bounding box)."""
+    """Two districts and sub-districts of Idleb (real p-codes) with box outlines, unless the
+    real OCHA boundaries are loaded already (then those are used)."""
     from data.models import AdminArea
 
     def area(pcode, level, parent, ar, en, shape=None):
+        if session.get(AdminArea, pcode) is not None:  # the real boundaries are loaded
+            return
         session.add(AdminArea(pcode=pcode, level=level, parent_pcode=parent, name_ar=ar,
                               name_en=en, search_text=f"{ar} {en}".lower(),
                               geom=from_shape(shape, srid=4326) if shape is not None

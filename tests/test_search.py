@@ -229,6 +229,7 @@ def test_point_outside_the_loaded_boundaries_is_refused(session):
     from data.models import AdminArea
     from referral.search import check_point
 
+    session.execute(text("UPDATE admin_area SET geom = NULL"))
     idleb = session.get(AdminArea, "SY07")
     idleb.geom = from_shape(MultiPolygon([box(36.0, 35.5, 37.0, 36.5)]), srid=4326)
     session.flush()
@@ -236,6 +237,29 @@ def test_point_outside_the_loaded_boundaries_is_refused(session):
     with pytest.raises(BadInput) as err:
         check_point(session, 41.0, 34.0)  # inside the box, outside every loaded governorate
     assert err.value.details["field"] == "lat"
+
+
+@pytest.mark.shared_data
+def test_real_boundaries_place_points_and_resolve_names(session, boundaries):
+    from data.errors import BadInput
+    from referral.search import check_point, resolve_area
+
+    assert boundaries[3] == 272
+    assert check_point(session, P[0], P[1]) == "SY070000"
+    for lon, lat in ((35.8, 33.6), (37.4, 37.1)):  # Lebanon's Bekaa, Gaziantep in Turkey
+        with pytest.raises(BadInput, match="Syria"):
+            check_point(session, lon, lat)
+    assert resolve_area(session, "دانا") == "SY070301"
+    assert resolve_area(session, "Dana") == "SY070301"
+    assert resolve_area(session, "sy070301") == "SY070301"
+    ids_by_name = parse_pcode(session, "إدلب")
+    assert ids_by_name == "SY07"
+
+
+def parse_pcode(session, name):
+    from referral.search import parse_query
+
+    return parse_query(session, MultiDict({"pcode": name})).pcode
 
 
 def test_ranking_is_pure_and_documented():
