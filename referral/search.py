@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +45,8 @@ PARAMS = ("need", "lat", "lon", "pcode", "group", "age", "sex", "language", "q",
           "available", "page", "per_page")
 SYRIA_BBOX = (35.5, 32.0, 42.5, 37.5)  # lon_min, lat_min, lon_max, lat_max
 RADIUS_MIN_M, RADIUS_MAX_M, RADIUS_DEFAULT_M = 100, 200_000, 25_000
-NEAR_LIMIT = 200  # nearest sites looked at per service type
-AREA_LIMIT = 300  # services taken from coverage / sites in the area
+NEAR_LIMIT = 100  # nearest sites looked at per service type
+AREA_LIMIT = 200  # services taken from coverage / sites in the area
 PER_PAGE_MAX = 100
 SEE_SENSITIVE_ROLES = ("caseworker", "platform_admin")
 
@@ -136,27 +137,45 @@ def _number(args: Mapping, name: str, kind=float) -> float | int | None:
     return value
 
 
+_TAXONOMY: dict[str, tuple[float, dict[str, Any]]] = {}
+TAXONOMY_TTL_S = 60.0
+
+
+def taxonomy(session: Session) -> dict[str, Any]:
+    """Service types (with their words), sectors and target groups, cached for a minute per
+    database: reference data changes only when ``tasharuk load reference`` runs."""
+    key = str(session.get_bind().engine.url)
+    now = time.monotonic()
+    hit = _TAXONOMY.get(key)
+    if hit and now - hit[0] < TAXONOMY_TTL_S:
+        return hit[1]
+    types: dict[str, set[str]] = {}
+    by_sector: dict[str, list[str]] = {}
+    for code, sector, parent, names in session.execute(text(
+            "SELECT t.code, t.sector_code, s.parent_code, concat_ws(' ', t.name_ar, t.name_en, "
+            "t.keywords_ar, t.keywords_en) FROM service_type t JOIN sector s "
+            "ON s.code = t.sector_code ORDER BY t.code")):
+        types[code] = set(normalize_words(names))
+        by_sector.setdefault(sector, []).append(code)
+        if parent:
+            by_sector.setdefault(parent, []).append(code)
+    value = {"types": types, "sectors": by_sector,
+             "groups": set(session.scalars(text("SELECT code FROM target_group")))}
+    _TAXONOMY[key] = (now, value)
+    return value
+
+
 def resolve_need(session: Session, need: str) -> tuple[list[str], str | None]:
     """Service-type codes for ``need``: a service type or sector code, or words in either
     language matched against the taxonomy's names and keywords."""
-    row = session.execute(text("SELECT code FROM service_type WHERE code = :c"),
-                          {"c": need}).first()
-    if row:
-        return [row[0]], None
-    codes = session.scalars(text("SELECT code FROM service_type WHERE sector_code = :c "
-                                 "OR sector_code IN (SELECT code FROM sector "
-                                 "WHERE parent_code = :c) ORDER BY code"), {"c": need}).all()
-    if codes:
-        return list(codes), need
+    tax = taxonomy(session)
+    if need in tax["types"]:
+        return [need], None
+    if need in tax["sectors"]:
+        return sorted(tax["sectors"][need]), need
     words = set(normalize_words(need))
     if words:
-        matches = []
-        for code, names in session.execute(text(
-                "SELECT code, concat_ws(' ', name_ar, name_en, keywords_ar, keywords_en) "
-                "FROM service_type ORDER BY code")):
-            have = set(normalize_words(names))
-            if words <= have:
-                matches.append(code)
+        matches = sorted(code for code, have in tax["types"].items() if words <= have)
         if matches:
             return matches, None
     raise BadInput(_("Unknown service type or sector: %(value)s.", value=need), field="need")
@@ -179,11 +198,15 @@ def check_point(session: Session, lon: float, lat: float, *, lon_field: str = "l
     if not lat_min <= lat <= lat_max:
         raise BadInput(_("This point is outside Syria (latitude %(lo)s to %(hi)s).",
                          lo=lat_min, hi=lat_max), field=lat_field)
+    # Sub-districts tile the country: one polygon test answers both questions; the
+    # governorates are tested only when no sub-district contains the point.
     row = session.execute(text(
-        "SELECT (SELECT pcode FROM admin_area WHERE geom IS NOT NULL AND "
-        "        ST_Intersects(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) "
-        "        ORDER BY level DESC LIMIT 1), "
-        "       EXISTS (SELECT 1 FROM admin_area WHERE level = 1 AND geom IS NOT NULL)"),
+        "WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g) "
+        "SELECT coalesce((SELECT pcode FROM admin_area, pt WHERE level = 3 AND "
+        "        ST_Intersects(geom, pt.g) LIMIT 1), "
+        "    (SELECT pcode FROM admin_area, pt WHERE geom IS NOT NULL AND level < 3 AND "
+        "        ST_Intersects(geom, pt.g) ORDER BY level DESC LIMIT 1)), "
+        "  EXISTS (SELECT 1 FROM admin_area WHERE level = 1 AND geom IS NOT NULL)"),
         {"lon": lon, "lat": lat}).one()
     if row[0] is None and row[1]:
         raise BadInput(_("This point is outside Syria's boundaries."), field=lat_field)
@@ -234,7 +257,7 @@ def parse_query(session: Session, args: Mapping, *, strict: bool = True) -> Sear
     qy.pcode = resolve_area(session, pcode) if pcode else area_of_point
     groups = _values(args, "group")
     if groups:
-        known = set(session.scalars(text("SELECT code FROM target_group")))
+        known = taxonomy(session)["groups"]
         for g in groups:
             if g not in known:
                 raise BadInput(_("Unknown target group: %(value)s.", value=g), field="group")
@@ -313,9 +336,10 @@ def _filters(qy: SearchQuery, params: dict[str, Any]) -> str:
     if qy.q:
         norm = normalize(qy.q)
         tsq = _tsquery(qy.q)
+        # Full text first: rows it matches skip the costlier trigram word similarity.
         alts = ["CAST(:qnorm AS text) <% sv.search_text"]
         if tsq:
-            alts.append("to_tsvector('simple', sv.search_text) @@ "
+            alts.insert(0, "to_tsvector('simple', sv.search_text) @@ "
                         "to_tsquery('simple', :tsq)")
             params["tsq"] = tsq
         conds.append("(" + " OR ".join(alts) + ")")
