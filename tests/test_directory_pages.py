@@ -210,3 +210,41 @@ def test_directory_catalog_translates_every_message():
     untranslated = [m.id for m in catalog if m.id and not (
         all(m.string) if isinstance(m.string, tuple) else m.string)]
     assert untranslated == []
+
+
+def test_refer_link_appears_when_the_referrals_blueprint_exists(database_url, connection, make):
+    from flask import Blueprint
+    from sqlalchemy.orm import sessionmaker
+
+    from app import create_app
+    from data.db import Database
+    from web.security import PUBLIC, allow
+
+    svc = make.service()
+    fresh = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t"})
+    plain = fresh.test_client()
+    Database.bind(fresh, sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    referrals = Blueprint("referrals", __name__)
+
+    @referrals.get("/referrals/new")
+    @allow(PUBLIC)
+    def new():
+        return "form"
+
+    fresh.register_blueprint(referrals)
+    page = html(plain.get(f"/directory/services/{svc.id}"))
+    assert f'href="/referrals/new?service_id={svc.id}"' in page
+    assert "إحالة شخص إلى هذه الخدمة" in page
+
+
+def test_no_refer_link_without_the_referrals_blueprint(client, make, app):
+    svc = make.service()
+    if "referrals.new" in app.view_functions:
+        pytest.skip("the referrals blueprint is installed")
+    assert "/referrals/new" not in html(client.get(f"/directory/services/{svc.id}"))
+
+
+@pytest.mark.shared_data
+def test_search_page_resolves_a_place_name(client, world, boundaries):
+    page = html(client.get("/directory/?need=prot_pss&pcode=مركز إدلب"))
+    assert "SY070000" in page and f"/directory/services/{world['A']}" in page
