@@ -213,8 +213,8 @@ def searches(n: int, seed: int, url: str) -> list[dict[str, Any]]:
         place = rng.random()
         if place < 0.6 or place >= 0.85:
             x, y = rng.choice(sites)
-            q["lon"], q["lat"] = round(x + rng.uniform(-0.05, 0.05), 5), \
-                round(y + rng.uniform(-0.05, 0.05), 5)
+            q["lon"], q["lat"] = round(x + rng.uniform(-0.005, 0.005), 5), \
+                round(y + rng.uniform(-0.005, 0.005), 5)
             q["radius_m"] = rng.choice([5000, 10000, 25000, 50000])
         if place >= 0.6:
             q["pcode"] = rng.choice(pcodes)
@@ -245,16 +245,21 @@ def floor_sql(q: dict) -> tuple[str, dict]:
     if "lon" in q:
         pt = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
         params.update(lon=q["lon"], lat=q["lat"], radius=qy.radius_m)
-        type_cond = "ss.service_type_code = ANY(CAST(:types AS text[])) AND " if need else ""
-        sql = (f"SELECT ss.service_id, ss.geom::geography <-> {pt} AS d FROM service_site ss "
-               "JOIN service sv ON sv.id = ss.service_id JOIN organization o ON "
-               f"o.id = sv.organization_id WHERE {type_cond}ST_DWithin(ss.geom::geography, "
-               f"{pt}, :radius) AND {where} ORDER BY ss.geom::geography <-> {pt} LIMIT 20")
+        knn = ("SELECT ss.service_id, ss.geom::geography <-> {pt} AS d FROM service_site ss "
+               "JOIN service sv ON sv.id = ss.service_id WHERE {type} "
+               "ST_DWithin(ss.geom::geography, {pt}, :radius) AND {where} "
+               "ORDER BY ss.geom::geography <-> {pt} LIMIT 20")
+        if not need:
+            sql = knn.format(pt=pt, type="", where=where)
+        else:  # one KNN walk per service type over the composite index, then merged
+            sql = ("SELECT n.service_id, n.d FROM unnest(CAST(:types AS text[])) AS t(code) "
+                   "CROSS JOIN LATERAL (" + knn.format(
+                       pt=pt, type="ss.service_type_code = t.code AND", where=where)
+                   + ") n ORDER BY n.d LIMIT 20")
     else:
         params["prefix"] = q.get("pcode", "SY") + "%"
         sql = ("SELECT sc.service_id FROM service_coverage sc JOIN service sv ON "
-               "sv.id = sc.service_id JOIN organization o ON o.id = sv.organization_id "
-               f"WHERE sc.pcode LIKE :prefix AND {where} LIMIT 20")
+               f"sv.id = sc.service_id WHERE sc.pcode LIKE :prefix AND {where} LIMIT 20")
     return sql, params
 
 

@@ -312,8 +312,9 @@ def _tsquery(q: str) -> str:
 
 
 def _filters(qy: SearchQuery, params: dict[str, Any]) -> str:
-    """WHERE conditions on ``sv`` (service) and ``o`` (organisation) for the hard filters."""
-    conds = ["sv.status = 'active'", "o.verification NOT IN ('rejected', 'suspended')"]
+    """WHERE conditions on ``sv`` (service) for the hard filters (the organisation's standing
+    is checked once on the final candidates)."""
+    conds = ["sv.status = 'active'"]
     if qy.age is not None:
         conds.append("(sv.min_age IS NULL OR sv.min_age <= :age) "
                      "AND (sv.max_age IS NULL OR sv.max_age >= :age)")
@@ -352,16 +353,16 @@ _PT = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
 
 def _near_sql(qy: SearchQuery, where: str) -> str:
     """Nearest sites within the radius, per service type (KNN on the composite GiST index)."""
-    inner = (f"SELECT ss.service_id, ss.geom::geography <-> {_PT} AS dist "
+    cover = "CASE WHEN ss.admin3_pcode LIKE :prefix THEN 2 ELSE 0 END" if qy.pcode else "0"
+    inner = (f"SELECT ss.service_id, ss.geom::geography <-> {_PT} AS dist, {cover} AS cover "
              "FROM service_site ss JOIN service sv ON sv.id = ss.service_id "
-             "JOIN organization o ON o.id = sv.organization_id "
              f"WHERE {{type}} ST_DWithin(ss.geom::geography, {_PT}, :radius) AND {where} "
              f"ORDER BY ss.geom::geography <-> {_PT} LIMIT :near_limit")
     if not qy.service_types:
         return inner.format(type="")
     if len(qy.service_types) == 1:
         return inner.format(type="ss.service_type_code = :type0 AND")
-    return ("SELECT n.service_id, n.dist FROM unnest(CAST(:types AS text[])) AS t(code) "
+    return ("SELECT n.service_id, n.dist, n.cover FROM unnest(CAST(:types AS text[])) AS t(code) "
             "CROSS JOIN LATERAL (" + inner.format(type="ss.service_type_code = t.code AND")
             + ") n")
 
@@ -383,33 +384,33 @@ def build_sql(qy: SearchQuery) -> tuple[str, dict[str, Any]]:
         params["type0"] = qy.service_types[0]
         params["types"] = qy.service_types
     ctes, sources = [], []
-    if qy.point:
-        params["lon"], params["lat"] = qy.lon, qy.lat
-        ctes.append(f"near AS (SELECT service_id, min(dist) AS dist FROM ({_near_sql(qy, where)})"
-                    " x GROUP BY service_id)")
-        sources.append("SELECT service_id, 0 AS cover FROM near")
     if qy.pcode:
         params["ancestors"] = sorted({qy.pcode[:n] for n in (4, 6, 8) if n <= len(qy.pcode)}
                                      | {qy.pcode})
         params["prefix"] = qy.pcode + "%"
+    if qy.point:
+        params["lon"], params["lat"] = qy.lon, qy.lat
+        ctes.append("near AS (SELECT service_id, min(dist) AS dist, max(cover) AS cover FROM ("
+                    f"{_near_sql(qy, where)}) x GROUP BY service_id)")
+        sources.append("SELECT service_id, cover FROM near")
+    if qy.pcode:
         ctes.append(
             "cov AS (SELECT sc.service_id, max(CASE WHEN sc.pcode = ANY(CAST(:ancestors AS "
             "text[])) THEN 2 ELSE 1 END) AS cover FROM service_coverage sc "
             "JOIN service sv ON sv.id = sc.service_id "
-            "JOIN organization o ON o.id = sv.organization_id "
             "WHERE (sc.pcode = ANY(CAST(:ancestors AS text[])) OR sc.pcode LIKE :prefix) "
             f"AND {_type_cond(qy)} AND {where} GROUP BY sc.service_id LIMIT :area_limit)")
-        ctes.append(
-            "inarea AS (SELECT DISTINCT ss.service_id, 2 AS cover FROM service_site ss "
-            "JOIN service sv ON sv.id = ss.service_id "
-            "JOIN organization o ON o.id = sv.organization_id "
-            f"WHERE ss.admin3_pcode LIKE :prefix AND {_type_cond(qy)} AND {where} "
-            "LIMIT :area_limit)")
-        sources += ["SELECT service_id, cover FROM cov", "SELECT service_id, cover FROM inarea"]
+        sources.append("SELECT service_id, cover FROM cov")
+        if not qy.point:  # with a point, the nearest sites already say whether they are inside
+            ctes.append(
+                "inarea AS (SELECT DISTINCT ss.service_id, 2 AS cover FROM service_site ss "
+                "JOIN service sv ON sv.id = ss.service_id "
+                f"WHERE ss.admin3_pcode LIKE :prefix AND {_type_cond(qy)} AND {where} "
+                "LIMIT :area_limit)")
+            sources.append("SELECT service_id, cover FROM inarea")
     if not sources:
         ctes.append(
             "anywhere AS (SELECT sv.id AS service_id, 0 AS cover FROM service sv "
-            "JOIN organization o ON o.id = sv.organization_id "
             f"WHERE {_type_cond(qy)} AND {where} "
             "ORDER BY sv.last_verified DESC NULLS LAST, sv.id LIMIT :area_limit)")
         sources.append("SELECT service_id, cover FROM anywhere")
@@ -439,7 +440,8 @@ def build_sql(qy: SearchQuery) -> tuple[str, dict[str, Any]]:
         "FROM cand JOIN service sv ON sv.id = cand.service_id "
         "JOIN organization o ON o.id = sv.organization_id "
         "JOIN service_type st ON st.code = sv.service_type_code "
-        f"LEFT JOIN LATERAL ({site}) ns ON TRUE"
+        f"LEFT JOIN LATERAL ({site}) ns ON TRUE "
+        "WHERE o.verification NOT IN ('rejected', 'suspended')"
     )
     return sql, params
 
