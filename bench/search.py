@@ -155,7 +155,7 @@ def build(url: str, scale: float, seed: int) -> dict[str, Any]:
                 sites.append((site_id, sid, f"SRID=4326;POINT({x:.6f} {y:.6f})",
                               area if len(area) > 4 else None, code))
             level = rng.choice([8, 6, 4]) if len(area) >= 8 else 4
-            coverage.append((sid, area[:level]))
+            coverage.append((sid, area[:level], code))
             for g in rng.sample(groups, rng.choice([0, 0, 1, 2, 3])):
                 tgroups.append((sid, g))
         _copy(conn, "service", ("id", "uuid", "organization_id", "service_type_code", "name_ar",
@@ -165,11 +165,13 @@ def build(url: str, scale: float, seed: int) -> dict[str, Any]:
         _progress(f"{n_services} services")
         with conn.cursor() as cur:  # COPY is faster than the per-row trigger: set it directly
             cur.execute("ALTER TABLE service_site DISABLE TRIGGER service_site_type")
+            cur.execute("ALTER TABLE service_coverage DISABLE TRIGGER service_coverage_type")
         _copy(conn, "service_site", ("id", "service_id", "geom", "admin3_pcode",
                                      "service_type_code"), sites)
+        _copy(conn, "service_coverage", ("service_id", "pcode", "service_type_code"), coverage)
         with conn.cursor() as cur:
             cur.execute("ALTER TABLE service_site ENABLE TRIGGER service_site_type")
-        _copy(conn, "service_coverage", ("service_id", "pcode"), coverage)
+            cur.execute("ALTER TABLE service_coverage ENABLE TRIGGER service_coverage_type")
         _copy(conn, "service_target_group", ("service_id", "target_group_code"), tgroups)
         with conn.cursor() as cur:
             for table in ("organization", "service", "service_site"):

@@ -77,12 +77,18 @@ class Candidates:
 
 @dataclass
 class Ranked:
-    """The candidates' positions best first, their scores and reasons (in input order)."""
+    """The candidates' positions best first and their scores (in input order); ``reasons(i)``
+    explains candidate ``i`` in Arabic and English (computed on demand, for the shown page)."""
 
     order: np.ndarray
     scores: np.ndarray
     stale: np.ndarray
-    reasons: list[list[dict[str, str]]]
+    candidates: Candidates
+    groups_given: bool
+
+    def reasons(self, i: int) -> list[dict[str, str]]:
+        return _reasons(self.candidates, int(i), groups_given=self.groups_given,
+                        stale=bool(self.stale[i]))
 
 
 def _components(c: Candidates, *, point: bool, area: bool,
@@ -172,7 +178,8 @@ def rank(candidates: Candidates, *, point: bool, groups_given: bool,
     n = len(candidates.ids)
     if n == 0:
         empty = np.zeros(0)
-        return Ranked(np.zeros(0, dtype=int), empty, np.zeros(0, dtype=bool), [])
+        return Ranked(np.zeros(0, dtype=int), empty, np.zeros(0, dtype=bool), candidates,
+                      groups_given)
     comps = _components(candidates, point=point, area=area, groups_given=groups_given)
     total_weight = sum(WEIGHTS[k] for k in comps)
     score = sum(WEIGHTS[k] * v for k, v in comps.items()) / total_weight
@@ -182,6 +189,5 @@ def rank(candidates: Candidates, *, point: bool, groups_given: bool,
     dist = np.asarray(candidates.distance_m, dtype=float)
     ids = np.asarray(candidates.ids)
     order = np.lexsort((ids, np.where(np.isnan(dist), np.inf, dist), -score))
-    reasons = [_reasons(candidates, i, groups_given=groups_given, stale=bool(stale[i]))
-               for i in range(n)]
-    return Ranked(order=order, scores=score, stale=stale, reasons=reasons)
+    return Ranked(order=order, scores=score, stale=stale, candidates=candidates,
+                  groups_given=groups_given)

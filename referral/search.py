@@ -367,12 +367,12 @@ def _near_sql(qy: SearchQuery, where: str) -> str:
             + ") n")
 
 
-def _type_cond(qy: SearchQuery) -> str:
+def _type_cond(qy: SearchQuery, alias: str = "sv") -> str:
     if not qy.service_types:
         return "TRUE"
     if len(qy.service_types) == 1:
-        return "sv.service_type_code = :type0"
-    return "sv.service_type_code = ANY(CAST(:types AS text[]))"
+        return f"{alias}.service_type_code = :type0"
+    return f"{alias}.service_type_code = ANY(CAST(:types AS text[]))"
 
 
 def build_sql(qy: SearchQuery) -> tuple[str, dict[str, Any]]:
@@ -399,13 +399,13 @@ def build_sql(qy: SearchQuery) -> tuple[str, dict[str, Any]]:
             "text[])) THEN 2 ELSE 1 END) AS cover FROM service_coverage sc "
             "JOIN service sv ON sv.id = sc.service_id "
             "WHERE (sc.pcode = ANY(CAST(:ancestors AS text[])) OR sc.pcode LIKE :prefix) "
-            f"AND {_type_cond(qy)} AND {where} GROUP BY sc.service_id LIMIT :area_limit)")
+            f"AND {_type_cond(qy, 'sc')} AND {where} GROUP BY sc.service_id LIMIT :area_limit)")
         sources.append("SELECT service_id, cover FROM cov")
         if not qy.point:  # with a point, the nearest sites already say whether they are inside
             ctes.append(
                 "inarea AS (SELECT DISTINCT ss.service_id, 2 AS cover FROM service_site ss "
                 "JOIN service sv ON sv.id = ss.service_id "
-                f"WHERE ss.admin3_pcode LIKE :prefix AND {_type_cond(qy)} AND {where} "
+                f"WHERE ss.admin3_pcode LIKE :prefix AND {_type_cond(qy, 'ss')} AND {where} "
                 "LIMIT :area_limit)")
             sources.append("SELECT service_id, cover FROM inarea")
     if not sources:
@@ -505,7 +505,7 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
     ranked = rank(cands, point=qy.point, groups_given=bool(groups), area=bool(qy.pcode))
     start = (qy.page - 1) * qy.per_page
     items = [_item(rows[i], score=float(ranked.scores[i]), stale=bool(ranked.stale[i]),
-                   reasons=ranked.reasons[i], viewer=viewer, point=qy.point)
+                   reasons=ranked.reasons(i), viewer=viewer, point=qy.point)
              for i in ranked.order[start:start + qy.per_page]]
     if not rows and log_unmet:
         record_unmet(session, qy)

@@ -274,4 +274,16 @@ def test_ranking_is_pure_and_documented():
     assert ranked.order.tolist() == [0, 1, 2]  # covering the area beats a site 500 m away
     assert ranked.scores[1] > ranked.scores[2]  # open beats full at the same place
     assert all(0 <= s <= 1 for s in ranked.scores)
-    assert {r["code"] for r in ranked.reasons[2]} >= {"full", "distance"}
+    assert {r["code"] for r in ranked.reasons(2)} >= {"full", "distance"}
+
+
+def test_coverage_rows_carry_the_service_type(session, make):
+    svc = make.service(coverage=["SY07", "SY02"])
+    rows = session.execute(text("SELECT DISTINCT service_type_code FROM service_coverage "
+                                "WHERE service_id = :s"), {"s": svc.id}).scalars().all()
+    assert rows == ["prot_pss"]
+    svc.service_type_code = "health_mental"
+    session.flush()
+    rows = session.execute(text("SELECT DISTINCT service_type_code FROM service_coverage "
+                                "WHERE service_id = :s"), {"s": svc.id}).scalars().all()
+    assert rows == ["health_mental"]

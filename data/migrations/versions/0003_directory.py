@@ -17,7 +17,9 @@ Why this design (measured in bench/search.py):
   eligibility checks on the service row cost little once the KNN walk is bounded, so the
   trigger-maintained column is the simpler choice.
 - P-codes nest by prefix (SY070301 in SY0703 in SY07): text_pattern_ops indexes let coverage
-  and site-area lookups use ``LIKE 'SY0703%'``.
+  and site-area lookups use ``LIKE 'SY0703%'``. ``service_coverage`` gets the service type too
+  (same trigger), with a ``(service_type_code, pcode)`` index: "who covers this area for this
+  need" reads only the matching coverage rows instead of every service covering a governorate.
 """
 from alembic import op
 
@@ -39,6 +41,8 @@ CREATE OR REPLACE FUNCTION tasharuk_service_type_to_sites() RETURNS trigger LANG
 BEGIN
   UPDATE service_site SET service_type_code = NEW.service_type_code
    WHERE service_id = NEW.id AND service_type_code IS DISTINCT FROM NEW.service_type_code;
+  UPDATE service_coverage SET service_type_code = NEW.service_type_code
+   WHERE service_id = NEW.id AND service_type_code IS DISTINCT FROM NEW.service_type_code;
   RETURN NULL;
 END $$;
 """
@@ -46,13 +50,17 @@ END $$;
 
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
-    op.execute("ALTER TABLE service_site ADD COLUMN service_type_code varchar(60)")
-    op.execute("UPDATE service_site s SET service_type_code = sv.service_type_code "
-               "FROM service sv WHERE sv.id = s.service_id")
+    for table in ("service_site", "service_coverage"):
+        op.execute(f"ALTER TABLE {table} ADD COLUMN service_type_code varchar(60)")
+        op.execute(f"UPDATE {table} s SET service_type_code = sv.service_type_code "
+                   "FROM service sv WHERE sv.id = s.service_id")
     op.execute(SITE_TYPE)
     op.execute(SERVICE_TYPE_CHANGED)
     op.execute("CREATE TRIGGER service_site_type BEFORE INSERT OR UPDATE OF service_id, "
                "service_type_code ON service_site FOR EACH ROW "
+               "EXECUTE FUNCTION tasharuk_site_service_type()")
+    op.execute("CREATE TRIGGER service_coverage_type BEFORE INSERT OR UPDATE OF service_id, "
+               "service_type_code ON service_coverage FOR EACH ROW "
                "EXECUTE FUNCTION tasharuk_site_service_type()")
     op.execute("CREATE TRIGGER service_type_to_sites AFTER UPDATE OF service_type_code "
                "ON service FOR EACH ROW EXECUTE FUNCTION tasharuk_service_type_to_sites()")
@@ -64,17 +72,22 @@ def upgrade() -> None:
                "(admin3_pcode text_pattern_ops)")
     op.execute("CREATE INDEX ix_service_coverage_pcode_prefix ON service_coverage "
                "(pcode text_pattern_ops)")
+    op.execute("CREATE INDEX ix_service_coverage_type_pcode ON service_coverage "
+               "(service_type_code, pcode text_pattern_ops)")
     op.execute("CREATE INDEX ix_unmet_search_type_at ON unmet_search (service_type_code, at)")
 
 
 def downgrade() -> None:
     op.execute("DROP INDEX IF EXISTS ix_unmet_search_type_at")
+    op.execute("DROP INDEX IF EXISTS ix_service_coverage_type_pcode")
     op.execute("DROP INDEX IF EXISTS ix_service_coverage_pcode_prefix")
     op.execute("DROP INDEX IF EXISTS ix_service_site_admin3_prefix")
     op.execute("DROP INDEX IF EXISTS ix_service_site_geog")
     op.execute("DROP INDEX IF EXISTS ix_service_site_type_geog")
     op.execute("DROP TRIGGER IF EXISTS service_type_to_sites ON service")
+    op.execute("DROP TRIGGER IF EXISTS service_coverage_type ON service_coverage")
     op.execute("DROP TRIGGER IF EXISTS service_site_type ON service_site")
     op.execute("DROP FUNCTION IF EXISTS tasharuk_service_type_to_sites()")
     op.execute("DROP FUNCTION IF EXISTS tasharuk_site_service_type()")
+    op.execute("ALTER TABLE service_coverage DROP COLUMN IF EXISTS service_type_code")
     op.execute("ALTER TABLE service_site DROP COLUMN IF EXISTS service_type_code")
