@@ -340,8 +340,7 @@ def _filters(qy: SearchQuery, params: dict[str, Any]) -> str:
         # Full text first: rows it matches skip the costlier trigram word similarity.
         alts = ["CAST(:qnorm AS text) <% sv.search_text"]
         if tsq:
-            alts.insert(0, "to_tsvector('simple', sv.search_text) @@ "
-                        "to_tsquery('simple', :tsq)")
+            alts.insert(0, "sv.search_tsv @@ to_tsquery('simple', :tsq)")
             params["tsq"] = tsq
         conds.append("(" + " OR ".join(alts) + ")")
         params["qnorm"] = norm or qy.q.lower()

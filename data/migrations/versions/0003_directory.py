@@ -16,6 +16,9 @@ Why this design (measured in bench/search.py):
   candidate; it answers the same KNN walk but must be refreshed on every write, and the
   eligibility checks on the service row cost little once the KNN walk is bounded, so the
   trigger-maintained column is the simpler choice.
+- Keyword search: a stored ``search_tsv`` (generated from ``search_text``) with its own GIN
+  index, so matching rows are not re-parsed by ``to_tsvector`` on every recheck (that recheck
+  was most of the time of keyword searches); trigram word similarity stays as the fallback.
 - P-codes nest by prefix (SY070301 in SY0703 in SY07): text_pattern_ops indexes let coverage
   and site-area lookups use ``LIKE 'SY0703%'``. ``service_coverage`` gets the service type too
   (same trigger), with a ``(service_type_code, pcode)`` index: "who covers this area for this
@@ -75,9 +78,14 @@ def upgrade() -> None:
     op.execute("CREATE INDEX ix_service_coverage_type_pcode ON service_coverage "
                "(service_type_code, pcode text_pattern_ops)")
     op.execute("CREATE INDEX ix_unmet_search_type_at ON unmet_search (service_type_code, at)")
+    op.execute("ALTER TABLE service ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS "
+               "(to_tsvector('simple', search_text)) STORED")
+    op.execute("CREATE INDEX ix_service_search_tsv ON service USING gin (search_tsv)")
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_service_search_tsv")
+    op.execute("ALTER TABLE service DROP COLUMN IF EXISTS search_tsv")
     op.execute("DROP INDEX IF EXISTS ix_unmet_search_type_at")
     op.execute("DROP INDEX IF EXISTS ix_service_coverage_type_pcode")
     op.execute("DROP INDEX IF EXISTS ix_service_coverage_pcode_prefix")
