@@ -215,8 +215,7 @@ def searches(n: int, seed: int, url: str) -> list[dict[str, Any]]:
         place = rng.random()
         if place < 0.6 or place >= 0.85:
             x, y = rng.choice(sites)
-            q["lon"], q["lat"] = round(x + rng.uniform(-0.005, 0.005), 5), \
-                round(y + rng.uniform(-0.005, 0.005), 5)
+            q["lon"], q["lat"] = round(x, 5), round(y, 5)  # a place where people are
             q["radius_m"] = rng.choice([5000, 10000, 25000, 50000])
         if place >= 0.6:
             q["pcode"] = rng.choice(pcodes)

@@ -39,6 +39,8 @@ def list_services():
     s = db.session
     qy = parse_query(s, request.args)
     result = search(s, qy, viewer())
+    if not result.total:
+        s.commit()  # keep the anonymous unmet-need record
     pages = (result.total + result.per_page - 1) // result.per_page
     return {"items": result.items, "total": result.total, "page": result.page,
             "per_page": result.per_page, "total_pages": pages, "area": result.area}

@@ -55,7 +55,8 @@ def search():
             qy = parse_query(s, MultiDict([(k, x) for k, v in args.items() for x in v]),
                              strict=False)
             result = run_search(s, qy, viewer())
-            s.commit()  # the unmet-need log, when nothing was found
+            if not result.total:
+                s.commit()  # keep the anonymous unmet-need record
         except BadInput as exc:
             errors[str(exc.details.get("field", "need"))] = exc.message
     points = []
