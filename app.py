@@ -99,6 +99,12 @@ def _register_commands(app: Flask) -> None:
     app.cli = ErrorMappingGroup(app.name)
 
     register_data(app)
+    from web.accounts.cli import register as register_accounts
+
+    register_accounts(app)
+    from referral.gaps_cli import register as register_gaps
+
+    register_gaps(app)
     from referral.directory_cli import register as register_directory
 
     register_directory(app)

@@ -9,6 +9,7 @@ import sys
 
 # name -> module exposing ``run(args) -> dict`` and optionally ``add_arguments(parser)``.
 BENCHMARKS: dict[str, str] = {
+    "gaps": "bench.gaps",
     "search": "bench.search",
 }
 

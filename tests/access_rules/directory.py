@@ -1,7 +1,6 @@
 """Access rules of the service directory pages and the services/organisations API."""
 
 RULES = {
-    "directory.static": {"roles": {"public"}},
     "directory.search": {"roles": {"public"}},
     "directory.organization": {"roles": {"public"}},
     "directory.service": {"roles": {"public"}},
