@@ -29,7 +29,6 @@ from data.models import (
     SEXES,
     STATUSES,
     AdminArea,
-    AuditLog,
     OpeningPeriod,
     Organization,
     Service,
@@ -90,11 +89,13 @@ def _require_edit(viewer: Viewer, organization_id: int) -> None:
         raise Forbidden(_("Only this organisation's administrators may change it."))
 
 
-def _audit(session: Session, viewer: Viewer, user_id: int | None, action: str, obj: Any,
-           organization_id: int | None, summary: dict) -> None:
-    session.add(AuditLog(user_id=user_id, organization_id=organization_id, action=action,
-                         object_type=type(obj).__name__.lower(), object_id=str(obj.id),
-                         summary=summary))
+def _audit(session: Session, actor: Any, action: str, obj: Any, organization_id: int | None,
+           summary: dict) -> None:
+    """One audit entry; ``actor`` is a User, a user id or an API-token principal."""
+    from data.audit import record
+
+    record(session, action, user=actor, organization_id=organization_id,
+           object_type=type(obj).__name__.lower(), object_id=obj.id, summary=summary)
 
 
 # ------------------------------------------------------------------ search text
@@ -374,7 +375,7 @@ def _refresh_text(session: Session, svc: Service) -> None:
 
 
 def create_service(session: Session, organization_id: int, data: Mapping, viewer: Viewer,
-                   user_id: int | None = None) -> Service:
+                   actor: Any = None) -> Service:
     """A new service of ``organization_id`` (its admins or a platform admin only)."""
     org = session.get(Organization, organization_id)
     if org is None:
@@ -389,14 +390,14 @@ def create_service(session: Session, organization_id: int, data: Mapping, viewer
     _apply(session, svc, clean)
     _refresh_text(session, svc)
     session.flush()
-    _audit(session, viewer, user_id, "service.create", svc, org.id,
+    _audit(session, actor, "service.create", svc, org.id,
            {"fields": sorted(clean)})
     session.flush()
     return svc
 
 
 def update_service(session: Session, service_id: int, data: Mapping, viewer: Viewer,
-                   user_id: int | None = None) -> Service:
+                   actor: Any = None) -> Service:
     """Change the fields present in ``data`` (its organisation's admins only)."""
     svc = session.get(Service, service_id)
     if svc is None:
@@ -406,21 +407,21 @@ def update_service(session: Session, service_id: int, data: Mapping, viewer: Vie
     _apply(session, svc, clean)
     _refresh_text(session, svc)
     session.flush()
-    _audit(session, viewer, user_id, "service.update", svc, svc.organization_id,
+    _audit(session, actor, "service.update", svc, svc.organization_id,
            {"fields": sorted(clean)})
     session.flush()
     return svc
 
 
 def verify_service(session: Session, service_id: int, viewer: Viewer,
-                   user_id: int | None = None, today: dt.date | None = None) -> Service:
+                   actor: Any = None, today: dt.date | None = None) -> Service:
     """Confirm a listing is still right: last verified becomes today."""
     svc = session.get(Service, service_id)
     if svc is None:
         raise NotFound(_("Service %(id)s does not exist.", id=service_id))
     _require_edit(viewer, svc.organization_id)
     svc.last_verified = today or dt.date.today()
-    _audit(session, viewer, user_id, "service.verify", svc, svc.organization_id, {})
+    _audit(session, actor, "service.verify", svc, svc.organization_id, {})
     session.flush()
     return svc
 
@@ -517,7 +518,7 @@ def _org_text(session: Session, org: Organization) -> None:
 
 
 def create_organization(session: Session, data: Mapping, viewer: Viewer,
-                        user_id: int | None = None) -> Organization:
+                        actor: Any = None) -> Organization:
     """A new organisation (platform admins only), pending verification."""
     if viewer.role != "platform_admin":
         raise Forbidden(_("Only platform administrators may add organisations."))
@@ -529,14 +530,14 @@ def create_organization(session: Session, data: Mapping, viewer: Viewer,
     session.add(org)
     org.search_text = organization_search_text(org)
     session.flush()
-    _audit(session, viewer, user_id, "organization.create", org, org.id,
+    _audit(session, actor, "organization.create", org, org.id,
            {"fields": sorted(clean)})
     session.flush()
     return org
 
 
 def update_organization(session: Session, organization_id: int, data: Mapping, viewer: Viewer,
-                        user_id: int | None = None) -> Organization:
+                        actor: Any = None) -> Organization:
     """Change an organisation's profile (its admins or a platform admin)."""
     org = session.get(Organization, organization_id)
     if org is None:
@@ -549,7 +550,7 @@ def update_organization(session: Session, organization_id: int, data: Mapping, v
         raise BadInput(_("Give the organisation a name (Arabic or English)."), field="name_ar")
     _org_text(session, org)
     session.flush()
-    _audit(session, viewer, user_id, "organization.update", org, org.id,
+    _audit(session, actor, "organization.update", org, org.id,
            {"fields": sorted(clean)})
     session.flush()
     return org

@@ -202,3 +202,24 @@ def test_org_admin_edits_own_profile_and_search_text_follows(client, make, login
     other = make.org()
     assert client.patch(f"/api/v1/organizations/{other.id}",
                         json={"name_en": "x"}).status_code == 403
+
+
+def test_org_admin_api_token_writes_its_own_services_only(client, make, session):
+    from data.models import AuditLog
+    from referral.tokens import TOKEN_ROLES, create_token
+
+    if "org_admin" not in TOKEN_ROLES:
+        pytest.skip("org_admin tokens are not offered")
+    org = make.org()
+    _, secret = create_token(session, org, "org_admin", name="sync")
+    auth = {"Authorization": f"Bearer {secret}"}
+    resp = client.post("/api/v1/services", json=NEW_SERVICE, headers=auth)
+    assert resp.status_code == 201, resp.get_json()
+    sid = resp.get_json()["id"]
+    entry = session.scalars(AuditLog.__table__.select().with_only_columns(AuditLog.summary)
+                            .where(AuditLog.action == "service.create",
+                                   AuditLog.object_id == str(sid))).one()
+    assert "token_id" in entry
+    other = make.service()
+    assert client.patch(f"/api/v1/services/{other.id}", json={"availability": "full"},
+                        headers=auth).status_code == 403

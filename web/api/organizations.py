@@ -13,7 +13,7 @@ from referral.search import resolve_area, stale_cutoff
 from ..security import PUBLIC, allow
 from . import bp
 from .openapi import error_responses as _err
-from .services import _body, _user_id, viewer
+from .services import _actor, _body, viewer
 
 LIST_PARAMS = ("q", "pcode", "verified", "page", "per_page")
 
@@ -83,7 +83,7 @@ def get_organization(organization_id: int):
 @allow("org_admin", "platform_admin")
 def update_organization(organization_id: int):
     """Change the profile of the caller's own organisation."""
-    directory.update_organization(db.session, organization_id, _body(), viewer(), _user_id())
+    directory.update_organization(db.session, organization_id, _body(), viewer(), _actor())
     db.session.commit()
     org = directory.get_organization(db.session, organization_id)
     return _org(org, services=directory.organization_services(db.session, org.id))

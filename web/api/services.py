@@ -20,9 +20,10 @@ def viewer() -> Viewer:
     return Viewer(role=role(), organization_id=organization_id())
 
 
-def _user_id() -> int | None:
+def _actor():
+    """Who acts, for the audit log: the session user or the API-token principal."""
     who = principal()
-    return getattr(who, "id", None) if getattr(who, "is_authenticated", False) else None
+    return who if getattr(who, "is_authenticated", False) else None
 
 
 def _body() -> dict:
@@ -66,7 +67,7 @@ def create_service():
     if not isinstance(org_id, int):
         raise BadInput(_("organization_id must be an organisation's id."),
                        field="organization_id")
-    svc = directory.create_service(db.session, org_id, data, viewer(), _user_id())
+    svc = directory.create_service(db.session, org_id, data, viewer(), _actor())
     db.session.commit()
     detail = directory.service_detail(directory.get_service(db.session, svc.id), viewer())
     return detail, 201, {"Location": url_for("api.get_service", service_id=svc.id)}
@@ -76,7 +77,7 @@ def create_service():
 @allow("org_admin", "platform_admin")
 def update_service(service_id: int):
     """Change a service of the caller's organisation (only the fields sent)."""
-    directory.update_service(db.session, service_id, _body(), viewer(), _user_id())
+    directory.update_service(db.session, service_id, _body(), viewer(), _actor())
     db.session.commit()
     return directory.service_detail(directory.get_service(db.session, service_id), viewer())
 

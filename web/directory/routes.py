@@ -221,8 +221,9 @@ def _render_form(form: ServiceForm, org, svc=None, status: int = 200):
                            week=WEEK, map_data=_map_json([], [])), status
 
 
-def _user_id() -> int | None:
-    return current_user.id if current_user.is_authenticated else None
+def _actor():
+    """Who acts, for the audit log."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 @bp.route("/organizations/<int:organization_id>/services/new", methods=["GET", "POST"])
@@ -238,7 +239,7 @@ def service_new(organization_id: int):
     form = _form(org.id)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            svc = directory.create_service(s, org.id, _data_from(form), viewer(), _user_id())
+            svc = directory.create_service(s, org.id, _data_from(form), viewer(), _actor())
             s.commit()
             flash(_("The service was saved."))
             return redirect(url_for("directory.service", service_id=svc.id))
@@ -265,7 +266,7 @@ def service_edit(service_id: int):
     form = _form(org.id)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            directory.update_service(s, svc.id, _data_from(form), viewer(), _user_id())
+            directory.update_service(s, svc.id, _data_from(form), viewer(), _actor())
             s.commit()
             flash(_("The service was saved."))
             return redirect(url_for("directory.service", service_id=service_id))
@@ -282,7 +283,7 @@ def service_edit(service_id: int):
 @allow("org_admin", "platform_admin")
 def service_verify(service_id: int):
     """Confirm that a listing is still right (resets its last-verified date)."""
-    directory.verify_service(db.session, service_id, viewer(), _user_id())
+    directory.verify_service(db.session, service_id, viewer(), _actor())
     db.session.commit()
     flash(_("Thank you: the listing is marked as verified today."))
     return redirect(url_for("directory.service", service_id=service_id))
