@@ -142,8 +142,8 @@ TAXONOMY_TTL_S = 60.0
 
 
 def taxonomy(session: Session) -> dict[str, Any]:
-    """Service types (with their words), sectors and target groups, cached for a minute per
-    database: reference data changes only when ``tasharuk load reference`` runs."""
+    """Service types (with their words), sectors, target groups and p-codes, cached for a
+    minute per database: reference data changes only when it is loaded again."""
     key = str(session.get_bind().engine.url)
     now = time.monotonic()
     hit = _TAXONOMY.get(key)
@@ -160,7 +160,9 @@ def taxonomy(session: Session) -> dict[str, Any]:
         if parent:
             by_sector.setdefault(parent, []).append(code)
     value = {"types": types, "sectors": by_sector,
-             "groups": set(session.scalars(text("SELECT code FROM target_group")))}
+             "groups": set(session.scalars(text("SELECT code FROM target_group"))),
+             # known p-codes (a hit saves a query; a miss is checked in the database)
+             "pcodes": set(session.scalars(text("SELECT pcode FROM admin_area")))}
     _TAXONOMY[key] = (now, value)
     return value
 
@@ -217,8 +219,8 @@ def resolve_area(session: Session, value: str, field_name: str = "pcode") -> str
     """A p-code for ``value`` (a p-code, or a governorate/district/sub-district name)."""
     code = value.strip().upper()
     if re.fullmatch(r"[A-Z]{2}[0-9]{2,}", code):
-        if session.execute(text("SELECT 1 FROM admin_area WHERE pcode = :p"),
-                           {"p": code}).first():
+        if code in taxonomy(session)["pcodes"] or session.execute(
+                text("SELECT 1 FROM admin_area WHERE pcode = :p"), {"p": code}).first():
             return code
         raise BadInput(_("Unknown p-code: %(value)s.", value=value), field=field_name)
     res = resolve(session, value)
