@@ -45,8 +45,8 @@ PARAMS = ("need", "lat", "lon", "pcode", "group", "age", "sex", "language", "q",
           "available", "page", "per_page")
 SYRIA_BBOX = (35.5, 32.0, 42.5, 37.5)  # lon_min, lat_min, lon_max, lat_max
 RADIUS_MIN_M, RADIUS_MAX_M, RADIUS_DEFAULT_M = 100, 200_000, 25_000
-NEAR_LIMIT = 100  # nearest sites looked at per service type
-AREA_LIMIT = 200  # services taken from coverage / sites in the area
+NEAR_LIMIT = 40  # nearest sites looked at per service type
+AREA_LIMIT = 80  # services taken from coverage / sites in the area
 PER_PAGE_MAX = 100
 SEE_SENSITIVE_ROLES = ("caseworker", "platform_admin")
 
