@@ -15,6 +15,7 @@ SHARED ?= ../shared/data
 run: db
 	$(TASHARUK) db upgrade
 	$(TASHARUK) load reference
+	$(TASHARUK) forum seed
 	@if [ -d "$(SHARED)/boundaries" ]; then $(TASHARUK) load boundaries --if-empty \
 	  $(SHARED)/boundaries/syr_adm1_cod_ab_20201217.geojson \
 	  $(SHARED)/boundaries/syr_adm2_cod_ab_20201217.geojson \

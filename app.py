@@ -105,6 +105,12 @@ def _register_commands(app: Flask) -> None:
     from referral.gaps_cli import register as register_gaps
 
     register_gaps(app)
+    from referral.cli import register as register_referrals
+
+    register_referrals(app)
+    from referral.library_cli import register as register_library
+
+    register_library(app)
     from referral.directory_cli import register as register_directory
 
     register_directory(app)

@@ -17,14 +17,18 @@ from referral.search import PARAMS, parse_query
 from referral.search import search as run_search
 
 from ..api.services import viewer
-from ..security import PUBLIC, allow
+from ..security import AUTHENTICATED, PUBLIC, allow, allowed_roles, role
 from . import bp
 from .forms import DAY_NAMES, LABELS, WEEK, ServiceForm
 
 
 def _refer_url(service_id: int) -> str | None:
-    """The referral form for this service, when the referrals blueprint is installed."""
-    if "referrals.new" in current_app.view_functions:
+    """The referral form for this service, when the referrals blueprint is installed and the
+    caller may use it (the public sees no Refer link)."""
+    if "referrals.new" not in current_app.view_functions:
+        return None
+    roles = allowed_roles("referrals.new") or frozenset()
+    if PUBLIC in roles or (role() is not None and (AUTHENTICATED in roles or role() in roles)):
         return url_for("referrals.new", service_id=service_id)
     return None
 
