@@ -8,7 +8,7 @@ sub-districts when ../shared/data boundaries exist), then runs the same searches
 composite GiST index, or the coverage lookup for a p-code search).
 Prints p50/p95 of both, their ratio and the process's peak memory.
 
-    python -m bench search --scale 0.2 [--searches 1000] [--reuse]
+    python -m bench search --scale 0.2 [--searches 1000] [--reuse] [--dataset]
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the bench database if it already has the data")
+    parser.add_argument("--dataset", action="store_true",
+                        help="run on the shared national data set (bench.dataset) instead of "
+                             "this module's own COPY-built one")
 
 
 def _progress(msg: str) -> None:
@@ -285,7 +288,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     base = os.environ.get("DATABASE_URL") or (start() and database_url())
     made = None
     bench_url = _with_db(base, BENCH_DB)
-    if getattr(args, "reuse", False):
+    if getattr(args, "dataset", False):
+        from bench.dataset import ensure
+
+        url = ensure(scale=args.scale, seed=args.seed)
+        eng = make_engine(url)
+        with eng.connect() as c:
+            made = {"url": url, "dataset": "bench.dataset",
+                    "services": c.scalar(text("SELECT count(*) FROM service")),
+                    "sites": c.scalar(text("SELECT count(*) FROM service_site")),
+                    "boundaries": bool(c.scalar(text(
+                        "SELECT count(*) FROM admin_area WHERE level = 3 AND geom IS NOT NULL")))}
+        eng.dispose()
+    elif getattr(args, "reuse", False):
         try:
             eng = make_engine(bench_url)
             with eng.connect() as c:
