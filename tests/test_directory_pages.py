@@ -255,13 +255,6 @@ def test_the_public_sees_no_refer_link(client, make, app):
     assert "/referrals/new" not in html(client.get(f"/directory/services/{svc.id}"))
 
 
-def test_no_refer_link_without_the_referrals_blueprint(client, make, app):
-    svc = make.service()
-    if "referrals.new" in app.view_functions:
-        pytest.skip("the referrals blueprint is installed")
-    assert "/referrals/new" not in html(client.get(f"/directory/services/{svc.id}"))
-
-
 @pytest.mark.shared_data
 def test_search_page_resolves_a_place_name(client, world, boundaries):
     page = html(client.get("/directory/?need=prot_pss&pcode=مركز إدلب"))
