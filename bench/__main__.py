@@ -9,7 +9,12 @@ import sys
 
 # name -> module exposing ``run(args) -> dict`` and optionally ``add_arguments(parser)``.
 BENCHMARKS: dict[str, str] = {
+    "dataset": "bench.dataset",
+    "demo": "bench.demo",
     "gaps": "bench.gaps",
+    "referrals": "bench.referrals",
+    "library": "bench.library",
+    "search": "bench.search",
     "partners": "bench.partners",
 }
 
