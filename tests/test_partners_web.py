@@ -152,6 +152,12 @@ def test_duplication_pages(client, make, login, world):
     login(make.user("viewer", world.e))
     html = client.get("/partners/duplication").get_data(as_text=True)
     assert "دانا" in html and world.a.name_ar in html and "نسبة التغطية" in html
+    # "start a discussion about this" opens a forum thread pre-filled with the alert
+    from flask import url_for
+
+    with client.application.test_request_context():
+        new_thread = url_for("forum.new_thread")
+    assert "ابدأ نقاشاً حول هذا" in html and f'href="{new_thread}?title=' in html
     login(make.user("planner", world.c))
     html = client.get("/partners/duplication/area?area=SY070302&lang=en").get_data(as_text=True)
     assert "Salqin" in html and "Dana" not in html
