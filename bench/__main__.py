@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, str] = {
     "referrals": "bench.referrals",
     "library": "bench.library",
     "search": "bench.search",
+    "partners": "bench.partners",
 }
 
 

@@ -33,6 +33,7 @@ def register_blueprints(app: Flask) -> None:
     from .gaps import bp as gaps_bp
     from .library import bp as library_bp
     from .main import bp as main_bp
+    from .partners import bp as partners_bp
     from .referrals import bp as referrals_bp
 
     app.register_blueprint(main_bp)
@@ -44,3 +45,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(library_bp)
     app.register_blueprint(forum_bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(partners_bp)
