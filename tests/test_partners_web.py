@@ -218,3 +218,19 @@ def test_forms_carry_csrf_tokens_and_the_map_gets_a_relaxed_csp(database_url, co
     assert "'unsafe-inline'" in csp
     assert "'unsafe-inline'" not in client.get("/partners/").headers.get(
         "Content-Security-Policy", "")
+
+
+def test_organisation_page_lists_partners_and_shows_its_admin_the_duplication(
+        client, make, login, world, session):
+    from referral import partners as uc
+
+    a, b = make.user("org_admin", world.a), make.user("org_admin", world.b)
+    req = uc.request_partnership(session, a, world.b.id)
+    uc.respond_to_request(session, b, req.id, accept=True)
+    session.flush()
+    public = client.get(f"/directory/organizations/{world.a.id}").get_data(as_text=True)
+    assert "الشركاء" in public and world.b.name_ar in public
+    assert "تنبيهات الازدواجية" not in public  # the duplication block is for the org itself
+    login(a)
+    own = client.get(f"/directory/organizations/{world.a.id}").get_data(as_text=True)
+    assert "تنبيهات الازدواجية" in own

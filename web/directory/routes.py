@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from data.db import db
 from data.errors import BadInput
 from referral import directory
+from referral.partners import duplication_alerts, org_partners
 from referral.search import PARAMS, parse_query
 from referral.search import search as run_search
 
@@ -94,9 +95,11 @@ def organization(organization_id: int):
     org = directory.get_organization(s, organization_id)
     services = directory.organization_services(s, org.id)
     covered = {a.pcode for svc in services for a in svc.coverage}
+    can_edit = directory.can_edit(viewer(), org.id)
     return render_template(
         "directory/organization.html", org=org, services=services, labels=LABELS,
-        can_edit=directory.can_edit(viewer(), org.id),
+        can_edit=can_edit, partners=org_partners(s, org.id),
+        alerts=duplication_alerts(s, org=org.id) if can_edit else None,
         stale_before=directory.stale_cutoff(),
         map_data=_map_json([], directory.area_outlines(s, covered)))
 
