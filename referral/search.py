@@ -29,6 +29,8 @@ from geo.arabic import normalize, normalize_words
 from geo.resolver import resolve
 from matching.ranking import STALE_DAYS, Candidates, rank
 
+from .lifecycle import REASON_LABELS
+
 __all__ = [
     "PARAMS",
     "SYRIA_BBOX",
@@ -437,10 +439,13 @@ def build_sql(qy: SearchQuery) -> tuple[str, dict[str, Any]]:
         " ARRAY(SELECT g.target_group_code FROM service_target_group g"
         "       WHERE g.service_id = sv.id ORDER BY 1) AS groups,"
         " cand.cover, ns.id AS site_id, ns.lon, ns.lat, ns.address_ar, ns.address_en,"
-        " ns.admin3_pcode, ns.d AS distance_m "
+        " ns.admin3_pcode, ns.d AS distance_m, pr.logit_base, pr.distance_coef, pr.p_default,"
+        " pr.history, pr.acceptance_rate, pr.median_response_hours, pr.top_decline_reason,"
+        " pr.top_decline_share "
         "FROM cand JOIN service sv ON sv.id = cand.service_id "
         "JOIN organization o ON o.id = sv.organization_id "
         "JOIN service_type st ON st.code = sv.service_type_code "
+        "LEFT JOIN provider_ranking pr ON pr.service_id = sv.id "
         f"LEFT JOIN LATERAL ({site}) ns ON TRUE "
         "WHERE o.verification NOT IN ('rejected', 'suspended')"
     )
@@ -480,6 +485,12 @@ def _item(row: Any, *, score: float, stale: bool, reasons: list, viewer: Viewer,
         "stale": stale, "sensitive": bool(row.sensitive),
         "distance_m": distance if point else None,
         "score": score, "reasons": reasons, "site": site,
+        "referral_stats": {
+            "acceptance_rate": None if row.acceptance_rate is None
+            else round(float(row.acceptance_rate), 3),
+            "median_response_hours": None if row.median_response_hours is None
+            else round(float(row.median_response_hours), 1),
+            "referrals": int(row.history or 0)},
     }
 
 
@@ -502,6 +513,14 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
         needs_documents=[bool(r.documents_required) for r in rows],
         days_since_verified=[math.nan if r.last_verified is None
                              else (today - r.last_verified).days for r in rows],
+        accept_logit=[r.logit_base for r in rows],
+        accept_distance_coef=[r.distance_coef for r in rows],
+        accept_p=[r.p_default for r in rows],
+        history=[r.history or 0 for r in rows],
+        response_hours=[r.median_response_hours for r in rows],
+        decline_reason=[r.top_decline_reason for r in rows],
+        decline_share=[r.top_decline_share for r in rows],
+        decline_labels=REASON_LABELS,
     )
     ranked = rank(cands, point=qy.point, groups_given=bool(groups), area=bool(qy.pcode))
     start = (qy.page - 1) * qy.per_page
