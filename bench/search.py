@@ -186,6 +186,13 @@ def build(url: str, scale: float, seed: int) -> dict[str, Any]:
             cur.execute("VACUUM ANALYZE")
     finally:
         raw.close()
+    from referral.ranking import refresh_ranking
+
+    with Session(engine) as s:  # the ranking's outcome terms (no referrals here: the prior)
+        refresh_ranking(s)
+        s.commit()
+        s.execute(text("ANALYZE provider_ranking"))
+        s.commit()
     engine.dispose()
     _progress(f"{len(sites)} sites, {len(coverage)} coverage rows in "
               f"{time.perf_counter() - t0:.1f} s")

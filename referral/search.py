@@ -315,9 +315,22 @@ def _tsquery(q: str) -> str:
     return " & ".join(f"{w}:*" for w in words)
 
 
-def _filters(qy: SearchQuery, params: dict[str, Any]) -> str:
+def _keyword(qy: SearchQuery, params: dict[str, Any]) -> str:
+    """The keyword condition on ``sv``: prefix full text or trigram word similarity."""
+    norm = normalize(qy.q or "")
+    tsq = _tsquery(qy.q or "")
+    alts = ["CAST(:qnorm AS text) <% sv.search_text"]
+    if tsq:
+        alts.insert(0, "sv.search_tsv @@ to_tsquery('simple', :tsq)")
+        params["tsq"] = tsq
+    params["qnorm"] = norm or (qy.q or "").lower()
+    return "(" + " OR ".join(alts) + ")"
+
+
+def _filters(qy: SearchQuery, params: dict[str, Any], *, keyword_cte: bool = False) -> str:
     """WHERE conditions on ``sv`` (service) for the hard filters (the organisation's standing
-    is checked once on the final candidates)."""
+    is checked once on the final candidates). ``keyword_cte``: the keyword matches come from
+    the ``kw`` CTE (see ``build_sql``) instead of being tested row by row."""
     conds = ["sv.status = 'active'"]
     if qy.age is not None:
         conds.append("(sv.min_age IS NULL OR sv.min_age <= :age) "
@@ -339,15 +352,7 @@ def _filters(qy: SearchQuery, params: dict[str, Any]) -> str:
                      "g.target_group_code = ANY(CAST(:groups AS text[]))))")
         params["groups"] = qy.groups
     if qy.q:
-        norm = normalize(qy.q)
-        tsq = _tsquery(qy.q)
-        # Full text first: rows it matches skip the costlier trigram word similarity.
-        alts = ["CAST(:qnorm AS text) <% sv.search_text"]
-        if tsq:
-            alts.insert(0, "sv.search_tsv @@ to_tsquery('simple', :tsq)")
-            params["tsq"] = tsq
-        conds.append("(" + " OR ".join(alts) + ")")
-        params["qnorm"] = norm or qy.q.lower()
+        conds.append("sv.id IN (SELECT id FROM kw)" if keyword_cte else _keyword(qy, params))
     return " AND ".join(conds)
 
 
@@ -382,11 +387,19 @@ def build_sql(qy: SearchQuery) -> tuple[str, dict[str, Any]]:
     """The candidate query for ``qy`` and its parameters."""
     params: dict[str, Any] = {"near_limit": NEAR_LIMIT, "area_limit": AREA_LIMIT,
                               "radius": qy.radius_m}
-    where = _filters(qy, params)
+    use_kw = bool(qy.q) and not qy.service_types
+    where = _filters(qy, params, keyword_cte=use_kw)
     if qy.service_types:
         params["type0"] = qy.service_types[0]
         params["types"] = qy.service_types
     ctes, sources = [], []
+    if use_kw:
+        # Without a need, the keyword is the selective filter: its matches once, through the
+        # two GIN indexes (a BitmapOr, ~4 ms), rather than tested row by row inside the KNN
+        # walk (the trigram similarity costs ~0.02 ms a row). With a need, the service type
+        # narrows the walk first and the inline test is cheaper.
+        ctes.append("kw AS MATERIALIZED (SELECT sv.id FROM service sv WHERE "
+                    f"{_keyword(qy, params)})")
     if qy.pcode:
         params["ancestors"] = sorted({qy.pcode[:n] for n in (4, 6, 8) if n <= len(qy.pcode)}
                                      | {qy.pcode})
