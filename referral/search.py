@@ -4,8 +4,10 @@ One entry point, ``search(session, query, viewer)``. The SQL gathers candidates 
 hard filters (need, age, sex, target groups, language, availability, keyword, place) from
 three sources: the nearest sites within the radius (KNN over the composite GiST index on
 ``(service_type_code, geom::geography)``), the services covering the person's area (p-codes
-nest by prefix), and the services with a site inside that area. ``matching.ranking`` scores
-them; sensitive sites lose their address and coordinates for viewers who may not see them; a
+nest by prefix), and the services with a site inside that area; it joins each candidate's
+precomputed referral-outcome terms (``provider_ranking``, see ``referral.ranking``).
+``matching.ranking`` scores them, adding the real distance to the acceptance model's logit;
+sensitive sites lose their address and coordinates for viewers who may not see them; a
 search that finds nothing is logged anonymously in ``unmet_search``.
 """
 
