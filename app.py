@@ -99,6 +99,7 @@ def _register_commands(app: Flask) -> None:
     app.cli = ErrorMappingGroup(app.name)
 
     register_data(app)
+    __import__("data.io.cli", fromlist=["register"]).register(app)  # import/export
 
 
 class TasharukGroup(FlaskGroup):
