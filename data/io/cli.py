@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -43,7 +44,8 @@ def import_4w_cmd(file: Path, sheet, mapping, period, dry_run, accept_partial, f
 
     try:
         report = import_4w(db.session, file, sheet=sheet, mapping=mapping, period=period,
-                           dry_run=dry_run, accept_partial=accept_partial, progress=True)
+                           dry_run=dry_run, accept_partial=accept_partial,
+                           progress=sys.stderr.isatty())
     except BadInput as exc:
         db.session.rollback()
         report = getattr(exc, "report", None)

@@ -36,6 +36,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "org": (("#org+prog", "#programme+organisation", "#programme", "#org-funder-impl"),
             ("organization_agency", "programme_organisation", "reporting_organization",
              "organisation", "organization", "org_name")),
+    "service_type": (("#service+type+code",), ("tasharuk_service_type",)),
     "sector": (("#sector",), ("cluster", "ao_r", "sector", "cluster_sector")),
     "activity_code": (("#activity+code",), ("code_activity", "activity_code")),
     "activity": (("#activity",), ("activity", "hrp_activity", "activity_name")),

@@ -36,7 +36,7 @@ from .dates import MISSING, parse_date, parse_month, parse_period_option
 from .orgs import OrgMatcher
 from .reader import open_table
 from .report import ImportReport
-from .taxonomy import Taxonomy
+from .taxonomy import Taxonomy, TypeMatch
 
 __all__ = ["import_4w", "is_people_unit"]
 
@@ -274,6 +274,9 @@ class _Importer:
         sector_text = row.get("sector")
         tkey = (activity, code, sector_text)
         st = self.type_cache.get(tkey)
+        given = row.get("service_type")
+        if given in self.taxonomy.types:
+            st = TypeMatch(given, self.taxonomy.sector_of[given])
         if st is None:
             st = self.type_cache[tkey] = self.taxonomy.match(activity, code, sector_text)
         if st.code is None and not activity and not sector_text and row.get("transfer_value"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -93,7 +94,9 @@ def _xlsx_sheets(path: Path, sheet: str | None):
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        with warnings.catch_warnings():  # "Data Validation extension is not supported"
+            warnings.simplefilter("ignore", UserWarning)
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise BadInput(f"{path.name}: not a readable XLSX workbook ({exc.__class__.__name__}: "
                        f"{exc}).", field="file") from None
@@ -106,7 +109,13 @@ def _xlsx_sheets(path: Path, sheet: str | None):
 
 
 def _xlsx_rows(ws) -> Iterator[list[str]]:
-    for row in ws.iter_rows(values_only=True):
+    it = ws.iter_rows(values_only=True)
+    while True:
+        with warnings.catch_warnings():  # openpyxl's notes on unsupported extensions
+            warnings.simplefilter("ignore", UserWarning)
+            row = next(it, None)
+        if row is None:
+            return
         yield [_cell(v) for v in row]
 
 
