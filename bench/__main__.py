@@ -8,7 +8,9 @@ import json
 import sys
 
 # name -> module exposing ``run(args) -> dict`` and optionally ``add_arguments(parser)``.
-BENCHMARKS: dict[str, str] = {}
+BENCHMARKS: dict[str, str] = {
+    "fourw": "bench.fourw",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

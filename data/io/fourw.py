@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -49,6 +50,7 @@ _BENEFICIARY_GROUPS = {"idp": "idps", "displaced": "idps", "host": "host_communi
                        "عائد": "returnees"}
 
 
+@lru_cache(maxsize=1024)
 def is_people_unit(unit: str | None) -> bool:
     """True when a 4W unit counts people (``# people``, ``# girls & boys``, ``Individual``)."""
     text = (unit or "").strip().lower()
@@ -78,25 +80,31 @@ def _number(text: str) -> tuple[float | None, str | None]:
 
 
 class _Row:
-    """Cell access for one row by field name."""
+    """Cell access for one row by field name (values read once, missing markers blanked)."""
 
-    __slots__ = ("cells", "cmap")
+    __slots__ = ("cells", "cmap", "vals")
 
-    def __init__(self, cmap, cells: list[str]):
+    def __init__(self, cmap, cells: list[str], singles: list[tuple[str, int]]):
         self.cmap, self.cells = cmap, cells
+        width = len(cells)
+        vals = {}
+        for name, i in singles:
+            value = cells[i].strip() if i < width else ""
+            if value and value.lower() not in MISSING:
+                vals[name] = value
+        self.vals = vals
 
     def get(self, name: str) -> str:
-        idx = self.cmap.fields.get(name)
-        if idx:
-            i = idx[0]
-            value = self.cells[i].strip() if i < len(self.cells) else ""
-            if value and value.lower() not in MISSING:
-                return value
+        value = self.vals.get(name)
+        if value is not None:
+            return value
+        if name in self.cmap.fields:
             return ""
         return str(self.cmap.defaults.get(name, "")).strip()
 
     def all(self, name: str) -> list[tuple[int, str]]:
-        return [(i, self.cells[i].strip() if i < len(self.cells) else "")
+        width = len(self.cells)
+        return [(i, self.cells[i].strip() if i < width else "")
                 for i in self.cmap.fields.get(name, [])]
 
 
@@ -123,6 +131,10 @@ class _Importer:
         self.service_groups: set[tuple[int, str]] = set()
         self.pending: list[dict] = []
         self.staged = False
+        self.singles = [(f, idx[0]) for f, idx in cmap.fields.items() if idx]
+        self.date_cache: dict[tuple[str, str], tuple] = {}
+        self.org_cache: dict[tuple, object] = {}
+        self.btype_cache: dict[str, set[str]] = {}
         self.type_cache: dict[tuple, object] = {}
         self.seen: Counter = Counter()
         self.place_cache: dict[tuple, tuple] = {}
@@ -223,8 +235,12 @@ class _Importer:
             raw = row.get(name)
             if not raw:
                 continue
-            start, end, problem = (parse_month(raw, year) if name == "month"
-                                   else parse_date(raw))
+            dkey = (name, raw)
+            parsed = self.date_cache.get(dkey)
+            if parsed is None:
+                parsed = self.date_cache[dkey] = (parse_month(raw, year) if name == "month"
+                                                  else parse_date(raw))
+            start, end, problem = parsed
             if problem:
                 hint = ("give --period YYYY-MM" if "no year" in problem
                         else "correct the date (it was not guessed)")
@@ -246,15 +262,17 @@ class _Importer:
 
     # ------------------------------------------------------------------ one row
     def row(self, n: int, cells: list[str]) -> bool:
-        row = _Row(self.cmap, cells)
+        row = _Row(self.cmap, cells, self.singles)
         r = self.r
         # organisation
         impl = row.get("org_impl") or row.get("org")
         acr = row.get("org_impl_acronym") if row.get("org_impl") or \
             "org_impl_acronym" in self.cmap.fields else row.get("org_acronym")
         col = self.cmap.column("org_impl" if row.get("org_impl") else "org")
-        match = self.orgs.match(impl, acr, row.get("org_type"),
-                                create=self.restrict is None)
+        okey = (impl, acr, row.get("org_type"))
+        match = self.org_cache.get(okey)
+        if match is None:
+            match = self.org_cache[okey] = self.orgs.match(*okey, create=self.restrict is None)
         ok = True
         if match.org is None:
             r.reject(n, col, impl or acr, match.problem,
@@ -383,11 +401,13 @@ class _Importer:
         pwd_count, _ = _number(row.get("reached_pwd"))
         if pwd in _YES or pwd_count:
             groups.add("pwd")
-        btype = normalize(row.get("beneficiary_type"))
-        if btype and "mix" not in btype:
-            for word, group in _BENEFICIARY_GROUPS.items():
-                if word in btype:
-                    groups.add(group)
+        raw = row.get("beneficiary_type")
+        if raw:
+            if raw not in self.btype_cache:
+                btype = normalize(raw)
+                self.btype_cache[raw] = {g for w, g in _BENEFICIARY_GROUPS.items()
+                                         if w in btype and "mix" not in btype}
+            groups |= self.btype_cache[raw]
         for code in row.get("groups").replace(",", "|").split("|"):
             if code.strip() in self.groups:
                 groups.add(code.strip())
