@@ -27,8 +27,10 @@ def register_blueprints(app: Flask) -> None:
     """Every blueprint of the app; the API blueprint gathers its resource modules itself."""
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .exchange import bp as exchange_bp
     from .main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(exchange_bp)

@@ -134,7 +134,9 @@ def service_document(svc: Service, extents: dict[str, str]) -> dict:
             doc[key] = value
     if svc.last_verified:
         doc["assured_date"] = svc.last_verified.isoformat()
-    for site in sorted(svc.sites, key=lambda s: (s.admin3_pcode or "", s.id)):
+    # sensitive services (GBV, child protection) never publish their sites
+    for site in sorted([] if svc.sensitive else svc.sites,
+                       key=lambda s: (s.admin3_pcode or "", s.id)):
         point = to_shape(site.geom)
         key = f"{point.x:.6f},{point.y:.6f},{site.name_en}"
         lid = _id("location", sid, key)
