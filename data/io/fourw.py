@@ -207,6 +207,10 @@ class _Importer:
                 return None, False
             elif level == 3 or best is None:
                 if best is None or level == 3 and best_level < 2:
+                    if bad_code:
+                        self.r.reject(n, self.cmap.column(f"adm{bad_code[0]}_code"),
+                                      bad_code[1], f"unknown admin{bad_code[0]} p-code",
+                                      "use an OCHA COD-AB p-code")
                     self.r.reject(n, column, name, "unknown place name",
                                   f"add the admin{level} p-code or correct the spelling")
                     return None, False
