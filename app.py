@@ -99,7 +99,15 @@ def _register_commands(app: Flask) -> None:
     app.cli = ErrorMappingGroup(app.name)
 
     register_data(app)
-    __import__("data.io.cli", fromlist=["register"]).register(app)  # import/export
+    from web.accounts.cli import register as register_accounts
+
+    register_accounts(app)
+    from referral.gaps_cli import register as register_gaps
+
+    register_gaps(app)
+    from data.io.cli import register as register_io
+
+    register_io(app)
 
 
 class TasharukGroup(FlaskGroup):

@@ -10,6 +10,7 @@ import sys
 # name -> module exposing ``run(args) -> dict`` and optionally ``add_arguments(parser)``.
 BENCHMARKS: dict[str, str] = {
     "fourw": "bench.fourw",
+    "gaps": "bench.gaps",
 }
 
 

@@ -345,3 +345,16 @@ def scratch_db(server_url):
         for name in made:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     eng.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Cheap argon2 parameters in tests (still argon2id): the default costs ~0.5 s a hash."""
+    from argon2 import PasswordHasher
+
+    import referral.accounts as accounts
+
+    old = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    accounts._hasher = old

@@ -11,11 +11,11 @@ from flask import Flask
 def init_web(app: Flask) -> None:
     """Wire extensions, i18n, the authorisation layer, error handlers and every blueprint."""
     from . import errors, i18n, nav, security
-    from .extensions import csrf, limiter, login_manager
+    from .extensions import csrf, init_limiter, login_manager
 
     i18n.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     login_manager.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -25,12 +25,16 @@ def init_web(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every blueprint of the app; the API blueprint gathers its resource modules itself."""
+    from .accounts import bp as accounts_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .exchange import bp as exchange_bp
+    from .gaps import bp as gaps_bp
     from .main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(accounts_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(gaps_bp)
     app.register_blueprint(exchange_bp)

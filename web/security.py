@@ -2,23 +2,28 @@
 
 Each view declares who may call it with ``@allow(...)``; a view without a declaration is
 refused to everyone (403), so a new route cannot be forgotten open. Object-level checks
-(organisation A never reads B's data) live in the use cases, which raise Forbidden/NotFound.
+(organisation A never reads B's data) use ``require_same_org``/``require_role`` here or raise
+Forbidden/NotFound in the use cases. Before the check, ``Authorization: Bearer`` on /api/v1
+sets an API-token principal; CSRF is checked for session requests only; every response gets
+the security headers (CSP, HSTS over https, nosniff, frame denial, Referrer-Policy).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from data.errors import Forbidden, Unauthorized
+from data.errors import Forbidden, NotFound, Unauthorized
 from data.models import ROLES
 
-__all__ = ["AUTHENTICATED", "PUBLIC", "ROLES", "allow", "allowed_roles", "map_page", "principal",
-           "role"]
+__all__ = ["AUTHENTICATED", "PUBLIC", "ROLES", "allow", "allowed_roles", "is_platform_admin",
+           "map_page", "organization_id", "principal", "require_role", "require_same_org",
+           "role", "same_org", "sign_in"]
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -76,6 +81,38 @@ def organization_id() -> int | None:
     return getattr(who, "organization_id", None)
 
 
+def is_platform_admin() -> bool:
+    """True when the caller is a platform administrator."""
+    return role() == "platform_admin"
+
+
+def same_org(org_id: int | None) -> bool:
+    """True when the caller belongs to organisation ``org_id`` (platform admins: always)."""
+    if is_platform_admin():
+        return True
+    mine = organization_id()
+    return mine is not None and org_id is not None and int(org_id) == mine
+
+
+def require_same_org(org_id: int | None, *, hide: bool = True, what: str = "record") -> None:
+    """Object-level check: refuse data of another organisation.
+
+    ``hide=True`` (default) raises NotFound, so ids of other organisations' records do not
+    leak; ``hide=False`` raises Forbidden. Platform administrators pass.
+    """
+    if same_org(org_id):
+        return
+    if hide:
+        raise NotFound(_("No such %(what)s.", what=what))
+    raise Forbidden(_("This belongs to another organisation."))
+
+
+def require_role(*roles: str) -> None:
+    """Refuse (403) unless the caller has one of ``roles`` (for checks inside a view)."""
+    if role() not in roles:
+        raise Forbidden(_("Your role does not allow this action."))
+
+
 def enforce() -> None:
     """before_request: refuse undeclared views; 401 for the public, 403 for other roles."""
     endpoint = request.endpoint
@@ -94,8 +131,110 @@ def enforce() -> None:
     raise Forbidden(_("Your role does not allow this action."))
 
 
+def sign_in(user: Any) -> None:
+    """Start a session for ``user`` (Flask-Login), bound to its current password."""
+    from flask import session
+    from flask_login import login_user
+
+    from referral.accounts import session_fingerprint
+
+    login_user(user)
+    session["_pw"] = session_fingerprint(user)
+
+
+def load_token() -> None:
+    """before_request: ``Authorization: Bearer <secret>`` on /api/v1 sets ``g.principal``.
+
+    A missing header leaves the session user in charge; a bad or revoked token is a 401.
+    """
+    header = request.headers.get("Authorization", "")
+    if not request.path.startswith("/api/v1") or not header:
+        return
+    scheme, _sep, secret = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return
+    from data.db import db
+    from referral.tokens import lookup
+
+    found = lookup(db.session, secret.strip())
+    if found is None:
+        raise Unauthorized(_("The API token is not valid or was revoked."), code="invalid_token")
+    db.session.commit()  # the last-used time
+    g.principal = found
+
+
+def check_csrf() -> None:
+    """before_request: CSRF for state-changing requests, except bearer-token API calls.
+
+    Forms send the ``csrf_token`` field; JSON calls from a signed-in browser session send the
+    ``X-CSRFToken`` header (templates get the value from ``csrf_token()``).
+    """
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if request.method not in current_app.config.get("WTF_CSRF_METHODS",
+                                                    ("POST", "PUT", "PATCH", "DELETE")):
+        return
+    if getattr(g.get("principal"), "token_id", None) is not None:
+        return
+    if request.endpoint is None or request.endpoint == "static":
+        return
+    from .extensions import csrf
+
+    # honour Flask-WTF's own exemptions (csrf.exempt(view_or_blueprint))
+    if current_app.blueprints.get(request.blueprint or "") in getattr(
+            csrf, "_exempt_blueprints", ()):
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and f"{view.__module__}.{view.__name__}" in getattr(
+            csrf, "_exempt_views", ()):
+        return
+    csrf.protect()
+    g.csrf_valid = True
+
+
+def _tiles_source(url: str) -> str:
+    """The CSP source of a tile URL template (``{s}.`` subdomains become ``*.``)."""
+    if not url:
+        return ""
+    parts = urlsplit(url.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def content_security_policy(map_view: bool) -> str:
+    """The CSP: only the app's own assets; inline scripts/styles only on map pages."""
+    img = " ".join(x for x in ("'self'", "data:",
+                               _tiles_source(current_app.config.get("TILES_URL", ""))) if x)
+    inline = " 'unsafe-inline'" if map_view else ""
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self'{inline}",
+        f"style-src 'self'{inline}",
+        f"img-src {img}",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'" if map_view else "frame-ancestors 'none'",
+    ])
+
+
+def security_headers(response: Response) -> Response:
+    """after_request: CSP, HSTS (https only), nosniff, frame denial, Referrer-Policy."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    map_view = bool(getattr(view, "map_page", False))
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", content_security_policy(map_view))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "SAMEORIGIN" if map_view else "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config.get("BASE_URL", "").startswith("https://"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Install the check before every request and load users for Flask-Login."""
+    """Install token loading, CSRF and the access check before every request (in that
+    order), the security headers after it, and load users for Flask-Login."""
     from data.db import db
     from data.models import User
 
@@ -103,8 +242,22 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
+        from flask import session
+
+        from referral.accounts import session_fingerprint
+
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        seen = session.get("_pw")  # set at sign-in; a password change ends other sessions
+        if seen is not None and seen != session_fingerprint(user):
+            return None
+        return user
 
     login_manager.login_view = "auth.login"
+    # CSRFProtect's own hook is switched off: check_csrf runs it after the token is known.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.before_request(load_token)
+    app.before_request(check_csrf)
     app.before_request(enforce)
+    app.after_request(security_headers)

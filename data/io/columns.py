@@ -58,7 +58,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "date_start": (("#date+start",), ("start_date", "date_start")),
     "date_end": (("#date+end",), ("end_date", "date_end")),
     "date_report": (("#date+reported", "#date"), ("report_date", "date")),
-    "unit": (("#indicator+unit", "#indicator+sector+unit"), ("analysis_unit", "unit")),
+    "unit": (("#indicator+unit", "#indicator+sector+unit"), ("unit", "analysis_unit")),
     "value": (("#value-transfer",), ("total_achieved_as_per_unit", "value")),
     "reached_total": (("#reached+total", "#reached+ind", "#reached-hh-disabled-f-m"),
                       ("total_reached", "beneficiaries", "no_of_total_beneficiaries_reached")),

@@ -20,11 +20,12 @@ from .service import (
     service_target_group,
 )
 from .taxonomy import Sector, ServiceType, TargetGroup
+from .tokens import ApiToken
 
 __all__ = [
     "AGE_SEX_COLUMNS", "AVAILABILITY", "COSTS", "MODALITIES", "ORG_TYPES", "REASONS",
     "REFERRAL_METHODS", "REFERRAL_STATES", "ROLES", "SEXES", "STATUSES", "URGENCIES",
-    "VERIFICATION_STATES", "Activity", "AdminArea", "AuditLog", "Base", "Case", "Need",
+    "VERIFICATION_STATES", "Activity", "ApiToken", "AdminArea", "AuditLog", "Base", "Case", "Need",
     "Notification", "OpeningPeriod", "Organization", "OrganizationAlias", "Referral",
     "ReferralEvent", "Sector", "Service", "ServiceSite", "ServiceType", "TargetGroup",
     "UnmetSearch", "User", "service_coverage", "service_target_group",

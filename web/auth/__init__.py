@@ -1,7 +1,11 @@
 """Signing in and out (accounts, roles and tokens build on this)."""
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from .. import nav
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+nav.add("auth.password", _l("Change the password"), "authenticated", order=99)
 
 from . import routes  # noqa: E402,F401

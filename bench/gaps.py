@@ -1,0 +1,323 @@
+"""Benchmark of the gap analysis at national scale: ``python -m bench gaps [--scale S]``.
+
+Builds (once per scale) a database ``tasharuk_bench_gaps`` with the real boundaries and 2023
+HNO, and synthetic organisations, services, 4W rows, referrals and unmet searches; then times
+
+* ``load_s``: the loader (database -> frames);
+* ``recompute_s``: the pandas engine for all three levels (target <= 1 s), with no filter and
+  for the protection sector;
+* ``sql_s``: the same aggregation written as one SQL query per level (the baseline), and
+  whether its figures agree with the engine's;
+* ``map_s`` / ``map_bytes``: the level-3 map (target <= 2 s and <= 3 MB), linked and standalone.
+
+Runnable as ``python -m bench.gaps`` too. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+SCALE = {"organizations": 5000, "services": 100_000, "activities": 100_000,
+         "referrals": 200_000, "unmet_searches": 20_000}
+BENCH_DB = "tasharuk_bench_gaps"
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("TASHARUK_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+# The same aggregation as matching.gaps (no filter: every active service, the inter-sector
+# need of the latest period), as one SQL statement; :level is 1, 2 or 3.
+SQL = """
+WITH anc AS (
+  SELECT a.pcode, a.level,
+    CASE a.level WHEN 1 THEN a.pcode WHEN 2 THEN p.pcode WHEN 3 THEN pp.pcode
+                 WHEN 4 THEN ppp.pcode END AS anc1,
+    CASE a.level WHEN 2 THEN a.pcode WHEN 3 THEN p.pcode WHEN 4 THEN pp.pcode END AS anc2,
+    CASE a.level WHEN 3 THEN a.pcode WHEN 4 THEN p.pcode END AS anc3
+  FROM admin_area a LEFT JOIN admin_area p ON p.pcode = a.parent_pcode
+  LEFT JOIN admin_area pp ON pp.pcode = p.parent_pcode
+  LEFT JOIN admin_area ppp ON ppp.pcode = pp.parent_pcode
+  WHERE a.level BETWEEN 1 AND 4
+), clip AS (
+  SELECT pcode, coalesce(anc3, anc2, anc1) AS eff FROM anc
+), leaves AS (
+  SELECT anc.* FROM anc WHERE level <= 3 AND NOT EXISTS (
+    SELECT 1 FROM admin_area c WHERE c.parent_pcode = anc.pcode AND c.level <= 3)
+), cov AS (
+  SELECT c.service_id, clip.eff FROM (
+    SELECT service_id, pcode FROM service_coverage
+    UNION SELECT service_id, admin3_pcode FROM service_site WHERE admin3_pcode IS NOT NULL) c
+  JOIN service s ON s.id = c.service_id AND s.status = 'active'
+  JOIN clip ON clip.pcode = c.pcode
+), pres AS (
+  SELECT DISTINCT service_id, leaf FROM (
+    SELECT cov.service_id, l.pcode AS leaf FROM cov JOIN leaves l ON l.anc1 = cov.eff
+    UNION ALL SELECT cov.service_id, l.pcode FROM cov JOIN leaves l ON l.anc2 = cov.eff
+    UNION ALL SELECT cov.service_id, l.pcode FROM cov JOIN leaves l ON l.anc3 = cov.eff) x
+), pres_l AS (
+  SELECT CASE :level WHEN 1 THEN anc.anc1 WHEN 2 THEN anc.anc2 ELSE anc.anc3 END AS area,
+         'o' || s.organization_id AS org, s.id AS service_id,
+         coalesce(s.capacity_per_month, 0)::float
+           / count(*) OVER (PARTITION BY pres.service_id) AS capacity
+  FROM pres JOIN service s ON s.id = pres.service_id JOIN anc ON anc.pcode = pres.leaf
+), act_l AS (
+  SELECT CASE :level WHEN 1 THEN anc.anc1 WHEN 2 THEN anc.anc2 ELSE anc.anc3 END AS area,
+         CASE WHEN a.organization_id IS NOT NULL THEN 'o' || a.organization_id
+              ELSE 'n' || lower(trim(a.implementing_org)) END AS org,
+         CASE WHEN a.unit = 'people' THEN coalesce(a.reached_total, 0) ELSE 0 END AS reached
+  FROM activity a JOIN clip ON clip.pcode = a.pcode JOIN anc ON anc.pcode = clip.eff
+), need_l AS (
+  SELECT CASE :level WHEN 1 THEN anc.anc1 WHEN 2 THEN anc.anc2 ELSE anc.anc3 END AS area,
+         sum(n.people_in_need) AS pin,
+         coalesce(sum(n.severity * n.people_in_need) FILTER (WHERE n.severity IS NOT NULL)
+                  / nullif(sum(n.people_in_need) FILTER (WHERE n.severity IS NOT NULL), 0),
+                  avg(n.severity)) AS severity
+  FROM need n JOIN clip ON clip.pcode = n.pcode JOIN anc ON anc.pcode = clip.eff
+  WHERE n.sector_code IS NULL AND n.target_group_code IS NULL
+    AND n.period = (SELECT max(period) FROM need)
+  GROUP BY 1
+), ref_l AS (
+  SELECT CASE :level WHEN 1 THEN anc.anc1 WHEN 2 THEN anc.anc2 ELSE anc.anc3 END AS area,
+         count(*) AS declined
+  FROM referral r JOIN referral_case c ON c.id = r.case_id JOIN clip ON clip.pcode = c.pcode
+  JOIN anc ON anc.pcode = clip.eff
+  WHERE (r.status = 'declined' AND r.reason_code = 'no_capacity') OR r.status = 'closed_unmet'
+  GROUP BY 1
+), unmet_l AS (
+  SELECT CASE :level WHEN 1 THEN anc.anc1 WHEN 2 THEN anc.anc2 ELSE anc.anc3 END AS area,
+         count(*) AS unmet
+  FROM unmet_search u JOIN clip ON clip.pcode = u.pcode JOIN anc ON anc.pcode = clip.eff
+  GROUP BY 1
+), orgs AS (
+  SELECT area, count(DISTINCT org) AS organizations FROM (
+    SELECT area, org FROM pres_l UNION ALL SELECT area, org FROM act_l) x GROUP BY 1
+), figures AS (
+  SELECT a.pcode, coalesce(o.organizations, 0) AS organizations,
+    coalesce(p.services, 0) AS services, coalesce(p.capacity, 0) AS capacity,
+    coalesce(r.reached, 0) AS reached, n.pin AS people_in_need, n.severity,
+    coalesce(f.declined, 0) AS declined_referrals, coalesce(u.unmet, 0) AS unmet_searches
+  FROM admin_area a
+  LEFT JOIN orgs o ON o.area = a.pcode
+  LEFT JOIN (SELECT area, count(DISTINCT service_id) AS services, sum(capacity) AS capacity
+             FROM pres_l GROUP BY 1) p ON p.area = a.pcode
+  LEFT JOIN (SELECT area, sum(reached) AS reached FROM act_l GROUP BY 1) r ON r.area = a.pcode
+  LEFT JOIN need_l n ON n.area = a.pcode
+  LEFT JOIN ref_l f ON f.area = a.pcode
+  LEFT JOIN unmet_l u ON u.area = a.pcode
+  WHERE a.level = :level
+), scored AS (
+  SELECT *, greatest(reached, capacity * 12) AS served FROM figures
+)
+SELECT pcode, organizations, services, capacity, reached, people_in_need, severity,
+  declined_referrals, unmet_searches,
+  round((100 * least(greatest(coalesce(severity / 5.0, 0.6), 0), 1)
+    * (0.8 * (1 - CASE WHEN people_in_need > 0 THEN least(served / people_in_need, 1)
+                       ELSE 1 END)
+       + 0.2 * (declined_referrals + unmet_searches)::float
+             / (declined_referrals + unmet_searches + 5)))::numeric, 1)::float AS gap_score
+FROM scored
+ORDER BY (people_in_need > 0 AND organizations = 0) DESC NULLS LAST, gap_score DESC, pcode
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the data set")
+
+
+def _bench_url() -> str:
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        from data.cluster import database_url, start
+
+        start()
+        base = database_url()
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, parts.fragment))
+
+
+def _server_url(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
+
+
+def _counts(scale: float) -> dict[str, int]:
+    return {k: max(1, int(v * scale)) for k, v in SCALE.items()}
+
+
+def build(url: str, scale: float, seed: int, rebuild: bool = False) -> dict[str, int]:
+    """Create the bench database (once per scale) and return the row counts."""
+    from data.boundaries import load_boundaries
+    from data.db import make_engine
+    from data.migrate import upgrade
+    from data.models import (
+        Activity,
+        AdminArea,
+        Case,
+        Organization,
+        Referral,
+        Service,
+        ServiceType,
+        TargetGroup,
+        UnmetSearch,
+        service_coverage,
+        service_target_group,
+    )
+    from data.needs import load_needs
+    from data.reference import load_reference
+
+    want = _counts(scale)
+    admin = make_engine(_server_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                             {"n": BENCH_DB})
+        if exists and rebuild:
+            conn.execute(text(f'DROP DATABASE "{BENCH_DB}" WITH (FORCE)'))
+            exists = None
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+    admin.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as s:
+        have = s.scalar(select(func.count()).select_from(Service))
+        if have == want["services"]:
+            engine.dispose()
+            return want
+        if have:
+            engine.dispose()
+            return build(url, scale, seed, rebuild=True)
+        rng = random.Random(seed)
+        load_reference(s)
+        load_boundaries(s, [SHARED / "boundaries" / f"syr_adm{n}_cod_ab_20201217.geojson"
+                            for n in (1, 2, 3)])
+        load_needs(s, SHARED / "needs" / "hno2023_sector_pin_admin3.csv")
+        load_needs(s, SHARED / "needs" / "hno2023_intersector_severity_pin_admin3.csv")
+        subs = list(s.scalars(select(AdminArea.pcode).where(AdminArea.level == 3)))
+        govs = list(s.scalars(select(AdminArea.pcode).where(AdminArea.level == 1)))
+        types = list(s.execute(select(ServiceType.code, ServiceType.sector_code)).all())
+        groups = list(s.scalars(select(TargetGroup.code)))
+        print(f"building {want} ...", flush=True)
+        s.execute(insert(Organization), [
+            {"name_ar": f"منظمة {i}", "name_en": f"Organisation {i}"}
+            for i in range(want["organizations"])])
+        org_ids = list(s.scalars(select(Organization.id)))
+        s.execute(insert(Service), [
+            {"organization_id": rng.choice(org_ids), "service_type_code": rng.choice(types)[0],
+             "name_ar": f"خدمة {i}", "name_en": f"Service {i}",
+             "capacity_per_month": rng.randint(5, 300),
+             "status": "active" if rng.random() < 0.95 else "inactive"}
+            for i in range(want["services"])])
+        svc_ids = list(s.scalars(select(Service.id)))
+        cover, tg = set(), set()
+        for sid in svc_ids:
+            if rng.random() < 0.1:
+                cover.add((sid, rng.choice(govs)))
+            for p in rng.sample(subs, rng.randint(1, 3)):
+                cover.add((sid, p))
+            for g in rng.sample(groups, rng.randint(0, 2)):
+                tg.add((sid, g))
+        s.execute(insert(service_coverage), [{"service_id": a, "pcode": b} for a, b in cover])
+        s.execute(insert(service_target_group),
+                  [{"service_id": a, "target_group_code": b} for a, b in tg])
+        s.execute(text("INSERT INTO service_site (service_id, geom, admin3_pcode) "
+                       "SELECT sc.service_id, a.centroid, a.pcode FROM service_coverage sc "
+                       "JOIN admin_area a ON a.pcode = sc.pcode AND a.level = 3 "
+                       "WHERE sc.service_id % 4 = 0"))
+        s.execute(insert(Activity), [
+            {"organization_id": rng.choice(org_ids) if rng.random() < 0.8 else None,
+             "implementing_org": f"partner {rng.randint(1, 500)}",
+             "sector_code": (t := rng.choice(types))[1], "service_type_code": t[0],
+             "pcode": rng.choice(subs), "unit": "people" if rng.random() < 0.8 else "sessions",
+             "period_start": f"2023-{rng.randint(1, 12):02d}-01",
+             "reached_total": rng.randint(0, 2000), "fingerprint": f"bench-{i}"}
+            for i in range(want["activities"])])
+        s.execute(insert(Case), [
+            {"organization_id": rng.choice(org_ids), "case_code": f"B{i}",
+             "pcode": rng.choice(subs), "target_groups": rng.sample(groups, rng.randint(0, 2))}
+            for i in range(want["referrals"])])
+        case_ids = list(s.scalars(select(Case.id)))
+        states = ["sent", "accepted", "declined", "completed", "closed_unmet", "withdrawn"]
+        reasons = ["no_capacity", "not_eligible", "outside_area", "other"]
+        rows = []
+        for cid in case_ids:
+            status = rng.choice(states)
+            rows.append({"case_id": cid, "sender_org_id": rng.choice(org_ids),
+                         "receiver_org_id": rng.choice(org_ids), "version": 1,
+                         "service_type_code": rng.choice(types)[0], "status": status,
+                         "reason_code": rng.choice(reasons) if status == "declined" else None})
+        s.execute(insert(Referral), rows)
+        s.execute(insert(UnmetSearch), [
+            {"pcode": rng.choice(subs), "service_type_code": rng.choice(types)[0],
+             "target_groups": []} for _ in range(want["unmet_searches"])])
+        s.commit()
+    engine.dispose()
+    return want
+
+
+def _timed(fn, repeat: int = 3):
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Build (or reuse) the data set, then time loader, engine, SQL baseline and map."""
+    from data.db import make_engine
+    from data.gapdata import area_shapes, load_gap_inputs
+    from geo.maps import gap_map
+    from matching.gaps import GapSelection, compute_gap_levels
+
+    url = _bench_url()
+    counts = build(url, args.scale, args.seed, getattr(args, "rebuild", False))
+    engine = make_engine(url)
+    with Session(engine) as s:
+        load_s, data = _timed(lambda: load_gap_inputs(s), repeat=1)
+        recompute_s, tables = _timed(lambda: compute_gap_levels(data, GapSelection()))
+        sector_s, _ = _timed(lambda: compute_gap_levels(data, GapSelection(
+            sector="protection", group="women")))
+        sql_s, sql_tables = _timed(lambda: {
+            lv: s.execute(text(SQL), {"level": lv}).mappings().all() for lv in (1, 2, 3)})
+        worst = 0.0
+        for lv in (1, 2, 3):
+            ours = tables[lv].set_index("pcode")
+            for row in sql_tables[lv]:
+                for col in ("organizations", "services", "capacity", "reached",
+                            "declined_referrals", "unmet_searches", "gap_score"):
+                    worst = max(worst, abs(float(row[col]) - float(ours.loc[row["pcode"], col])))
+        shapes = area_shapes(s, 3, tolerance_deg=0.002)
+        map_s, html = _timed(lambda: gap_map(tables[3], shapes), repeat=1)
+        full_s, full = _timed(lambda: gap_map(tables[3], area_shapes(
+            s, 3, tolerance_deg=0.002), standalone=True), repeat=1)
+    engine.dispose()
+    return {
+        "scale": args.scale, "rows": counts,
+        "load_s": round(load_s, 3),
+        "recompute_s": round(recompute_s, 3), "recompute_protection_s": round(sector_s, 3),
+        "sql_baseline_s": round(sql_s, 3), "sql_max_abs_diff": round(worst, 6),
+        "map_s": round(map_s, 3), "map_bytes": len(html.encode()),
+        "standalone_map_s": round(full_s, 3), "standalone_map_bytes": len(full.encode()),
+        "targets": {"recompute_s": 1.0, "map_s": 2.0, "map_bytes": 3_000_000},
+        "met": {"recompute": recompute_s <= 1.0, "map_time": full_s <= 2.0,
+                "map_size": len(full.encode()) <= 3_000_000},
+        "areas": {lv: int(len(t)) for lv, t in tables.items()},
+        "need_without_presence_l3": int(np.sum(tables[3]["need_without_presence"])),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench.gaps", description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    add_arguments(parser)
+    print(json.dumps({"benchmark": "gaps", **run(parser.parse_args())}, ensure_ascii=False))

@@ -1,0 +1,212 @@
+"""Folium maps of coverage gaps that work offline: every script and style comes from the app.
+
+Leaflet is linked from ``/vendor/leaflet`` (served by the app from XStatic-Leaflet) or, for the
+standalone download, inlined with its images as data URIs; folium's CDN defaults (jQuery,
+Bootstrap, Font Awesome) are dropped. Base tiles are added only when a tile URL is configured.
+Polygons are simplified for the web (``shapely.simplify``, vectorised) and their coordinates
+rounded; areas without a polygon are drawn as circles on their centroid, sized by PiN.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from html import escape
+from pathlib import Path
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+__all__ = ["COLORS", "LABELS", "color_for", "gap_map", "leaflet_dir", "simplify_shapes"]
+
+COLORS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # score 0-20 ... 80-100
+NO_DATA = "#cfd4da"
+# Bilingual labels: the map travels as a file, so it carries both languages.
+LABELS = {
+    "gap_score": ("درجة الفجوة", "Gap score"),
+    "people_in_need": ("الأشخاص المحتاجون", "People in need"),
+    "severity": ("الشدة", "Severity"),
+    "organizations": ("المنظمات", "Organisations"),
+    "services": ("الخدمات", "Services"),
+    "capacity": ("السعة الشهرية", "Capacity per month"),
+    "reached": ("الأشخاص الذين تم الوصول إليهم", "People reached"),
+    "coverage": ("التغطية", "Coverage"),
+    "declined_referrals": ("إحالات مرفوضة أو غير ملباة", "Declined or unmet referrals"),
+    "unmet_searches": ("عمليات بحث بلا نتيجة", "Searches that found nothing"),
+    "legend": ("درجة الفجوة (0-100)", "Gap score (0-100)"),
+    "no_data": ("لا بيانات", "No data"),
+    "areas": ("المناطق", "Areas"),
+    "sites": ("مواقع الخدمات", "Service sites"),
+}
+FIGURES = ("gap_score", "people_in_need", "severity", "organizations", "services", "capacity",
+           "reached", "coverage", "declined_referrals", "unmet_searches")
+
+
+def leaflet_dir() -> Path:
+    """Where XStatic-Leaflet keeps leaflet.js, leaflet.css and images/."""
+    import xstatic.pkg.leaflet as leaflet
+
+    return Path(leaflet.BASE_DIR)
+
+
+def color_for(score: float, has_data: bool = True) -> str:
+    """Fill colour of a gap score (five classes of 20 points; grey without data)."""
+    if not has_data or score is None or (isinstance(score, float) and math.isnan(score)):
+        return NO_DATA
+    return COLORS[min(int(score // 20), 4)]
+
+
+def simplify_shapes(wkb: pd.Series, tolerance_deg: float = 0.01,
+                    grid_deg: float = 1e-4) -> np.ndarray:
+    """Shapely geometries from WKB, simplified (topology kept) and snapped to a grid."""
+    geoms = shapely.from_wkb(wkb.to_numpy())
+    if tolerance_deg > 0:
+        geoms = shapely.simplify(geoms, tolerance_deg, preserve_topology=True)
+    if grid_deg > 0:
+        geoms = shapely.set_precision(geoms, grid_deg, mode="pointwise")
+    return geoms
+
+
+def _fmt(name: str, value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if name == "coverage":
+        return f"{100 * value:.0f}%"
+    if name in ("severity", "gap_score"):
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
+
+
+def _tooltip(row: dict) -> str:
+    lines = [f"<b>{escape(str(row['name_ar']))} · {escape(str(row['name_en']))}</b> "
+             f"<small>{escape(row['pcode'])}</small>"]
+    for name in FIGURES:
+        ar, en = LABELS[name]
+        lines.append(f"{ar} · {en}: <b>{_fmt(name, row.get(name))}</b>")
+    return "<div dir='auto'>" + "<br>".join(lines) + "</div>"
+
+
+class _Legend(MacroElement):
+    """A fixed legend box of the five score classes."""
+
+    _template = Template("""{% macro header(this, kwargs) %}<style>
+.gap-legend{position:absolute;z-index:1000;bottom:18px;left:10px;background:#fff;
+padding:6px 8px;border:1px solid #999;font:12px/1.4 Tahoma,Arial,sans-serif}
+.gap-legend i{display:inline-block;width:14px;height:10px;margin-inline-end:4px}
+</style>{% endmacro %}
+{% macro html(this, kwargs) %}<div class="gap-legend" dir="auto">{{ this.body }}</div>
+{% endmacro %}""")
+
+    def __init__(self, body: str):
+        super().__init__()
+        self._name = "GapLegend"
+        self.body = body
+
+
+def _legend_html() -> str:
+    ar, en = LABELS["legend"]
+    rows = [f"<b>{ar}</b><br><b>{en}</b>"]
+    for k, color in enumerate(COLORS):
+        rows.append(f"<i style='background:{color}'></i>{20 * k}–{20 * (k + 1)}")
+    rows.append(f"<i style='background:{NO_DATA}'></i>{' · '.join(LABELS['no_data'])}")
+    return "<br>".join(rows)
+
+
+def _inline_assets(fig) -> None:
+    base = leaflet_dir()
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+
+    def data_uri(match: re.Match) -> str:
+        path = base / match.group(1)
+        if not path.exists():
+            return match.group(0)
+        return "url(data:image/png;base64," + base64.b64encode(path.read_bytes()).decode() + ")"
+
+    css = re.sub(r"url\((images/[^)]+\.png)\)", data_uri, css)
+    js = (base / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+    fig.header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline")
+    fig.header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline")
+
+
+def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | None = None,
+            tiles_url: str | None = None, asset_base: str = "/vendor/leaflet",
+            standalone: bool = False, tolerance_deg: float = 0.01,
+            title: str = "") -> str:
+    """The HTML of a choropleth of ``table``'s gap scores (``shapes``: pcode, wkb, lon, lat).
+
+    ``standalone`` inlines Leaflet so the file opens anywhere without a network; otherwise
+    Leaflet is linked from ``asset_base`` (the app's own route).
+    """
+    fmap = folium.Map(location=[35.0, 38.5], zoom_start=7, tiles=None, prefer_canvas=True,
+                      control_scale=True)
+    fmap.default_js = [] if standalone else [("leaflet", f"{asset_base}/leaflet.js")]
+    fmap.default_css = [] if standalone else [("leaflet_css", f"{asset_base}/leaflet.css")]
+    fig = fmap.get_root()
+    if standalone:
+        _inline_assets(fig)
+    if title:
+        fig.header.add_child(Element(f"<title>{escape(title)}</title>"), name="title")
+    if tiles_url:
+        folium.TileLayer(tiles=tiles_url, attr="&copy; map tiles", name="tiles").add_to(fmap)
+    merged = table.merge(shapes, on="pcode", how="left")
+    rows = merged.to_dict("records")
+    has_poly = merged["wkb"].notna().to_numpy() if "wkb" in merged else np.zeros(len(merged),
+                                                                                  bool)
+    features = []
+    if has_poly.any():
+        geoms = simplify_shapes(merged.loc[has_poly, "wkb"], tolerance_deg)
+        texts = shapely.to_geojson(geoms)
+        for row, geo in zip([r for r, h in zip(rows, has_poly, strict=True) if h], texts,
+                            strict=True):
+            has_data = not (isinstance(row["people_in_need"], float)
+                            and math.isnan(row["people_in_need"])) or row["gap_score"] > 0
+            features.append({"type": "Feature", "geometry": json.loads(geo), "properties": {
+                "pcode": row["pcode"], "fill": color_for(row["gap_score"], has_data),
+                "tip": _tooltip(row)}})
+    areas = folium.FeatureGroup(name=" · ".join(LABELS["areas"]), show=True)
+    if features:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555",
+                                      "weight": 0.6, "fillOpacity": 0.75},
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+            name="areas",
+        ).add_to(areas)
+    pins = merged.loc[~has_poly & merged["lon"].notna()] if "lon" in merged else merged.iloc[:0]
+    if len(pins):
+        top = float(np.nanmax(pins["people_in_need"].fillna(0).to_numpy()) or 1.0)
+        for row in pins.to_dict("records"):
+            pin = 0.0 if pd.isna(row["people_in_need"]) else float(row["people_in_need"])
+            folium.CircleMarker(
+                location=[row["lat"], row["lon"]], radius=4 + 26 * math.sqrt(pin / top),
+                color="#555", weight=1, fill=True, fill_opacity=0.75,
+                fill_color=color_for(row["gap_score"], pin > 0 or row["gap_score"] > 0),
+                tooltip=_tooltip(row)).add_to(areas)
+    areas.add_to(fmap)
+    if sites is not None and len(sites):
+        layer = folium.FeatureGroup(name=" · ".join(LABELS["sites"]), show=False)
+        for site in sites.to_dict("records"):
+            folium.CircleMarker(
+                location=[site["lat"], site["lon"]], radius=3, color="#0b6e4f", weight=1,
+                fill=True, fill_opacity=0.9,
+                tooltip=f"{escape(str(site['service_ar']))} · {escape(str(site['service_en']))}"
+                        f"<br>{escape(str(site['org_ar']))} · {escape(str(site['org_en']))}",
+            ).add_to(layer)
+        layer.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.add_child(_Legend(_legend_html()))
+    pts = merged[["lon", "lat"]].dropna() if "lon" in merged else pd.DataFrame()
+    if has_poly.any():
+        minx, miny, maxx, maxy = shapely.total_bounds(shapely.from_wkb(
+            merged.loc[has_poly, "wkb"].to_numpy()))
+        fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    elif len(pts):
+        fmap.fit_bounds([[pts["lat"].min(), pts["lon"].min()],
+                         [pts["lat"].max(), pts["lon"].max()]])
+    return fig.render()

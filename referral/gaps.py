@@ -1,0 +1,144 @@
+"""Use cases of the planners' gap analysis: the ranked table, its exports and its map.
+
+Loads the facts (``data.gapdata``), runs the pure engine (``matching.gaps``) and draws with
+``geo.maps``. Selection errors become ``BadInput`` naming the parameter.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from data.errors import BadInput
+from data.gapdata import area_shapes, load_gap_inputs, service_sites
+from geo.maps import gap_map
+from matching.gaps import GAP_COLUMNS, GapInputError, GapInputs, GapSelection, compute_gaps
+
+__all__ = ["EXPORT_HEADERS", "filter_choices", "gap_map_html", "gap_table", "parse_selection",
+           "table_csv", "table_records", "table_xlsx"]
+
+# Column headers of the exports, Arabic and English.
+EXPORT_HEADERS = {
+    "rank": ("الترتيب", "Rank"), "pcode": ("الرمز", "P-code"), "level": ("المستوى", "Level"),
+    "parent_pcode": ("رمز المنطقة الأم", "Parent p-code"),
+    "name_ar": ("الاسم بالعربية", "Name (Arabic)"), "name_en": ("الاسم بالإنجليزية",
+                                                                 "Name (English)"),
+    "organizations": ("المنظمات", "Organisations"), "services": ("الخدمات", "Services"),
+    "capacity": ("السعة الشهرية", "Capacity per month"),
+    "reached": ("الأشخاص الذين تم الوصول إليهم", "People reached"),
+    "people_in_need": ("الأشخاص المحتاجون", "People in need"),
+    "severity": ("الشدة", "Severity"),
+    "declined_referrals": ("إحالات مرفوضة أو غير ملباة", "Declined or unmet referrals"),
+    "unmet_searches": ("عمليات بحث بلا نتيجة", "Searches that found nothing"),
+    "served": ("المخدومون (تقدير)", "Served (estimate)"), "coverage": ("التغطية", "Coverage"),
+    "uncovered": ("غير المغطين", "Uncovered people"), "gap_score": ("درجة الفجوة",
+                                                                     "Gap score"),
+    "need_without_presence": ("حاجة بلا وجود", "Need without presence"),
+}
+
+
+def parse_selection(args: dict) -> GapSelection:
+    """A GapSelection from request/CLI parameters (level, sector, service, group, period)."""
+    def opt(name: str) -> str | None:
+        value = args.get(name)
+        return str(value).strip() or None if value is not None else None
+
+    level = opt("level") or "3"
+    if level not in ("1", "2", "3"):
+        raise BadInput("level must be 1, 2 or 3.", field="level")
+    sector, service = opt("sector"), opt("service")
+    if sector and service:
+        raise BadInput("choose a sector or a service type, not both.", field="service")
+    return GapSelection(level=int(level), sector=sector, service_type=service,
+                        group=opt("group"), period=opt("period"))
+
+
+def gap_table(session: Session, selection: GapSelection,
+              data: GapInputs | None = None) -> pd.DataFrame:
+    """The ranked gap table for ``selection`` (see matching.gaps for the columns)."""
+    try:
+        if data is None:
+            data = load_gap_inputs(session, sector=selection.sector,
+                                   service_type=selection.service_type)
+        return compute_gaps(data, selection)
+    except GapInputError as exc:
+        raise BadInput(str(exc), field=exc.field) from None
+
+
+def table_records(table: pd.DataFrame) -> list[dict]:
+    """JSON-ready rows: NaN becomes None, numpy scalars become Python numbers."""
+    out = []
+    for row in table.to_dict("records"):
+        clean = {}
+        for key, value in row.items():
+            if isinstance(value, float) and math.isnan(value):
+                value = None
+            elif hasattr(value, "item"):
+                value = value.item()
+            clean[key] = value
+        out.append(clean)
+    return out
+
+
+def _header(locale: str) -> list[str]:
+    i = 0 if locale == "ar" else 1
+    return [EXPORT_HEADERS[c][i] for c in GAP_COLUMNS]
+
+
+def table_csv(table: pd.DataFrame, locale: str = "ar") -> str:
+    """The table as CSV (UTF-8 with BOM so spreadsheets show Arabic), headers in ``locale``."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(_header(locale))
+    for row in table_records(table):
+        writer.writerow(["" if row[c] is None else row[c] for c in GAP_COLUMNS])
+    return "\ufeff" + buf.getvalue()
+
+
+def table_xlsx(table: pd.DataFrame, locale: str = "ar") -> bytes:
+    """The table as an Excel workbook (right-to-left sheet in Arabic)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "gaps"
+    sheet.sheet_view.rightToLeft = locale == "ar"
+    sheet.append(_header(locale))
+    for row in table_records(table):
+        sheet.append([row[c] for c in GAP_COLUMNS])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def gap_map_html(session: Session, selection: GapSelection, table: pd.DataFrame | None = None,
+                 *, sites: bool = False, standalone: bool = False, tiles_url: str = "",
+                 asset_base: str = "/vendor/leaflet", title: str = "") -> str:
+    """The folium map of ``selection`` (polygons simplified for the web; sites optional)."""
+    if table is None:
+        table = gap_table(session, selection)
+    shapes = area_shapes(session, selection.level, tolerance_deg=0.002)
+    site_frame = None
+    if sites:
+        site_frame = service_sites(session, sector=selection.sector,
+                                   service_type=selection.service_type)
+    return gap_map(table, shapes, sites=site_frame, tiles_url=tiles_url or None,
+                   asset_base=asset_base, standalone=standalone, title=title)
+
+
+def filter_choices(session: Session, locale: str = "ar") -> dict[str, list[tuple[str, str]]]:
+    """(code, name) choices for the sector, service type and target group filters."""
+    from sqlalchemy import select
+
+    from data.models import Sector, ServiceType, TargetGroup
+
+    def named(model, order):
+        return [(x.code, x.name(locale)) for x in session.scalars(select(model).order_by(order))]
+
+    return {"sectors": named(Sector, Sector.sort),
+            "service_types": named(ServiceType, ServiceType.code),
+            "groups": named(TargetGroup, TargetGroup.sort)}

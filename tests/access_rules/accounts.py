@@ -1,0 +1,24 @@
+"""Access rules of sign-in, registration, organisation membership, tokens and admin pages."""
+
+ALL = {"platform_admin", "org_admin", "caseworker", "planner", "viewer"}
+ORG = {"org_admin", "caseworker", "planner", "viewer"}
+
+RULES = {
+    "auth.forgot": {"roles": {"public"}},
+    "auth.reset": {"roles": {"public"}},
+    "auth.register": {"roles": {"public"}},
+    "auth.accept_invitation": {"roles": {"public"}},
+    "auth.password": {"roles": ALL},
+    "accounts.organization": {"roles": ORG},
+    "accounts.edit_organization": {"roles": {"org_admin"}},
+    "accounts.members": {"roles": {"org_admin"}},
+    "accounts.invite": {"roles": {"org_admin"}},
+    "accounts.change_role": {"roles": {"org_admin"}},
+    "accounts.remove_member": {"roles": {"org_admin"}},
+    "accounts.tokens": {"roles": {"org_admin"}},
+    "accounts.revoke_token": {"roles": {"org_admin"}},
+    "accounts.pending_organizations": {"roles": {"platform_admin"}},
+    "accounts.decide_organization": {"roles": {"platform_admin"}},
+    "accounts.audit_log": {"roles": {"platform_admin"}},
+    "api.me": {"roles": ALL},
+}

@@ -1,0 +1,146 @@
+"""``tasharuk users|tokens|orgs``: the happy paths, and bad input exiting 2 with a message."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from data.models import ApiToken, AuditLog, User
+
+
+def run(runner, *args):
+    return runner.invoke(args=list(args))
+
+
+def test_users_create_with_password_then_sign_in(runner, client, session, make):
+    org = make.org(acronym="SARC")
+    result = run(runner, "users", "create", "--email", "Lina@Example.org", "--org", "sarc",
+                 "--role", "caseworker", "--password", "a long enough password")
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(User).where(User.email == "lina@example.org"))
+    assert (user.role, user.organization_id) == ("caseworker", org.id)
+    assert client.post("/auth/login", data={"email": "lina@example.org",
+                                            "password": "a long enough password"}
+                       ).status_code == 302
+
+
+def test_users_create_without_password_prints_a_reset_link(runner, client, session, make):
+    org = make.org()
+    result = run(runner, "users", "create", "--email", "x@example.org", "--org", str(org.id),
+                 "--role", "viewer")
+    assert result.exit_code == 0, result.output
+    link = result.output.strip().splitlines()[-1].split(": ", 1)[1]
+    assert link.startswith("http://127.0.0.1:5000/auth/reset/")
+    assert client.get(link.replace("http://127.0.0.1:5000", "")).status_code == 200
+
+
+def test_platform_admin_needs_no_org(runner, session):
+    result = run(runner, "users", "create", "--email", "root@example.org", "--role",
+                 "platform_admin", "--password", "a long enough password")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--org", "NOPE", "--role", "viewer"], "No organisation 'NOPE'"),
+    (["--org", "{org}", "--role", "superuser"], "Unknown role 'superuser'"),
+    (["--role", "caseworker"], "must belong to an organisation"),
+    (["--org", "{org}", "--role", "viewer", "--password", "short"], "at least 10"),
+    (["--org", "{org}", "--role", "viewer", "--email", "taken@example.org"], "already exists"),
+])
+def test_users_create_bad_input_exits_2(runner, session, make, args, message):
+    org = make.org()
+    make.user("viewer", org, email="taken@example.org")
+    before = len(session.scalars(select(User)).all())
+    args = [a.replace("{org}", str(org.id)) for a in args]
+    if "--email" not in args:
+        args = ["--email", "new@example.org", *args]
+    result = run(runner, "users", "create", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    session.expire_all()
+    assert len(session.scalars(select(User)).all()) == before
+
+
+def test_set_role_is_audited(runner, session, make):
+    user = make.user("viewer")
+    result = run(runner, "users", "set-role", user.email, "planner")
+    assert result.exit_code == 0, result.output
+    session.refresh(user)
+    assert user.role == "planner"
+    entry = session.scalars(select(AuditLog).where(AuditLog.action == "role.changed")).one()
+    assert entry.summary == {"email": user.email, "from": "viewer", "to": "planner"}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["nobody@example.org", "viewer"], "No user"),
+    (["{email}", "boss"], "Unknown role 'boss'"),
+])
+def test_set_role_bad_input_exits_2(runner, make, args, message):
+    user = make.user("viewer")
+    result = run(runner, "users", "set-role", *[a.replace("{email}", user.email) for a in args])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_reset_link_command(runner, client, make):
+    user = make.user("viewer")
+    result = run(runner, "users", "reset-link", user.email)
+    assert result.exit_code == 0
+    path = result.output.strip().replace("http://127.0.0.1:5000", "")
+    assert client.get(path).status_code == 200
+    assert run(runner, "users", "reset-link", "ghost@example.org").exit_code == 2
+
+
+def test_invite_command_prints_a_working_link(runner, client, make):
+    org = make.org()
+    result = run(runner, "users", "invite", "--email", "i@example.org", "--org", str(org.id),
+                 "--role", "caseworker")
+    assert result.exit_code == 0, result.output
+    assert client.get(result.output.strip().replace("http://127.0.0.1:5000", "")
+                      ).status_code == 200
+
+
+def test_tokens_create_prints_the_secret_once_and_revoke(runner, client, session, make):
+    org = make.org(acronym="IRC")
+    result = run(runner, "tokens", "create", "--org", "IRC", "--role", "planner", "--name",
+                 "export job")
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip()
+    token = session.scalars(select(ApiToken)).one()
+    assert (token.organization_id, token.role, token.name) == (org.id, "planner", "export job")
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.status_code == 200 and me.get_json()["role"] == "planner"
+    assert run(runner, "tokens", "revoke", str(token.id)).exit_code == 0
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}
+                      ).status_code == 401
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["create", "--org", "NOPE", "--role", "viewer"], "No organisation"),
+    (["create", "--org", "{org}", "--role", "platform_admin"], "Unknown token role"),
+    (["create", "--org", "{pending}", "--role", "viewer"], "verified"),
+    (["revoke", "999999"], "No API token 999999"),
+    (["create", "--org", "{org}", "--role", "viewer", "--days", "0"], "days must be"),
+])
+def test_tokens_bad_input_exits_2(runner, session, make, args, message):
+    org, pending = make.org(), make.org(verification="pending")
+    args = [a.replace("{org}", str(org.id)).replace("{pending}", str(pending.id)) for a in args]
+    result = run(runner, "tokens", *args)
+    assert result.exit_code == 2 and message in result.output
+    assert session.scalars(select(ApiToken)).all() == []
+
+
+def test_orgs_verify_and_reject(runner, session, make):
+    org = make.org(verification="pending", registration_number="REG-9")
+    listed = run(runner, "orgs", "pending")
+    assert "REG-9" in listed.output
+    no_reason = run(runner, "orgs", "verify", "REG-9", "--reject")
+    assert no_reason.exit_code == 2 and "reason" in no_reason.output
+    session.refresh(org)
+    assert org.verification == "pending"
+    assert run(runner, "orgs", "verify", "REG-9", "--reject", "--reason", "unknown").exit_code == 0
+    session.refresh(org)
+    assert org.verification == "rejected"
+    assert run(runner, "orgs", "verify", str(org.id)).exit_code == 0
+    session.refresh(org)
+    assert org.verification == "verified"
+    assert run(runner, "orgs", "verify", "NO-SUCH-ORG").exit_code == 2

@@ -1,0 +1,261 @@
+"""Organisation profile, members and invitations, API tokens; verification and audit log."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from data.audit import audit_query
+from data.db import db
+from data.errors import NotFound, TasharukError
+from data.models import AdminArea, Organization, User
+from referral import accounts, organizations, tokens
+from referral.notify import MailConfig, send_email
+
+from ..auth.forms import fill_choices, show_error
+from ..extensions import limiter, rate
+from ..i18n import current_locale
+from ..security import allow, organization_id, principal, require_same_org
+from . import bp
+from .forms import AuditFilterForm, DecisionForm, InviteForm, ProfileForm, RoleForm, TokenForm
+
+ORG_ROLES = ("org_admin", "caseworker", "planner", "viewer")
+PAGE_SIZE = 50
+
+
+def _my_org() -> Organization:
+    """The caller's organisation (NotFound when the account has none)."""
+    org = db.session.get(Organization, organization_id() or 0)
+    if org is None:
+        raise NotFound(_("Your account belongs to no organisation."))
+    return org
+
+
+def _member(user_id: int) -> User:
+    """A user of the caller's organisation; NotFound for anyone else (ids do not leak)."""
+    user = db.session.get(User, user_id)
+    require_same_org(user.organization_id if user else None, what=_("member"))
+    return user
+
+
+def _members(org: Organization) -> list[User]:
+    return list(db.session.scalars(select(User).where(
+        User.organization_id == org.id).order_by(User.email)))
+
+
+@bp.get("/organization")
+@allow(*ORG_ROLES)
+def organization():
+    """The caller's organisation: profile, verification state and badge."""
+    org = _my_org()
+    hq = db.session.get(AdminArea, org.hq_pcode) if org.hq_pcode else None
+    return render_template("accounts/organization.html", org=org, hq=hq)
+
+
+@bp.route("/organization/edit", methods=["GET", "POST"])
+@allow("org_admin")
+def edit_organization():
+    """Edit the profile; a new name or registration number sends it back to review."""
+    org = _my_org()
+    form = ProfileForm(obj=org)
+    fill_choices(form, db.session)
+    if form.validate_on_submit():
+        values = {name: field.data for name, field in form._fields.items()
+                  if name != "csrf_token"}
+        try:
+            changed = organizations.update_organization(db.session, org, values,
+                                                        by=principal())
+        except TasharukError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+            return render_template("accounts/edit.html", form=form, org=org), exc.status
+        db.session.commit()
+        if org.verification == "pending" and set(changed) & set(organizations.IDENTITY_FIELDS):
+            flash(_("Saved. The new name or registration number will be reviewed by the "
+                    "platform team; until then the organisation is not shown as verified."))
+        else:
+            flash(_("Saved."))
+        return redirect(url_for("accounts.organization"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/edit.html", form=form, org=org), status
+
+
+def _members_page(org: Organization, invite_form: InviteForm | None = None,
+                  link: str | None = None, status: int = 200):
+    return render_template("accounts/members.html", org=org, members=_members(org),
+                           form=invite_form or InviteForm(), role_form=RoleForm(),
+                           link=link), status
+
+
+@bp.get("/members")
+@allow("org_admin")
+def members():
+    """Members of the caller's organisation, with invitation and role forms."""
+    return _members_page(_my_org())
+
+
+@bp.post("/members/invite")
+@allow("org_admin")
+@limiter.limit(rate("INVITE_RATE_LIMIT", "30 per hour"))
+def invite():
+    """Invite someone by a signed link (emailed when mail is configured, shown otherwise)."""
+    org = _my_org()
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _members_page(org, form, status=400)
+    try:
+        accounts.invite(db.session, org, form.email.data, form.role.data, by=principal())
+    except TasharukError as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _members_page(org, form, status=exc.status)
+    db.session.commit()
+    mail = MailConfig.from_flask()
+    token = accounts.invitation_token(current_app.secret_key, org, form.email.data,
+                                      form.role.data, principal())
+    link = mail.base_url + url_for("auth.accept_invitation", token=token)
+    sent = send_email(mail, form.email.data,
+                      f"Tasharuk | تشارك: دعوة للانضمام إلى {org.name_ar}",
+                      f"دعتك {org.name_ar} للانضمام إلى تشارك.\n"
+                      f"{org.name_en} invites you to join Tasharuk.\n\n{link}\n")
+    if sent:
+        flash(_("The invitation was sent to %(email)s.", email=form.email.data))
+        return redirect(url_for("accounts.members"))
+    return _members_page(org, InviteForm(), link=link)
+
+
+@bp.post("/members/<int:user_id>/role")
+@allow("org_admin")
+def change_role(user_id: int):
+    """Give a member another role."""
+    user = _member(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _members_page(_my_org(), status=400)
+    try:
+        accounts.set_role(db.session, user, form.role.data, by=principal())
+    except TasharukError as exc:
+        db.session.rollback()
+        flash(_(exc.message), "error")
+        return _members_page(_my_org(), status=exc.status)
+    db.session.commit()
+    flash(_("The role of %(email)s was changed.", email=user.email))
+    return redirect(url_for("accounts.members"))
+
+
+@bp.post("/members/<int:user_id>/remove")
+@allow("org_admin")
+def remove_member(user_id: int):
+    """Take a member out of the organisation (the account is deactivated)."""
+    user = _member(user_id)
+    try:
+        accounts.remove_member(db.session, user, by=principal())
+    except TasharukError as exc:
+        db.session.rollback()
+        flash(_(exc.message), "error")
+        return _members_page(_my_org(), status=exc.status)
+    db.session.commit()
+    flash(_("%(email)s was removed from the organisation.", email=user.email))
+    return redirect(url_for("accounts.members"))
+
+
+def _tokens_page(org: Organization, form: TokenForm | None = None, secret: str | None = None,
+                 status: int = 200):
+    return render_template("accounts/tokens.html", org=org,
+                           tokens=tokens.tokens_of(db.session, org.id),
+                           form=form or TokenForm(), secret=secret), status
+
+
+@bp.route("/tokens", methods=["GET", "POST"], endpoint="tokens")
+@allow("org_admin")
+@limiter.limit(rate("TOKEN_RATE_LIMIT", "10 per minute"), methods=["POST"])
+def tokens_page():
+    """The organisation's API tokens; create one (its secret is shown once)."""
+    org = _my_org()
+    form = TokenForm()
+    if request.method == "GET":
+        return _tokens_page(org)
+    if not form.validate_on_submit():
+        return _tokens_page(org, form, status=400)
+    try:
+        _token, secret = tokens.create_token(db.session, org, form.role.data,
+                                             name=form.name.data, by=principal(),
+                                             days=form.days.data)
+    except TasharukError as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _tokens_page(org, form, status=exc.status)
+    db.session.commit()
+    return _tokens_page(org, secret=secret, status=201)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@allow("org_admin")
+@limiter.limit(rate("TOKEN_RATE_LIMIT", "10 per minute"))
+def revoke_token(token_id: int):
+    """Revoke one of the organisation's tokens; it stops working at once."""
+    token = tokens.revoke_token(db.session, token_id, organization_id=organization_id() or 0,
+                                by=principal())
+    db.session.commit()
+    flash(_("The token %(prefix)s… was revoked.", prefix=token.prefix))
+    return redirect(url_for("accounts.tokens"))
+
+
+# ---------------------------------------------------------------- platform administrators
+
+@bp.get("/admin/organizations")
+@allow("platform_admin")
+def pending_organizations():
+    """Organisations waiting for verification, oldest first."""
+    orgs = organizations.pending(db.session)
+    admins = {o.id: organizations.org_admins(db.session, o) for o in orgs}
+    areas = {a.pcode: a for a in db.session.scalars(select(AdminArea).where(
+        AdminArea.pcode.in_({o.hq_pcode for o in orgs if o.hq_pcode})))}
+    return render_template("accounts/pending.html", orgs=orgs, admins=admins, areas=areas,
+                           form=DecisionForm())
+
+
+@bp.post("/admin/organizations/<int:org_id>/decision")
+@allow("platform_admin")
+def decide_organization(org_id: int):
+    """Verify an organisation, or reject it with a reason."""
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(_("No such organisation."))
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            organizations.decide(db.session, org, verify=form.decision.data == "verify",
+                                 reason=form.reason.data or "", by=principal())
+        except TasharukError as exc:
+            db.session.rollback()
+            flash(_(exc.message), "error")
+            return redirect(url_for("accounts.pending_organizations")), 303
+        db.session.commit()
+        flash(_("Decision saved for %(name)s.", name=org.name(current_locale())))
+        return redirect(url_for("accounts.pending_organizations"))
+    flash(_("Choose verify or reject."), "error")
+    return redirect(url_for("accounts.pending_organizations")), 303
+
+
+@bp.get("/admin/audit")
+@allow("platform_admin")
+def audit_log():
+    """Browse the audit log, filtered by action, user, object type and dates; paginated."""
+    form = AuditFilterForm(request.args)
+    form.validate()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    stmt = audit_query(action=form.action.data or "", user_email=form.user.data or "",
+                       object_type=form.object_type.data or "",
+                       since=form.since.data if not form.since.errors else None,
+                       until=form.until.data if not form.until.errors else None)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    entries = list(db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    users = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({e.user_id for e in entries if e.user_id})))}
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("accounts/audit.html", form=form, entries=entries, users=users,
+                           total=total, page=page, pages=max((total - 1) // PAGE_SIZE + 1, 1),
+                           args=args)
+

@@ -1,0 +1,86 @@
+"""GET /api/v1/gaps: the ranked gap table with the dashboard's filters, as JSON or CSV."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from data.db import db
+from data.errors import BadInput
+from referral.gaps import gap_table, parse_selection, table_csv, table_records
+
+from ..security import allow
+from . import bp
+from .openapi import error_responses
+
+GAP_ROLES = ("planner", "platform_admin", "org_admin")
+
+
+@bp.get("/gaps")
+@allow(*GAP_ROLES)
+def gaps():
+    """Coverage gaps per area for a sector or service type, target group, level and period."""
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise BadInput("format must be json or csv.", field="format")
+    selection = parse_selection(request.args)
+    table = gap_table(db.session, selection)
+    if fmt == "csv":
+        return Response(table_csv(table, "en"), mimetype="text/csv")
+    return {"level": selection.level, "sector": selection.sector,
+            "service": selection.service_type, "group": selection.group,
+            "period": selection.period, "total": len(table), "items": table_records(table)}
+
+
+_NUM = {"type": "number"}
+_NUM_OR_NULL = {"type": ["number", "null"]}
+_INT = {"type": "integer"}
+_STR_OR_NULL = {"type": ["string", "null"]}
+
+OPENAPI_SCHEMAS = {"GapRow": {
+    "type": "object",
+    "required": ["rank", "pcode", "level", "name_ar", "name_en", "organizations", "services",
+                 "capacity", "reached", "people_in_need", "severity", "declined_referrals",
+                 "unmet_searches", "served", "coverage", "uncovered", "gap_score",
+                 "need_without_presence"],
+    "properties": {
+        "rank": _INT, "pcode": {"type": "string"}, "level": _INT,
+        "parent_pcode": _STR_OR_NULL, "name_ar": {"type": "string"},
+        "name_en": {"type": "string"}, "organizations": _INT, "services": _INT,
+        "capacity": _NUM, "reached": _NUM, "people_in_need": _NUM_OR_NULL,
+        "severity": _NUM_OR_NULL, "declined_referrals": _INT, "unmet_searches": _INT,
+        "served": _NUM, "coverage": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        "uncovered": _NUM_OR_NULL,
+        "gap_score": {"type": "number", "minimum": 0, "maximum": 100},
+        "need_without_presence": {"type": "boolean"}},
+}}
+
+OPENAPI_PATHS = {"/gaps": {"get": {
+    "summary": "Coverage gaps: needs x presence x capacity x failed referrals, per area",
+    "description": "gap_score = 100 x severity/5 x (0.8 x (1 - coverage) + 0.2 x F/(F+5)), "
+                   "F = declined referrals + unmet searches; areas with need and no "
+                   "organisation present rank first. Roles: planner, platform_admin, "
+                   "org_admin.",
+    "operationId": "listGaps",
+    "parameters": [
+        {"name": "level", "in": "query", "schema": {"type": "integer", "enum": [1, 2, 3]}},
+        {"name": "sector", "in": "query", "schema": {"type": "string"}},
+        {"name": "service", "in": "query", "schema": {"type": "string"},
+         "description": "A service type code (not together with sector)."},
+        {"name": "group", "in": "query", "schema": {"type": "string"}},
+        {"name": "period", "in": "query",
+         "schema": {"type": "string", "pattern": "^\\d{4}(-\\d{2})?$"}},
+        {"name": "format", "in": "query", "schema": {"type": "string",
+                                                     "enum": ["json", "csv"]}},
+    ],
+    "responses": {
+        "200": {"description": "The ranked gap table", "content": {
+            "application/json": {"schema": {
+                "type": "object", "required": ["level", "total", "items"],
+                "properties": {"level": _INT, "sector": _STR_OR_NULL,
+                               "service": _STR_OR_NULL, "group": _STR_OR_NULL,
+                               "period": _STR_OR_NULL, "total": _INT,
+                               "items": {"type": "array",
+                                         "items": {"$ref": "#/components/schemas/GapRow"}}}}},
+            "text/csv": {"schema": {"type": "string"}}}},
+        **error_responses(400, 401, 403)},
+}}}

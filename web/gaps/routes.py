@@ -1,0 +1,114 @@
+"""Gap dashboard, its map (embedded and downloadable) and the table's CSV/XLSX exports."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+
+from data.db import db
+from referral.gaps import (
+    filter_choices,
+    gap_map_html,
+    gap_table,
+    parse_selection,
+    table_csv,
+    table_records,
+    table_xlsx,
+)
+
+from ..i18n import current_locale
+from ..security import allow, map_page
+from . import GAP_ROLES, bp
+from .forms import GapFilterForm
+from .forms import choices as select_choices
+
+PAGE_ROWS = 100  # keeps the page small; the exports carry every row
+FILTERS = ("level", "sector", "service", "group", "period")
+
+
+def _filters() -> dict[str, str]:
+    return {k: request.args[k] for k in FILTERS if request.args.get(k)}
+
+
+def _links(pcode: str, sector: str | None) -> dict[str, str]:
+    """Links from an area's gap to the organisations there, partners and the forum."""
+    views = current_app.view_functions
+    links = {}
+    if "directory.search" in views:
+        links["organizations"] = url_for("directory.search", pcode=pcode)
+    elif "api.services" in views:
+        links["organizations"] = url_for("api.services", pcode=pcode)
+    if "partners.search" in views:
+        links["partners"] = url_for("partners.search", pcode=pcode, sector=sector)
+    if "forum.new_thread" in views:
+        links["forum"] = url_for("forum.new_thread", pcode=pcode, sector=sector,
+                                 link=url_for("gaps.dashboard", **_filters()),
+                                 title=_("Coverage gap in %(pcode)s", pcode=pcode))
+    return links
+
+
+@bp.get("/")
+@allow(*GAP_ROLES)
+def dashboard():
+    """Filters, the gap map (in an iframe) and the ranked table beside it."""
+    form = GapFilterForm(request.args)
+    choices = filter_choices(db.session, current_locale())
+    form.sector.choices = select_choices(_("All sectors"), choices["sectors"])
+    form.service.choices = select_choices(_("All service types"), choices["service_types"])
+    form.group.choices = select_choices(_("Everyone"), choices["groups"])
+    selection = parse_selection(request.args)
+    table = gap_table(db.session, selection)
+    rows = table_records(table.head(PAGE_ROWS))
+    sector = selection.sector
+    for row in rows:
+        row["links"] = _links(row["pcode"], sector)
+    args = _filters()
+    if request.args.get("sites"):
+        args["sites"] = "1"
+    return render_template("gaps/dashboard.html", form=form, rows=rows, args=args,
+                           selection=selection, total=len(table))
+
+
+@bp.get("/map")
+@allow(*GAP_ROLES)
+@map_page
+def map_view():
+    """The map alone (the dashboard embeds it in an iframe)."""
+    html = gap_map_html(db.session, parse_selection(request.args),
+                        sites=bool(request.args.get("sites")),
+                        tiles_url=current_app.config.get("TILES_URL", ""),
+                        asset_base=url_for("main.leaflet_asset", filename="x")[:-2])
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/map.html")
+@allow(*GAP_ROLES)
+@map_page
+def map_download():
+    """The map as one standalone HTML file (Leaflet inlined: opens without a network)."""
+    selection = parse_selection(request.args)
+    html = gap_map_html(db.session, selection, sites=bool(request.args.get("sites")),
+                        standalone=True, tiles_url=current_app.config.get("TILES_URL", ""),
+                        title=_("Coverage gaps"))
+    name = f"gaps-level{selection.level}-{selection.sector or selection.service_type or 'all'}"
+    return Response(html, mimetype="text/html", headers={
+        "Content-Disposition": f'attachment; filename="{name}.html"'})
+
+
+@bp.get("/export.<fmt>")
+@allow(*GAP_ROLES)
+def export(fmt: str):
+    """The ranked table as CSV or XLSX, headers in the interface language."""
+    selection = parse_selection(request.args)
+    table = gap_table(db.session, selection)
+    name = f"gaps-level{selection.level}-{selection.sector or selection.service_type or 'all'}"
+    if fmt == "csv":
+        return Response(table_csv(table, current_locale()), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if fmt == "xlsx":
+        return Response(table_xlsx(table, current_locale()), mimetype=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    from data.errors import NotFound
+
+    raise NotFound(_("Exports are CSV or XLSX."), field="format")
