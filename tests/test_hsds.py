@@ -72,15 +72,28 @@ def test_export_validates_against_official_schemas(session, directory, tmp_path)
         assert set(header) <= fields[res["name"]], res["name"]
 
 
-@pytest.mark.parametrize("name", ["service_full.json"])
-def test_uk_fail_mocks_are_rejected_naming_fields(session, tmp_path, name):
+FAIL = ("service_full.json", "service_list.json", "taxonomy_term.json")
+
+
+@pytest.mark.parametrize("name", FAIL)
+def test_uk_fail_mocks_are_rejected_naming_each_broken_field(session, name):
+    """Every field the official schema finds broken is named in our message."""
     path = shared_path("hsds", "oruk-validator-mocks", "V3.0-UK-Fail", name)
-    errors = check_service(json.loads(path.read_text()))
-    assert any(e.startswith("service.url:") for e in errors)
-    assert any(e.startswith("service.email:") for e in errors)
-    with pytest.raises(BadInput) as err:
+    data = json.loads(path.read_text())
+    entity = name.removesuffix(".json").removesuffix("_full").removesuffix("_list")
+    items = data.get("contents", [data])
+    official = set()
+    for i, item in enumerate(items):
+        for err in _validator(entity).iter_errors(item):
+            field = ".".join(str(p) for p in err.absolute_path) or err.message.split("'")[1]
+            official.add((i, field))
+    assert official
+    with pytest.raises(BadInput) as exc:
         import_hsds(session, path)
-    assert "service.url" in err.value.message and "service.email" in err.value.message
+    errors = exc.value.details["errors"]
+    for i, field in official:
+        where = f"{name} contents[{i}]" if "contents" in data else name
+        assert any(e.startswith(f"{where}: {entity}.{field}:") for e in errors), (i, field)
 
 
 def test_uk_default_mock_passes_our_checks():

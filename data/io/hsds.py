@@ -251,8 +251,10 @@ SPEC: dict[str, tuple[tuple[str, ...], dict[str, str], dict[str, str], dict[str,
                 {"organization": "organization"}),
     "organization": (("id", "name", "description"),
                      {"id": "uuid", "name": "str", "description": "str", "email": "email",
-                      "website": "uri", "year_incorporated": "num"},
-                     {"phones": "phone", "contacts": "contact"}, {}),
+                      "website": "uri", "logo": "uri", "uri": "uri",
+                      "parent_organization_id": "uuid", "year_incorporated": "num"},
+                     {"phones": "phone", "contacts": "contact", "services": "service",
+                      "locations": "location"}, {}),
     "schedule": (("id",), {"id": "uuid", "service_id": "uuid", "freq": "freq",
                            "opens_at": "time", "closes_at": "time", "valid_from": "date",
                            "valid_to": "date", "dtstart": "date", "schedule_link": "uri",
@@ -260,7 +262,10 @@ SPEC: dict[str, tuple[tuple[str, ...], dict[str, str], dict[str, str], dict[str,
     "service_area": (("id",), {"id": "uuid", "service_id": "uuid", "extent": "str",
                                "uri": "str", "name": "str"}, {}, {}),
     "service_at_location": (("id",), {"id": "uuid", "service_id": "uuid",
-                                      "location_id": "uuid"}, {}, {"location": "location"}),
+                                      "location_id": "uuid"},
+                            {"schedules": "schedule", "phones": "phone",
+                             "contacts": "contact"},
+                            {"location": "location", "service": "service"}),
     "location": (("id", "location_type"),
                  {"id": "uuid", "location_type": "location_type", "url": "uri",
                   "latitude": "num", "longitude": "num"}, {}, {}),
@@ -268,7 +273,10 @@ SPEC: dict[str, tuple[tuple[str, ...], dict[str, str], dict[str, str], dict[str,
     "attribute": (("id",), {"id": "uuid", "link_id": "uuid", "taxonomy_term_id": "uuid"}, {},
                   {"taxonomy_term": "taxonomy_term"}),
     "taxonomy_term": (("id", "name", "description"),
-                      {"id": "uuid", "name": "str", "term_uri": "uri"}, {}, {}),
+                      {"id": "uuid", "name": "str", "term_uri": "uri", "parent_id": "uuid",
+                       "taxonomy_id": "uuid"}, {}, {"taxonomy_detail": "taxonomy"}),
+    "taxonomy": (("id", "name", "description"),
+                 {"id": "uuid", "name": "str", "uri": "uri"}, {}, {}),
     "phone": (("id", "number"), {"id": "uuid", "number": "str"}, {}, {}),
     "contact": (("id",), {"id": "uuid", "email": "email"}, {}, {}),
     "required_document": (("id",), {"id": "uuid", "document": "str", "uri": "uri"}, {}, {}),
@@ -324,22 +332,32 @@ def check_service(doc: object) -> list[str]:
 
 # ---------------------------------------------------------------- import
 
+def _entity(path: Path, item: object) -> str:
+    """Which HSDS object a document holds: from its folder or file name (``service_full``,
+    ``organization_list``, ``taxonomy_term``), else service when it has a status."""
+    for name in (path.parent.name.rstrip("s"), path.stem.removesuffix("_full")
+                 .removesuffix("_list")):
+        if name in SPEC or name == "taxonomy":
+            return name
+    return "service" if isinstance(item, dict) and "status" in item else "organization"
+
+
 def _documents(path: Path) -> list[tuple[str, str, dict]]:
     files = sorted(path.rglob("*.json")) if path.is_dir() else [path]
     docs = []
     for f in files:
-        if f.name == "datapackage.json":
+        if f.name in ("datapackage.json", "api_details.json"):
             continue
         try:
             data = json.loads(f.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BadInput(f"{f.name}: not JSON ({exc}).", field=f.name) from None
+        # a paged list response (total_items, contents, ...) or one object
         items = data.get("contents", [data]) if isinstance(data, dict) else data
-        for item in items if isinstance(items, list) else [items]:
-            kind = "organization" if f.parent.name == "organizations" or (
-                isinstance(item, dict) and "status" not in item
-                and "services" not in f.parent.name) else "service"
-            docs.append((f.name, kind, item))
+        for i, item in enumerate(items if isinstance(items, list) else [items]):
+            where = f"{f.name}" + (f" contents[{i}]" if isinstance(data, dict)
+                                   and "contents" in data else "")
+            docs.append((where, _entity(f, item), item))
     return docs
 
 
@@ -350,6 +368,8 @@ def import_hsds(session: Session, path: Path) -> dict[str, int]:
     path = Path(path)
     docs = _documents(path)
     errors = [f"{name}: {e}" for name, kind, doc in docs for e in check(kind, doc)]
+    if not docs:
+        raise BadInput(f"{path.name}: no HSDS documents found.", field="path")
     if errors:
         raise BadInput(f"{len(errors)} broken field(s): " + "; ".join(errors[:20]),
                        details={"errors": errors})
