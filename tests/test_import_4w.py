@@ -172,3 +172,18 @@ def test_dry_run_writes_nothing(session, boundaries):
     assert report.created["activities"] == report.rows_imported > 3000
     assert session.scalar(select(func.count()).select_from(Activity)) == 0
     assert session.scalar(select(func.count()).select_from(Organization)) == 0
+
+
+def test_ambiguous_place_names_are_reported_not_guessed(session, boundaries, tmp_path):
+    path = tmp_path / "names.csv"
+    path.write_text("implementing_partner,governorate,sub_district,activity,beneficiaries\n"
+                    "MF,,Suran,Food Baskets,3\n"
+                    "MF,Aleppo,Suran,Food Baskets,4\n"
+                    "MF,Idleb,Nowhere-on-earth,Food Baskets,5\n", encoding="utf-8")
+    report = import_4w(session, path, accept_partial=True)
+    first = [i for i in report.rejected if i.row == 2]
+    assert first and "ambiguous place name" in first[0].problem
+    assert "SY020405" in first[0].problem  # the candidates are listed
+    act = session.scalar(select(Activity).where(Activity.source_row == 3))
+    assert act.pcode == "SY020405"  # Suran inside Aleppo is one place
+    assert [i.problem for i in report.rejected if i.row == 4] == ["unknown place name"]
