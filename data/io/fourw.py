@@ -375,9 +375,10 @@ class _Importer:
             "service_type_code", "activity_code", "activity_text", "pcode", "community_pcode",
             "period_start", "period_end", "unit", "reached_total", *AGE_SEX_COLUMNS,
             "quantity", "target_groups"))
-        key = f"{org.uuid}|{key}"
-        self.seen[key] += 1
-        data["fingerprint"] = hashlib.sha256(f"{key}|{self.seen[key]}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{org.uuid}|{key}".encode()).digest()
+        self.seen[digest] += 1  # the n-th identical row of the file gets its own fingerprint
+        data["fingerprint"] = hashlib.sha256(
+            digest + str(self.seen[digest]).encode()).hexdigest()
         self.pending.append(data)
         sid = self._service(org, st.code)
         self.coverage.add((sid, pcode))
