@@ -76,3 +76,55 @@ def test_other_roles_cannot_import(client, make, login, role, status):
 
 def test_anonymous_is_asked_to_sign_in(client):
     assert client.get("/exchange/").status_code in (302, 401)
+
+
+def _alias_case(session, tmp_path):
+    from data.io.fourw import import_4w
+
+    path = tmp_path / "a.csv"
+    path.write_text("implementing_partner,abbreviation,admin3pcode,activity,beneficiaries\n"
+                    "Hand in Hand for Aid and Development (HIHFAD),HIHFAD,SY020405,"
+                    "Food Baskets,4\n"
+                    "Hand in Hand For Syria (HIHFS),HIHFAD,SY070301,Cooked Meals,5\n",
+                    encoding="utf-8")
+    import_4w(session, path)
+    from data.models import OrganizationAlias
+
+    return session.scalar(select(OrganizationAlias).where(
+        OrganizationAlias.alias == "Hand in Hand For Syria"))
+
+
+@pytest.mark.parametrize("decision", ["same", "separate"])
+def test_platform_admin_reviews_aliases(client, session, make, login, boundaries, tmp_path,
+                                        decision):
+    from data.models import Organization, Service
+
+    alias = _alias_case(session, tmp_path)
+    assert alias is not None and not alias.reviewed
+    login(make.user("platform_admin"))
+    html = client.get("/exchange/aliases").get_data(as_text=True)
+    assert "Hand in Hand For Syria" in html and "أسماء منظمات بانتظار المراجعة" in html
+    resp = client.post(f"/exchange/aliases/{alias.id}", data={"decision": decision})
+    assert resp.status_code == 302
+    session.refresh(alias)
+    assert alias.reviewed
+    orgs = session.scalars(select(Activity.organization_id).order_by(Activity.source_row)).all()
+    if decision == "same":
+        assert orgs[0] == orgs[1]
+    else:
+        assert orgs[0] != orgs[1]
+        split = session.get(Organization, orgs[1])
+        assert split.name_en == "Hand in Hand For Syria" and split.acronym == "HIHFS"
+        assert session.scalar(select(Service.service_type_code).where(
+            Service.organization_id == split.id)) == "food_assistance"
+    assert session.scalar(select(AuditLog).where(AuditLog.action == "alias.review"))
+    # the decision holds: importing the file again changes nothing
+    from data.io.fourw import import_4w
+
+    again = import_4w(session, tmp_path / "a.csv")
+    assert again.created["activities"] == 0 and again.unchanged == 2
+
+
+def test_org_admin_cannot_review_aliases(client, make, login):
+    login(make.user("org_admin"))
+    assert client.get("/exchange/aliases").status_code == 403

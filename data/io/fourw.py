@@ -39,7 +39,7 @@ from .reader import open_table
 from .report import ImportReport
 from .taxonomy import Taxonomy, TypeMatch
 
-__all__ = ["import_4w", "is_people_unit"]
+__all__ = ["content_digest", "fingerprint", "import_4w", "is_people_unit"]
 
 BATCH = 2000
 _PEOPLE_WORDS = ("people", "person", "individual", "beneficiar", "girls", "boys", "women",
@@ -48,6 +48,23 @@ _YES = {"yes", "y", "true", "1", "نعم"}
 _BENEFICIARY_GROUPS = {"idp": "idps", "displaced": "idps", "host": "host_community",
                        "returnee": "returnees", "نازح": "idps", "مضيف": "host_community",
                        "عائد": "returnees"}
+
+
+FINGERPRINTED = ("service_type_code", "activity_code", "activity_text", "pcode",
+                 "community_pcode", "period_start", "period_end", "unit", "reached_total",
+                 *AGE_SEX_COLUMNS, "quantity", "target_groups")
+
+
+def content_digest(org_uuid, values) -> bytes:
+    """Digest of an activity's resolved content (``values``: a dict or an Activity)."""
+    get = values.get if isinstance(values, dict) else lambda k: getattr(values, k)
+    key = "|".join(str(get(k)) for k in FINGERPRINTED)
+    return hashlib.sha256(f"{org_uuid}|{key}".encode()).digest()
+
+
+def fingerprint(digest: bytes, occurrence: int) -> str:
+    """The fingerprint of the ``occurrence``-th row with content ``digest``."""
+    return hashlib.sha256(digest + str(occurrence).encode()).hexdigest()
 
 
 @lru_cache(maxsize=1024)
@@ -371,14 +388,9 @@ class _Importer:
             "quantity": quantity, "target_groups": sorted(groups),
             "source_file": self.source, "source_row": n,
         }
-        key = "|".join(str(data[k]) for k in (
-            "service_type_code", "activity_code", "activity_text", "pcode", "community_pcode",
-            "period_start", "period_end", "unit", "reached_total", *AGE_SEX_COLUMNS,
-            "quantity", "target_groups"))
-        digest = hashlib.sha256(f"{org.uuid}|{key}".encode()).digest()
+        digest = content_digest(org.uuid, data)
         self.seen[digest] += 1  # the n-th identical row of the file gets its own fingerprint
-        data["fingerprint"] = hashlib.sha256(
-            digest + str(self.seen[digest]).encode()).hexdigest()
+        data["fingerprint"] = fingerprint(digest, self.seen[digest])
         self.pending.append(data)
         sid = self._service(org, st.code)
         self.coverage.add((sid, pcode))

@@ -88,6 +88,8 @@ class OrgMatcher:
         key = normalize(text)
         if not key or key in self.aliases or self.by_name.get(key) == org.id:
             return
+        if self.by_acronym.get(key, set()) - {org.id}:  # another organisation's acronym
+            return
         self.s.add(OrganizationAlias(organization_id=org.id, alias=text[:300], alias_norm=key,
                                      source=self.source, reviewed=False))
         self.aliases[key] = org.id
@@ -175,3 +177,63 @@ class OrgMatcher:
         if strong and acronym and normalize(strong) != normalize(acronym):
             self._alias(strong, made.org)  # type: ignore[arg-type]
         return made
+
+
+def review_alias(session: Session, alias_id: int, *, same: bool) -> OrganizationAlias:
+    """Record a person's decision on an alias an import made.
+
+    ``same``: the spelling is that organisation (``reviewed`` becomes true). Otherwise the
+    spelling is a different organisation: one is created under that name, the alias moves to
+    it (reviewed, so later imports follow the decision), and so do the activities written with
+    that spelling, with a service per service type covering their areas.
+    """
+    from sqlalchemy.dialects.postgresql import insert
+
+    from data.errors import NotFound
+    from data.models import Activity, Service, ServiceType, service_coverage
+
+    alias = session.get(OrganizationAlias, alias_id)
+    if alias is None:
+        raise NotFound(f"alias {alias_id} doesn't exist.", field="alias")
+    if same:
+        alias.reviewed = True
+        session.flush()
+        return alias
+    old = alias.organization_id
+    moved = [a for a in session.scalars(select(Activity).where(Activity.organization_id == old))
+             if normalize(split_name(a.implementing_org)[0] or a.implementing_org)
+             == alias.alias_norm or normalize(a.implementing_org) == alias.alias_norm]
+    name, acronym = split_name(alias.alias)
+    for act in moved[:1]:  # "Name (ACR)" as the file wrote it gives the acronym
+        name, acronym = split_name(act.implementing_org)
+    org = Organization(name_en=name or alias.alias, name_ar=name or alias.alias,
+                       acronym=acronym, verification="pending",
+                       search_text=normalize(f"{alias.alias} {acronym or ''}"))
+    session.add(org)
+    session.flush()
+    alias.organization_id, alias.reviewed = org.id, True
+    from collections import Counter
+
+    from .fourw import content_digest, fingerprint
+
+    services: dict[str, int] = {}
+    seen: Counter = Counter()
+    for act in sorted(moved, key=lambda a: (a.source_file, a.source_row or 0)):
+        act.organization_id = org.id
+        digest = content_digest(org.uuid, act)
+        seen[digest] += 1  # same fingerprints as an import under the new organisation
+        act.fingerprint = fingerprint(digest, seen[digest])
+        code = act.service_type_code
+        if code and code not in services:
+            st = session.get(ServiceType, code)
+            svc = Service(organization_id=org.id, service_type_code=code, name_en=st.name_en,
+                          name_ar=st.name_ar, sensitive=st.sensitive,
+                          search_text=normalize(f"{st.name_en} {st.name_ar} {alias.alias}"))
+            session.add(svc)
+            session.flush()
+            services[code] = svc.id
+        if code and act.pcode:
+            session.execute(insert(service_coverage).values(
+                service_id=services[code], pcode=act.pcode).on_conflict_do_nothing())
+    session.flush()
+    return alias

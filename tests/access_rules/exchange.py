@@ -7,6 +7,8 @@ RULES = {
     "exchange.upload": {"roles": {"platform_admin", "org_admin"}},
     "exchange.confirm": {"roles": {"platform_admin", "org_admin"}},
     "exchange.download_export": {"roles": ALL},
+    "exchange.aliases": {"roles": {"platform_admin"}},
+    "exchange.review": {"roles": {"platform_admin"}},
     "api.export_hsds": {"roles": ALL},
     "api.export_4w_csv": {"roles": ALL},
     "api.export_4w_xlsx": {"roles": ALL},

@@ -9,5 +9,6 @@ bp = Blueprint("exchange", __name__, url_prefix="/exchange")
 
 nav.add("exchange.index", _l("Data exchange"), "platform_admin", "org_admin", "planner",
         "caseworker", "viewer", order=80)
+nav.add("exchange.aliases", _l("Aliases to review"), "platform_admin", order=81)
 
 from . import routes  # noqa: E402,F401

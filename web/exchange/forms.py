@@ -3,8 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import Length, Optional, Regexp
+from wtforms import BooleanField, HiddenField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
 class UploadForm(FlaskForm):
@@ -22,3 +23,10 @@ class ConfirmForm(FlaskForm):
     sheet = HiddenField()
     period = HiddenField()
     accept_partial = BooleanField(_l("Import the good rows and leave the rejected ones out"))
+
+
+class AliasForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=[
+        SelectChoice("same", _l("Same organisation")),
+        SelectChoice("separate", _l("A different organisation"))],
+        validators=[DataRequired()])

@@ -7,16 +7,18 @@ from pathlib import Path
 
 from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from data.db import db
 from data.errors import BadInput, Forbidden, NotFound
 from data.io.downloads import FORMATS, download
 from data.io.fourw import import_4w
-from data.models import AuditLog
+from data.io.orgs import review_alias
+from data.models import AuditLog, Organization, OrganizationAlias
 
 from ..security import AUTHENTICATED, allow, principal
 from . import bp
-from .forms import ConfirmForm, UploadForm
+from .forms import AliasForm, ConfirmForm, UploadForm
 
 IMPORTERS = ("platform_admin", "org_admin")
 
@@ -123,3 +125,33 @@ def download_export(kind: str):
     content, name, mime = download(db.session, kind)
     return Response(content, mimetype=mime,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/aliases")
+@allow("platform_admin")
+def aliases():
+    """Organisation aliases made by imports that nobody has confirmed yet."""
+    rows = db.session.execute(
+        select(OrganizationAlias, Organization).join(Organization)
+        .where(OrganizationAlias.reviewed.is_(False)).order_by(OrganizationAlias.id)).all()
+    return render_template("exchange/aliases.html", rows=rows, form=AliasForm())
+
+
+@bp.post("/aliases/<int:alias_id>")
+@allow("platform_admin")
+def review(alias_id: int):
+    """Confirm an alias (same organisation) or split it off (a different organisation)."""
+    form = AliasForm()
+    if not form.validate_on_submit():
+        raise BadInput(_("Choose whether the spelling is the same organisation."),
+                       field="decision")
+    same = form.decision.data == "same"
+    alias = review_alias(db.session, alias_id, same=same)
+    who = principal()
+    db.session.add(AuditLog(user_id=who.id, action="alias.review",
+                            object_type="organization_alias", object_id=str(alias.id),
+                            summary={"alias": alias.alias, "same": same,
+                                     "organization_id": alias.organization_id}))
+    db.session.commit()
+    flash(_("Decision recorded; later imports follow it."))
+    return redirect(url_for("exchange.aliases"))
