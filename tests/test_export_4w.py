@@ -72,6 +72,9 @@ def test_cli_import_and_exports(runner, session, boundaries, tmp_path):
     assert res.exit_code == 0, res.output
     assert json.loads(res.output.strip().splitlines()[-1])["rows_read"] == 4850
     assert session.scalar(select(func.count()).select_from(Activity)) == 0
+    table = tmp_path / "x.csv"
+    res = runner.invoke(args=["export", "4w", str(table), "--hxl"])
+    assert res.exit_code == 0 and table.read_text().splitlines()[1].startswith("#org+impl")
     out = tmp_path / "x.geojson"
     res = runner.invoke(args=["export", "geojson", str(out)])
     assert res.exit_code == 0 and json.loads(out.read_text())["type"] == "FeatureCollection"

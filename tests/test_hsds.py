@@ -3,6 +3,7 @@ fail mocks are rejected naming each broken field, export -> import -> export is 
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -70,6 +71,19 @@ def test_export_validates_against_official_schemas(session, directory, tmp_path)
     for res in package["resources"]:
         header = (tmp_path / res["path"]).read_text().splitlines()[0].split(",")
         assert set(header) <= fields[res["name"]], res["name"]
+        # and every row, typed as the schema says, is a valid object of that table
+        validator = _validator(res["name"])
+        props = validator.schema["properties"]
+        with (tmp_path / res["path"]).open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                obj = {}
+                for k, v in row.items():
+                    if v == "":
+                        continue
+                    kind = props[k].get("type")
+                    obj[k] = int(v) if kind == "integer" else float(v) if kind == "number" \
+                        else v
+                assert list(validator.iter_errors(obj)) == [], (res["name"], obj)
 
 
 FAIL = ("service_full.json", "service_list.json", "taxonomy_term.json")
