@@ -30,8 +30,13 @@ class Table:
     sheet: str | None = None
 
 
+# Spreadsheet formula errors left in templates: empty cells, not data.
+FORMULA_ERRORS = frozenset({"#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!",
+                            "#NUM!", "#SPILL!", "#CALC!"})
+
+
 def _cell(value: object) -> str:
-    if value is None:
+    if value is None or (isinstance(value, str) and value.strip() in FORMULA_ERRORS):
         return ""
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
@@ -81,7 +86,7 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         try:
             for row in csv.reader(handle, delimiter=delimiter):
-                yield [c.strip() for c in row]
+                yield [c.strip() if c.strip() not in FORMULA_ERRORS else "" for c in row]
         except UnicodeDecodeError as exc:
             raise BadInput(f"{path.name}: not UTF-8 text ({exc.reason}); save the file as "
                            "'CSV UTF-8' and try again.", field="file") from None

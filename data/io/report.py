@@ -94,8 +94,9 @@ class ImportReport:
             lines.append(f"{'row':>6}  {'severity':9} {'column':24} {'value':24} problem"
                          " -> suggestion")
             for i in issues[:limit]:
-                lines.append(f"{i.row:>6}  {i.severity:9} {i.column[:24]:24} "
-                             f"{i.value[:24]:24} {i.problem}"
+                column, value = " ".join(i.column.split()), " ".join(i.value.split())
+                lines.append(f"{i.row:>6}  {i.severity:9} {column[:24]:24} "
+                             f"{value[:24]:24} {i.problem}"
                              + (f" -> {i.suggestion}" if i.suggestion else ""))
             if len(issues) > limit:
                 lines.append(f"... and {len(issues) - limit} more (use --report-csv)")
