@@ -12,14 +12,11 @@ SHARED ?= ../shared/data
 
 .PHONY: run test setup sysdeps db migrate load serve lint bench clean-db
 
+BOUNDARIES := $(wildcard $(foreach n,1 2 3,$(SHARED)/boundaries/syr_adm$(n)_cod_ab_20201217.geojson))
+
 run: db
-	$(TASHARUK) db upgrade
-	$(TASHARUK) load reference
-	@if [ -d "$(SHARED)/boundaries" ]; then $(TASHARUK) load boundaries --if-empty \
-	  $(SHARED)/boundaries/syr_adm1_cod_ab_20201217.geojson \
-	  $(SHARED)/boundaries/syr_adm2_cod_ab_20201217.geojson \
-	  $(SHARED)/boundaries/syr_adm3_cod_ab_20201217.geojson; fi
-	$(TASHARUK) load demo --orgs $(DEMO_ORGS) --seed $(DEMO_SEED) --if-empty
+	$(TASHARUK) bootstrap $(foreach f,$(BOUNDARIES),--boundaries $(f)) \
+	  --demo-orgs $(DEMO_ORGS) --seed $(DEMO_SEED)
 	$(TASHARUK) run --host $(HOST) --port $(PORT)
 
 test: db
@@ -34,7 +31,7 @@ sysdeps:
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	@touch $@
 
 # The project's own cluster under instance/ unless DATABASE_URL is set.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 from typing import Any
 
 import click
@@ -92,22 +93,43 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+COMMAND_MODULES = ("data.cli", "web.accounts.cli", "referral.gaps_cli", "referral.cli",
+                   "referral.library_cli", "data.io.cli")
+
+
 def _register_commands(app: Flask) -> None:
     """CLI commands of each package, mounted on ``tasharuk``."""
-    from data.cli import register as register_data
+    import importlib
 
     app.cli = ErrorMappingGroup(app.name)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+    app.cli.add_command(bootstrap)
 
-    register_data(app)
-    from web.accounts.cli import register as register_accounts
 
-    register_accounts(app)
-    from referral.gaps_cli import register as register_gaps
+@click.command("bootstrap")
+@click.option("--boundaries", "boundary_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Boundary files to load when no boundaries are loaded yet.")
+@click.option("--demo-orgs", type=click.IntRange(0), default=300, show_default=True,
+              help="Demo organisations to generate when the database has none (0: none).")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.pass_context
+def bootstrap(ctx: click.Context, boundary_files: tuple[Path, ...], demo_orgs: int,
+              seed: int) -> None:
+    """Everything `make run` does before serving, in one process (fast when already done):
+    migrate, reference data, forum categories, boundaries and demo data when missing."""
+    from data.cli import db_upgrade, load_boundaries_cmd, load_demo_cmd, load_reference_cmd
+    from referral.library_cli import seed_cmd
 
-    register_gaps(app)
-    from data.io.cli import register as register_io
-
-    register_io(app)
+    ctx.invoke(db_upgrade, revision="heads")
+    ctx.invoke(load_reference_cmd, folder=None)
+    ctx.invoke(seed_cmd)
+    if boundary_files:
+        ctx.invoke(load_boundaries_cmd, paths=boundary_files, if_empty=True)
+    if demo_orgs:
+        ctx.invoke(load_demo_cmd, orgs=demo_orgs, seed=seed, services=None, referrals=None,
+                   if_empty=True)
 
 
 class TasharukGroup(FlaskGroup):

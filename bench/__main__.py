@@ -9,8 +9,12 @@ import sys
 
 # name -> module exposing ``run(args) -> dict`` and optionally ``add_arguments(parser)``.
 BENCHMARKS: dict[str, str] = {
+    "dataset": "bench.dataset",
+    "demo": "bench.demo",
     "fourw": "bench.fourw",
     "gaps": "bench.gaps",
+    "referrals": "bench.referrals",
+    "library": "bench.library",
 }
 
 

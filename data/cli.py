@@ -61,6 +61,32 @@ def load_reference_cmd(folder: Path | None) -> None:
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
+@load_cli.command("demo")
+@click.option("--orgs", type=int, default=300, show_default=True,
+              help="Number of organisations.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Random seed: the same seed gives the same data.")
+@click.option("--services", type=int, default=None, help="Services (default 20 per org).")
+@click.option("--referrals", type=int, default=None, help="Referrals (default 4 per org).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when organisations exist.")
+def load_demo_cmd(orgs: int, seed: int, services: int | None, referrals: int | None,
+                  if_empty: bool) -> None:
+    """Load a deterministic synthetic national data set and demo users (one per role)."""
+    from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+
+    result = load_demo(db.session, orgs=orgs, seed=seed, services=services,
+                       referrals=referrals, if_empty=if_empty)
+    if result.skipped:
+        click.echo("organisations already exist: demo data not loaded (--if-empty)")
+        return
+    db.session.commit()
+    click.echo(", ".join(f"{k}: {v}" for k, v in result.counts.items()))
+    click.echo(f"fingerprint {result.fingerprint[:16]}, seconds {result.seconds}")
+    click.echo(f"demo users (password {DEMO_PASSWORD!r}), organisation {result.demo_org!r}:")
+    for email, role, *_ in DEMO_USERS:
+        click.echo(f"  {email}  {role}")
+
+
 @load_cli.command("boundaries")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--if-empty", is_flag=True, help="Do nothing when boundaries are loaded already.")

@@ -115,3 +115,20 @@ def test_leaflet_is_served_by_the_app(client):
         assert js.status_code == 200 and b"Leaflet" in js.data[:2000]
     with client.get("/vendor/leaflet/leaflet.css") as css:
         assert css.status_code == 200 and b".leaflet-container" in css.data
+
+
+def test_bootstrap_prepares_everything_once(runner, session):
+    from sqlalchemy import func, select, text
+
+    from data.models import Organization
+
+    session.execute(text("DELETE FROM organization"))
+    first = runner.invoke(args=["bootstrap", "--demo-orgs", "3", "--seed", "5"])
+    assert first.exit_code == 0, first.output
+    assert "database at heads" in first.output
+    assert session.scalar(select(func.count()).select_from(Organization)) == 3
+    again = runner.invoke(args=["bootstrap", "--demo-orgs", "3"])
+    assert again.exit_code == 0 and "demo data not loaded" in again.output
+    assert session.scalar(select(func.count()).select_from(Organization)) == 3
+    bad = runner.invoke(args=["bootstrap", "--demo-orgs", "-1"])
+    assert bad.exit_code == 2

@@ -29,12 +29,18 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .exchange import bp as exchange_bp
+    from .forum import bp as forum_bp
     from .gaps import bp as gaps_bp
+    from .library import bp as library_bp
     from .main import bp as main_bp
+    from .referrals import bp as referrals_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(gaps_bp)
+    app.register_blueprint(referrals_bp)
+    app.register_blueprint(library_bp)
+    app.register_blueprint(forum_bp)
     app.register_blueprint(exchange_bp)

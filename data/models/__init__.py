@@ -3,9 +3,28 @@
 from .accounts import ROLES, AuditLog, Notification, User
 from .activity import AGE_SEX_COLUMNS, Activity, Need, UnmetSearch
 from .base import Base
+from .forum import (
+    CATEGORY_KINDS,
+    ForumCategory,
+    ForumFollow,
+    ForumMention,
+    ForumPost,
+    ForumReport,
+    ForumThread,
+)
 from .geo import AdminArea
+from .library import DOC_KINDS, DOC_STATUSES, TOPICS, Attachment, LibraryDocument, TopicFollow
 from .org import ORG_TYPES, VERIFICATION_STATES, Organization, OrganizationAlias
-from .referral import REASONS, REFERRAL_STATES, URGENCIES, Case, Referral, ReferralEvent
+from .referral import (
+    CONSENT_METHODS,
+    CONSENT_SCOPES,
+    REASONS,
+    REFERRAL_STATES,
+    URGENCIES,
+    Case,
+    Referral,
+    ReferralEvent,
+)
 from .service import (
     AVAILABILITY,
     COSTS,
@@ -23,7 +42,11 @@ from .taxonomy import Sector, ServiceType, TargetGroup
 from .tokens import ApiToken
 
 __all__ = [
-    "AGE_SEX_COLUMNS", "AVAILABILITY", "COSTS", "MODALITIES", "ORG_TYPES", "REASONS",
+    "CATEGORY_KINDS", "DOC_KINDS", "DOC_STATUSES", "TOPICS", "Attachment", "ForumCategory",
+    "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",
+    "TopicFollow",
+    "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "COSTS",
+    "MODALITIES", "ORG_TYPES", "REASONS",
     "REFERRAL_METHODS", "REFERRAL_STATES", "ROLES", "SEXES", "STATUSES", "URGENCIES",
     "VERIFICATION_STATES", "Activity", "ApiToken", "AdminArea", "AuditLog", "Base", "Case", "Need",
     "Notification", "OpeningPeriod", "Organization", "OrganizationAlias", "Referral",

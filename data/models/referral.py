@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -35,6 +36,10 @@ REFERRAL_STATES = ("draft", "sent", "accepted", "declined", "in_progress", "comp
 URGENCIES = ("low", "normal", "high", "emergency")
 REASONS = ("no_capacity", "not_eligible", "outside_area", "no_contact", "person_declined",
            "duplicate", "other")
+CONSENT_METHODS = ("verbal", "written")
+# What a person may agree to share with the receiving organisation.
+CONSENT_SCOPES = ("name", "phone", "age_sex", "location", "needs", "target_groups",
+                  "languages", "note")
 
 
 class Case(Timestamps, Base):
@@ -45,6 +50,8 @@ class Case(Timestamps, Base):
         CheckConstraint("age IS NULL OR age BETWEEN 0 AND 120", name="age"),
         CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"),
         CheckConstraint(f"urgency IN {URGENCIES}", name="urgency"),
+        CheckConstraint(f"consent_method IS NULL OR consent_method IN {CONSENT_METHODS}",
+                        name="consent_method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +92,8 @@ class Referral(Timestamps, Base):
         CheckConstraint(f"reason_code IS NULL OR reason_code IN {REASONS}", name="reason"),
         Index("ix_referral_inbox", "receiver_org_id", "status", "sent_at"),
         Index("ix_referral_outbox", "sender_org_id", "status", "sent_at"),
+        # The expiry job reads only referrals still waiting for an answer.
+        Index("ix_referral_due_sent", "due_at", postgresql_where=text("status = 'sent'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,6 +142,7 @@ class ReferralEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     reason_code: Mapped[str | None] = mapped_column(String(20))
+    reason_text: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     referral: Mapped[Referral] = relationship(back_populates="events")

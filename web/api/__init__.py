@@ -9,6 +9,6 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Resource modules, in the order their paths appear in the OpenAPI document.
-from . import exports, gaps, me, root  # noqa: E402
+from . import exports, forum, gaps, library, me, referrals, root  # noqa: E402
 
-RESOURCES = [root, me, gaps, exports]
+RESOURCES = [root, me, gaps, referrals, library, forum, exports]

@@ -1,0 +1,71 @@
+"""Who may see a referral and its details, and the audit trail of views and overrides.
+
+Only users of the sending and the receiving organisation see a referral (others get 404).
+The person's details (and, for sensitive services, everything beyond status and dates) are
+shown only to the *assigned staff*: the sending caseworker, the receiving staff member assigned
+to the referral, and, while nobody is assigned on a side, that side's organisation admins
+(the focal points who route it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from data.audit import record
+from data.errors import NotFound
+from data.models import AuditLog, Referral
+
+__all__ = ["RECEIVER", "SENDER", "audit", "is_assigned", "side_of", "visible_referral"]
+
+SENDER = "sender"
+RECEIVER = "receiver"
+
+
+def side_of(referral: Referral, actor: Any) -> str | None:
+    """'sender' or 'receiver' for a member of either organisation, else None."""
+    org_id = getattr(actor, "organization_id", None)
+    if org_id is None:
+        return None
+    if org_id == referral.sender_org_id:
+        return SENDER
+    if org_id == referral.receiver_org_id:
+        return RECEIVER
+    return None
+
+
+def visible_referral(session: Session, referral_id: int, actor: Any, *,
+                     for_update: bool = False) -> Referral:
+    """The referral if ``actor`` belongs to one of its two organisations; NotFound otherwise
+    (a referral of other organisations is indistinguishable from a missing one; a draft is
+    not yet visible to the receiver)."""
+    referral = session.get(Referral, referral_id, with_for_update=for_update or None)
+    side = side_of(referral, actor) if referral is not None else None
+    if side is None or (side == RECEIVER and referral.status == "draft"):
+        raise NotFound(f"Referral {referral_id} doesn't exist.", field="id")
+    return referral
+
+
+def is_assigned(referral: Referral, actor: Any) -> bool:
+    """True for the assigned staff of either side (see the module docstring)."""
+    side = side_of(referral, actor)
+    uid = getattr(actor, "id", None)
+    if side == SENDER:
+        if referral.sender_user_id is not None:
+            return uid == referral.sender_user_id
+        return getattr(actor, "role", None) == "org_admin"
+    if side == RECEIVER:
+        if referral.assigned_user_id is not None:
+            return uid == referral.assigned_user_id
+        return getattr(actor, "role", None) == "org_admin"
+    return False
+
+
+def audit(session: Session, actor: Any, action: str, referral: Referral | None = None,
+          summary: dict | None = None, *, object_type: str = "referral",
+          object_id: str | None = None) -> AuditLog:
+    """Append one audit row through ``data.audit.record``."""
+    return record(session, action, user=actor, object_type=object_type,
+                  object_id=object_id or (str(referral.id) if referral is not None else ""),
+                  summary=summary or {})

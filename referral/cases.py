@@ -1,0 +1,238 @@
+"""Creating a case (minimum necessary data) and its referral(s) to one or more services.
+
+Everything is validated before anything is written; the case, its referrals and their first
+events are flushed together and sent (unless kept as drafts). Name and phone are encrypted.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.errors import BadInput, Forbidden, NotFound
+from data.models import (
+    URGENCIES,
+    AdminArea,
+    Case,
+    Organization,
+    Referral,
+    ReferralEvent,
+    Service,
+    ServiceType,
+    TargetGroup,
+)
+
+from .consent import apply_consent, check_override, parse_consent
+from .crypto import DataCipher
+from .lifecycle import NOTE_MAX, STAFF, transition
+from .notify import MailConfig
+
+__all__ = ["CaseInput", "create_referrals", "parse_case"]
+
+SEXES = ("female", "male", "other", "unknown")
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-/.]{0,39}$")
+PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,30}$")
+LANG_RE = re.compile(r"^[a-z]{2,3}$")
+NAME_MAX = 200
+MAX_SERVICES = 10
+
+
+@dataclass
+class CaseInput:
+    """A validated case: only what a provider needs, plus optional name and phone."""
+
+    case_code: str
+    age: int | None
+    sex: str
+    target_groups: list[str]
+    pcode: str | None
+    needs: list[str]
+    languages: list[str]
+    urgency: str
+    name: str | None
+    phone: str | None
+
+
+def _str_list(raw: Any, field: str) -> list[str]:
+    if raw in (None, ""):
+        return []
+    if isinstance(raw, str):
+        raw = [x for x in re.split(r"[,\s]+", raw) if x]
+    if not isinstance(raw, list | tuple) or not all(isinstance(x, str) for x in raw):
+        raise BadInput(f"{field} must be a list of codes.", field=field)
+    if len(raw) > 30:
+        raise BadInput(f"{field} lists too many entries (at most 30).", field=field)
+    return list(dict.fromkeys(x.strip() for x in raw if x.strip()))
+
+
+def parse_case(session: Session, raw: Any) -> CaseInput:
+    """Validate the case part of a referral request; BadInput names the first bad field."""
+    if not isinstance(raw, dict):
+        raise BadInput("case must be an object.", field="case")
+    code = str(raw.get("case_code") or "").strip() or f"C-{secrets.token_hex(4).upper()}"
+    if not CODE_RE.match(code):
+        raise BadInput("case_code: 1 to 40 letters, digits, '-', '_', '/' or '.'.",
+                       field="case.case_code")
+    age = raw.get("age")
+    if age in (None, ""):
+        age = None
+    else:
+        try:
+            age = int(age)
+        except (TypeError, ValueError):
+            raise BadInput("age must be a whole number of years.", field="case.age") from None
+        if not 0 <= age <= 120:
+            raise BadInput("age must be between 0 and 120.", field="case.age")
+    sex = raw.get("sex") or "unknown"
+    if sex not in SEXES:
+        raise BadInput(f"sex must be one of {', '.join(SEXES)}.", field="case.sex")
+    urgency = raw.get("urgency") or "normal"
+    if urgency not in URGENCIES:
+        raise BadInput(f"urgency must be one of {', '.join(URGENCIES)}.", field="case.urgency")
+    groups = _str_list(raw.get("target_groups"), "case.target_groups")
+    if groups:
+        known = set(session.scalars(select(TargetGroup.code).where(
+            TargetGroup.code.in_(groups))))
+        unknown = [g for g in groups if g not in known]
+        if unknown:
+            raise BadInput(f"Unknown target group(s): {', '.join(unknown)}.",
+                           field="case.target_groups")
+    needs = _str_list(raw.get("needs"), "case.needs")
+    if needs:
+        known = set(session.scalars(select(ServiceType.code).where(
+            ServiceType.code.in_(needs))))
+        unknown = [n for n in needs if n not in known]
+        if unknown:
+            raise BadInput(f"Unknown service type(s) in needs: {', '.join(unknown)}.",
+                           field="case.needs")
+    pcode = str(raw.get("pcode") or "").strip() or None
+    if pcode is not None and session.get(AdminArea, pcode) is None:
+        raise BadInput(f"Unknown p-code {pcode[:20]!r}.", field="case.pcode")
+    languages = _str_list(raw.get("languages"), "case.languages")
+    bad = [x for x in languages if not LANG_RE.match(x)]
+    if bad:
+        raise BadInput("languages are ISO 639 codes such as ar, ku, en.",
+                       field="case.languages")
+    name = str(raw.get("name") or "").strip() or None
+    if name is not None and len(name) > NAME_MAX:
+        raise BadInput(f"name is longer than {NAME_MAX} characters.", field="case.name")
+    phone = str(raw.get("phone") or "").strip() or None
+    if phone is not None and not PHONE_RE.match(phone):
+        raise BadInput("phone: digits, spaces, '+', '-' and brackets only (5 to 30).",
+                       field="case.phone")
+    return CaseInput(code, age, sex, groups, pcode, needs, languages, urgency, name, phone)
+
+
+def _id(raw: Any, field: str) -> int:
+    if isinstance(raw, bool):
+        raise BadInput(f"{field} must be an integer id.", field=field)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise BadInput(f"{field} must be an integer id.", field=field) from None
+    if value <= 0 or value > 2**31 - 1:
+        raise BadInput(f"{field} must be a positive integer id.", field=field)
+    return value
+
+
+def _services(session: Session, payload: dict, sender_org_id: int) -> list[Service]:
+    raw = payload.get("service_ids")
+    if raw is None:
+        raw = [] if payload.get("service_id") in (None, "") else [payload.get("service_id")]
+    if not isinstance(raw, list | tuple):
+        raise BadInput("service_ids must be a list of service ids.", field="service_ids")
+    if len(raw) > MAX_SERVICES:
+        raise BadInput(f"At most {MAX_SERVICES} services per case.", field="service_ids")
+    field = "service_id" if "service_ids" not in payload else "service_ids"
+    ids = list(dict.fromkeys(_id(x, field) for x in raw))
+    services = []
+    for sid in ids:
+        svc = session.get(Service, sid)
+        if svc is None:
+            raise NotFound(f"Service {sid} doesn't exist.", field=field)
+        if svc.status != "active":
+            raise BadInput(f"Service {sid} is {svc.status}; it takes no referrals.", field=field)
+        if svc.organization_id == sender_org_id:
+            raise BadInput(f"Service {sid} belongs to your own organisation; referrals go to "
+                           "another organisation.", field=field)
+        services.append(svc)
+    org_raw = payload.get("organization_id")
+    if org_raw not in (None, ""):
+        org_id = _id(org_raw, "organization_id")
+        org = session.get(Organization, org_id)
+        if org is None:
+            raise NotFound(f"Organisation {org_id} doesn't exist.", field="organization_id")
+        if services and any(s.organization_id != org_id for s in services):
+            raise BadInput("organization_id does not match the service's organisation.",
+                           field="organization_id")
+    if not services:
+        raise BadInput("service_id is required: the service the person is referred to.",
+                       field="service_id")
+    return services
+
+
+def create_referrals(session: Session, actor: Any, payload: dict,
+                     cipher: DataCipher | None, *, send: bool = True,
+                     mail_config: MailConfig | None = None) -> tuple[Case, list[Referral]]:
+    """Validate ``payload`` and write one case with one referral per service (linked by the
+    case); send them unless ``send`` is false. Nothing is written when any field is bad."""
+    if not isinstance(payload, dict):
+        raise BadInput("The request body must be a JSON object.", field="body")
+    if getattr(actor, "role", None) not in STAFF or actor.organization_id is None:
+        raise Forbidden("Only caseworkers and organisation admins of an organisation refer.")
+    services = _services(session, payload, actor.organization_id)
+    case_in = parse_case(session, payload.get("case") or {})
+    for name in ("note", "consent_override_reason"):
+        if payload.get(name) is not None and not isinstance(payload[name], str):
+            raise BadInput(f"{name} must be text.", field=name)
+    note = (payload.get("note") or "").strip()
+    if len(note) > NOTE_MAX:
+        raise BadInput(f"note is longer than {NOTE_MAX} characters.", field="note")
+    consent = parse_consent(payload.get("consent"))
+    override = payload.get("consent_override_reason")
+    if consent is None and override not in (None, ""):
+        override = check_override(actor, case_in.urgency, str(override))
+    elif consent is None and send:
+        raise BadInput("A referral cannot be sent without recorded consent (who gave it, how, "
+                       "when, what may be shared) or an allowed override with a reason.",
+                       field="consent")
+    else:
+        override = None
+    if (case_in.name or case_in.phone) and cipher is None:
+        raise BadInput("No data key configured: names and phone numbers are stored only "
+                       "encrypted (set TASHARUK_DATA_KEYS).", field="case.name")
+    needs = case_in.needs or list(dict.fromkeys(s.service_type_code for s in services))
+
+    case = Case(organization_id=actor.organization_id, created_by_id=actor.id,
+                case_code=case_in.case_code, age=case_in.age, sex=case_in.sex,
+                target_groups=case_in.target_groups, pcode=case_in.pcode, needs=needs,
+                languages=case_in.languages, urgency=case_in.urgency,
+                name_enc=cipher.encrypt(case_in.name) if cipher else None,
+                phone_enc=cipher.encrypt(case_in.phone) if cipher else None)
+    session.add(case)
+    session.flush()
+    apply_consent(session, case, actor, consent, override)
+    referrals = []
+    for svc in services:
+        stype = session.get(ServiceType, svc.service_type_code)
+        referral = Referral(case_id=case.id, sender_org_id=actor.organization_id,
+                            sender_user_id=actor.id, receiver_org_id=svc.organization_id,
+                            service_id=svc.id, service_type_code=svc.service_type_code,
+                            status="draft", urgency=case_in.urgency, note=note,
+                            sensitive=bool(svc.sensitive or (stype and stype.sensitive)))
+        session.add(referral)
+        session.flush()
+        session.add(ReferralEvent(referral_id=referral.id, actor_user_id=actor.id,
+                                  action="create", from_status=None, to_status="draft"))
+        referrals.append(referral)
+    session.flush()
+    if send:
+        for referral in referrals:
+            transition(session, referral.id, actor, "send", version=referral.version,
+                       mail_config=mail_config)
+    return case, referrals

@@ -1,0 +1,44 @@
+"""``tasharuk referrals ...``: the expiry job (cron) and data-key rotation."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from data.clitools import ErrorMappingGroup
+from data.db import db
+
+referrals_cli = ErrorMappingGroup("referrals", help="Referral jobs: expiry, key rotation.")
+
+
+@referrals_cli.command("expire")
+def expire_cmd() -> None:
+    """Expire sent referrals not answered in time (run it from cron, e.g. hourly)."""
+    from .expiry import expire_overdue
+
+    n = expire_overdue(db.session)
+    db.session.commit()
+    click.echo(f"expired: {n}")
+
+
+@referrals_cli.command("rotate-keys")
+def rotate_keys_cmd() -> None:
+    """Re-encrypt every stored name and phone with the newest key of TASHARUK_DATA_KEYS."""
+    from .crypto import cipher_from_config, rotate_all
+
+    n = rotate_all(db.session, cipher_from_config(current_app.config))
+    db.session.commit()
+    click.echo(f"re-encrypted cases: {n}")
+
+
+@referrals_cli.command("new-key")
+def new_key_cmd() -> None:
+    """Print a new Fernet key to put first in TASHARUK_DATA_KEYS."""
+    from .crypto import generate_key
+
+    click.echo(generate_key())
+
+
+def register(app: Flask) -> None:
+    """Mount ``tasharuk referrals`` on the app's CLI."""
+    app.cli.add_command(referrals_cli)

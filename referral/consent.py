@@ -1,0 +1,141 @@
+"""Consent to share: recorded before a referral is sent, or overridden by an allowed role.
+
+Consent records who gave it (the person or a guardian, as free text), how (verbal or written),
+when, and the scope: which of ``CONSENT_SCOPES`` may be shared with the receiving organisation.
+
+Override rule (decided here, documented in the README): an ``org_admin`` may override with a
+reason; a ``caseworker`` may override only for an *emergency* case (e.g. a child at risk), with
+a reason. Every override is stored on the case and written to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from data.errors import BadInput, Forbidden
+from data.models import CONSENT_METHODS, CONSENT_SCOPES, Case
+from data.models.base import utcnow
+
+from .access import audit
+
+__all__ = ["OVERRIDE_ROLES", "ConsentInput", "apply_consent", "may_override", "parse_consent",
+           "require_consent", "shared_scope"]
+
+OVERRIDE_ROLES = {"org_admin": "any", "caseworker": "emergency"}
+GIVEN_BY_MAX = 200
+OVERRIDE_REASON_MAX = 1000
+
+
+class ConsentInput(dict):
+    """Validated consent: ``given_by``, ``method``, ``at``, ``scope``."""
+
+
+def parse_consent(raw: Any, *, now: dt.datetime | None = None) -> ConsentInput | None:
+    """Validate a consent mapping from a form or JSON; None when nothing was given."""
+    if raw in (None, {}, ""):
+        return None
+    if not isinstance(raw, dict):
+        raise BadInput("consent must be an object with given_by, method, at and scope.",
+                       field="consent")
+    given_by = str(raw.get("given_by") or "").strip()
+    if not given_by:
+        raise BadInput("Who gave consent is required (the person, or a guardian).",
+                       field="consent.given_by")
+    if len(given_by) > GIVEN_BY_MAX:
+        raise BadInput(f"consent.given_by is longer than {GIVEN_BY_MAX} characters.",
+                       field="consent.given_by")
+    method = raw.get("method")
+    if method not in CONSENT_METHODS:
+        raise BadInput(f"consent.method must be one of {', '.join(CONSENT_METHODS)}.",
+                       field="consent.method", details={"allowed": list(CONSENT_METHODS)})
+    at = raw.get("at")
+    now = now or utcnow()
+    if at in (None, ""):
+        at = now
+    elif isinstance(at, str):
+        try:
+            at = dt.datetime.fromisoformat(at)
+        except ValueError:
+            raise BadInput("consent.at must be an ISO date-time, e.g. 2026-11-29T10:00:00+02:00.",
+                           field="consent.at") from None
+    if not isinstance(at, dt.datetime):
+        raise BadInput("consent.at must be a date-time.", field="consent.at")
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    if at > now + dt.timedelta(minutes=5):
+        raise BadInput("consent.at is in the future.", field="consent.at")
+    scope = raw.get("scope")
+    if not isinstance(scope, list | tuple) or not scope:
+        raise BadInput(f"consent.scope lists what may be shared, from "
+                       f"{', '.join(CONSENT_SCOPES)}.", field="consent.scope",
+                       details={"allowed": list(CONSENT_SCOPES)})
+    unknown = [s for s in scope if s not in CONSENT_SCOPES]
+    if unknown:
+        raise BadInput(f"consent.scope has unknown entries {unknown}; allowed: "
+                       f"{', '.join(CONSENT_SCOPES)}.", field="consent.scope",
+                       details={"allowed": list(CONSENT_SCOPES)})
+    return ConsentInput(given_by=given_by, method=method, at=at,
+                        scope=[s for s in CONSENT_SCOPES if s in scope])
+
+
+def may_override(role: str | None, urgency: str) -> bool:
+    """True when ``role`` may send without consent for a case of this urgency."""
+    rule = OVERRIDE_ROLES.get(role or "")
+    return rule == "any" or (rule == "emergency" and urgency == "emergency")
+
+
+def check_override(actor: Any, urgency: str, reason: str | None) -> str:
+    """Validate an override request; return the cleaned reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadInput("An override of consent needs a reason.",
+                       field="consent_override_reason")
+    if len(reason) > OVERRIDE_REASON_MAX:
+        raise BadInput(f"consent_override_reason is longer than {OVERRIDE_REASON_MAX} "
+                       "characters.", field="consent_override_reason")
+    if not may_override(getattr(actor, "role", None), urgency):
+        raise Forbidden("Only an organisation admin may send without consent; a caseworker "
+                        "only for an emergency (e.g. a child at risk).",
+                        field="consent_override_reason")
+    return reason
+
+
+def apply_consent(session: Session, case: Case, actor: Any, consent: ConsentInput | None,
+                  override_reason: str | None) -> None:
+    """Store consent, or a checked override (audited), on ``case``."""
+    if consent is not None:
+        case.consent_given_by = consent["given_by"]
+        case.consent_method = consent["method"]
+        case.consent_at = consent["at"]
+        case.consent_scope = list(consent["scope"])
+        return
+    if override_reason:
+        case.consent_override_reason = override_reason
+        case.consent_override_by_id = getattr(actor, "id", None)
+        case.consent_scope = list(CONSENT_SCOPES)
+        session.flush()
+        audit(session, actor, "referral.consent_override", object_type="case",
+              object_id=str(case.id), summary={"reason": override_reason,
+                                               "urgency": case.urgency})
+
+
+def has_consent(case: Case) -> bool:
+    """Recorded consent or a recorded override."""
+    return (case.consent_at is not None and bool(case.consent_method)) or \
+        bool(case.consent_override_reason)
+
+
+def require_consent(case: Case) -> None:
+    """Refuse to send a referral whose case has neither consent nor an override."""
+    if not has_consent(case):
+        raise BadInput("A referral cannot be sent without recorded consent (who gave it, how, "
+                       "when, what may be shared) or an allowed override with a reason.",
+                       field="consent")
+
+
+def shared_scope(case: Case) -> set[str]:
+    """What the receiving organisation may see of the case."""
+    return set(case.consent_scope or ())

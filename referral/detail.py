@@ -1,0 +1,102 @@
+"""What a user may see of one referral: the case (minimum necessary, consent-scoped), the
+person's name and phone (assigned staff only), the timeline; views of sensitive referrals
+are audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.errors import Forbidden
+from data.models import Organization, Referral, ReferralEvent, Service, User
+
+from .access import SENDER, audit, is_assigned, side_of, visible_referral
+from .consent import has_consent, shared_scope
+from .crypto import DataCipher
+from .lifecycle import allowed_actions, reference
+
+__all__ = ["referral_detail"]
+
+# Case fields and the consent scope entry that lets the receiver see them.
+_SCOPED = {"age": "age_sex", "sex": "age_sex", "pcode": "location", "needs": "needs",
+           "target_groups": "target_groups", "languages": "languages"}
+
+
+def _case(referral: Referral, scope: set[str] | None, show_person: bool,
+          cipher: DataCipher | None) -> dict:
+    case = referral.case
+    out: dict[str, Any] = {"case_code": case.case_code, "urgency": case.urgency}
+    for field, key in _SCOPED.items():
+        if scope is None or key in scope:
+            out[field] = getattr(case, field)
+    if show_person and cipher is not None:
+        if scope is None or "name" in scope:
+            out["name"] = cipher.decrypt(case.name_enc)
+        if scope is None or "phone" in scope:
+            out["phone"] = cipher.decrypt(case.phone_enc)
+    out["consent"] = {"given_by": case.consent_given_by, "method": case.consent_method,
+                      "at": case.consent_at, "scope": list(case.consent_scope or ()),
+                      "override_reason": case.consent_override_reason,
+                      "recorded": has_consent(case)}
+    return out
+
+
+def referral_detail(session: Session, referral_id: int, actor: Any,
+                    cipher: DataCipher | None, *, printable: bool = False) -> dict:
+    """The referral as ``actor`` may see it (NotFound for other organisations).
+
+    ``printable``: the form for an organisation not on the platform, only for the sending
+    side, with the consented data only.
+    """
+    referral = visible_referral(session, referral_id, actor)
+    side = side_of(referral, actor)
+    if printable and side != SENDER:
+        raise Forbidden("Only the sending organisation prints the referral form.")
+    assigned = is_assigned(referral, actor)
+    details = assigned or not referral.sensitive
+    # The sender sees its own case in full; the receiver (and any printout) only the scope.
+    scope = None if (side == SENDER and not printable) else shared_scope(referral.case)
+    service = session.get(Service, referral.service_id) if referral.service_id else None
+    sender = session.get(Organization, referral.sender_org_id)
+    receiver = session.get(Organization, referral.receiver_org_id)
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(
+        {e.actor_user_id for e in referral.events if e.actor_user_id}
+        | {referral.sender_user_id or 0, referral.assigned_user_id or 0})))}
+    events = [{"id": e.id, "at": e.at, "action": e.action, "from_status": e.from_status,
+               "to_status": e.to_status, "reason": e.reason_code,
+               "reason_text": e.reason_text if details else None,
+               "note": e.note if details else "",
+               "actor": users[e.actor_user_id].name if e.actor_user_id in users else None}
+              for e in session.scalars(select(ReferralEvent).where(
+                  ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.id))]
+    out = {
+        "id": referral.id, "uuid": str(referral.uuid), "reference": reference(referral),
+        "status": referral.status, "version": referral.version, "urgency": referral.urgency,
+        "sensitive": referral.sensitive, "side": side, "assigned": assigned,
+        "details_visible": details,
+        "service": ({"id": service.id, "name_ar": service.name_ar, "name_en": service.name_en,
+                     "referral_contact": service.referral_contact,
+                     "referral_method": service.referral_method} if service else None),
+        "sender_org": {"id": sender.id, "name_ar": sender.name_ar, "name_en": sender.name_en},
+        "receiver_org": {"id": receiver.id, "name_ar": receiver.name_ar,
+                         "name_en": receiver.name_en},
+        "sender_user": users[referral.sender_user_id].name
+        if referral.sender_user_id in users else None,
+        "assigned_user": users[referral.assigned_user_id].name
+        if referral.assigned_user_id in users else None,
+        "sent_at": referral.sent_at, "due_at": referral.due_at,
+        "responded_at": referral.responded_at, "closed_at": referral.closed_at,
+        "reason": referral.reason_code,
+        "reason_text": referral.reason_text if details else None,
+        "note": referral.note if details and (scope is None or "note" in scope) else "",
+        "case": _case(referral, scope, assigned, cipher) if details else None,
+        "allowed_actions": [] if printable else allowed_actions(referral, actor),
+        "events": events,
+    }
+    if referral.sensitive:
+        audit(session, actor, "referral.print_sensitive" if printable
+              else "referral.view_sensitive", referral,
+              {"side": side or "", "details_shown": details})
+    return out

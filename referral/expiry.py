@@ -1,0 +1,44 @@
+"""The expiry job: sent referrals not answered within the service's response time expire."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from data.models import Referral, Service
+from data.models.base import utcnow
+
+from .lifecycle import DEFAULT_RESPONSE_DAYS, transition
+from .notify import MailConfig
+from .workdays import add_working_days
+
+__all__ = ["expire_overdue"]
+
+
+def expire_overdue(session: Session, now: dt.datetime | None = None, *,
+                   mail_config: MailConfig | None = None) -> int:
+    """Mark ``sent`` referrals past their due time as ``expired`` (working days, Friday and
+    Saturday off; the due time is fixed when sent, or derived from ``sent_at`` and the
+    service's ``response_days``, default 5). Returns how many expired."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(Referral.id, Referral.version, Referral.due_at, Referral.sent_at,
+               Service.response_days)
+        .outerjoin(Service, Service.id == Referral.service_id)
+        .where(Referral.status == "sent",
+               or_(Referral.due_at < now, Referral.due_at.is_(None)))
+        .order_by(Referral.id)).all()
+    done = 0
+    for rid, version, due_at, sent_at, days in rows:
+        if due_at is None:
+            if sent_at is None:
+                continue
+            due_at = add_working_days(sent_at, days or DEFAULT_RESPONSE_DAYS)
+            if due_at >= now:
+                continue
+        transition(session, rid, None, "expire", version=version, now=now,
+                   note="", mail_config=mail_config)
+        done += 1
+    return done

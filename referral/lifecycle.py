@@ -1,0 +1,292 @@
+"""The referral state machine: one table of allowed transitions per side and role.
+
+Every transition checks the caller's side (sender or receiver organisation) and role against
+``TRANSITIONS``, checks the referral's version (optimistic locking: a stale version changes
+nothing and answers 409), appends a ``ReferralEvent``, and tells the other side (the sender is
+told of every change). Illegal actions answer 409 with the actions that are allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from data.errors import BadInput, Conflict, Forbidden
+from data.models import REASONS, Referral, ReferralEvent, Service, User
+from data.models.base import utcnow
+
+from .access import RECEIVER, SENDER, side_of, visible_referral
+from .notify import MailConfig, notify
+from .workdays import add_working_days
+
+__all__ = ["ACTIONS", "REASON_LABELS", "STATUS_LABELS", "SYSTEM", "TRANSITIONS", "Rule",
+           "add_note", "allowed_actions", "transition"]
+
+SYSTEM = "system"
+STAFF = frozenset({"org_admin", "caseworker"})
+NOTE_MAX = 2000
+REASON_TEXT_MAX = 500
+DEFAULT_RESPONSE_DAYS = 5
+
+
+@dataclass(frozen=True)
+class Rule:
+    """From which states an action leads to which state, and whether it needs a reason."""
+
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    needs_reason: bool = False
+
+
+# (side, action) -> rule. Roles outside ``roles`` (planner, viewer, platform_admin) may not
+# act on any side. "system" is the expiry job.
+TRANSITIONS: dict[tuple[str, str], Rule] = {
+    (SENDER, "send"): Rule(frozenset({"draft"}), "sent", STAFF),
+    (SENDER, "withdraw"): Rule(frozenset({"draft", "sent", "accepted", "in_progress"}),
+                               "withdrawn", STAFF),
+    (RECEIVER, "accept"): Rule(frozenset({"sent"}), "accepted", STAFF),
+    (RECEIVER, "decline"): Rule(frozenset({"sent"}), "declined", STAFF, needs_reason=True),
+    (RECEIVER, "start"): Rule(frozenset({"accepted"}), "in_progress", STAFF),
+    (RECEIVER, "complete"): Rule(frozenset({"in_progress"}), "completed", STAFF),
+    (RECEIVER, "close_unmet"): Rule(frozenset({"accepted", "in_progress"}), "closed_unmet",
+                                    STAFF, needs_reason=True),
+    (SYSTEM, "expire"): Rule(frozenset({"sent"}), "expired", frozenset({SYSTEM})),
+}
+ACTIONS = ("send", "accept", "decline", "start", "complete", "close_unmet", "withdraw",
+           "expire")
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "draft": ("مسودة", "draft"),
+    "sent": ("مُرسلة", "sent"),
+    "accepted": ("مقبولة", "accepted"),
+    "declined": ("مرفوضة", "declined"),
+    "in_progress": ("قيد التنفيذ", "in progress"),
+    "completed": ("مكتملة", "completed"),
+    "closed_unmet": ("مغلقة دون تلبية", "closed unmet"),
+    "withdrawn": ("مسحوبة", "withdrawn"),
+    "expired": ("منتهية المهلة", "expired"),
+}
+REASON_LABELS: dict[str, tuple[str, str]] = {
+    "no_capacity": ("لا توجد قدرة استيعابية", "no capacity"),
+    "not_eligible": ("غير مؤهل/ة", "not eligible"),
+    "outside_area": ("خارج منطقة التغطية", "outside the area"),
+    "no_contact": ("تعذّر التواصل مع الشخص", "could not contact the person"),
+    "person_declined": ("الشخص رفض", "the person declined"),
+    "duplicate": ("إحالة مكررة", "duplicate"),
+    "other": ("سبب آخر", "other"),
+}
+ACTION_LABELS: dict[str, tuple[str, str]] = {
+    "send": ("إرسال", "send"), "accept": ("قبول", "accept"), "decline": ("رفض", "decline"),
+    "start": ("بدء الخدمة", "start"), "complete": ("إكمال", "complete"),
+    "close_unmet": ("إغلاق دون تلبية", "close unmet"), "withdraw": ("سحب", "withdraw"),
+    "expire": ("انتهاء المهلة", "expire"), "note": ("ملاحظة", "note"),
+    "create": ("إنشاء", "create"),
+}
+
+
+def _actor_side_role(referral: Referral, actor: Any) -> tuple[str | None, str | None]:
+    if actor is None:
+        return SYSTEM, SYSTEM
+    return side_of(referral, actor), getattr(actor, "role", None)
+
+
+def allowed_actions(referral: Referral, actor: Any) -> list[str]:
+    """The actions ``actor`` (None: the system) may take on ``referral`` now, in table order."""
+    side, role = _actor_side_role(referral, actor)
+    return [action for (s, action), rule in TRANSITIONS.items()
+            if s == side and role in rule.roles and referral.status in rule.sources]
+
+
+def _check_reason(rule: Rule, reason: str | None, reason_text: str | None) -> None:
+    if reason_text is not None and len(reason_text) > REASON_TEXT_MAX:
+        raise BadInput(f"reason_text is longer than {REASON_TEXT_MAX} characters.",
+                       field="reason_text")
+    if not rule.needs_reason:
+        if reason not in (None, ""):
+            if reason not in REASONS:
+                raise BadInput(f"reason must be one of {', '.join(REASONS)}.", field="reason",
+                               details={"allowed": list(REASONS)})
+        return
+    if not reason:
+        raise BadInput(f"This action needs a reason, one of {', '.join(REASONS)}.",
+                       field="reason", details={"allowed": list(REASONS)})
+    if reason not in REASONS:
+        raise BadInput(f"reason must be one of {', '.join(REASONS)}.", field="reason",
+                       details={"allowed": list(REASONS)})
+    if reason == "other" and not (reason_text or "").strip():
+        raise BadInput("The reason 'other' needs a short text explaining it.",
+                       field="reason_text")
+
+
+def _check_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise BadInput(f"note is longer than {NOTE_MAX} characters.", field="note")
+    return note
+
+
+def _check_version(version: Any) -> int:
+    if isinstance(version, bool) or not isinstance(version, int):
+        try:
+            version = int(version)
+        except (TypeError, ValueError):
+            raise BadInput("version is required: the referral's version you last saw "
+                           "(an integer).", field="version") from None
+    return version
+
+
+def transition(session: Session, referral_id: int, actor: Any, action: str, *,
+               version: Any, reason: str | None = None, reason_text: str | None = None,
+               note: str | None = None, now: dt.datetime | None = None,
+               mail_config: MailConfig | None = None) -> Referral:
+    """Apply ``action`` to the referral as ``actor`` (None: the system); flush, never commit.
+
+    Raises BadInput (unknown action, missing/unknown reason, bad note or version), NotFound
+    (not one of the actor's two organisations), Conflict (illegal in this state or for this
+    side/role, with ``details.allowed``; or a stale ``version``, with ``details.version``).
+    """
+    if action not in ACTIONS:
+        raise BadInput(f"action must be one of {', '.join(ACTIONS)}.", field="action",
+                       details={"allowed": list(ACTIONS)})
+    version = _check_version(version)
+    note = _check_note(note)
+    if actor is None:
+        referral = session.get(Referral, referral_id)
+        if referral is None:
+            raise BadInput(f"Referral {referral_id} doesn't exist.", field="id")
+    else:
+        referral = visible_referral(session, referral_id, actor)
+    side, role = _actor_side_role(referral, actor)
+    rule = TRANSITIONS.get((side, action))
+    allowed = allowed_actions(referral, actor)
+    if rule is None or role not in rule.roles or referral.status not in rule.sources:
+        if not allowed and role not in STAFF | {SYSTEM}:
+            raise Forbidden("Your role cannot act on referrals.", field="action",
+                            details={"allowed": []})
+        raise Conflict(f"The action '{action}' is not allowed on a referral that is "
+                       f"{referral.status} for the {side} side; allowed: "
+                       f"{', '.join(allowed) or 'none'}.",
+                       code="illegal_transition",
+                       details={"field": "action", "status": referral.status,
+                                "allowed": allowed})
+    _check_reason(rule, reason, reason_text)
+    if version != referral.version:
+        raise Conflict(f"The referral changed since you loaded it (version {version}, now "
+                       f"{referral.version}); reload it and try again.", code="stale_version",
+                       details={"field": "version", "version": referral.version})
+    if action == "send":
+        from .consent import require_consent
+
+        require_consent(referral.case)
+    now = now or utcnow()
+    before = referral.status
+    try:
+        with session.begin_nested():
+            _apply(session, referral, actor, action, rule.target, now)
+            if reason:
+                referral.reason_code = reason
+                referral.reason_text = (reason_text or "").strip() or None
+            session.add(ReferralEvent(
+                referral_id=referral.id, actor_user_id=getattr(actor, "id", None),
+                action=action, from_status=before, to_status=rule.target,
+                reason_code=reason or None, reason_text=(reason_text or "").strip() or None,
+                note=note, at=now))
+            session.flush()
+    except StaleDataError:
+        session.expire(referral)
+        raise Conflict("Someone else changed this referral at the same moment; reload it "
+                       "and try again.", code="stale_version",
+                       details={"field": "version"}) from None
+    _tell(session, referral, actor, action, mail_config)
+    return referral
+
+
+def _apply(session: Session, referral: Referral, actor: Any, action: str, target: str,
+           now: dt.datetime) -> None:
+    referral.status = target
+    if action == "send":
+        referral.sent_at = now
+        days = DEFAULT_RESPONSE_DAYS
+        if referral.service_id is not None:
+            svc = session.get(Service, referral.service_id)
+            if svc is not None and svc.response_days:
+                days = svc.response_days
+        referral.due_at = add_working_days(now, days)
+    elif action in ("accept", "decline"):
+        referral.responded_at = now
+        if action == "accept" and referral.assigned_user_id is None and actor is not None:
+            referral.assigned_user_id = actor.id
+    if target in ("declined", "completed", "closed_unmet", "withdrawn", "expired"):
+        referral.closed_at = now
+
+
+def add_note(session: Session, referral_id: int, actor: Any, note: str) -> ReferralEvent:
+    """Append a note to the referral's timeline (either side; the status does not change)."""
+    note = _check_note(note)
+    if not note:
+        raise BadInput("The note is empty.", field="note")
+    referral = visible_referral(session, referral_id, actor)
+    if getattr(actor, "role", None) not in STAFF:
+        raise Forbidden("Your role cannot add notes to referrals.", field="note")
+    event = ReferralEvent(referral_id=referral.id, actor_user_id=actor.id, action="note",
+                          from_status=referral.status, to_status=referral.status, note=note)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _receiver_staff(session: Session, referral: Referral) -> list[User]:
+    if referral.assigned_user_id is not None:
+        user = session.get(User, referral.assigned_user_id)
+        return [user] if user is not None else []
+    users = session.scalars(select(User).where(
+        User.organization_id == referral.receiver_org_id, User.active.is_(True),
+        User.role.in_(STAFF)).order_by(User.id)).all()
+    admins = [u for u in users if u.role == "org_admin"]
+    return admins or list(users)
+
+
+def _sender_staff(session: Session, referral: Referral) -> list[User]:
+    if referral.sender_user_id is not None:
+        user = session.get(User, referral.sender_user_id)
+        if user is not None:
+            return [user]
+    return list(session.scalars(select(User).where(
+        User.organization_id == referral.sender_org_id, User.active.is_(True),
+        User.role == "org_admin")).all())
+
+
+def reference(referral: Referral) -> str:
+    """A short, non-identifying reference for messages: R- and the first 8 uuid digits."""
+    return f"R-{str(referral.uuid)[:8].upper()}"
+
+
+def _tell(session: Session, referral: Referral, actor: Any, action: str,
+          mail_config: MailConfig | None) -> None:
+    """Notify the other side: no name, no service, no detail; only a reference and a link."""
+    if action == "send" or (action == "withdraw" and referral.sent_at is not None):
+        users = _receiver_staff(session, referral)
+    else:
+        users = _sender_staff(session, referral)
+    users = [u for u in users if actor is None or u.id != actor.id]
+    if not users:
+        return
+    ref = reference(referral)
+    ar, en = STATUS_LABELS[referral.status]
+    if action == "send":
+        text_ar, text_en = f"إحالة جديدة {ref} وصلت إلى منظمتكم.", \
+            f"New referral {ref} for your organisation."
+    else:
+        text_ar, text_en = f"تغيّرت حالة الإحالة {ref}: {ar}.", \
+            f"Referral {ref} is now {en}."
+    if mail_config is None and not has_app_context():
+        mail_config = MailConfig()
+    notify(session, users, f"referral.{action}", text_ar, text_en,
+           f"/referrals/{referral.id}", config=mail_config)

@@ -1,0 +1,20 @@
+"""Access rules of the referral pages and API (object-level checks come on top: only the two
+organisations' users see a referral, others get 404)."""
+
+STAFF = {"org_admin", "caseworker"}
+READERS = {"org_admin", "caseworker", "viewer"}
+
+RULES = {
+    "referrals.new": {"roles": STAFF},
+    "referrals.inbox": {"roles": READERS},
+    "referrals.outbox": {"roles": READERS},
+    "referrals.detail": {"roles": READERS},
+    "referrals.act": {"roles": STAFF},
+    "referrals.note": {"roles": STAFF},
+    "referrals.print_form": {"roles": STAFF},
+    "referrals.bundle": {"roles": STAFF},
+    "api.create_referral": {"roles": STAFF},
+    "api.list_referrals": {"roles": READERS},
+    "api.get_referral": {"roles": READERS},
+    "api.transition_referral": {"roles": STAFF},
+}

@@ -1,0 +1,86 @@
+"""The benchmark entry point and the cached national-scale data set (at a tiny scale)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+from sqlalchemy import text
+
+from bench import dataset
+from bench.__main__ import main
+
+NAME = "tasharuk_bench_pytest"
+
+
+@pytest.fixture
+def bench_db():
+    yield NAME
+    from data.db import make_engine
+
+    eng = make_engine(dataset.server_url(), isolation_level="AUTOCOMMIT")
+    with eng.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
+    eng.dispose()
+
+
+def _counts(url: str) -> dict[str, int]:
+    from data.db import make_engine
+
+    eng = make_engine(url)
+    with eng.connect() as conn:
+        out = {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in
+               ("organization", "service", "referral", "activity", "need", "referral_event")}
+    eng.dispose()
+    return out
+
+
+def test_entry_point_lists_the_benchmarks(capsys):
+    assert main(["list"]) == 0
+    names = capsys.readouterr().out.split()
+    assert {"dataset", "demo"} <= set(names)
+    assert main(["nope"]) == 2
+
+
+def test_dataset_is_built_once_and_rebuilt_for_another_seed(bench_db):
+    url = dataset.ensure(scale=0.001, seed=1, name=bench_db, progress=False)
+    counts = _counts(url)
+    assert counts["organization"] == 5
+    assert counts["service"] == 100
+    assert counts["referral"] == 200
+    assert counts["activity"] == 100
+    assert counts["need"] > 0
+    assert counts["referral_event"] > 600  # about five events per referral
+    from data.db import make_engine
+
+    eng = make_engine(url)
+    with eng.begin() as conn:  # a mark that a rebuild would wipe
+        conn.execute(text("INSERT INTO bench_dataset VALUES ('{\"mark\": 1}')"))
+    eng.dispose()
+    assert dataset.ensure(scale=0.001, seed=1, name=bench_db, progress=False) == url
+    assert _marks(url) == 1  # cached: not rebuilt
+    dataset.ensure(scale=0.001, seed=2, name=bench_db, progress=False)
+    assert _marks(url) == 0  # another seed: rebuilt
+
+
+def _marks(url: str) -> int:
+    from data.db import make_engine
+
+    eng = make_engine(url)
+    with eng.connect() as conn:
+        n = conn.scalar(text("SELECT count(*) FROM bench_dataset WHERE info ? 'mark'"))
+    eng.dispose()
+    return n
+
+
+def test_demo_benchmark_prints_figure_and_baseline():
+    from bench import demo
+
+    args = argparse.Namespace(scale=0.0004, seed=1, referrals=10)
+    result = demo.run(args)
+    json.dumps(result)
+    assert result["orgs"] == 2 and result["services"] == 40
+    assert result["load_demo_s"] > 0 and result["baseline_copy_s"] > 0
+    assert "COPY" in result["baseline"]
+    assert not dataset._exists(demo.DB_NAME)  # cleaned up

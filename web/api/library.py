@@ -1,0 +1,178 @@
+"""Library API: search and read published documents; platform admins create and edit."""
+
+from __future__ import annotations
+
+from flask import request
+
+from data.db import db
+from data.errors import BadInput
+from data.models import LibraryDocument
+from referral import library as uc
+
+from ..security import PUBLIC, allow, principal, role
+from . import bp
+from .openapi import error_responses
+
+
+def _caller():
+    who = principal()
+    return who._get_current_object() if hasattr(who, "_get_current_object") else who
+
+
+def _int_arg(name: str, default: int | None = None) -> int | None:
+    value = request.args.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit():
+        raise BadInput(f"{name} must be a whole number.", field=name)
+    return int(value)
+
+
+def document_json(doc: LibraryDocument, *, full: bool = False) -> dict:
+    """A document as JSON (``full`` adds the texts, links and attachments)."""
+    out = {
+        "id": doc.id, "kind": doc.kind, "number": doc.number,
+        "issue_date": doc.issue_date.isoformat() if doc.issue_date else None,
+        "issuer_ar": doc.issuer_ar, "issuer_en": doc.issuer_en,
+        "title_ar": doc.title_ar, "title_en": doc.title_en,
+        "summary_ar": doc.summary_ar, "summary_en": doc.summary_en,
+        "topics": list(doc.topics), "sectors": [s.code for s in doc.sectors],
+        "status": doc.status, "status_by_id": doc.status_by_id, "published": doc.published,
+        "url": f"/library/documents/{doc.id}",
+    }
+    if full:
+        out.update({
+            "body_ar": doc.body_ar, "body_en": doc.body_en,
+            "service_types": [t.code for t in doc.service_types],
+            "changed": [{"id": d.id, "status": d.status} for d in
+                        uc.referencing(db.session, doc, drafts=role() == "platform_admin")],
+            "attachments": [{"id": str(a.uuid), "filename": a.filename,
+                             "content_type": a.content_type, "size": a.size,
+                             "url": f"/library/attachments/{a.uuid}"}
+                            for a in doc.attachments],
+        })
+    return out
+
+
+@bp.get("/library/documents")
+@allow(PUBLIC)
+def library_documents():
+    """Search published documents (drafts too for platform admins), ranked, highlighted."""
+    page = uc.search(
+        db.session, request.args.get("q", ""), kind=request.args.get("kind") or None,
+        year=_int_arg("year"), issuer=request.args.get("issuer") or None,
+        topic=request.args.get("topic") or None, status=request.args.get("status") or None,
+        drafts=role() == "platform_admin", page=_int_arg("page", 1) or 1,
+        per_page=_int_arg("per_page", 20) or 20,
+        locale="en" if request.args.get("lang") == "en" else "ar")
+    return {"total": page.total, "page": page.page, "per_page": page.per_page,
+            "items": [{**document_json(h.document), "rank": h.rank,
+                       "highlight": str(h.snippet)} for h in page.hits]}
+
+
+@bp.get("/library/documents/<int:doc_id>")
+@allow(PUBLIC)
+def library_document(doc_id: int):
+    """One document with its text, status links and attachments."""
+    doc = uc.get_document(db.session, doc_id, drafts=role() == "platform_admin")
+    return document_json(doc, full=True)
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadInput("The request body must be a JSON object.", field="body")
+    return data
+
+
+@bp.post("/library/documents")
+@allow("platform_admin")
+def library_create():
+    """Create a document (a draft unless ``published`` is true); audited."""
+    doc = uc.create_document(db.session, _caller(), _json_body())
+    db.session.commit()
+    return document_json(doc, full=True), 201
+
+
+@bp.patch("/library/documents/<int:doc_id>")
+@allow("platform_admin")
+def library_update(doc_id: int):
+    """Change some fields of a document; audited field by field."""
+    doc = uc.update_document(db.session, _caller(), doc_id, _json_body())
+    db.session.commit()
+    return document_json(doc, full=True)
+
+
+_STR = {"type": "string"}
+_DOC_PROPS = {
+    "id": {"type": "integer"}, "kind": {"type": "string", "enum": list(uc.KIND_LABELS)},
+    "number": _STR, "issue_date": {"type": ["string", "null"], "format": "date"},
+    "issuer_ar": _STR, "issuer_en": _STR, "title_ar": _STR, "title_en": _STR,
+    "summary_ar": _STR, "summary_en": _STR, "topics": {"type": "array", "items": _STR},
+    "sectors": {"type": "array", "items": _STR},
+    "status": {"type": "string", "enum": ["in_force", "amended", "repealed"]},
+    "status_by_id": {"type": ["integer", "null"]}, "published": {"type": "boolean"},
+    "url": _STR,
+}
+_REQUIRED = ["id", "kind", "number", "issue_date", "title_ar", "status", "status_by_id",
+             "published", "topics", "sectors"]
+OPENAPI_SCHEMAS = {
+    "LibraryDocument": {"type": "object", "required": _REQUIRED, "properties": _DOC_PROPS},
+    "LibraryDocumentFull": {"type": "object",
+                            "required": _REQUIRED + ["body_ar", "attachments", "changed"],
+                            "properties": {
+                                **_DOC_PROPS, "body_ar": _STR, "body_en": _STR,
+                                "service_types": {"type": "array", "items": _STR},
+                                "changed": {"type": "array", "items": {"type": "object"}},
+                                "attachments": {"type": "array", "items": {
+                                    "type": "object",
+                                    "required": ["id", "filename", "content_type", "size",
+                                                 "url"]}}}},
+    "LibraryDocumentInput": {"type": "object", "properties": {
+        **{k: v for k, v in _DOC_PROPS.items() if k not in ("id", "url")},
+        "body_ar": _STR, "body_en": _STR, "service_types": {"type": "array", "items": _STR}}},
+}
+_FULL = {"application/json": {"schema": {"$ref": "#/components/schemas/LibraryDocumentFull"}}}
+_INPUT = {"required": True, "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/LibraryDocumentInput"}}}}
+OPENAPI_PATHS = {
+    "/library/documents": {
+        "get": {
+            "summary": "Search the library (Arabic-aware; ranked; highlighted passage)",
+            "operationId": "searchLibrary",
+            "parameters": [{"name": n, "in": "query", "schema": s} for n, s in (
+                ("q", _STR), ("kind", _DOC_PROPS["kind"]), ("year", {"type": "integer"}),
+                ("issuer", _STR), ("topic", _STR), ("status", _DOC_PROPS["status"]),
+                ("page", {"type": "integer", "minimum": 1}),
+                ("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
+                ("lang", {"type": "string", "enum": ["ar", "en"]}))],
+            "responses": {"200": {"description": "Matching documents", "content": {
+                "application/json": {"schema": {
+                    "type": "object", "required": ["total", "page", "per_page", "items"],
+                    "properties": {
+                        "total": {"type": "integer"}, "page": {"type": "integer"},
+                        "per_page": {"type": "integer"},
+                        "items": {"type": "array", "items": {"allOf": [
+                            {"$ref": "#/components/schemas/LibraryDocument"},
+                            {"type": "object", "required": ["rank", "highlight"],
+                             "properties": {"rank": {"type": "number"},
+                                            "highlight": {"type": "string"}}}]}}}}}}},
+                **error_responses(400)}},
+        "post": {
+            "summary": "Create a document (platform admins)", "operationId": "createDocument",
+            "requestBody": _INPUT,
+            "responses": {"201": {"description": "Created", "content": _FULL},
+                          **error_responses(400, 401, 403)}},
+    },
+    "/library/documents/{id}": {
+        "parameters": [{"name": "id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "get": {"summary": "One document", "operationId": "getDocument",
+                "responses": {"200": {"description": "The document", "content": _FULL},
+                              **error_responses(404)}},
+        "patch": {"summary": "Edit a document (platform admins)",
+                  "operationId": "updateDocument", "requestBody": _INPUT,
+                  "responses": {"200": {"description": "Updated", "content": _FULL},
+                                **error_responses(400, 401, 403, 404)}},
+    },
+}

@@ -1,0 +1,231 @@
+"""Referrals over the API: create, list the in/out box, read one with its events, transition."""
+
+from __future__ import annotations
+
+from flask import request
+
+from data.db import db
+from data.errors import BadInput, Forbidden
+from referral.boxes import list_box, parse_filters
+from referral.cases import create_referrals
+from referral.detail import referral_detail
+from referral.lifecycle import transition
+
+from ..referrals.common import cipher, jsonable
+from ..security import allow, principal
+from . import bp
+from .openapi import error_responses
+
+READERS = ("org_admin", "caseworker", "viewer")
+STAFF = ("org_admin", "caseworker")
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput("The request body must be a JSON object.", field="body")
+    return body
+
+
+def _org_id() -> int:
+    org_id = getattr(principal(), "organization_id", None)
+    if org_id is None:
+        raise Forbidden("Referrals belong to organisations; your account has none.")
+    return org_id
+
+
+@bp.post("/referrals")
+@allow(*STAFF)
+def create_referral():
+    """Create a case and its referral(s) (sent unless ``"send": false``)."""
+    body = _body()
+    send = body.get("send", True)
+    if not isinstance(send, bool):
+        raise BadInput("send must be true or false.", field="send")
+    who = principal()
+    _, referrals = create_referrals(db.session, who, body, cipher(), send=send)
+    details = [referral_detail(db.session, r.id, who, cipher()) for r in referrals]
+    db.session.commit()
+    first = jsonable(details[0])
+    first["linked"] = [d["id"] for d in details]
+    return first, 201
+
+
+@bp.get("/referrals")
+@allow(*READERS)
+def list_referrals():
+    """The organisation's inbox (``box=in``) or outbox (``box=out``), filtered."""
+    filters = parse_filters(request.args)
+    items = list_box(db.session, _org_id(), filters)
+    return {"box": filters.box, "items": jsonable(items), "total": len(items),
+            "limit": filters.limit, "offset": filters.offset}
+
+
+@bp.get("/referrals/<int:referral_id>")
+@allow(*READERS)
+def get_referral(referral_id: int):
+    """One referral with its events (404 outside the two organisations)."""
+    detail = referral_detail(db.session, referral_id, principal(), cipher())
+    db.session.commit()  # views of sensitive referrals are audited
+    return jsonable(detail)
+
+
+@bp.post("/referrals/<int:referral_id>/transitions")
+@allow(*STAFF)
+def transition_referral(referral_id: int):
+    """Apply an action: ``{"action", "reason", "reason_text", "note", "version"}``."""
+    body = _body()
+    for name in ("action", "reason", "reason_text", "note"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            raise BadInput(f"{name} must be a string.", field=name)
+    if "version" not in body:
+        raise BadInput("version is required: the referral's version you last saw.",
+                       field="version")
+    who = principal()
+    transition(db.session, referral_id, who, body.get("action") or "",
+               version=body.get("version"), reason=body.get("reason"),
+               reason_text=body.get("reason_text"), note=body.get("note"))
+    detail = referral_detail(db.session, referral_id, who, cipher())
+    db.session.commit()
+    return jsonable(detail)
+
+
+_NULLSTR = {"type": ["string", "null"]}
+_ORG = {"type": "object", "required": ["id", "name_ar", "name_en"],
+        "properties": {"id": {"type": "integer"}, "name_ar": {"type": "string"},
+                       "name_en": {"type": "string"}}}
+OPENAPI_SCHEMAS = {
+    "ReferralEvent": {"type": "object",
+                      "required": ["id", "at", "action", "from_status", "to_status"],
+                      "properties": {"id": {"type": "integer"}, "at": {"type": "string"},
+                                     "action": {"type": "string"}, "from_status": _NULLSTR,
+                                     "to_status": {"type": "string"}, "reason": _NULLSTR,
+                                     "reason_text": _NULLSTR, "note": {"type": "string"},
+                                     "actor": _NULLSTR}},
+    "Referral": {
+        "type": "object",
+        "required": ["id", "uuid", "reference", "status", "version", "urgency", "sensitive",
+                     "side", "sender_org", "receiver_org", "allowed_actions", "events"],
+        "properties": {
+            "id": {"type": "integer"}, "uuid": {"type": "string"},
+            "reference": {"type": "string"},
+            "status": {"type": "string", "enum": ["draft", "sent", "accepted", "declined",
+                                                  "in_progress", "completed", "closed_unmet",
+                                                  "withdrawn", "expired"]},
+            "version": {"type": "integer"}, "urgency": {"type": "string"},
+            "sensitive": {"type": "boolean"}, "side": {"type": "string"},
+            "assigned": {"type": "boolean"}, "details_visible": {"type": "boolean"},
+            "service": {"type": ["object", "null"]},
+            "sender_org": _ORG, "receiver_org": _ORG,
+            "sent_at": _NULLSTR, "due_at": _NULLSTR, "responded_at": _NULLSTR,
+            "closed_at": _NULLSTR, "reason": _NULLSTR, "reason_text": _NULLSTR,
+            "note": {"type": "string"},
+            "case": {"type": ["object", "null"], "properties": {
+                "case_code": {"type": "string"}, "age": {"type": ["integer", "null"]},
+                "sex": {"type": "string"}, "pcode": _NULLSTR,
+                "needs": {"type": "array", "items": {"type": "string"}},
+                "name": _NULLSTR, "phone": _NULLSTR, "consent": {"type": "object"}}},
+            "allowed_actions": {"type": "array", "items": {"type": "string"}},
+            "events": {"type": "array", "items": {"$ref": "#/components/schemas/ReferralEvent"}},
+            "linked": {"type": "array", "items": {"type": "integer"}},
+        }},
+    "ReferralListItem": {
+        "type": "object",
+        "required": ["id", "uuid", "status", "urgency", "sensitive", "version", "overdue",
+                     "other_org_id", "other_org_name_ar", "other_org_name_en"],
+        "properties": {"id": {"type": "integer"}, "uuid": {"type": "string"},
+                       "status": {"type": "string"}, "urgency": {"type": "string"},
+                       "sensitive": {"type": "boolean"}, "version": {"type": "integer"},
+                       "service_id": {"type": ["integer", "null"]},
+                       "service_name_ar": _NULLSTR, "service_name_en": _NULLSTR,
+                       "sent_at": _NULLSTR, "due_at": _NULLSTR, "overdue": {"type": "boolean"},
+                       "other_org_id": {"type": "integer"}, "other_org_name_ar": {
+                           "type": "string"}, "other_org_name_en": {"type": "string"}}},
+    "ReferralCreate": {
+        "type": "object", "required": ["case"],
+        "properties": {
+            "service_id": {"type": "integer"},
+            "service_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 10},
+            "organization_id": {"type": "integer"},
+            "case": {"type": "object", "properties": {
+                "case_code": {"type": "string", "maxLength": 40},
+                "age": {"type": "integer", "minimum": 0, "maximum": 120},
+                "sex": {"type": "string", "enum": ["female", "male", "other", "unknown"]},
+                "target_groups": {"type": "array", "items": {"type": "string"}},
+                "pcode": {"type": "string"},
+                "needs": {"type": "array", "items": {"type": "string"}},
+                "languages": {"type": "array", "items": {"type": "string"}},
+                "urgency": {"type": "string", "enum": ["low", "normal", "high", "emergency"]},
+                "name": {"type": "string", "maxLength": 200},
+                "phone": {"type": "string", "maxLength": 30}}},
+            "consent": {"type": "object", "required": ["given_by", "method", "scope"],
+                        "properties": {"given_by": {"type": "string"},
+                                       "method": {"type": "string",
+                                                  "enum": ["verbal", "written"]},
+                                       "at": {"type": "string", "format": "date-time"},
+                                       "scope": {"type": "array",
+                                                 "items": {"type": "string"}}}},
+            "consent_override_reason": {"type": "string", "maxLength": 1000},
+            "note": {"type": "string", "maxLength": 2000},
+            "send": {"type": "boolean"}}},
+    "ReferralTransition": {
+        "type": "object", "required": ["action", "version"],
+        "properties": {"action": {"type": "string", "enum": [
+            "send", "accept", "decline", "start", "complete", "close_unmet", "withdraw"]},
+            "reason": {"type": "string", "enum": ["no_capacity", "not_eligible",
+                                                  "outside_area", "no_contact",
+                                                  "person_declined", "duplicate", "other"]},
+            "reason_text": {"type": "string", "maxLength": 500},
+            "note": {"type": "string", "maxLength": 2000},
+            "version": {"type": "integer"}}},
+}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ID = {"name": "referral_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+OPENAPI_PATHS = {
+    "/referrals": {
+        "post": {"summary": "Create a case and refer it (consent required)",
+                 "operationId": "createReferral",
+                 "requestBody": {"required": True, "content": {
+                     "application/json": {"schema": _ref("ReferralCreate")}}},
+                 "responses": {"201": _json(_ref("Referral"), "The (first) referral"),
+                               **error_responses(400, 401, 403, 404)}},
+        "get": {"summary": "The organisation's referral inbox or outbox",
+                "operationId": "listReferrals",
+                "parameters": [
+                    {"name": "box", "in": "query",
+                     "schema": {"type": "string", "enum": ["in", "out"]}},
+                    {"name": "status", "in": "query", "schema": {"type": "string"}},
+                    {"name": "service_id", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "urgency", "in": "query", "schema": {"type": "string"}},
+                    {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "offset", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {"200": _json({
+                    "type": "object", "required": ["box", "items", "total"],
+                    "properties": {"box": {"type": "string"}, "total": {"type": "integer"},
+                                   "limit": {"type": "integer"}, "offset": {"type": "integer"},
+                                   "items": {"type": "array",
+                                             "items": _ref("ReferralListItem")}}}, "Referrals"),
+                    **error_responses(400, 401, 403)}}},
+    "/referrals/{referral_id}": {"get": {
+        "summary": "One referral with its events", "operationId": "getReferral",
+        "parameters": [_ID],
+        "responses": {"200": _json(_ref("Referral"), "The referral"),
+                      **error_responses(401, 403, 404)}}},
+    "/referrals/{referral_id}/transitions": {"post": {
+        "summary": "Move a referral along its lifecycle", "operationId": "transitionReferral",
+        "parameters": [_ID],
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": _ref("ReferralTransition")}}},
+        "responses": {"200": _json(_ref("Referral"), "The referral after the transition"),
+                      **error_responses(400, 401, 403, 404, 409)}}},
+}

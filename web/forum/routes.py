@@ -1,0 +1,283 @@
+"""Forum pages: categories, threads, writing, following, reporting and moderation."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from data.db import db
+from data.errors import BadInput, Forbidden, NotFound
+from data.models import AdminArea, Attachment, ForumCategory, ForumPost, Sector
+from referral import forum as uc
+
+from ..i18n import current_locale
+from ..library.files import (
+    file_error_message,
+    max_bytes,
+    read_uploads,
+    send_attachment,
+    upload_folder,
+)
+from ..security import AUTHENTICATED, allow, principal, role
+from . import bp
+from .forms import ActionForm, ReplyForm, ReportForm, ThreadForm
+
+WRITERS = uc.WRITER_ROLES
+
+
+def _user():
+    who = principal()
+    return who._get_current_object() if hasattr(who, "_get_current_object") else who
+
+
+def _moderator() -> bool:
+    return role() == "platform_admin"
+
+
+@bp.get("/")
+@allow(AUTHENTICATED)
+def index():
+    """The categories, with their number of threads."""
+    return render_template("forum/index.html", rows=uc.list_categories(db.session),
+                           can_write=uc.can_write(_user()))
+
+
+@bp.get("/categories/<int:category_id>")
+@allow(AUTHENTICATED)
+def category(category_id: int):
+    """The threads of one category, most recently active first."""
+    cat = uc.get_category(db.session, category_id)
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    threads, total = uc.list_threads(db.session, cat.id, page=page, moderator=_moderator())
+    return render_template("forum/category.html", cat=cat, threads=threads, total=total,
+                           page=page, form=ActionForm(),
+                           following=uc.is_following(db.session, _user(), category_id=cat.id),
+                           can_write=uc.can_write(_user()))
+
+
+def _thread_page(thread_id: int, reply_form: ReplyForm | None = None, status: int = 200):
+    thread = uc.get_thread(db.session, thread_id, moderator=_moderator())
+    return render_template(
+        "forum/thread.html", thread=thread, reply_form=reply_form or ReplyForm(),
+        report_form=ReportForm(), form=ActionForm(), moderator=_moderator(),
+        can_write=uc.can_write(_user()),
+        following=uc.is_following(db.session, _user(), thread_id=thread.id)), status
+
+
+@bp.get("/threads/<int:thread_id>")
+@allow(AUTHENTICATED)
+def thread(thread_id: int):
+    """A thread and its posts (hidden posts are shown as hidden, except to moderators)."""
+    return _thread_page(thread_id)
+
+
+def _category_choices(user) -> list[tuple[str, str]]:
+    loc = current_locale()
+    cats = db.session.scalars(select(ForumCategory).order_by(ForumCategory.sort,
+                                                             ForumCategory.id))
+    return [(str(c.id), c.name(loc)) for c in cats
+            if not c.admin_only or user.role == "platform_admin"]
+
+
+def _prefill(form: ThreadForm) -> None:
+    """``?category=&pcode=&sector=&link=&title=``: "start a discussion about this"."""
+    args = request.args
+    loc = current_locale()
+    pcode, sector = args.get("pcode", "").strip(), args.get("sector", "").strip()
+    area = db.session.get(AdminArea, pcode) if pcode else None
+    sec = db.session.get(Sector, sector) if sector else None
+    form.pcode.data = area.pcode if area else ""
+    form.sector.data = sec.code if sec else ""
+    form.title.data = args.get("title", "")[:200]
+    link = args.get("link", "").strip()
+    form.link.data = link if link.startswith("/") and not link.startswith("//") else ""
+    cat = None
+    if args.get("category", "").isdigit():
+        cat = db.session.get(ForumCategory, int(args["category"]))
+    if cat is None and sec is not None:
+        cat = db.session.scalar(select(ForumCategory).where(
+            ForumCategory.sector_code.in_([sec.code, sec.parent_code or sec.code])
+        ).order_by(ForumCategory.sector_code != sec.code))
+    if cat is None and area is not None:
+        gov = area.pcode[:4]
+        cat = db.session.scalar(select(ForumCategory).where(ForumCategory.pcode == gov))
+    if cat is not None:
+        form.category_id.data = str(cat.id)
+    about = [x for x in ((area.name(loc) if area else ""), (sec.name(loc) if sec else "")) if x]
+    if not form.title.data and about:
+        form.title.data = " — ".join(about)
+    lines = []
+    if about:
+        lines.append(_("About: %(what)s", what=" — ".join(about)))
+    if form.link.data:
+        lines.append(request.host_url.rstrip("/") + form.link.data)
+    form.body.data = "\n\n".join(lines) + ("\n\n" if lines else "")
+
+
+@bp.route("/threads/new", methods=["GET", "POST"])
+@allow(*WRITERS)
+def new_thread():
+    """Start a thread; accepts ``?pcode=&sector=&link=&title=&category=`` to pre-fill."""
+    user = _user()
+    if not uc.can_write(user):
+        raise Forbidden(_("Only members of verified organisations may write in the forum."))
+    form = ThreadForm()
+    form.category_id.choices = _category_choices(user)
+    if request.method == "GET":
+        _prefill(form)
+    elif form.validate_on_submit():
+        try:
+            files = read_uploads([request.files.get("attachment")])
+            thread = uc.create_thread(
+                db.session, user, form.category_id.data, form.title.data, form.body.data,
+                pcode=form.pcode.data or None, sector_code=form.sector.data or None,
+                link=form.link.data, files=files, upload_folder=upload_folder(),
+                max_bytes=max_bytes())
+        except BadInput as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            return redirect(url_for("forum.thread", thread_id=thread.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("forum/new_thread.html", form=form), status
+
+
+def _field_error(form, exc: BadInput) -> None:
+    field = exc.details.get("field") if isinstance(exc.details, dict) else None
+    messages = {
+        "category_id": _("Choose one of the categories."),
+        "title": _("The title must not be empty."),
+        "body": _("The message must not be empty."),
+        "link": _("The link must be a page of this site or an http(s) address."),
+    }
+    if field == "attachment":
+        message = file_error_message(exc)
+    else:
+        message = messages.get(field, exc.message)
+    target = getattr(form, field, None) if field else None
+    if target is not None and field not in ("pcode", "sector"):
+        target.errors = list(target.errors) + [message]
+    else:
+        flash(message, "error")
+
+
+@bp.post("/threads/<int:thread_id>/reply")
+@allow(*WRITERS)
+def reply(thread_id: int):
+    """Reply to a thread."""
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            files = read_uploads([request.files.get("attachment")])
+            post = uc.reply(db.session, _user(), thread_id, form.body.data, files=files,
+                            upload_folder=upload_folder(), max_bytes=max_bytes())
+        except BadInput as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            return redirect(url_for("forum.thread", thread_id=thread_id) + f"#post-{post.id}")
+    return _thread_page(thread_id, form, 400)
+
+
+@bp.post("/posts/<int:post_id>/report")
+@allow(AUTHENTICATED)
+def report(post_id: int):
+    """Report a post to the moderators."""
+    form = ReportForm()
+    post = db.session.get(ForumPost, post_id)
+    if post is None:
+        raise NotFound(f"Post {post_id} does not exist.")
+    if not form.validate_on_submit():
+        flash(_("Say why the post should be looked at."), "error")
+        return redirect(url_for("forum.thread", thread_id=post.thread_id))
+    uc.report_post(db.session, _user(), post_id, form.reason.data)
+    db.session.commit()
+    flash(_("Thank you. The moderators will look at this post."))
+    return redirect(url_for("forum.thread", thread_id=post.thread_id))
+
+
+@bp.post("/posts/<int:post_id>/hide")
+@allow("platform_admin")
+def hide(post_id: int):
+    """Hide a post (``hidden=0`` shows it again); audited."""
+    ActionForm().validate_on_submit() or abort(400)
+    post = uc.hide_post(db.session, _user(), post_id, request.form.get("reason", ""),
+                        hidden=request.form.get("hidden", "1") != "0")
+    db.session.commit()
+    return redirect(url_for("forum.thread", thread_id=post.thread_id) + f"#post-{post.id}")
+
+
+@bp.post("/threads/<int:thread_id>/lock")
+@allow("platform_admin")
+def lock(thread_id: int):
+    """Lock a thread (``locked=0`` reopens it); audited."""
+    ActionForm().validate_on_submit() or abort(400)
+    uc.lock_thread(db.session, _user(), thread_id, request.form.get("locked", "1") != "0")
+    db.session.commit()
+    return redirect(url_for("forum.thread", thread_id=thread_id))
+
+
+@bp.post("/reports/<int:report_id>/dismiss")
+@allow("platform_admin")
+def dismiss(report_id: int):
+    """Close a report without hiding the post; audited."""
+    ActionForm().validate_on_submit() or abort(400)
+    uc.dismiss_report(db.session, _user(), report_id)
+    db.session.commit()
+    return redirect(url_for("forum.moderation"))
+
+
+@bp.get("/moderation")
+@allow("platform_admin")
+def moderation():
+    """Open reports, oldest first."""
+    return render_template("forum/moderation.html", reports=uc.open_reports(db.session),
+                           form=ActionForm())
+
+
+@bp.post("/follow")
+@allow(AUTHENTICATED)
+def follow():
+    """Follow or stop following a thread (``thread_id``) or a category (``category_id``)."""
+    ActionForm().validate_on_submit() or abort(400)
+    tid, cid = request.form.get("thread_id", ""), request.form.get("category_id", "")
+    on = request.form.get("on", "1") != "0"
+    uc.follow(db.session, _user(), thread_id=int(tid) if tid.isdigit() else None,
+              category_id=int(cid) if cid.isdigit() else None, on=on)
+    db.session.commit()
+    flash(_("You follow it now.") if on else _("You no longer follow it."))
+    if tid.isdigit():
+        return redirect(url_for("forum.thread", thread_id=int(tid)))
+    return redirect(url_for("forum.category", category_id=int(cid)))
+
+
+@bp.get("/organizations/<int:org_id>")
+@allow(AUTHENTICATED)
+def organization(org_id: int):
+    """An organisation's threads in the forum: started by it or mentioning it."""
+    org, threads = uc.organization_threads(db.session, org_id)
+    return render_template("forum/organization.html", org=org, threads=threads)
+
+
+@bp.get("/attachments/<file_id>")
+@allow(AUTHENTICATED)
+def attachment(file_id: str):
+    """A file attached to a visible post."""
+    try:
+        key = uuid.UUID(file_id)
+    except ValueError:
+        abort(404)
+    att = db.session.scalar(select(Attachment).where(Attachment.uuid == key,
+                                                     Attachment.post_id.is_not(None)))
+    post = db.session.get(ForumPost, att.post_id) if att is not None else None
+    if post is None or ((post.hidden or post.thread.hidden) and not _moderator()):
+        raise NotFound("This file does not exist.")
+    return send_attachment(att)

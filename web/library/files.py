@@ -1,0 +1,57 @@
+"""Serving and receiving attachments (shared by the library and the forum)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import current_app, send_file
+from flask_babel import gettext as _
+
+from data import attachments
+from data.errors import BadInput
+from data.models import Attachment
+
+
+def upload_folder() -> str:
+    """Where attachments are stored (the app's UPLOAD_FOLDER)."""
+    return current_app.config["UPLOAD_FOLDER"]
+
+
+def max_bytes() -> int:
+    """The attachment size limit (ATTACHMENT_MAX_BYTES, 10 MB by default)."""
+    return int(current_app.config.get("ATTACHMENT_MAX_BYTES", attachments.DEFAULT_MAX_BYTES))
+
+
+def read_uploads(files) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each non-empty uploaded file (werkzeug FileStorage)."""
+    out = []
+    for f in files:
+        if f is not None and getattr(f, "filename", ""):
+            out.append((f.filename, f.read()))
+    return out
+
+
+def file_error_message(exc: BadInput) -> str:
+    """The refusal of a file in the reader's language."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    if "max_bytes" in details:
+        return _("The file is too large: the limit is %(mb)s MB.",
+                 mb=f"{details['max_bytes'] / 1048576:.1f}")
+    if "detected" in details:
+        return _("The file's content (%(type)s) is not a PDF, DOCX, PNG or JPEG file matching "
+                 "its name.", type=details["detected"])
+    return _("The file is empty.")
+
+
+def send_attachment(att: Attachment):
+    """The stored file with its checked type, a safe disposition and no sniffing."""
+    path = attachments.open_path(upload_folder(), att.storage_key)
+    resp = send_file(path, mimetype=att.content_type, max_age=3600, conditional=True)
+    disposition = "inline" if att.content_type in attachments.INLINE else "attachment"
+    ascii_name = att.filename.encode("ascii", "ignore").decode() or "file"
+    ascii_name = ascii_name.replace('"', "").replace("\\", "")
+    resp.headers["Content-Disposition"] = (
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(att.filename)}")
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp

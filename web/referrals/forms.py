@@ -1,0 +1,90 @@
+"""Forms of the referral pages (Flask-WTF; the use cases validate again and name fields)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import Length, NumberRange, Optional
+
+
+def _options(*pairs: tuple[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+SEX_CHOICES = _options(("unknown", _l("Not stated")), ("female", _l("Female")),
+                       ("male", _l("Male")), ("other", _l("Other")))
+URGENCY_CHOICES = _options(("normal", _l("Normal")), ("low", _l("Low")), ("high", _l("High")),
+                           ("emergency", _l("Emergency (e.g. a child at risk)")))
+SCOPE_CHOICES = _options(("age_sex", _l("Age and sex")), ("location", _l("Location")),
+                         ("needs", _l("Needs")), ("target_groups", _l("Target groups")),
+                         ("languages", _l("Languages")), ("name", _l("Name")),
+                         ("phone", _l("Phone")), ("note", _l("Note to the provider")))
+METHOD_CHOICES = _options(("", _l("No consent recorded")), ("verbal", _l("Verbal")),
+                          ("written", _l("Written")))
+
+
+class MultiCheckbox(SelectMultipleField):
+    """Checkboxes for a multiple choice (works without JavaScript)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ProfileForm(FlaskForm):
+    """What a provider needs to know, never more."""
+
+    age = IntegerField(_l("Age"), validators=[Optional(), NumberRange(0, 120)])
+    sex = SelectField(_l("Sex"), choices=SEX_CHOICES, default="unknown")
+    pcode = StringField(_l("Location (p-code)"), validators=[Optional(), Length(max=20)])
+    target_groups = MultiCheckbox(_l("Target groups"), choices=[], validate_choice=False)
+    needs = MultiCheckbox(_l("Needs"), choices=[], validate_choice=False)
+
+
+class ReferralForm(ProfileForm):
+    """The short referral form: the case, consent, a note."""
+
+    case_code = StringField(_l("Case code (pseudonymous)"),
+                            validators=[Optional(), Length(max=40)])
+    languages = StringField(_l("Languages (e.g. ar, ku)"),
+                            validators=[Optional(), Length(max=60)])
+    urgency = SelectField(_l("Urgency"), choices=URGENCY_CHOICES, default="normal")
+    name = StringField(_l("Name (optional, encrypted)"), validators=[Optional(),
+                                                                     Length(max=200)])
+    phone = StringField(_l("Phone (optional, encrypted)"), validators=[Optional(),
+                                                                       Length(max=30)])
+    note = TextAreaField(_l("Note to the provider"), validators=[Optional(), Length(max=2000)])
+    consent_method = SelectField(_l("Consent"), choices=METHOD_CHOICES, default="")
+    consent_given_by = StringField(_l("Consent given by"),
+                                   validators=[Optional(), Length(max=200)])
+    consent_at = DateField(_l("Consent date (empty: today)"), validators=[Optional()])
+    consent_scope = MultiCheckbox(_l("What may be shared"), choices=SCOPE_CHOICES,
+                                  default=["age_sex", "location", "needs", "note"])
+    consent_override_reason = TextAreaField(
+        _l("Or: reason to send without consent (admins; caseworkers only in an emergency)"),
+        validators=[Optional(), Length(max=1000)])
+
+
+class TransitionForm(FlaskForm):
+    """A transition button with its optional reason and note."""
+
+    action = StringField(validators=[Length(max=20)])
+    version = IntegerField(validators=[Optional()])
+    reason = SelectField(_l("Reason"), choices=[], validate_choice=False)
+    reason_text = StringField(_l("Reason (other)"), validators=[Optional(), Length(max=500)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class NoteForm(FlaskForm):
+    """A note on the timeline."""
+
+    note = TextAreaField(_l("Add a note"), validators=[Length(min=1, max=2000)])

@@ -1,0 +1,261 @@
+"""Referral pages. Views parse input, call one use case, render; the request commits."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from data.db import db
+from data.errors import BadInput, Forbidden, TasharukError
+from data.models import REASONS, Service, ServiceType, TargetGroup
+from referral.boxes import list_box, parse_filters
+from referral.bundles import propose_bundle
+from referral.cases import create_referrals, parse_case
+from referral.detail import referral_detail
+from referral.lifecycle import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, add_note, transition
+
+from ..i18n import current_locale
+from ..security import allow, principal
+from . import bp
+from .common import cipher
+from .forms import NoteForm, ProfileForm, ReferralForm, TransitionForm
+
+STAFF = ("org_admin", "caseworker")
+READERS = ("org_admin", "caseworker", "viewer")
+
+
+def _label(table: dict, key: str | None) -> str:
+    if not key:
+        return ""
+    ar, en = table.get(key, (key, key))
+    return en if current_locale() == "en" else ar
+
+
+def _choices(form: ProfileForm) -> None:
+    loc = current_locale()
+    form.target_groups.choices = [
+        SelectChoice(g.code, g.name_en if loc == "en" else g.name_ar)
+        for g in db.session.scalars(select(TargetGroup).order_by(TargetGroup.sort))]
+    form.needs.choices = [
+        SelectChoice(t.code, t.name_en if loc == "en" else t.name_ar)
+        for t in db.session.scalars(select(ServiceType).order_by(ServiceType.code))]
+
+
+def _org_id() -> int:
+    org_id = getattr(principal(), "organization_id", None)
+    if org_id is None:
+        raise Forbidden(_("Referrals belong to organisations; your account has none."))
+    return org_id
+
+
+def _ids(values: list[str], field: str) -> list[int]:
+    out = []
+    for v in values:
+        if not v.isdigit() or len(v) > 10:
+            raise BadInput(_("%(field)s must be an integer id.", field=field), field=field)
+        out.append(int(v))
+    return out
+
+
+def _message(exc: TasharukError) -> str:
+    """The user's-language message for a use-case error (by code or field), else its text."""
+    field = exc.details.get("field", "") if isinstance(exc.details, dict) else ""
+    by_code = {
+        "stale_version": _("The referral changed since you loaded it; reload it and try again."),
+        "illegal_transition": _("This action is not allowed on the referral now."),
+    }
+    by_field = {
+        "consent": _("A referral cannot be sent without recorded consent (who, how, what may "
+                     "be shared) or an allowed override with a reason."),
+        "consent.given_by": _("Say who gave consent (the person or a guardian)."),
+        "consent.scope": _("Tick what may be shared."),
+        "consent.at": _("The consent date cannot be in the future."),
+        "consent_override_reason": _("Only an organisation admin may send without consent; a "
+                                     "caseworker only in an emergency, always with a reason."),
+        "case.age": _("Age must be a whole number between 0 and 120."),
+        "case.phone": _("Phone: digits, spaces, '+', '-' and brackets only."),
+        "case.name": _("The name is too long, or no data key is configured to store it."),
+        "case.pcode": _("Unknown p-code."),
+        "case.case_code": _("Case code: up to 40 letters, digits, '-', '_', '/' or '.'."),
+        "service_ids": _("This service cannot take the referral."),
+        "reason": _("Choose a reason from the list."),
+        "reason_text": _("Explain the reason 'other' in a few words (at most 500 characters)."),
+        "note": _("The note is too long (at most 2000 characters)."),
+    }
+    return by_code.get(exc.code) or by_field.get(field) or exc.message
+
+
+FIELD_OF = {"consent": "consent_method", "consent.method": "consent_method",
+            "consent.given_by": "consent_given_by", "consent.scope": "consent_scope",
+            "consent.at": "consent_at"}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def new():
+    """The short referral form, for ``?service_id=`` (several for a bundle)."""
+    service_ids = _ids(request.values.getlist("service_id"), "service_id")
+    if not service_ids:
+        raise BadInput(_("Choose a service to refer to (service_id)."), field="service_id")
+    services = [db.session.get(Service, sid) for sid in service_ids]
+    if any(s is None for s in services):
+        abort(404, _("This service doesn't exist."))
+    form = ReferralForm()
+    _choices(form)
+    if request.method == "GET":
+        for name in ("age", "sex", "pcode", "urgency"):
+            if request.args.get(name):
+                getattr(form, name).data = request.args.get(name)
+        if request.args.getlist("needs"):
+            form.needs.data = request.args.getlist("needs")
+        if request.args.getlist("target_groups"):
+            form.target_groups.data = request.args.getlist("target_groups")
+    if form.validate_on_submit():
+        consent = None
+        if form.consent_method.data:
+            consent = {"given_by": form.consent_given_by.data, "method": form.consent_method.data,
+                       "scope": form.consent_scope.data,
+                       "at": form.consent_at.data.isoformat() if form.consent_at.data else None}
+        payload = {"service_ids": service_ids, "note": form.note.data,
+                   "consent": consent,
+                   "consent_override_reason": form.consent_override_reason.data or None,
+                   "case": {"case_code": form.case_code.data, "age": form.age.data,
+                            "sex": form.sex.data, "pcode": form.pcode.data,
+                            "target_groups": form.target_groups.data,
+                            "needs": form.needs.data, "languages": form.languages.data,
+                            "urgency": form.urgency.data, "name": form.name.data,
+                            "phone": form.phone.data}}
+        try:
+            case, referrals = create_referrals(db.session, principal(), payload, cipher())
+        except TasharukError as exc:
+            db.session.rollback()
+            field = str(exc.details.get("field", "")) if isinstance(exc.details, dict) else ""
+            name = FIELD_OF.get(field, field.removeprefix("case."))
+            if name in form._fields:
+                form[name].errors = [*form[name].errors, _message(exc)]
+            else:
+                flash(_message(exc), "error")
+            return render_template("referrals/new.html", form=form, services=services,
+                                   service_ids=service_ids), exc.status
+        db.session.commit()
+        flash(_("Referral sent to %(n)d provider(s).", n=len(referrals)))
+        return redirect(url_for("referrals.detail", referral_id=referrals[0].id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("referrals/new.html", form=form, services=services,
+                           service_ids=service_ids), status
+
+
+def _box(box: str):
+    args = request.args.to_dict()
+    args["box"] = box
+    filters = parse_filters(args)
+    org_id = _org_id()
+    items = list_box(db.session, org_id, filters)
+    own_services = db.session.scalars(select(Service).where(
+        Service.organization_id == org_id).order_by(Service.id)).all() if box == "in" else []
+    args.pop("offset", None)
+    more = len(items) == filters.limit
+    return render_template("referrals/box.html", box=box, items=items, filters=filters,
+                           next_args={**args, "offset": filters.offset + filters.limit}
+                           if more else None,
+                           services=own_services, status_label=lambda s: _label(
+                               STATUS_LABELS, s), statuses=list(STATUS_LABELS))
+
+
+@bp.get("/in")
+@allow(*READERS)
+def inbox():
+    """Referrals received by the organisation, with filters; overdue ones highlighted."""
+    return _box("in")
+
+
+@bp.get("/out")
+@allow(*READERS)
+def outbox():
+    """Referrals sent by the organisation, with filters; overdue ones highlighted."""
+    return _box("out")
+
+
+@bp.get("/<int:referral_id>")
+@allow(*READERS)
+def detail(referral_id: int):
+    """The case page: the referral, the consented details, the timeline, the actions."""
+    data = referral_detail(db.session, referral_id, principal(), cipher())
+    db.session.commit()  # views of sensitive referrals are audited
+    form = TransitionForm()
+    form.reason.choices = [SelectChoice("", "—")] + [
+        SelectChoice(r, _label(REASON_LABELS, r)) for r in REASONS]
+    return render_template("referrals/detail.html", r=data, form=form, note_form=NoteForm(),
+                           status_label=lambda s: _label(STATUS_LABELS, s),
+                           action_label=lambda a: _label(ACTION_LABELS, a),
+                           reason_label=lambda r: _label(REASON_LABELS, r),
+                           needs_reason={"decline", "close_unmet"})
+
+
+@bp.post("/<int:referral_id>/transition")
+@allow(*STAFF)
+def act(referral_id: int):
+    """Apply one transition button; errors come back as a message on the case page."""
+    form = TransitionForm()
+    form.reason.choices = [SelectChoice("", "")] + [SelectChoice(r, r) for r in REASONS]
+    try:
+        transition(db.session, referral_id, principal(), form.action.data or "",
+                   version=form.version.data, reason=form.reason.data or None,
+                   reason_text=form.reason_text.data or None, note=form.note.data)
+    except TasharukError as exc:
+        if exc.status == 404:
+            raise
+        db.session.rollback()
+        flash(_message(exc), "error")
+        return redirect(url_for("referrals.detail", referral_id=referral_id))
+    db.session.commit()
+    flash(_("Referral updated."))
+    return redirect(url_for("referrals.detail", referral_id=referral_id))
+
+
+@bp.post("/<int:referral_id>/note")
+@allow(*STAFF)
+def note(referral_id: int):
+    """Add a note to the timeline."""
+    form = NoteForm()
+    try:
+        add_note(db.session, referral_id, principal(), form.note.data or "")
+    except BadInput as exc:
+        db.session.rollback()
+        flash(_message(exc), "error")
+        return redirect(url_for("referrals.detail", referral_id=referral_id))
+    db.session.commit()
+    return redirect(url_for("referrals.detail", referral_id=referral_id))
+
+
+@bp.get("/<int:referral_id>/print")
+@allow(*STAFF)
+def print_form(referral_id: int):
+    """The printable referral form for an organisation not on the platform (consented data)."""
+    data = referral_detail(db.session, referral_id, principal(), cipher(), printable=True)
+    db.session.commit()
+    return render_template("referrals/print.html", r=data,
+                           status_label=lambda s: _label(STATUS_LABELS, s))
+
+
+@bp.route("/bundle", methods=["GET", "POST"])
+@allow(*STAFF)
+def bundle():
+    """Several needs at once: propose the fewest providers, nearest, covering all needs."""
+    form = ProfileForm(request.args, meta={"csrf": False}) if request.method == "GET" \
+        else ProfileForm()
+    _choices(form)
+    proposal = None
+    services: dict[int, Service] = {}
+    if form.needs.data and form.validate():
+        profile = parse_case(db.session, {
+            "age": form.age.data, "sex": form.sex.data, "pcode": form.pcode.data or None,
+            "target_groups": form.target_groups.data, "needs": form.needs.data})
+        proposal = propose_bundle(db.session, profile, _org_id())
+        services = {s.id: s for s in db.session.scalars(select(Service).where(
+            Service.id.in_(proposal.service_ids)))}
+    needs = {t.code: t for t in db.session.scalars(select(ServiceType))}
+    return render_template("referrals/bundle.html", form=form, proposal=proposal,
+                           services=services, needs=needs)
