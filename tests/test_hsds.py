@@ -141,3 +141,19 @@ def test_round_trip_into_an_empty_database(session, directory, tmp_path, scratch
         a = {p.name: p.read_text() for p in (first / sub).glob("*.json")}
         b = {p.name: p.read_text() for p in (second / sub).glob("*.json")}
         assert a == b
+
+
+def test_official_example_from_another_directory_imports(session):
+    """A service without our taxonomy attributes gets its type from our keywords; several
+    days in one schedule become one period per day; impossible coordinates make no site."""
+    from sqlalchemy import select
+
+    from data.models import Service
+
+    path = shared_path("hsds", "hsds-3.0", "examples", "service_full.json")
+    counts = import_hsds(session, path)
+    assert counts == {"organizations": 1, "services": 1}
+    svc = session.scalar(select(Service).where(Service.name_en == "Community Counselling"))
+    assert svc.service_type_code == "health_mental"  # "... mental health conditions ..."
+    assert sorted(h.weekday for h in svc.hours) == [4, 5]
+    assert svc.languages == ["ur"] and svc.sites == []

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from data.errors import BadInput
+from data.io.taxonomy import Taxonomy
 from data.models import (
     AdminArea,
     OpeningPeriod,
@@ -361,6 +362,13 @@ def _documents(path: Path) -> list[tuple[str, str, dict]]:
     return docs
 
 
+def _on_earth(loc: dict) -> bool:
+    """A location with usable WGS84 coordinates (others are not turned into sites)."""
+    lat, lon = loc.get("latitude"), loc.get("longitude")
+    return isinstance(lat, int | float) and isinstance(lon, int | float) and \
+        -90 <= lat <= 90 and -180 <= lon <= 180
+
+
 def import_hsds(session: Session, path: Path) -> dict[str, int]:
     """Import HSDS 3.0 organisation and service documents (upsert by id). Every document is
     checked first; any broken field raises BadInput naming all of them and nothing is written.
@@ -375,6 +383,7 @@ def import_hsds(session: Session, path: Path) -> dict[str, int]:
                        details={"errors": errors})
     counts = {"organizations": 0, "services": 0}
     types = {t.code for t in session.scalars(select(ServiceType))}
+    taxonomy = Taxonomy(session)
     groups = {g.code: g for g in session.scalars(select(TargetGroup))}
     org_docs = {d["id"]: d for _, k, d in docs if k == "organization"}
     for _, k, d in docs:
@@ -401,9 +410,13 @@ def import_hsds(session: Session, path: Path) -> dict[str, int]:
         atts = d.get("attributes", [])
         type_code = next((a["taxonomy_term"]["code"] for a in atts
                           if a.get("taxonomy_term", {}).get("taxonomy") == TAX_TYPES), None)
+        if type_code not in types:  # another directory's data: our taxonomy's keywords
+            type_code = taxonomy.match(f"{d['name']} {d.get('description') or ''}", None,
+                                       None).code
         if type_code not in types:
-            raise BadInput(f"{name}: service {d['id']} has no known service type attribute "
-                           f"({TAX_TYPES}).", field="attributes")
+            raise BadInput(f"{name}: service {d['id']} has no service type: give a "
+                           f"{TAX_TYPES} attribute, or words of our taxonomy in its name.",
+                           field="attributes")
         oid = d.get("organization_id") or d.get("organization", {}).get("id")
         if oid not in orgs:
             raise BadInput(f"{name}: organization {oid} is not in the data.",
@@ -446,13 +459,12 @@ def import_hsds(session: Session, path: Path) -> dict[str, int]:
             geom=from_shape(Point(s["location"]["longitude"], s["location"]["latitude"]),
                             srid=4326),
             admin3_pcode=s["location"].get("external_identifier"))
-            for s in d.get("service_at_locations", [])
-            if s.get("location", {}).get("latitude") is not None]
-        svc.hours = [OpeningPeriod(weekday=DAYS.index(h["byday"]) + 1,
+            for s in d.get("service_at_locations", []) if _on_earth(s.get("location") or {})]
+        svc.hours = [OpeningPeriod(weekday=DAYS.index(day.strip()) + 1,
                                    opens=dt.time.fromisoformat(h["opens_at"]),
                                    closes=dt.time.fromisoformat(h["closes_at"]))
-                     for h in d.get("schedules", [])
-                     if h.get("byday") in DAYS and h.get("opens_at") and h.get("closes_at")]
+                     for h in d.get("schedules", []) if h.get("opens_at") and h.get("closes_at")
+                     for day in str(h.get("byday") or "").split(",") if day.strip() in DAYS]
         svc.search_text = f"{svc.name_en} {svc.name_ar}".lower()
     session.flush()
     return counts
