@@ -73,3 +73,14 @@ def test_hsds_cli_round_trip(runner, session, make, boundaries, tmp_path):
     bad = shared_path("hsds", "oruk-validator-mocks", "V3.0-UK-Fail", "service_full.json")
     res = runner.invoke(args=["import", "hsds", str(bad)])
     assert res.exit_code == 2 and "service.email" in res.output
+
+
+def test_mapping_defaults_fill_empty_cells(session, boundaries, tmp_path):
+    """The cash tracker's rows without a cluster are rejected, unless a mapping gives one."""
+    path = shared_path("4w", "cbr_com_20230519.csv")
+    plain = import_4w(session, path, dry_run=True, accept_partial=True)
+    assert plain.rows_rejected == 2
+    mapping = tmp_path / "cash.json"
+    mapping.write_text(json.dumps({"defaults": {"sector": "Multipurpose Cash"}}))
+    report = import_4w(session, path, mapping=mapping, dry_run=True)
+    assert report.rows_rejected == 0 and report.rows_imported == report.rows_read

@@ -112,12 +112,12 @@ class _Row:
         self.vals = vals
 
     def get(self, name: str) -> str:
+        """The cell of field ``name``, else the mapping file's default for it, else ""."""
         value = self.vals.get(name)
         if value is not None:
             return value
-        if name in self.cmap.fields:
-            return ""
-        return str(self.cmap.defaults.get(name, "")).strip()
+        default = self.cmap.defaults.get(name)
+        return str(default).strip() if default is not None else ""
 
     def all(self, name: str) -> list[tuple[int, str]]:
         width = len(self.cells)
