@@ -48,8 +48,14 @@ def test_org_admin_imports_only_their_own_rows(client, session, make, login, bou
                    "Shafak Organization (SO),SY020405,Food Baskets,9",
                    "Unknown Charity (UC),SY020405,Food Baskets,9")
     html = _upload(client, content).get_data(as_text=True)
+    assert "هذا الصف يخص منظمة أخرى" in html  # "this row belongs to another organisation"
+    assert "المنظمة &#39;Unknown Charity&#39; غير مسجلة هنا" in html
+    with client.session_transaction() as sess:
+        sess["lang"] = "en"
+    html = _upload(client, content).get_data(as_text=True)
     assert "this row belongs to another organisation" in html
-    assert "is not registered here" in html
+    with client.session_transaction() as sess:
+        sess["lang"] = "ar"
     token = _token(html)
     resp = client.post("/exchange/import/confirm", data={"token": token})
     assert resp.status_code == 400 and "لم يُستورد شيء" in resp.get_data(as_text=True)
