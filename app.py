@@ -94,7 +94,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 COMMAND_MODULES = ("data.cli", "web.accounts.cli", "referral.gaps_cli", "referral.cli",
-                   "referral.library_cli", "data.io.cli")
+                   "referral.library_cli", "referral.directory_cli", "data.io.cli")
 
 
 def _register_commands(app: Flask) -> None:

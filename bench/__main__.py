@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, str] = {
     "gaps": "bench.gaps",
     "referrals": "bench.referrals",
     "library": "bench.library",
+    "search": "bench.search",
 }
 
 

@@ -28,6 +28,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .directory import bp as directory_bp
     from .exchange import bp as exchange_bp
     from .forum import bp as forum_bp
     from .gaps import bp as gaps_bp
@@ -43,4 +44,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(referrals_bp)
     app.register_blueprint(library_bp)
     app.register_blueprint(forum_bp)
+    app.register_blueprint(directory_bp)
     app.register_blueprint(exchange_bp)
