@@ -64,3 +64,4 @@ def test_crash_page_is_bilingual_and_helpful(database_url, connection, lang, tit
     assert resp.status_code == 500
     assert f'<h1 id="error-title">{title}</h1>' in html
     assert "boom" not in html and "Traceback" not in html
+

@@ -1,0 +1,21 @@
+"""The home page's national figures count each organisation and service once."""
+
+from __future__ import annotations
+
+
+def test_home_totals_count_each_organisation_and_service_once(client, session, make):
+    from sqlalchemy import func, select
+
+    from data.models import Service
+    from referral.overview import platform_totals
+
+    before_orgs, before_services = platform_totals(session)
+    org = make.org()
+    make.service(organization=org, coverage=["SY01", "SY02", "SY07"])
+    make.service(organization=org, coverage=["SY07"])
+    make.service(organization=org, coverage=["SY07"], status="inactive")
+    assert platform_totals(session) == (before_orgs + 1, before_services + 2)
+    active = session.scalar(select(func.count()).select_from(Service)
+                            .where(Service.status == "active"))
+    html = client.get("/").get_data(as_text=True)
+    assert f"{active:,} خدمة" in html
