@@ -113,7 +113,9 @@ def _legend_html() -> str:
     ar, en = LABELS["legend"]
     rows = [f"<b>{ar}</b><br><b>{en}</b>"]
     for k, color in enumerate(COLORS):
-        rows.append(f"<i style='background:{color}'></i>{20 * k}–{20 * (k + 1)}")
+        # ranges read left to right even in the right-to-left legend (0–20, not 20–0)
+        rows.append(f"<i style='background:{color}'></i>"
+                    f"<span dir='ltr'>{20 * k}–{20 * (k + 1)}</span>")
     rows.append(f"<i style='background:{NO_DATA}'></i>{' · '.join(LABELS['no_data'])}")
     return "<br>".join(rows)
 

@@ -19,3 +19,10 @@ def test_home_totals_count_each_organisation_and_service_once(client, session, m
                             .where(Service.status == "active"))
     html = client.get("/").get_data(as_text=True)
     assert f"{active:,} خدمة" in html
+
+
+def test_gap_map_legend_ranges_read_left_to_right():
+    from geo.maps import _legend_html
+
+    html = _legend_html()
+    assert "<span dir='ltr'>0–20</span>" in html and "<span dir='ltr'>80–100</span>" in html
