@@ -14,6 +14,8 @@ BENCHMARKS: dict[str, str] = {
     "gaps": "bench.gaps",
     "referrals": "bench.referrals",
     "library": "bench.library",
+    "search": "bench.search",
+    "partners": "bench.partners",
 }
 
 

@@ -29,10 +29,12 @@ def register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .directory import bp as directory_bp
     from .forum import bp as forum_bp
     from .gaps import bp as gaps_bp
     from .library import bp as library_bp
     from .main import bp as main_bp
+    from .partners import bp as partners_bp
     from .referrals import bp as referrals_bp
 
     app.register_blueprint(main_bp)
@@ -43,3 +45,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(referrals_bp)
     app.register_blueprint(library_bp)
     app.register_blueprint(forum_bp)
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(partners_bp)

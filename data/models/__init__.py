@@ -15,6 +15,7 @@ from .forum import (
 from .geo import AdminArea
 from .library import DOC_KINDS, DOC_STATUSES, TOPICS, Attachment, LibraryDocument, TopicFollow
 from .org import ORG_TYPES, VERIFICATION_STATES, Organization, OrganizationAlias
+from .partners import PARTNERSHIP_STATES, REQUEST_STATES, Partnership, PartnershipRequest
 from .referral import (
     CONSENT_METHODS,
     CONSENT_SCOPES,
@@ -52,4 +53,5 @@ __all__ = [
     "Notification", "OpeningPeriod", "Organization", "OrganizationAlias", "Referral",
     "ReferralEvent", "Sector", "Service", "ServiceSite", "ServiceType", "TargetGroup",
     "UnmetSearch", "User", "service_coverage", "service_target_group",
+    "PARTNERSHIP_STATES", "REQUEST_STATES", "Partnership", "PartnershipRequest",
 ]

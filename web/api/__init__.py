@@ -9,6 +9,16 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Resource modules, in the order their paths appear in the OpenAPI document.
-from . import forum, gaps, library, me, referrals, root  # noqa: E402
+from . import (  # noqa: E402
+    forum,
+    gaps,
+    library,
+    me,
+    organizations,
+    partners,
+    referrals,
+    root,
+    services,
+)
 
-RESOURCES = [root, me, gaps, referrals, library, forum]
+RESOURCES = [root, me, gaps, referrals, library, forum, services, organizations, partners]

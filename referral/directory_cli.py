@@ -1,0 +1,31 @@
+"""``tasharuk directory ...``: directory maintenance from the command line (cron)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask import Flask
+
+from data.clitools import ErrorMappingGroup
+from data.db import db
+
+directory_cli = ErrorMappingGroup("directory", help="Service directory maintenance.")
+
+
+@directory_cli.command("remind-stale")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Pretend today is this date (YYYY-MM-DD).")
+def remind_stale_cmd(today: dt.datetime | None) -> None:
+    """Remind organisation admins of listings not verified for 180 days (once a week)."""
+    from .directory import remind_stale
+
+    counts = remind_stale(db.session, today.date() if today else None)
+    db.session.commit()
+    click.echo(f"organisations with stale listings: {counts['organizations']}, "
+               f"people notified: {counts['notified']}")
+
+
+def register(app: Flask) -> None:
+    """Mount the directory commands on the app's CLI."""
+    app.cli.add_command(directory_cli)

@@ -1,0 +1,531 @@
+"""Provider search: parse and check a caseworker's query, build and run the SQL, rank, redact.
+
+One entry point, ``search(session, query, viewer)``. The SQL gathers candidates that pass the
+hard filters (need, age, sex, target groups, language, availability, keyword, place) from
+three sources: the nearest sites within the radius (KNN over the composite GiST index on
+``(service_type_code, geom::geography)``), the services covering the person's area (p-codes
+nest by prefix), and the services with a site inside that area. ``matching.ranking`` scores
+them; sensitive sites lose their address and coordinates for viewers who may not see them; a
+search that finds nothing is logged anonymously in ``unmet_search``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from data.errors import BadInput
+from data.models import AVAILABILITY, UnmetSearch
+from geo.arabic import normalize, normalize_words
+from geo.resolver import resolve
+from matching.ranking import STALE_DAYS, Candidates, rank
+
+__all__ = [
+    "PARAMS",
+    "SYRIA_BBOX",
+    "SearchQuery",
+    "SearchResult",
+    "Viewer",
+    "check_point",
+    "parse_query",
+    "resolve_area",
+    "search",
+]
+
+PARAMS = ("need", "lat", "lon", "pcode", "group", "age", "sex", "language", "q", "radius_m",
+          "available", "page", "per_page")
+SYRIA_BBOX = (35.5, 32.0, 42.5, 37.5)  # lon_min, lat_min, lon_max, lat_max
+RADIUS_MIN_M, RADIUS_MAX_M, RADIUS_DEFAULT_M = 100, 200_000, 25_000
+NEAR_LIMIT = 40  # nearest sites looked at per service type
+AREA_LIMIT = 80  # services taken from coverage / sites in the area
+PER_PAGE_MAX = 100
+SEE_SENSITIVE_ROLES = ("caseworker", "platform_admin")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who searches: the role (None for the public) and organisation, for redaction."""
+
+    role: str | None = None
+    organization_id: int | None = None
+
+    def sees_site(self, service_org_id: int, sensitive: bool) -> bool:
+        """Sensitive sites are shown to caseworkers, admins and the owning organisation."""
+        if not sensitive:
+            return True
+        if self.role in SEE_SENSITIVE_ROLES:
+            return True
+        return self.organization_id is not None and self.organization_id == service_org_id
+
+
+@dataclass
+class SearchQuery:
+    """A checked query; ``service_types`` is what ``need`` resolved to."""
+
+    need: str | None = None
+    service_types: list[str] = field(default_factory=list)
+    sector: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    pcode: str | None = None
+    groups: list[str] = field(default_factory=list)
+    age: int | None = None
+    sex: str | None = None
+    language: str | None = None
+    q: str | None = None
+    radius_m: int = RADIUS_DEFAULT_M
+    available: list[str] = field(default_factory=list)
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def point(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+@dataclass
+class SearchResult:
+    """One page of ranked items, the total number of matches and the area searched."""
+
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+    area: str | None
+    query: SearchQuery
+
+
+# ------------------------------------------------------------------ parsing
+
+
+def _values(args: Mapping, name: str) -> list[str]:
+    getlist = getattr(args, "getlist", None)
+    raw = getlist(name) if getlist else ([args[name]] if name in args else [])
+    out: list[str] = []
+    for value in raw:
+        if isinstance(value, (list, tuple)):
+            out.extend(str(v) for v in value)
+        elif value is not None:
+            out.extend(p.strip() for p in str(value).split(","))
+    return [v for v in out if v]
+
+
+def _one(args: Mapping, name: str) -> str | None:
+    values = _values(args, name)
+    return values[0] if values else None
+
+
+def _number(args: Mapping, name: str, kind=float) -> float | int | None:
+    raw = _one(args, name)
+    if raw is None:
+        return None
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise BadInput(_("%(field)s must be a number.", field=name), field=name) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadInput(_("%(field)s must be a number.", field=name), field=name)
+    return value
+
+
+_TAXONOMY: dict[str, tuple[float, dict[str, Any]]] = {}
+TAXONOMY_TTL_S = 60.0
+
+
+def taxonomy(session: Session) -> dict[str, Any]:
+    """Service types (with their words), sectors, target groups and p-codes, cached for a
+    minute per database: reference data changes only when it is loaded again."""
+    key = str(session.get_bind().engine.url)
+    now = time.monotonic()
+    hit = _TAXONOMY.get(key)
+    if hit and now - hit[0] < TAXONOMY_TTL_S:
+        return hit[1]
+    types: dict[str, set[str]] = {}
+    by_sector: dict[str, list[str]] = {}
+    for code, sector, parent, names in session.execute(text(
+            "SELECT t.code, t.sector_code, s.parent_code, concat_ws(' ', t.name_ar, t.name_en, "
+            "t.keywords_ar, t.keywords_en) FROM service_type t JOIN sector s "
+            "ON s.code = t.sector_code ORDER BY t.code")):
+        types[code] = set(normalize_words(names))
+        by_sector.setdefault(sector, []).append(code)
+        if parent:
+            by_sector.setdefault(parent, []).append(code)
+    value = {"types": types, "sectors": by_sector,
+             "groups": set(session.scalars(text("SELECT code FROM target_group"))),
+             # known p-codes (a hit saves a query; a miss is checked in the database)
+             "pcodes": set(session.scalars(text("SELECT pcode FROM admin_area")))}
+    _TAXONOMY[key] = (now, value)
+    return value
+
+
+def resolve_need(session: Session, need: str) -> tuple[list[str], str | None]:
+    """Service-type codes for ``need``: a service type or sector code, or words in either
+    language matched against the taxonomy's names and keywords."""
+    tax = taxonomy(session)
+    if need in tax["types"]:
+        return [need], None
+    if need in tax["sectors"]:
+        return sorted(tax["sectors"][need]), need
+    words = set(normalize_words(need))
+    if words:
+        matches = sorted(code for code, have in tax["types"].items() if words <= have)
+        if matches:
+            return matches, None
+    raise BadInput(_("Unknown service type or sector: %(value)s.", value=need), field="need")
+
+
+def check_point(session: Session, lon: float, lat: float, *, lon_field: str = "lon",
+                lat_field: str = "lat") -> str | None:
+    """Refuse a point outside Syria; return the deepest admin area containing it (or None).
+
+    The extent is the bounding box, then the governorate polygons once boundaries are loaded.
+    """
+    if not -90 <= lat <= 90:
+        raise BadInput(_("Latitude must be between -90 and 90."), field=lat_field)
+    if not -180 <= lon <= 180:
+        raise BadInput(_("Longitude must be between -180 and 180."), field=lon_field)
+    lon_min, lat_min, lon_max, lat_max = SYRIA_BBOX
+    if not lon_min <= lon <= lon_max:
+        raise BadInput(_("This point is outside Syria (longitude %(lo)s to %(hi)s).",
+                         lo=lon_min, hi=lon_max), field=lon_field)
+    if not lat_min <= lat <= lat_max:
+        raise BadInput(_("This point is outside Syria (latitude %(lo)s to %(hi)s).",
+                         lo=lat_min, hi=lat_max), field=lat_field)
+    # Sub-districts tile the country: one polygon test answers both questions; the
+    # governorates are tested only when no sub-district contains the point.
+    row = session.execute(text(
+        "WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g) "
+        "SELECT coalesce((SELECT pcode FROM admin_area, pt WHERE level = 3 AND "
+        "        ST_Intersects(geom, pt.g) LIMIT 1), "
+        "    (SELECT pcode FROM admin_area, pt WHERE geom IS NOT NULL AND level < 3 AND "
+        "        ST_Intersects(geom, pt.g) ORDER BY level DESC LIMIT 1)), "
+        "  EXISTS (SELECT 1 FROM admin_area WHERE level = 1 AND geom IS NOT NULL)"),
+        {"lon": lon, "lat": lat}).one()
+    if row[0] is None and row[1]:
+        raise BadInput(_("This point is outside Syria's boundaries."), field=lat_field)
+    return row[0]
+
+
+def resolve_area(session: Session, value: str, field_name: str = "pcode") -> str:
+    """A p-code for ``value`` (a p-code, or a governorate/district/sub-district name)."""
+    code = value.strip().upper()
+    if re.fullmatch(r"[A-Z]{2}[0-9]{2,}", code):
+        if code in taxonomy(session)["pcodes"] or session.execute(
+                text("SELECT 1 FROM admin_area WHERE pcode = :p"), {"p": code}).first():
+            return code
+        raise BadInput(_("Unknown p-code: %(value)s.", value=value), field=field_name)
+    res = resolve(session, value)
+    if res.status == "match" and res.pcode:
+        return res.pcode
+    if res.status == "ambiguous":
+        names = ", ".join(f"{a.name_ar} / {a.name_en} ({a.pcode})" for a in res.matches[:5])
+        raise BadInput(_("The place name %(value)s is ambiguous: %(names)s.",
+                         value=value, names=names), field=field_name)
+    raise BadInput(_("Unknown place: %(value)s.", value=value), field=field_name)
+
+
+def parse_query(session: Session, args: Mapping, *, strict: bool = True) -> SearchQuery:
+    """Check the query parameters; BadInput names the first wrong field.
+
+    ``strict``: refuse parameters that are not in ``PARAMS`` (the API does, pages don't).
+    """
+    if strict:
+        unknown = sorted(set(args.keys()) - set(PARAMS))
+        if unknown:
+            raise BadInput(_("Unknown parameter: %(name)s.", name=unknown[0]), field=unknown[0])
+    qy = SearchQuery()
+    need = _one(args, "need")
+    if need:
+        qy.need = need
+        qy.service_types, qy.sector = resolve_need(session, need)
+    lat, lon = _number(args, "lat"), _number(args, "lon")
+    if (lat is None) != (lon is None):
+        missing = "lon" if lon is None else "lat"
+        raise BadInput(_("Give both latitude and longitude."), field=missing)
+    area_of_point = None
+    if lat is not None and lon is not None:
+        area_of_point = check_point(session, float(lon), float(lat))
+        qy.lat, qy.lon = float(lat), float(lon)
+    pcode = _one(args, "pcode")
+    qy.pcode = resolve_area(session, pcode) if pcode else area_of_point
+    groups = _values(args, "group")
+    if groups:
+        known = taxonomy(session)["groups"]
+        for g in groups:
+            if g not in known:
+                raise BadInput(_("Unknown target group: %(value)s.", value=g), field="group")
+        qy.groups = sorted(set(groups))
+    age = _number(args, "age", int)
+    if age is not None and not 0 <= age <= 120:
+        raise BadInput(_("Age must be between 0 and 120."), field="age")
+    qy.age = age
+    sex = _one(args, "sex")
+    if sex and sex not in ("female", "male", "any"):
+        raise BadInput(_("Sex must be female, male or any."), field="sex")
+    qy.sex = sex if sex in ("female", "male") else None
+    language = _one(args, "language")
+    if language and not re.fullmatch(r"[a-z]{2,3}", language):
+        raise BadInput(_("Language must be a two- or three-letter code such as ar or ku."),
+                       field="language")
+    qy.language = language or None
+    q = str(args.get("q") or "").strip()
+    if len(q) > 200:
+        raise BadInput(_("The keyword is too long (200 characters at most)."), field="q")
+    qy.q = q or None
+    radius = _number(args, "radius_m")
+    if radius is not None:
+        if not RADIUS_MIN_M <= radius <= RADIUS_MAX_M:
+            raise BadInput(_("The radius must be between %(lo)s and %(hi)s metres.",
+                             lo=RADIUS_MIN_M, hi=RADIUS_MAX_M), field="radius_m")
+        qy.radius_m = int(radius)
+    available = _values(args, "available")
+    for a in available:
+        if a not in AVAILABILITY:
+            raise BadInput(_("Availability must be open, waitlist or full."), field="available")
+    qy.available = sorted(set(available))
+    page = _number(args, "page", int)
+    if page is not None and not 1 <= page <= 1000:
+        raise BadInput(_("Page must be between 1 and 1000."), field="page")
+    qy.page = page or 1
+    per_page = _number(args, "per_page", int)
+    if per_page is not None and not 1 <= per_page <= PER_PAGE_MAX:
+        raise BadInput(_("per_page must be between 1 and %(hi)s.", hi=PER_PAGE_MAX),
+                       field="per_page")
+    qy.per_page = per_page or 20
+    return qy
+
+
+# ------------------------------------------------------------------ SQL
+
+
+def _tsquery(q: str) -> str:
+    """A prefix tsquery over the normalised words of ``q`` (words are \\w only)."""
+    words = [w for w in normalize_words(q) if re.fullmatch(r"\w+", w)]
+    return " & ".join(f"{w}:*" for w in words)
+
+
+def _filters(qy: SearchQuery, params: dict[str, Any]) -> str:
+    """WHERE conditions on ``sv`` (service) for the hard filters (the organisation's standing
+    is checked once on the final candidates)."""
+    conds = ["sv.status = 'active'"]
+    if qy.age is not None:
+        conds.append("(sv.min_age IS NULL OR sv.min_age <= :age) "
+                     "AND (sv.max_age IS NULL OR sv.max_age >= :age)")
+        params["age"] = qy.age
+    if qy.sex:
+        conds.append("sv.sex IN ('any', :sex)")
+        params["sex"] = qy.sex
+    if qy.language:
+        conds.append("CAST(:language AS varchar) = ANY(sv.languages)")
+        params["language"] = qy.language
+    if qy.available:
+        conds.append("sv.availability = ANY(CAST(:available AS text[]))")
+        params["available"] = qy.available
+    if qy.groups:
+        conds.append("(NOT EXISTS (SELECT 1 FROM service_target_group g "
+                     "WHERE g.service_id = sv.id) OR EXISTS (SELECT 1 FROM "
+                     "service_target_group g WHERE g.service_id = sv.id AND "
+                     "g.target_group_code = ANY(CAST(:groups AS text[]))))")
+        params["groups"] = qy.groups
+    if qy.q:
+        norm = normalize(qy.q)
+        tsq = _tsquery(qy.q)
+        # Full text first: rows it matches skip the costlier trigram word similarity.
+        alts = ["CAST(:qnorm AS text) <% sv.search_text"]
+        if tsq:
+            alts.insert(0, "sv.search_tsv @@ to_tsquery('simple', :tsq)")
+            params["tsq"] = tsq
+        conds.append("(" + " OR ".join(alts) + ")")
+        params["qnorm"] = norm or qy.q.lower()
+    return " AND ".join(conds)
+
+
+_PT = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
+
+
+def _near_sql(qy: SearchQuery, where: str) -> str:
+    """Nearest sites within the radius, per service type (KNN on the composite GiST index)."""
+    cover = "CASE WHEN ss.admin3_pcode LIKE :prefix THEN 2 ELSE 0 END" if qy.pcode else "0"
+    inner = (f"SELECT ss.service_id, ss.geom::geography <-> {_PT} AS dist, {cover} AS cover "
+             "FROM service_site ss JOIN service sv ON sv.id = ss.service_id "
+             f"WHERE {{type}} ST_DWithin(ss.geom::geography, {_PT}, :radius) AND {where} "
+             f"ORDER BY ss.geom::geography <-> {_PT} LIMIT :near_limit")
+    if not qy.service_types:
+        return inner.format(type="")
+    if len(qy.service_types) == 1:
+        return inner.format(type="ss.service_type_code = :type0 AND")
+    return ("SELECT n.service_id, n.dist, n.cover FROM unnest(CAST(:types AS text[])) AS t(code) "
+            "CROSS JOIN LATERAL (" + inner.format(type="ss.service_type_code = t.code AND")
+            + ") n")
+
+
+def _type_cond(qy: SearchQuery, alias: str = "sv") -> str:
+    if not qy.service_types:
+        return "TRUE"
+    if len(qy.service_types) == 1:
+        return f"{alias}.service_type_code = :type0"
+    return f"{alias}.service_type_code = ANY(CAST(:types AS text[]))"
+
+
+def build_sql(qy: SearchQuery) -> tuple[str, dict[str, Any]]:
+    """The candidate query for ``qy`` and its parameters."""
+    params: dict[str, Any] = {"near_limit": NEAR_LIMIT, "area_limit": AREA_LIMIT,
+                              "radius": qy.radius_m}
+    where = _filters(qy, params)
+    if qy.service_types:
+        params["type0"] = qy.service_types[0]
+        params["types"] = qy.service_types
+    ctes, sources = [], []
+    if qy.pcode:
+        params["ancestors"] = sorted({qy.pcode[:n] for n in (4, 6, 8) if n <= len(qy.pcode)}
+                                     | {qy.pcode})
+        params["prefix"] = qy.pcode + "%"
+    if qy.point:
+        params["lon"], params["lat"] = qy.lon, qy.lat
+        ctes.append("near AS (SELECT service_id, min(dist) AS dist, max(cover) AS cover FROM ("
+                    f"{_near_sql(qy, where)}) x GROUP BY service_id)")
+        sources.append("SELECT service_id, cover FROM near")
+    if qy.pcode:
+        ctes.append(
+            "cov AS (SELECT sc.service_id, max(CASE WHEN sc.pcode = ANY(CAST(:ancestors AS "
+            "text[])) THEN 2 ELSE 1 END) AS cover FROM service_coverage sc "
+            "JOIN service sv ON sv.id = sc.service_id "
+            "WHERE (sc.pcode = ANY(CAST(:ancestors AS text[])) OR sc.pcode LIKE :prefix) "
+            f"AND {_type_cond(qy, 'sc')} AND {where} GROUP BY sc.service_id LIMIT :area_limit)")
+        sources.append("SELECT service_id, cover FROM cov")
+        if not qy.point:  # with a point, the nearest sites already say whether they are inside
+            ctes.append(
+                "inarea AS (SELECT DISTINCT ss.service_id, 2 AS cover FROM service_site ss "
+                "JOIN service sv ON sv.id = ss.service_id "
+                f"WHERE ss.admin3_pcode LIKE :prefix AND {_type_cond(qy, 'ss')} AND {where} "
+                "LIMIT :area_limit)")
+            sources.append("SELECT service_id, cover FROM inarea")
+    if not sources:
+        ctes.append(
+            "anywhere AS (SELECT sv.id AS service_id, 0 AS cover FROM service sv "
+            f"WHERE {_type_cond(qy)} AND {where} "
+            "ORDER BY sv.last_verified DESC NULLS LAST, sv.id LIMIT :area_limit)")
+        sources.append("SELECT service_id, cover FROM anywhere")
+    ctes.append("cand AS (SELECT service_id, max(cover) AS cover FROM ("
+                + " UNION ALL ".join(sources) + ") u GROUP BY service_id)")
+    if qy.point:
+        site = (f"SELECT ss.id, ST_X(ss.geom) AS lon, ST_Y(ss.geom) AS lat, ss.address_ar, "
+                f"ss.address_en, ss.admin3_pcode, ST_Distance(ss.geom::geography, {_PT}) AS d "
+                "FROM service_site ss WHERE ss.service_id = sv.id "
+                f"ORDER BY ss.geom::geography <-> {_PT} LIMIT 1")
+    else:
+        site = ("SELECT ss.id, ST_X(ss.geom) AS lon, ST_Y(ss.geom) AS lat, ss.address_ar, "
+                "ss.address_en, ss.admin3_pcode, NULL::float8 AS d FROM service_site ss "
+                "WHERE ss.service_id = sv.id ORDER BY ss.id LIMIT 1")
+    sql = (
+        "WITH " + ", ".join(ctes) + " "
+        "SELECT sv.id, sv.uuid, sv.name_ar, sv.name_en, sv.organization_id, o.name_ar AS org_ar,"
+        " o.name_en AS org_en, o.acronym, o.verification, sv.service_type_code,"
+        " st.name_ar AS type_ar, st.name_en AS type_en, st.sector_code, sv.availability,"
+        " sv.capacity_per_month, sv.min_age, sv.max_age, sv.sex, sv.languages, sv.modality,"
+        " sv.documents_required, sv.nationalities, sv.last_verified,"
+        " (sv.sensitive OR st.sensitive) AS sensitive, sv.cost, sv.referral_method,"
+        " ARRAY(SELECT g.target_group_code FROM service_target_group g"
+        "       WHERE g.service_id = sv.id ORDER BY 1) AS groups,"
+        " cand.cover, ns.id AS site_id, ns.lon, ns.lat, ns.address_ar, ns.address_en,"
+        " ns.admin3_pcode, ns.d AS distance_m "
+        "FROM cand JOIN service sv ON sv.id = cand.service_id "
+        "JOIN organization o ON o.id = sv.organization_id "
+        "JOIN service_type st ON st.code = sv.service_type_code "
+        f"LEFT JOIN LATERAL ({site}) ns ON TRUE "
+        "WHERE o.verification NOT IN ('rejected', 'suspended')"
+    )
+    return sql, params
+
+
+# ------------------------------------------------------------------ running
+
+
+def _item(row: Any, *, score: float, stale: bool, reasons: list, viewer: Viewer,
+          point: bool) -> dict[str, Any]:
+    visible = viewer.sees_site(row.organization_id, row.sensitive)
+    distance = None if row.distance_m is None else round(float(row.distance_m), 1)
+    if distance is not None and not visible:
+        distance = float(math.ceil(distance / 1000.0) * 1000)  # no trilateration to the metre
+    site = None
+    if row.site_id is not None:
+        site = {"lon": row.lon if visible else None, "lat": row.lat if visible else None,
+                "address_ar": row.address_ar if visible else None,
+                "address_en": row.address_en if visible else None,
+                "admin3_pcode": row.admin3_pcode, "hidden": not visible}
+    return {
+        "id": row.id, "uuid": str(row.uuid), "name_ar": row.name_ar, "name_en": row.name_en,
+        "organization": {"id": row.organization_id, "name_ar": row.org_ar,
+                         "name_en": row.org_en, "acronym": row.acronym,
+                         "verified": row.verification == "verified"},
+        "service_type": {"code": row.service_type_code, "name_ar": row.type_ar,
+                         "name_en": row.type_en, "sector": row.sector_code},
+        "availability": row.availability, "capacity_per_month": row.capacity_per_month,
+        "eligibility": {"min_age": row.min_age, "max_age": row.max_age, "sex": row.sex,
+                        "target_groups": list(row.groups),
+                        "documents_required": list(row.documents_required),
+                        "nationalities": list(row.nationalities)},
+        "languages": list(row.languages), "modality": row.modality, "cost": row.cost,
+        "referral_method": row.referral_method,
+        "last_verified": row.last_verified.isoformat() if row.last_verified else None,
+        "stale": stale, "sensitive": bool(row.sensitive),
+        "distance_m": distance if point else None,
+        "score": score, "reasons": reasons, "site": site,
+    }
+
+
+def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
+           *, today: dt.date | None = None, log_unmet: bool = True) -> SearchResult:
+    """Run ``qy``: candidates by SQL, ranked by ``matching.ranking``, one page, redacted."""
+    viewer = viewer or Viewer()
+    today = today or dt.date.today()
+    sql, params = build_sql(qy)
+    rows = session.execute(text(sql), params).all()
+    groups = set(qy.groups)
+    cands = Candidates(
+        ids=[r.id for r in rows],
+        coverage=[r.cover for r in rows],
+        distance_m=[math.nan if r.distance_m is None else r.distance_m for r in rows],
+        availability=[r.availability for r in rows],
+        capacity=[math.nan if r.capacity_per_month is None else r.capacity_per_month
+                  for r in rows],
+        group_match=[2 if groups & set(r.groups) else 1 for r in rows],
+        needs_documents=[bool(r.documents_required) for r in rows],
+        days_since_verified=[math.nan if r.last_verified is None
+                             else (today - r.last_verified).days for r in rows],
+    )
+    ranked = rank(cands, point=qy.point, groups_given=bool(groups), area=bool(qy.pcode))
+    start = (qy.page - 1) * qy.per_page
+    items = [_item(rows[i], score=float(ranked.scores[i]), stale=bool(ranked.stale[i]),
+                   reasons=ranked.reasons(i), viewer=viewer, point=qy.point)
+             for i in ranked.order[start:start + qy.per_page]]
+    if not rows and log_unmet:
+        record_unmet(session, qy)
+    return SearchResult(items=items, total=len(rows), page=qy.page, per_page=qy.per_page,
+                        area=qy.pcode, query=qy)
+
+
+def record_unmet(session: Session, qy: SearchQuery) -> UnmetSearch:
+    """Log a search that found nothing: need, area, groups, age, sex, time; nobody's identity
+    and never the exact point (only the admin area containing it)."""
+    row = UnmetSearch(
+        service_type_code=qy.service_types[0] if len(qy.service_types) == 1 else None,
+        sector_code=qy.sector, pcode=qy.pcode, target_groups=list(qy.groups),
+        age=qy.age, sex=qy.sex)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def stale_cutoff(today: dt.date | None = None) -> dt.date:
+    """Listings verified before this date are stale."""
+    return (today or dt.date.today()) - dt.timedelta(days=STALE_DAYS)

@@ -1,0 +1,273 @@
+"""Services: provider search, one service, and writes by the organisation's admins."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_babel import gettext as _
+
+from data.db import db
+from data.errors import BadInput
+from referral import directory
+from referral.search import PARAMS, Viewer, parse_query, search
+
+from ..security import PUBLIC, allow, organization_id, principal, role
+from . import bp
+from .openapi import error_responses
+
+
+def viewer() -> Viewer:
+    """The caller as the use cases see it (role and organisation, or the public)."""
+    return Viewer(role=role(), organization_id=organization_id())
+
+
+def _actor():
+    """Who acts, for the audit log: the session user or the API-token principal."""
+    who = principal()
+    return who if getattr(who, "is_authenticated", False) else None
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadInput(_("The request body must be a JSON object."), field="body")
+    return data
+
+
+@bp.get("/services")
+@allow(PUBLIC)
+def list_services():
+    """Search services by need, place, profile and keyword; ranked, with reasons."""
+    s = db.session
+    qy = parse_query(s, request.args)
+    result = search(s, qy, viewer())
+    if not result.total:
+        s.commit()  # keep the anonymous unmet-need record
+    pages = (result.total + result.per_page - 1) // result.per_page
+    return {"items": result.items, "total": result.total, "page": result.page,
+            "per_page": result.per_page, "total_pages": pages, "area": result.area}
+
+
+@bp.get("/services/<int:service_id>")
+@allow(PUBLIC)
+def get_service(service_id: int):
+    """One service with its sites (sensitive addresses hidden from the public)."""
+    svc = directory.get_service(db.session, service_id)
+    return directory.service_detail(svc, viewer())
+
+
+@bp.post("/services")
+@allow("org_admin", "platform_admin")
+def create_service():
+    """Add a service to the caller's organisation (platform admins name ``organization_id``)."""
+    data = _body()
+    org_id = data.pop("organization_id", None) if role() == "platform_admin" else None
+    if org_id is None:
+        data.pop("organization_id", None)
+        org_id = organization_id()
+    if not isinstance(org_id, int):
+        raise BadInput(_("organization_id must be an organisation's id."),
+                       field="organization_id")
+    svc = directory.create_service(db.session, org_id, data, viewer(), _actor())
+    db.session.commit()
+    detail = directory.service_detail(directory.get_service(db.session, svc.id), viewer())
+    return detail, 201, {"Location": url_for("api.get_service", service_id=svc.id)}
+
+
+@bp.patch("/services/<int:service_id>")
+@allow("org_admin", "platform_admin")
+def update_service(service_id: int):
+    """Change a service of the caller's organisation (only the fields sent)."""
+    directory.update_service(db.session, service_id, _body(), viewer(), _actor())
+    db.session.commit()
+    return directory.service_detail(directory.get_service(db.session, service_id), viewer())
+
+
+# ------------------------------------------------------------------ OpenAPI
+
+_STR_OR_NULL = {"type": ["string", "null"]}
+_INT_OR_NULL = {"type": ["integer", "null"]}
+_NUM_OR_NULL = {"type": ["number", "null"]}
+_LIST = {"type": "array", "items": {"type": "string"}}
+_REASON = {"type": "object", "required": ["code", "ar", "en"],
+           "properties": {"code": {"type": "string"}, "ar": {"type": "string"},
+                          "en": {"type": "string"}}}
+_ORG_REF = {"type": "object", "required": ["id", "name_ar", "name_en", "verified"],
+            "properties": {"id": {"type": "integer"}, "name_ar": {"type": "string"},
+                           "name_en": {"type": "string"}, "acronym": _STR_OR_NULL,
+                           "verified": {"type": "boolean"}}}
+_TYPE_REF = {"type": "object", "required": ["code", "name_ar", "name_en", "sector"],
+             "properties": {"code": {"type": "string"}, "name_ar": {"type": "string"},
+                            "name_en": {"type": "string"}, "sector": {"type": "string"}}}
+_ELIGIBILITY = {"type": "object",
+                "required": ["min_age", "max_age", "sex", "target_groups",
+                             "documents_required", "nationalities"],
+                "properties": {"min_age": _INT_OR_NULL, "max_age": _INT_OR_NULL,
+                               "sex": {"enum": ["any", "female", "male"]},
+                               "target_groups": _LIST, "documents_required": _LIST,
+                               "nationalities": _LIST}}
+_SITE = {"type": "object", "required": ["lon", "lat", "address_ar", "address_en",
+                                        "admin3_pcode", "hidden"],
+         "description": "lon, lat and address are null when hidden (sensitive service, "
+                        "caller not allowed to see it).",
+         "properties": {"id": {"type": "integer"}, "name_ar": {"type": "string"},
+                        "name_en": {"type": "string"}, "lon": _NUM_OR_NULL,
+                        "lat": _NUM_OR_NULL, "address_ar": _STR_OR_NULL,
+                        "address_en": _STR_OR_NULL, "admin3_pcode": _STR_OR_NULL,
+                        "hidden": {"type": "boolean"}}}
+_COMMON = {
+    "id": {"type": "integer"}, "uuid": {"type": "string", "format": "uuid"},
+    "name_ar": {"type": "string"}, "name_en": {"type": "string"},
+    "organization": _ORG_REF, "service_type": _TYPE_REF, "eligibility": _ELIGIBILITY,
+    "availability": {"enum": ["open", "waitlist", "full"]},
+    "capacity_per_month": _INT_OR_NULL, "languages": _LIST,
+    "modality": {"enum": ["static", "mobile", "remote"]},
+    "cost": {"enum": ["free", "subsidised", "paid"]}, "referral_method": {"type": "string"},
+    "last_verified": {"type": ["string", "null"], "format": "date"},
+    "stale": {"type": "boolean"}, "sensitive": {"type": "boolean"},
+}
+
+OPENAPI_SCHEMAS = {
+    "ServiceHit": {
+        "type": "object",
+        "required": list(_COMMON) + ["distance_m", "score", "reasons", "site"],
+        "additionalProperties": False,
+        "properties": {
+            **_COMMON,
+            "distance_m": {"type": ["number", "null"], "minimum": 0,
+                           "description": "Metres to the nearest site (rounded up to the "
+                                          "kilometre when the site is hidden)."},
+            "score": {"type": "number", "minimum": 0, "maximum": 1},
+            "reasons": {"type": "array", "items": _REASON},
+            "site": {"oneOf": [{"type": "null"}, _SITE]},
+        },
+    },
+    "Service": {
+        "type": "object",
+        "required": list(_COMMON) + ["description_ar", "description_en", "coverage", "sites",
+                                     "hours", "status", "referral_contact", "response_days"],
+        "additionalProperties": False,
+        "properties": {
+            **_COMMON,
+            "description_ar": {"type": "string"}, "description_en": {"type": "string"},
+            "coverage": {"type": "array", "items": {
+                "type": "object", "required": ["pcode", "level", "name_ar", "name_en"],
+                "properties": {"pcode": {"type": "string"}, "level": {"type": "integer"},
+                               "name_ar": {"type": "string"}, "name_en": {"type": "string"}}}},
+            "sites": {"type": "array", "items": _SITE},
+            "hours": {"type": "array", "items": {
+                "type": "object", "required": ["weekday", "opens", "closes"],
+                "properties": {"weekday": {"type": "integer", "minimum": 1, "maximum": 7,
+                                           "description": "ISO: 5 Friday, 6 Saturday"},
+                               "opens": {"type": "string"}, "closes": {"type": "string"}}}},
+            "cost_note": {"type": "string"}, "referral_contact": {"type": "string"},
+            "response_days": {"type": "integer"}, "status": {"type": "string"},
+        },
+    },
+    "ServiceInput": {
+        "type": "object",
+        "description": "Fields of a service; on PATCH only those sent change.",
+        "properties": {
+            "organization_id": {"type": "integer", "description": "platform admins only"},
+            "service_type_code": {"type": "string"}, "name_ar": {"type": "string"},
+            "name_en": {"type": "string"}, "description_ar": {"type": "string"},
+            "description_en": {"type": "string"}, "min_age": _INT_OR_NULL,
+            "max_age": _INT_OR_NULL, "sex": {"enum": ["any", "female", "male"]},
+            "documents_required": _LIST, "nationalities": _LIST,
+            "capacity_per_month": _INT_OR_NULL,
+            "availability": {"enum": ["open", "waitlist", "full"]}, "languages": _LIST,
+            "modality": {"enum": ["static", "mobile", "remote"]},
+            "cost": {"enum": ["free", "subsidised", "paid"]}, "cost_note": {"type": "string"},
+            "referral_method": {"type": "string"}, "referral_contact": {"type": "string"},
+            "sensitive": {"type": "boolean"}, "status": {"type": "string"},
+            "last_verified": {"type": "string", "format": "date"},
+            "target_groups": _LIST,
+            "coverage": {"type": "array", "items": {"type": "string"},
+                         "description": "p-codes (or names) of governorates, districts, "
+                                        "sub-districts"},
+            "sites": {"type": "array", "items": {
+                "type": "object", "required": ["lon", "lat"],
+                "properties": {"lon": {"type": "number"}, "lat": {"type": "number"},
+                               "name_ar": {"type": "string"}, "name_en": {"type": "string"},
+                               "address_ar": {"type": "string"},
+                               "address_en": {"type": "string"},
+                               "admin3_pcode": {"type": "string"}}}},
+            "hours": {"type": "array", "items": {
+                "type": "object", "required": ["weekday", "opens", "closes"],
+                "properties": {"weekday": {"type": "integer"}, "opens": {"type": "string"},
+                               "closes": {"type": "string"}}}},
+        },
+    },
+}
+
+_PARAM_DOCS = {
+    "need": ("string", "service type or sector code, or words naming it (Arabic or English)"),
+    "lat": ("number", "latitude of the person (WGS84), with lon"),
+    "lon": ("number", "longitude of the person (WGS84), with lat"),
+    "pcode": ("string", "p-code (or name) of the person's governorate/district/sub-district"),
+    "group": ("string", "target group code(s), comma-separated or repeated"),
+    "age": ("integer", "age of the person, 0-120"),
+    "sex": ("string", "female, male or any"),
+    "language": ("string", "a language the person speaks (ISO 639-1/3)"),
+    "q": ("string", "keywords over names and descriptions (Arabic-normalised)"),
+    "radius_m": ("integer", "search radius in metres around the point, 100-200000 "
+                            "(default 25000)"),
+    "available": ("string", "availability to keep: open, waitlist, full (comma-separated)"),
+    "page": ("integer", "page number from 1"),
+    "per_page": ("integer", "items per page, 1-100 (default 20)"),
+}
+assert set(_PARAM_DOCS) == set(PARAMS)
+
+
+def _json(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+OPENAPI_PATHS = {
+    "/services": {
+        "get": {
+            "summary": "Search services (ranked, with reasons)", "operationId": "searchServices",
+            "description": "Unknown parameters are refused (400 naming the parameter). A search "
+                           "that finds nothing is logged anonymously as an unmet need.",
+            "parameters": [{"name": n, "in": "query", "description": d,
+                            "schema": {"type": t}} for n, (t, d) in _PARAM_DOCS.items()],
+            "responses": {"200": {"description": "One page of ranked services", "content": _json({
+                "type": "object",
+                "required": ["items", "total", "page", "per_page", "total_pages", "area"],
+                "properties": {
+                    "items": {"type": "array",
+                              "items": {"$ref": "#/components/schemas/ServiceHit"}},
+                    "total": {"type": "integer"}, "page": {"type": "integer"},
+                    "per_page": {"type": "integer"}, "total_pages": {"type": "integer"},
+                    "area": _STR_OR_NULL}})},
+                **error_responses(400)},
+        },
+        "post": {
+            "summary": "Add a service to the caller's organisation", "operationId": "createService",
+            "security": [{"bearer": []}, {"session": []}],
+            "requestBody": {"required": True,
+                            "content": _json({"$ref": "#/components/schemas/ServiceInput"})},
+            "responses": {"201": {"description": "Created",
+                                  "content": _json({"$ref": "#/components/schemas/Service"})},
+                          **error_responses(400, 401, 403, 404)},
+        },
+    },
+    "/services/{service_id}": {
+        "parameters": [{"name": "service_id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "get": {
+            "summary": "One service", "operationId": "getService",
+            "responses": {"200": {"description": "The service",
+                                  "content": _json({"$ref": "#/components/schemas/Service"})},
+                          **error_responses(404)},
+        },
+        "patch": {
+            "summary": "Change a service of the caller's organisation",
+            "operationId": "updateService", "security": [{"bearer": []}, {"session": []}],
+            "requestBody": {"required": True,
+                            "content": _json({"$ref": "#/components/schemas/ServiceInput"})},
+            "responses": {"200": {"description": "The changed service",
+                                  "content": _json({"$ref": "#/components/schemas/Service"})},
+                          **error_responses(400, 401, 403, 404)},
+        },
+    },
+}

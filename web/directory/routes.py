@@ -1,0 +1,296 @@
+"""Directory pages: search (list + map), organisation, service, service forms."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from data.db import db
+from data.errors import BadInput
+from referral import directory
+from referral.partners import duplication_alerts, org_partners
+from referral.search import PARAMS, parse_query
+from referral.search import search as run_search
+
+from ..api.services import viewer
+from ..security import AUTHENTICATED, PUBLIC, allow, allowed_roles, role
+from . import bp
+from .forms import DAY_NAMES, LABELS, WEEK, ServiceForm
+
+
+def _refer_url(service_id: int) -> str | None:
+    """The referral form for this service, when the referrals blueprint is installed and the
+    caller may use it (the public sees no Refer link)."""
+    if "referrals.new" not in current_app.view_functions:
+        return None
+    roles = allowed_roles("referrals.new") or frozenset()
+    if PUBLIC in roles or (role() is not None and (AUTHENTICATED in roles or role() in roles)):
+        return url_for("referrals.new", service_id=service_id)
+    return None
+
+
+def _tiles() -> str:
+    return current_app.config.get("TILES_URL") or current_app.config.get(
+        "TASHARUK_TILES_URL", "")
+
+
+def _map_json(points: list[dict], areas: list[dict]) -> str:
+    """Data for map.js, embedded as JSON (never executed)."""
+    return json.dumps({"points": points, "areas": areas, "tiles": _tiles()},
+                      ensure_ascii=False).replace("</", "<\\/")
+
+
+@bp.get("/")
+@allow(PUBLIC)
+def search():
+    """Search providers by need, place and profile; results as a list and on a map."""
+    s = db.session
+    args = {k: v for k, v in request.args.lists() if k in PARAMS}
+    errors: dict[str, str] = {}
+    result = None
+    if any(v and any(x.strip() for x in v) for v in args.values()):
+        from werkzeug.datastructures import MultiDict
+
+        try:
+            qy = parse_query(s, MultiDict([(k, x) for k, v in args.items() for x in v]),
+                             strict=False)
+            result = run_search(s, qy, viewer())
+            if not result.total:
+                s.commit()  # keep the anonymous unmet-need record
+        except BadInput as exc:
+            errors[str(exc.details.get("field", "need"))] = exc.message
+    points = []
+    if result:
+        for n, item in enumerate(result.items, start=(result.page - 1) * result.per_page + 1):
+            site = item["site"]
+            if site and not site["hidden"] and site["lat"] is not None:
+                points.append({"lat": site["lat"], "lon": site["lon"], "n": n,
+                               "name": item["name_ar" if _ar() else "name_en"],
+                               "url": url_for("directory.service", service_id=item["id"])})
+    areas = directory.area_outlines(s, [result.area] if result and result.area else [])
+    return render_template(
+        "directory/search.html", choices=directory.search_choices(s), args=request.args,
+        errors=errors, result=result, map_data=_map_json(points, areas), labels=LABELS,
+        area=directory.area_name(s, result.area if result else None),
+        selected_groups=set(request.args.getlist("group")),
+        selected_available=set(request.args.getlist("available")))
+
+
+def _ar() -> bool:
+    from ..i18n import current_locale
+
+    return current_locale() == "ar"
+
+
+@bp.get("/organizations/<int:organization_id>")
+@allow(PUBLIC)
+def organization(organization_id: int):
+    """An organisation's profile, verified badge, services and coverage map."""
+    s = db.session
+    org = directory.get_organization(s, organization_id)
+    services = directory.organization_services(s, org.id)
+    covered = {a.pcode for svc in services for a in svc.coverage}
+    can_edit = directory.can_edit(viewer(), org.id)
+    return render_template(
+        "directory/organization.html", org=org, services=services, labels=LABELS,
+        can_edit=can_edit, partners=org_partners(s, org.id),
+        alerts=duplication_alerts(s, org=org.id) if can_edit else None,
+        stale_before=directory.stale_cutoff(),
+        map_data=_map_json([], directory.area_outlines(s, covered)))
+
+
+@bp.get("/services/<int:service_id>")
+@allow(PUBLIC)
+def service(service_id: int):
+    """Everything about a service, its sites on a map and how to refer."""
+    s = db.session
+    svc = directory.get_service(s, service_id)
+    detail = directory.service_detail(svc, viewer())
+    name_key = "name_ar" if _ar() else "name_en"
+    points = [{"lat": x["lat"], "lon": x["lon"], "name": x[name_key] or detail[name_key]}
+              for x in detail["sites"] if not x["hidden"]]
+    groups = {g.code: g for g in svc.target_groups}
+    return render_template(
+        "directory/service.html", svc=svc, d=detail, labels=LABELS, day_names=DAY_NAMES,
+        groups=groups, can_edit=directory.can_edit(viewer(), svc.organization_id),
+        refer_url=_refer_url(svc.id),
+        map_data=_map_json(points, directory.area_outlines(s, [c["pcode"] for c in
+                                                              detail["coverage"]])))
+
+
+# ------------------------------------------------------------------ forms
+
+_SITE_LINE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,،]\s*(-?\d+(?:\.\d+)?)\s*(?:\|(.*))?$")
+
+
+def _sites_from(text: str) -> list[dict]:
+    sites = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        m = _SITE_LINE.match(line)
+        if not m:
+            raise BadInput(_("Write each site as: latitude, longitude | name | address."),
+                           field="sites")
+        rest = [p.strip() for p in (m[3] or "").split("|")]
+        name = rest[0] if rest else ""
+        address = rest[1] if len(rest) > 1 else ""
+        key = "ar" if re.search("[\u0600-\u06ff]", name + address) else "en"
+        sites.append({"lat": float(m[1]), "lon": float(m[2]), f"name_{key}": name,
+                      f"address_{key}": address})
+    return sites
+
+
+def _hours_from(form: ServiceForm) -> list[dict]:
+    out = []
+    for day in WEEK:
+        value = getattr(form, f"hours_{day}").data or ""
+        lines = [f"{day} {p.strip()}" for p in re.split(r"[,،]", value) if p.strip()]
+        for d, o, c in directory.parse_hours(lines, f"hours_{day}"):
+            out.append({"weekday": d, "opens": o.isoformat("minutes"),
+                        "closes": c.isoformat("minutes")})
+    return out
+
+
+def _data_from(form: ServiceForm) -> dict:
+    """The form's values as the use case takes them (sites and hours parsed here)."""
+    data = {name: getattr(form, name).data for name in (
+        "service_type_code", "name_ar", "name_en", "description_ar", "description_en",
+        "target_groups", "min_age", "max_age", "sex", "documents_required", "nationalities",
+        "capacity_per_month", "availability", "languages", "modality", "cost", "cost_note",
+        "referral_method", "referral_contact", "sensitive", "last_verified")}
+    data["coverage"] = list(form.coverage_govs.data or []) + [
+        c for c in re.split(r"[,،\s]+", form.coverage_more.data or "") if c]
+    data["sites"] = _sites_from(form.sites.data)
+    data["hours"] = _hours_from(form)
+    return data
+
+
+_FIELD_OF = {"coverage": "coverage_more", "hours": "hours_7", "body": "name_ar"}
+
+
+def _show_error(form: ServiceForm, exc: BadInput) -> None:
+    name = str(exc.details.get("field", "name_ar"))
+    name = _FIELD_OF.get(name, name.split("[")[0].split(".")[0])
+    field = getattr(form, name, None) or form.name_ar
+    field.errors = [*field.errors, exc.message] if isinstance(field.errors, list) \
+        else [exc.message]
+
+
+def _prefill(form: ServiceForm, d: dict) -> None:
+    for name in ("service_type_code", "name_ar", "name_en", "description_ar", "description_en",
+                 "availability", "modality", "cost", "cost_note", "referral_method",
+                 "referral_contact", "sensitive", "last_verified"):
+        getattr(form, name).data = d[name] if name in d else d.get("service_type", {}).get(
+            "code")
+    form.service_type_code.data = d["service_type"]["code"]
+    e = d["eligibility"]
+    form.min_age.data = "" if e["min_age"] is None else str(e["min_age"])
+    form.max_age.data = "" if e["max_age"] is None else str(e["max_age"])
+    form.sex.data = e["sex"]
+    form.target_groups.data = e["target_groups"]
+    form.documents_required.data = ", ".join(e["documents_required"])
+    form.nationalities.data = ", ".join(e["nationalities"])
+    form.capacity_per_month.data = "" if d["capacity_per_month"] is None \
+        else str(d["capacity_per_month"])
+    form.languages.data = ", ".join(d["languages"])
+    govs = [c["pcode"] for c in d["coverage"] if c["level"] == 1]
+    form.coverage_govs.data = govs
+    form.coverage_more.data = " ".join(c["pcode"] for c in d["coverage"] if c["level"] != 1)
+    form.sites.data = "\n".join(
+        f"{x['lat']}, {x['lon']} | {x['name_ar'] or x['name_en']} | "
+        f"{x['address_ar'] or x['address_en'] or ''}" for x in d["sites"])
+    for day in WEEK:
+        periods = [f"{h['opens']}-{h['closes']}" for h in d["hours"] if h["weekday"] == day]
+        getattr(form, f"hours_{day}").data = ", ".join(periods)
+
+
+def _form(org_id: int) -> ServiceForm:
+    form = ServiceForm()
+    choices = directory.search_choices(db.session)
+    loc = "ar" if _ar() else "en"
+    form.service_type_code.choices = [SelectChoice("", _("Choose..."))] + [
+        SelectChoice(t.code, t.name(loc), optgroup=s.name(loc))
+        for s, types in choices["sectors"] for t in types]
+    form.target_groups.choices = [SelectChoice(g.code, g.name(loc)) for g in choices["groups"]]
+    form.coverage_govs.choices = [SelectChoice(a.pcode, a.name_ar if loc == "ar" else a.name_en)
+                                  for a in choices["governorates"]]
+    return form
+
+
+def _render_form(form: ServiceForm, org, svc=None, status: int = 200):
+    return render_template("directory/service_form.html", form=form, org=org, svc=svc,
+                           week=WEEK, map_data=_map_json([], [])), status
+
+
+def _actor():
+    """Who acts, for the audit log."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+@bp.route("/organizations/<int:organization_id>/services/new", methods=["GET", "POST"])
+@allow("org_admin", "platform_admin")
+def service_new(organization_id: int):
+    """Add a service (the organisation's admins)."""
+    s = db.session
+    org = directory.get_organization(s, organization_id)
+    if not directory.can_edit(viewer(), org.id):
+        from data.errors import Forbidden
+
+        raise Forbidden(_("Only this organisation's administrators may change it."))
+    form = _form(org.id)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            svc = directory.create_service(s, org.id, _data_from(form), viewer(), _actor())
+            s.commit()
+            flash(_("The service was saved."))
+            return redirect(url_for("directory.service", service_id=svc.id))
+        except BadInput as exc:
+            s.rollback()
+            _show_error(form, exc)
+        return _render_form(form, org, status=400)
+    if request.method == "GET":
+        form.hours_5.data = form.hours_6.data = ""
+    return _render_form(form, org)
+
+
+@bp.route("/services/<int:service_id>/edit", methods=["GET", "POST"])
+@allow("org_admin", "platform_admin")
+def service_edit(service_id: int):
+    """Change a service (the organisation's admins)."""
+    s = db.session
+    svc = directory.get_service(s, service_id)
+    if not directory.can_edit(viewer(), svc.organization_id):
+        from data.errors import Forbidden
+
+        raise Forbidden(_("Only this organisation's administrators may change it."))
+    org = svc.organization
+    form = _form(org.id)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            directory.update_service(s, svc.id, _data_from(form), viewer(), _actor())
+            s.commit()
+            flash(_("The service was saved."))
+            return redirect(url_for("directory.service", service_id=service_id))
+        except BadInput as exc:
+            s.rollback()
+            _show_error(form, exc)
+        return _render_form(form, org, svc, status=400)
+    if request.method == "GET":
+        _prefill(form, directory.service_detail(svc, viewer()))
+    return _render_form(form, org, svc)
+
+
+@bp.post("/services/<int:service_id>/verify")
+@allow("org_admin", "platform_admin")
+def service_verify(service_id: int):
+    """Confirm that a listing is still right (resets its last-verified date)."""
+    directory.verify_service(db.session, service_id, viewer(), _actor())
+    db.session.commit()
+    flash(_("Thank you: the listing is marked as verified today."))
+    return redirect(url_for("directory.service", service_id=service_id))

@@ -1,0 +1,42 @@
+"""Forms of the partners pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class FilterForm(FlaskForm):
+    """GET filters of the suggestions page (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    area = StringField(_l("Area p-code"), validators=[Optional(), Length(max=20)])
+    group = SelectField(_l("Target group"), choices=[], validate_choice=False)
+    sector = SelectField(_l("Sector"), choices=[], validate_choice=False)
+    top = IntegerField(_l("How many"), default=10, validators=[Optional()])
+
+
+class RequestForm(FlaskForm):
+    """Ask an organisation to partner."""
+
+    target = HiddenField(validators=[DataRequired()])
+    message = TextAreaField(_l("Message (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class AnswerForm(FlaskForm):
+    """Accept, decline or withdraw a request; end a partnership (a CSRF-protected button)."""
+
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class AreaForm(FlaskForm):
+    """Duplication by area, for planners."""
+
+    class Meta:
+        csrf = False
+
+    area = StringField(_l("Area p-code"), validators=[DataRequired(), Length(max=20)])

@@ -1,0 +1,157 @@
+"""Pages: suggested partners, requests, duplication alerts, the partnership map."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from data.db import db
+from data.errors import BadInput, Forbidden, NotFound
+from data.models import Organization, Sector, TargetGroup
+from referral import partners as uc
+
+from ..i18n import current_locale
+from ..security import AUTHENTICATED, allow, map_page, principal
+from . import bp
+from .forms import AnswerForm, AreaForm, FilterForm, RequestForm
+
+ACTIONS = ("accept", "decline", "withdraw")
+ORG_ROLES = ("org_admin", "caseworker", "viewer", "planner", "platform_admin")
+
+
+def _target_org_id() -> int:
+    """The organisation a page is about: ``?org=`` for planners and platform admins, else the
+    user's own organisation."""
+    who = principal()
+    raw = request.args.get("org", "")
+    if raw and who.role in uc.INSIGHT_ROLES_ANY_ORG:
+        return uc.get_org(db.session, raw).id
+    if not who.organization_id:
+        raise BadInput(_("Choose an organisation: add ?org= with its id or acronym."),
+                       field="org")
+    return who.organization_id
+
+
+def discussion_link(title: str, link: str) -> str | None:
+    """A link to start a forum thread about something, when the forum exists."""
+    if "forum.new_thread" not in current_app.view_functions:
+        return None
+    return url_for("forum.new_thread", title=title, link=link)
+
+
+@bp.get("/")
+@allow(*ORG_ROLES)
+def index():
+    """Suggested partners of an organisation, with reasons and filters."""
+    org_id = _target_org_id()
+    uc.check_insight_access(principal(), org_id)
+    form = FilterForm(request.args)
+    loc = current_locale()
+    form.group.choices = [("", _("Any group"))] + [
+        (g.code, g.name(loc)) for g in db.session.scalars(select(TargetGroup)
+                                                          .order_by(TargetGroup.sort))]
+    form.sector.choices = [("", _("Any sector"))] + [
+        (s.code, s.name(loc)) for s in db.session.scalars(select(Sector).order_by(Sector.sort))]
+    top = form.top.data if isinstance(form.top.data, int) else 10
+    org, found = uc.suggestions(db.session, org_id, top=top, area=form.area.data or None,
+                                group=form.group.data or None, sector=form.sector.data or None)
+    who = principal()
+    can_request = who.role == "org_admin" and who.organization_id == org.id
+    return render_template("partners/index.html", org=org, found=found, form=form,
+                           can_request=can_request, request_form=RequestForm(),
+                           alerts=uc.duplication_alerts(db.session, org=org.id, limit=20),
+                           discussion_link=discussion_link)
+
+
+@bp.post("/requests")
+@allow("org_admin")
+def create_request():
+    """Send a partnership request to another organisation."""
+    form = RequestForm()
+    if not form.validate_on_submit() or not str(form.target.data).isdigit():
+        raise BadInput(_("The request form is incomplete."), field="target")
+    uc.request_partnership(db.session, principal(), int(form.target.data),
+                           message=form.message.data or "")
+    db.session.commit()
+    flash(_("Partnership request sent."), "ok")
+    return redirect(url_for("partners.requests"))
+
+
+@bp.get("/requests")
+@allow("org_admin")
+def requests():
+    """Incoming and outgoing partnership requests, and the current partners."""
+    org_id = principal().organization_id
+    incoming, outgoing = uc.list_requests(db.session, org_id)
+    ids = {r.requester_org_id for r in incoming} | {r.target_org_id for r in outgoing}
+    orgs = {o.id: o for o in db.session.scalars(select(Organization).where(
+        Organization.id.in_(ids)))} if ids else {}
+    return render_template("partners/requests.html", incoming=incoming, outgoing=outgoing,
+                           orgs=orgs, form=AnswerForm(),
+                           partners=uc.org_partners(db.session, org_id))
+
+
+@bp.post("/requests/<int:request_id>/<action>")
+@allow("org_admin")
+def answer(request_id: int, action: str):
+    """Accept, decline or withdraw a partnership request."""
+    if action not in ACTIONS:
+        raise NotFound(f"No action {action!r} on partnership requests; use one of {ACTIONS}.")
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        raise BadInput(_("The note is too long."), field="note")
+    if action == "withdraw":
+        uc.withdraw_request(db.session, principal(), request_id)
+        message = _("Request withdrawn.")
+    else:
+        uc.respond_to_request(db.session, principal(), request_id, accept=action == "accept",
+                              note=form.note.data or "")
+        message = _("Partnership accepted.") if action == "accept" else _("Request declined.")
+    db.session.commit()
+    flash(message, "ok")
+    return redirect(url_for("partners.requests"))
+
+
+@bp.post("/partnerships/<int:partnership_id>/end")
+@allow("org_admin")
+def end(partnership_id: int):
+    """End a partnership."""
+    if not AnswerForm().validate_on_submit():
+        raise Forbidden(_("The form expired; reload the page."))
+    uc.end_partnership(db.session, principal(), partnership_id)
+    db.session.commit()
+    flash(_("Partnership ended."), "ok")
+    return redirect(url_for("partners.requests"))
+
+
+@bp.get("/duplication")
+@allow(*ORG_ROLES)
+def duplication():
+    """Where the organisation duplicates others (dashboard block as a page)."""
+    org_id = _target_org_id()
+    uc.check_insight_access(principal(), org_id)
+    org = db.session.get(Organization, org_id)
+    alerts = uc.duplication_alerts(db.session, org=org_id)
+    return render_template("partners/duplication.html", org=org, alerts=alerts, form=None,
+                           discussion_link=discussion_link)
+
+
+@bp.get("/duplication/area")
+@allow("planner", "platform_admin")
+def area_duplication():
+    """Duplicated offers inside an area, for planners."""
+    form = AreaForm(request.args)
+    alerts = None
+    if form.area.data:
+        alerts = uc.duplication_alerts(db.session, area=form.area.data.strip().upper())
+    return render_template("partners/duplication.html", org=None, alerts=alerts, form=form,
+                           discussion_link=discussion_link)
+
+
+@bp.get("/network")
+@allow(AUTHENTICATED)
+@map_page
+def network():
+    """A map of the partnership network (organisations at their head office)."""
+    return render_template("partners/network.html", net=uc.partnership_network(db.session))
