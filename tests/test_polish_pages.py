@@ -30,6 +30,7 @@ class Page(HTMLParser):
         self.label_for: set[str] = set()
         self.ids: set[str] = set()
         self.h1 = 0
+        self.headings: list[int] = []
         self.imgs_without_alt = 0
         self.html_attrs: dict = {}
         self.stack: list[tuple[str, dict]] = []
@@ -55,6 +56,8 @@ class Page(HTMLParser):
             self.label_for.add(a["for"])
         if tag == "h1":
             self.h1 += 1
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
         if tag == "img" and "alt" not in a:
             self.imgs_without_alt += 1
         if tag in ("input", "select", "textarea") and a.get("type") not in (
@@ -171,6 +174,10 @@ def test_main_pages_are_small_self_contained_and_accessible(client, login, world
                 problems.append(f"{where}: <{c.get('name')}> has no label")
         if page.h1 != 1:
             problems.append(f"{where}: {page.h1} h1 headings")
+        skips = [(a, b) for a, b in zip(page.headings, page.headings[1:], strict=False)
+                 if b > a + 1]
+        if skips:
+            problems.append(f"{where}: headings skip a level {skips}")
         if page.imgs_without_alt:
             problems.append(f"{where}: {page.imgs_without_alt} images without alt")
         if lang == "ar":
