@@ -14,6 +14,7 @@ from test_library_corpus import build as build_library
 
 MAX_BYTES = 150 * 1024
 LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
+ARABIC_WORD = re.compile(r"[\u0600-\u06ff]{2,}")
 
 
 class Page(HTMLParser):
@@ -35,6 +36,7 @@ class Page(HTMLParser):
         self.html_attrs: dict = {}
         self.stack: list[tuple[str, dict]] = []
         self.latin_text: list[str] = []
+        self.arabic_text: list[str] = []
         self._script_has_src = False
 
     def handle_starttag(self, tag, attrs):
@@ -83,6 +85,8 @@ class Page(HTMLParser):
             return
         for word in LATIN_WORD.findall(data):
             self.latin_text.append(word)
+        if not any(a.get("dir") == "rtl" or a.get("lang") == "ar" for _, a in self.stack):
+            self.arabic_text += ARABIC_WORD.findall(data)
 
 
 def parse(html: str) -> Page:
@@ -184,6 +188,8 @@ def test_main_pages_are_small_self_contained_and_accessible(client, login, world
             english = [w for w in page.latin_text if w not in ALLOWED_LATIN]
             if english:
                 problems.append(f"{where}: English words in the Arabic page: {english[:8]}")
+        if lang == "en" and page.arabic_text:
+            problems.append(f"{where}: Arabic words in the English page: {page.arabic_text[:8]}")
         if path.endswith("/print"):  # the printable form is a bare page on purpose
             continue
         if 'href="#content"' not in html or "content" not in page.ids:
