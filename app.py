@@ -97,7 +97,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 COMMAND_MODULES = ("data.cli", "web.accounts.cli", "referral.gaps_cli", "referral.cli",
-                   "referral.library_cli", "referral.directory_cli", "referral.partners_cli")
+                   "referral.library_cli", "referral.directory_cli", "referral.partners_cli",
+                   "data.io.cli")
 
 
 def _register_commands(app: Flask) -> None:

@@ -11,6 +11,7 @@ import sys
 BENCHMARKS: dict[str, str] = {
     "dataset": "bench.dataset",
     "demo": "bench.demo",
+    "fourw": "bench.fourw",
     "gaps": "bench.gaps",
     "referrals": "bench.referrals",
     "library": "bench.library",

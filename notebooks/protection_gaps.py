@@ -76,35 +76,16 @@ print(inter_report.summary())
 
 # %% [markdown]
 # ## 3. Who does what where (4W)
-# The protection 4W of Northwest Syria (January-February 2023). The project's importer
-# (`data.io.fourw`) resolves organisations and activity codes; where it is not installed yet,
-# a plain reading of the file (sub-district, area of responsibility, people reached) stands in.
+# The protection 4W of Northwest Syria (January-February 2023), imported with the project's
+# importer (`data.io.fourw`): organisations and activity codes resolved, people reached only
+# where the unit counts people, and every row that cannot be resolved listed in the report.
 
 # %%
-import pandas as pd
-
-from data.models import Activity
+from data.io.fourw import import_4w
 
 prot = SHARED / "4w" / "prot.csv"
-try:
-    from data.io.fourw import import_4w
-except ModuleNotFoundError:
-    import_4w = None
-if import_4w is not None:
-    print(import_4w(session, prot, accept_partial=True))
-else:
-    sectors = {"Protection": "protection", "Child Protection": "child_protection",
-               "GBV": "gbv", "Humanitarian Mine Action": "mine_action"}
-    people = {"# people", "# girls & boys", "# women & men"}
-    rows = pd.read_csv(prot, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    session.add_all(Activity(
-        implementing_org=r.implementing_partner_ip, sector_code=sectors[r.ao_r],
-        activity_code=r.code_sub_activity, pcode=r.admin3pcode,
-        unit="people" if r.unit in people else r.unit,
-        reached_total=int(float(r.total_reached or 0)), source_file=prot.name,
-        source_row=i + 2, fingerprint=f"notebook-{prot.name}-{i}")
-        for i, r in enumerate(rows.itertuples()))
-    print(f"fallback reader: {len(rows)} rows of {prot.name}")
+report = import_4w(session, prot, accept_partial=True)
+print(report)
 session.commit()
 
 # %% [markdown]

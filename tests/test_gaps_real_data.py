@@ -1,13 +1,10 @@
 """Real data: OCHA boundaries, the 2023 HNO and the Northwest Syria protection 4W (prot.csv).
 
 Protection and GBV gaps by sub-district are checked against an independent pandas computation
-straight from the files. Needs the 4W importer (``data.io.fourw``, data-exchange issue): the
-test skips with that reason until it is merged.
+straight from the files, after importing prot.csv with the 4W importer.
 """
 
 from __future__ import annotations
-
-import importlib
 
 import pandas as pd
 import pytest
@@ -21,17 +18,10 @@ SECTOR_OF_AOR = {"Protection": "protection", "Child Protection": "child_protecti
 CHECKED = ["SY070301", "SY070300", "SY020200", "SY070000", "SY020601"]
 
 
-def _fourw():
-    try:
-        return importlib.import_module("data.io.fourw")
-    except ModuleNotFoundError as exc:
-        pytest.skip(f"the 4W importer (data.io.fourw) is not merged yet: {exc}")
-
-
 @pytest.fixture
 def real_gaps(session, boundaries, shared):
-    fourw = _fourw()
     from data.gapdata import load_gap_inputs
+    from data.io import fourw
     from data.needs import load_needs
 
     hno = shared("needs", "hno2023_sector_pin_admin3.csv")

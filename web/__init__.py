@@ -30,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .directory import bp as directory_bp
+    from .exchange import bp as exchange_bp
     from .forum import bp as forum_bp
     from .gaps import bp as gaps_bp
     from .library import bp as library_bp
@@ -47,3 +48,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(forum_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(partners_bp)
+    app.register_blueprint(exchange_bp)

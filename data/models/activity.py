@@ -50,6 +50,7 @@ class Activity(Base):
     period_start: Mapped[dt.date | None] = mapped_column(Date)
     period_end: Mapped[dt.date | None] = mapped_column(Date)
     unit: Mapped[str] = mapped_column(String(40), default="people", server_default="people")
+    # People reached: NULL when the row's unit is not people (sessions, leaflets, ...).
     reached_total: Mapped[int | None] = mapped_column(Integer)
     reached_f_children: Mapped[int | None] = mapped_column(Integer)
     reached_m_children: Mapped[int | None] = mapped_column(Integer)
@@ -59,6 +60,8 @@ class Activity(Base):
     reached_m_elderly: Mapped[int | None] = mapped_column(Integer)
     target_groups: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
                                                      server_default="{}")
+    # The row's value in its own unit (sessions, leaflets, ...; people for people rows).
+    quantity: Mapped[float | None] = mapped_column(Float)  # added by 0007_import
     source_file: Mapped[str] = mapped_column(Text, default="", server_default="")
     source_row: Mapped[int | None] = mapped_column(Integer)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)

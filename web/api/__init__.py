@@ -10,6 +10,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Resource modules, in the order their paths appear in the OpenAPI document.
 from . import (  # noqa: E402
+    exports,
     forum,
     gaps,
     library,
@@ -21,4 +22,4 @@ from . import (  # noqa: E402
     services,
 )
 
-RESOURCES = [root, me, gaps, referrals, library, forum, services, organizations, partners]
+RESOURCES = [root, me, gaps, referrals, library, forum, services, organizations, partners, exports]

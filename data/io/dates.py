@@ -1,0 +1,104 @@
+"""Dates as 4W files write them; dirty ones (``0016-01``, ``31/02/2023``) are flagged, never
+guessed. Each parser returns ``(start, end, problem)``: a period, or None with the reason."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+__all__ = ["MISSING", "parse_date", "parse_month", "parse_period_option"]
+
+MISSING = frozenset({"", "na", "n/a", "none", "null", "-", "nan", "#n/a", "not applicable"})
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+MONTHS |= {"sept": 9}
+MONTHS |= {ar: i for i, ar in enumerate(
+    ("", "كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب", "أيلول",
+     "تشرين الأول", "تشرين الثاني", "كانون الأول")) if ar}
+MONTHS |= {ar: i for i, ar in enumerate(
+    ("", "يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
+     "أكتوبر", "نوفمبر", "ديسمبر")) if ar}
+
+_ISO = re.compile(r"^(\d{1,4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)?$")
+_YM = re.compile(r"^(\d{1,4})[-/](\d{1,2})$")
+_DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_MONTH_TEXT = re.compile(r"^(?:(\d{1,2})\s*-\s*)?([^\d\s-][^\d]*?)(?:[\s,-]+(\d{4}))?$")
+
+Period = tuple[dt.date | None, dt.date | None, str | None]
+
+
+def _month_span(year: int, month: int) -> Period:
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, 1), dt.date(year, month, last), None
+
+
+def _year_ok(year: int, raw: str) -> str | None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return f"year {year} in {raw!r} is not plausible (expected {MIN_YEAR}-{MAX_YEAR})"
+    return None
+
+
+def parse_date(raw: str | None) -> Period:
+    """One day (ISO, ISO with time, d/m/Y) or a year-month; ``(None, None, None)`` if empty."""
+    text = (raw or "").strip()
+    if text.lower() in MISSING:
+        return None, None, None
+    if m := _ISO.match(text):
+        y, mo, d = (int(x) for x in m.groups())
+    elif m := _DMY.match(text):
+        d, mo, y = (int(x) for x in m.groups())
+    elif m := _YM.match(text):
+        y, mo = int(m.group(1)), int(m.group(2))
+        if problem := _year_ok(y, text):
+            return None, None, problem
+        if not 1 <= mo <= 12:
+            return None, None, f"month {mo} in {text!r} does not exist"
+        return _month_span(y, mo)
+    else:
+        return parse_month(text)
+    if problem := _year_ok(y, text):
+        return None, None, problem
+    try:
+        day = dt.date(y, mo, d)
+    except ValueError:
+        return None, None, f"{text!r} is not a calendar date"
+    return day, day, None
+
+
+def parse_month(raw: str | None, year: int | None = None) -> Period:
+    """A month written as text (``01 - January``, ``Jan``, ``شباط 2023``); the year comes
+    from the text or from ``year`` (the import's --period); without either it is flagged."""
+    text = (raw or "").strip()
+    if text.lower() in MISSING:
+        return None, None, None
+    if _ISO.match(text) or _YM.match(text) or _DMY.match(text):
+        return parse_date(text)
+    m = _MONTH_TEXT.match(text)
+    if not m:
+        return None, None, f"{text!r} is not a date or month"
+    number, name, in_year = m.groups()
+    month = MONTHS.get(name.strip().lower())
+    if month is None or (number and int(number) != month):
+        return None, None, f"{text!r} is not a month name"
+    y = int(in_year) if in_year else year
+    if y is None:
+        return None, None, f"month {text!r} has no year"
+    if problem := _year_ok(y, text):
+        return None, None, problem
+    return _month_span(y, month)
+
+
+def parse_period_option(raw: str | None) -> tuple[dt.date, dt.date] | None:
+    """The ``--period YYYY-MM`` option, or None; raises ValueError with a reason."""
+    if not raw:
+        return None
+    m = _YM.match(raw.strip())
+    if not m or len(m.group(1)) != 4:
+        raise ValueError(f"--period must look like 2023-02, got {raw!r}")
+    start, end, problem = parse_date(raw.strip())
+    if problem:
+        raise ValueError(problem)
+    return start, end  # type: ignore[return-value]

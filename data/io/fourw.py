@@ -1,0 +1,550 @@
+"""Import 3W/4W spreadsheets (CSV, XLSX, HXL-tagged) into organisations, services, coverage
+and Activity rows, with a validation report.
+
+``import_4w`` streams the file once: columns are detected (``columns.detect``), each row is
+resolved (organisation, place by p-code then name, service type, dates, people by sex and
+age) and stored as an Activity keyed by a fingerprint of its resolved content, so importing
+the same data twice changes nothing. Everything runs inside a SAVEPOINT: a dry run, or
+rejected rows without ``accept_partial``, roll it back, so nothing is half-written. The
+caller commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from data.errors import BadInput
+from data.models import (
+    AGE_SEX_COLUMNS,
+    Service,
+    TargetGroup,
+    service_coverage,
+    service_target_group,
+)
+from geo.arabic import normalize
+from geo.resolver import Resolver
+
+from .columns import BREAKDOWN, load_mapping
+from .dates import MISSING, parse_date, parse_month, parse_period_option
+from .orgs import OrgMatcher
+from .reader import open_table
+from .report import ImportReport
+from .taxonomy import Taxonomy, TypeMatch
+
+__all__ = ["content_digest", "fingerprint", "import_4w", "is_people_unit"]
+
+BATCH = 2000
+_PEOPLE_WORDS = ("people", "person", "individual", "beneficiar", "girls", "boys", "women",
+                 "men", "ind", "persons", "أشخاص", "أفراد", "مستفيد")
+_YES = {"yes", "y", "true", "1", "نعم"}
+_BENEFICIARY_GROUPS = {"idp": "idps", "displaced": "idps", "host": "host_community",
+                       "returnee": "returnees", "نازح": "idps", "مضيف": "host_community",
+                       "عائد": "returnees"}
+
+
+FINGERPRINTED = ("service_type_code", "activity_code", "activity_text", "pcode",
+                 "community_pcode", "period_start", "period_end", "unit", "reached_total",
+                 *AGE_SEX_COLUMNS, "quantity", "target_groups")
+
+
+def content_digest(org_uuid, values) -> bytes:
+    """Digest of an activity's resolved content (``values``: a dict or an Activity)."""
+    get = values.get if isinstance(values, dict) else lambda k: getattr(values, k)
+    key = "|".join(str(get(k)) for k in FINGERPRINTED)
+    return hashlib.sha256(f"{org_uuid}|{key}".encode()).digest()
+
+
+def fingerprint(digest: bytes, occurrence: int) -> str:
+    """The fingerprint of the ``occurrence``-th row with content ``digest``."""
+    return hashlib.sha256(digest + str(occurrence).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1024)
+def is_people_unit(unit: str | None) -> bool:
+    """True when a 4W unit counts people (``# people``, ``# girls & boys``, ``Individual``)."""
+    text = (unit or "").strip().lower()
+    if not text or text in MISSING:
+        return True
+    words = normalize(text).split()
+    return any(w.startswith(p) for w in words for p in _PEOPLE_WORDS)
+
+
+def _unit_name(unit: str) -> str:
+    text = unit.strip().lstrip("#").strip()
+    if text.lower().startswith("of "):
+        text = text[3:]
+    return text[:40] or "people"
+
+
+def _number(text: str) -> tuple[float | None, str | None]:
+    if not text or text.lower() in MISSING:
+        return None, None
+    try:
+        value = float(text.replace(",", "").replace("٬", ""))
+    except ValueError:
+        return None, f"{text!r} is not a number"
+    if value < 0:
+        return None, f"{text!r} is negative"
+    return value, None
+
+
+class _Row:
+    """Cell access for one row by field name (values read once, missing markers blanked)."""
+
+    __slots__ = ("cells", "cmap", "vals")
+
+    def __init__(self, cmap, cells: list[str], singles: list[tuple[str, int]]):
+        self.cmap, self.cells = cmap, cells
+        width = len(cells)
+        vals = {}
+        for name, i in singles:
+            value = cells[i].strip() if i < width else ""
+            if value and value.lower() not in MISSING:
+                vals[name] = value
+        self.vals = vals
+
+    def get(self, name: str) -> str:
+        """The cell of field ``name``, else the mapping file's default for it, else ""."""
+        value = self.vals.get(name)
+        if value is not None:
+            return value
+        default = self.cmap.defaults.get(name)
+        return str(default).strip() if default is not None else ""
+
+    def all(self, name: str) -> list[tuple[int, str]]:
+        width = len(self.cells)
+        return [(i, self.cells[i].strip() if i < width else "")
+                for i in self.cmap.fields.get(name, [])]
+
+
+class _Importer:
+    """One import run: the indexes (places, taxonomy, organisations) and the pending rows."""
+
+    def __init__(self, session: Session, report: ImportReport, cmap, period, source: str,
+                 restrict_to_org: int | None):
+        self.s = session
+        self.r = report
+        self.cmap = cmap
+        self.period = period
+        self.source = source
+        self.restrict = restrict_to_org
+        self.resolver = Resolver.from_session(session)
+        self.taxonomy = Taxonomy(session)
+        self.orgs = OrgMatcher(session, source=f"import:{source}")
+        self.groups = set(session.scalars(select(TargetGroup.code)))
+        self.services: dict[tuple[int, str], int] = {
+            (o, t): i for i, o, t in session.execute(
+                select(Service.id, Service.organization_id, Service.service_type_code))}
+        self.new_services: set[int] = set()
+        self.coverage: set[tuple[int, str]] = set()
+        self.service_groups: set[tuple[int, str]] = set()
+        self.pending: list[dict] = []
+        self.staged = False
+        self.singles = [(f, idx[0]) for f, idx in cmap.fields.items() if idx]
+        self.date_cache: dict[tuple[str, str], tuple] = {}
+        self.org_cache: dict[tuple, object] = {}
+        self.btype_cache: dict[str, set[str]] = {}
+        self.type_cache: dict[tuple, object] = {}
+        self.seen: Counter = Counter()
+        self.place_cache: dict[tuple, tuple] = {}
+        self.adolescent_cols = {i for f in ("reached_f_children", "reached_m_children")
+                                for i in cmap.fields.get(f, [])
+                                if "adolesc" in cmap.headers[i].lower()
+                                or "12_17" in cmap.headers[i].lower()}
+        self.explicit_start = "date_start" in cmap.fields
+
+    # ------------------------------------------------------------------ places
+    def _name_parts(self, text: str) -> list[str]:
+        parts = [text]
+        if "/" in text:
+            parts += [p.strip() for p in text.split("/") if p.strip()]
+        return parts
+
+    def _resolve_name(self, text: str, level: int, within: str | None):
+        key = (text, level, within)
+        if key in self.place_cache:
+            return self.place_cache[key]
+        answer: tuple = ("none", None, [])
+        for part in self._name_parts(text):
+            res = self.resolver.resolve(part, level, within)
+            if res.status == "match":
+                answer = ("match", res.pcode, [])
+                break
+            if res.status == "ambiguous" and answer[0] == "none":
+                answer = ("ambiguous", None, [a.pcode for a in res.matches])
+        self.place_cache[key] = answer
+        return answer
+
+    def place(self, row: _Row, n: int) -> tuple[str | None, bool]:
+        """The most precise admin area of the row; (pcode, ok). Issues go to the report."""
+        best: str | None = None
+        best_level = 0
+        codes: dict[int, str] = {}
+        bad_code: tuple[int, str] | None = None
+        for level in (1, 2, 3):
+            code = row.get(f"adm{level}_code").upper()
+            if not code:
+                continue
+            area = self.resolver.areas.get(code)
+            if area is None or area.level != level:
+                bad_code = bad_code or (level, code)
+                continue
+            codes[level] = code
+            if level > best_level:
+                best, best_level = code, level
+        for level, code in codes.items():
+            if best and not self.resolver.is_within(best, code):
+                self.r.doubt(n, self.cmap.column(f"adm{level}_code"), code,
+                             f"p-code {best} does not lie inside {code}",
+                             "check the admin p-codes of this row")
+        if best_level == 3:
+            return best, True
+        within = best
+        for level in (1, 2, 3):
+            if level <= best_level:
+                continue
+            name = row.get(f"adm{level}_name")
+            if not name:
+                continue
+            status, pcode, options = self._resolve_name(name, level, within)
+            column = self.cmap.column(f"adm{level}_name")
+            if status == "match":
+                best, best_level, within = pcode, level, pcode
+            elif status == "ambiguous":
+                self.r.reject(n, column, name, f"ambiguous place name: {', '.join(options)}",
+                              f"add the admin{level} p-code")
+                return None, False
+            elif level == 3 or best is None:
+                if best is None or level == 3 and best_level < 2:
+                    if bad_code:
+                        self.r.reject(n, self.cmap.column(f"adm{bad_code[0]}_code"),
+                                      bad_code[1], f"unknown admin{bad_code[0]} p-code",
+                                      "use an OCHA COD-AB p-code")
+                    self.r.reject(n, column, name, "unknown place name",
+                                  f"add the admin{level} p-code or correct the spelling")
+                    return None, False
+                self.r.doubt(n, column, name, "unknown sub-district name; the row is placed "
+                             f"in {best}", "add the admin3 p-code")
+        if bad_code and best_level < bad_code[0]:
+            level, code = bad_code
+            if best is None:
+                self.r.reject(n, self.cmap.column(f"adm{level}_code"), code,
+                              f"unknown admin{level} p-code", "use an OCHA COD-AB p-code")
+                return None, False
+            self.r.doubt(n, self.cmap.column(f"adm{level}_code"), code,
+                         f"unknown admin{level} p-code; the row is placed in {best}",
+                         "use an OCHA COD-AB p-code")
+        if best is None:
+            self.r.reject(n, self.cmap.column("adm1_name"), "", "no place given",
+                          "fill the admin p-codes or names")
+            return None, False
+        return best, True
+
+    # ------------------------------------------------------------------ periods
+    def dates(self, row: _Row, n: int) -> tuple[dt.date | None, dt.date | None]:
+        year = self.period[0].year if self.period else None
+        found: dict[str, tuple] = {}
+        for name in ("date_start", "date_end", "month", "date_report"):
+            raw = row.get(name)
+            if not raw:
+                continue
+            dkey = (name, raw)
+            parsed = self.date_cache.get(dkey)
+            if parsed is None:
+                parsed = self.date_cache[dkey] = (parse_month(raw, year) if name == "month"
+                                                  else parse_date(raw))
+            start, end, problem = parsed
+            if problem:
+                hint = ("give --period YYYY-MM" if "no year" in problem
+                        else "correct the date (it was not guessed)")
+                self.r.doubt(n, self.cmap.column(name), raw, problem, hint)
+                continue
+            found[name] = (start, end)
+        start = next((found[k][0] for k in ("date_start", "month", "date_end", "date_report")
+                      if k in found), None)
+        end = next((found[k][1] for k in ("date_end", "month", "date_start", "date_report")
+                    if k in found), None)
+        if start is None and end is None and self.period:
+            start, end = self.period
+        if start and end and end < start:
+            if "date_start" in found and "date_end" in found:
+                self.r.doubt(n, self.cmap.column("date_end"), row.get("date_end"),
+                             "end date before start date", "check the dates")
+            start, end = min(start, end), max(start, end)
+        return start, end
+
+    # ------------------------------------------------------------------ one row
+    def row(self, n: int, cells: list[str]) -> bool:
+        row = _Row(self.cmap, cells, self.singles)
+        r = self.r
+        # organisation
+        impl = row.get("org_impl") or row.get("org")
+        acr = row.get("org_impl_acronym") if row.get("org_impl") or \
+            "org_impl_acronym" in self.cmap.fields else row.get("org_acronym")
+        col = self.cmap.column("org_impl" if row.get("org_impl") else "org")
+        okey = (impl, acr, row.get("org_type"))
+        match = self.org_cache.get(okey)
+        if match is None:
+            match = self.org_cache[okey] = self.orgs.match(*okey, create=self.restrict is None)
+        ok = True
+        if match.org is None:
+            r.reject(n, col, impl or acr, match.problem,
+                     "write the organisation's name with its acronym, e.g. 'Name (ACR)'")
+            ok = False
+        elif self.restrict is not None and match.org.id != self.restrict:
+            r.reject(n, col, impl, "this row belongs to another organisation",
+                     "upload only your own organisation's rows")
+            ok = False
+        elif match.note:
+            r.doubt(n, col, impl, match.note, "confirm or correct the alias")
+        pcode, placed = self.place(row, n)
+        ok = ok and placed
+        # service type
+        activity = row.get("activity")
+        code = row.get("activity_code")
+        sector_text = row.get("sector")
+        tkey = (activity, code, sector_text)
+        st = self.type_cache.get(tkey)
+        given = row.get("service_type")
+        if given in self.taxonomy.types:
+            st = TypeMatch(given, self.taxonomy.sector_of[given])
+        if st is None:
+            st = self.type_cache[tkey] = self.taxonomy.match(activity, code, sector_text)
+        if st.code is None and not activity and not sector_text and row.get("transfer_value"):
+            st = self.taxonomy.match("Multipurpose Cash", None, "cash")
+            st = type(st)(st.code, st.sector, "service type inferred from the cash transfer "
+                          "columns (no activity or sector given)")
+        if st.code is None:
+            r.reject(n, self.cmap.column("activity" if activity else "sector"),
+                     activity or code or sector_text,
+                     "activity not found in the service taxonomy",
+                     "use an activity code such as GBV600 or CP2, or add the code to "
+                     "data/reference/service_types.csv")
+            ok = False
+        elif st.note:
+            r.doubt(n, self.cmap.column("sector"), sector_text or activity, st.note,
+                    "give the activity or its code")
+        start, end = self.dates(row, n)
+        # people
+        unit_raw = row.get("unit")
+        people = is_people_unit(unit_raw)
+        values: dict[str, int | None] = {}
+        for name in BREAKDOWN:
+            total = None
+            for i, text in row.all(name):
+                value, problem = _number(text)
+                if problem:
+                    r.reject(n, self.cmap.headers[i], text, problem, "write a whole number")
+                    ok = False
+                elif value is not None:
+                    total = (total or 0) + value
+            values[name] = None if total is None else int(round(total))
+        reached, problem = _number(row.get("reached_total"))
+        if problem:
+            r.reject(n, self.cmap.column("reached_total"), row.get("reached_total"), problem,
+                     "write a whole number")
+            ok = False
+        quantity, problem = _number(row.get("value"))
+        if problem:
+            r.reject(n, self.cmap.column("value"), row.get("value"), problem,
+                     "write a number")
+            ok = False
+        parts = [v for v in values.values() if v is not None]
+        if reached is None and parts:
+            reached = float(sum(parts))
+        elif reached is not None and parts and sum(parts) > reached and people:
+            r.doubt(n, self.cmap.column("reached_total"), row.get("reached_total"),
+                    f"the sex/age breakdown ({sum(parts)}) exceeds the total",
+                    "check the breakdown columns")
+        if reached is not None and not float(reached).is_integer():
+            r.reject(n, self.cmap.column("reached_total"), row.get("reached_total"),
+                     "people reached must be a whole number", "write a whole number")
+            ok = False
+        if not ok:
+            return False
+        groups = self._groups(row, values, cells)
+        if not people:
+            quantity = quantity if quantity is not None else reached
+            reached = None
+            values = dict.fromkeys(BREAKDOWN)
+        unit = "people" if people else _unit_name(unit_raw)
+        org = match.org
+        data = {
+            "organization_id": org.id, "implementing_org": (impl or acr or "")[:500],
+            "sector_code": st.sector, "service_type_code": st.code,
+            "activity_code": self.taxonomy.code_of(activity, code)[:60], "activity_text": activity,
+            "pcode": pcode, "community_pcode": row.get("adm4_code")[:20] or None,
+            "period_start": start, "period_end": end, "unit": unit,
+            "reached_total": None if reached is None else int(reached),
+            **{k: values[k] for k in AGE_SEX_COLUMNS},
+            "quantity": quantity, "target_groups": sorted(groups),
+            "source_file": self.source, "source_row": n,
+        }
+        digest = content_digest(org.uuid, data)
+        self.seen[digest] += 1  # the n-th identical row of the file gets its own fingerprint
+        data["fingerprint"] = fingerprint(digest, self.seen[digest])
+        self.pending.append(data)
+        sid = self._service(org, st.code)
+        self.coverage.add((sid, pcode))
+        for g in groups:
+            self.service_groups.add((sid, g))
+        if len(self.pending) >= BATCH:
+            self.flush()
+        return True
+
+    def _groups(self, row: _Row, values: dict, cells: list[str]) -> set[str]:
+        groups: set[str] = set()
+        if values.get("reached_f_children") or values.get("reached_m_children"):
+            groups.add("children")
+        for i in self.adolescent_cols:
+            value, _ = _number(cells[i] if i < len(cells) else "")
+            if value:
+                groups.add("adolescents")
+        if values.get("reached_f_adults"):
+            groups.add("women")
+        if values.get("reached_m_adults"):
+            groups.add("men")
+        if values.get("reached_f_elderly") or values.get("reached_m_elderly"):
+            groups.add("older_people")
+        pwd = row.get("pwd").lower()
+        pwd_count, _ = _number(row.get("reached_pwd"))
+        if pwd in _YES or pwd_count:
+            groups.add("pwd")
+        raw = row.get("beneficiary_type")
+        if raw:
+            if raw not in self.btype_cache:
+                btype = normalize(raw)
+                self.btype_cache[raw] = {g for w, g in _BENEFICIARY_GROUPS.items()
+                                         if w in btype and "mix" not in btype}
+            groups |= self.btype_cache[raw]
+        for code in row.get("groups").replace(",", "|").split("|"):
+            if code.strip() in self.groups:
+                groups.add(code.strip())
+        return groups & self.groups
+
+    def _service(self, org, type_code: str) -> int:
+        key = (org.id, type_code)
+        sid = self.services.get(key)
+        if sid is None:
+            st = self.taxonomy.types[type_code]
+            svc = Service(organization_id=org.id, service_type_code=type_code,
+                          name_en=st.name_en, name_ar=st.name_ar, sensitive=st.sensitive,
+                          capacity_per_month=None, search_text=normalize(
+                              f"{st.name_en} {st.name_ar} {org.name_en} {org.acronym or ''}"))
+            self.s.add(svc)
+            self.s.flush()
+            sid = self.services[key] = svc.id
+            self.new_services.add(sid)
+        return sid
+
+    def flush(self) -> None:
+        """Insert pending activities through COPY into a temporary table (fast), then into
+        ``activity``; rows whose fingerprint exists are left alone."""
+        if not self.pending:
+            return
+        cols = list(self.pending[0])
+        names = ", ".join(cols)
+        cur = self.s.connection().connection.driver_connection.cursor()
+        if not self.staged:
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS _activity_in "
+                        "(LIKE activity INCLUDING DEFAULTS)")
+            self.staged = True
+        with cur.copy(f"COPY _activity_in ({names}) FROM STDIN") as copy:
+            for data in self.pending:
+                copy.write_row([data[c] for c in cols])
+        cur.execute(f"INSERT INTO activity ({names}) SELECT {names} FROM _activity_in "
+                    "ON CONFLICT (fingerprint) DO NOTHING")
+        created = cur.rowcount
+        cur.execute("TRUNCATE _activity_in")
+        self.r.created["activities"] += created
+        self.r.unchanged += len(self.pending) - created
+        self.pending = []
+
+    def finish(self) -> None:
+        self.flush()
+        grown: set[int] = set()
+        if self.coverage:
+            rows = [{"service_id": s, "pcode": p} for s, p in sorted(self.coverage)]
+            done = self.s.execute(insert(service_coverage).on_conflict_do_nothing()
+                                  .returning(service_coverage.c.service_id), rows).all()
+            self.r.created["coverage"] += len(done)
+            grown |= {d[0] for d in done}
+        if self.service_groups:
+            rows = [{"service_id": s, "target_group_code": g}
+                    for s, g in sorted(self.service_groups)]
+            done = self.s.execute(insert(service_target_group).on_conflict_do_nothing()
+                                  .returning(service_target_group.c.service_id), rows).all()
+            grown |= {d[0] for d in done}
+        self.r.created["services"] += len(self.new_services)
+        self.r.updated["services"] += len(grown - self.new_services)
+        self.r.created["organizations"] += len(self.orgs.created)
+        self.r.updated["organizations"] += len(self.orgs.updated - self.orgs.created)
+        self.r.created["aliases"] += self.orgs.new_aliases
+        self.s.flush()
+
+
+def import_4w(session: Session, path, *, sheet: str | None = None, mapping=None,
+              period: str | None = None, dry_run: bool = False, accept_partial: bool = False,
+              progress: bool = False, restrict_to_org: int | None = None,
+              source_name: str | None = None) -> ImportReport:
+    """Import a 3W/4W file; return the report. Flushes, never commits.
+
+    Raises BadInput for an unreadable file, and when rows were rejected unless
+    ``accept_partial`` (then nothing is written; the report is ``exc.report``). ``dry_run``
+    writes nothing. ``restrict_to_org`` refuses rows of any other organisation and creates
+    no organisation (imports by an organisation's admin).
+    """
+    path = Path(path)
+    source = source_name or path.name
+    try:
+        span = parse_period_option(period)
+    except ValueError as exc:
+        raise BadInput(str(exc), field="period") from None
+    if isinstance(mapping, str | Path):
+        mapping = load_mapping(mapping)
+    table = open_table(path, sheet=sheet, mapping=mapping)
+    report = ImportReport(source=source, columns=table.cmap.describe(), dry_run=dry_run)
+    savepoint = session.begin_nested()
+    try:
+        imp = _Importer(session, report, table.cmap, span, source, restrict_to_org)
+        rows = table.rows
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(rows, unit=" rows", desc=source[:30], mininterval=0.5)
+            rows = bar
+        for n, cells in rows:
+            if not any(cells):
+                continue
+            report.rows_read += 1
+            if imp.row(n, cells):
+                report.rows_imported += 1
+        if bar is not None:
+            bar.close()
+        imp.finish()
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if dry_run or (report.rejected and not accept_partial):
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    if report.rejected and not accept_partial and not dry_run:
+        first = report.rejected[0]
+        exc = BadInput(
+            f"{source}: {report.rows_rejected} of {report.rows_read} rows rejected "
+            f"(first: row {first.row}, column {first.column!r}: {first.problem}); nothing "
+            "was imported. Fix them, or accept the good rows with --accept-partial.",
+            details={"rows_rejected": report.rows_rejected, "rows_read": report.rows_read})
+        exc.report = report  # type: ignore[attr-defined]
+        raise exc
+    return report

@@ -1,0 +1,470 @@
+"""Open Referral HSDS 3.0: export organisations and services as JSON documents and a tabular
+CSV data package; import such documents back, checking every field ourselves.
+
+Ids are our UUIDs; ids of sub-objects (service areas, locations, attributes, schedules) are
+UUID5s of the parent id and a stable key, so an export -> import -> export round trip gives
+the same documents. Service areas carry the OCHA p-code as ``uri`` (``urn:ocha:pcode:SY0703``)
+and a simplified GeoJSON extent; target groups, the service type and eligibility go into
+``attributes`` with taxonomy terms. No ``address`` table: Syria has no postal codes, and HSDS
+requires ``postal_code`` and ``state_province`` in an address; sites are locations with
+latitude/longitude and the sub-district p-code as ``external_identifier``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+import uuid
+from pathlib import Path
+
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import Point
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from data.errors import BadInput
+from data.io.taxonomy import Taxonomy
+from data.models import (
+    AdminArea,
+    OpeningPeriod,
+    Organization,
+    Service,
+    ServiceSite,
+    ServiceType,
+    TargetGroup,
+)
+
+__all__ = ["check_service", "export_hsds", "import_hsds", "service_document"]
+
+NS = uuid.UUID("5b0c3a4e-7d8f-4e62-9a51-0c6f1f0d2a11")
+DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+URI_PREFIX = "urn:ocha:pcode:"
+TAX_GROUPS, TAX_TYPES, TAX_ELIG = ("tasharuk-target-groups", "tasharuk-service-types",
+                                   "tasharuk-eligibility")
+
+
+# our table -> (HSDS resource name, file name), as in the official datapackage.json
+TABLES = {t: (n, f) for t, n, f in (
+    ("organizations", "organization", "organizations.csv"),
+    ("services", "service", "services.csv"),
+    ("service_areas", "service_area", "service_areas.csv"),
+    ("locations", "location", "locations.csv"),
+    ("service_at_locations", "service_at_location", "service_at_location.csv"),
+    ("schedules", "schedule", "schedules.csv"), ("languages", "language", "languages.csv"),
+    ("attributes", "attribute", "attributes.csv"),
+    ("taxonomy_terms", "taxonomy_term", "taxonomy_terms.csv"),
+    ("required_documents", "required_document", "required_documents.csv"))}
+
+
+def _id(*parts: object) -> str:
+    return str(uuid.uuid5(NS, "|".join(str(p) for p in parts)))
+
+
+def _term(taxonomy: str, code: str, name: str) -> dict:
+    return {"id": _id("term", taxonomy, code), "code": code, "name": name,
+            "description": f"{taxonomy}: {name}", "taxonomy": taxonomy}
+
+
+def _attribute(service_id: str, term: dict, value: str | None = None) -> dict:
+    att = {"id": _id("attribute", service_id, term["id"]), "link_id": service_id,
+           "link_type": term["taxonomy"], "link_entity": "service",
+           "taxonomy_term_id": term["id"], "taxonomy_term": term}
+    if value is not None:
+        att["value"] = value
+    return att
+
+
+def organization_document(org: Organization) -> dict:
+    doc = {"id": str(org.uuid), "name": org.name_en or org.name_ar,
+           "alternate_name": org.name_ar,
+           "description": org.description_en or org.description_ar or org.name_en}
+    if org.email:
+        doc["email"] = org.email
+    if org.website:
+        doc["website"] = org.website
+    return doc
+
+
+def service_document(svc: Service, extents: dict[str, str]) -> dict:
+    """One service as an HSDS 3.0 ``service`` object with its organisation nested."""
+    sid = str(svc.uuid)
+    atts = [_attribute(sid, _term(TAX_TYPES, svc.service_type_code,
+                                  svc.service_type.name_en))]
+    atts += [_attribute(sid, _term(TAX_GROUPS, g.code, g.name_en))
+             for g in sorted(svc.target_groups, key=lambda g: g.code)]
+    if svc.sex != "any":
+        atts.append(_attribute(sid, _term(TAX_ELIG, "sex", "Sex"), svc.sex))
+    if svc.nationalities:
+        atts.append(_attribute(sid, _term(TAX_ELIG, "nationality", "Nationality"),
+                               "|".join(svc.nationalities)))
+    eligibility = []
+    if svc.sex != "any":
+        eligibility.append(f"{svc.sex} only")
+    if svc.min_age is not None or svc.max_age is not None:
+        eligibility.append(f"ages {svc.min_age or 0}-{svc.max_age or 120}")
+    doc: dict = {
+        "id": sid, "organization_id": str(svc.organization.uuid),
+        "name": svc.name_en or svc.name_ar, "alternate_name": svc.name_ar,
+        "description": svc.description_en or svc.description_ar or svc.name_en,
+        "status": svc.status,
+        "eligibility_description": "; ".join(eligibility) or "open to all",
+        "languages": [{"id": _id("language", sid, code), "service_id": sid, "code": code}
+                      for code in svc.languages],
+        "service_areas": [
+            {"id": _id("service_area", sid, a.pcode), "service_id": sid,
+             "name": a.name_en, "description": a.name_ar, "uri": URI_PREFIX + a.pcode,
+             **({"extent": extents[a.pcode], "extent_type": "geojson"}
+                if a.pcode in extents else {})}
+            for a in sorted(svc.coverage, key=lambda a: a.pcode)],
+        "service_at_locations": [],
+        "schedules": [
+            {"id": _id("schedule", sid, h.weekday, h.opens), "service_id": sid,
+             "freq": "WEEKLY", "byday": DAYS[h.weekday - 1],
+             "opens_at": h.opens.strftime("%H:%M"), "closes_at": h.closes.strftime("%H:%M")}
+            for h in svc.hours],
+        "required_documents": [
+            {"id": _id("document", sid, d), "service_id": sid, "document": d}
+            for d in svc.documents_required],
+        "attributes": atts,
+        "organization": organization_document(svc.organization),
+    }
+    for key, value in (("minimum_age", svc.min_age), ("maximum_age", svc.max_age)):
+        if value is not None:
+            doc[key] = value
+    if svc.last_verified:
+        doc["assured_date"] = svc.last_verified.isoformat()
+    # sensitive services (GBV, child protection) never publish their sites
+    for site in sorted([] if svc.sensitive else svc.sites,
+                       key=lambda s: (s.admin3_pcode or "", s.id)):
+        point = to_shape(site.geom)
+        key = f"{point.x:.6f},{point.y:.6f},{site.name_en}"
+        lid = _id("location", sid, key)
+        loc = {"id": lid, "location_type": "physical", "name": site.name_en or site.name_ar,
+               "alternate_name": site.name_ar, "description": site.address_en,
+               "latitude": round(point.y, 6), "longitude": round(point.x, 6)}
+        if site.admin3_pcode:
+            loc["external_identifier"] = site.admin3_pcode
+            loc["external_identifier_type"] = "ocha_pcode"
+        doc["service_at_locations"].append(
+            {"id": _id("service_at_location", sid, key), "service_id": sid,
+             "location_id": lid, "location": loc})
+    return doc
+
+
+def _extents(session: Session, pcodes: set[str]) -> dict[str, str]:
+    if not pcodes:
+        return {}
+    rows = session.execute(select(
+        AdminArea.pcode, func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(AdminArea.geom,
+                                                                            0.01), 4))
+        .where(AdminArea.pcode.in_(pcodes), AdminArea.geom.is_not(None)))
+    return dict(rows.all())
+
+
+def _services(session: Session):
+    return session.scalars(select(Service).order_by(Service.uuid).options(
+        selectinload(Service.organization), selectinload(Service.service_type),
+        selectinload(Service.target_groups), selectinload(Service.coverage),
+        selectinload(Service.sites), selectinload(Service.hours)))
+
+
+def export_hsds(session: Session, folder: Path) -> dict[str, int]:
+    """Write ``organizations/*.json``, ``services/*.json`` and a CSV data package
+    (``csv/*.csv`` + ``datapackage.json``) to ``folder``."""
+    folder = Path(folder)
+    services = list(_services(session))
+    extents = _extents(session, {a.pcode for s in services for a in s.coverage})
+    (folder / "services").mkdir(parents=True, exist_ok=True)
+    (folder / "organizations").mkdir(parents=True, exist_ok=True)
+    tables: dict[str, list[dict]] = {k: [] for k in (
+        "organizations", "services", "service_areas", "locations", "service_at_locations",
+        "schedules", "languages", "attributes", "taxonomy_terms", "required_documents")}
+    orgs: dict[str, dict] = {}
+    terms: dict[str, dict] = {}
+    for svc in services:
+        doc = service_document(svc, extents)
+        _write(folder / "services" / f"{doc['id']}.json", doc)
+        orgs[doc["organization_id"]] = doc["organization"]
+        flat = {k: v for k, v in doc.items() if not isinstance(v, list | dict)}
+        tables["services"].append(flat)
+        tables["service_areas"] += doc["service_areas"]
+        tables["schedules"] += doc["schedules"]
+        tables["languages"] += doc["languages"]
+        tables["required_documents"] += doc["required_documents"]
+        for sal in doc["service_at_locations"]:
+            tables["locations"].append(sal["location"])
+            tables["service_at_locations"].append(
+                {k: v for k, v in sal.items() if k != "location"})
+        for att in doc["attributes"]:
+            terms[att["taxonomy_term"]["id"]] = att["taxonomy_term"]
+            tables["attributes"].append({k: v for k, v in att.items() if k != "taxonomy_term"})
+    for org in session.scalars(select(Organization).order_by(Organization.uuid)):
+        doc = orgs.get(str(org.uuid)) or organization_document(org)
+        _write(folder / "organizations" / f"{doc['id']}.json", doc)
+        tables["organizations"].append(doc)
+    tables["taxonomy_terms"] = sorted(terms.values(), key=lambda t: t["id"])
+    (folder / "csv").mkdir(exist_ok=True)
+    resources = []
+    for table, rows in tables.items():
+        name, file = TABLES[table]
+        fields = sorted({k for r in rows for k in r}) or ["id"]
+        fields.sort(key=lambda f: f != "id")
+        with (folder / "csv" / file).open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+        resources.append({"name": name, "path": f"csv/{file}",
+                          "profile": "tabular-data-resource",
+                          "schema": {"fields": [{"name": f} for f in fields],
+                                     "primaryKey": "id"}})
+    _write(folder / "datapackage.json", {"name": "tasharuk", "profile": "tabular-data-package",
+                                         "version": "3.0.0", "resources": resources})
+    return {"organizations": len(tables["organizations"]), "services": len(services)}
+
+
+def _write(path: Path, doc: dict) -> None:
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                    encoding="utf-8")
+
+
+# ---------------------------------------------------------------- checks (our own)
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?")
+STATUSES = ("active", "inactive", "defunct", "temporarily closed")
+
+# entity -> (required fields, {field: kind}, {array field: entity}, {object field: entity})
+SPEC: dict[str, tuple[tuple[str, ...], dict[str, str], dict[str, str], dict[str, str]]] = {
+    "service": (("id", "name", "status"),
+                {"id": "uuid", "organization_id": "uuid", "name": "str", "url": "uri",
+                 "email": "email", "status": "status", "minimum_age": "num",
+                 "maximum_age": "num", "assured_date": "date", "assurer_email": "email",
+                 "description": "str", "alternate_name": "str"},
+                {"schedules": "schedule", "service_areas": "service_area",
+                 "service_at_locations": "service_at_location", "languages": "language",
+                 "attributes": "attribute", "phones": "phone", "contacts": "contact",
+                 "required_documents": "required_document"},
+                {"organization": "organization"}),
+    "organization": (("id", "name", "description"),
+                     {"id": "uuid", "name": "str", "description": "str", "email": "email",
+                      "website": "uri", "logo": "uri", "uri": "uri",
+                      "parent_organization_id": "uuid", "year_incorporated": "num"},
+                     {"phones": "phone", "contacts": "contact", "services": "service",
+                      "locations": "location"}, {}),
+    "schedule": (("id",), {"id": "uuid", "service_id": "uuid", "freq": "freq",
+                           "opens_at": "time", "closes_at": "time", "valid_from": "date",
+                           "valid_to": "date", "dtstart": "date", "schedule_link": "uri",
+                           "wkst": "day"}, {}, {}),
+    "service_area": (("id",), {"id": "uuid", "service_id": "uuid", "extent": "str",
+                               "uri": "str", "name": "str"}, {}, {}),
+    "service_at_location": (("id",), {"id": "uuid", "service_id": "uuid",
+                                      "location_id": "uuid"},
+                            {"schedules": "schedule", "phones": "phone",
+                             "contacts": "contact"},
+                            {"location": "location", "service": "service"}),
+    "location": (("id", "location_type"),
+                 {"id": "uuid", "location_type": "location_type", "url": "uri",
+                  "latitude": "num", "longitude": "num"}, {}, {}),
+    "language": (("id",), {"id": "uuid", "service_id": "uuid", "code": "str"}, {}, {}),
+    "attribute": (("id",), {"id": "uuid", "link_id": "uuid", "taxonomy_term_id": "uuid"}, {},
+                  {"taxonomy_term": "taxonomy_term"}),
+    "taxonomy_term": (("id", "name", "description"),
+                      {"id": "uuid", "name": "str", "term_uri": "uri", "parent_id": "uuid",
+                       "taxonomy_id": "uuid"}, {}, {"taxonomy_detail": "taxonomy"}),
+    "taxonomy": (("id", "name", "description"),
+                 {"id": "uuid", "name": "str", "uri": "uri"}, {}, {}),
+    "phone": (("id", "number"), {"id": "uuid", "number": "str"}, {}, {}),
+    "contact": (("id",), {"id": "uuid", "email": "email"}, {}, {}),
+    "required_document": (("id",), {"id": "uuid", "document": "str", "uri": "uri"}, {}, {}),
+}
+
+
+def _kind_problem(kind: str, value: object) -> str | None:
+    if kind == "num":
+        return None if isinstance(value, int | float) and not isinstance(value, bool) \
+            else "must be a number"
+    if not isinstance(value, str):
+        return "must be a string"
+    checks = {"uuid": (_UUID, "must be a UUID"), "email": (_EMAIL, "must be an email address"),
+              "uri": (_URI, "must be an absolute URI"), "date": (_DATE, "must be YYYY-MM-DD"),
+              "time": (_TIME, "must be a time HH:MM")}
+    if kind in checks:
+        rx, msg = checks[kind]
+        return None if rx.match(value) else msg
+    enums = {"status": STATUSES, "freq": ("WEEKLY", "MONTHLY"), "day": DAYS,
+             "location_type": ("physical", "postal", "virtual")}
+    if kind in enums and value not in enums[kind]:
+        return f"must be one of {', '.join(enums[kind])}"
+    return None
+
+
+def check(entity: str, doc: object, where: str = "") -> list[str]:
+    """Every broken field of an HSDS object, as ``path: problem`` messages."""
+    where = where or entity
+    if not isinstance(doc, dict):
+        return [f"{where}: must be an object"]
+    required, kinds, arrays, objects = SPEC[entity]
+    errors = [f"{where}.{f}: is required" for f in required if doc.get(f) in (None, "")]
+    for f, kind in kinds.items():
+        if doc.get(f) is not None and (p := _kind_problem(kind, doc[f])):
+            errors.append(f"{where}.{f}: {p} (got {doc[f]!r})")
+    for f, sub in arrays.items():
+        if f in doc and doc[f] is not None:
+            if not isinstance(doc[f], list):
+                errors.append(f"{where}.{f}: must be an array")
+                continue
+            for i, item in enumerate(doc[f]):
+                errors += check(sub, item, f"{where}.{f}[{i}]")
+    for f, sub in objects.items():
+        if doc.get(f) is not None:
+            errors += check(sub, doc[f], f"{where}.{f}")
+    return errors
+
+
+def check_service(doc: object) -> list[str]:
+    """The broken fields of one HSDS service document."""
+    return check("service", doc)
+
+
+# ---------------------------------------------------------------- import
+
+def _entity(path: Path, item: object) -> str:
+    """Which HSDS object a document holds: from its folder or file name (``service_full``,
+    ``organization_list``, ``taxonomy_term``), else service when it has a status."""
+    for name in (path.parent.name.rstrip("s"), path.stem.removesuffix("_full")
+                 .removesuffix("_list")):
+        if name in SPEC or name == "taxonomy":
+            return name
+    return "service" if isinstance(item, dict) and "status" in item else "organization"
+
+
+def _documents(path: Path) -> list[tuple[str, str, dict]]:
+    files = sorted(path.rglob("*.json")) if path.is_dir() else [path]
+    docs = []
+    for f in files:
+        if f.name in ("datapackage.json", "api_details.json"):
+            continue
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BadInput(f"{f.name}: not JSON ({exc}).", field=f.name) from None
+        # a paged list response (total_items, contents, ...) or one object
+        items = data.get("contents", [data]) if isinstance(data, dict) else data
+        for i, item in enumerate(items if isinstance(items, list) else [items]):
+            where = f"{f.name}" + (f" contents[{i}]" if isinstance(data, dict)
+                                   and "contents" in data else "")
+            docs.append((where, _entity(f, item), item))
+    return docs
+
+
+def _on_earth(loc: dict) -> bool:
+    """A location with usable WGS84 coordinates (others are not turned into sites)."""
+    lat, lon = loc.get("latitude"), loc.get("longitude")
+    return isinstance(lat, int | float) and isinstance(lon, int | float) and \
+        -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+def import_hsds(session: Session, path: Path) -> dict[str, int]:
+    """Import HSDS 3.0 organisation and service documents (upsert by id). Every document is
+    checked first; any broken field raises BadInput naming all of them and nothing is written.
+    """
+    path = Path(path)
+    docs = _documents(path)
+    errors = [f"{name}: {e}" for name, kind, doc in docs for e in check(kind, doc)]
+    if not docs:
+        raise BadInput(f"{path.name}: no HSDS documents found.", field="path")
+    if errors:
+        raise BadInput(f"{len(errors)} broken field(s): " + "; ".join(errors[:20]),
+                       details={"errors": errors})
+    counts = {"organizations": 0, "services": 0}
+    types = {t.code for t in session.scalars(select(ServiceType))}
+    taxonomy = Taxonomy(session)
+    groups = {g.code: g for g in session.scalars(select(TargetGroup))}
+    org_docs = {d["id"]: d for _, k, d in docs if k == "organization"}
+    for _, k, d in docs:
+        if k == "service" and d.get("organization"):
+            org_docs.setdefault(d["organization"]["id"], d["organization"])
+    orgs: dict[str, Organization] = {}
+    for oid, d in org_docs.items():
+        org = session.scalar(select(Organization).where(Organization.uuid == uuid.UUID(oid)))
+        if org is None:
+            org = Organization(uuid=uuid.UUID(oid), verification="pending")
+            session.add(org)
+            counts["organizations"] += 1
+        org.name_en = d["name"]
+        org.name_ar = d.get("alternate_name") or d["name"]
+        org.description_en = d.get("description", "") if d.get("description") != d["name"] \
+            else ""
+        org.email, org.website = d.get("email"), d.get("website")
+        org.search_text = f"{org.name_en} {org.name_ar}".lower()
+        orgs[oid] = org
+    session.flush()
+    for name, k, d in docs:
+        if k != "service":
+            continue
+        atts = d.get("attributes", [])
+        type_code = next((a["taxonomy_term"]["code"] for a in atts
+                          if a.get("taxonomy_term", {}).get("taxonomy") == TAX_TYPES), None)
+        if type_code not in types:  # another directory's data: our taxonomy's keywords
+            type_code = taxonomy.match(f"{d['name']} {d.get('description') or ''}", None,
+                                       None).code
+        if type_code not in types:
+            raise BadInput(f"{name}: service {d['id']} has no service type: give a "
+                           f"{TAX_TYPES} attribute, or words of our taxonomy in its name.",
+                           field="attributes")
+        oid = d.get("organization_id") or d.get("organization", {}).get("id")
+        if oid not in orgs:
+            raise BadInput(f"{name}: organization {oid} is not in the data.",
+                           field="organization_id")
+        svc = session.scalar(select(Service).where(Service.uuid == uuid.UUID(d["id"])))
+        if svc is None:
+            svc = Service(uuid=uuid.UUID(d["id"]))
+            session.add(svc)
+            counts["services"] += 1
+        svc.organization = orgs[oid]
+        svc.service_type_code = type_code
+        svc.name_en, svc.name_ar = d["name"], d.get("alternate_name") or d["name"]
+        svc.description_en = d.get("description", "") if d.get("description") != d["name"] \
+            else ""
+        svc.status = d["status"]
+        svc.min_age, svc.max_age = d.get("minimum_age"), d.get("maximum_age")
+        svc.last_verified = dt.date.fromisoformat(d["assured_date"]) \
+            if d.get("assured_date") else None
+        svc.languages = [x["code"] for x in d.get("languages", []) if x.get("code")] or ["ar"]
+        svc.documents_required = [x["document"] for x in d.get("required_documents", [])]
+        elig = {a["taxonomy_term"]["code"]: a.get("value") for a in atts
+                if a.get("taxonomy_term", {}).get("taxonomy") == TAX_ELIG}
+        svc.sex = elig.get("sex") or "any"
+        svc.nationalities = [x for x in (elig.get("nationality") or "").split("|") if x]
+        with session.no_autoflush:
+            svc.target_groups = [groups[a["taxonomy_term"]["code"]] for a in atts
+                                 if a.get("taxonomy_term", {}).get("taxonomy") == TAX_GROUPS
+                                 and a["taxonomy_term"]["code"] in groups]
+            pcodes = [a["uri"][len(URI_PREFIX):] for a in d.get("service_areas", [])
+                      if str(a.get("uri", "")).startswith(URI_PREFIX)]
+            areas = [session.get(AdminArea, p) for p in pcodes]
+            missing = [p for p, a in zip(pcodes, areas, strict=True) if a is None]
+            if missing:
+                raise BadInput(f"{name}: unknown p-code(s) in service_areas: "
+                               f"{', '.join(missing)}.", field="service_areas")
+            svc.coverage = areas
+        svc.sites = [ServiceSite(
+            name_en=s["location"].get("name") or "", name_ar=s["location"].get(
+                "alternate_name") or "", address_en=s["location"].get("description") or "",
+            geom=from_shape(Point(s["location"]["longitude"], s["location"]["latitude"]),
+                            srid=4326),
+            admin3_pcode=s["location"].get("external_identifier"))
+            for s in d.get("service_at_locations", []) if _on_earth(s.get("location") or {})]
+        svc.hours = [OpeningPeriod(weekday=DAYS.index(day.strip()) + 1,
+                                   opens=dt.time.fromisoformat(h["opens_at"]),
+                                   closes=dt.time.fromisoformat(h["closes_at"]))
+                     for h in d.get("schedules", []) if h.get("opens_at") and h.get("closes_at")
+                     for day in str(h.get("byday") or "").split(",") if day.strip() in DAYS]
+        svc.search_text = f"{svc.name_en} {svc.name_ar}".lower()
+    session.flush()
+    return counts

@@ -1,0 +1,70 @@
+"""Downloads of the exchange formats: HSDS 3.0 (zip), 4W (CSV/XLSX, HXL) and GeoJSON."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from data.db import db
+from data.io.downloads import download
+
+from ..security import AUTHENTICATED, allow
+from . import bp
+from .openapi import error_responses
+
+
+def _send(kind: str) -> Response:
+    content, name, mime = download(db.session, kind, hxl=request.args.get("hxl", "1") != "0")
+    return Response(content, mimetype=mime, headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/exports/hsds")
+@allow(AUTHENTICATED)
+def export_hsds():
+    """Every organisation and service as Open Referral HSDS 3.0 (JSON + CSV package, zip)."""
+    return _send("hsds")
+
+
+@bp.get("/exports/4w.csv")
+@allow(AUTHENTICATED)
+def export_4w_csv():
+    """Every 4W activity as CSV in the WoS template's shape (``hxl=0`` drops the tag row)."""
+    return _send("4w.csv")
+
+
+@bp.get("/exports/4w.xlsx")
+@allow(AUTHENTICATED)
+def export_4w_xlsx():
+    """Every 4W activity as an XLSX sheet with the HXL hashtag row above the headers."""
+    return _send("4w.xlsx")
+
+
+@bp.get("/exports/geojson")
+@allow(AUTHENTICATED)
+def export_geojson():
+    """Services' sites (points, sensitive ones left out) and coverage areas as GeoJSON."""
+    return _send("geojson")
+
+
+def _file(summary: str, op: str, mime: str, schema: dict | None = None) -> dict:
+    content = {mime: {"schema": schema or {"type": "string", "contentMediaType": mime}}}
+    return {"get": {"summary": summary, "operationId": op, "responses": {
+        "200": {"description": summary, "content": content}, **error_responses(401)}}}
+
+
+OPENAPI_PATHS = {
+    "/exports/hsds": _file("HSDS 3.0 documents and tabular package (zip)", "exportHsds",
+                           "application/zip"),
+    "/exports/4w.csv": {"get": {**_file("4W table as CSV with an HXL hashtag row",
+                                        "export4wCsv", "text/csv")["get"],
+                                "parameters": [{"name": "hxl", "in": "query", "schema": {
+                                    "type": "integer", "enum": [0, 1]}}]}},
+    "/exports/4w.xlsx": _file(
+        "4W table as XLSX (WoS template shape, HXL row)", "export4wXlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "/exports/geojson": _file("Sites and coverage as a GeoJSON FeatureCollection",
+                              "exportGeojson", "application/geo+json",
+                              {"type": "object", "required": ["type", "features"],
+                               "properties": {"type": {"const": "FeatureCollection"},
+                                              "features": {"type": "array"}}}),
+}

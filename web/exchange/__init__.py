@@ -1,0 +1,17 @@
+"""Data exchange pages: 4W upload -> preview of the validation report -> confirm; downloads."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from .. import nav
+
+bp = Blueprint("exchange", __name__, url_prefix="/exchange")
+
+nav.add("exchange.index", _l("Data exchange"), "platform_admin", "org_admin", "planner",
+        "caseworker", "viewer", order=80)
+nav.add("exchange.aliases", _l("Aliases to review"), "platform_admin", order=81)
+
+from . import routes  # noqa: E402,F401
+from .messages import localize  # noqa: E402
+
+bp.add_app_template_filter(localize, "report_text")

@@ -1,0 +1,32 @@
+"""Forms of the exchange pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, HiddenField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("4W file (CSV or XLSX)"), validators=[
+        FileRequired(), FileAllowed(["csv", "xlsx", "xlsm", "txt"],
+                                    _l("Upload a CSV or XLSX file."))])
+    sheet = StringField(_l("Sheet (XLSX, optional)"), validators=[Optional(), Length(max=100)])
+    period = StringField(_l("Period for rows without a year (YYYY-MM, optional)"),
+                         validators=[Optional(), Regexp(r"^\d{4}-\d{2}$",
+                                                        message=_l("Write it as 2023-02."))])
+
+
+class ConfirmForm(FlaskForm):
+    token = HiddenField(validators=[Regexp(r"^[0-9a-f]{32}\.(csv|xlsx|xlsm|txt)$")])
+    sheet = HiddenField()
+    period = HiddenField()
+    accept_partial = BooleanField(_l("Import the good rows and leave the rejected ones out"))
+
+
+class AliasForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=[
+        SelectChoice("same", _l("Same organisation")),
+        SelectChoice("separate", _l("A different organisation"))],
+        validators=[DataRequired()])

@@ -1,0 +1,157 @@
+"""Upload a 4W file, preview its validation report, confirm the import; download exports."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from data.db import db
+from data.errors import BadInput, Forbidden, NotFound
+from data.io.downloads import FORMATS, download
+from data.io.fourw import import_4w
+from data.io.orgs import review_alias
+from data.models import AuditLog, Organization, OrganizationAlias
+
+from ..security import AUTHENTICATED, allow, principal
+from . import bp
+from .forms import AliasForm, ConfirmForm, UploadForm
+
+IMPORTERS = ("platform_admin", "org_admin")
+
+
+def _folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _restriction() -> int | None:
+    """None for platform admins; an org admin may import only their organisation's rows."""
+    who = principal()
+    if who.role == "platform_admin":
+        return None
+    if not who.organization_id:
+        raise Forbidden(_("You are not a member of an organisation."))
+    return who.organization_id
+
+
+def _run(token: str, sheet: str, period: str, *, dry_run: bool, accept_partial: bool):
+    path = _folder() / token
+    if not path.exists():
+        raise NotFound(_("This upload has expired; upload the file again."))
+    return import_4w(db.session, path, sheet=sheet or None, period=period or None,
+                     dry_run=dry_run, accept_partial=accept_partial,
+                     restrict_to_org=_restriction(), source_name=path.name)
+
+
+def _index(form: UploadForm, status: int = 200):
+    return render_template("exchange/index.html", form=form, formats=FORMATS,
+                           can_import=principal().role in IMPORTERS), status
+
+
+@bp.get("/")
+@allow(AUTHENTICATED)
+def index():
+    """Downloads of the exports, and the import form for admins."""
+    return _index(UploadForm())
+
+
+@bp.post("/import")
+@allow(*IMPORTERS)
+def upload():
+    """Store the uploaded file and show what importing it would do (nothing is written)."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _index(form, 400)
+    suffix = Path(form.file.data.filename or "").suffix.lower() or ".csv"
+    token = secrets.token_hex(16) + suffix
+    form.file.data.save(_folder() / token)
+    try:
+        report = _run(token, form.sheet.data, form.period.data, dry_run=True,
+                      accept_partial=True)
+    except BadInput as exc:
+        (_folder() / token).unlink(missing_ok=True)
+        form.file.errors = [exc.message]
+        return _index(form, 400)
+    confirm = ConfirmForm(token=token, sheet=form.sheet.data or "",
+                          period=form.period.data or "")
+    return render_template("exchange/preview.html", report=report, confirm=confirm,
+                           name=form.file.data.filename)
+
+
+@bp.post("/import/confirm")
+@allow(*IMPORTERS)
+def confirm():
+    """Import the previewed file for real (one transaction); rejected rows block it unless
+    the good rows are accepted."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        raise BadInput(_("The confirmation form is incomplete; upload the file again."))
+    try:
+        report = _run(form.token.data, form.sheet.data, form.period.data, dry_run=False,
+                      accept_partial=form.accept_partial.data)
+    except BadInput as exc:
+        db.session.rollback()
+        report = getattr(exc, "report", None)
+        if report is None:
+            raise
+        flash(_("Nothing was imported: %(n)s rows were rejected.", n=report.rows_rejected),
+              "error")
+        return render_template("exchange/preview.html", report=report, confirm=form,
+                               name=""), 400
+    who = principal()
+    db.session.add(AuditLog(user_id=who.id, organization_id=who.organization_id,
+                            action="import.4w", object_type="activity",
+                            summary={k: v for k, v in report.to_dict().items()
+                                     if k in ("rows_read", "rows_imported", "rows_rejected",
+                                              "created", "updated")}))
+    db.session.commit()
+    (_folder() / form.token.data).unlink(missing_ok=True)
+    flash(_("Imported %(n)s rows; %(c)s new activities.", n=report.rows_imported,
+            c=report.created["activities"]))
+    return redirect(url_for("exchange.index"))
+
+
+@bp.get("/download/<kind>")
+@allow(AUTHENTICATED)
+def download_export(kind: str):
+    """One export as a file: hsds, 4w.csv, 4w.xlsx or geojson."""
+    if kind not in FORMATS:
+        raise NotFound(_("No such export."))
+    content, name, mime = download(db.session, kind)
+    return Response(content, mimetype=mime,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/aliases")
+@allow("platform_admin")
+def aliases():
+    """Organisation aliases made by imports that nobody has confirmed yet."""
+    rows = db.session.execute(
+        select(OrganizationAlias, Organization).join(Organization)
+        .where(OrganizationAlias.reviewed.is_(False)).order_by(OrganizationAlias.id)).all()
+    return render_template("exchange/aliases.html", rows=rows, form=AliasForm())
+
+
+@bp.post("/aliases/<int:alias_id>")
+@allow("platform_admin")
+def review(alias_id: int):
+    """Confirm an alias (same organisation) or split it off (a different organisation)."""
+    form = AliasForm()
+    if not form.validate_on_submit():
+        raise BadInput(_("Choose whether the spelling is the same organisation."),
+                       field="decision")
+    same = form.decision.data == "same"
+    alias = review_alias(db.session, alias_id, same=same)
+    who = principal()
+    db.session.add(AuditLog(user_id=who.id, action="alias.review",
+                            object_type="organization_alias", object_id=str(alias.id),
+                            summary={"alias": alias.alias, "same": same,
+                                     "organization_id": alias.organization_id}))
+    db.session.commit()
+    flash(_("Decision recorded; later imports follow it."))
+    return redirect(url_for("exchange.aliases"))
