@@ -121,12 +121,13 @@ PAGES = {
            "/directory/organizations/{receiver}"],
     ("none", "platform_admin"): ["/", "/accounts/admin/organizations", "/accounts/admin/audit",
                                  "/library/documents/new", "/library/documents/{doc}/edit",
-                                 "/forum/", "/forum/moderation", "/gaps/", "/auth/password"],
+                                 "/forum/", "/forum/moderation", "/gaps/", "/auth/password",
+                                 "/exchange/", "/exchange/aliases"],
     ("receiver", "org_admin"): ["/accounts/members", "/accounts/tokens",
                                 "/accounts/organization", "/accounts/organization/edit",
                                 "/referrals/in", "/referrals/{referral}",
                                 "/directory/services/{service}/edit", "/partners/",
-                                "/partners/requests", "/partners/duplication"],
+                                "/partners/requests", "/partners/duplication", "/exchange/"],
     ("sender", "caseworker"): ["/referrals/out", "/referrals/new?service_id={service}",
                                "/referrals/bundle", "/referrals/{referral}",
                                "/referrals/{referral}/print", "/forum/",
@@ -207,6 +208,7 @@ def test_main_pages_are_small_self_contained_and_accessible(client, login, world
 # Latin words that may stand in Arabic pages: proper names, codes and free text of the test data.
 ALLOWED_LATIN = {"Fatima", "Test", "Leaflet", "HTML", "Excel", "Markdown", "YYYY", "PDF",
                  "DOCX", "XLSX", "HXL", "HSDS", "JPEG", "PNG", "CSV", "API", "Tasharuk",
+                 "Open", "Referral", "GeoJSON",
                  "Staff", "User", "https", "the", "person", "after", "displacement", "needs"}
 
 
