@@ -40,6 +40,9 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")
         self.BABEL_DEFAULT_LOCALE = "ar"
+        # Times are stored in UTC and shown in Syria's time (web.ui filters, Flask-Babel).
+        self.DISPLAY_TIMEZONE = env("TASHARUK_TIMEZONE", "Asia/Damascus")
+        self.BABEL_DEFAULT_TIMEZONE = self.DISPLAY_TIMEZONE
         self.LANGUAGES = ("ar", "en")
         self.RATELIMIT_ENABLED = env("TASHARUK_RATELIMIT", "1") != "0"
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"

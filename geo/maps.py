@@ -92,11 +92,23 @@ def _tooltip(row: dict) -> str:
     return "<div dir='auto'>" + "<br>".join(lines) + "</div>"
 
 
+class _MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (Leaflet's default adds miles)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
+
+
 class _Legend(MacroElement):
     """A fixed legend box of the five score classes."""
 
     _template = Template("""{% macro header(this, kwargs) %}<style>
-.gap-legend{position:absolute;z-index:1000;bottom:18px;left:10px;background:#fff;
+.gap-legend{position:absolute;z-index:1000;bottom:44px;left:10px;background:#fff;
 padding:6px 8px;border:1px solid #999;font:12px/1.4 Tahoma,Arial,sans-serif}
 .gap-legend i{display:inline-block;width:14px;height:10px;margin-inline-end:4px}
 </style>{% endmacro %}
@@ -113,7 +125,9 @@ def _legend_html() -> str:
     ar, en = LABELS["legend"]
     rows = [f"<b>{ar}</b><br><b>{en}</b>"]
     for k, color in enumerate(COLORS):
-        rows.append(f"<i style='background:{color}'></i>{20 * k}–{20 * (k + 1)}")
+        # ranges read left to right even in the right-to-left legend (0–20, not 20–0)
+        rows.append(f"<i style='background:{color}'></i>"
+                    f"<span dir='ltr'>{20 * k}–{20 * (k + 1)}</span>")
     rows.append(f"<i style='background:{NO_DATA}'></i>{' · '.join(LABELS['no_data'])}")
     return "<br>".join(rows)
 
@@ -143,8 +157,8 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
     ``standalone`` inlines Leaflet so the file opens anywhere without a network; otherwise
     Leaflet is linked from ``asset_base`` (the app's own route).
     """
-    fmap = folium.Map(location=[35.0, 38.5], zoom_start=7, tiles=None, prefer_canvas=True,
-                      control_scale=True)
+    fmap = folium.Map(location=[35.0, 38.5], zoom_start=7, tiles=None, prefer_canvas=True)
+    fmap.add_child(_MetricScale())
     fmap.default_js = [] if standalone else [("leaflet", f"{asset_base}/leaflet.js")]
     fmap.default_css = [] if standalone else [("leaflet_css", f"{asset_base}/leaflet.css")]
     fig = fmap.get_root()

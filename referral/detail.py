@@ -100,3 +100,22 @@ def referral_detail(session: Session, referral_id: int, actor: Any,
               else "referral.view_sensitive", referral,
               {"side": side or "", "details_shown": details})
     return out
+
+
+def case_labels(session: Session, case: dict | None, locale: str) -> dict[str, dict[str, str]]:
+    """Names, in ``locale``, of the codes a case shows: needs (service types), target
+    groups and the place (p-code), so pages never show raw codes."""
+    from data.models import AdminArea, ServiceType, TargetGroup
+
+    out: dict[str, dict[str, str]] = {"needs": {}, "target_groups": {}, "place": {}}
+    if not case:
+        return out
+    wanted = (("needs", ServiceType, ServiceType.code, case.get("needs") or ()),
+              ("target_groups", TargetGroup, TargetGroup.code, case.get("target_groups") or ()),
+              ("place", AdminArea, AdminArea.pcode, [case["pcode"]] if case.get("pcode") else ()))
+    for key, model, column, codes in wanted:
+        if codes:
+            for row in session.scalars(select(model).where(column.in_(list(codes)))):
+                name = (row.name_en if locale == "en" else row.name_ar) or row.name_en
+                out[key][getattr(row, column.key)] = name
+    return out

@@ -552,18 +552,26 @@ def snippet(doc: LibraryDocument, qkeys: set[str], locale: str = "ar", *,
             width: int = 28) -> Markup:
     """The passage of the summary/text with the most query matches, HTML-escaped, matches
     wrapped in ``<mark>``."""
-    source = " ".join(x for x in ((doc.summary_en, doc.body_en, doc.summary_ar, doc.body_ar)
-                                  if locale == "en" else
-                                  (doc.summary_ar, doc.body_ar, doc.summary_en, doc.body_en))
-                      if x)[:SNIPPET_SOURCE_CHARS]
-    tokens = [(m.start(), m.end()) for m in _WORD.finditer(source)]
+    ar = " ".join(x for x in (doc.summary_ar, doc.body_ar) if x)[:SNIPPET_SOURCE_CHARS]
+    en = " ".join(x for x in (doc.summary_en, doc.body_en) if x)[:SNIPPET_SOURCE_CHARS]
+    own, other = (en, ar) if locale == "en" else (ar, en)
+
+    def flags_of(text: str) -> tuple[list[tuple[int, int]], list[bool]]:
+        spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        return spans, [bool(qkeys) and not qkeys.isdisjoint(_token_keys(text[a:b]))
+                       for a, b in spans]
+
+    # The reader's language, unless the words were found only in the other one (or the
+    # document has no text in the reader's language): never a mix of both.
+    source = own
+    tokens, flags = flags_of(own)
+    if not own or (qkeys and not any(flags)):
+        other_tokens, other_flags = flags_of(other)
+        if other_tokens and (not own or any(other_flags)):
+            source, tokens, flags = other, other_tokens, other_flags
     if not tokens:
         return Markup("")
 
-    def hit(span: tuple[int, int]) -> bool:
-        return bool(qkeys) and not qkeys.isdisjoint(_token_keys(source[span[0]:span[1]]))
-
-    flags = [hit(t) for t in tokens]
     best, best_score = 0, sum(flags[:width])
     score = best_score
     for start in range(1, max(1, len(tokens) - width + 1)):  # sliding window

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from data.models import AdminArea, Organization, Service, ServiceSite, service_coverage
 
-__all__ = ["GovernorateCount", "governorate_summary"]
+__all__ = ["GovernorateCount", "governorate_summary", "platform_totals"]
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,16 @@ def governorate_summary(session: Session) -> list[GovernorateCount]:
         .order_by(AdminArea.pcode)
     ).all()
     return [GovernorateCount(*row) for row in rows]
+
+
+def platform_totals(session: Session) -> tuple[int, int]:
+    """Distinct organisations with an active service, and active services, on the platform.
+
+    Not the sum of the governorate rows: a service (and its organisation) present in several
+    governorates is counted once here.
+    """
+    row = session.execute(
+        select(func.count(func.distinct(Service.organization_id)), func.count(Service.id))
+        .where(Service.status == "active")
+    ).one()
+    return int(row[0]), int(row[1])

@@ -10,7 +10,7 @@ from flask import Flask
 
 def init_web(app: Flask) -> None:
     """Wire extensions, i18n, the authorisation layer, error handlers and every blueprint."""
-    from . import errors, i18n, nav, security
+    from . import errors, i18n, nav, security, ui
     from .extensions import csrf, init_limiter, login_manager
 
     i18n.init_app(app)
@@ -20,6 +20,7 @@ def init_web(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     nav.init_app(app)
+    ui.init_app(app)
     register_blueprints(app)
 
 

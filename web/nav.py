@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, url_for
+from flask import Flask, request, url_for
 from flask_babel import LazyString
 
 from .security import AUTHENTICATED, PUBLIC, role
@@ -16,29 +16,40 @@ class NavItem:
     label: LazyString | str
     roles: frozenset[str]
     order: int
+    area: str = "main"
 
 
 _ITEMS: list[NavItem] = []
 
 
-def add(endpoint: str, label: LazyString | str, *roles: str, order: int = 50) -> None:
-    """Add a menu entry (call at blueprint import); ``roles`` as for ``security.allow``."""
+def add(endpoint: str, label: LazyString | str, *roles: str, order: int = 50,
+        area: str = "main") -> None:
+    """Add a menu entry (call at blueprint import); ``roles`` as for ``security.allow``;
+    ``area`` "main" (the menu) or "account" (next to the signed-in user)."""
     if any(i.endpoint == endpoint for i in _ITEMS):
         return
-    _ITEMS.append(NavItem(endpoint, label, frozenset(roles or (PUBLIC,)), order))
+    _ITEMS.append(NavItem(endpoint, label, frozenset(roles or (PUBLIC,)), order, area))
 
 
-def items() -> list[dict]:
-    """The entries the current user may see, as ``{"url", "label"}``."""
+def _is_current(url: str) -> bool:
+    path = request.path
+    return path == url or (url != "/" and url.endswith("/") and path.startswith(url))
+
+
+def items(area: str = "main") -> list[dict]:
+    """The entries of ``area`` the current user may see, as ``{"url", "label", "current"}``."""
     current = role()
     out = []
     for item in sorted(_ITEMS, key=lambda i: i.order):
+        if item.area != area:
+            continue
         if PUBLIC in item.roles or (current and (AUTHENTICATED in item.roles
                                                  or current in item.roles)):
             try:
-                out.append({"url": url_for(item.endpoint), "label": str(item.label)})
+                url = url_for(item.endpoint)
             except Exception:  # noqa: BLE001 - an entry whose blueprint is absent
                 continue
+            out.append({"url": url, "label": str(item.label), "current": _is_current(url)})
     return out
 
 

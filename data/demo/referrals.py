@@ -271,8 +271,9 @@ def _cases(rng, geo, orgs, services, groups, primary, ref_case, ref_svc, senders
         "needs": needs.reindex(np.arange(c)).to_numpy(),
         "languages": np.where(rng.random(c) < 0.1, "{ar,ku}", "{ar}"),
         "urgency": urgency,
-        "consent_given_by": np.where(age >= 18, "self", "caregiver"),
+        "consent_given_by": np.where(age >= 18, "الشخص نفسه", "مقدّم الرعاية"),
         "consent_method": np.where(rng.random(c) < 0.7, "verbal", "written"),
         "consent_at": pd.to_datetime(c_time - np.timedelta64(3 * 3600, "s"), utc=True),
-        "consent_scope": "{services,sharing}",
+        # entries of data.models.CONSENT_SCOPES: what the receiver may see of the case
+        "consent_scope": "{age_sex,location,needs,target_groups,note}",
     })

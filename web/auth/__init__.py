@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from .. import nav
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-nav.add("auth.password", _l("Change the password"), "authenticated", order=99)
+nav.add("auth.password", _l("Change the password"), "authenticated", order=99,
+        area="account")
 
 from . import routes  # noqa: E402,F401

@@ -6,7 +6,7 @@ from flask import redirect, render_template, request, send_from_directory, sessi
 from sqlalchemy import text
 
 from data.db import db
-from referral.overview import governorate_summary
+from referral.overview import governorate_summary, platform_totals
 
 from ..security import PUBLIC, allow
 from . import bp
@@ -17,7 +17,7 @@ from . import bp
 def index():
     """The national overview, in Arabic unless English was chosen."""
     rows = governorate_summary(db.session)
-    totals = (sum(r.organizations for r in rows), sum(r.services for r in rows))
+    totals = platform_totals(db.session)
     return render_template("main/index.html", rows=rows, totals=totals)
 
 

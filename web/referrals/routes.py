@@ -13,14 +13,14 @@ from data.models import REASONS, Service, ServiceType, TargetGroup
 from referral.boxes import list_box, parse_filters
 from referral.bundles import propose_bundle
 from referral.cases import create_referrals, parse_case
-from referral.detail import referral_detail
+from referral.detail import case_labels, referral_detail
 from referral.lifecycle import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, add_note, transition
 
 from ..i18n import current_locale
 from ..security import allow, principal
 from . import bp
 from .common import cipher
-from .forms import NoteForm, ProfileForm, ReferralForm, TransitionForm
+from .forms import SCOPE_CHOICES, NoteForm, ProfileForm, ReferralForm, TransitionForm
 
 STAFF = ("org_admin", "caseworker")
 READERS = ("org_admin", "caseworker", "viewer")
@@ -188,6 +188,8 @@ def detail(referral_id: int):
     form.reason.choices = [SelectChoice("", "—")] + [
         SelectChoice(r, _label(REASON_LABELS, r)) for r in REASONS]
     return render_template("referrals/detail.html", r=data, form=form, note_form=NoteForm(),
+                           names=case_labels(db.session, data["case"], current_locale()),
+                           scope_labels={c.value: str(c.label) for c in SCOPE_CHOICES},
                            status_label=lambda s: _label(STATUS_LABELS, s),
                            action_label=lambda a: _label(ACTION_LABELS, a),
                            reason_label=lambda r: _label(REASON_LABELS, r),
@@ -237,6 +239,7 @@ def print_form(referral_id: int):
     data = referral_detail(db.session, referral_id, principal(), cipher(), printable=True)
     db.session.commit()
     return render_template("referrals/print.html", r=data,
+                           names=case_labels(db.session, data["case"], current_locale()),
                            status_label=lambda s: _label(STATUS_LABELS, s))
 
 
