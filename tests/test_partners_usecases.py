@@ -206,7 +206,7 @@ def test_request_rules_and_partnership_lifecycle(session, make, world, admins):
     again = uc.request_partnership(session, b, world.a.id)
     assert again.status == "pending"
     actions = session.scalars(select(AuditLog.action).where(
-        AuditLog.action.startswith("partnership."))).all()
+        AuditLog.action.startswith("partnership.")).order_by(AuditLog.id)).all()
     assert actions == ["partnership.request", "partnership.accepted", "partnership.ended",
                        "partnership.request"]
     incoming, outgoing = uc.list_requests(session, world.a.id)
