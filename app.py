@@ -122,8 +122,10 @@ def _register_commands(app: Flask) -> None:
 def bootstrap(ctx: click.Context, boundary_files: tuple[Path, ...], demo_orgs: int,
               seed: int) -> None:
     """Everything `make run` does before serving, in one process (fast when already done):
-    migrate, reference data, forum categories, boundaries and demo data when missing."""
+    migrate, reference data, forum categories, boundaries and demo data when missing, then
+    the search ranking's referral-outcome terms."""
     from data.cli import db_upgrade, load_boundaries_cmd, load_demo_cmd, load_reference_cmd
+    from referral.directory_cli import refresh_ranking_cmd
     from referral.library_cli import seed_cmd
 
     ctx.invoke(db_upgrade, revision="heads")
@@ -134,6 +136,7 @@ def bootstrap(ctx: click.Context, boundary_files: tuple[Path, ...], demo_orgs: i
     if demo_orgs:
         ctx.invoke(load_demo_cmd, orgs=demo_orgs, seed=seed, services=None, referrals=None,
                    if_empty=True)
+    ctx.invoke(refresh_ranking_cmd)
 
 
 class TasharukGroup(FlaskGroup):

@@ -6,16 +6,21 @@ request (or CLI command) owns the transaction: use cases take a session and ``fl
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from flask import current_app, g
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["Database", "db", "make_engine", "sqlalchemy_url"]
+__all__ = ["PING_IDLE_S", "RECYCLE_S", "Database", "autocommit_reads", "db", "make_engine",
+           "sqlalchemy_url"]
+
+PING_IDLE_S = 30.0  # ping a pooled connection before reuse only when idle this long
+RECYCLE_S = 1800  # replace pooled connections after half an hour whatever happens
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -28,8 +33,54 @@ def sqlalchemy_url(url: str) -> str:
 
 
 def make_engine(url: str, **kw) -> Engine:
-    """An engine for a libpq URL, with pool pre-ping so restarts of the server are survived."""
-    return create_engine(sqlalchemy_url(url), pool_pre_ping=True, **kw)
+    """An engine for a libpq URL that survives server restarts without a ping per request.
+
+    SQLAlchemy's ``pool_pre_ping`` costs one round trip on every checkout (a third of a
+    search's). Instead a connection is pinged only when it sat idle in the pool for
+    ``PING_IDLE_S`` (where firewalls and server restarts bite); a failed ping discards it and
+    the pool hands out a fresh one. A connection that breaks while hot fails that one request,
+    and SQLAlchemy then invalidates the whole pool (every older connection is replaced), so a
+    restart costs at most one failed request per process. ``pool_recycle`` caps a
+    connection's age. Pass ``pool_pre_ping=True`` to get the ping on every checkout back.
+    """
+    kw.setdefault("pool_recycle", RECYCLE_S)
+    engine = create_engine(sqlalchemy_url(url), **kw)
+    if not kw.get("pool_pre_ping"):
+        event.listen(engine, "checkin", _mark_idle)
+        event.listen(engine, "checkout",
+                     lambda conn, record, proxy: _ping_if_idle(engine, conn, record))
+    return engine
+
+
+def _mark_idle(dbapi_conn, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine, dbapi_conn, record) -> None:
+    since = record.info.get("idle_since")
+    if since is None or time.monotonic() - since < PING_IDLE_S:
+        return
+    try:
+        engine.dialect.do_ping(dbapi_conn)  # what pool_pre_ping does (one empty query)
+    except Exception as err:  # noqa: BLE001 - any failure means the connection is unusable
+        raise exc.DisconnectionError(f"stale pooled connection: {err}") from err
+
+
+def autocommit_reads(session: Session) -> bool:
+    """Run the rest of this session's statements in autocommit mode, for read-mostly request
+    paths (provider search) whose only write, if any, is one self-contained INSERT.
+
+    Saves the BEGIN and the ROLLBACK at teardown (two of a search's four round trips): psycopg
+    sends neither in autocommit mode, and the pool restores the normal isolation on checkin
+    without a round trip. Does nothing (returns False) when the session already holds a
+    connection or is bound to a connection rather than an engine (tests' rolled-back
+    transaction), so it never changes a transaction already under way.
+    """
+    bind = session.get_bind()
+    if not isinstance(bind, Engine) or session.in_transaction():
+        return False
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
 
 
 class Database:

@@ -203,6 +203,28 @@ class AcceptanceModel(ClassifierMixin, BaseEstimator):
         features = self.transform_features(X)
         return self.pipeline_.predict_proba(features)
 
+    def linear_parts(self, X: pd.DataFrame) -> tuple[np.ndarray, float, np.ndarray]:
+        """Split the logistic model's logit for ``X`` into the part that does not depend on
+        distance and the distance coefficient, so a search can add the real distance later:
+        ``logit(d) = base + coef * log1p(d / 1000)``. Returns ``(base, coef, p_default)`` where
+        ``p_default`` is the probability at ``X``'s own distance (the median when missing).
+
+        Raises ValueError for gradient boosting (not additive in distance).
+        """
+        check_is_fitted(self, "pipeline_")
+        if self.method != "logistic":
+            raise ValueError("linear_parts needs method='logistic'")
+        encode, clf = self.pipeline_.named_steps["encode"], self.pipeline_.named_steps["classify"]
+        names = list(encode.get_feature_names_out())
+        scaler = encode.named_transformers_["numbers"]
+        k = _NUMERIC.index("log_distance_km")
+        coef = float(clf.coef_[0][names.index("numbers__log_distance_km")] / scaler.scale_[k])
+        features = self.transform_features(X)
+        p_default = self.pipeline_.predict_proba(features)[:, 1]
+        features["log_distance_km"] = 0.0
+        base = self.pipeline_.decision_function(features)
+        return np.asarray(base, dtype=float), coef, p_default
+
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """1 where completion is more likely than not."""
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)

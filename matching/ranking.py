@@ -3,20 +3,29 @@
 Pure numpy (no Flask, no SQL, no I/O). The caller (``referral.search``) hands in one row per
 candidate service that already passed the hard filters (need, eligibility, place, keyword).
 
-The score, in [0, 1], is a weighted mean of five components, each in [0, 1]:
+The score, in [0, 1], is a weighted mean of six components, each in [0, 1]:
 
 ==============  ======  =====================================================================
 component       weight  value
 ==============  ======  =====================================================================
-coverage        0.30    1 when the service covers the person's area (the sub-district or an
+coverage        0.25    1 when the service covers the person's area (the sub-district or an
                         area containing it) or has a site inside it; 0.5 when it covers only a
                         part of a larger area the person gave (a district inside the
                         governorate); 0 otherwise
-distance        0.25    ``exp(-d / 15 km)`` for the nearest site at ``d`` metres; 0 when the
+distance        0.20    ``exp(-d / 15 km)`` for the nearest site at ``d`` metres; 0 when the
                         service has no site; left out when no point was given
-availability    0.20    ``0.8 * a + 0.2 * c``: ``a`` is 1 open, 0.5 waiting list, 0 full; ``c``
+availability    0.18    ``0.8 * a + 0.2 * c``: ``a`` is 1 open, 0.5 waiting list, 0 full; ``c``
                         is ``min(1, log1p(capacity per month) / log1p(100))`` (0.5 unknown)
-eligibility     0.15    1 when the service targets one of the person's groups, 0.75 when it
+outcomes        0.15    what referral outcomes teach: ``0.8 * p + 0.2 * r``. ``p`` is the
+                        acceptance model's probability that a referral to this provider is
+                        accepted *and* completed, ``sigmoid(b + k * log1p(d / 1 km))`` with the
+                        provider's precomputed logit ``b`` (everything but distance) and
+                        distance coefficient ``k`` (``referral.ranking`` refreshes them), at
+                        the real distance ``d`` (the model's median distance when no point
+                        was given; 0.5 for a service not refreshed yet). ``r`` is
+                        ``exp(-h / 72)`` for the provider's median response time ``h`` in
+                        hours (0.5 unknown). Left out when the caller gives no outcome terms
+eligibility     0.12    1 when the service targets one of the person's groups, 0.75 when it
                         is open to all groups (1 when no group was given); minus 0.1 when it
                         requires documents
 freshness       0.10    1 up to 90 days since last verification, falling linearly to 0.5 at
@@ -31,13 +40,15 @@ break on distance, then id.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 __all__ = [
     "DISTANCE_SCALE_M",
+    "OUTCOME_PRIOR",
+    "RESPONSE_SCALE_H",
     "STALE_DAYS",
     "STALE_FACTOR",
     "WEIGHTS",
@@ -46,12 +57,15 @@ __all__ = [
     "rank",
 ]
 
-WEIGHTS = {"coverage": 0.30, "distance": 0.25, "availability": 0.20, "eligibility": 0.15,
-           "freshness": 0.10}
+WEIGHTS = {"coverage": 0.25, "distance": 0.20, "availability": 0.18, "outcomes": 0.15,
+           "eligibility": 0.12, "freshness": 0.10}
 DISTANCE_SCALE_M = 15_000.0
 STALE_DAYS = 180
 FRESH_DAYS = 90
 STALE_FACTOR = 0.8
+OUTCOME_PRIOR = 0.5  # P(completed) of a service the refresh job has not seen yet
+RESPONSE_SCALE_H = 72.0
+DECLINE_SHARE_SHOWN = 0.25  # name the main decline reason when it is this share of answers
 _AVAILABILITY = {"open": 1.0, "waitlist": 0.5, "full": 0.0}
 
 
@@ -63,6 +77,13 @@ class Candidates:
     ``distance_m``: metres to the nearest site (NaN: no site or no point).
     ``group_match``: 2 targets one of the person's groups, 1 open to all groups.
     ``days_since_verified``: NaN when never verified.
+
+    Referral outcomes (optional; all None leaves the ``outcomes`` component out):
+    ``accept_logit`` and ``accept_distance_coef`` (NaN: not refreshed yet), ``accept_p``
+    (the probability when no distance is known), ``history`` (the provider's decided
+    referrals; 0: new), ``response_hours`` (median, NaN unknown), ``decline_reason`` and
+    ``decline_share`` (the most frequent reason and its share of answered referrals), with
+    ``decline_labels`` mapping reason codes to (Arabic, English).
     """
 
     ids: Sequence[int]
@@ -73,6 +94,14 @@ class Candidates:
     group_match: Sequence[int]
     needs_documents: Sequence[bool]
     days_since_verified: Sequence[float]
+    accept_logit: Sequence[float] | None = None
+    accept_distance_coef: Sequence[float] | None = None
+    accept_p: Sequence[float] | None = None
+    history: Sequence[int] | None = None
+    response_hours: Sequence[float] | None = None
+    decline_reason: Sequence[str | None] | None = None
+    decline_share: Sequence[float] | None = None
+    decline_labels: Mapping[str, tuple[str, str]] | None = None
 
 
 @dataclass
@@ -85,10 +114,38 @@ class Ranked:
     stale: np.ndarray
     candidates: Candidates
     groups_given: bool
+    accept: np.ndarray | None = None  # P(accepted and completed) per candidate, when given
 
     def reasons(self, i: int) -> list[dict[str, str]]:
         return _reasons(self.candidates, int(i), groups_given=self.groups_given,
-                        stale=bool(self.stale[i]))
+                        stale=bool(self.stale[i]),
+                        accept=None if self.accept is None else float(self.accept[i]))
+
+
+def _float(values: Sequence | None, n: int, default: float = np.nan) -> np.ndarray:
+    if values is None:
+        return np.full(n, default)
+    return np.array([default if v is None else v for v in values], dtype=float).reshape(n)
+
+
+def acceptance(c: Candidates) -> np.ndarray | None:
+    """P(accepted and completed) per candidate at its real distance (None: no terms given)."""
+    if c.accept_logit is None:
+        return None
+    n = len(c.ids)
+    logit = _float(c.accept_logit, n)
+    coef = _float(c.accept_distance_coef, n, 0.0)
+    p_default = _float(c.accept_p, n)
+    dist = np.asarray(c.distance_m, dtype=float).reshape(n)
+    at_d = 1.0 / (1.0 + np.exp(-(logit + coef * np.log1p(np.maximum(dist, 0) / 1000.0))))
+    p = np.where(np.isnan(dist), p_default, at_d)
+    return np.where(np.isnan(p), OUTCOME_PRIOR, p)
+
+
+def _outcomes(c: Candidates, p: np.ndarray) -> np.ndarray:
+    hours = _float(c.response_hours, len(c.ids))
+    r = np.where(np.isnan(hours), 0.5, np.exp(-np.maximum(hours, 0) / RESPONSE_SCALE_H))
+    return 0.8 * p + 0.2 * r
 
 
 def _components(c: Candidates, *, point: bool, area: bool,
@@ -116,6 +173,9 @@ def _components(c: Candidates, *, point: bool, area: bool,
         comps["coverage"] = np.where(coverage >= 2, 1.0, np.where(coverage >= 1, 0.5, 0.0))
     if point:
         comps["distance"] = np.where(np.isnan(dist), 0.0, np.exp(-dist / DISTANCE_SCALE_M))
+    p = acceptance(c)
+    if p is not None:
+        comps["outcomes"] = _outcomes(c, p)
     return comps
 
 
@@ -123,7 +183,39 @@ def _km(metres: float) -> str:
     return f"{metres / 1000:.1f}" if metres < 10_000 else f"{metres / 1000:.0f}"
 
 
-def _reasons(c: Candidates, i: int, *, groups_given: bool, stale: bool) -> list[dict[str, str]]:
+def _duration(hours: float) -> tuple[str, str]:
+    if hours < 48:
+        h = max(1, round(hours))
+        return f"{h} hours", f"{h} ساعة"
+    d = round(hours / 24)
+    return f"{d} days", f"{d} يوماً"
+
+
+def _outcome_reasons(c: Candidates, i: int, accept: float, add) -> None:
+    history = 0 if c.history is None or c.history[i] is None else int(c.history[i])
+    if history <= 0:
+        add("new_provider", "New provider: no history yet", "مزوّد جديد: لا يوجد سجل بعد")
+    else:
+        pct = round(100 * accept)
+        add("acceptance", f"Usually accepts referrals like this: {pct}%",
+            f"يقبل عادةً إحالات كهذه: {pct}٪")
+    hours = np.nan if c.response_hours is None or c.response_hours[i] is None \
+        else float(c.response_hours[i])
+    if not np.isnan(hours):
+        en, ar = _duration(hours)
+        add("response_time", f"Usually answers within {en}", f"يرد عادةً خلال {ar}")
+    reason = None if c.decline_reason is None else c.decline_reason[i]
+    share = np.nan if c.decline_share is None or c.decline_share[i] is None \
+        else float(c.decline_share[i])
+    if reason and not np.isnan(share) and share >= DECLINE_SHARE_SHOWN:
+        ar_label, en_label = (c.decline_labels or {}).get(reason, (reason, reason))
+        pct = round(100 * share)
+        add("declines", f"Often declines: {en_label} ({pct}%)",
+            f"يرفض كثيراً: {ar_label} ({pct}٪)")
+
+
+def _reasons(c: Candidates, i: int, *, groups_given: bool, stale: bool,
+             accept: float | None = None) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
 
     def add(code: str, en: str, ar: str) -> None:
@@ -153,6 +245,8 @@ def _reasons(c: Candidates, i: int, *, groups_given: bool, stale: bool) -> list[
             add("targets_group", "Targets the person's group", "يستهدف فئة الشخص")
         else:
             add("open_to_all", "Open to all groups", "مفتوح لجميع الفئات")
+    if accept is not None:
+        _outcome_reasons(c, i, accept, add)
     if c.needs_documents[i]:
         add("documents", "Requires documents", "يتطلب وثائق")
     days = float(c.days_since_verified[i])
@@ -190,4 +284,4 @@ def rank(candidates: Candidates, *, point: bool, groups_given: bool,
     ids = np.asarray(candidates.ids)
     order = np.lexsort((ids, np.where(np.isnan(dist), np.inf, dist), -score))
     return Ranked(order=order, scores=score, stale=stale, candidates=candidates,
-                  groups_given=groups_given)
+                  groups_given=groups_given, accept=acceptance(candidates))

@@ -26,6 +26,17 @@ def remind_stale_cmd(today: dt.datetime | None) -> None:
                f"people notified: {counts['notified']}")
 
 
+@directory_cli.command("refresh-ranking")
+def refresh_ranking_cmd() -> None:
+    """Recompute the referral-outcome terms of the search ranking (cron: e.g. nightly)."""
+    from .ranking import refresh_ranking
+
+    counts = refresh_ranking(db.session)
+    db.session.commit()
+    click.echo(f"services: {counts['services']}, source: {counts['source']}, "
+               f"new providers (cold start): {counts['cold_start']}")
+
+
 def register(app: Flask) -> None:
     """Mount the directory commands on the app's CLI."""
     app.cli.add_command(directory_cli)

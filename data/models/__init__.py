@@ -16,6 +16,7 @@ from .geo import AdminArea
 from .library import DOC_KINDS, DOC_STATUSES, TOPICS, Attachment, LibraryDocument, TopicFollow
 from .org import ORG_TYPES, VERIFICATION_STATES, Organization, OrganizationAlias
 from .partners import PARTNERSHIP_STATES, REQUEST_STATES, Partnership, PartnershipRequest
+from .ranking import ProviderRanking
 from .referral import (
     CONSENT_METHODS,
     CONSENT_SCOPES,
@@ -54,4 +55,5 @@ __all__ = [
     "ReferralEvent", "Sector", "Service", "ServiceSite", "ServiceType", "TargetGroup",
     "UnmetSearch", "User", "service_coverage", "service_target_group",
     "PARTNERSHIP_STATES", "REQUEST_STATES", "Partnership", "PartnershipRequest",
+    "ProviderRanking",
 ]

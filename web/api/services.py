@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request, url_for
 from flask_babel import gettext as _
 
-from data.db import db
+from data.db import autocommit_reads, db
 from data.errors import BadInput
 from referral import directory
 from referral.search import PARAMS, Viewer, parse_query, search
@@ -38,6 +38,7 @@ def _body() -> dict:
 def list_services():
     """Search services by need, place, profile and keyword; ranked, with reasons."""
     s = db.session
+    autocommit_reads(s)  # read-only but for one INSERT: no BEGIN/ROLLBACK round trips
     qy = parse_query(s, request.args)
     result = search(s, qy, viewer())
     if not result.total:
@@ -126,10 +127,25 @@ _COMMON = {
     "stale": {"type": "boolean"}, "sensitive": {"type": "boolean"},
 }
 
+_REFERRAL_STATS = {
+    "type": "object", "required": ["acceptance_rate", "median_response_hours", "referrals"],
+    "additionalProperties": False,
+    "description": "The providing organisation's referral record, as of the last "
+                   "`tasharuk directory refresh-ranking` (nulls: no history yet).",
+    "properties": {
+        "acceptance_rate": {"type": ["number", "null"], "minimum": 0, "maximum": 1,
+                            "description": "accepted / answered referrals"},
+        "median_response_hours": {"type": ["number", "null"], "minimum": 0},
+        "referrals": {"type": "integer", "minimum": 0,
+                      "description": "decided referrals behind the acceptance model's term"},
+    },
+}
+
 OPENAPI_SCHEMAS = {
     "ServiceHit": {
         "type": "object",
-        "required": list(_COMMON) + ["distance_m", "score", "reasons", "site"],
+        "required": list(_COMMON) + ["distance_m", "score", "reasons", "site",
+                                     "referral_stats"],
         "additionalProperties": False,
         "properties": {
             **_COMMON,
@@ -139,6 +155,7 @@ OPENAPI_SCHEMAS = {
             "score": {"type": "number", "minimum": 0, "maximum": 1},
             "reasons": {"type": "array", "items": _REASON},
             "site": {"oneOf": [{"type": "null"}, _SITE]},
+            "referral_stats": _REFERRAL_STATS,
         },
     },
     "Service": {

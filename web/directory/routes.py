@@ -14,6 +14,7 @@ from data.db import db
 from data.errors import BadInput
 from referral import directory
 from referral.partners import duplication_alerts, org_partners
+from referral.ranking import service_referral_stats
 from referral.search import PARAMS, parse_query
 from referral.search import search as run_search
 
@@ -118,7 +119,7 @@ def service(service_id: int):
     return render_template(
         "directory/service.html", svc=svc, d=detail, labels=LABELS, day_names=DAY_NAMES,
         groups=groups, can_edit=directory.can_edit(viewer(), svc.organization_id),
-        refer_url=_refer_url(svc.id),
+        refer_url=_refer_url(svc.id), referral_stats=service_referral_stats(s, svc.id),
         map_data=_map_json(points, directory.area_outlines(s, [c["pcode"] for c in
                                                               detail["coverage"]])))
 
