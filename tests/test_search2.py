@@ -97,3 +97,30 @@ def test_radius_is_the_spheroid_distance_like_st_dwithin(session, make, radius, 
         {"need": "prot_pss", "lon": P[0], "lat": P[1], "radius_m": radius})), Viewer(),
         log_unmet=False)
     assert (svc.id in [i["id"] for i in res.items]) is inside
+
+
+# The keyword read once (the ``kw`` CTE) with every kind of place, on the known data set of
+# tests/test_search.py (G and H belong to Al-Amal, C to Ataa; C covers the governorate SY07
+# from 5 km away, H covers a sub-district of the district SY0703 and is full).
+KEYWORD_WITH_PLACE = [
+    ("keyword near a point, any need", dict(q="amal", lon=P[0], lat=P[1]), ["G", "H"]),
+    ("keyword and need in a governorate", dict(q="amal", need="prot_pss", pcode="SY07"),
+     ["H"]),
+    ("keyword in a sub-district its org covers", dict(q="ataa", pcode="SY070000"), ["C"]),
+    ("keyword and need: coverage beyond the radius", dict(q="ATAA", need="prot_pss",
+                                                           radius_m=2000, lon=P[0], lat=P[1]),
+     ["C"]),
+    ("keyword that matches nothing here", dict(q="ataa", need="gbv", lon=P[0], lat=P[1]), []),
+]
+
+
+@pytest.mark.parametrize(("label", "args", "expected"), KEYWORD_WITH_PLACE,
+                         ids=[c[0] for c in KEYWORD_WITH_PLACE])
+def test_keyword_with_each_kind_of_place(session, make, label, args, expected):
+    from referral.search import Viewer, parse_query, search
+    from tests.directory_data import build
+
+    world = build(make, session)
+    names = {v: k for k, v in world.items()}
+    res = search(session, parse_query(session, MultiDict(args)), Viewer(), log_unmet=False)
+    assert [names.get(i["id"], i["id"]) for i in res.items] == expected
