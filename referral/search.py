@@ -368,12 +368,16 @@ _WITHIN = (f"ss.geom::geography && _ST_Expand({_PT}, :radius) "
 
 
 def _near_sql(qy: SearchQuery, where: str) -> str:
-    """Nearest sites within the radius, per service type (KNN on the composite GiST index)."""
+    """Nearest sites within the radius, per service type (KNN on the composite GiST index).
+
+    ``WITH TIES``: sites as near as the last one taken come too (several services often share
+    one address), so which candidates are ranked never depends on the plan's tie order.
+    """
     cover = "CASE WHEN ss.admin3_pcode LIKE :prefix THEN 2 ELSE 0 END" if qy.pcode else "0"
     inner = (f"SELECT ss.service_id, ss.geom::geography <-> {_PT} AS dist, {cover} AS cover "
              "FROM service_site ss JOIN service sv ON sv.id = ss.service_id "
              f"WHERE {{type}} {_WITHIN} AND {where} "
-             f"ORDER BY ss.geom::geography <-> {_PT} LIMIT :near_limit")
+             f"ORDER BY ss.geom::geography <-> {_PT} FETCH FIRST (:near_limit) ROWS WITH TIES")
     if not qy.service_types:
         return inner.format(type="")
     if len(qy.service_types) == 1:

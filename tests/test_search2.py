@@ -124,3 +124,25 @@ def test_keyword_with_each_kind_of_place(session, make, label, args, expected):
     names = {v: k for k, v in world.items()}
     res = search(session, parse_query(session, MultiDict(args)), Viewer(), log_unmet=False)
     assert [names.get(i["id"], i["id"]) for i in res.items] == expected
+
+
+def test_services_at_the_same_address_are_all_candidates_at_the_cut(session, make):
+    """45 services share one site: the 40-nearest cut keeps every site tied with the 40th,
+    so which of them are ranked does not depend on the plan's order of equal distances."""
+    from referral.search import NEAR_LIMIT, Viewer, parse_query, search
+
+    org = make.org()
+    lon, lat = east(1)
+    ids = set(session.scalars(text(
+        "INSERT INTO service (uuid, organization_id, service_type_code, name_ar, name_en, "
+        "last_verified) SELECT gen_random_uuid(), :org, 'prot_pss', 'خدمة', 'svc', "
+        "current_date FROM generate_series(1, :n) RETURNING id"),
+        {"org": org.id, "n": NEAR_LIMIT + 5}))
+    session.execute(text(
+        "INSERT INTO service_site (service_id, geom) SELECT id, ST_SetSRID(ST_MakePoint("
+        ":lon, :lat), 4326) FROM service WHERE organization_id = :o"),
+        {"o": org.id, "lon": lon, "lat": lat})
+    res = search(session, parse_query(session, MultiDict(
+        {"need": "prot_pss", "lon": P[0], "lat": P[1], "per_page": 100})), Viewer(),
+        log_unmet=False)
+    assert res.total == NEAR_LIMIT + 5 and {i["id"] for i in res.items} == ids
