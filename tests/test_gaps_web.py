@@ -327,3 +327,29 @@ def test_base_tiles_only_when_configured(app, planner):
     finally:
         app.config["TILES_URL"] = old
     assert "L.tileLayer(" in html and "/tiles/{z}/{x}/{y}.png" in html
+
+
+def _page_row(client, query: str, pcode: str = "SY07") -> list[str]:
+    """The cells of one area's row in the dashboard table (English page)."""
+    html = client.get(f"/gaps/?{query}&lang=en").get_data(as_text=True)
+    body = html[html.index("<tbody>"):html.index("</tbody>")]
+    row = next(r for r in body.split("</tr>") if f"<code>{pcode}</code>" in r)
+    return [re.sub(r"<[^>]+>", " ", c).split()[0] if re.sub(r"<[^>]+>", "", c).strip()
+            else "" for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def test_dashboard_page_filters_service_group_and_period(planner, gaps_data):
+    """The page applies the same filters as the API: service type, target group, period
+    (columns: #, area, score, PiN, severity, orgs, services, capacity, reached, coverage,
+    failed referrals, unmet searches)."""
+    sector = _page_row(planner, "level=1&sector=protection")
+    assert sector[3:9] == ["1,000", "4.0", "2", "1", "10", "200"] and sector[10] == "1"
+    women = _page_row(planner, "level=1&service=prot_pss&group=women")
+    assert women[6] == "1" and women[8] == "0"  # the service; GBV activity is not prot_pss
+    men = _page_row(planner, "level=1&service=prot_pss&group=men")
+    assert men[6] == "0"  # the only service serves women
+    later = _page_row(planner, "level=1&sector=protection&period=2023-02")
+    assert later[10] == "0" and later[8] == "0"  # January's referral and reach are out
+    html = planner.get("/gaps/?level=1&sector=protection&period=2023-02").get_data(
+        as_text=True)
+    assert 'src="/gaps/map?level=1&amp;sector=protection&amp;period=2023-02"' in html
