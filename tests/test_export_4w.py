@@ -139,3 +139,12 @@ def test_cli_accept_partial_imports_good_rows_and_reports_the_rest(runner, sessi
     again = json.loads(runner.invoke(args=args).output.strip().splitlines()[-1])
     assert again["created"]["activities"] == 0 and again["unchanged"] == 1
     assert session.scalar(select(func.count()).select_from(Activity)) == 1
+
+
+def test_progress_bar_on_long_files(session, boundaries, capsys):
+    """`progress=True` (the CLI turns it on for a terminal) draws a bar counting the rows."""
+    report = import_4w(session, shared_path("4w", "prot.csv"), dry_run=True, progress=True,
+                       accept_partial=True)
+    err = capsys.readouterr().err
+    assert report.rows_read == 4850
+    assert "prot.csv" in err and "4850 rows" in err.replace("  ", " ")
