@@ -1,0 +1,133 @@
+"""Audit of issues 4 and 9: the items the other referral tests left open (sensitive views on the
+pages audited, expiry across a Friday-Saturday weekend, every API route in the OpenAPI
+document)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from referral_testkit import cipher, keys_fixture, new_referral, world_fixture  # noqa: F401
+from sqlalchemy import select
+
+from data.models import AuditLog, Notification, Referral
+from referral.expiry import expire_overdue
+from referral.lifecycle import transition
+
+THURSDAY = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+
+
+def _audits(session, action: str, referral) -> list[AuditLog]:
+    return list(session.scalars(select(AuditLog).where(
+        AuditLog.action == action, AuditLog.object_id == str(referral.id))
+        .order_by(AuditLog.id)))
+
+
+def test_sensitive_case_and_print_pages_are_audited_and_hide_details(client, login, session,
+                                                                     make, world, keys):
+    gbv = make.service(organization=world.receiver_org, service_type_code="prot_pss",
+                       sensitive=True)
+    referral = new_referral(session, world, status="accepted", service=gbv,
+                            data_cipher=cipher(client.application))
+    session.flush()
+    login(world.users[("receiver", "org_admin")])  # not the assigned caseworker
+    html = client.get(f"/referrals/{referral.id}?lang=en").get_data(as_text=True)
+    assert "Fatima" not in html and "needs PSS" not in html
+    login(world.users[("receiver", "caseworker")])  # assigned when accepting
+    html = client.get(f"/referrals/{referral.id}?lang=en").get_data(as_text=True)
+    assert "Fatima Al-Test" in html
+    views = _audits(session, "referral.view_sensitive", referral)
+    assert [(a.user_id, a.summary["details_shown"]) for a in views] == [
+        (world.users[("receiver", "org_admin")].id, False),
+        (world.users[("receiver", "caseworker")].id, True)]
+    login(world.users[("sender", "caseworker")])
+    with client.get(f"/referrals/{referral.id}/print") as resp:
+        assert resp.status_code == 200
+    (printed,) = _audits(session, "referral.print_sensitive", referral)
+    assert printed.user_id == world.users[("sender", "caseworker")].id
+
+
+def test_sensitive_notifications_carry_only_a_reference_and_a_link(session, make, world):
+    gbv = make.service(organization=world.receiver_org, service_type_code="prot_pss",
+                       sensitive=True, name_en="GBV case management", name_ar="إدارة حالات")
+    referral = new_referral(session, world, status="accepted", service=gbv)
+    rows = session.scalars(select(Notification).where(
+        Notification.link == f"/referrals/{referral.id}")).all()
+    assert len(rows) >= 2  # "new referral" to the receiver, "accepted" to the sender
+    for row in rows:
+        text = f"{row.text_ar} {row.text_en}"
+        assert "GBV" not in text and "إدارة حالات" not in text and "PSS" not in text
+        assert "Fatima" not in text and "Sender NGO" not in text
+
+
+def _sent_on_thursday(session, world, make, response_days: int):
+    svc = make.service(organization=world.receiver_org, service_type_code="prot_pss",
+                       coverage=["SY07"], response_days=response_days)
+    referral = new_referral(session, world, status="draft", service=svc)
+    transition(session, referral.id, world.users[("sender", "caseworker")], "send",
+               version=referral.version, now=THURSDAY)
+    return referral
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["due_at", "derived"])
+def test_expiry_counts_working_days_with_friday_and_saturday_off(session, make, world, legacy):
+    one_day = _sent_on_thursday(session, world, make, response_days=1)  # due Sunday 09:00
+    default = _sent_on_thursday(session, world, make, response_days=5)  # due next Thursday
+    if legacy:  # rows without a stored due time: derived from sent_at and response_days
+        one_day.due_at = default.due_at = None
+    session.flush()
+    saturday_night = dt.datetime(2026, 11, 28, 23, 0, tzinfo=dt.UTC)
+    assert expire_overdue(session, now=saturday_night) == 0
+    sunday = dt.datetime(2026, 11, 29, 9, 1, tzinfo=dt.UTC)
+    assert expire_overdue(session, now=sunday) == 1
+    session.expire_all()
+    assert session.get(Referral, one_day.id).status == "expired"
+    assert session.get(Referral, default.id).status == "sent"
+    wednesday = dt.datetime(2026, 12, 2, 23, 0, tzinfo=dt.UTC)
+    assert expire_overdue(session, now=wednesday) == 0
+    thursday = dt.datetime(2026, 12, 3, 9, 1, tzinfo=dt.UTC)
+    assert expire_overdue(session, now=thursday) == 1
+    assert session.get(Referral, default.id).status == "expired"
+
+
+def test_service_response_time_defaults_to_five_working_days(session, make, world):
+    svc = make.service(organization=world.receiver_org, service_type_code="prot_pss")
+    session.flush()
+    session.refresh(svc)
+    assert svc.response_days == 5
+
+
+def _doc_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:>]+:)?[^>]+>", "{}", rule.removeprefix("/api/v1")) or "/"
+
+
+def test_every_api_route_is_in_the_openapi_document(app):
+    """Every /api/v1 route and method (referrals and partners included) is described."""
+    from web.api.openapi import document
+
+    with app.app_context():
+        doc = document()
+    described = {(re.sub(r"\{[^}]+\}", "{}", path), method.upper())
+                 for path, item in doc["paths"].items() for method in item
+                 if method in ("get", "post", "put", "patch", "delete")}
+    missing = []
+    seen = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1"):
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            path = _doc_path(rule.rule)
+            if "<action>" in rule.rule:  # one documented path per allowed action
+                pattern = re.escape(_doc_path(rule.rule.replace("<action>", "ACTION")))
+                pattern = pattern.replace("ACTION", "[a-z_]+")
+                ok = any(m == method and re.fullmatch(pattern, p) for p, m in described)
+            else:
+                ok = (path, method) in described
+            seen.add(rule.endpoint)
+            if not ok:
+                missing.append((rule.endpoint, path, method))
+    assert not missing
+    for endpoint in ("api.create_referral", "api.list_referrals", "api.get_referral",
+                     "api.transition_referral", "api.answer_partnership_request"):
+        assert endpoint in seen
