@@ -131,3 +131,22 @@ def test_every_api_route_is_in_the_openapi_document(app):
     for endpoint in ("api.create_referral", "api.list_referrals", "api.get_referral",
                      "api.transition_referral", "api.answer_partnership_request"):
         assert endpoint in seen
+
+
+def test_a_search_result_links_to_the_prefilled_referral_form(client, login, session, world):
+    import html as htmlmod
+
+    session.flush()
+    query = "/directory/?need=prot_pss&pcode=SY07&age=30&sex=female"
+    anonymous = client.get(query).get_data(as_text=True)
+    assert world.service.name_ar in anonymous and "/referrals/new" not in anonymous
+    login(world.users[("sender", "caseworker")])
+    page = client.get(query).get_data(as_text=True)
+    links = [htmlmod.unescape(u) for u in re.findall(r'href="(/referrals/new\?[^"]+)"', page)]
+    (link,) = [u for u in links if f"service_id={world.service.id}&" in u + "&"]
+    assert "أحِل" in page or "إحالة" in page
+    form = client.get(link).get_data(as_text=True)
+    assert 'value="30"' in form and 'value="SY07"' in form
+    assert re.search(r'<option selected value="female"|value="female" selected', form)
+    login(world.users[("receiver", "viewer")])  # viewers cannot refer: no link
+    assert "/referrals/new" not in client.get(query).get_data(as_text=True)
