@@ -150,3 +150,23 @@ def test_a_search_result_links_to_the_prefilled_referral_form(client, login, ses
     assert re.search(r'<option selected value="female"|value="female" selected', form)
     login(world.users[("receiver", "viewer")])  # viewers cannot refer: no link
     assert "/referrals/new" not in client.get(query).get_data(as_text=True)
+
+
+def test_without_a_data_key_the_form_does_not_ask_for_name_and_phone(client, login, session,
+                                                                      world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "TASHARUK_DATA_KEYS", "")
+    monkeypatch.setitem(app.config, "DATA_KEYS", "")
+    session.flush()
+    login(world.users[("sender", "caseworker")])
+    url = f"/referrals/new?service_id={world.service.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="name"' not in page and 'name="phone"' not in page
+    assert "TASHARUK_DATA_KEYS" in page and "رمز الحالة" in page
+    resp = client.post(url, data={
+        "age": "30", "sex": "female", "pcode": "SY07", "urgency": "normal",
+        "name": "Should Not Matter", "consent_method": "verbal",
+        "consent_given_by": "the person", "consent_scope": ["age_sex", "needs"]})
+    assert resp.status_code == 302
+    referral = session.scalars(select(Referral).where(
+        Referral.receiver_org_id == world.receiver_org.id)).one()
+    assert referral.status == "sent" and referral.case.name_enc is None
