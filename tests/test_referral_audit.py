@@ -170,3 +170,22 @@ def test_without_a_data_key_the_form_does_not_ask_for_name_and_phone(client, log
     referral = session.scalars(select(Referral).where(
         Referral.receiver_org_id == world.receiver_org.id)).one()
     assert referral.status == "sent" and referral.case.name_enc is None
+
+
+@pytest.mark.parametrize("start,days,due", [
+    # Thursday 09:00 UTC (12:00 in Damascus) + 1 working day -> Sunday
+    ("2026-11-26T09:00+00:00", 1, "2026-11-29T09:00+00:00"),
+    # Thursday 22:00 UTC is Friday 01:00 in Damascus: + 1 working day is Sunday 01:00 there
+    # (Saturday 22:00 UTC), not Monday 01:00 as counting on UTC dates gave
+    ("2026-11-26T22:00+00:00", 1, "2026-11-28T22:00+00:00"),
+    # Saturday 22:00 UTC is Sunday 01:00 in Damascus -> Monday 01:00 there
+    ("2026-11-28T22:00+00:00", 1, "2026-11-29T22:00+00:00"),
+    ("2026-11-26T09:00+00:00", 5, "2026-12-03T09:00+00:00"),
+    ("2026-11-26T09:00+00:00", 0, "2026-11-26T09:00+00:00"),
+])
+def test_working_days_follow_syrias_calendar(start, days, due):
+    from referral.workdays import add_working_days
+
+    result = add_working_days(dt.datetime.fromisoformat(start), days)
+    assert result == dt.datetime.fromisoformat(due)
+    assert result.utcoffset() == dt.timedelta(0)  # stays in the caller's timezone
