@@ -23,6 +23,8 @@ from ..security import AUTHENTICATED, PUBLIC, allow, allowed_roles, role
 from . import bp
 from .forms import DAY_NAMES, LABELS, WEEK, ServiceForm
 
+ORG_PAGE_ALERTS = 20  # the rest is on the duplication page; keeps the page under 150 KB
+
 
 def _refer_url(service_id: int, **prefill) -> str | None:
     """The referral form for this service, when the referrals blueprint is installed and the
@@ -112,7 +114,9 @@ def organization(organization_id: int):
     return render_template(
         "directory/organization.html", org=org, services=services, labels=LABELS,
         can_edit=can_edit, partners=org_partners(s, org.id),
-        alerts=duplication_alerts(s, org=org.id) if can_edit else None,
+        alerts=duplication_alerts(s, org=org.id, limit=ORG_PAGE_ALERTS + 1)
+        if can_edit else None,
+        alerts_shown=ORG_PAGE_ALERTS,
         stale_before=directory.stale_cutoff(),
         map_data=_map_json([], directory.area_outlines(s, covered)))
 
