@@ -161,7 +161,8 @@ def test_without_a_data_key_the_form_does_not_ask_for_name_and_phone(client, log
     url = f"/referrals/new?service_id={world.service.id}"
     page = client.get(url).get_data(as_text=True)
     assert 'name="name"' not in page and 'name="phone"' not in page
-    assert "TASHARUK_DATA_KEYS" in page and "رمز الحالة" in page
+    assert "مفتاح تشفير" in page and "رمز الحالة" in page
+    assert "TASHARUK_DATA_KEYS" in client.get(url + "&lang=en").get_data(as_text=True)
     resp = client.post(url, data={
         "age": "30", "sex": "female", "pcode": "SY07", "urgency": "normal",
         "name": "Should Not Matter", "consent_method": "verbal",
