@@ -190,3 +190,19 @@ def test_working_days_follow_syrias_calendar(start, days, due):
     result = add_working_days(dt.datetime.fromisoformat(start), days)
     assert result == dt.datetime.fromisoformat(due)
     assert result.utcoffset() == dt.timedelta(0)  # stays in the caller's timezone
+
+
+def test_outbox_filters_by_the_services_referred_to(client, login, session, make, world):
+    legal = make.service(organization=world.receiver_org, service_type_code="prot_legal",
+                         name_en="Legal aid desk", coverage=["SY07"])
+    unused = make.service(organization=world.receiver_org, service_type_code="prot_legal",
+                          name_en="Never referred to")
+    pss = new_referral(session, world, status="sent")
+    law = new_referral(session, world, status="sent", service=legal)
+    session.flush()
+    login(world.users[("sender", "caseworker")])
+    page = client.get("/referrals/out?lang=en").get_data(as_text=True)
+    assert f'<option value="{legal.id}"' in page and f'<option value="{world.service.id}"' in page
+    assert f'value="{unused.id}"' not in page
+    only = client.get(f"/referrals/out?service_id={legal.id}").get_data(as_text=True)
+    assert f"/referrals/{law.id}\"" in only and f"/referrals/{pss.id}\"" not in only

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from data.db import db
 from data.errors import BadInput, Forbidden, TasharukError
 from data.models import REASONS, Service, ServiceType, TargetGroup
-from referral.boxes import list_box, parse_filters
+from referral.boxes import box_services, list_box, parse_filters
 from referral.bundles import propose_bundle
 from referral.cases import create_referrals, parse_case
 from referral.detail import case_labels, referral_detail
@@ -157,8 +157,7 @@ def _box(box: str):
     filters = parse_filters(args)
     org_id = _org_id()
     items = list_box(db.session, org_id, filters)
-    own_services = db.session.scalars(select(Service).where(
-        Service.organization_id == org_id).order_by(Service.id)).all() if box == "in" else []
+    own_services = box_services(db.session, org_id, box)
     args.pop("offset", None)
     more = len(items) == filters.limit
     return render_template("referrals/box.html", box=box, items=items, filters=filters,
