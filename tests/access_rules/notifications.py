@@ -1,8 +1,8 @@
-"""Access rules of the notifications page: every signed-in user, for their own rows."""
+"""Access rules of the notifications page: every signed-in user sees only their own."""
+
+ALL = {"platform_admin", "org_admin", "caseworker", "planner", "viewer"}
 
 RULES = {
-    "notifications.index": {"roles": {"platform_admin", "org_admin", "caseworker", "planner",
-                                      "viewer"}},
-    "notifications.mark_read": {"roles": {"platform_admin", "org_admin", "caseworker",
-                                          "planner", "viewer"}},
+    "notifications.index": {"roles": ALL},
+    "notifications.read": {"roles": ALL},
 }

@@ -1,40 +1,41 @@
-"""List the user's notifications; mark them read."""
+"""Notification pages. Views parse input, call one use case, render; the request commits."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from data.db import db
-from referral import inbox
+from data.errors import BadInput
+from referral.notifications import PAGE, list_notifications, mark_all_read, unread_count
 
 from ..security import AUTHENTICATED, allow, principal
 from . import bp
-from .forms import MarkReadForm
 
 
-def _safe_link(link: str) -> str | None:
-    """Only links inside the app are shown as links."""
-    return link if link.startswith("/") and not link.startswith("//") else None
+def _offset() -> int:
+    raw = request.args.get("offset", "0")
+    if not raw.isdigit() or int(raw) > 10**6:
+        raise BadInput(_("offset must be a whole number."), field="offset")
+    return int(raw)
 
 
 @bp.get("/")
 @allow(AUTHENTICATED)
 def index():
-    """The newest notifications of the signed-in user."""
+    """The user's notifications, newest first; unread ones marked new."""
     user_id = principal().id
-    items = inbox.latest(db.session, user_id)
-    return render_template("notifications/index.html", items=items, link=_safe_link,
-                           unread=inbox.unread_count(db.session, user_id),
-                           form=MarkReadForm())
+    offset = _offset()
+    items = list_notifications(db.session, user_id, limit=PAGE, offset=offset)
+    return render_template("notifications/index.html", items=items,
+                           unread=unread_count(db.session, user_id), offset=offset,
+                           more=len(items) == PAGE, page=PAGE)
 
 
 @bp.post("/read")
 @allow(AUTHENTICATED)
-def mark_read():
-    """Mark every notification of the signed-in user read."""
-    if MarkReadForm().validate_on_submit():
-        inbox.mark_all_read(db.session, principal().id)
-        db.session.commit()
-        flash(_("All notifications are marked read."))
+def read():
+    """Mark every notification read."""
+    mark_all_read(db.session, principal().id)
+    db.session.commit()
     return redirect(url_for("notifications.index"))
