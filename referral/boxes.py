@@ -17,7 +17,7 @@ from data.errors import BadInput
 from data.models import REFERRAL_STATES, URGENCIES, Organization, Referral, Service
 from data.models.base import utcnow
 
-__all__ = ["BoxFilters", "box_query", "list_box", "parse_filters"]
+__all__ = ["BoxFilters", "box_query", "box_services", "list_box", "parse_filters"]
 
 BOXES = ("in", "out")
 PAGE_MAX = 200
@@ -108,3 +108,15 @@ def list_box(session: Session, org_id: int, filters: BoxFilters,
              now: dt.datetime | None = None) -> list[dict]:
     """The rows of ``box_query`` as dicts."""
     return [dict(row._mapping) for row in session.execute(box_query(org_id, filters, now))]
+
+
+def box_services(session: Session, org_id: int, box: str) -> list[Service]:
+    """The services a box can be filtered by: the organisation's own (inbox), or those it has
+    referred people to (outbox), by name."""
+    if box == "in":
+        stmt = select(Service).where(Service.organization_id == org_id)
+    else:
+        stmt = select(Service).where(Service.id.in_(
+            select(Referral.service_id).where(Referral.sender_org_id == org_id,
+                                              Referral.service_id.is_not(None))))
+    return list(session.scalars(stmt.order_by(Service.name_en, Service.id)))

@@ -23,15 +23,19 @@ from ..security import AUTHENTICATED, PUBLIC, allow, allowed_roles, role
 from . import bp
 from .forms import DAY_NAMES, LABELS, WEEK, ServiceForm
 
+ORG_PAGE_ALERTS = 20  # the rest is on the duplication page; keeps the page under 150 KB
 
-def _refer_url(service_id: int) -> str | None:
+
+def _refer_url(service_id: int, **prefill) -> str | None:
     """The referral form for this service, when the referrals blueprint is installed and the
-    caller may use it (the public sees no Refer link)."""
+    caller may use it (the public sees no Refer link); ``prefill`` carries the search's
+    profile (age, sex, pcode, target groups, needs) into the form."""
     if "referrals.new" not in current_app.view_functions:
         return None
     roles = allowed_roles("referrals.new") or frozenset()
     if PUBLIC in roles or (role() is not None and (AUTHENTICATED in roles or role() in roles)):
-        return url_for("referrals.new", service_id=service_id)
+        return url_for("referrals.new", service_id=service_id,
+                       **{k: v for k, v in prefill.items() if v})
     return None
 
 
@@ -74,9 +78,19 @@ def search():
                                "name": item["name_ar" if _ar() else "name_en"],
                                "url": url_for("directory.service", service_id=item["id"])})
     areas = directory.area_outlines(s, [result.area] if result and result.area else [])
+    refer_urls = {}
+    if result:
+        sex = request.args.get("sex")
+        prefill = {"age": request.args.get("age", ""),
+                   "sex": sex if sex in ("female", "male") else "",
+                   "pcode": result.area or request.args.get("pcode", ""),
+                   "target_groups": request.args.getlist("group")}
+        refer_urls = {item["id"]: _refer_url(item["id"], needs=[item["service_type"]["code"]],
+                                             **prefill) for item in result.items}
     return render_template(
         "directory/search.html", choices=directory.search_choices(s), args=request.args,
         errors=errors, result=result, map_data=_map_json(points, areas), labels=LABELS,
+        refer_urls=refer_urls,
         area=directory.area_name(s, result.area if result else None),
         selected_groups=set(request.args.getlist("group")),
         selected_available=set(request.args.getlist("available")))
@@ -100,7 +114,9 @@ def organization(organization_id: int):
     return render_template(
         "directory/organization.html", org=org, services=services, labels=LABELS,
         can_edit=can_edit, partners=org_partners(s, org.id),
-        alerts=duplication_alerts(s, org=org.id) if can_edit else None,
+        alerts=duplication_alerts(s, org=org.id, limit=ORG_PAGE_ALERTS + 1)
+        if can_edit else None,
+        alerts_shown=ORG_PAGE_ALERTS,
         stale_before=directory.stale_cutoff(),
         map_data=_map_json([], directory.area_outlines(s, covered)))
 

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from data.db import db
 from data.errors import BadInput, Forbidden, TasharukError
 from data.models import REASONS, Service, ServiceType, TargetGroup
-from referral.boxes import list_box, parse_filters
+from referral.boxes import box_services, list_box, parse_filters
 from referral.bundles import propose_bundle
 from referral.cases import create_referrals, parse_case
 from referral.detail import case_labels, referral_detail
@@ -104,6 +104,9 @@ def new():
         abort(404, _("This service doesn't exist."))
     form = ReferralForm()
     _choices(form)
+    data_cipher = cipher()
+    if data_cipher is None:  # no data key: the name and phone cannot be stored, so not asked
+        form.name.data = form.phone.data = None
     if request.method == "GET":
         for name in ("age", "sex", "pcode", "urgency"):
             if request.args.get(name):
@@ -128,7 +131,7 @@ def new():
                             "urgency": form.urgency.data, "name": form.name.data,
                             "phone": form.phone.data}}
         try:
-            case, referrals = create_referrals(db.session, principal(), payload, cipher())
+            case, referrals = create_referrals(db.session, principal(), payload, data_cipher)
         except TasharukError as exc:
             db.session.rollback()
             field = str(exc.details.get("field", "")) if isinstance(exc.details, dict) else ""
@@ -138,13 +141,14 @@ def new():
             else:
                 flash(_message(exc), "error")
             return render_template("referrals/new.html", form=form, services=services,
-                                   service_ids=service_ids), exc.status
+                                   service_ids=service_ids,
+                                   person_fields=data_cipher is not None), exc.status
         db.session.commit()
         flash(_("Referral sent to %(n)d provider(s).", n=len(referrals)))
         return redirect(url_for("referrals.detail", referral_id=referrals[0].id))
     status = 400 if request.method == "POST" else 200
     return render_template("referrals/new.html", form=form, services=services,
-                           service_ids=service_ids), status
+                           service_ids=service_ids, person_fields=data_cipher is not None), status
 
 
 def _box(box: str):
@@ -153,8 +157,7 @@ def _box(box: str):
     filters = parse_filters(args)
     org_id = _org_id()
     items = list_box(db.session, org_id, filters)
-    own_services = db.session.scalars(select(Service).where(
-        Service.organization_id == org_id).order_by(Service.id)).all() if box == "in" else []
+    own_services = box_services(db.session, org_id, box)
     args.pop("offset", None)
     more = len(items) == filters.limit
     return render_template("referrals/box.html", box=box, items=items, filters=filters,
