@@ -93,3 +93,58 @@ def test_rate_limits_are_shared_through_redis_when_redis_url_is_set(database_url
     assert outputs[0][0] == redis_url
     # the second process starts where the first stopped: its first attempt is already refused
     assert outputs[0][1:] == ["401", "401"] and outputs[1][1:] == ["429", "429"]
+
+
+def _both_languages(client, path):
+    ar = client.get(path)
+    en = client.get(path + ("&" if "?" in path else "?") + "lang=en")
+    return ar, en
+
+
+@pytest.mark.parametrize(("path", "role", "title"), [
+    ("/auth/password", "viewer", "Change the password"),
+    ("/accounts/organization/edit", "org_admin", "Edit the profile"),
+    ("/accounts/members", "org_admin", "Members"),
+    ("/accounts/tokens", "org_admin", "API tokens"),
+    ("/accounts/admin/organizations", "platform_admin", "Verify organisations"),
+    ("/accounts/admin/audit", "platform_admin", "Audit log"),
+    ("/auth/reset/forged-token", None, "This link cannot be used"),
+    ("/auth/reset/{reset}", None, "Choose a new password"),
+    ("/auth/invitation/{invite}", None, "Join %(org)s"),
+])
+def test_every_account_page_is_arabic_and_english(app, client, make, login, path, role, title):
+    from flask_babel import force_locale, gettext
+
+    from referral.accounts import invitation_token, reset_token
+
+    org = make.org(name_en="Bright Hands", name_ar="أيادٍ مشرقة")
+    path = path.format(reset=reset_token(make.user("viewer", org), app.secret_key),
+                       invite=invitation_token(app.secret_key, org, "n@example.org", "viewer"))
+    if role:
+        login(make.user(role, None if role == "platform_admin" else org))
+    with app.test_request_context("/"), force_locale("ar"):
+        arabic = gettext(title, org="أيادٍ مشرقة")
+    english = title.replace("%(org)s", "Bright Hands")
+    assert arabic != english
+    ar, en = _both_languages(client, path)
+    ar_html, en_html = ar.get_data(as_text=True), en.get_data(as_text=True)
+    assert ar.status_code == en.status_code and ar.status_code in (200, 400)
+    assert 'lang="ar" dir="rtl"' in ar_html and arabic in ar_html and english not in ar_html
+    assert 'lang="en" dir="ltr"' in en_html and english in en_html and arabic not in en_html
+
+
+def test_audit_filters_by_end_date_and_reports_a_bad_date(client, session, make, login):
+    import datetime as dt
+
+    from data.audit import record
+
+    admin = make.user("platform_admin")
+    record(session, "role.changed", user=admin, object_type="user", object_id=admin.id)
+    login(admin)
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    assert "<code>role.changed</code>" in client.get(
+        f"/accounts/admin/audit?until={tomorrow}&object_type=user").get_data(as_text=True)
+    assert "<code>role.changed</code>" not in client.get(
+        "/accounts/admin/audit?until=2020-01-01").get_data(as_text=True)
+    bad = client.get("/accounts/admin/audit?since=notadate")
+    assert bad.status_code == 200 and "قيمة التاريخ غير صالحة" in bad.get_data(as_text=True)
