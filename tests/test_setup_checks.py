@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import inspect
 
 from data import pgext
@@ -38,11 +37,49 @@ def test_db_upgrade_stops_before_writing_when_an_extension_is_missing(scratch_db
     url = scratch_db("tasharuk_test_noext")
     monkeypatch.setattr(pgext, "REQUIRED", (*pgext.REQUIRED, "postgis_nowhere"))
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x"})
-    result = CliRunner().invoke(app.cli, ["db", "upgrade"], catch_exceptions=False)
-    assert result.exit_code == 1
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
     assert "postgis_nowhere" in result.output
     assert "postgresql-" in result.output and "-postgis-3" in result.output
     assert "Traceback" not in result.output
     engine = make_engine(url)
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
+
+
+@pytest.mark.parametrize(("table", "index", "method"), [
+    ("admin_area", "idx_admin_area_geom", "gist (geom)"),
+    ("admin_area", "idx_admin_area_centroid", "gist (centroid)"),
+    ("service_site", "idx_service_site_geom", "gist (geom)"),
+    ("admin_area", "ix_admin_area_search_trgm", "gin (search_text gin_trgm_ops)"),
+    ("organization", "ix_organization_search_trgm", "gin (search_text gin_trgm_ops)"),
+    ("service", "ix_service_search_trgm", "gin (search_text gin_trgm_ops)"),
+    ("organization", "ix_organization_search_fts", "gin (to_tsvector("),
+    ("service", "ix_service_search_fts", "gin (to_tsvector("),
+])
+def test_spatial_trigram_and_full_text_indexes_exist(connection, table, index, method):
+    from sqlalchemy import text
+
+    definition = connection.scalar(text(
+        "SELECT indexdef FROM pg_indexes WHERE tablename = :t AND indexname = :i"),
+        {"t": table, "i": index})
+    assert definition is not None and f"USING {method}" in definition
+
+
+@pytest.mark.parametrize(("sql", "constraint"), [
+    ("INSERT INTO admin_area (pcode, level, name_ar, name_en) VALUES ('SY01', 1, 'x', 'x')",
+     "pk_admin_area"),
+    ("INSERT INTO admin_area (pcode, level, name_ar, name_en) VALUES ('sy-9', 1, 'x', 'x')",
+     "ck_admin_area_pcode_format"),
+    ("INSERT INTO admin_area (pcode, level, name_ar, name_en) VALUES ('SY9', 7, 'x', 'x')",
+     "ck_admin_area_level_range"),
+    ("INSERT INTO admin_area (pcode, level, name_ar, name_en, parent_pcode) "
+     "VALUES ('SY9901', 2, 'x', 'x', 'SY99')", "fk_admin_area_parent_pcode_admin_area"),
+])
+def test_constraints_live_in_the_database(connection, sql, constraint):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError, match=constraint):
+        with connection.begin_nested():
+            connection.execute(text(sql))
