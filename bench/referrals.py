@@ -106,7 +106,7 @@ def build(url: str, scale: float, seed: int) -> dict:
             INSERT INTO referral_case (id, uuid, organization_id, case_code, age, sex, needs,
                                        urgency, consent_given_by, consent_method, consent_at,
                                        consent_scope)
-            SELECT g, gen_random_uuid(), 1 + (g * 7919) % :o, 'C-' || g,
+            SELECT g, gen_random_uuid(), 1 + (g::bigint * 7919) % :o, 'C-' || g,
                    (random() * 80)::int, 'female', '{prot_pss}', 'normal', 'person', 'verbal',
                    now() - interval '60 days', '{needs,age_sex}'
             FROM generate_series(1, :n) g"""), {"n": n_refs, "o": n_orgs})
@@ -122,7 +122,7 @@ def build(url: str, scale: float, seed: int) -> dict:
                    CASE WHEN g % 10 >= 2 THEN t + interval '20 hours' END
             FROM generate_series(1, :n) g
             JOIN referral_case c ON c.id = g
-            JOIN service sv ON sv.id = 1 + (g * 104729) % :sv
+            JOIN service sv ON sv.id = 1 + (g::bigint * 104729) % :sv
             CROSS JOIN LATERAL (SELECT now() - (random() * interval '365 days') AS t) tt"""),
                   {"n": n_refs, "sv": n_services})
         _progress(f"events {n_refs * 5}")
