@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 from sqlalchemy import inspect
 
@@ -83,3 +87,34 @@ def test_constraints_live_in_the_database(connection, sql, constraint):
     with pytest.raises(IntegrityError, match=constraint):
         with connection.begin_nested():
             connection.execute(text(sql))
+
+
+SYSDEPS = Path(__file__).resolve().parent.parent / "data" / "setup" / "sysdeps.sh"
+
+
+def _sysdeps(root: Path | None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TASHARUK_SYSDEPS_PRINT_ONLY": "1"}
+    if root is not None:
+        env["TASHARUK_SYSROOT"] = str(root)
+    return subprocess.run(["bash", str(SYSDEPS)], capture_output=True, text=True, env=env,
+                          timeout=60)
+
+
+def test_sysdeps_is_silent_when_everything_is_installed():
+    # this machine runs the test database, so PostgreSQL and PostGIS are there
+    result = _sysdeps(None)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(("installed", "packages"), [
+    ([], "postgresql postgresql-15-postgis-3"),
+    (["usr/lib/postgresql/16/bin/initdb"], "postgresql-16-postgis-3"),
+])
+def test_sysdeps_prints_the_exact_command_when_packages_are_missing(tmp_path, installed,
+                                                                   packages):
+    for f in installed:
+        (tmp_path / f).parent.mkdir(parents=True)
+        (tmp_path / f).touch()
+    result = _sysdeps(tmp_path)
+    assert result.returncode == 1
+    assert f"Run: sudo apt-get update && sudo apt-get install -y {packages}" in result.stderr
