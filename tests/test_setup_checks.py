@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import inspect
@@ -118,3 +119,16 @@ def test_sysdeps_prints_the_exact_command_when_packages_are_missing(tmp_path, in
     result = _sysdeps(tmp_path)
     assert result.returncode == 1
     assert f"Run: sudo apt-get update && sudo apt-get install -y {packages}" in result.stderr
+
+
+def test_db_upgrade_on_a_missing_database_says_so_without_a_traceback(server_url):
+    from app import create_app
+
+    parts = urlsplit(server_url)
+    url = urlunsplit(parts._replace(path="/tasharuk_test_absent"))
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x"})
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 1, result.output
+    assert "Cannot open the database" in result.output
+    assert 'database "tasharuk_test_absent" does not exist' in result.output
+    assert "Traceback" not in result.output
