@@ -112,6 +112,9 @@ def _header(path: Path) -> list[str]:
     except OSError as exc:
         raise BadInput(f"{path}: cannot be read ({exc.strerror}).",
                        details={"file": str(path)}) from None
+    except UnicodeDecodeError as exc:  # e.g. a sheet saved as Windows-1256 or a binary file
+        raise BadInput(f"{path.name}: not UTF-8 text ({exc.reason}); save the sheet as "
+                       f"CSV UTF-8.", details={"file": str(path)}) from None
     return next(csv.reader([first]), [])
 
 

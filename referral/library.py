@@ -433,6 +433,7 @@ class Hit:
     document: LibraryDocument
     rank: float
     snippet: Markup
+    title: Markup | None = None  # the title in the reader's language, matches in <mark>
 
 
 @dataclass
@@ -535,7 +536,8 @@ def search(session: Session, q: str = "", *, kind: str | None = None, year: int 
     docs = {d.id: d for d in session.scalars(
         select(LibraryDocument).where(LibraryDocument.id.in_([r[0] for r in rows])))}
     qkeys = set().union(*(word_keys(w) for w in words)) if words else set()
-    hits = [Hit(docs[r[0]], float(r[1]), snippet(docs[r[0]], qkeys, locale)) for r in rows]
+    hits = [Hit(docs[r[0]], float(r[1]), snippet(docs[r[0]], qkeys, locale),
+                mark_words(docs[r[0]].name(locale), qkeys)) for r in rows]
     return SearchPage(hits, int(rows[0][2]) if rows else 0, page, per_page)
 
 
@@ -546,6 +548,20 @@ def _run(session: Session, sql: str, params: dict, page: int, per_page: int) -> 
 
 _WORD = re.compile(r"[\w\u064b-\u065f\u0670\u0640]+")
 SNIPPET_SOURCE_CHARS = 50_000
+
+
+def mark_words(text_: str, qkeys: set[str]) -> Markup:
+    """``text_`` HTML-escaped with the words matching the query keys in ``<mark>``: a title
+    found by "التعاميم" or "٩٣" shows why it was found even when the summary does not."""
+    out, pos = [], 0
+    for m in _WORD.finditer(text_ or ""):
+        out.append(escape(text_[pos:m.start()]))
+        word = text_[m.start():m.end()]
+        hit = bool(qkeys) and not qkeys.isdisjoint(_token_keys(word))
+        out.append(Markup("<mark>%s</mark>") % word if hit else escape(word))
+        pos = m.end()
+    out.append(escape((text_ or "")[pos:]))
+    return Markup("").join(out)
 
 
 def snippet(doc: LibraryDocument, qkeys: set[str], locale: str = "ar", *,

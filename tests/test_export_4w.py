@@ -119,3 +119,32 @@ def test_wos_template_is_recognised(session, boundaries):
     assert report.rows_read == report.rows_imported + report.rows_rejected
     # the template's example row is read; rows holding only "#REF!" leftovers are blank
     assert report.rows_imported == 1 and report.rows_read < 10
+
+
+def test_cli_accept_partial_imports_good_rows_and_reports_the_rest(runner, session, boundaries,
+                                                                  tmp_path):
+    """`--accept-partial`: exit 0, the good rows go in, the report lists the rejected one;
+    running the same command again changes nothing."""
+    path = tmp_path / "rows.csv"
+    path.write_text("implementing_partner,admin3pcode,activity,beneficiaries\n"
+                    "Maram Foundation (MF),SY020405,Food Baskets,40\n"
+                    "MF,SY999999,Food Baskets,4\n", encoding="utf-8")
+    args = ["import", "4w", str(path), "--accept-partial", "--format", "json"]
+    res = runner.invoke(args=args)
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output.strip().splitlines()[-1])
+    assert (report["rows_read"], report["rows_imported"], report["rows_rejected"]) == (2, 1, 1)
+    assert "SY999999" in res.output
+    assert session.scalar(select(func.count()).select_from(Activity)) == 1
+    again = json.loads(runner.invoke(args=args).output.strip().splitlines()[-1])
+    assert again["created"]["activities"] == 0 and again["unchanged"] == 1
+    assert session.scalar(select(func.count()).select_from(Activity)) == 1
+
+
+def test_progress_bar_on_long_files(session, boundaries, capsys):
+    """`progress=True` (the CLI turns it on for a terminal) draws a bar counting the rows."""
+    report = import_4w(session, shared_path("4w", "prot.csv"), dry_run=True, progress=True,
+                       accept_partial=True)
+    err = capsys.readouterr().err
+    assert report.rows_read == 4850
+    assert "prot.csv" in err and "4850 rows" in err.replace("  ", " ")

@@ -327,3 +327,51 @@ def test_base_tiles_only_when_configured(app, planner):
     finally:
         app.config["TILES_URL"] = old
     assert "L.tileLayer(" in html and "/tiles/{z}/{x}/{y}.png" in html
+
+
+def _page_row(client, query: str, pcode: str = "SY07") -> list[str]:
+    """The cells of one area's row in the dashboard table (English page)."""
+    html = client.get(f"/gaps/?{query}&lang=en").get_data(as_text=True)
+    body = html[html.index("<tbody>"):html.index("</tbody>")]
+    row = next(r for r in body.split("</tr>") if f"<code>{pcode}</code>" in r)
+    return [re.sub(r"<[^>]+>", " ", c).split()[0] if re.sub(r"<[^>]+>", "", c).strip()
+            else "" for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def test_dashboard_page_filters_service_group_and_period(planner, gaps_data):
+    """The page applies the same filters as the API: service type, target group, period
+    (columns: #, area, score, PiN, severity, orgs, services, capacity, reached, coverage,
+    failed referrals, unmet searches)."""
+    sector = _page_row(planner, "level=1&sector=protection")
+    assert sector[3:9] == ["1,000", "4.0", "2", "1", "10", "200"] and sector[10] == "1"
+    women = _page_row(planner, "level=1&service=prot_pss&group=women")
+    assert women[6] == "1" and women[8] == "0"  # the service; GBV activity is not prot_pss
+    men = _page_row(planner, "level=1&service=prot_pss&group=men")
+    assert men[6] == "0"  # the only service serves women
+    later = _page_row(planner, "level=1&sector=protection&period=2023-02")
+    assert later[10] == "0" and later[8] == "0"  # January's referral and reach are out
+    html = planner.get("/gaps/?level=1&sector=protection&period=2023-02").get_data(
+        as_text=True)
+    assert 'src="/gaps/map?level=1&amp;sector=protection&amp;period=2023-02"' in html
+
+
+def test_gap_links_name_the_area_and_reach_partner_search(client, session, make, login,
+                                                          gaps_data):
+    """From a gap: the forum thread is titled with the area's name, and a reader with an
+    organisation gets a partner search for that area and sector (issue 6)."""
+    import html as html_lib
+    from urllib.parse import parse_qs, urlsplit
+
+    login(make.user("planner", gaps_data))
+    page = client.get("/gaps/?level=1&sector=protection").get_data(as_text=True)
+    row = next(r for r in page.split("</tr>") if "<code>SY07</code>" in r)
+    hrefs = [html_lib.unescape(h) for h in re.findall(r'href="([^"]+)"', row)]
+    forum = next(h for h in hrefs if h.startswith("/forum/threads/new"))
+    assert parse_qs(urlsplit(forum).query)["title"] == ["فجوة في التغطية في إدلب (SY07)"]
+    partners = next(h for h in hrefs if h.startswith("/partners/"))
+    assert parse_qs(urlsplit(partners).query) == {"area": ["SY07"], "sector": ["protection"]}
+    assert client.get(partners).status_code == 200
+    # a platform admin without an organisation has no partner link (nobody to pair with)
+    login(make.user("platform_admin", None))
+    page = client.get("/gaps/?level=1&sector=protection").get_data(as_text=True)
+    assert "/partners/?area=" not in page

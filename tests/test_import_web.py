@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -70,7 +71,32 @@ def test_bad_upload_is_explained(client, make, login):
     login(make.user("platform_admin"))
     resp = _upload(client, b"colour,size\nred,2\n")
     assert resp.status_code == 400
+    assert "لا توجد أعمدة مصفوفة 4W معروفة" in resp.get_data(as_text=True)
+    with client.session_transaction() as sess:
+        sess["lang"] = "en"
+    resp = _upload(client, b"colour,size\nred,2\n")
     assert "no recognisable 4W columns" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("name", "content", "arabic"), [
+    ("empty.csv", b"", "empty.csv: الملف فارغ."),
+    ("windows.csv", "implementing_partner,governorate\nمرام,إدلب\n".encode("cp1256"),
+     "windows.csv: النص ليس بترميز UTF-8"),
+    ("utf16.csv", "implementing_partner,admin3pcode\nMF,SY020405\n".encode("utf-16"),
+     "utf16.csv: النص ليس بترميز UTF-8"),
+    ("broken.xlsx", b"PK\x03\x04" + b"\x00" * 100,
+     "broken.xlsx: ليس مصنف XLSX قابلاً للقراءة"),
+])
+def test_bad_files_are_named_as_uploaded_in_arabic(client, session, make, login, name, content,
+                                                   arabic):
+    """Whole-file errors name the file the user chose (not its random stored name), in
+    Arabic, and nothing is written."""
+    login(make.user("platform_admin"))
+    resp = _upload(client, content, name)
+    html = resp.get_data(as_text=True).replace("&#39;", "'")
+    assert resp.status_code == 400 and arabic in html, html[-3000:]
+    assert not re.search(r"[0-9a-f]{32}\.", html)
+    assert session.scalar(select(func.count()).select_from(Activity)) == 0
 
 
 @pytest.mark.parametrize("role,status", [("caseworker", 403), ("viewer", 403),

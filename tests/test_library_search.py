@@ -121,3 +121,32 @@ def test_keys_fold_spelling_variants():
 def test_odd_queries_do_not_break_search(session, corpus, query):
     page = _search(session, query)
     assert page.total >= 0
+
+
+@pytest.mark.parametrize(("query", "doc", "marked", "locale"), [
+    ("٩٣", "law93", "<mark>93</mark>", "ar"),
+    ("التعاميم", "circ_reports", "<mark>تعميم</mark>", "ar"),
+    ("associations", "law93", "<mark>associations</mark>", "en"),
+])
+def test_matching_words_of_the_title_are_highlighted(session, corpus, query, doc, marked,
+                                                     locale):
+    """A document found through its title or number shows the matching words of the title
+    (the summary may not contain them)."""
+    hit = next(h for h in _search(session, query, locale=locale).hits
+               if h.document.id == corpus[doc])
+    assert marked in str(hit.title)
+
+
+def test_title_highlight_is_escaped(session, make):
+    from referral.library import create_document
+
+    create_document(session, None, {"kind": "circular", "published": True,
+                                    "title_ar": "تعميم <img src=x onerror=alert(1)> التبرعات"})
+    hit = _search(session, "التبرعات").hits[0]
+    html = str(hit.title)
+    assert "<img" not in html and "&lt;img" in html and "<mark>التبرعات</mark>" in html
+
+
+def test_search_page_shows_the_highlighted_title(client, session, corpus):
+    html = client.get("/library/?q=٩٣").get_data(as_text=True)
+    assert "رقم <mark>93</mark>" in html

@@ -111,3 +111,21 @@ def test_real_inter_sector_sheet_reports_the_missing_quneitra_sub_districts(sess
     assert report.missing_pcodes == ["SY140003", "SY140201"]
     assert "SY140003, SY140201" in report.summary()
     assert needs(session, "SY020001")[None] == (179462, 5)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("admin3Pcode,Protection_PIN\nSY07,1\n".encode("utf-16"), "not UTF-8 text"),
+    ("admin3Pcode,Protection_PIN\nSY07,100\nالمنطقة,x\n".encode("cp1256"),
+     "not UTF-8 text"),
+    (b"", "no p-code column"),
+])
+def test_cli_unreadable_sheets_exit_2_with_a_message(runner, session, tmp_path, content,
+                                                     message):
+    """A sheet in another encoding (or binary) is a clear error with exit code 2, not a
+    traceback, and nothing is written."""
+    path = tmp_path / "hno2023_bad.csv"
+    path.write_bytes(content)
+    before = count(session)
+    res = runner.invoke(args=["load", "needs", str(path)])
+    assert res.exit_code == 2 and message in res.output, res.output
+    assert count(session) == before

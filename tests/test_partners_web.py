@@ -234,3 +234,38 @@ def test_organisation_page_lists_partners_and_shows_its_admin_the_duplication(
     login(a)
     own = client.get(f"/directory/organizations/{world.a.id}").get_data(as_text=True)
     assert "تنبيهات الازدواجية" in own
+
+
+def test_start_a_discussion_about_a_partner_suggestion(client, session, make, login, world):
+    """Issue 7: "start a discussion about this" from a partner suggestion opens a thread in
+    "partnership requests", titled with both organisations and linking the partner's page."""
+    import html as html_lib
+    import re
+
+    from flask import url_for
+
+    from data.models import ForumCategory
+    from referral.forum import seed_categories
+
+    seed_categories(session)
+    session.flush()
+    login(make.user("caseworker", world.a))
+    page = client.get("/partners/").get_data(as_text=True)
+    with client.application.test_request_context():
+        new_thread = url_for("forum.new_thread")
+        partner_page = url_for("directory.organization", organization_id=world.b.id)
+    links = [html_lib.unescape(h) for h in re.findall(
+        rf'href="({re.escape(new_thread)}\?[^"]+)"', page)]
+    from urllib.parse import parse_qs, urlsplit
+
+    mine = [h for h in links if parse_qs(urlsplit(h).query).get("category") == [
+        "partnership-requests"] and parse_qs(urlsplit(h).query)["link"] == [partner_page]]
+    assert mine, links
+    form = client.get(mine[0]).get_data(as_text=True)
+    cat = session.scalar(select(ForumCategory).where(
+        ForumCategory.slug == "partnership-requests"))
+    assert f'<option selected value="{cat.id}">' in form
+    assert f'value="{partner_page}"' in form
+    title = re.search(r'name="title"[^>]*value="([^"]*)"', form)
+    assert title and "شراكة" in title.group(1) and world.b.name_ar in html_lib.unescape(
+        title.group(1))

@@ -35,6 +35,7 @@ def register_blueprints(app: Flask) -> None:
     from .gaps import bp as gaps_bp
     from .library import bp as library_bp
     from .main import bp as main_bp
+    from .notifications import bp as notifications_bp
     from .partners import bp as partners_bp
     from .referrals import bp as referrals_bp
 
@@ -49,3 +50,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(exchange_bp)
+    app.register_blueprint(notifications_bp)

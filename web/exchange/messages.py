@@ -10,7 +10,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
-__all__ = ["localize"]
+__all__ = ["file_error", "localize"]
 
 # (pattern of the English sentence, translatable message with the same named values)
 PROBLEMS = [(re.compile(p), m) for p, m in (
@@ -79,4 +79,35 @@ def localize(text: str, kind: str = "problem") -> str:
     for pattern, message in PROBLEMS:
         if m := pattern.match(text):
             return str(message) % m.groupdict() if m.groupdict() else str(message)
+    return text
+
+
+# Whole-file errors of the reader (data/io/reader.py, columns.py), as the upload page shows them.
+FILE_ERRORS = [(re.compile(p, re.S), m) for p, m in (
+    (r"^(?P<name>.+): the file is empty\.$", _l("%(name)s: the file is empty.")),
+    (r"^(?P<name>.+): not UTF-8 text \((?P<why>.+)\); save the file as 'CSV UTF-8'",
+     _l("%(name)s: the text is not UTF-8 (%(why)s); save the file as 'CSV UTF-8' and try "
+        "again.")),
+    (r"^(?P<name>.+): not a readable XLSX workbook",
+     _l("%(name)s: not a readable XLSX workbook; save it again from the spreadsheet program.")),
+    (r"^(?P<name>.+): not a readable CSV file", _l("%(name)s: not a readable CSV file.")),
+    (r"^(?P<name>.+): no sheet named (?P<sheet>.+); sheets: (?P<names>.+)\.$",
+     _l("%(name)s: no sheet named %(sheet)s; sheets: %(names)s.")),
+    (r"^(?P<name>.+): no sheet has recognisable 4W columns\.$",
+     _l("%(name)s: no sheet has recognisable 4W columns.")),
+    (r"^(?P<name>.+): no header row found\.$", _l("%(name)s: no header row found.")),
+    (r"^no recognisable 4W columns",
+     _l("no recognisable 4W columns: the file needs an organisation column (#org, "
+        "implementing_partner, ...) and a place column (#adm1+code, admin3pcode, governorate, "
+        "...).")),
+)]
+
+
+def file_error(message: str, stored: str, name: str) -> str:
+    """A whole-file error of an upload, naming the file as the user uploaded it (not the
+    random name it is stored under) and in the current language."""
+    text = message.replace(stored, name or stored)
+    for pattern, msg in FILE_ERRORS:
+        if m := pattern.match(text):
+            return str(msg) % m.groupdict() if m.groupdict() else str(msg)
     return text

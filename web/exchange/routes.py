@@ -19,6 +19,7 @@ from data.models import AuditLog, Organization, OrganizationAlias
 from ..security import AUTHENTICATED, allow, principal
 from . import bp
 from .forms import AliasForm, ConfirmForm, UploadForm
+from .messages import file_error
 
 IMPORTERS = ("platform_admin", "org_admin")
 
@@ -75,7 +76,8 @@ def upload():
                       accept_partial=True)
     except BadInput as exc:
         (_folder() / token).unlink(missing_ok=True)
-        form.file.errors = [exc.message]
+        form.file.errors = [file_error(exc.message, token, Path(
+            form.file.data.filename or "").name)]
         return _index(form, 400)
     confirm = ConfirmForm(token=token, sheet=form.sheet.data or "",
                           period=form.period.data or "")

@@ -86,7 +86,7 @@ def _category_choices(user) -> list[tuple[str, str]]:
 
 
 def _prefill(form: ThreadForm) -> None:
-    """``?category=&pcode=&sector=&link=&title=``: "start a discussion about this"."""
+    """``?category=(id or slug)&pcode=&sector=&link=&title=``: "start a discussion about this"."""
     args = request.args
     loc = current_locale()
     pcode, sector = args.get("pcode", "").strip(), args.get("sector", "").strip()
@@ -100,6 +100,9 @@ def _prefill(form: ThreadForm) -> None:
     cat = None
     if args.get("category", "").isdigit():
         cat = db.session.get(ForumCategory, int(args["category"]))
+    elif args.get("category"):  # a slug, e.g. "partnership-requests" from partner suggestions
+        cat = db.session.scalar(select(ForumCategory).where(
+            ForumCategory.slug == args["category"].strip()))
     if cat is None and sec is not None:
         cat = db.session.scalar(select(ForumCategory).where(
             ForumCategory.sector_code.in_([sec.code, sec.parent_code or sec.code])

@@ -17,7 +17,7 @@ from referral.gaps import (
 )
 
 from ..i18n import current_locale
-from ..security import allow, map_page
+from ..security import allow, map_page, principal
 from . import GAP_ROLES, bp
 from .forms import GapFilterForm
 from .forms import choices as select_choices
@@ -30,20 +30,25 @@ def _filters() -> dict[str, str]:
     return {k: request.args[k] for k in FILTERS if request.args.get(k)}
 
 
-def _links(pcode: str, sector: str | None) -> dict[str, str]:
+def _links(row: dict, sector: str | None) -> dict[str, str]:
     """Links from an area's gap to the organisations there, partners and the forum."""
+    pcode = row["pcode"]
     views = current_app.view_functions
     links = {}
     if "directory.search" in views:
         links["organizations"] = url_for("directory.search", pcode=pcode)
     elif "api.services" in views:
         links["organizations"] = url_for("api.services", pcode=pcode)
-    if "partners.search" in views:
-        links["partners"] = url_for("partners.search", pcode=pcode, sector=sector)
+    who = principal()
+    if "partners.index" in views and getattr(who, "organization_id", None):
+        # partners for the reader's organisation who could close the gap in this area
+        links["partners"] = url_for("partners.index", area=pcode, sector=sector)
     if "forum.new_thread" in views:
+        name = row.get("name_en") if current_locale() == "en" else row.get("name_ar")
         links["forum"] = url_for("forum.new_thread", pcode=pcode, sector=sector,
                                  link=url_for("gaps.dashboard", **_filters()),
-                                 title=_("Coverage gap in %(pcode)s", pcode=pcode))
+                                 title=_("Coverage gap in %(area)s (%(pcode)s)",
+                                         area=name or pcode, pcode=pcode))
     return links
 
 
@@ -61,7 +66,7 @@ def dashboard():
     rows = table_records(table.head(PAGE_ROWS))
     sector = selection.sector
     for row in rows:
-        row["links"] = _links(row["pcode"], sector)
+        row["links"] = _links(row, sector)
     args = _filters()
     if request.args.get("sites"):
         args["sites"] = "1"

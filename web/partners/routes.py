@@ -33,11 +33,22 @@ def _target_org_id() -> int:
     return who.organization_id
 
 
-def discussion_link(title: str, link: str) -> str | None:
+def discussion_link(title: str, link: str, category: str | None = None) -> str | None:
     """A link to start a forum thread about something, when the forum exists."""
     if "forum.new_thread" not in current_app.view_functions:
         return None
-    return url_for("forum.new_thread", title=title, link=link)
+    extra = {"category": category} if category else {}
+    return url_for("forum.new_thread", title=title, link=link, **extra)
+
+
+def suggestion_discussion_link(org, partner) -> str | None:
+    """"Start a discussion about this" for a partner suggestion: a thread in "partnership
+    requests" titled with both organisations and linking the suggested partner's page."""
+    loc = current_locale()
+    title = _("Partnership: %(a)s and %(b)s", a=org.name(loc), b=partner.name(loc))
+    page = (url_for("directory.organization", organization_id=partner.id)
+            if "directory.organization" in current_app.view_functions else request.path)
+    return discussion_link(title, page, category="partnership-requests")
 
 
 @bp.get("/")
@@ -61,7 +72,8 @@ def index():
     return render_template("partners/index.html", org=org, found=found, form=form,
                            can_request=can_request, request_form=RequestForm(),
                            alerts=uc.duplication_alerts(db.session, org=org.id, limit=20),
-                           discussion_link=discussion_link)
+                           discussion_link=discussion_link,
+                           suggestion_discussion_link=suggestion_discussion_link)
 
 
 @bp.post("/requests")
