@@ -6,7 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, make_url
+from sqlalchemy.exc import OperationalError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -29,7 +30,18 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 
 def upgrade(url: str, revision: str = "heads") -> None:
     """Migrate the database at ``url`` up to ``revision`` (all heads by default)."""
-    command.upgrade(alembic_config(url), revision)
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except OperationalError as exc:  # no server, no such database, wrong password ...
+        from .db import sqlalchemy_url
+        from .errors import TasharukError
+
+        where = make_url(sqlalchemy_url(url)).render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise TasharukError(f"Cannot open the database {where}: {reason}. Check DATABASE_URL "
+                            "(create the database first, e.g. with createdb), or unset it to "
+                            "use the project's own cluster.", code="database_unreachable"
+                            ) from None
 
 
 def downgrade(url: str, revision: str) -> None:

@@ -5,6 +5,7 @@ Loading is an upsert by code, so it is safe to repeat; boundaries loaded later k
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from .errors import BadInput
 from .models import AdminArea, Sector, ServiceType, TargetGroup
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
+PCODE = re.compile(r"^[A-Z]{2}[0-9A-Z]*$")  # the admin_area check constraint
 
 __all__ = ["REFERENCE", "load_reference"]
 
@@ -28,6 +30,29 @@ def _bool(value: str, where: str) -> bool:
     if value.lower() in ("false", "0", "no", ""):
         return False
     raise BadInput(f"{where}: expected true or false, got {value!r}.")
+
+
+def _int(value: str, where: str) -> int | None:
+    try:
+        return int(value) if value.strip() else None
+    except ValueError:
+        raise BadInput(f"{where}: not a whole number: {value!r}.") from None
+
+
+def _rows(folder: Path, name: str, required: tuple[str, ...],
+          key: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of ``name``, refusing an empty or repeated ``key`` (row and column named)."""
+    rows, seen = [], {}
+    for n, row in read_rows(folder / name, required):
+        code = row[key].strip()
+        if not code:
+            raise BadInput(f"{name} row {n}, column {key}: empty.", field=key)
+        if code in seen:
+            raise BadInput(f"{name} row {n}, column {key}: duplicate {code!r} (also row "
+                           f"{seen[code]}).", field=key)
+        seen[code] = n
+        rows.append((n, {**row, key: code}))
+    return rows
 
 
 def _upsert(session: Session, model, rows: list[dict], key: str) -> int:
@@ -43,15 +68,19 @@ def load_reference(session: Session, folder: Path = REFERENCE) -> dict[str, int]
     """Upsert governorates, sectors, service types and target groups; return counts."""
     counts: dict[str, int] = {}
     govs = []
-    for n, row in read_rows(folder / "governorates.csv",
-                            ("pcode", "name_en", "name_ar", "lon", "lat", "population")):
+    for n, row in _rows(folder, "governorates.csv",
+                        ("pcode", "name_en", "name_ar", "lon", "lat", "population"), "pcode"):
+        if not PCODE.match(row["pcode"]):
+            raise BadInput(f"governorates.csv row {n}, column pcode: {row['pcode']!r} is not a "
+                           "p-code like SY01.", field="pcode")
         try:
             lon, lat = float(row["lon"]), float(row["lat"])
         except ValueError:
             raise BadInput(f"governorates.csv row {n}, column lon/lat: not a number.") from None
         govs.append({"pcode": row["pcode"], "level": 1, "name_en": row["name_en"],
                      "name_ar": row["name_ar"],
-                     "population": int(row["population"]) if row["population"] else None,
+                     "population": _int(row["population"],
+                                        f"governorates.csv row {n}, column population"),
                      "search_text": normalize(f"{row['name_en']} {row['name_ar']}"),
                      "centroid": func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)})
     if govs:
@@ -63,19 +92,26 @@ def load_reference(session: Session, folder: Path = REFERENCE) -> dict[str, int]
                   "centroid": func.coalesce(AdminArea.centroid, stmt.excluded.centroid)}))
     counts["governorates"] = len(govs)
 
-    sectors = [{"code": r["code"], "parent_code": r["parent_code"] or None,
-                "name_en": r["name_en"], "name_ar": r["name_ar"], "sort": int(r["sort"] or 0)}
-               for _, r in read_rows(folder / "sectors.csv",
-                                     ("code", "parent_code", "name_en", "name_ar", "sort"))]
+    sector_rows = _rows(folder, "sectors.csv",
+                        ("code", "parent_code", "name_en", "name_ar", "sort"), "code")
+    codes = {r["code"] for _, r in sector_rows} | set(session.scalars(select(Sector.code)))
+    sectors = []
+    for n, r in sector_rows:
+        if r["parent_code"] and r["parent_code"] not in codes:
+            raise BadInput(f"sectors.csv row {n}, column parent_code: unknown sector "
+                           f"{r['parent_code']!r}.", field="parent_code")
+        sectors.append({"code": r["code"], "parent_code": r["parent_code"] or None,
+                        "name_en": r["name_en"], "name_ar": r["name_ar"],
+                        "sort": _int(r["sort"], f"sectors.csv row {n}, column sort") or 0})
     # parents first, so the self-reference is satisfied
     sectors.sort(key=lambda r: r["parent_code"] is not None)
     counts["sectors"] = _upsert(session, Sector, sectors, "code")
 
     known = {r["code"] for r in sectors} | set(session.scalars(select(Sector.code)))
     types = []
-    for n, r in read_rows(folder / "service_types.csv",
-                          ("code", "sector_code", "name_en", "name_ar", "activity_codes",
-                           "sensitive", "keywords_en", "keywords_ar")):
+    for n, r in _rows(folder, "service_types.csv",
+                      ("code", "sector_code", "name_en", "name_ar", "activity_codes",
+                       "sensitive", "keywords_en", "keywords_ar"), "code"):
         if r["sector_code"] not in known:
             raise BadInput(f"service_types.csv row {n}, column sector_code: unknown sector "
                            f"{r['sector_code']!r}.")
@@ -87,9 +123,9 @@ def load_reference(session: Session, folder: Path = REFERENCE) -> dict[str, int]
     counts["service_types"] = _upsert(session, ServiceType, types, "code")
 
     groups = [{"code": r["code"], "name_en": r["name_en"], "name_ar": r["name_ar"],
-               "sort": int(r["sort"] or 0)}
-              for _, r in read_rows(folder / "target_groups.csv",
-                                    ("code", "name_en", "name_ar", "sort"))]
+               "sort": _int(r["sort"], f"target_groups.csv row {n}, column sort") or 0}
+              for n, r in _rows(folder, "target_groups.csv",
+                                ("code", "name_en", "name_ar", "sort"), "code")]
     counts["target_groups"] = _upsert(session, TargetGroup, groups, "code")
     session.flush()
     return counts

@@ -234,11 +234,12 @@ def invite(session: Session, organization: Organization, email: str, role: str, 
            by: Any = None) -> None:
     """Check and audit an invitation (the link itself is signed, not stored)."""
     _check_role(role, ORG_ROLES)
+    email = _clean_email(email)
     if find_user(session, email) is not None:
         raise Conflict(f"{email} already has an account.", field="email")
     record(session, "member.invited", user=by, organization_id=organization.id,
            object_type="organization", object_id=organization.id,
-           summary={"email": email.strip().lower(), "role": role})
+           summary={"email": email, "role": role})
 
 
 def accept_invitation(session: Session, secret: str, token: str, name: str, password: str, *,
@@ -254,13 +255,19 @@ def accept_invitation(session: Session, secret: str, token: str, name: str, pass
 
 # ---------------------------------------------------------------- users, roles, membership
 
+def _clean_email(email: str | None) -> str:
+    """The address lower-cased, or BadInput naming the email field."""
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise BadInput(f"'{email}' is not an email address.", field="email")
+    return email
+
+
 def create_user(session: Session, *, email: str, role: str, organization: Organization | None,
                 password: str | None = None, name: str = "", by: Any = None) -> User:
     """A new user; without a password the user must set one through a reset link."""
     _check_role(role)
-    email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise BadInput(f"'{email}' is not an email address.", field="email")
+    email = _clean_email(email)
     if role != "platform_admin" and organization is None:
         raise BadInput(f"A {role} must belong to an organisation (--org).", field="org")
     if find_user(session, email) is not None:

@@ -144,3 +144,36 @@ def test_orgs_verify_and_reject(runner, session, make):
     session.refresh(org)
     assert org.verification == "verified"
     assert run(runner, "orgs", "verify", "NO-SUCH-ORG").exit_code == 2
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--email", "not-an-address", "--org", "{org}", "--role", "viewer"], "not an email"),
+    (["--email", "q@example.org", "--org", "NOPE", "--role", "viewer"], "No organisation"),
+    (["--email", "q@example.org", "--org", "{org}", "--role", "platform_admin"],
+     "Unknown role 'platform_admin'"),
+    (["--email", "taken@example.org", "--org", "{org}", "--role", "viewer"], "already has"),
+])
+def test_users_invite_bad_input_exits_2_and_audits_nothing(runner, session, make, args,
+                                                           message):
+    org = make.org()
+    make.user("viewer", org, email="taken@example.org")
+    result = run(runner, "users", "invite", *[a.replace("{org}", str(org.id)) for a in args])
+    assert result.exit_code == 2 and message in result.output
+    assert "/auth/invitation/" not in result.output
+    session.expire_all()
+    assert session.scalars(select(AuditLog).where(AuditLog.action == "member.invited")
+                           ).all() == []
+
+
+def test_set_role_bad_input_changes_nothing(runner, session, make):
+    user = make.user("viewer")
+    assert run(runner, "users", "set-role", user.email, "boss").exit_code == 2
+    session.expire_all()
+    assert session.get(User, user.id).role == "viewer"
+    assert session.scalars(select(AuditLog).where(AuditLog.action == "role.changed")).all() == []
+
+
+@pytest.mark.parametrize("ref", ["NOPE", "999999"])
+def test_orgs_verify_unknown_org_exits_2(runner, ref):
+    result = run(runner, "orgs", "verify", ref)
+    assert result.exit_code == 2 and f"No organisation '{ref}'" in result.output

@@ -71,6 +71,23 @@ def test_audit_log_and_events_are_append_only(session, make):
      "a,nope,A,أ,,false,,\n", "row 2, column sector_code: unknown sector 'nope'"),
     ("governorates.csv", "pcode,name_en,name_ar,lon,lat,population\nSY01,D,د,x,1,\n",
      "row 2, column lon/lat"),
+    ("governorates.csv", "pcode,name_en,name_ar,lon,lat,population\nSY01,D,د,36,33,\n"
+     "SY01,E,ه,36,33,\n", "governorates.csv row 3, column pcode: duplicate 'SY01' (also row 2)"),
+    ("governorates.csv", "pcode,name_en,name_ar,lon,lat,population\nsy-1,D,د,36,33,\n",
+     "row 2, column pcode: 'sy-1' is not a p-code"),
+    ("governorates.csv", "pcode,name_en,name_ar,lon,lat,population\nSY01,D,د,36,33,many\n",
+     "row 2, column population: not a whole number"),
+    ("target_groups.csv", "code,name_en,name_ar,sort\nkids,K,ك,1\nkids,K,ك,2\n",
+     "target_groups.csv row 3, column code: duplicate 'kids'"),
+    ("target_groups.csv", "code,name_en,name_ar,sort\nkids,K,ك,first\n",
+     "row 2, column sort: not a whole number"),
+    ("sectors.csv", "code,parent_code,name_en,name_ar,sort\n,,X,س,1\n",
+     "sectors.csv row 2, column code: empty"),
+    ("sectors.csv", "code,parent_code,name_en,name_ar,sort\ncp,nowhere,X,س,1\n",
+     "row 2, column parent_code: unknown sector 'nowhere'"),
+    ("service_types.csv",
+     "code,sector_code,name_en,name_ar,activity_codes,sensitive,keywords_en,keywords_ar\n"
+     "a,protection,A,أ,,false,,\na,protection,A,أ,,false,,\n", "row 3, column code: duplicate"),
 ])
 def test_bad_reference_csv_names_file_row_and_column(runner, tmp_path, file, content,
                                                      message):

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Install the system packages Tasharuk needs when they are missing: PostgreSQL 15 + PostGIS 3.
+# Install the system packages Tasharuk needs when they are missing: PostgreSQL + PostGIS 3.
 # As root it uses apt-get; otherwise it prints the exact command and stops.
+# TASHARUK_SYSROOT (a folder standing for /) and TASHARUK_SYSDEPS_PRINT_ONLY=1 exist for tests.
 set -euo pipefail
+root="${TASHARUK_SYSROOT:-}"
+# the PostGIS package must match the installed server's major version (15 when none is installed)
+major=15
+for d in "$root"/usr/lib/postgresql/*/bin/initdb; do
+  [ -e "$d" ] && major="$(basename "$(dirname "$(dirname "$d")")")"
+done
 need=()
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15-postgis-3)
+ls "$root"/usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+ls "$root"/usr/share/postgresql/"$major"/extension/postgis.control >/dev/null 2>&1 \
+  || need+=("postgresql-$major-postgis-3")
 command -v python3 >/dev/null || need+=(python3 python3-venv)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 [ ${#need[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+if [ "$(id -u)" = 0 ] && [ -z "${TASHARUK_SYSDEPS_PRINT_ONLY:-}" ] && command -v apt-get >/dev/null; then
   echo "installing system packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

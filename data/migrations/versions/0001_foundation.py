@@ -9,6 +9,8 @@ from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
+from data.pgext import REQUIRED, require_extensions
+
 revision = '0001_foundation'
 down_revision = None
 branch_labels = None
@@ -25,7 +27,8 @@ END $$;
 
 
 def upgrade() -> None:
-    for ext in ("postgis", "pg_trgm", "btree_gist", "unaccent"):
+    require_extensions(op.get_bind())  # a clear message when e.g. PostGIS is not installed
+    for ext in REQUIRED:
         op.execute(f"CREATE EXTENSION IF NOT EXISTS {ext}")
     op.create_geospatial_table('admin_area',
     sa.Column('pcode', sa.String(length=20), nullable=False),
