@@ -243,22 +243,28 @@ def searches(n: int, seed: int, url: str) -> list[dict[str, Any]]:
 
 def floor_sql(q: dict) -> tuple[str, dict]:
     """The bare SQL floor for one search: the filtered nearest-20 (or coverage-20) query."""
-    from referral.search import SearchQuery, _filters
+    from referral.search import _PT, _WITHIN, SearchQuery, _filters, _keyword
 
     qy = SearchQuery(lat=q.get("lat"), lon=q.get("lon"), age=q.get("age"), sex=q.get("sex"),
                      groups=[q["group"]] if "group" in q else [], q=q.get("q"),
                      radius_m=q.get("radius_m", 25000))
     params: dict[str, Any] = {}
-    where = _filters(qy, params)
     need = q.get("need")
+    # the keyword's matches through the GIN indexes led by the service type (0014_search2)
+    where = _filters(qy, params, keyword_cte=True) if qy.q else _filters(qy, params)
+    type_cond = "sv.service_type_code = ANY(CAST(:types AS text[]))"
+    kw = ("WITH kw AS MATERIALIZED (SELECT sv.id FROM service sv WHERE "
+          f"{type_cond if need else 'TRUE'} AND {_keyword(qy, params)}) ") if qy.q else ""
     if need:
-        where += " AND sv.service_type_code = ANY(CAST(:types AS text[]))"
+        where += f" AND {type_cond}"
     if "lon" in q:
-        pt = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
+        pt = _PT
         params.update(lon=q["lon"], lat=q["lat"], radius=qy.radius_m)
+        # the radius as the index's box test plus the exact distance (as referral.search does:
+        # ST_DWithin's own selectivity guess makes the planner sort every site in the box)
         knn = ("SELECT ss.service_id, ss.geom::geography <-> {pt} AS d FROM service_site ss "
                "JOIN service sv ON sv.id = ss.service_id WHERE {type} "
-               "ST_DWithin(ss.geom::geography, {pt}, :radius) AND {where} "
+               f"{_WITHIN} AND {{where}} "
                "ORDER BY ss.geom::geography <-> {pt} LIMIT 20")
         if not need:
             sql = knn.format(pt=pt, type="", where=where)
@@ -271,7 +277,7 @@ def floor_sql(q: dict) -> tuple[str, dict]:
         params["prefix"] = q.get("pcode", "SY") + "%"
         sql = ("SELECT sc.service_id FROM service_coverage sc JOIN service sv ON "
                f"sv.id = sc.service_id WHERE sc.pcode LIKE :prefix AND {where} LIMIT 20")
-    return sql, params
+    return kw + sql, params
 
 
 def _types_for(conn, need: str | None) -> list[str]:

@@ -12,7 +12,7 @@ from .errors import TasharukError
 
 __all__ = ["REQUIRED", "MissingExtension", "package_for", "require_extensions"]
 
-REQUIRED = ("postgis", "pg_trgm", "btree_gist", "unaccent")
+REQUIRED = ("postgis", "pg_trgm", "btree_gist", "btree_gin", "unaccent")  # btree_gin: 0014_search2
 
 
 class MissingExtension(TasharukError):

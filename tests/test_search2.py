@@ -1,0 +1,148 @@
+"""Provider search at scale: the query shapes the planner must get right (KNN walk without a
+need, the keyword read through the indexes led by the service type), and the radius kept
+exactly as ST_DWithin's on the spheroid."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from werkzeug.datastructures import MultiDict
+
+from tests.directory_data import P, east
+
+
+@pytest.fixture
+def dense(session, make):
+    """3,000 services, a third of them psychosocial support, all within ~20 km of P."""
+    org = make.org()
+    session.execute(text(
+        "INSERT INTO service (uuid, organization_id, service_type_code, name_ar, name_en, "
+        "search_text, last_verified) SELECT gen_random_uuid(), :org, CASE WHEN g % 3 = 0 "
+        "THEN 'prot_pss' ELSE 'health_primary' END, 'خدمة', 'svc', CASE WHEN g % 10 = 0 "
+        "THEN 'جمعيه البناء binaa' ELSE 'جمعيه النور nour' END, current_date "
+        "FROM generate_series(1, 3000) g"), {"org": org.id})
+    session.execute(text(
+        "INSERT INTO service_site (service_id, geom) SELECT id, ST_SetSRID(ST_MakePoint("
+        ":lon + (random() - 0.5) * 0.3, :lat + (random() - 0.5) * 0.3), 4326) FROM service "
+        "WHERE organization_id = :o"), {"o": org.id, "lon": P[0], "lat": P[1]})
+    for table in ("service_site", "service"):
+        session.execute(text(f"ANALYZE {table}"))
+    return org
+
+
+def _plan(session, qy) -> str:
+    from referral.search import build_sql
+
+    sql, params = build_sql(qy)
+    return "\n".join(r[0] for r in session.execute(text("EXPLAIN " + sql), params))
+
+
+def test_point_search_without_a_need_walks_the_index_in_distance_order(session, dense):
+    """At national scale ST_DWithin's selectivity guess on top of the box made the planner
+    sort every site in the radius (90 ms; `python -m bench search` shows it); spelled as box
+    + distance, it walks the GiST in distance order. This guards the plan's shape."""
+    from referral.search import SearchQuery
+
+    plan = _plan(session, SearchQuery(lon=P[0], lat=P[1], radius_m=25_000))
+    near = plan.split("CTE cand")[0] if "CTE cand" in plan else plan
+    assert "Bitmap Heap Scan on service_site" not in plan, plan
+    assert "Index Scan using ix_service_site_geog" in near, plan
+
+
+def test_need_and_keyword_read_the_type_led_keyword_indexes(session):
+    """The keyword's matches are taken once, restricted to the needed types, so that the GIN
+    indexes led by the service type (migration 0014_search2) answer them."""
+    from referral.search import SearchQuery, build_sql
+
+    have = set(session.scalars(text(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'service'")))
+    assert {"ix_service_type_search_tsv", "ix_service_type_search_trgm"} <= have
+    for place in ({"lon": P[0], "lat": P[1]}, {"pcode": "SY07"}):
+        sql, params = build_sql(SearchQuery(service_types=["prot_pss"], q="binaa", **place))
+        assert ("kw AS MATERIALIZED (SELECT sv.id FROM service sv WHERE "
+                "sv.service_type_code = :type0 AND (sv.search_tsv") in sql
+        assert "sv.id IN (SELECT id FROM kw)" in sql
+
+
+def test_need_and_keyword_find_the_same_services_as_the_filters_row_by_row(session, dense):
+    """The keyword CTE (matches of the type, by index) gives what testing each row gives."""
+    from referral.search import Viewer, parse_query, search
+
+    res = search(session, parse_query(session, MultiDict(
+        {"need": "prot_pss", "q": "binaa", "lon": P[0], "lat": P[1], "per_page": 100})),
+        Viewer(), log_unmet=False)
+    pt = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography"
+    want = set(session.scalars(text(
+        "SELECT s.id FROM service s JOIN service_site ss ON ss.service_id = s.id "
+        "WHERE s.organization_id = :o AND s.service_type_code = 'prot_pss' "
+        f"AND s.search_text LIKE '%binaa%' AND ST_DWithin(ss.geom::geography, {pt}, 25000) "
+        f"ORDER BY ST_Distance(ss.geom::geography, {pt}) LIMIT 40"),  # NEAR_LIMIT of 100
+        {"o": dense.id, "lon": P[0], "lat": P[1]}))
+    assert len(want) == 40 and {i["id"] for i in res.items} == want
+    assert res.total == len(want)
+    assert all(i["distance_m"] <= 25_000 for i in res.items)
+
+
+@pytest.mark.parametrize(("radius", "inside"), [(1_990, False), (2_010, True)])
+def test_radius_is_the_spheroid_distance_like_st_dwithin(session, make, radius, inside):
+    from referral.search import Viewer, parse_query, search
+
+    svc = make.service(sites=[east(2)], coverage=["SY02"], target_groups=[])
+    d = session.scalar(text(
+        "SELECT ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+        "::geography) FROM service_site WHERE service_id = :s"),
+        {"s": svc.id, "lon": P[0], "lat": P[1]})
+    assert 1_990 < d < 2_010
+    res = search(session, parse_query(session, MultiDict(
+        {"need": "prot_pss", "lon": P[0], "lat": P[1], "radius_m": radius})), Viewer(),
+        log_unmet=False)
+    assert (svc.id in [i["id"] for i in res.items]) is inside
+
+
+# The keyword read once (the ``kw`` CTE) with every kind of place, on the known data set of
+# tests/test_search.py (G and H belong to Al-Amal, C to Ataa; C covers the governorate SY07
+# from 5 km away, H covers a sub-district of the district SY0703 and is full).
+KEYWORD_WITH_PLACE = [
+    ("keyword near a point, any need", dict(q="amal", lon=P[0], lat=P[1]), ["G", "H"]),
+    ("keyword and need in a governorate", dict(q="amal", need="prot_pss", pcode="SY07"),
+     ["H"]),
+    ("keyword in a sub-district its org covers", dict(q="ataa", pcode="SY070000"), ["C"]),
+    ("keyword and need: coverage beyond the radius", dict(q="ATAA", need="prot_pss",
+                                                           radius_m=2000, lon=P[0], lat=P[1]),
+     ["C"]),
+    ("keyword that matches nothing here", dict(q="ataa", need="gbv", lon=P[0], lat=P[1]), []),
+]
+
+
+@pytest.mark.parametrize(("label", "args", "expected"), KEYWORD_WITH_PLACE,
+                         ids=[c[0] for c in KEYWORD_WITH_PLACE])
+def test_keyword_with_each_kind_of_place(session, make, label, args, expected):
+    from referral.search import Viewer, parse_query, search
+    from tests.directory_data import build
+
+    world = build(make, session)
+    names = {v: k for k, v in world.items()}
+    res = search(session, parse_query(session, MultiDict(args)), Viewer(), log_unmet=False)
+    assert [names.get(i["id"], i["id"]) for i in res.items] == expected
+
+
+def test_services_at_the_same_address_are_all_candidates_at_the_cut(session, make):
+    """45 services share one site: the 40-nearest cut keeps every site tied with the 40th,
+    so which of them are ranked does not depend on the plan's order of equal distances."""
+    from referral.search import NEAR_LIMIT, Viewer, parse_query, search
+
+    org = make.org()
+    lon, lat = east(1)
+    ids = set(session.scalars(text(
+        "INSERT INTO service (uuid, organization_id, service_type_code, name_ar, name_en, "
+        "last_verified) SELECT gen_random_uuid(), :org, 'prot_pss', 'خدمة', 'svc', "
+        "current_date FROM generate_series(1, :n) RETURNING id"),
+        {"org": org.id, "n": NEAR_LIMIT + 5}))
+    session.execute(text(
+        "INSERT INTO service_site (service_id, geom) SELECT id, ST_SetSRID(ST_MakePoint("
+        ":lon, :lat), 4326) FROM service WHERE organization_id = :o"),
+        {"o": org.id, "lon": lon, "lat": lat})
+    res = search(session, parse_query(session, MultiDict(
+        {"need": "prot_pss", "lon": P[0], "lat": P[1], "per_page": 100})), Viewer(),
+        log_unmet=False)
+    assert res.total == NEAR_LIMIT + 5 and {i["id"] for i in res.items} == ids
