@@ -12,14 +12,23 @@ import hashlib
 import os
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import filetype
+from sqlalchemy import select
 
 from .errors import BadInput, NotFound
 
-__all__ = ["ALLOWED", "DEFAULT_MAX_BYTES", "CheckedFile", "check", "open_path", "save"]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .models import Attachment
+
+__all__ = ["ALLOWED", "DEFAULT_MAX_BYTES", "CheckedFile", "check", "find_attachment", "open_path",
+           "save"]
 
 # Detected MIME type -> extensions the file name may carry.
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -98,3 +107,13 @@ def open_path(folder: str | Path, storage_key: str) -> Path:
     if root not in path.parents or not path.is_file():
         raise NotFound("The attached file is missing.")
     return path
+
+
+def find_attachment(session: Session, file_id: uuid.UUID, *,
+                    owner: Literal["document", "post"]) -> Attachment | None:
+    """The attachment with this UUID belonging to a library document or a forum post, or None."""
+    from .models import Attachment
+
+    column = Attachment.document_id if owner == "document" else Attachment.post_id
+    return session.scalar(select(Attachment).where(Attachment.uuid == file_id,
+                                                   column.is_not(None)))

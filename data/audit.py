@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from .models import AuditLog, User
@@ -57,3 +57,13 @@ def audit_query(*, action: str = "", user_email: str = "", object_type: str = ""
         stmt = stmt.where(AuditLog.at < dt.datetime.combine(until + dt.timedelta(days=1),
                                                             dt.time(), dt.UTC))
     return stmt
+
+
+def audit_page(session: Session, stmt: Select, *, page: int, page_size: int
+               ) -> tuple[int, list[AuditLog], dict[int, User]]:
+    """One page of an audit query: (total matching, the page's entries, their users by id)."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    entries = list(session.scalars(stmt.limit(page_size).offset((page - 1) * page_size)))
+    users = {u.id: u for u in session.scalars(select(User).where(
+        User.id.in_({e.user_id for e in entries if e.user_id})))}
+    return total or 0, entries, users

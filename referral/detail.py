@@ -119,3 +119,10 @@ def case_labels(session: Session, case: dict | None, locale: str) -> dict[str, d
                 name = (row.name_en if locale == "en" else row.name_ar) or row.name_en
                 out[key][getattr(row, column.key)] = name
     return out
+
+
+def services_by_id(session: Session, ids: list[int]) -> dict[int, Service]:
+    """The existing services among these ids, keyed by id (unknown ids are left out)."""
+    if not ids:
+        return {}
+    return {s.id: s for s in session.scalars(select(Service).where(Service.id.in_(ids)))}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -400,7 +401,8 @@ def is_following(session: Session, user: User, *, thread_id: int | None = None,
 
 # ---------------------------------------------------------------- moderation
 
-def _post(session: Session, post_id: int) -> ForumPost:
+def get_post(session: Session, post_id: int) -> ForumPost:
+    """One post by id (NotFound when it does not exist)."""
     post = session.get(ForumPost, post_id)
     if post is None:
         raise NotFound(f"Post {post_id} does not exist.")
@@ -414,7 +416,7 @@ def _require_moderator(user: User) -> None:
 
 def report_post(session: Session, user: User, post_id: int, reason: str) -> ForumReport:
     """A member reports a post to the moderators; audited."""
-    post = _post(session, post_id)
+    post = get_post(session, post_id)
     if post.hidden or post.thread.hidden:
         raise NotFound(f"Post {post_id} does not exist.")
     reason = (reason or "").strip()
@@ -438,7 +440,7 @@ def hide_post(session: Session, user: User, post_id: int, reason: str = "",
               hidden: bool = True) -> ForumPost:
     """Hide (or show again) a post; open reports on it are resolved; audited."""
     _require_moderator(user)
-    post = _post(session, post_id)
+    post = get_post(session, post_id)
     post.hidden = hidden
     post.hidden_reason = (reason or "").strip()[:500] if hidden else ""
     now = dt.datetime.now(dt.UTC)
@@ -487,3 +489,46 @@ def open_reports(session: Session) -> list[ForumReport]:
     return list(session.scalars(select(ForumReport).where(ForumReport.resolved_at.is_(None))
                                 .options(selectinload(ForumReport.post))
                                 .order_by(ForumReport.created_at, ForumReport.id)))
+
+
+def post_attachment(session: Session, file_id: uuid.UUID, *, moderator: bool = False
+                    ) -> Attachment:
+    """A file attached to a post; hidden posts' files only for moderators (else NotFound)."""
+    att = attachments.find_attachment(session, file_id, owner="post")
+    post = session.get(ForumPost, att.post_id) if att is not None else None
+    if post is None or ((post.hidden or post.thread.hidden) and not moderator):
+        raise NotFound("This file does not exist.")
+    return att
+
+
+def categories(session: Session, user: User) -> list[ForumCategory]:
+    """The categories this user may start a thread in, in display order."""
+    cats = session.scalars(select(ForumCategory).order_by(ForumCategory.sort, ForumCategory.id))
+    return [c for c in cats if not c.admin_only or user.role == "platform_admin"]
+
+
+def thread_subject(session: Session, pcode: str, sector: str
+                   ) -> tuple[AdminArea | None, Sector | None]:
+    """The admin area and sector a new thread is about (None for an empty or unknown code)."""
+    area = session.get(AdminArea, pcode) if pcode else None
+    sec = session.get(Sector, sector) if sector else None
+    return area, sec
+
+
+def suggest_category(session: Session, category: str, sector: Sector | None,
+                     area: AdminArea | None) -> ForumCategory | None:
+    """The category for a new thread: by id or slug, else the sector's, else the governorate's."""
+    cat = None
+    if category.isdigit():
+        cat = session.get(ForumCategory, int(category))
+    elif category:  # a slug, e.g. "partnership-requests" from partner suggestions
+        cat = session.scalar(select(ForumCategory).where(
+            ForumCategory.slug == category.strip()))
+    if cat is None and sector is not None:
+        cat = session.scalar(select(ForumCategory).where(
+            ForumCategory.sector_code.in_([sector.code, sector.parent_code or sector.code])
+        ).order_by(ForumCategory.sector_code != sector.code))
+    if cat is None and area is not None:
+        gov = area.pcode[:4]
+        cat = session.scalar(select(ForumCategory).where(ForumCategory.pcode == gov))
+    return cat

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -723,3 +724,12 @@ def _find(session: Session, key: str) -> LibraryDocument | None:
     kind, _, number = _norm_key(key).partition(":")
     return session.scalars(select(LibraryDocument).where(
         LibraryDocument.kind == kind, LibraryDocument.number == number)).first()
+
+
+def document_attachment(session: Session, file_id: uuid.UUID, *, drafts: bool = False
+                        ) -> Attachment:
+    """A document's attached file; drafts' files only when ``drafts`` (else NotFound)."""
+    att = attachments.find_attachment(session, file_id, owner="document")
+    if att is None or (not att.document.published and not drafts):
+        raise NotFound("This file does not exist.")
+    return att

@@ -119,6 +119,19 @@ def pending(session: Session) -> list[Organization]:
                                                          Organization.id)))
 
 
+def hq_areas(session: Session, orgs: list[Organization]) -> dict[str, AdminArea]:
+    """The head-office admin areas of these organisations, keyed by p-code."""
+    pcodes = {o.hq_pcode for o in orgs if o.hq_pcode}
+    return {a.pcode: a for a in session.scalars(select(AdminArea).where(
+        AdminArea.pcode.in_(pcodes)))}
+
+
+def members(session: Session, org: Organization) -> list[User]:
+    """Every user of ``org``, by e-mail."""
+    return list(session.scalars(select(User).where(
+        User.organization_id == org.id).order_by(User.email)))
+
+
 def org_admins(session: Session, org: Organization) -> list[User]:
     """The active administrators of ``org``."""
     return list(session.scalars(select(User).where(

@@ -572,6 +572,14 @@ def list_requests(session: Session, org_id: int
     return _q(PartnershipRequest.target_org_id), _q(PartnershipRequest.requester_org_id)
 
 
+def organizations_by_id(session: Session, ids: set[int]) -> dict[int, Organization]:
+    """The organisations with these ids, keyed by id (for naming the other side of requests)."""
+    if not ids:
+        return {}
+    return {o.id: o for o in session.scalars(select(Organization).where(
+        Organization.id.in_(ids)))}
+
+
 def org_partners(session: Session, org_id: int) -> list[tuple[Organization, Partnership]]:
     """The organisation's active partners, by name (for its page: ``_org_partners.html``)."""
     rows = session.scalars(select(Partnership).where(

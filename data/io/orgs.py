@@ -237,3 +237,11 @@ def review_alias(session: Session, alias_id: int, *, same: bool) -> Organization
                 service_id=services[code], pcode=act.pcode).on_conflict_do_nothing())
     session.flush()
     return alias
+
+
+def unreviewed_aliases(session: Session) -> list[tuple[OrganizationAlias, Organization]]:
+    """Aliases that imports created and nobody has confirmed yet, with their organisation."""
+    rows = session.execute(
+        select(OrganizationAlias, Organization).join(Organization)
+        .where(OrganizationAlias.reviewed.is_(False)).order_by(OrganizationAlias.id)).all()
+    return [(alias, org) for alias, org in rows]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
-from data.audit import audit_query
+from data.audit import audit_page, audit_query
 from data.db import db
 from data.errors import NotFound, TasharukError
-from data.models import AdminArea, Organization, User
+from data.models import Organization, User
 from referral import accounts, organizations, tokens
 from referral.notify import MailConfig, send_email
 
@@ -40,8 +39,7 @@ def _member(user_id: int) -> User:
 
 
 def _members(org: Organization) -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.organization_id == org.id).order_by(User.email)))
+    return organizations.members(db.session, org)
 
 
 @bp.get("/organization")
@@ -49,7 +47,7 @@ def _members(org: Organization) -> list[User]:
 def organization():
     """The caller's organisation: profile, verification state and badge."""
     org = _my_org()
-    hq = db.session.get(AdminArea, org.hq_pcode) if org.hq_pcode else None
+    hq = organizations.hq_areas(db.session, [org]).get(org.hq_pcode or "")
     return render_template("accounts/organization.html", org=org, hq=hq)
 
 
@@ -210,8 +208,7 @@ def pending_organizations():
     """Organisations waiting for verification, oldest first."""
     orgs = organizations.pending(db.session)
     admins = {o.id: organizations.org_admins(db.session, o) for o in orgs}
-    areas = {a.pcode: a for a in db.session.scalars(select(AdminArea).where(
-        AdminArea.pcode.in_({o.hq_pcode for o in orgs if o.hq_pcode})))}
+    areas = organizations.hq_areas(db.session, orgs)
     return render_template("accounts/pending.html", orgs=orgs, admins=admins, areas=areas,
                            form=DecisionForm())
 
@@ -250,10 +247,7 @@ def audit_log():
                        object_type=form.object_type.data or "",
                        since=form.since.data if not form.since.errors else None,
                        until=form.until.data if not form.until.errors else None)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    entries = list(db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
-    users = {u.id: u for u in db.session.scalars(select(User).where(
-        User.id.in_({e.user_id for e in entries if e.user_id})))}
+    total, entries, users = audit_page(db.session, stmt, page=page, page_size=PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("accounts/audit.html", form=form, entries=entries, users=users,
                            total=total, page=page, pages=max((total - 1) // PAGE_SIZE + 1, 1),

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from sqlalchemy import select
 
 from data.db import db
 from data.errors import BadInput
-from data.models import AdminArea, Sector, ServiceType, TargetGroup
+from referral import reference
 
 from ..security import PUBLIC, allow
 from . import bp
@@ -32,18 +31,14 @@ def openapi():
 @allow(PUBLIC)
 def areas():
     """Admin areas, filtered by ``level`` and ``parent`` p-code."""
-    stmt = select(AdminArea).order_by(AdminArea.pcode)
     level = request.args.get("level")
-    if level is not None:
-        if level not in {"1", "2", "3", "4"}:
-            raise BadInput("level must be 1, 2, 3 or 4.", field="level")
-        stmt = stmt.where(AdminArea.level == int(level))
-    parent = request.args.get("parent")
-    if parent:
-        stmt = stmt.where(AdminArea.parent_pcode == parent)
+    if level is not None and level not in {"1", "2", "3", "4"}:
+        raise BadInput("level must be 1, 2, 3 or 4.", field="level")
+    found = reference.admin_areas(db.session, level=int(level) if level is not None else None,
+                                  parent=request.args.get("parent"))
     items = [{"pcode": a.pcode, "level": a.level, "parent": a.parent_pcode,
               "name_ar": a.name_ar, "name_en": a.name_en}
-             for a in db.session.scalars(stmt)]
+             for a in found]
     return {"items": items, "total": len(items)}
 
 
@@ -55,13 +50,13 @@ def taxonomy():
     return {
         "sectors": [{"code": x.code, "parent": x.parent_code, "name_ar": x.name_ar,
                      "name_en": x.name_en}
-                    for x in s.scalars(select(Sector).order_by(Sector.sort))],
+                    for x in reference.sectors(s)],
         "service_types": [{"code": x.code, "sector": x.sector_code, "name_ar": x.name_ar,
                            "name_en": x.name_en, "activity_codes": x.activity_codes,
                            "sensitive": x.sensitive}
-                          for x in s.scalars(select(ServiceType).order_by(ServiceType.code))],
+                          for x in reference.service_types(s)],
         "target_groups": [{"code": x.code, "name_ar": x.name_ar, "name_en": x.name_en}
-                          for x in s.scalars(select(TargetGroup).order_by(TargetGroup.sort))],
+                          for x in reference.target_groups(s)],
     }
 
 

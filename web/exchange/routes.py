@@ -7,14 +7,13 @@ from pathlib import Path
 
 from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from data.db import db
 from data.errors import BadInput, Forbidden, NotFound
 from data.io.downloads import FORMATS, download
 from data.io.fourw import import_4w
-from data.io.orgs import review_alias
-from data.models import AuditLog, Organization, OrganizationAlias
+from data.io.orgs import review_alias, unreviewed_aliases
+from data.models import AuditLog
 
 from ..security import AUTHENTICATED, allow, principal
 from . import bp
@@ -133,9 +132,7 @@ def download_export(kind: str):
 @allow("platform_admin")
 def aliases():
     """Organisation aliases made by imports that nobody has confirmed yet."""
-    rows = db.session.execute(
-        select(OrganizationAlias, Organization).join(Organization)
-        .where(OrganizationAlias.reviewed.is_(False)).order_by(OrganizationAlias.id)).all()
+    rows = unreviewed_aliases(db.session)
     return render_template("exchange/aliases.html", rows=rows, form=AliasForm())
 
 

@@ -6,11 +6,9 @@ import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from data.db import db
-from data.errors import BadInput, Forbidden, NotFound
-from data.models import AdminArea, Attachment, ForumCategory, ForumPost, Sector
+from data.errors import BadInput, Forbidden
 from referral import forum as uc
 
 from ..i18n import current_locale
@@ -79,10 +77,7 @@ def thread(thread_id: int):
 
 def _category_choices(user) -> list[tuple[str, str]]:
     loc = current_locale()
-    cats = db.session.scalars(select(ForumCategory).order_by(ForumCategory.sort,
-                                                             ForumCategory.id))
-    return [(str(c.id), c.name(loc)) for c in cats
-            if not c.admin_only or user.role == "platform_admin"]
+    return [(str(c.id), c.name(loc)) for c in uc.categories(db.session, user)]
 
 
 def _prefill(form: ThreadForm) -> None:
@@ -90,26 +85,13 @@ def _prefill(form: ThreadForm) -> None:
     args = request.args
     loc = current_locale()
     pcode, sector = args.get("pcode", "").strip(), args.get("sector", "").strip()
-    area = db.session.get(AdminArea, pcode) if pcode else None
-    sec = db.session.get(Sector, sector) if sector else None
+    area, sec = uc.thread_subject(db.session, pcode, sector)
     form.pcode.data = area.pcode if area else ""
     form.sector.data = sec.code if sec else ""
     form.title.data = args.get("title", "")[:200]
     link = args.get("link", "").strip()
     form.link.data = link if link.startswith("/") and not link.startswith("//") else ""
-    cat = None
-    if args.get("category", "").isdigit():
-        cat = db.session.get(ForumCategory, int(args["category"]))
-    elif args.get("category"):  # a slug, e.g. "partnership-requests" from partner suggestions
-        cat = db.session.scalar(select(ForumCategory).where(
-            ForumCategory.slug == args["category"].strip()))
-    if cat is None and sec is not None:
-        cat = db.session.scalar(select(ForumCategory).where(
-            ForumCategory.sector_code.in_([sec.code, sec.parent_code or sec.code])
-        ).order_by(ForumCategory.sector_code != sec.code))
-    if cat is None and area is not None:
-        gov = area.pcode[:4]
-        cat = db.session.scalar(select(ForumCategory).where(ForumCategory.pcode == gov))
+    cat = uc.suggest_category(db.session, args.get("category", ""), sec, area)
     if cat is not None:
         form.category_id.data = str(cat.id)
     about = [x for x in ((area.name(loc) if area else ""), (sec.name(loc) if sec else "")) if x]
@@ -195,9 +177,7 @@ def reply(thread_id: int):
 def report(post_id: int):
     """Report a post to the moderators."""
     form = ReportForm()
-    post = db.session.get(ForumPost, post_id)
-    if post is None:
-        raise NotFound(f"Post {post_id} does not exist.")
+    post = uc.get_post(db.session, post_id)
     if not form.validate_on_submit():
         flash(_("Say why the post should be looked at."), "error")
         return redirect(url_for("forum.thread", thread_id=post.thread_id))
@@ -278,9 +258,4 @@ def attachment(file_id: str):
         key = uuid.UUID(file_id)
     except ValueError:
         abort(404)
-    att = db.session.scalar(select(Attachment).where(Attachment.uuid == key,
-                                                     Attachment.post_id.is_not(None)))
-    post = db.session.get(ForumPost, att.post_id) if att is not None else None
-    if post is None or ((post.hidden or post.thread.hidden) and not _moderator()):
-        raise NotFound("This file does not exist.")
-    return send_attachment(att)
+    return send_attachment(uc.post_attachment(db.session, key, moderator=_moderator()))

@@ -6,14 +6,14 @@ import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from data import attachments
 from data.db import db
-from data.errors import BadInput, NotFound
-from data.models import Attachment, LibraryDocument, Sector, ServiceType
+from data.errors import BadInput
+from data.models import LibraryDocument
 from referral import library as uc
+from referral import reference
 
 from ..i18n import current_locale
 from ..security import AUTHENTICATED, PUBLIC, allow, principal, role
@@ -47,7 +47,7 @@ def _directory_url(**args) -> str | None:
 
 
 def _sector_choices(loc: str) -> list[tuple[str, str]]:
-    return [(s.code, s.name(loc)) for s in db.session.scalars(select(Sector).order_by(Sector.sort))]
+    return [(s.code, s.name(loc)) for s in reference.sectors(db.session)]
 
 
 def _topic_and_sector_choices(loc: str) -> list[tuple[str, str]]:
@@ -102,8 +102,7 @@ def _prepare(form: DocumentForm) -> None:
     form.topics.choices = topic_choices(loc)
     form.sectors.choices = _sector_choices(loc)
     form.service_types.choices = [
-        (t.code, t.name(loc)) for t in db.session.scalars(select(ServiceType)
-                                                         .order_by(ServiceType.code))]
+        (t.code, t.name(loc)) for t in reference.service_types(db.session)]
 
 
 _FIELD_MESSAGES = {
@@ -191,11 +190,7 @@ def attachment(file_id: str):
         key = uuid.UUID(file_id)
     except ValueError:
         abort(404)
-    att = db.session.scalar(select(Attachment).where(Attachment.uuid == key,
-                                                     Attachment.document_id.is_not(None)))
-    if att is None or (not att.document.published and not _is_admin()):
-        raise NotFound("This file does not exist.")
-    return send_attachment(att)
+    return send_attachment(uc.document_attachment(db.session, key, drafts=_is_admin()))
 
 
 @bp.route("/follow", methods=["GET", "POST"])

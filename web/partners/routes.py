@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from data.db import db
 from data.errors import BadInput, Forbidden, NotFound
-from data.models import Organization, Sector, TargetGroup
 from referral import partners as uc
+from referral import reference
 
 from ..i18n import current_locale
 from ..security import AUTHENTICATED, allow, map_page, principal
@@ -60,10 +59,9 @@ def index():
     form = FilterForm(request.args)
     loc = current_locale()
     form.group.choices = [("", _("Any group"))] + [
-        (g.code, g.name(loc)) for g in db.session.scalars(select(TargetGroup)
-                                                          .order_by(TargetGroup.sort))]
+        (g.code, g.name(loc)) for g in reference.target_groups(db.session)]
     form.sector.choices = [("", _("Any sector"))] + [
-        (s.code, s.name(loc)) for s in db.session.scalars(select(Sector).order_by(Sector.sort))]
+        (s.code, s.name(loc)) for s in reference.sectors(db.session)]
     top = form.top.data if isinstance(form.top.data, int) else 10
     org, found = uc.suggestions(db.session, org_id, top=top, area=form.area.data or None,
                                 group=form.group.data or None, sector=form.sector.data or None)
@@ -97,8 +95,7 @@ def requests():
     org_id = principal().organization_id
     incoming, outgoing = uc.list_requests(db.session, org_id)
     ids = {r.requester_org_id for r in incoming} | {r.target_org_id for r in outgoing}
-    orgs = {o.id: o for o in db.session.scalars(select(Organization).where(
-        Organization.id.in_(ids)))} if ids else {}
+    orgs = uc.organizations_by_id(db.session, ids)
     return render_template("partners/requests.html", incoming=incoming, outgoing=outgoing,
                            orgs=orgs, form=AnswerForm(),
                            partners=uc.org_partners(db.session, org_id))
@@ -143,7 +140,7 @@ def duplication():
     """Where the organisation duplicates others (dashboard block as a page)."""
     org_id = _target_org_id()
     uc.check_insight_access(principal(), org_id)
-    org = db.session.get(Organization, org_id)
+    org = uc.get_org(db.session, org_id)
     alerts = uc.duplication_alerts(db.session, org=org_id)
     return render_template("partners/duplication.html", org=org, alerts=alerts, form=None,
                            discussion_link=discussion_link)

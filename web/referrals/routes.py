@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from data.db import db
 from data.errors import BadInput, Forbidden, TasharukError
-from data.models import REASONS, Service, ServiceType, TargetGroup
+from data.models import REASONS, Service
+from referral import reference
 from referral.boxes import box_services, list_box, parse_filters
 from referral.bundles import propose_bundle
 from referral.cases import create_referrals, parse_case
-from referral.detail import case_labels, referral_detail
+from referral.detail import case_labels, referral_detail, services_by_id
 from referral.lifecycle import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, add_note, transition
 
 from ..i18n import current_locale
@@ -37,10 +37,10 @@ def _choices(form: ProfileForm) -> None:
     loc = current_locale()
     form.target_groups.choices = [
         SelectChoice(g.code, g.name_en if loc == "en" else g.name_ar)
-        for g in db.session.scalars(select(TargetGroup).order_by(TargetGroup.sort))]
+        for g in reference.target_groups(db.session)]
     form.needs.choices = [
         SelectChoice(t.code, t.name_en if loc == "en" else t.name_ar)
-        for t in db.session.scalars(select(ServiceType).order_by(ServiceType.code))]
+        for t in reference.service_types(db.session)]
 
 
 def _org_id() -> int:
@@ -99,9 +99,10 @@ def new():
     service_ids = _ids(request.values.getlist("service_id"), "service_id")
     if not service_ids:
         raise BadInput(_("Choose a service to refer to (service_id)."), field="service_id")
-    services = [db.session.get(Service, sid) for sid in service_ids]
-    if any(s is None for s in services):
+    found = services_by_id(db.session, service_ids)
+    if any(sid not in found for sid in service_ids):
         abort(404, _("This service doesn't exist."))
+    services = [found[sid] for sid in service_ids]
     form = ReferralForm()
     _choices(form)
     data_cipher = cipher()
@@ -260,8 +261,7 @@ def bundle():
             "age": form.age.data, "sex": form.sex.data, "pcode": form.pcode.data or None,
             "target_groups": form.target_groups.data, "needs": form.needs.data})
         proposal = propose_bundle(db.session, profile, _org_id())
-        services = {s.id: s for s in db.session.scalars(select(Service).where(
-            Service.id.in_(proposal.service_ids)))}
-    needs = {t.code: t for t in db.session.scalars(select(ServiceType))}
+        services = services_by_id(db.session, list(proposal.service_ids))
+    needs = {t.code: t for t in reference.service_types(db.session)}
     return render_template("referrals/bundle.html", form=form, proposal=proposal,
                            services=services, needs=needs)
