@@ -21,9 +21,9 @@ from flask_login import current_user
 from data.errors import Forbidden, NotFound, Unauthorized
 from data.models import ROLES
 
-__all__ = ["AUTHENTICATED", "PUBLIC", "ROLES", "allow", "allowed_roles", "is_platform_admin",
-           "map_page", "organization_id", "principal", "require_role", "require_same_org",
-           "role", "same_org", "sign_in"]
+__all__ = ["AUTHENTICATED", "PUBLIC", "ROLES", "allow", "allowed_roles", "caller",
+           "is_platform_admin", "map_page", "organization_id", "principal", "require_role",
+           "require_same_org", "role", "same_org", "sign_in"]
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -63,6 +63,12 @@ def allowed_roles(endpoint: str, app: Flask | None = None) -> frozenset[str] | N
 def principal() -> Any:
     """Who is calling: an API-token principal when one was presented, else the session user."""
     return g.get("principal", None) or current_user
+
+
+def caller() -> Any:
+    """``principal()`` as the object itself, not Flask-Login's proxy (for use cases)."""
+    who = principal()
+    return who._get_current_object() if hasattr(who, "_get_current_object") else who
 
 
 def role() -> str | None:
