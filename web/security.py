@@ -22,8 +22,8 @@ from data.errors import Forbidden, NotFound, Unauthorized
 from data.models import ROLES
 
 __all__ = ["AUTHENTICATED", "PUBLIC", "ROLES", "allow", "allowed_roles", "caller",
-           "is_platform_admin", "map_page", "organization_id", "principal", "require_role",
-           "require_same_org", "role", "same_org", "sign_in"]
+           "is_platform_admin", "map_page", "may_call", "organization_id", "permits", "principal",
+           "require_role", "require_same_org", "role", "same_org", "sign_in"]
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -58,6 +58,18 @@ def allowed_roles(endpoint: str, app: Flask | None = None) -> frozenset[str] | N
     if view is None:
         return None
     return getattr(view, "allowed_roles", None)
+
+
+def permits(roles: frozenset[str], current: str | None) -> bool:
+    """True when a caller with role ``current`` (None: the public) passes ``roles``."""
+    return PUBLIC in roles or (current is not None and (AUTHENTICATED in roles
+                                                        or current in roles))
+
+
+def may_call(endpoint: str) -> bool:
+    """True when the current caller may reach ``endpoint`` (undeclared: no)."""
+    roles = allowed_roles(endpoint)
+    return roles is not None and permits(roles, role())
 
 
 def principal() -> Any:
