@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import Flask, request, url_for
 from flask_babel import LazyString
 
-from .security import AUTHENTICATED, PUBLIC, role
+from .security import PUBLIC, permits, role
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,7 @@ def items(area: str = "main") -> list[dict]:
     for item in sorted(_ITEMS, key=lambda i: i.order):
         if item.area != area:
             continue
-        if PUBLIC in item.roles or (current and (AUTHENTICATED in item.roles
-                                                 or current in item.roles)):
+        if permits(item.roles, current):
             try:
                 url = url_for(item.endpoint)
             except Exception:  # noqa: BLE001 - an entry whose blueprint is absent

@@ -21,9 +21,9 @@ from flask_login import current_user
 from data.errors import Forbidden, NotFound, Unauthorized
 from data.models import ROLES
 
-__all__ = ["AUTHENTICATED", "PUBLIC", "ROLES", "allow", "allowed_roles", "is_platform_admin",
-           "map_page", "organization_id", "principal", "require_role", "require_same_org",
-           "role", "same_org", "sign_in"]
+__all__ = ["AUTHENTICATED", "PUBLIC", "ROLES", "allow", "allowed_roles", "caller",
+           "is_platform_admin", "map_page", "may_call", "organization_id", "permits", "principal",
+           "require_role", "require_same_org", "role", "same_org", "sign_in"]
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -60,9 +60,27 @@ def allowed_roles(endpoint: str, app: Flask | None = None) -> frozenset[str] | N
     return getattr(view, "allowed_roles", None)
 
 
+def permits(roles: frozenset[str], current: str | None) -> bool:
+    """True when a caller with role ``current`` (None: the public) passes ``roles``."""
+    return PUBLIC in roles or (current is not None and (AUTHENTICATED in roles
+                                                        or current in roles))
+
+
+def may_call(endpoint: str) -> bool:
+    """True when the current caller may reach ``endpoint`` (undeclared: no)."""
+    roles = allowed_roles(endpoint)
+    return roles is not None and permits(roles, role())
+
+
 def principal() -> Any:
     """Who is calling: an API-token principal when one was presented, else the session user."""
     return g.get("principal", None) or current_user
+
+
+def caller() -> Any:
+    """``principal()`` as the object itself, not Flask-Login's proxy (for use cases)."""
+    who = principal()
+    return who._get_current_object() if hasattr(who, "_get_current_object") else who
 
 
 def role() -> str | None:

@@ -10,16 +10,14 @@ from data.errors import BadInput, Forbidden
 from data.models import ForumCategory, ForumPost, ForumThread, User
 from referral import forum as uc
 
-from ..security import AUTHENTICATED, allow, principal, role
+from ..security import AUTHENTICATED, allow, caller, is_platform_admin
 from . import bp
 from .openapi import error_responses
 
 
 def _user() -> User:
     """The calling user (forum writes need a person, not an organisation's token)."""
-    who = principal()
-    if hasattr(who, "_get_current_object"):
-        who = who._get_current_object()
+    who = caller()
     if isinstance(who, User):
         return who
     user_id = getattr(who, "user_id", None)
@@ -75,7 +73,7 @@ def forum_threads():
     if cat and db.session.get(ForumCategory, int(cat)) is None:
         raise BadInput(f"category_id: unknown category {cat}.", field="category_id")
     threads, total = uc.list_threads(db.session, int(cat) if cat else None, page=_page(),
-                                     moderator=role() == "platform_admin")
+                                     moderator=is_platform_admin())
     return {"total": total, "items": [thread_json(t) for t in threads]}
 
 
@@ -83,7 +81,7 @@ def forum_threads():
 @allow(AUTHENTICATED)
 def forum_thread(thread_id: int):
     """A thread with its posts (hidden posts without their content)."""
-    moderator = role() == "platform_admin"
+    moderator = is_platform_admin()
     t = uc.get_thread(db.session, thread_id, moderator=moderator)
     return {**thread_json(t), "posts": [post_json(p, moderator) for p in t.posts]}
 

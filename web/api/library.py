@@ -9,14 +9,9 @@ from data.errors import BadInput
 from data.models import LibraryDocument
 from referral import library as uc
 
-from ..security import PUBLIC, allow, principal, role
+from ..security import PUBLIC, allow, caller, is_platform_admin
 from . import bp
 from .openapi import error_responses
-
-
-def _caller():
-    who = principal()
-    return who._get_current_object() if hasattr(who, "_get_current_object") else who
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
@@ -45,7 +40,7 @@ def document_json(doc: LibraryDocument, *, full: bool = False) -> dict:
             "body_ar": doc.body_ar, "body_en": doc.body_en,
             "service_types": [t.code for t in doc.service_types],
             "changed": [{"id": d.id, "status": d.status} for d in
-                        uc.referencing(db.session, doc, drafts=role() == "platform_admin")],
+                        uc.referencing(db.session, doc, drafts=is_platform_admin())],
             "attachments": [{"id": str(a.uuid), "filename": a.filename,
                              "content_type": a.content_type, "size": a.size,
                              "url": f"/library/attachments/{a.uuid}"}
@@ -62,7 +57,7 @@ def library_documents():
         db.session, request.args.get("q", ""), kind=request.args.get("kind") or None,
         year=_int_arg("year"), issuer=request.args.get("issuer") or None,
         topic=request.args.get("topic") or None, status=request.args.get("status") or None,
-        drafts=role() == "platform_admin", page=_int_arg("page", 1) or 1,
+        drafts=is_platform_admin(), page=_int_arg("page", 1) or 1,
         per_page=_int_arg("per_page", 20) or 20,
         locale="en" if request.args.get("lang") == "en" else "ar")
     return {"total": page.total, "page": page.page, "per_page": page.per_page,
@@ -74,7 +69,7 @@ def library_documents():
 @allow(PUBLIC)
 def library_document(doc_id: int):
     """One document with its text, status links and attachments."""
-    doc = uc.get_document(db.session, doc_id, drafts=role() == "platform_admin")
+    doc = uc.get_document(db.session, doc_id, drafts=is_platform_admin())
     return document_json(doc, full=True)
 
 
@@ -89,7 +84,7 @@ def _json_body() -> dict:
 @allow("platform_admin")
 def library_create():
     """Create a document (a draft unless ``published`` is true); audited."""
-    doc = uc.create_document(db.session, _caller(), _json_body())
+    doc = uc.create_document(db.session, caller(), _json_body())
     db.session.commit()
     return document_json(doc, full=True), 201
 
@@ -98,7 +93,7 @@ def library_create():
 @allow("platform_admin")
 def library_update(doc_id: int):
     """Change some fields of a document; audited field by field."""
-    doc = uc.update_document(db.session, _caller(), doc_id, _json_body())
+    doc = uc.update_document(db.session, caller(), doc_id, _json_body())
     db.session.commit()
     return document_json(doc, full=True)
 

@@ -10,7 +10,7 @@ from data.errors import BadInput
 from referral import directory
 from referral.search import PARAMS, Viewer, parse_query, search
 
-from ..security import PUBLIC, allow, organization_id, principal, role
+from ..security import PUBLIC, allow, is_platform_admin, organization_id, principal, role
 from . import bp
 from .openapi import error_responses
 
@@ -61,7 +61,7 @@ def get_service(service_id: int):
 def create_service():
     """Add a service to the caller's organisation (platform admins name ``organization_id``)."""
     data = _body()
-    org_id = data.pop("organization_id", None) if role() == "platform_admin" else None
+    org_id = data.pop("organization_id", None) if is_platform_admin() else None
     if org_id is None:
         data.pop("organization_id", None)
         org_id = organization_id()

@@ -66,17 +66,14 @@ ORG_TYPE_LABELS = {
 
 def fill_choices(form, session) -> None:
     """Organisation types and governorates, labelled in the current language."""
-    from sqlalchemy import select
-
-    from data.models import ORG_TYPES, AdminArea
+    from data.models import ORG_TYPES
+    from referral import reference
     from web.i18n import current_locale
 
     form.org_type.choices = [SelectChoice(t, str(ORG_TYPE_LABELS.get(t, t))) for t in ORG_TYPES]
     loc = current_locale()
-    areas = session.scalars(select(AdminArea).where(AdminArea.level == 1)
-                            .order_by(AdminArea.pcode))
-    form.hq_pcode.choices = [SelectChoice(a.pcode, a.name_en if loc == "en" else a.name_ar)
-                             for a in areas]
+    form.hq_pcode.choices = [SelectChoice(a.pcode, a.name(loc))
+                             for a in reference.admin_areas(session, level=1)]
 
 
 def show_error(form, exc) -> None:

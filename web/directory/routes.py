@@ -19,7 +19,7 @@ from referral.search import PARAMS, parse_query
 from referral.search import search as run_search
 
 from ..api.services import viewer
-from ..security import AUTHENTICATED, PUBLIC, allow, allowed_roles, role
+from ..security import PUBLIC, allow, may_call
 from . import bp
 from .forms import DAY_NAMES, LABELS, WEEK, ServiceForm
 
@@ -32,8 +32,7 @@ def _refer_url(service_id: int, **prefill) -> str | None:
     profile (age, sex, pcode, target groups, needs) into the form."""
     if "referrals.new" not in current_app.view_functions:
         return None
-    roles = allowed_roles("referrals.new") or frozenset()
-    if PUBLIC in roles or (role() is not None and (AUTHENTICATED in roles or role() in roles)):
+    if may_call("referrals.new"):
         return url_for("referrals.new", service_id=service_id,
                        **{k: v for k, v in prefill.items() if v})
     return None

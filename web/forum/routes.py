@@ -19,20 +19,11 @@ from ..library.files import (
     send_attachment,
     upload_folder,
 )
-from ..security import AUTHENTICATED, allow, principal, role
+from ..security import AUTHENTICATED, allow, caller, is_platform_admin
 from . import bp
 from .forms import ActionForm, ReplyForm, ReportForm, ThreadForm
 
 WRITERS = uc.WRITER_ROLES
-
-
-def _user():
-    who = principal()
-    return who._get_current_object() if hasattr(who, "_get_current_object") else who
-
-
-def _moderator() -> bool:
-    return role() == "platform_admin"
 
 
 @bp.get("/")
@@ -40,7 +31,7 @@ def _moderator() -> bool:
 def index():
     """The categories, with their number of threads."""
     return render_template("forum/index.html", rows=uc.list_categories(db.session),
-                           can_write=uc.can_write(_user()))
+                           can_write=uc.can_write(caller()))
 
 
 @bp.get("/categories/<int:category_id>")
@@ -52,20 +43,20 @@ def category(category_id: int):
         page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         page = 1
-    threads, total = uc.list_threads(db.session, cat.id, page=page, moderator=_moderator())
+    threads, total = uc.list_threads(db.session, cat.id, page=page, moderator=is_platform_admin())
     return render_template("forum/category.html", cat=cat, threads=threads, total=total,
                            page=page, form=ActionForm(),
-                           following=uc.is_following(db.session, _user(), category_id=cat.id),
-                           can_write=uc.can_write(_user()))
+                           following=uc.is_following(db.session, caller(), category_id=cat.id),
+                           can_write=uc.can_write(caller()))
 
 
 def _thread_page(thread_id: int, reply_form: ReplyForm | None = None, status: int = 200):
-    thread = uc.get_thread(db.session, thread_id, moderator=_moderator())
+    thread = uc.get_thread(db.session, thread_id, moderator=is_platform_admin())
     return render_template(
         "forum/thread.html", thread=thread, reply_form=reply_form or ReplyForm(),
-        report_form=ReportForm(), form=ActionForm(), moderator=_moderator(),
-        can_write=uc.can_write(_user()),
-        following=uc.is_following(db.session, _user(), thread_id=thread.id)), status
+        report_form=ReportForm(), form=ActionForm(), moderator=is_platform_admin(),
+        can_write=uc.can_write(caller()),
+        following=uc.is_following(db.session, caller(), thread_id=thread.id)), status
 
 
 @bp.get("/threads/<int:thread_id>")
@@ -109,7 +100,7 @@ def _prefill(form: ThreadForm) -> None:
 @allow(*WRITERS)
 def new_thread():
     """Start a thread; accepts ``?pcode=&sector=&link=&title=&category=`` to pre-fill."""
-    user = _user()
+    user = caller()
     if not uc.can_write(user):
         raise Forbidden(_("Only members of verified organisations may write in the forum."))
     form = ThreadForm()
@@ -161,7 +152,7 @@ def reply(thread_id: int):
     if form.validate_on_submit():
         try:
             files = read_uploads([request.files.get("attachment")])
-            post = uc.reply(db.session, _user(), thread_id, form.body.data, files=files,
+            post = uc.reply(db.session, caller(), thread_id, form.body.data, files=files,
                             upload_folder=upload_folder(), max_bytes=max_bytes())
         except BadInput as exc:
             db.session.rollback()
@@ -181,7 +172,7 @@ def report(post_id: int):
     if not form.validate_on_submit():
         flash(_("Say why the post should be looked at."), "error")
         return redirect(url_for("forum.thread", thread_id=post.thread_id))
-    uc.report_post(db.session, _user(), post_id, form.reason.data)
+    uc.report_post(db.session, caller(), post_id, form.reason.data)
     db.session.commit()
     flash(_("Thank you. The moderators will look at this post."))
     return redirect(url_for("forum.thread", thread_id=post.thread_id))
@@ -192,7 +183,7 @@ def report(post_id: int):
 def hide(post_id: int):
     """Hide a post (``hidden=0`` shows it again); audited."""
     ActionForm().validate_on_submit() or abort(400)
-    post = uc.hide_post(db.session, _user(), post_id, request.form.get("reason", ""),
+    post = uc.hide_post(db.session, caller(), post_id, request.form.get("reason", ""),
                         hidden=request.form.get("hidden", "1") != "0")
     db.session.commit()
     return redirect(url_for("forum.thread", thread_id=post.thread_id) + f"#post-{post.id}")
@@ -203,7 +194,7 @@ def hide(post_id: int):
 def lock(thread_id: int):
     """Lock a thread (``locked=0`` reopens it); audited."""
     ActionForm().validate_on_submit() or abort(400)
-    uc.lock_thread(db.session, _user(), thread_id, request.form.get("locked", "1") != "0")
+    uc.lock_thread(db.session, caller(), thread_id, request.form.get("locked", "1") != "0")
     db.session.commit()
     return redirect(url_for("forum.thread", thread_id=thread_id))
 
@@ -213,7 +204,7 @@ def lock(thread_id: int):
 def dismiss(report_id: int):
     """Close a report without hiding the post; audited."""
     ActionForm().validate_on_submit() or abort(400)
-    uc.dismiss_report(db.session, _user(), report_id)
+    uc.dismiss_report(db.session, caller(), report_id)
     db.session.commit()
     return redirect(url_for("forum.moderation"))
 
@@ -233,7 +224,7 @@ def follow():
     ActionForm().validate_on_submit() or abort(400)
     tid, cid = request.form.get("thread_id", ""), request.form.get("category_id", "")
     on = request.form.get("on", "1") != "0"
-    uc.follow(db.session, _user(), thread_id=int(tid) if tid.isdigit() else None,
+    uc.follow(db.session, caller(), thread_id=int(tid) if tid.isdigit() else None,
               category_id=int(cid) if cid.isdigit() else None, on=on)
     db.session.commit()
     flash(_("You follow it now.") if on else _("You no longer follow it."))
@@ -258,4 +249,4 @@ def attachment(file_id: str):
         key = uuid.UUID(file_id)
     except ValueError:
         abort(404)
-    return send_attachment(uc.post_attachment(db.session, key, moderator=_moderator()))
+    return send_attachment(uc.post_attachment(db.session, key, moderator=is_platform_admin()))

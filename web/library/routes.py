@@ -16,7 +16,7 @@ from referral import library as uc
 from referral import reference
 
 from ..i18n import current_locale
-from ..security import AUTHENTICATED, PUBLIC, allow, principal, role
+from ..security import AUTHENTICATED, PUBLIC, allow, caller, is_platform_admin
 from . import bp
 from .files import file_error_message, max_bytes, read_uploads, send_attachment, upload_folder
 from .forms import (
@@ -27,15 +27,6 @@ from .forms import (
     status_choices,
     topic_choices,
 )
-
-
-def _is_admin() -> bool:
-    return role() == "platform_admin"
-
-
-def _user():
-    who = principal()
-    return who._get_current_object() if hasattr(who, "_get_current_object") else who
 
 
 def _directory_url(**args) -> str | None:
@@ -77,7 +68,7 @@ def index():
     page = uc.search(db.session, request.args.get("q", ""), kind=form.kind.data or None,
                      year=int(year) if year else None, issuer=form.issuer.data or None,
                      topic=form.topic.data or None, status=form.status.data or None,
-                     drafts=_is_admin(), page=page_no, locale=loc)
+                     drafts=is_platform_admin(), page=page_no, locale=loc)
     return render_template("library/index.html", form=form, page=page,
                            kinds=uc.KIND_LABELS, statuses=uc.STATUS_LABELS)
 
@@ -86,11 +77,11 @@ def index():
 @allow(PUBLIC)
 def document(doc_id: int):
     """One document: text, status and its links, attachments, sectors and services."""
-    doc = uc.get_document(db.session, doc_id, drafts=_is_admin())
-    changed = uc.referencing(db.session, doc, drafts=_is_admin())
+    doc = uc.get_document(db.session, doc_id, drafts=is_platform_admin())
+    changed = uc.referencing(db.session, doc, drafts=is_platform_admin())
     service_links = {t.code: _directory_url(need=t.code) for t in doc.service_types}
     return render_template("library/document.html", doc=doc, changed=changed,
-                           service_links=service_links, is_admin=_is_admin(),
+                           service_links=service_links, is_admin=is_platform_admin(),
                            kinds=uc.KIND_LABELS, statuses=uc.STATUS_LABELS,
                            topics=uc.TOPIC_LABELS)
 
@@ -126,11 +117,11 @@ def _save(form: DocumentForm, doc: LibraryDocument | None):
     data = form.data_for_use_case()
     try:
         if doc is None:
-            doc = uc.create_document(db.session, _user(), data)
+            doc = uc.create_document(db.session, caller(), data)
         else:
-            doc = uc.update_document(db.session, _user(), doc.id, data)
+            doc = uc.update_document(db.session, caller(), doc.id, data)
         for c in checked:
-            uc.add_attachment(db.session, _user(), doc.id, c, upload_folder())
+            uc.add_attachment(db.session, caller(), doc.id, c, upload_folder())
     except BadInput as exc:
         db.session.rollback()
         field = exc.details.get("field") if isinstance(exc.details, dict) else None
@@ -190,7 +181,7 @@ def attachment(file_id: str):
         key = uuid.UUID(file_id)
     except ValueError:
         abort(404)
-    return send_attachment(uc.document_attachment(db.session, key, drafts=_is_admin()))
+    return send_attachment(uc.document_attachment(db.session, key, drafts=is_platform_admin()))
 
 
 @bp.route("/follow", methods=["GET", "POST"])
@@ -201,10 +192,10 @@ def follow():
     form = FollowForm()
     form.topics.choices = _topic_and_sector_choices(loc)
     if form.validate_on_submit():
-        uc.follow_topics(db.session, _user(), form.topics.data or [])
+        uc.follow_topics(db.session, caller(), form.topics.data or [])
         db.session.commit()
         flash(_("Your topics are saved."))
         return redirect(url_for("library.follow"))
     if request.method == "GET":
-        form.topics.data = uc.followed_topics(db.session, _user())
+        form.topics.data = uc.followed_topics(db.session, caller())
     return render_template("library/follow.html", form=form)

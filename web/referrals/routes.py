@@ -36,10 +36,10 @@ def _label(table: dict, key: str | None) -> str:
 def _choices(form: ProfileForm) -> None:
     loc = current_locale()
     form.target_groups.choices = [
-        SelectChoice(g.code, g.name_en if loc == "en" else g.name_ar)
+        SelectChoice(g.code, g.name(loc))
         for g in reference.target_groups(db.session)]
     form.needs.choices = [
-        SelectChoice(t.code, t.name_en if loc == "en" else t.name_ar)
+        SelectChoice(t.code, t.name(loc))
         for t in reference.service_types(db.session)]
 
 
