@@ -80,6 +80,7 @@ def load_gap_inputs(session: Session, *, sector: str | None = None,
     types = _frame(session, select(ServiceType.code, ServiceType.sector_code),
                    ["code", "sector_code"])
     groups = list(session.scalars(select(TargetGroup.code).order_by(TargetGroup.sort)))
+    of_type = [Service.service_type_code.in_(in_types)] if in_types is not None else []
     tg = (select(service_target_group.c.service_id,
                  func.array_agg(service_target_group.c.target_group_code).label("groups"))
           .group_by(service_target_group.c.service_id).subquery())
@@ -87,13 +88,11 @@ def load_gap_inputs(session: Session, *, sector: str | None = None,
         Service.id, Service.organization_id, Service.service_type_code,
         Service.capacity_per_month, func.coalesce(tg.c.groups, cast(literal("{}"),
                                                                    Service.languages.type)))
-        .outerjoin(tg, tg.c.service_id == Service.id).where(Service.status == "active", *(
-            [Service.service_type_code.in_(in_types)] if in_types is not None else [])),
+        .outerjoin(tg, tg.c.service_id == Service.id).where(Service.status == "active", *of_type),
         ["service_id", "organization_id", "service_type_code", "capacity_per_month",
          "target_groups"])
     services["target_groups"] = services["target_groups"].map(lambda g: list(g or []))
-    active = select(Service.id).where(Service.status == "active", *(
-        [Service.service_type_code.in_(in_types)] if in_types is not None else []))
+    active = select(Service.id).where(Service.status == "active", *of_type)
     coverage = _frame(session, union(
         select(service_coverage.c.service_id, service_coverage.c.pcode)
         .where(service_coverage.c.service_id.in_(active)),

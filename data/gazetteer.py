@@ -112,5 +112,5 @@ def load_gazetteer(session: Session, paths: list[Path]) -> GazetteerReport:
         if isinstance(population, int | float) and area.population is None:
             area.population = int(population)
         area.search_text = normalize(" ".join([area.name_en, area.name_ar, *merged]))
-        session.flush()
+    session.flush()
     return report

@@ -65,7 +65,11 @@ def color_for(score: float, has_data: bool = True) -> str:
 def simplify_shapes(wkb: pd.Series, tolerance_deg: float = 0.01,
                     grid_deg: float = 1e-4) -> np.ndarray:
     """Shapely geometries from WKB, simplified (topology kept) and snapped to a grid."""
-    geoms = shapely.from_wkb(wkb.to_numpy())
+    return _simplify(shapely.from_wkb(wkb.to_numpy()), tolerance_deg, grid_deg)
+
+
+def _simplify(geoms: np.ndarray, tolerance_deg: float, grid_deg: float = 1e-4) -> np.ndarray:
+    """``simplify_shapes`` on geometries already parsed (the map reuses them for its bounds)."""
     if tolerance_deg > 0:
         geoms = shapely.simplify(geoms, tolerance_deg, preserve_topology=True)
     if grid_deg > 0:
@@ -174,7 +178,8 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
                                                                                   bool)
     features = []
     if has_poly.any():
-        geoms = simplify_shapes(merged.loc[has_poly, "wkb"], tolerance_deg)
+        polygons = shapely.from_wkb(merged.loc[has_poly, "wkb"].to_numpy())
+        geoms = _simplify(polygons, tolerance_deg)
         texts = shapely.to_geojson(geoms)
         for row, geo in zip([r for r, h in zip(rows, has_poly, strict=True) if h], texts,
                             strict=True):
@@ -217,8 +222,7 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
     fmap.add_child(_Legend(_legend_html()))
     pts = merged[["lon", "lat"]].dropna() if "lon" in merged else pd.DataFrame()
     if has_poly.any():
-        minx, miny, maxx, maxy = shapely.total_bounds(shapely.from_wkb(
-            merged.loc[has_poly, "wkb"].to_numpy()))
+        minx, miny, maxx, maxy = shapely.total_bounds(polygons)
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     elif len(pts):
         fmap.fit_bounds([[pts["lat"].min(), pts["lon"].min()],

@@ -16,6 +16,7 @@ import shapely
 
 from geo.arabic import normalize
 
+from ..errors import BadInput
 from . import names, profiles
 
 __all__ = ["Geography", "Taxonomy", "generate_orgs", "generate_services", "uuids"]
@@ -96,8 +97,6 @@ def generate_orgs(rng: np.random.Generator, geo: Geography, n: int,
     sizes = (len(names.PREFIXES), len(names.CORES), len(names.SUFFIXES), 1 + n_gov)
     space = int(np.prod(sizes))
     if n > space:
-        from ..errors import BadInput
-
         raise BadInput(f"--orgs: at most {space} distinct demo organisations.", field="orgs")
     # place 0: no place in the name (40%); else the governorate, weighted by population
     place_w = np.concatenate(([0.4], 0.6 * geo.gov_weights()))

@@ -16,6 +16,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ..errors import BadInput
 from .generate import Geography, Taxonomy
 
 __all__ = ["copy_frame", "deferred_constraints", "deferred_gin_indexes", "raw_cursor",
@@ -36,8 +37,6 @@ def read_geography(session: Session) -> Geography:
     govs = frame[frame["level"] == 1].reset_index(drop=True)
     govs = govs[["pcode", "name_ar", "name_en", "population", "lon", "lat"]]
     if govs["lon"].isna().any():
-        from ..errors import BadInput
-
         missing = govs.loc[govs["lon"].isna(), "pcode"].tolist()
         raise BadInput(f"governorates without a centroid: {missing}; run `tasharuk load "
                        "reference` first.", field="admin_area.centroid")
@@ -65,8 +64,6 @@ def read_taxonomy(session: Session) -> Taxonomy:
                  "sensitive", "activity_codes"])
     groups = list(session.scalars(text("SELECT code FROM target_group ORDER BY code")))
     if types.empty or not groups:
-        from ..errors import BadInput
-
         raise BadInput("no service taxonomy in the database; run `tasharuk load reference` "
                        "first.", field="service_type")
     return Taxonomy(types=types, target_groups=groups)

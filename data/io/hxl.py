@@ -54,17 +54,27 @@ def _num(value) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+def _place_cells(areas: dict, pcode: str | None) -> dict[str, str]:
+    """The adm1..adm3 p-code and name cells of an area, walking up its parents."""
+    chain: dict[int, str] = {}
+    code = pcode
+    while code in areas:
+        chain[areas[code][0]] = code
+        code = areas[code][1]
+    return {**{f"adm{lv}": chain.get(lv, "") for lv in (1, 2, 3)},
+            **{f"adm{lv}_name": areas[chain[lv]][2] if lv in chain else "" for lv in (1, 2, 3)}}
+
+
 def rows(session: Session):
     """Each activity as a list of cells in ``COLUMNS`` order."""
     areas = {p: (lv, par, en) for p, lv, par, en in session.execute(
         select(AdminArea.pcode, AdminArea.level, AdminArea.parent_pcode, AdminArea.name_en))}
     orgs = {o.id: _label(o) for o in session.scalars(select(Organization))}
+    places: dict[str | None, dict[str, str]] = {}  # the admin cells, once per p-code
     for act in session.scalars(select(Activity).order_by(Activity.id)).yield_per(2000):
-        chain: dict[int, str] = {}
-        code = act.pcode
-        while code in areas:
-            chain[areas[code][0]] = code
-            code = areas[code][1]
+        place = places.get(act.pcode)
+        if place is None:
+            place = places[act.pcode] = _place_cells(areas, act.pcode)
         cells = {
             "org": orgs.get(act.organization_id, act.implementing_org),
             "sector_code": act.sector_code or "",
@@ -73,8 +83,7 @@ def rows(session: Session):
             "quantity": _num(act.quantity), "reached_total": _num(act.reached_total),
             **{k: _num(getattr(act, k)) for k in AGE_SEX_COLUMNS},
             "target_groups": "|".join(act.target_groups),
-            **{f"adm{lv}": chain.get(lv, "") for lv in (1, 2, 3)},
-            **{f"adm{lv}_name": areas[chain[lv]][2] if lv in chain else "" for lv in (1, 2, 3)},
+            **place,
             "community_pcode": act.community_pcode or "",
             "period_start": act.period_start.isoformat() if act.period_start else "",
             "period_end": act.period_end.isoformat() if act.period_end else "",
