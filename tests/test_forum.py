@@ -497,7 +497,7 @@ def test_forum_pages_render_in_english_too(client, cats, member, login, session)
 
 
 def test_forum_and_library_forms_carry_their_csrf_token(database_url, connection, session,
-                                                        cats, member, make, tmp_path):
+                                                        cats, member, make, tmp_path, login):
     import re
 
     from sqlalchemy.orm import sessionmaker
@@ -509,9 +509,7 @@ def test_forum_and_library_forms_carry_their_csrf_token(database_url, connection
                       "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
                       "UPLOAD_FOLDER": str(tmp_path)})
     Database.bind(app, sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = str(member.id), True
+    client = login(member, app.test_client())
 
     def token(url: str) -> str:
         html = client.get(url).get_data(as_text=True)

@@ -192,7 +192,7 @@ def test_notifications_reach_the_target_admins_only(client, make, login, world, 
 
 
 def test_forms_carry_csrf_tokens_and_the_map_gets_a_relaxed_csp(database_url, connection,
-                                                                  session, make, world):
+                                                                  session, make, world, login):
     """With CSRF on (production), the request button works only with its token."""
     import re
 
@@ -204,11 +204,7 @@ def test_forms_carry_csrf_tokens_and_the_map_gets_a_relaxed_csp(database_url, co
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t",
                       "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False})
     Database.bind(app, sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-    client = app.test_client()
-    admin = make.user("org_admin", world.a)
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(admin.id)
-        sess["_fresh"] = True
+    client = login(make.user("org_admin", world.a), app.test_client())
     page = client.get("/partners/").get_data(as_text=True)
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
     assert client.post("/partners/requests", data={"target": world.b.id}).status_code == 400

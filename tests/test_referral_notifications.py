@@ -44,4 +44,4 @@ def test_each_user_sees_only_their_own(client, login, session, world):
 
 def test_anonymous_is_sent_to_sign_in(client):
     resp = client.get("/notifications/")
-    assert resp.status_code in (302, 401)
+    assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"]
