@@ -38,7 +38,7 @@ from data.models import (
 )
 from geo.arabic import normalize_words
 
-from .notify import MailConfig, notify
+from .notify import notify
 
 __all__ = [
     "KIND_LABELS", "STATUS_LABELS", "TOPIC_LABELS", "Hit", "SearchPage", "add_attachment",
@@ -137,13 +137,6 @@ def _index(doc: LibraryDocument) -> None:
 
 
 # ---------------------------------------------------------------- audit
-
-def mail_config() -> MailConfig:
-    """The Flask app's mail settings, or mail off outside an app (scripts, notebooks)."""
-    from flask import has_app_context
-
-    return MailConfig.from_flask() if has_app_context() else MailConfig()
-
 
 def audit(session: Session, user: User | None, action: str, object_type: str, object_id: Any,
           summary: dict[str, Any] | None = None) -> AuditLog:
@@ -361,7 +354,7 @@ def publish(session: Session, user: User | None, doc: LibraryDocument) -> int:
     return notify(session, followers, "library_document",
                   f"نُشر في المكتبة: {kind_ar} — {doc.title_ar}",
                   f"New in the library: {kind_en} — {doc.title_en or doc.title_ar}",
-                  f"/library/documents/{doc.id}", config=mail_config())
+                  f"/library/documents/{doc.id}")
 
 
 def add_attachment(session: Session, user: User | None, doc_id: int,

@@ -448,12 +448,9 @@ def _org_admins(session: Session, org_id: int) -> list[User]:
 
 
 def _notify(session: Session, org_id: int, kind: str, ar: str, en: str, link: str) -> None:
-    from flask import has_app_context
+    from .notify import notify
 
-    from .notify import MailConfig, notify
-
-    config = MailConfig.from_flask() if has_app_context() else MailConfig()  # CLI/tests: no mail
-    notify(session, _org_admins(session, org_id), kind, ar, en, link, config=config)
+    notify(session, _org_admins(session, org_id), kind, ar, en, link)
 
 
 def _require_org_admin(actor: User) -> int:
