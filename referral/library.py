@@ -23,6 +23,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from data import attachments
+from data.audit import record
 from data.errors import BadInput, NotFound
 from data.models import (
     DOC_KINDS,
@@ -140,20 +141,9 @@ def _index(doc: LibraryDocument) -> None:
 
 def audit(session: Session, user: User | None, action: str, object_type: str, object_id: Any,
           summary: dict[str, Any] | None = None) -> AuditLog:
-    """Append one audit-log row (the table refuses updates and deletes); through
-    ``data.audit.record`` when the accounts feature provides it."""
-    try:
-        from data.audit import record
-    except ImportError:
-        record = None
-    if record is not None:
-        return record(session, action, user=user, object_type=object_type,
-                      object_id=object_id, summary=summary or {})
-    row = AuditLog(user_id=getattr(user, "id", None),
-                   organization_id=getattr(user, "organization_id", None), action=action,
-                   object_type=object_type, object_id=str(object_id), summary=summary or {})
-    session.add(row)
-    return row
+    """Append one audit-log row (the table refuses updates and deletes) via data.audit."""
+    return record(session, action, user=user, object_type=object_type,
+                  object_id=object_id, summary=summary or {})
 
 
 def _short(value: Any) -> Any:
