@@ -360,8 +360,7 @@ def suggestions(session: Session, org: int | str, *, top: int = 10, area: str | 
                           exclude=sorted(_partner_ids(session, organization.id)))
     if not found:
         return organization, []
-    orgs = {o.id: o for o in session.scalars(select(Organization).where(
-        Organization.id.in_([s.partner for s in found])))}
+    orgs = organizations_by_id(session, {s.partner for s in found})
     names = _Names(session, areas={c[0] for s in found for c in s.shared_cells}
                    | {d[0] for s in found for d in s.duplicated})
     pending = _pending_with(session, organization.id)
@@ -416,9 +415,7 @@ def duplication_alerts(session: Session, *, org: int | str | None = None,
                                      area=area or None).head(limit)
     if frame.empty:
         return []
-    ids = sorted({i for t in frame["orgs"] for i in t})
-    orgs = {o.id: o for o in session.scalars(select(Organization).where(
-        Organization.id.in_(ids)))}
+    orgs = organizations_by_id(session, {i for t in frame["orgs"] for i in t})
     names = _Names(session, areas=set(frame["area"]))
     out = []
     for row in frame.itertuples(index=False):
