@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from data.audit import record
 from data.errors import BadInput, Conflict, Forbidden, NotFound
@@ -578,7 +578,8 @@ def org_partners(session: Session, org_id: int) -> list[tuple[Organization, Part
     """The organisation's active partners, by name (for its page: ``_org_partners.html``)."""
     rows = session.scalars(select(Partnership).where(
         Partnership.status == "active",
-        or_(Partnership.org_low_id == org_id, Partnership.org_high_id == org_id))).all()
+        or_(Partnership.org_low_id == org_id, Partnership.org_high_id == org_id))
+        .options(selectinload(Partnership.org_low), selectinload(Partnership.org_high))).all()
     pairs = [(p.other(org_id), p) for p in rows]
     return sorted(pairs, key=lambda x: x[0].name_en.lower())
 
