@@ -70,6 +70,17 @@ def _str_list(raw: Any, field: str) -> list[str]:
     return list(dict.fromkeys(x.strip() for x in raw if x.strip()))
 
 
+def _check_codes(session: Session, column: Any, codes: list[str], what: str,
+                 field: str) -> None:
+    """BadInput naming every code in ``codes`` that ``column`` (a code table) does not hold."""
+    if not codes:
+        return
+    known = set(session.scalars(select(column).where(column.in_(codes))))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise BadInput(f"{what}: {', '.join(unknown)}.", field=field)
+
+
 def parse_case(session: Session, raw: Any) -> CaseInput:
     """Validate the case part of a referral request; BadInput names the first bad field."""
     if not isinstance(raw, dict):
@@ -95,21 +106,11 @@ def parse_case(session: Session, raw: Any) -> CaseInput:
     if urgency not in URGENCIES:
         raise BadInput(f"urgency must be one of {', '.join(URGENCIES)}.", field="case.urgency")
     groups = _str_list(raw.get("target_groups"), "case.target_groups")
-    if groups:
-        known = set(session.scalars(select(TargetGroup.code).where(
-            TargetGroup.code.in_(groups))))
-        unknown = [g for g in groups if g not in known]
-        if unknown:
-            raise BadInput(f"Unknown target group(s): {', '.join(unknown)}.",
-                           field="case.target_groups")
+    _check_codes(session, TargetGroup.code, groups, "Unknown target group(s)",
+                 "case.target_groups")
     needs = _str_list(raw.get("needs"), "case.needs")
-    if needs:
-        known = set(session.scalars(select(ServiceType.code).where(
-            ServiceType.code.in_(needs))))
-        unknown = [n for n in needs if n not in known]
-        if unknown:
-            raise BadInput(f"Unknown service type(s) in needs: {', '.join(unknown)}.",
-                           field="case.needs")
+    _check_codes(session, ServiceType.code, needs, "Unknown service type(s) in needs",
+                 "case.needs")
     pcode = str(raw.get("pcode") or "").strip() or None
     if pcode is not None and session.get(AdminArea, pcode) is None:
         raise BadInput(f"Unknown p-code {pcode[:20]!r}.", field="case.pcode")

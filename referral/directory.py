@@ -91,7 +91,7 @@ def _require_edit(viewer: Viewer, organization_id: int) -> None:
 
 def _audit(session: Session, actor: Any, action: str, obj: Any, organization_id: int | None,
            summary: dict) -> None:
-    """One audit entry; ``actor`` is a User, a user id or an API-token principal."""
+    """One audit entry, flushed; ``actor`` is a User, a user id or an API-token principal."""
     from data.audit import record
 
     record(session, action, user=actor, organization_id=organization_id,
@@ -392,7 +392,6 @@ def create_service(session: Session, organization_id: int, data: Mapping, viewer
     session.flush()
     _audit(session, actor, "service.create", svc, org.id,
            {"fields": sorted(clean)})
-    session.flush()
     return svc
 
 
@@ -409,7 +408,6 @@ def update_service(session: Session, service_id: int, data: Mapping, viewer: Vie
     session.flush()
     _audit(session, actor, "service.update", svc, svc.organization_id,
            {"fields": sorted(clean)})
-    session.flush()
     return svc
 
 
@@ -422,7 +420,6 @@ def verify_service(session: Session, service_id: int, viewer: Viewer,
     _require_edit(viewer, svc.organization_id)
     svc.last_verified = today or dt.date.today()
     _audit(session, actor, "service.verify", svc, svc.organization_id, {})
-    session.flush()
     return svc
 
 
@@ -532,7 +529,6 @@ def create_organization(session: Session, data: Mapping, viewer: Viewer,
     session.flush()
     _audit(session, actor, "organization.create", org, org.id,
            {"fields": sorted(clean)})
-    session.flush()
     return org
 
 
@@ -552,7 +548,6 @@ def update_organization(session: Session, organization_id: int, data: Mapping, v
     session.flush()
     _audit(session, actor, "organization.update", org, org.id,
            {"fields": sorted(clean)})
-    session.flush()
     return org
 
 

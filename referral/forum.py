@@ -35,7 +35,7 @@ from data.models import (
     User,
 )
 
-from .library import audit, mail_config
+from .library import audit
 from .notify import notify
 
 __all__ = [
@@ -313,7 +313,7 @@ def create_thread(session: Session, user: User, category_id: int | str | None, t
                                 .order_by(User.id)).all()
     notify(session, followers, "forum_thread",
            f"موضوع جديد في {cat.name_ar}: {title}", f"New thread in {cat.name_en}: {title}",
-           f"/forum/threads/{thread.id}", config=mail_config())
+           f"/forum/threads/{thread.id}")
     _notify_mentions(session, user, thread, orgs, {u.id for u in followers})
     return thread
 
@@ -337,8 +337,7 @@ def reply(session: Session, user: User, thread_id: int, body: str, *,
                    ForumFollow.category_id == thread.category_id), User.id != user.id)
         .distinct().order_by(User.id)).all()
     notify(session, followers, "forum_reply", f"رد جديد في: {thread.title}",
-           f"New reply in: {thread.title}", f"/forum/threads/{thread.id}#post-{post.id}",
-           config=mail_config())
+           f"New reply in: {thread.title}", f"/forum/threads/{thread.id}#post-{post.id}")
     _notify_mentions(session, user, thread, orgs, {u.id for u in followers})
     session.flush()
     return post
@@ -354,7 +353,7 @@ def _notify_mentions(session: Session, user: User, thread: ForumThread,
     admins = [u for u in admins if u.id not in already]
     notify(session, admins, "forum_mention", f"ذُكرت منظمتك في: {thread.title}",
            f"Your organisation was mentioned in: {thread.title}",
-           f"/forum/threads/{thread.id}", config=mail_config())
+           f"/forum/threads/{thread.id}")
 
 
 def _follow(session: Session, user: User, *, thread_id: int | None = None,

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from data import attachments
+from data.audit import record
 from data.errors import BadInput, NotFound
 from data.models import (
     DOC_KINDS,
@@ -38,7 +39,7 @@ from data.models import (
 )
 from geo.arabic import normalize_words
 
-from .notify import MailConfig, notify
+from .notify import notify
 
 __all__ = [
     "KIND_LABELS", "STATUS_LABELS", "TOPIC_LABELS", "Hit", "SearchPage", "add_attachment",
@@ -138,29 +139,11 @@ def _index(doc: LibraryDocument) -> None:
 
 # ---------------------------------------------------------------- audit
 
-def mail_config() -> MailConfig:
-    """The Flask app's mail settings, or mail off outside an app (scripts, notebooks)."""
-    from flask import has_app_context
-
-    return MailConfig.from_flask() if has_app_context() else MailConfig()
-
-
 def audit(session: Session, user: User | None, action: str, object_type: str, object_id: Any,
           summary: dict[str, Any] | None = None) -> AuditLog:
-    """Append one audit-log row (the table refuses updates and deletes); through
-    ``data.audit.record`` when the accounts feature provides it."""
-    try:
-        from data.audit import record
-    except ImportError:
-        record = None
-    if record is not None:
-        return record(session, action, user=user, object_type=object_type,
-                      object_id=object_id, summary=summary or {})
-    row = AuditLog(user_id=getattr(user, "id", None),
-                   organization_id=getattr(user, "organization_id", None), action=action,
-                   object_type=object_type, object_id=str(object_id), summary=summary or {})
-    session.add(row)
-    return row
+    """Append one audit-log row (the table refuses updates and deletes) via data.audit."""
+    return record(session, action, user=user, object_type=object_type,
+                  object_id=object_id, summary=summary or {})
 
 
 def _short(value: Any) -> Any:
@@ -361,7 +344,7 @@ def publish(session: Session, user: User | None, doc: LibraryDocument) -> int:
     return notify(session, followers, "library_document",
                   f"نُشر في المكتبة: {kind_ar} — {doc.title_ar}",
                   f"New in the library: {kind_en} — {doc.title_en or doc.title_ar}",
-                  f"/library/documents/{doc.id}", config=mail_config())
+                  f"/library/documents/{doc.id}")
 
 
 def add_attachment(session: Session, user: User | None, doc_id: int,

@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -286,7 +285,5 @@ def _tell(session: Session, referral: Referral, actor: Any, action: str,
     else:
         text_ar, text_en = f"تغيّرت حالة الإحالة {ref}: {ar}.", \
             f"Referral {ref} is now {en}."
-    if mail_config is None and not has_app_context():
-        mail_config = MailConfig()
     notify(session, users, f"referral.{action}", text_ar, text_en,
            f"/referrals/{referral.id}", config=mail_config)

@@ -41,6 +41,13 @@ class MailConfig:
                    c.get("MAIL_SENDER", "tasharuk@localhost"), c.get("BASE_URL", ""))
 
 
+def _current_config() -> MailConfig:
+    """The Flask app's mail settings, or mail off outside an app (CLI, scripts, notebooks)."""
+    from flask import has_app_context
+
+    return MailConfig.from_flask() if has_app_context() else MailConfig()
+
+
 def send_email(config: MailConfig, to: str, subject: str, body: str) -> bool:
     """Send one plain-text email now; False (and a log line) when mail is off or fails."""
     if not config.server:
@@ -90,7 +97,7 @@ def notify(session: Session, users: Iterable[User], kind: str, text_ar: str, tex
                                  link=link))
     session.flush()
     if email and users:
-        config = config or MailConfig.from_flask()
+        config = config or _current_config()
         if config.server:
             url = f"{config.base_url}{link}" if link.startswith("/") else link
             mails = []

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from data.audit import record
 from data.errors import BadInput, Conflict, Forbidden, NotFound
@@ -360,8 +360,7 @@ def suggestions(session: Session, org: int | str, *, top: int = 10, area: str | 
                           exclude=sorted(_partner_ids(session, organization.id)))
     if not found:
         return organization, []
-    orgs = {o.id: o for o in session.scalars(select(Organization).where(
-        Organization.id.in_([s.partner for s in found])))}
+    orgs = organizations_by_id(session, {s.partner for s in found})
     names = _Names(session, areas={c[0] for s in found for c in s.shared_cells}
                    | {d[0] for s in found for d in s.duplicated})
     pending = _pending_with(session, organization.id)
@@ -416,9 +415,7 @@ def duplication_alerts(session: Session, *, org: int | str | None = None,
                                      area=area or None).head(limit)
     if frame.empty:
         return []
-    ids = sorted({i for t in frame["orgs"] for i in t})
-    orgs = {o.id: o for o in session.scalars(select(Organization).where(
-        Organization.id.in_(ids)))}
+    orgs = organizations_by_id(session, {i for t in frame["orgs"] for i in t})
     names = _Names(session, areas=set(frame["area"]))
     out = []
     for row in frame.itertuples(index=False):
@@ -448,12 +445,9 @@ def _org_admins(session: Session, org_id: int) -> list[User]:
 
 
 def _notify(session: Session, org_id: int, kind: str, ar: str, en: str, link: str) -> None:
-    from flask import has_app_context
+    from .notify import notify
 
-    from .notify import MailConfig, notify
-
-    config = MailConfig.from_flask() if has_app_context() else MailConfig()  # CLI/tests: no mail
-    notify(session, _org_admins(session, org_id), kind, ar, en, link, config=config)
+    notify(session, _org_admins(session, org_id), kind, ar, en, link)
 
 
 def _require_org_admin(actor: User) -> int:
@@ -584,7 +578,8 @@ def org_partners(session: Session, org_id: int) -> list[tuple[Organization, Part
     """The organisation's active partners, by name (for its page: ``_org_partners.html``)."""
     rows = session.scalars(select(Partnership).where(
         Partnership.status == "active",
-        or_(Partnership.org_low_id == org_id, Partnership.org_high_id == org_id))).all()
+        or_(Partnership.org_low_id == org_id, Partnership.org_high_id == org_id))
+        .options(selectinload(Partnership.org_low), selectinload(Partnership.org_high))).all()
     pairs = [(p.other(org_id), p) for p in rows]
     return sorted(pairs, key=lambda x: x[0].name_en.lower())
 
