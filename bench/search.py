@@ -241,20 +241,21 @@ def searches(n: int, seed: int, url: str) -> list[dict[str, Any]]:
     return out
 
 
-def floor_sql(q: dict) -> tuple[str, dict]:
-    """The bare SQL floor for one search: the filtered nearest-20 (or coverage-20) query."""
-    from referral.search import _PT, _WITHIN, SearchQuery, _filters, _keyword
+def floor_sql(q: dict, tsquery: str | None = None) -> tuple[str, dict]:
+    """The bare SQL floor for one search: the filtered nearest-20 (or coverage-20) query.
+
+    ``tsquery``: the keyword as the search resolved it (``keyword_tsquery``), so that both
+    match the same services; the floor then tests it on each row through the same index.
+    """
+    from referral.search import _PT, _WITHIN, SearchQuery, _filters
 
     qy = SearchQuery(lat=q.get("lat"), lon=q.get("lon"), age=q.get("age"), sex=q.get("sex"),
                      groups=[q["group"]] if "group" in q else [], q=q.get("q"),
-                     radius_m=q.get("radius_m", 25000))
+                     tsquery=tsquery, radius_m=q.get("radius_m", 25000))
     params: dict[str, Any] = {}
     need = q.get("need")
-    # the keyword's matches through the GIN indexes led by the service type (0014_search2)
-    where = _filters(qy, params, keyword_cte=True) if qy.q else _filters(qy, params)
+    where = _filters(qy, params)
     type_cond = "sv.service_type_code = ANY(CAST(:types AS text[]))"
-    kw = ("WITH kw AS MATERIALIZED (SELECT sv.id FROM service sv WHERE "
-          f"{type_cond if need else 'TRUE'} AND {_keyword(qy, params)}) ") if qy.q else ""
     if need:
         where += f" AND {type_cond}"
     if "lon" in q:
@@ -277,7 +278,7 @@ def floor_sql(q: dict) -> tuple[str, dict]:
         params["prefix"] = q.get("pcode", "SY") + "%"
         sql = ("SELECT sc.service_id FROM service_coverage sc JOIN service sv ON "
                f"sv.id = sc.service_id WHERE sc.pcode LIKE :prefix AND {where} LIMIT 20")
-    return kw + sql, params
+    return sql, params
 
 
 def _types_for(conn, need: str | None) -> list[str]:
@@ -354,9 +355,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     engine = make_engine(made["url"])
     floor_ms = []
     with engine.connect() as conn:
+        from referral.search import keyword_tsquery
+
         prepared = []
-        for q in qs:
-            sql, params = floor_sql(q)
+        with Session(bind=conn) as s:
+            tsqueries = [keyword_tsquery(s, q["q"]) if "q" in q else None for q in qs]
+        for q, tsq in zip(qs, tsqueries, strict=True):
+            sql, params = floor_sql(q, tsq)
             if "need" in q:
                 params["types"] = _types_for(conn, q["need"])
             prepared.append((text(sql), params))

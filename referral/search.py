@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from data.errors import BadInput
 from data.models import AVAILABILITY, UnmetSearch
-from geo.arabic import normalize, normalize_words
+from geo.arabic import normalize_words
 from geo.resolver import resolve
 from matching.ranking import STALE_DAYS, Candidates, rank
 
@@ -51,6 +51,7 @@ SYRIA_BBOX = (35.5, 32.0, 42.5, 37.5)  # lon_min, lat_min, lon_max, lat_max
 RADIUS_MIN_M, RADIUS_MAX_M, RADIUS_DEFAULT_M = 100, 200_000, 25_000
 NEAR_LIMIT = 40  # nearest sites looked at per service type
 AREA_LIMIT = 80  # services taken from coverage / sites in the area
+KEYWORD_VARIANTS = 20  # lexicon words a keyword's word may stand for (most similar first)
 PER_PAGE_MAX = 100
 SEE_SENSITIVE_ROLES = ("caseworker", "platform_admin")
 
@@ -86,6 +87,7 @@ class SearchQuery:
     sex: str | None = None
     language: str | None = None
     q: str | None = None
+    tsquery: str | None = None  # what ``q`` resolved to (``keyword_tsquery``)
     radius_m: int = RADIUS_DEFAULT_M
     available: list[str] = field(default_factory=list)
     page: int = 1
@@ -285,6 +287,8 @@ def parse_query(session: Session, args: Mapping, *, strict: bool = True) -> Sear
     if len(q) > 200:
         raise BadInput(_("The keyword is too long (200 characters at most)."), field="q")
     qy.q = q or None
+    if qy.q:
+        qy.tsquery = keyword_tsquery(session, qy.q)
     radius = _number(args, "radius_m")
     if radius is not None:
         if not RADIUS_MIN_M <= radius <= RADIUS_MAX_M:
@@ -311,28 +315,51 @@ def parse_query(session: Session, args: Mapping, *, strict: bool = True) -> Sear
 # ------------------------------------------------------------------ SQL
 
 
+def _words(q: str) -> list[str]:
+    """The normalised words of ``q`` that can stand in a tsquery (\\w only)."""
+    return [w for w in normalize_words(q) if re.fullmatch(r"\w+", w)]
+
+
 def _tsquery(q: str) -> str:
-    """A prefix tsquery over the normalised words of ``q`` (words are \\w only)."""
-    words = [w for w in normalize_words(q) if re.fullmatch(r"\w+", w)]
-    return " & ".join(f"{w}:*" for w in words)
+    """A prefix tsquery over the normalised words of ``q``."""
+    return " & ".join(f"{w}:*" for w in _words(q))
+
+
+def keyword_tsquery(session: Session, q: str) -> str:
+    """The tsquery a keyword searches by: each of its words as a prefix, or as one of the
+    ``KEYWORD_VARIANTS`` words of the lexicon (``search_word``) most similar to it by pg_trgm's
+    word similarity (at least ``pg_trgm.word_similarity_threshold``, 0.6): typos and
+    transliteration variants ("Ataa" / "Atta", جمعيه / جمعية) cost one lookup in a short
+    word list, and the services are then matched exactly by the full-text index. Empty
+    when ``q`` has no word (it then matches nothing)."""
+    words = _words(q)
+    if not words:
+        return ""
+    variants: dict[str, list[str]] = {w: [] for w in words}
+    for word, similar in session.execute(text(
+            "SELECT w.q, s.word FROM unnest(CAST(:words AS text[])) AS w(q) CROSS JOIN LATERAL "
+            "(SELECT word FROM search_word WHERE w.q <% word "
+            " ORDER BY word_similarity(w.q, word) DESC, word LIMIT :n) s"),
+            {"words": list(variants), "n": KEYWORD_VARIANTS}):
+        if not similar.startswith(word) and re.fullmatch(r"\w+", similar):
+            variants[word].append(similar)  # (a word it prefixes is found by the prefix)
+    return " & ".join("(" + " | ".join([f"{w}:*", *variants[w]]) + ")" for w in words)
 
 
 def _keyword(qy: SearchQuery, params: dict[str, Any]) -> str:
-    """The keyword condition on ``sv``: prefix full text or trigram word similarity."""
-    norm = normalize(qy.q or "")
-    tsq = _tsquery(qy.q or "")
-    alts = ["CAST(:qnorm AS text) <% sv.search_text"]
-    if tsq:
-        alts.insert(0, "sv.search_tsv @@ to_tsquery('simple', :tsq)")
-        params["tsq"] = tsq
-    params["qnorm"] = norm or (qy.q or "").lower()
-    return "(" + " OR ".join(alts) + ")"
+    """The keyword condition on ``sv``: its tsquery (``keyword_tsquery``; prefixes only when
+    the query was not parsed) against the stored ``search_tsv``."""
+    tsq = qy.tsquery if qy.tsquery is not None else _tsquery(qy.q or "")
+    if not tsq:
+        return "FALSE"
+    params["tsq"] = tsq
+    return "sv.search_tsv @@ to_tsquery('simple', :tsq)"
 
 
-def _filters(qy: SearchQuery, params: dict[str, Any], *, keyword_cte: bool = False) -> str:
+def _filters(qy: SearchQuery, params: dict[str, Any]) -> str:
     """WHERE conditions on ``sv`` (service) for the hard filters (the organisation's standing
-    is checked once on the final candidates). ``keyword_cte``: the keyword matches come from
-    the ``kw`` CTE (see ``build_sql``) instead of being tested row by row."""
+    is checked once on the final candidates). The keyword is an exact full-text match of its
+    resolved tsquery, cheap enough to test on each row the KNN walk or the coverage reads."""
     conds = ["sv.status = 'active'"]
     if qy.age is not None:
         conds.append("(sv.min_age IS NULL OR sv.min_age <= :age) "
@@ -354,7 +381,7 @@ def _filters(qy: SearchQuery, params: dict[str, Any], *, keyword_cte: bool = Fal
                      "g.target_group_code = ANY(CAST(:groups AS text[]))))")
         params["groups"] = qy.groups
     if qy.q:
-        conds.append("sv.id IN (SELECT id FROM kw)" if keyword_cte else _keyword(qy, params))
+        conds.append(_keyword(qy, params))
     return " AND ".join(conds)
 
 
@@ -399,20 +426,11 @@ def build_sql(qy: SearchQuery) -> tuple[str, dict[str, Any]]:
     """The candidate query for ``qy`` and its parameters."""
     params: dict[str, Any] = {"near_limit": NEAR_LIMIT, "area_limit": AREA_LIMIT,
                               "radius": qy.radius_m}
-    # with a need and no place, the "anywhere" walk is bounded by the type: test inline
-    use_kw = bool(qy.q) and (not qy.service_types or qy.point or bool(qy.pcode))
-    where = _filters(qy, params, keyword_cte=use_kw)
+    where = _filters(qy, params)
     if qy.service_types:
         params["type0"] = qy.service_types[0]
         params["types"] = qy.service_types
     ctes, sources = [], []
-    if use_kw:
-        # The keyword's matches once, through the GIN indexes (a BitmapOr), rather than
-        # tested row by row inside the KNN walk and the coverage lookup (the trigram word
-        # similarity costs ~0.02 ms a row). With a need, the indexes led by the service type
-        # (migration 0014_search2) read only that type's matches: ~3 ms instead of ~8 ms.
-        ctes.append("kw AS MATERIALIZED (SELECT sv.id FROM service sv WHERE "
-                    f"{_type_cond(qy)} AND {_keyword(qy, params)})")
     if qy.pcode:
         params["ancestors"] = sorted({qy.pcode[:n] for n in (4, 6, 8) if n <= len(qy.pcode)}
                                      | {qy.pcode})
@@ -445,17 +463,42 @@ def build_sql(qy: SearchQuery) -> tuple[str, dict[str, Any]]:
         sources.append("SELECT service_id, cover FROM anywhere")
     ctes.append("cand AS (SELECT service_id, max(cover) AS cover FROM ("
                 + " UNION ALL ".join(sources) + ") u GROUP BY service_id)")
-    if qy.point:
-        site = (f"SELECT ss.id, ST_X(ss.geom) AS lon, ST_Y(ss.geom) AS lat, ss.address_ar, "
-                f"ss.address_en, ss.admin3_pcode, ST_Distance(ss.geom::geography, {_PT}) AS d "
-                "FROM service_site ss WHERE ss.service_id = sv.id "
-                f"ORDER BY ss.geom::geography <-> {_PT} LIMIT 1")
+    if qy.point:  # the real (spheroid) distance to the nearest site, for the ranking
+        dist = (f"(SELECT ST_Distance(ss.geom::geography, {_PT}) FROM service_site ss "
+                f"WHERE ss.service_id = sv.id ORDER BY ss.geom::geography <-> {_PT} LIMIT 1)")
     else:
-        site = ("SELECT ss.id, ST_X(ss.geom) AS lon, ST_Y(ss.geom) AS lat, ss.address_ar, "
-                "ss.address_en, ss.admin3_pcode, NULL::float8 AS d FROM service_site ss "
-                "WHERE ss.service_id = sv.id ORDER BY ss.id LIMIT 1")
+        dist = "NULL::float8"
+    group = ("CASE WHEN EXISTS (SELECT 1 FROM service_target_group g WHERE g.service_id = sv.id "
+             "AND g.target_group_code = ANY(CAST(:groups AS text[]))) THEN 2 ELSE 1 END"
+             if qy.groups else "1")
     sql = (
         "WITH " + ", ".join(ctes) + " "
+        "SELECT sv.id, cand.cover, " + dist + " AS distance_m, sv.availability,"
+        " sv.capacity_per_month, sv.last_verified,"
+        " cardinality(sv.documents_required) > 0 AS needs_documents, " + group +
+        " AS group_match, pr.logit_base, pr.distance_coef, pr.p_default, pr.history,"
+        " pr.acceptance_rate, pr.median_response_hours, pr.top_decline_reason,"
+        " pr.top_decline_share "
+        "FROM cand JOIN service sv ON sv.id = cand.service_id "
+        "JOIN organization o ON o.id = sv.organization_id "
+        "LEFT JOIN provider_ranking pr ON pr.service_id = sv.id "
+        "WHERE o.verification NOT IN ('rejected', 'suspended')"
+    )
+    return sql, params
+
+
+def detail_sql(qy: SearchQuery) -> str:
+    """What a result shows, for the services of one page (``:ids``): names, organisation,
+    type, eligibility and the site nearest the person (or the first site)."""
+    if qy.point:
+        site = (f"SELECT ss.id, ST_X(ss.geom) AS lon, ST_Y(ss.geom) AS lat, ss.address_ar, "
+                "ss.address_en, ss.admin3_pcode FROM service_site ss "
+                f"WHERE ss.service_id = sv.id ORDER BY ss.geom::geography <-> {_PT} LIMIT 1")
+    else:
+        site = ("SELECT ss.id, ST_X(ss.geom) AS lon, ST_Y(ss.geom) AS lat, ss.address_ar, "
+                "ss.address_en, ss.admin3_pcode FROM service_site ss "
+                "WHERE ss.service_id = sv.id ORDER BY ss.id LIMIT 1")
+    return (
         "SELECT sv.id, sv.uuid, sv.name_ar, sv.name_en, sv.organization_id, o.name_ar AS org_ar,"
         " o.name_en AS org_en, o.acronym, o.verification, sv.service_type_code,"
         " st.name_ar AS type_ar, st.name_en AS type_en, st.sector_code, sv.availability,"
@@ -464,27 +507,23 @@ def build_sql(qy: SearchQuery) -> tuple[str, dict[str, Any]]:
         " (sv.sensitive OR st.sensitive) AS sensitive, sv.cost, sv.referral_method,"
         " ARRAY(SELECT g.target_group_code FROM service_target_group g"
         "       WHERE g.service_id = sv.id ORDER BY 1) AS groups,"
-        " cand.cover, ns.id AS site_id, ns.lon, ns.lat, ns.address_ar, ns.address_en,"
-        " ns.admin3_pcode, ns.d AS distance_m, pr.logit_base, pr.distance_coef, pr.p_default,"
-        " pr.history, pr.acceptance_rate, pr.median_response_hours, pr.top_decline_reason,"
-        " pr.top_decline_share "
-        "FROM cand JOIN service sv ON sv.id = cand.service_id "
-        "JOIN organization o ON o.id = sv.organization_id "
+        " ns.id AS site_id, ns.lon, ns.lat, ns.address_ar, ns.address_en, ns.admin3_pcode "
+        "FROM service sv JOIN organization o ON o.id = sv.organization_id "
         "JOIN service_type st ON st.code = sv.service_type_code "
-        "LEFT JOIN provider_ranking pr ON pr.service_id = sv.id "
         f"LEFT JOIN LATERAL ({site}) ns ON TRUE "
-        "WHERE o.verification NOT IN ('rejected', 'suspended')"
+        "WHERE sv.id = ANY(CAST(:ids AS int[]))"
     )
-    return sql, params
 
 
 # ------------------------------------------------------------------ running
 
 
-def _item(row: Any, *, score: float, stale: bool, reasons: list, viewer: Viewer,
+def _item(row: Any, cand: Any, *, score: float, stale: bool, reasons: list, viewer: Viewer,
           point: bool) -> dict[str, Any]:
+    """One result: the page row ``row`` (what is shown) and its candidate row ``cand``
+    (distance and referral record, as ranked)."""
     visible = viewer.sees_site(row.organization_id, row.sensitive)
-    distance = None if row.distance_m is None else round(float(row.distance_m), 1)
+    distance = None if cand.distance_m is None else round(float(cand.distance_m), 1)
     if distance is not None and not visible:
         distance = float(math.ceil(distance / 1000.0) * 1000)  # no trilateration to the metre
     site = None
@@ -512,22 +551,25 @@ def _item(row: Any, *, score: float, stale: bool, reasons: list, viewer: Viewer,
         "distance_m": distance if point else None,
         "score": score, "reasons": reasons, "site": site,
         "referral_stats": {
-            "acceptance_rate": None if row.acceptance_rate is None
-            else round(float(row.acceptance_rate), 3),
-            "median_response_hours": None if row.median_response_hours is None
-            else round(float(row.median_response_hours), 1),
-            "referrals": int(row.history or 0)},
+            "acceptance_rate": None if cand.acceptance_rate is None
+            else round(float(cand.acceptance_rate), 3),
+            "median_response_hours": None if cand.median_response_hours is None
+            else round(float(cand.median_response_hours), 1),
+            "referrals": int(cand.history or 0)},
     }
 
 
 def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
            *, today: dt.date | None = None, log_unmet: bool = True) -> SearchResult:
-    """Run ``qy``: candidates by SQL, ranked by ``matching.ranking``, one page, redacted."""
+    """Run ``qy``: candidates by SQL, ranked by ``matching.ranking``, one page, redacted.
+
+    Two statements: the candidates with only what the ranking reads (narrow rows, however
+    many candidates a sector search gathers), then what is shown, for the page's services.
+    """
     viewer = viewer or Viewer()
     today = today or dt.date.today()
     sql, params = build_sql(qy)
     rows = session.execute(text(sql), params).all()
-    groups = set(qy.groups)
     cands = Candidates(
         ids=[r.id for r in rows],
         coverage=[r.cover for r in rows],
@@ -535,8 +577,8 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
         availability=[r.availability for r in rows],
         capacity=[math.nan if r.capacity_per_month is None else r.capacity_per_month
                   for r in rows],
-        group_match=[2 if groups & set(r.groups) else 1 for r in rows],
-        needs_documents=[bool(r.documents_required) for r in rows],
+        group_match=[r.group_match for r in rows],
+        needs_documents=[bool(r.needs_documents) for r in rows],
         days_since_verified=[math.nan if r.last_verified is None
                              else (today - r.last_verified).days for r in rows],
         accept_logit=[r.logit_base for r in rows],
@@ -548,11 +590,19 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
         decline_share=[r.top_decline_share for r in rows],
         decline_labels=REASON_LABELS,
     )
-    ranked = rank(cands, point=qy.point, groups_given=bool(groups), area=bool(qy.pcode))
+    ranked = rank(cands, point=qy.point, groups_given=bool(qy.groups), area=bool(qy.pcode))
     start = (qy.page - 1) * qy.per_page
-    items = [_item(rows[i], score=float(ranked.scores[i]), stale=bool(ranked.stale[i]),
-                   reasons=ranked.reasons(i), viewer=viewer, point=qy.point)
-             for i in ranked.order[start:start + qy.per_page]]
+    page = [int(i) for i in ranked.order[start:start + qy.per_page]]
+    items = []
+    if page:
+        detail_params: dict[str, Any] = {"ids": [rows[i].id for i in page]}
+        if qy.point:
+            detail_params.update(lon=qy.lon, lat=qy.lat)
+        shown = {r.id: r for r in session.execute(text(detail_sql(qy)), detail_params)}
+        items = [_item(shown[rows[i].id], rows[i], score=float(ranked.scores[i]),
+                       stale=bool(ranked.stale[i]), reasons=ranked.reasons(i), viewer=viewer,
+                       point=qy.point)
+                 for i in page if rows[i].id in shown]
     if not rows and log_unmet:
         record_unmet(session, qy)
     return SearchResult(items=items, total=len(rows), page=qy.page, per_page=qy.per_page,

@@ -16,7 +16,7 @@ from .geo import AdminArea
 from .library import DOC_KINDS, DOC_STATUSES, TOPICS, Attachment, LibraryDocument, TopicFollow
 from .org import ORG_TYPES, VERIFICATION_STATES, Organization, OrganizationAlias
 from .partners import PARTNERSHIP_STATES, REQUEST_STATES, Partnership, PartnershipRequest
-from .ranking import ProviderRanking
+from .ranking import ProviderRanking, SearchWord
 from .referral import (
     CONSENT_METHODS,
     CONSENT_SCOPES,
@@ -56,4 +56,5 @@ __all__ = [
     "UnmetSearch", "User", "service_coverage", "service_target_group",
     "PARTNERSHIP_STATES", "REQUEST_STATES", "Partnership", "PartnershipRequest",
     "ProviderRanking",
+    "SearchWord",
 ]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-__all__ = ["ProviderRanking"]
+__all__ = ["ProviderRanking", "SearchWord"]
 
 
 class ProviderRanking(Base):
@@ -35,3 +35,13 @@ class ProviderRanking(Base):
     top_decline_share: Mapped[float | None] = mapped_column(Float)  # of answered referrals
     refreshed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                       server_default=func.now())
+
+
+class SearchWord(Base):
+    """One word of the services' search text (migration ``0015_search3`` keeps the list by
+    trigger): a keyword is widened to the words trigram-similar to it, then matched exactly
+    by the full-text index, so typos cost a lookup in this short list, not a test per row."""
+
+    __tablename__ = "search_word"
+
+    word: Mapped[str] = mapped_column(String, primary_key=True)

@@ -1,0 +1,52 @@
+"""search3: a lexicon of the words services are found by, so that typo-tolerant keywords cost
+an index lookup on a short word list instead of a trigram test on every matching service
+
+Revision ID: 0015_search3
+Revises: 0001_foundation
+Create Date: 2026-12-02 15:00:00
+"""
+from alembic import op
+
+revision = '0015_search3'
+down_revision = '0001_foundation'
+branch_labels = None
+depends_on = ('0014_search2',)  # service.search_tsv and the type-led trigram index it drops
+
+# Statement-level triggers with a transition table: one INSERT per statement, so a COPY of
+# 100,000 services adds its words in one pass. Words are added in order (no deadlock between
+# two writers adding the same new words) and never removed: a word left by a deleted service
+# only widens a keyword to a lexeme that matches nothing.
+_ADD_WORDS = """
+CREATE FUNCTION search_word_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO search_word (word)
+    SELECT DISTINCT w FROM new_rows, unnest(tsvector_to_array(new_rows.search_tsv)) AS w
+    ORDER BY w
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$
+"""
+
+
+def upgrade() -> None:
+    op.execute("CREATE TABLE search_word (word text NOT NULL, "
+               "CONSTRAINT pk_search_word PRIMARY KEY (word))")
+    op.execute("CREATE INDEX ix_search_word_trgm ON search_word USING gin (word gin_trgm_ops)")
+    op.execute(_ADD_WORDS)
+    for event in ("INSERT", "UPDATE"):
+        op.execute(f"CREATE TRIGGER service_search_word_{event.lower()} AFTER {event} ON service "
+                   "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+                   "EXECUTE FUNCTION search_word_add()")
+    op.execute("INSERT INTO search_word (word) SELECT DISTINCT unnest(tsvector_to_array("
+               "search_tsv)) FROM service ON CONFLICT DO NOTHING")
+    # the search no longer tests trigram similarity on services' whole text
+    op.execute("DROP INDEX IF EXISTS ix_service_type_search_trgm")
+
+
+def downgrade() -> None:
+    op.execute("CREATE INDEX IF NOT EXISTS ix_service_type_search_trgm ON service "
+               "USING gin (service_type_code, search_text gin_trgm_ops)")
+    for event in ("insert", "update"):
+        op.execute(f"DROP TRIGGER IF EXISTS service_search_word_{event} ON service")
+    op.execute("DROP FUNCTION IF EXISTS search_word_add()")
+    op.execute("DROP TABLE IF EXISTS search_word")
