@@ -206,3 +206,78 @@ def test_services_at_the_same_address_are_all_candidates_at_the_cut(session, mak
         {"need": "prot_pss", "lon": P[0], "lat": P[1], "per_page": 100})), Viewer(),
         log_unmet=False)
     assert res.total == NEAR_LIMIT + 5 and {i["id"] for i in res.items} == ids
+
+
+def _services_at(session, org, types_km: list[tuple[str, float]]) -> list[int]:
+    """One service with one site per (service type, km east of P); their ids in order."""
+    ids = []
+    for code, km in types_km:
+        lon, lat = east(km)
+        sid = session.scalar(text(
+            "INSERT INTO service (uuid, organization_id, service_type_code, name_ar, name_en, "
+            "last_verified) VALUES (gen_random_uuid(), :org, :code, 'خدمة', 'svc', "
+            "current_date) RETURNING id"), {"org": org.id, "code": code})
+        session.execute(text(
+            "INSERT INTO service_site (service_id, geom) VALUES (:s, "
+            "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"), {"s": sid, "lon": lon, "lat": lat})
+        ids.append(sid)
+    return ids
+
+
+# A sector's candidates are the NEAR_LIMIT nearest sites of all its types together, however
+# the walk is split: one walk per type for up to TYPE_WALKS_MAX types, one walk testing the
+# type beyond that (protection has 20 types with child protection, GBV and mine action).
+SECTOR_WALKS = [
+    ("two types: a walk per type, merged", "food_security",
+     ["food_assistance", "food_livelihoods"]),
+    ("twenty types: one walk", "protection",
+     ["prot_pss", "gbv_case_management", "cp_case_management", "ma_risk_education"]),
+]
+
+
+@pytest.mark.parametrize(("label", "need", "types"), SECTOR_WALKS,
+                         ids=[c[0] for c in SECTOR_WALKS])
+def test_a_sector_ranks_the_nearest_sites_of_all_its_types(session, make, label, need, types):
+    from referral.search import NEAR_LIMIT, TYPE_WALKS_MAX, Viewer, parse_query, search
+
+    org = make.org()
+    # 60 services 0.2 km apart, the types taking turns; the farthest 20 are not candidates
+    ids = _services_at(session, org, [(types[i % len(types)], 0.5 + 0.2 * i)
+                                      for i in range(60)])
+    qy = parse_query(session, MultiDict({"need": need, "lon": P[0], "lat": P[1],
+                                         "per_page": 100}))
+    assert (len(qy.service_types) > TYPE_WALKS_MAX) is (need == "protection")
+    res = search(session, qy, Viewer(), log_unmet=False)
+    assert res.total == NEAR_LIMIT
+    assert [i["id"] for i in res.items if i["id"] in ids] == ids[:NEAR_LIMIT]  # nearest first
+
+
+def test_the_area_list_keeps_the_services_covering_best_newest_first(session, make):
+    """More than AREA_LIMIT services cover the area: those covering all of it are kept
+    before those covering a part, the newest listings first, and a service the filters
+    refuse leaves its place to the next one."""
+    from referral.search import AREA_LIMIT, Viewer, parse_query, search
+
+    org = make.org()
+
+    def covering(pcode: str, n: int, sex: str = "any") -> list[int]:
+        ids = list(session.scalars(text(
+            "INSERT INTO service (uuid, organization_id, service_type_code, name_ar, "
+            "name_en, sex, last_verified) SELECT gen_random_uuid(), :org, 'prot_legal', "
+            "'خدمة', 'svc', :sex, current_date FROM generate_series(1, :n) RETURNING id"),
+            {"org": org.id, "n": n, "sex": sex}))
+        session.execute(text(
+            "INSERT INTO service_coverage (service_id, pcode) SELECT unnest(CAST(:ids AS "
+            "int[])), :p"), {"ids": ids, "p": pcode})
+        return ids
+
+    part = covering("SY070300", 10)  # a sub-district of the district searched: counts half
+    whole = covering("SY07", AREA_LIMIT + 5)  # the governorate: covers the whole district
+    refused = covering("SY0703", 3, sex="female")  # newest, whole, but not for a man
+    res = search(session, parse_query(session, MultiDict(
+        {"need": "prot_legal", "pcode": "SY0703", "sex": "male", "per_page": 100})),
+        Viewer(), log_unmet=False)
+    got = {i["id"] for i in res.items}
+    assert res.total == AREA_LIMIT
+    assert got == set(sorted(whole)[-AREA_LIMIT:])
+    assert not got & set(part) and not got & set(refused)
