@@ -41,9 +41,24 @@ def upgrade() -> None:
                "search_tsv)) FROM service ON CONFLICT DO NOTHING")
     # the search no longer tests trigram similarity on services' whole text
     op.execute("DROP INDEX IF EXISTS ix_service_type_search_trgm")
+    # Coverage read in service-id order per (type,) p-code, so that the search merges a few
+    # ordered streams and stops after the first 80 services that pass its filters; these
+    # replace the two indexes of 0003 that led with the same columns.
+    op.execute("CREATE INDEX ix_service_coverage_type_pcode_sid ON service_coverage "
+               "(service_type_code, pcode text_pattern_ops, service_id)")
+    op.execute("CREATE INDEX ix_service_coverage_pcode_sid ON service_coverage "
+               "(pcode text_pattern_ops, service_id) INCLUDE (service_type_code)")
+    op.execute("DROP INDEX IF EXISTS ix_service_coverage_type_pcode")
+    op.execute("DROP INDEX IF EXISTS ix_service_coverage_pcode_prefix")
 
 
 def downgrade() -> None:
+    op.execute("CREATE INDEX IF NOT EXISTS ix_service_coverage_pcode_prefix ON "
+               "service_coverage (pcode text_pattern_ops)")
+    op.execute("CREATE INDEX IF NOT EXISTS ix_service_coverage_type_pcode ON service_coverage "
+               "(service_type_code, pcode text_pattern_ops)")
+    op.execute("DROP INDEX IF EXISTS ix_service_coverage_pcode_sid")
+    op.execute("DROP INDEX IF EXISTS ix_service_coverage_type_pcode_sid")
     op.execute("CREATE INDEX IF NOT EXISTS ix_service_type_search_trgm ON service "
                "USING gin (service_type_code, search_text gin_trgm_ops)")
     for event in ("insert", "update"):
