@@ -20,6 +20,9 @@ __all__ = ["PING_IDLE_S", "PLAN_CACHE_MODE", "RECYCLE_S", "Database", "autocommi
            "make_engine", "sqlalchemy_url"]
 
 PLAN_CACHE_MODE = "force_custom_plan"  # see make_engine
+# Launching parallel workers costs ~15 ms here: PostgreSQL's default (1000, ~1 ms of work)
+# let millisecond searches go parallel and wait for them. Big reports still do.
+PARALLEL_SETUP_COST = 20_000
 PING_IDLE_S = 30.0  # ping a pooled connection before reuse only when idle this long
 RECYCLE_S = 1800  # replace pooled connections after half an hour whatever happens
 
@@ -48,7 +51,8 @@ def make_engine(url: str, **kw) -> Engine:
     force_custom_plan``): psycopg prepares a statement run five times, and PostgreSQL then
     switches to one generic plan whenever its *estimate* is no worse, which for the search's
     p-code prefixes and points loses the index (a 4 ms search became 31 ms). Prepared
-    statements still save the parse; only the plan is made per call.
+    statements still save the parse; only the plan is made per call. ``parallel_setup_cost``
+    is raised to what starting workers costs here (``PARALLEL_SETUP_COST``).
     """
     kw.setdefault("pool_recycle", RECYCLE_S)
     engine = create_engine(sqlalchemy_url(url), **kw)
@@ -66,6 +70,7 @@ def _session_settings(dbapi_conn, record) -> None:
     dbapi_conn.autocommit = True  # leave no transaction open behind SQLAlchemy's back
     with dbapi_conn.cursor() as cur:
         cur.execute(f"SET plan_cache_mode = {PLAN_CACHE_MODE}")
+        cur.execute(f"SET parallel_setup_cost = {PARALLEL_SETUP_COST}")
     dbapi_conn.autocommit = autocommit
 
 

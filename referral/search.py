@@ -431,7 +431,8 @@ def _coverage_ctes(qy: SearchQuery, params: dict[str, Any], where: str) -> list[
     part, newest listing first.
 
     A governorate is covered whole by thousands of services. Their ids come from index-only
-    scans of ``(…, pcode, service_id)``, are sorted (newest first: ~1 ms for thousands of
+    scans of ``(…, pcode, service_id)``, are sorted newest first and deduplicated on the way
+    (``DISTINCT ON``: a sort, never the hash that ``DISTINCT`` chose, ~1 ms for thousands of
     integers), and each service is then tested against the filters in that order (a nested
     loop keeps its outer order) until the list is full: ~80 services joined instead of all
     of them (~5-15 ms; joined as a set, the planner also hashed all 100,000 services or
@@ -453,14 +454,15 @@ def _coverage_ctes(qy: SearchQuery, params: dict[str, Any], where: str) -> list[
         branches.append("SELECT sc.service_id FROM service_coverage sc "
                         f"WHERE {of_type}sc.pcode = :anc{i}")
     ctes = [
-        "cov_whole AS (SELECT w.service_id, 2 AS cover FROM (SELECT DISTINCT u.service_id "
-        f"FROM ({' UNION ALL '.join(branches)}) u ORDER BY 1 DESC) w "
+        "cov_whole AS (SELECT w.service_id, 2 AS cover FROM (SELECT DISTINCT ON (u.service_id) "
+        f"u.service_id FROM ({' UNION ALL '.join(branches)}) u ORDER BY 1 DESC) w "
         f"{passes.format(alias='w')} LIMIT :area_limit)"]
     sources = ["SELECT service_id, cover FROM cov_whole"]
     if len(qy.pcode or "") < 8:  # a governorate or district: its parts count half
         params["self"] = qy.pcode
         ctes.append(
-            "cov_part AS (SELECT p.service_id, 1 AS cover FROM (SELECT DISTINCT sc.service_id "
+            "cov_part AS (SELECT p.service_id, 1 AS cover FROM (SELECT DISTINCT ON "
+            "(sc.service_id) sc.service_id "
             f"FROM service_coverage sc WHERE {of_type}sc.pcode LIKE :prefix "
             f"AND sc.pcode <> :self ORDER BY 1 DESC) p {passes.format(alias='p')} "
             "LIMIT :area_limit)")
