@@ -409,7 +409,8 @@ def _near_sql(qy: SearchQuery, where: str) -> str:
     depends on the plan's order of equal distances.
     """
     cover = "CASE WHEN ss.admin3_pcode LIKE :prefix THEN 2 ELSE 0 END" if qy.pcode else "0"
-    inner = (f"SELECT ss.service_id, ss.geom::geography <-> {_PT} AS dist, {cover} AS cover "
+    inner = (f"SELECT ss.service_id, ss.geom::geography <-> {_PT} AS dist, {cover} AS cover, "
+             f"ST_Distance(ss.geom::geography, {_PT}) AS d "
              "FROM service_site ss JOIN service sv ON sv.id = ss.service_id "
              f"WHERE {{type}} {_WITHIN} AND {where} "
              f"ORDER BY ss.geom::geography <-> {_PT} FETCH FIRST (:near_limit) ROWS WITH TIES")
@@ -420,7 +421,8 @@ def _near_sql(qy: SearchQuery, where: str) -> str:
         return inner.format(type="ss.service_type_code = :type0 AND")
     if n > TYPE_WALKS_MAX:
         return inner.format(type="ss.service_type_code = ANY(CAST(:types AS text[])) AND")
-    return ("SELECT n.service_id, n.dist, n.cover FROM unnest(CAST(:types AS text[])) AS t(code) "
+    return ("SELECT n.service_id, n.dist, n.cover, n.d FROM unnest(CAST(:types AS text[])) "
+            "AS t(code) "
             "CROSS JOIN LATERAL (" + inner.format(type="ss.service_type_code = t.code AND")
             + ") n ORDER BY n.dist FETCH FIRST (:near_limit) ROWS WITH TIES")
 
@@ -496,12 +498,12 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
         params["prefix"] = qy.pcode + "%"
     if qy.point:
         params["lon"], params["lat"] = qy.lon, qy.lat
-        ctes.append("near AS (SELECT service_id, min(dist) AS dist, max(cover) AS cover FROM ("
+        ctes.append("near AS (SELECT service_id, min(d) AS d, max(cover) AS cover FROM ("
                     f"{_near_sql(qy, where)}) x GROUP BY service_id)")
-        sources.append("SELECT service_id, cover FROM near")
+        sources.append("SELECT service_id, cover, d FROM near")
     if qy.pcode:
         ctes.extend(_coverage_ctes(qy, params, where))
-        sources.append("SELECT service_id, cover FROM cov")
+        sources.append("SELECT service_id, cover, NULL::float8 AS d FROM cov")
         if not qy.point:  # with a point, the nearest sites already say whether they are inside
             ctes.append(
                 "inarea_rows AS MATERIALIZED (SELECT ss.service_id FROM service_site ss "
@@ -511,18 +513,20 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
                 "inarea AS (SELECT i.service_id, 2 AS cover FROM inarea_rows i CROSS JOIN LATERAL "
                 f"(SELECT 1 FROM service sv WHERE sv.id = i.service_id AND {where} LIMIT 1) ok "
                 "LIMIT :area_limit)")
-            sources.append("SELECT service_id, cover FROM inarea")
+            sources.append("SELECT service_id, cover, NULL::float8 AS d FROM inarea")
     if not sources:
         ctes.append(
             "anywhere AS (SELECT sv.id AS service_id, 0 AS cover FROM service sv "
             f"WHERE {_type_cond(qy)} AND {where} "
             "ORDER BY sv.last_verified DESC NULLS LAST, sv.id LIMIT :area_limit)")
-        sources.append("SELECT service_id, cover FROM anywhere")
-    ctes.append("cand AS (SELECT service_id, max(cover) AS cover FROM ("
+        sources.append("SELECT service_id, cover, NULL::float8 AS d FROM anywhere")
+    ctes.append("cand AS (SELECT service_id, max(cover) AS cover, min(d) AS d FROM ("
                 + " UNION ALL ".join(sources) + ") u GROUP BY service_id)")
-    if qy.point:  # the real (spheroid) distance to the nearest site, for the ranking
-        dist = (f"(SELECT ST_Distance(ss.geom::geography, {_PT}) FROM service_site ss "
-                f"WHERE ss.service_id = sv.id ORDER BY ss.geom::geography <-> {_PT} LIMIT 1)")
+    if qy.point:  # the real (spheroid) distance to the nearest site, for the ranking: from
+        # the walk for the nearest sites' services, looked up for the area's others
+        dist = (f"coalesce(cand.d, (SELECT ST_Distance(ss.geom::geography, {_PT}) "
+                "FROM service_site ss WHERE ss.service_id = sv.id "
+                f"ORDER BY ss.geom::geography <-> {_PT} LIMIT 1))")
     else:
         dist = "NULL::float8"
     group = ("CASE WHEN EXISTS (SELECT 1 FROM service_target_group g WHERE g.service_id = sv.id "
