@@ -37,6 +37,12 @@ from data.models import (
     TargetGroup,
     User,
 )
+from data.searchtext import (
+    organization_search_text,
+    refresh_organization,
+    refresh_service,
+    service_search_text,
+)
 from geo.arabic import normalize
 from matching.ranking import STALE_DAYS
 
@@ -99,22 +105,6 @@ def _audit(session: Session, actor: Any, action: str, obj: Any, organization_id:
 
 
 # ------------------------------------------------------------------ search text
-
-
-def service_search_text(svc: Service, org: Organization, stype: ServiceType | None) -> str:
-    """Arabic-normalised words of a service, its organisation and its type, both languages."""
-    parts = [svc.name_ar, svc.name_en, svc.description_ar, svc.description_en,
-             org.name_ar, org.name_en, org.acronym or ""]
-    if stype is not None:
-        parts += [stype.name_ar, stype.name_en, stype.keywords_ar, stype.keywords_en]
-    return normalize(" ".join(p for p in parts if p))
-
-
-def organization_search_text(org: Organization) -> str:
-    """Arabic-normalised names, acronym and descriptions of an organisation."""
-    parts = [org.name_ar, org.name_en, org.acronym or "", org.description_ar,
-             org.description_en]
-    return normalize(" ".join(p for p in parts if p))
 
 
 # ------------------------------------------------------------------ validation helpers
@@ -369,9 +359,7 @@ def _apply(session: Session, svc: Service, clean: dict[str, Any]) -> None:
 
 
 def _refresh_text(session: Session, svc: Service) -> None:
-    org = svc.organization or session.get(Organization, svc.organization_id)
-    stype = session.get(ServiceType, svc.service_type_code)
-    svc.search_text = service_search_text(svc, org, stype)
+    refresh_service(session, svc)
 
 
 def create_service(session: Session, organization_id: int, data: Mapping, viewer: Viewer,
@@ -509,9 +497,7 @@ def clean_organization(session: Session, data: Mapping, *, creating: bool) -> di
 
 
 def _org_text(session: Session, org: Organization) -> None:
-    org.search_text = organization_search_text(org)
-    for svc in session.scalars(select(Service).where(Service.organization_id == org.id)):
-        _refresh_text(session, svc)
+    refresh_organization(session, org)
 
 
 def create_organization(session: Session, data: Mapping, viewer: Viewer,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from data.audit import record
 from data.errors import BadInput, Conflict
 from data.models import ORG_TYPES, AdminArea, Organization, User
-from geo.arabic import normalize
+from data.searchtext import organization_search_text, refresh_organization
 
 from .accounts import check_password_strength, create_user, find_user
 
@@ -22,11 +22,6 @@ __all__ = ["IDENTITY_FIELDS", "PROFILE_FIELDS", "decide", "org_admins", "pending
 IDENTITY_FIELDS = ("name_ar", "name_en", "registration_number")
 PROFILE_FIELDS = IDENTITY_FIELDS + ("acronym", "org_type", "hq_pcode", "email", "phone",
                                     "website", "description_ar", "description_en")
-
-
-def _search_text(org: Organization) -> str:
-    return " ".join(x for x in (normalize(org.name_ar), normalize(org.name_en),
-                                normalize(org.acronym or "")) if x)
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +70,7 @@ def register_organization(session: Session, values: dict[str, Any], *, admin_ema
                        field="admin_email")
     check_password_strength(admin_password, field="admin_password")
     org = Organization(**values, verification="pending")
-    org.search_text = _search_text(org)
+    org.search_text = organization_search_text(org)
     session.add(org)
     session.flush()
     admin = create_user(session, email=admin_email, role="org_admin", organization=org,
@@ -100,7 +95,7 @@ def update_organization(session: Session, org: Organization, values: dict[str, A
         return []
     for key in changed:
         setattr(org, key, values[key])
-    org.search_text = _search_text(org)
+    refresh_organization(session, org)  # its services carry its names too
     review = any(k in IDENTITY_FIELDS for k in changed) and org.verification != "pending"
     if review:
         org.verification = "pending"

@@ -29,6 +29,7 @@ from data.models import (
     service_coverage,
     service_target_group,
 )
+from data.searchtext import service_search_text
 from geo.arabic import normalize
 from geo.resolver import Resolver
 
@@ -437,8 +438,8 @@ class _Importer:
             st = self.taxonomy.types[type_code]
             svc = Service(organization_id=org.id, service_type_code=type_code,
                           name_en=st.name_en, name_ar=st.name_ar, sensitive=st.sensitive,
-                          capacity_per_month=None, search_text=normalize(
-                              f"{st.name_en} {st.name_ar} {org.name_en} {org.acronym or ''}"))
+                          capacity_per_month=None)
+            svc.search_text = service_search_text(svc, org, st)
             self.s.add(svc)
             self.s.flush()
             sid = self.services[key] = svc.id

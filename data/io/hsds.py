@@ -35,6 +35,7 @@ from data.models import (
     ServiceType,
     TargetGroup,
 )
+from data.searchtext import organization_search_text, service_search_text
 
 __all__ = ["check_service", "export_hsds", "import_hsds", "service_document"]
 
@@ -401,7 +402,7 @@ def import_hsds(session: Session, path: Path) -> dict[str, int]:
         org.description_en = d.get("description", "") if d.get("description") != d["name"] \
             else ""
         org.email, org.website = d.get("email"), d.get("website")
-        org.search_text = f"{org.name_en} {org.name_ar}".lower()
+        org.search_text = organization_search_text(org)
         orgs[oid] = org
     session.flush()
     for name, k, d in docs:
@@ -465,6 +466,6 @@ def import_hsds(session: Session, path: Path) -> dict[str, int]:
                                    closes=dt.time.fromisoformat(h["closes_at"]))
                      for h in d.get("schedules", []) if h.get("opens_at") and h.get("closes_at")
                      for day in str(h.get("byday") or "").split(",") if day.strip() in DAYS]
-        svc.search_text = f"{svc.name_en} {svc.name_ar}".lower()
+        svc.search_text = service_search_text(svc, orgs[oid], taxonomy.types.get(type_code))
     session.flush()
     return counts

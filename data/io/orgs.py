@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.models import Organization, OrganizationAlias
+from data.searchtext import organization_search_text, refresh_organization, service_search_text
 from geo.arabic import normalize
 
 __all__ = ["Match", "OrgMatcher", "split_name"]
@@ -106,8 +107,8 @@ class OrgMatcher:
             en, ar = (parts[0], parts[1]) if _ARABIC.search(parts[1]) else (parts[1], parts[0])
         org = Organization(name_en=en, name_ar=ar, acronym=(acronym or None) and acronym[:40],
                            org_type=ORG_TYPES.get((org_type or "").strip().lower(), "local_ngo"),
-                           verification="pending",
-                           search_text=normalize(f"{en} {ar} {acronym or ''}"))
+                           verification="pending")
+        org.search_text = organization_search_text(org)
         self.s.add(org)
         self.s.flush()
         self._index(org)
@@ -159,7 +160,7 @@ class OrgMatcher:
             if len(unnamed) == 1:
                 org = unnamed[0]
                 org.name_en = org.name_ar = name
-                org.search_text = normalize(f"{name} {org.acronym or ''}")
+                refresh_organization(self.s, org)  # its services carry its name too
                 self.by_name.setdefault(normalize(name), org.id)
                 self.updated.add(org.id)
                 return Match(org)
@@ -207,8 +208,8 @@ def review_alias(session: Session, alias_id: int, *, same: bool) -> Organization
     for act in moved[:1]:  # "Name (ACR)" as the file wrote it gives the acronym
         name, acronym = split_name(act.implementing_org)
     org = Organization(name_en=name or alias.alias, name_ar=name or alias.alias,
-                       acronym=acronym, verification="pending",
-                       search_text=normalize(f"{alias.alias} {acronym or ''}"))
+                       acronym=acronym, verification="pending")
+    org.search_text = organization_search_text(org)
     session.add(org)
     session.flush()
     alias.organization_id, alias.reviewed = org.id, True
@@ -227,8 +228,8 @@ def review_alias(session: Session, alias_id: int, *, same: bool) -> Organization
         if code and code not in services:
             st = session.get(ServiceType, code)
             svc = Service(organization_id=org.id, service_type_code=code, name_en=st.name_en,
-                          name_ar=st.name_ar, sensitive=st.sensitive,
-                          search_text=normalize(f"{st.name_en} {st.name_ar} {alias.alias}"))
+                          name_ar=st.name_ar, sensitive=st.sensitive)
+            svc.search_text = service_search_text(svc, org, st)
             session.add(svc)
             session.flush()
             services[code] = svc.id

@@ -1,0 +1,55 @@
+"""The words a service or an organisation is found by: one builder for every writer.
+
+A keyword search (``referral.search``) matches a service's ``search_text``: its names and
+descriptions, its organisation's names and acronym, and its type's names and keywords, in
+both languages, Arabic-normalised (جمعيه = جمعية, أ = ا). Forms, the API, the 4W, HXL and
+HSDS imports and the organisation registry all build it here, so a service is findable by
+the same words however it was written, and renaming an organisation refreshes the texts of
+its services (they carry its name).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.models import Organization, Service, ServiceType
+from geo.arabic import normalize
+
+__all__ = ["organization_search_text", "refresh_organization", "refresh_service",
+           "service_search_text"]
+
+
+def _join(*parts: str | None) -> str:
+    return normalize(" ".join(p for p in parts if p))
+
+
+def service_search_text(svc: Service, org: Organization, stype: ServiceType | None) -> str:
+    """Arabic-normalised words of a service, its organisation and its type, both languages."""
+    text = _join(svc.name_ar, svc.name_en, svc.description_ar, svc.description_en,
+                 org.name_ar, org.name_en, org.acronym)
+    if stype is None:
+        return text
+    return _join(text, stype.name_ar, stype.name_en, stype.keywords_ar, stype.keywords_en)
+
+
+def organization_search_text(org: Organization) -> str:
+    """Arabic-normalised names, acronym and descriptions of an organisation."""
+    return _join(org.name_ar, org.name_en, org.acronym, org.description_ar,
+                 org.description_en)
+
+
+def refresh_service(session: Session, svc: Service) -> None:
+    """Rebuild ``svc.search_text`` from the service, its organisation and its type."""
+    org = svc.organization or session.get(Organization, svc.organization_id)
+    stype = session.get(ServiceType, svc.service_type_code)
+    svc.search_text = service_search_text(svc, org, stype)
+
+
+def refresh_organization(session: Session, org: Organization) -> None:
+    """Rebuild the texts of ``org`` and of each of its services (they carry its names)."""
+    org.search_text = organization_search_text(org)
+    if org.id is None:
+        return
+    for svc in session.scalars(select(Service).where(Service.organization_id == org.id)):
+        refresh_service(session, svc)

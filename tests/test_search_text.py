@@ -1,0 +1,91 @@
+"""One rule for the words a service or an organisation is found by (``data.searchtext``),
+whichever writer made it: the directory, the organisation profile, the HSDS and 4W imports."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from tests.conftest import shared_path
+from tests.directory_data import P, east
+
+
+def _found(session, q: str, **extra) -> set[int]:
+    from referral.search import Viewer, parse_query, search
+
+    res = search(session, parse_query(session, MultiDict(
+        {"q": q, "lon": P[0], "lat": P[1], "per_page": 100, **extra})), Viewer(),
+        log_unmet=False)
+    return {i["id"] for i in res.items}
+
+
+def test_the_service_text_has_its_names_its_organisation_and_its_type(session, make):
+    from data.models import ServiceType
+    from data.searchtext import service_search_text
+
+    org = make.org(name_en="Bunyan Organization", name_ar="منظمة بنيان", acronym="BNY")
+    svc = make.service(organization=org, service_type_code="prot_legal",
+                       name_en="Civil documentation desk", name_ar="مكتب الوثائق المدنية",
+                       description_en="Birth and marriage certificates")
+    text = service_search_text(svc, org, session.get(ServiceType, "prot_legal"))
+    for word in ("civil", "certificates", "bunyan", "بنيان", "bny", "legal"):
+        assert word in text.split(), word
+    assert "منظمه" in text  # Arabic-normalised: ة -> ه
+
+
+def test_renaming_an_organisation_on_its_profile_refreshes_its_services(session, make):
+    """The profile editor (referral.organizations) renamed the organisation but left the
+    texts of its services with the old name: a search by the new name found nothing."""
+    from referral.organizations import update_organization
+
+    org = make.org(name_en="Old Name Relief", name_ar="إغاثة الاسم القديم")
+    svc = make.service(organization=org, sites=[east(1)])
+    svc.search_text = ""  # as a service written before the rule
+    session.flush()
+    update_organization(session, org, {"name_en": "Qudsaya Youth Forum"})
+    session.flush()
+    assert svc.id in _found(session, "qudsaya")
+    assert "qudsaya" in org.search_text.split()
+
+
+WRITERS = ["directory API", "registration"]
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_every_organisation_writer_builds_the_same_text(session, make, writer):
+    from data.models import Organization
+    from data.searchtext import organization_search_text
+    from referral import directory, organizations
+    from referral.search import Viewer
+
+    fields = {"name_en": "Sanabel Association", "name_ar": "جمعية سنابل", "acronym": "SNB",
+              "description_en": "Orphan sponsorship", "description_ar": "كفالة الأيتام"}
+    if writer == "directory API":
+        org = directory.create_organization(session, fields, Viewer(role="platform_admin"))
+    else:
+        org, _admin = organizations.register_organization(
+            session, {**fields, "registration_number": "REG-SNB-1", "hq_pcode": "SY07"},
+            admin_email="admin@sanabel.example.org",
+            admin_password="correct horse battery staple")
+    org = session.get(Organization, org.id)
+    assert org.search_text == organization_search_text(org)
+    assert {"sanabel", "سنابل", "snb", "orphan", "ايتام"} <= set(org.search_text.split())
+
+
+@pytest.mark.shared_data
+def test_hsds_import_builds_the_same_service_text(session):
+    """The HSDS import wrote the names only, in lower case and not Arabic-normalised: its
+    services were not found by their organisation's name."""
+    from data.io.hsds import import_hsds
+    from data.models import Service, ServiceType
+    from data.searchtext import service_search_text
+    from geo.arabic import normalize
+
+    import_hsds(session, shared_path("hsds", "hsds-3.0", "examples", "service_full.json"))
+    svc = session.scalar(select(Service).where(Service.name_en == "Community Counselling"))
+    stype = session.get(ServiceType, svc.service_type_code)
+    assert svc.search_text == service_search_text(svc, svc.organization, stype)
+    org = svc.organization
+    names = normalize(f"{org.name_en} {org.name_ar}").split()
+    assert names and set(names) <= set(svc.search_text.split())
