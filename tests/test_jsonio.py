@@ -46,9 +46,22 @@ def test_an_unknown_type_is_refused(app):
         app.json.dumps({"x": object()})
 
 
-def test_callers_passing_json_options_get_the_standard_library(app):
+def test_responses_are_written_by_orjson(app, monkeypatch):
+    """Flask's ``response()`` passes ``separators`` (compact) or ``indent=2`` (debug): both
+    are orjson's own; only other ``json.dumps`` options fall back to the standard library."""
+    import web.jsonio
+
+    calls = []
+    real = web.jsonio.orjson.dumps
+    monkeypatch.setattr(web.jsonio.orjson, "dumps",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
     with app.app_context():
-        assert app.json.dumps({"a": [1, 2]}, separators=(",", ":")) == '{"a":[1,2]}'
+        assert app.json.response({"b": 1, "a": [1, 2]}).get_data(as_text=True) == \
+            '{"a":[1,2],"b":1}\n'
+        assert app.json.dumps({"a": 1}, indent=2) == '{\n  "a": 1\n}'
+        assert len(calls) == 2
+        assert app.json.dumps({"a": 1}, ensure_ascii=True, indent=4) == '{\n    "a": 1\n}'
+        assert len(calls) == 2
         assert app.json.loads('{"a": 1}') == {"a": 1}
 
 

@@ -20,13 +20,19 @@ _OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 class OrjsonProvider(DefaultJSONProvider):
-    """``app.json``: orjson for ``dumps`` and ``loads``; the standard library when a caller
-    passes ``json.dumps`` options of its own (e.g. the session serializer's separators)."""
+    """``app.json``: orjson for ``dumps`` (compact, or indented by 2 as Flask's debug responses
+    are) and ``loads``; the standard library when a caller passes other ``json.dumps``
+    options of its own."""
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        if kwargs:
-            return super().dumps(obj, **kwargs)
         option = _OPTIONS | (orjson.OPT_SORT_KEYS if self.sort_keys else 0)
+        indent = kwargs.pop("indent", None)
+        if kwargs.get("separators") in ((",", ":"), None):  # what responses ask for
+            kwargs.pop("separators", None)
+        if kwargs or indent not in (None, 2):
+            return super().dumps(obj, indent=indent, **kwargs)
+        if indent:
+            option |= orjson.OPT_INDENT_2
         return orjson.dumps(obj, default=_default, option=option).decode()
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
