@@ -40,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the bench database if it already has the data")
+    parser.add_argument("--db", default=BENCH_DB,
+                        help=f"the database to build or reuse (default {BENCH_DB})")
     parser.add_argument("--dataset", action="store_true",
                         help="run on the shared national data set (bench.dataset) instead of "
                              "this module's own COPY-built one")
@@ -88,17 +90,17 @@ def _areas(session: Session) -> tuple[list[tuple], dict[str, list[tuple[float, f
     return [(p, pop) for p, _x, _y, pop in govs], points
 
 
-def build(url: str, scale: float, seed: int) -> dict[str, Any]:
-    """Create, migrate and fill the bench database; return what was made."""
+def build(url: str, scale: float, seed: int, name: str = BENCH_DB) -> dict[str, Any]:
+    """Create, migrate and fill the bench database ``name``; return what was made."""
     from data.db import make_engine
     from data.migrate import upgrade
     from data.reference import load_reference
     from geo.arabic import normalize
-    bench_url = _with_db(url, BENCH_DB)
+    bench_url = _with_db(url, name)
     admin = make_engine(_with_db(url, "postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     _progress("migrating")
     upgrade(bench_url)
@@ -293,6 +295,24 @@ def _pct(values: list[float], p: float) -> float:
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1], 3)
 
 
+def kind(q: dict) -> str:
+    """A search's shape, for the breakdown: need or none, point, p-code, keyword."""
+    return "+".join(["need" if "need" in q else "any"]
+                    + [k for k, key in (("point", "lon"), ("pcode", "pcode"), ("keyword", "q"))
+                       if key in q])
+
+
+def by_kind(qs: list[dict], ms: list[float]) -> dict[str, dict[str, float]]:
+    """Searches, p50 and p95 (ms) of each kind, slowest p95 first."""
+    groups: dict[str, list[float]] = {}
+    for q, t in zip(qs, ms, strict=True):
+        groups.setdefault(kind(q), []).append(t)
+    rows = {k: {"n": len(v), "p50": round(statistics.median(v), 2),
+                "p95": round(sorted(v)[min(len(v) - 1, int(0.95 * len(v)))], 2)}
+            for k, v in groups.items()}
+    return dict(sorted(rows.items(), key=lambda kv: -kv[1]["p95"]))
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Build (or reuse) the data, run the searches both ways, return the figures."""
     from app import create_app
@@ -301,7 +321,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     base = os.environ.get("DATABASE_URL") or (start() and database_url())
     made = None
-    bench_url = _with_db(base, BENCH_DB)
+    db_name = getattr(args, "db", None) or BENCH_DB
+    bench_url = _with_db(base, db_name)
     if getattr(args, "dataset", False):
         from bench.dataset import ensure
 
@@ -332,7 +353,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - no such database yet: build it
             made = None
     if made is None:
-        made = build(base, args.scale, args.seed)
+        made = build(base, args.scale, args.seed, db_name)
     qs = searches(getattr(args, "searches", 1000), args.seed, made["url"])
     app = create_app({"TESTING": True, "DATABASE_URL": made["url"], "SECRET_KEY": "bench",
                       "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
@@ -387,6 +408,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             conn.execute(stmt, params).all()
             search_ms.append((time.perf_counter() - t) * 1000)
     engine.dispose()
+    app.extensions["tasharuk_db"]["engine"].dispose()  # the API's pooled connections
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     api_p95, floor_p95 = _pct(api_ms, 95), _pct(floor_ms, 95)
     return {
@@ -400,6 +422,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                          "max": round(max(floor_ms), 3)},
         "search_sql_ms": {"p50": _pct(search_ms, 50), "p95": _pct(search_ms, 95)},
         "p95_ratio_to_floor": round(api_p95 / floor_p95, 2) if floor_p95 else None,
+        "api_ms_by_kind": by_kind(qs, api_ms),
         "load_average": round(os.getloadavg()[0], 2),
         "target": {"p95_ms": 10, "ratio": 2},
         "peak_rss_mb": round(peak_kb / 1024, 1),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 import pytest
 from sqlalchemy import text
@@ -84,3 +85,36 @@ def test_demo_benchmark_prints_figure_and_baseline():
     assert result["load_demo_s"] > 0 and result["baseline_copy_s"] > 0
     assert "COPY" in result["baseline"]
     assert not dataset._exists(demo.DB_NAME)  # cleaned up
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_search_benchmark_prints_figures_floor_and_kinds():
+    """At a tiny scale: the API figures, the bare-SQL floor of the same searches in the same
+    run, the use case's own SQL, and the breakdown by kind of search."""
+    from bench import search
+    from tests.conftest import shared_path
+
+    shared_path("boundaries", "syr_adm3_cod_ab_20201217.geojson")  # sites in real areas
+    name = "tasharuk_bench_search_pytest"
+    args = argparse.Namespace(scale=0.002, seed=1, searches=60, reuse=False, dataset=False,
+                              db=name)
+    try:
+        result = search.run(args)
+    finally:
+        from data.db import make_engine
+
+        eng = make_engine(dataset.server_url(), isolation_level="AUTOCOMMIT")
+        with eng.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        eng.dispose()
+    json.dumps(result)
+    assert result["services"] == 200 and result["boundaries"] is True
+    assert result["searches"] == 60 and result["errors"] == 0
+    assert result["searches_with_results"] > 5
+    for key in ("api_ms", "floor_sql_ms", "search_sql_ms"):
+        assert 0 < result[key]["p50"] <= result[key]["p95"]
+    kinds = result["api_ms_by_kind"]
+    assert sum(k["n"] for k in kinds.values()) == 60
+    assert all(re.fullmatch(r"(need|any)(\+point)?(\+pcode)?(\+keyword)?", k) for k in kinds)
+    assert result["p95_ratio_to_floor"] > 0 and result["target"] == {"p95_ms": 10, "ratio": 2}
