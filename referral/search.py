@@ -14,7 +14,6 @@ search that finds nothing is logged anonymously in ``unmet_search``.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import re
 import time
@@ -27,6 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from data.db import fetch_all
 from data.errors import BadInput
 from data.models import AVAILABILITY, UnmetSearch
 from geo.arabic import normalize_words
@@ -211,14 +211,14 @@ def check_point(session: Session, lon: float, lat: float, *, lon_field: str = "l
                          lo=lat_min, hi=lat_max), field=lat_field)
     # Sub-districts tile the country: one polygon test answers both questions; the
     # governorates are tested only when no sub-district contains the point.
-    row = session.execute(text(
+    _cols, (row,) = fetch_all(session,
         "WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g) "
         "SELECT coalesce((SELECT pcode FROM admin_area, pt WHERE level = 3 AND "
         "        ST_Intersects(geom, pt.g) LIMIT 1), "
         "    (SELECT pcode FROM admin_area, pt WHERE geom IS NOT NULL AND level < 3 AND "
         "        ST_Intersects(geom, pt.g) ORDER BY level DESC LIMIT 1)), "
-        "  EXISTS (SELECT 1 FROM admin_area WHERE level = 1 AND geom IS NOT NULL)"),
-        {"lon": lon, "lat": lat}).one()
+        "  EXISTS (SELECT 1 FROM admin_area WHERE level = 1 AND geom IS NOT NULL)",
+        {"lon": lon, "lat": lat})
     if row[0] is None and row[1]:
         raise BadInput(_("This point is outside Syria's boundaries."), field=lat_field)
     return row[0]
@@ -343,7 +343,7 @@ def keyword_tsquery(session: Session, q: str) -> str:
             "SELECT w.q, s.word FROM unnest(CAST(:words AS text[])) AS w(q) CROSS JOIN LATERAL "
             "(SELECT word FROM search_word WHERE w.q <% word "
             " ORDER BY word_similarity(w.q, word) DESC, word LIMIT :n) s"),
-            {"words": list(variants), "n": KEYWORD_VARIANTS}):
+            {"words": list(variants), "n": KEYWORD_VARIANTS}):  # (`<%`: not for fetch_all)
         if not similar.startswith(word) and re.fullmatch(r"\w+", similar):
             variants[word].append(similar)  # (a word it prefixes is found by the prefix)
     return " & ".join("(" + " | ".join([f"{w}:*", *variants[w]]) + ")" for w in words)
@@ -579,49 +579,48 @@ def detail_sql(qy: SearchQuery) -> str:
 
 # ------------------------------------------------------------------ running
 
-# The statements' texts repeat (one per combination of filters): parse each into a
-# TextClause once rather than on every search.
-_text = functools.lru_cache(maxsize=1024)(text)
 
 
-def _item(row: Any, cand: Any, *, score: float, stale: bool, reasons: list, viewer: Viewer,
-          point: bool) -> dict[str, Any]:
-    """One result: the page row ``row`` (what is shown) and its candidate row ``cand``
-    (distance and referral record, as ranked)."""
-    visible = viewer.sees_site(row.organization_id, row.sensitive)
-    distance = None if cand.distance_m is None else round(float(cand.distance_m), 1)
+def _item(row: dict[str, Any], col: dict[str, Any], i: int, *, score: float, stale: bool,
+          reasons: list, viewer: Viewer, point: bool) -> dict[str, Any]:
+    """One result: the page row ``row`` (what is shown) and candidate ``i`` of the columns
+    ``col`` (distance and referral record, as ranked)."""
+    visible = viewer.sees_site(row["organization_id"], row["sensitive"])
+    d = col["distance_m"][i]
+    distance = None if math.isnan(d) else round(float(d), 1)
     if distance is not None and not visible:
         distance = float(math.ceil(distance / 1000.0) * 1000)  # no trilateration to the metre
     site = None
-    if row.site_id is not None:
-        site = {"lon": row.lon if visible else None, "lat": row.lat if visible else None,
-                "address_ar": row.address_ar if visible else None,
-                "address_en": row.address_en if visible else None,
-                "admin3_pcode": row.admin3_pcode, "hidden": not visible}
+    if row["site_id"] is not None:
+        site = {"lon": row["lon"] if visible else None, "lat": row["lat"] if visible else None,
+                "address_ar": row["address_ar"] if visible else None,
+                "address_en": row["address_en"] if visible else None,
+                "admin3_pcode": row["admin3_pcode"], "hidden": not visible}
+    acceptance, hours = col["acceptance_rate"][i], col["median_response_hours"][i]
+    verified = row["last_verified"]
     return {
-        "id": row.id, "uuid": str(row.uuid), "name_ar": row.name_ar, "name_en": row.name_en,
-        "organization": {"id": row.organization_id, "name_ar": row.org_ar,
-                         "name_en": row.org_en, "acronym": row.acronym,
-                         "verified": row.verification == "verified"},
-        "service_type": {"code": row.service_type_code, "name_ar": row.type_ar,
-                         "name_en": row.type_en, "sector": row.sector_code},
-        "availability": row.availability, "capacity_per_month": row.capacity_per_month,
-        "eligibility": {"min_age": row.min_age, "max_age": row.max_age, "sex": row.sex,
-                        "target_groups": list(row.groups),
-                        "documents_required": list(row.documents_required),
-                        "nationalities": list(row.nationalities)},
-        "languages": list(row.languages), "modality": row.modality, "cost": row.cost,
-        "referral_method": row.referral_method,
-        "last_verified": row.last_verified.isoformat() if row.last_verified else None,
-        "stale": stale, "sensitive": bool(row.sensitive),
+        "id": row["id"], "uuid": str(row["uuid"]), "name_ar": row["name_ar"],
+        "name_en": row["name_en"],
+        "organization": {"id": row["organization_id"], "name_ar": row["org_ar"],
+                         "name_en": row["org_en"], "acronym": row["acronym"],
+                         "verified": row["verification"] == "verified"},
+        "service_type": {"code": row["service_type_code"], "name_ar": row["type_ar"],
+                         "name_en": row["type_en"], "sector": row["sector_code"]},
+        "availability": row["availability"], "capacity_per_month": row["capacity_per_month"],
+        "eligibility": {"min_age": row["min_age"], "max_age": row["max_age"], "sex": row["sex"],
+                        "target_groups": list(row["groups"]),
+                        "documents_required": list(row["documents_required"]),
+                        "nationalities": list(row["nationalities"])},
+        "languages": list(row["languages"]), "modality": row["modality"], "cost": row["cost"],
+        "referral_method": row["referral_method"],
+        "last_verified": verified.isoformat() if verified else None,
+        "stale": stale, "sensitive": bool(row["sensitive"]),
         "distance_m": distance if point else None,
         "score": score, "reasons": reasons, "site": site,
         "referral_stats": {
-            "acceptance_rate": None if cand.acceptance_rate is None
-            else round(float(cand.acceptance_rate), 3),
-            "median_response_hours": None if cand.median_response_hours is None
-            else round(float(cand.median_response_hours), 1),
-            "referrals": int(cand.history or 0)},
+            "acceptance_rate": None if acceptance is None else round(float(acceptance), 3),
+            "median_response_hours": None if hours is None else round(float(hours), 1),
+            "referrals": int(col["history"][i] or 0)},
     }
 
 
@@ -631,14 +630,13 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
 
     Two statements: the candidates with only what the ranking reads (narrow rows, however
     many candidates a sector search gathers), then what is shown, for the page's services.
+    Both go through ``data.db.fetch_all`` (plain tuples; this is the hot path).
     """
     viewer = viewer or Viewer()
     today = today or dt.date.today()
     sql, params = build_sql(qy, today)
-    result = session.execute(_text(sql), params)
-    rows = result.all()
+    keys, rows = fetch_all(session, sql, params)
     # one tuple per column (numpy reads None as NaN where a float is expected)
-    keys = list(result.keys())
     col = dict(zip(keys, list(zip(*rows, strict=True)) if rows else [()] * len(keys),
                    strict=True))
     for name in ("distance_m", "capacity_per_month", "days_since_verified"):
@@ -658,14 +656,18 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
     page = [int(i) for i in ranked.order[start:start + qy.per_page]]
     items = []
     if page:
-        detail_params: dict[str, Any] = {"ids": [rows[i].id for i in page]}
+        ids = col["id"]
+        detail_params: dict[str, Any] = {"ids": [ids[i] for i in page]}
         if qy.point:
             detail_params.update(lon=qy.lon, lat=qy.lat)
-        shown = {r.id: r for r in session.execute(_text(detail_sql(qy)), detail_params)}
-        items = [_item(shown[rows[i].id], rows[i], score=float(ranked.scores[i]),
-                       stale=bool(ranked.stale[i]), reasons=ranked.reasons(i), viewer=viewer,
-                       point=qy.point)
-                 for i in page if rows[i].id in shown]
+        dkeys, drows = fetch_all(session, detail_sql(qy), detail_params)
+        shown = {r[0]: dict(zip(dkeys, r, strict=True)) for r in drows}  # id first
+        for i in page:
+            row = shown.get(ids[i])  # None: deleted between the two statements
+            if row is not None:
+                items.append(_item(row, col, i, score=float(ranked.scores[i]),
+                                   stale=bool(ranked.stale[i]), reasons=ranked.reasons(i),
+                                   viewer=viewer, point=qy.point))
     if not rows and log_unmet:
         record_unmet(session, qy)
     return SearchResult(items=items, total=len(rows), page=qy.page, per_page=qy.per_page,

@@ -1,0 +1,34 @@
+"""data.db.fetch_all: the search's lean statement runner."""
+
+from __future__ import annotations
+
+import pytest
+
+from data.db import _pyformat, fetch_all
+
+PLACEHOLDERS = [
+    ("named", "SELECT :a, :b_2", "SELECT %(a)s, %(b_2)s"),
+    ("a cast is not a placeholder", "SELECT :a::int, CAST(:b AS text)",
+     "SELECT %(a)s::int, CAST(%(b)s AS text)"),
+    ("a time inside a literal is not one either", "SELECT '08:00'::time", "SELECT '08:00'::time"),
+]
+
+
+@pytest.mark.parametrize(("label", "sql", "expected"), PLACEHOLDERS,
+                         ids=[p[0] for p in PLACEHOLDERS])
+def test_placeholders_become_psycopg_ones(label, sql, expected):
+    assert _pyformat(sql) == expected
+
+
+def test_a_literal_percent_is_refused():
+    with pytest.raises(ValueError, match="literal %"):
+        _pyformat("SELECT 'a' LIKE 'a%'")
+
+
+def test_rows_are_tuples_in_the_sessions_transaction(session, make):
+    org = make.org(name_en="Fetch Test Org")  # flushed, not committed
+    cols, rows = fetch_all(session, "SELECT id, name_en, CAST(:ids AS int[]) AS ids "
+                           "FROM organization WHERE id = :id", {"id": org.id, "ids": [1, 2]})
+    assert cols == ["id", "name_en", "ids"]
+    assert rows == [(org.id, "Fetch Test Org", [1, 2])]
+    assert fetch_all(session, "SET LOCAL work_mem = '8MB'", {}) == ([], [])
