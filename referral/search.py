@@ -146,14 +146,14 @@ def _number(args: Mapping, name: str, kind=float) -> float | int | None:
     return value
 
 
-_TAXONOMY: dict[str, tuple[float, dict[str, Any]]] = {}
+_TAXONOMY: dict[Any, tuple[float, dict[str, Any]]] = {}
 TAXONOMY_TTL_S = 60.0
 
 
 def taxonomy(session: Session) -> dict[str, Any]:
     """Service types (with their words), sectors, target groups and p-codes, cached for a
     minute per database: reference data changes only when it is loaded again."""
-    key = str(session.get_bind().engine.url)
+    key = session.get_bind().engine.url  # (hashable; rendering it as text cost ~20 µs)
     now = time.monotonic()
     hit = _TAXONOMY.get(key)
     if hit and now - hit[0] < TAXONOMY_TTL_S:
