@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from data.demo import DEMO_PASSWORD, DEMO_USERS, fingerprint, generate, load_demo
 from data.models import REFERRAL_STATES
@@ -307,3 +307,16 @@ def test_home_page_counts_the_demo_in_arabic(client, session):
     assert len(rows) == 14
     assert sum(int(services) for _, services in rows) >= 150  # active ones
     assert sum(int(orgs) > 0 for orgs, _ in rows) >= 5
+
+
+def test_a_demo_service_is_found_by_its_organisations_name(session):
+    """The demo's services carry their organisation's names, like every other writer's
+    (data.searchtext): a caseworker typing an association's name finds its services."""
+    from data.models import Service, ServiceType
+    from data.searchtext import service_search_text
+
+    _load(session, orgs=6)
+    svc = session.scalars(select(Service).order_by(Service.id)).first()
+    want = set(service_search_text(svc, svc.organization,
+                                   session.get(ServiceType, svc.service_type_code)).split())
+    assert want == set(svc.search_text.split())

@@ -58,6 +58,9 @@ class Taxonomy:
     types: pd.DataFrame
     target_groups: list[str]
 
+# the fixed words of the demo descriptions ("تقدم X خدمة Y في Z.", "X offers y in Z.")
+_FILLER = normalize("تقدم خدمة في offers in")
+
 
 def _choice(rng: np.random.Generator, table: dict[str, float], size: int) -> np.ndarray:
     keys = list(table)
@@ -221,6 +224,7 @@ def generate_services(rng: np.random.Generator, geo: Geography, tax: Taxonomy,
     org_ar = orgs["name_ar"].to_numpy()[org]
     org_en = orgs["name_en"].to_numpy()[org]
     acr = orgs["acronym"].to_numpy()[org]
+    org_text = orgs["search_text"].to_numpy()[org]
     type_norm = {c: normalize(f"{a} {e} {ka} {ke}") for c, a, e, ka, ke in types[
         ["code", "name_ar", "name_en", "keywords_ar", "keywords_en"]].itertuples(index=False)}
     place_norm = {p: normalize(f"{a} {e}") for p, (a, e) in area_names.items()}
@@ -250,8 +254,11 @@ def generate_services(rng: np.random.Generator, geo: Geography, tax: Taxonomy,
         "status": _choice(rng, STATUS_P, m),
         "response_days": rng.integers(1, 15, m),
         "last_verified": last_verified,
-        "search_text": [f"{type_norm[c]} {place_norm[p]} {a.lower()}" for c, p, a in
-                        zip(codes, area, acr, strict=True)],
+        # the words data.searchtext.service_search_text gives (names, descriptions, the
+        # organisation's names and acronym, the type's names and keywords), built from
+        # parts normalised once: a service is found by its organisation's name too
+        "search_text": [f"{type_norm[c]} {place_norm[p]} {o} {_FILLER}" for c, p, o in
+                        zip(codes, area, org_text, strict=True)],
     })
     return {
         "services": services,
