@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from data.models import Organization, Service, ServiceType
 from geo.arabic import normalize
 
-__all__ = ["organization_search_text", "refresh_organization", "refresh_service",
-           "service_search_text"]
+__all__ = ["organization_search_text", "refresh_all", "refresh_organization",
+           "refresh_service", "service_search_text"]
 
 
 def _join(*parts: str | None) -> str:
@@ -53,3 +53,27 @@ def refresh_organization(session: Session, org: Organization) -> None:
         return
     for svc in session.scalars(select(Service).where(Service.organization_id == org.id)):
         refresh_service(session, svc)
+
+
+def _differs(old: str | None, new: str) -> bool:
+    """Whether a search finds different words (order and repeats do not matter to it)."""
+    return set((old or "").split()) != set(new.split())
+
+
+def refresh_all(session: Session) -> dict[str, int]:
+    """Rebuild every organisation's and service's text that lacks or has other words than
+    this rule gives (data written before it, e.g. by an older import); returns how many."""
+    types = {t.code: t for t in session.scalars(select(ServiceType))}
+    orgs = {o.id: o for o in session.scalars(select(Organization))}
+    changed = {"organizations": 0, "services": 0}
+    for org in orgs.values():
+        text = organization_search_text(org)
+        if _differs(org.search_text, text):
+            org.search_text, changed["organizations"] = text, changed["organizations"] + 1
+    for svc in session.scalars(select(Service)):
+        text = service_search_text(svc, orgs[svc.organization_id],
+                                   types.get(svc.service_type_code))
+        if _differs(svc.search_text, text):
+            svc.search_text, changed["services"] = text, changed["services"] + 1
+    session.flush()
+    return changed

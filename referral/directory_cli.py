@@ -37,6 +37,17 @@ def refresh_ranking_cmd() -> None:
                f"new providers (cold start): {counts['cold_start']}")
 
 
+@directory_cli.command("refresh-search-text")
+def refresh_search_text_cmd() -> None:
+    """Rebuild the words every organisation and service is found by (data.searchtext)."""
+    from data.searchtext import refresh_all
+
+    counts = refresh_all(db.session)
+    db.session.commit()
+    click.echo(f"texts rebuilt: organisations {counts['organizations']}, "
+               f"services {counts['services']}")
+
+
 def register(app: Flask) -> None:
     """Mount the directory commands on the app's CLI."""
     app.cli.add_command(directory_cli)

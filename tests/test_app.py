@@ -127,6 +127,7 @@ def test_bootstrap_prepares_everything_once(runner, session):
     assert first.exit_code == 0, first.output
     assert "database at heads" in first.output
     assert session.scalar(select(func.count()).select_from(Organization)) == 3
+    assert "texts rebuilt: organisations 0, services 0" in first.output  # demo: the same rule
     again = runner.invoke(args=["bootstrap", "--demo-orgs", "3"])
     assert again.exit_code == 0 and "demo data not loaded" in again.output
     assert session.scalar(select(func.count()).select_from(Organization)) == 3

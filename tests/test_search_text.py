@@ -4,7 +4,7 @@ whichever writer made it: the directory, the organisation profile, the HSDS and 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import shared_path
@@ -89,3 +89,22 @@ def test_hsds_import_builds_the_same_service_text(session):
     org = svc.organization
     names = normalize(f"{org.name_en} {org.name_ar}").split()
     assert names and set(names) <= set(svc.search_text.split())
+
+
+def test_refresh_search_text_rebuilds_old_texts_once(runner, session, make):
+    """For data written before the rule (an older demo, an older HSDS import): the command
+    rebuilds every text that differs, and a second run changes nothing."""
+    org = make.org(name_en="Ghiras Network", name_ar="شبكة غراس")
+    svc = make.service(organization=org, sites=[east(1)])
+    session.execute(text("UPDATE service SET search_text = 'old words' WHERE id = :s"),
+                    {"s": svc.id})
+    session.execute(text("UPDATE organization SET search_text = '' WHERE id = :o"),
+                    {"o": org.id})
+    session.expire_all()
+    assert svc.id not in _found(session, "ghiras")
+    result = runner.invoke(args=["directory", "refresh-search-text"])
+    assert result.exit_code == 0, result.output
+    assert "organisations 1, services 1" in result.output
+    assert svc.id in _found(session, "ghiras") and svc.id in _found(session, "غراس")
+    again = runner.invoke(args=["directory", "refresh-search-text"])
+    assert "organisations 0, services 0" in again.output

@@ -157,11 +157,16 @@ def generate_orgs(rng: np.random.Generator, geo: Geography, n: int,
         "phone": [f"+963 9{p}" for p in phone],
         "verification": verification,
         "verified_at": pd.Series(verified_at).where(verification == "verified"),
-        "search_text": [normalize(f"{a} {e} {c}") for a, e, c in zip(name_ar, name_en, acr,
-                                                                        strict=True)],
     })
+    # data.searchtext's words: names, acronym and descriptions
+    org_names = [normalize(f"{a} {e} {c}") for a, e, c in zip(name_ar, name_en, acr,
+                                                              strict=True)]
+    frame["search_text"] = [f"{n} {normalize(f'{da} {de}')}" for n, da, de in
+                            zip(org_names, frame["description_ar"], frame["description_en"],
+                                strict=True)]
     # internal columns for the service generator (not stored)
     frame["_hq"], frame["_focus1"], frame["_focus2"], frame["_size"] = hq, *focus.T, size
+    frame["_names"] = org_names  # what a service's text takes from its organisation
     return frame
 
 
@@ -224,7 +229,7 @@ def generate_services(rng: np.random.Generator, geo: Geography, tax: Taxonomy,
     org_ar = orgs["name_ar"].to_numpy()[org]
     org_en = orgs["name_en"].to_numpy()[org]
     acr = orgs["acronym"].to_numpy()[org]
-    org_text = orgs["search_text"].to_numpy()[org]
+    org_text = orgs["_names"].to_numpy()[org]
     type_norm = {c: normalize(f"{a} {e} {ka} {ke}") for c, a, e, ka, ke in types[
         ["code", "name_ar", "name_en", "keywords_ar", "keywords_en"]].itertuples(index=False)}
     place_norm = {p: normalize(f"{a} {e}") for p, (a, e) in area_names.items()}
