@@ -427,47 +427,46 @@ def _near_sql(qy: SearchQuery, where: str) -> str:
             + ") n ORDER BY n.dist FETCH FIRST (:near_limit) ROWS WITH TIES")
 
 
+def _newest_passing(ids_sql: str, cover: int, where: str) -> str:
+    """The ``AREA_LIMIT`` newest services among the ids ``ids_sql`` selects (as
+    ``service_id``) that pass the filters ``where``, each with ``cover``.
+
+    The ids are sorted newest first and deduplicated in the same sort (``DISTINCT ON``:
+    ``DISTINCT`` chose a hash), then each service is tested in that order (a nested loop
+    keeps its outer order) until the list is full: ~80 services joined, not all of them.
+    """
+    return (f"SELECT w.service_id, {cover} AS cover FROM (SELECT DISTINCT ON (u.service_id) "
+            f"u.service_id FROM ({ids_sql}) u ORDER BY 1 DESC) w CROSS JOIN LATERAL "
+            f"(SELECT 1 FROM service sv WHERE sv.id = w.service_id AND {where} LIMIT 1) ok "
+            "LIMIT :area_limit")
+
+
 def _coverage_ctes(qy: SearchQuery, params: dict[str, Any], where: str) -> list[str]:
     """``cov``: the ``AREA_LIMIT`` services covering the area best that pass the filters,
     those covering all of it (the area or an area containing it) before those covering a
     part, newest listing first.
 
     A governorate is covered whole by thousands of services. Their ids come from index-only
-    scans of ``(…, pcode, service_id)``, are sorted newest first and deduplicated on the way
-    (``DISTINCT ON``: a sort, never the hash that ``DISTINCT`` chose, ~1 ms for thousands of
-    integers), and each service is then tested against the filters in that order (a nested
-    loop keeps its outer order) until the list is full: ~80 services joined instead of all
-    of them (~5-15 ms; joined as a set, the planner also hashed all 100,000 services or
-    walked a primary key in id order). Parts of a larger area the person gave (a district's
-    sub-districts) come from the p-code prefix the same way. A stated order, so which
-    services are ranked never depends on the plan.
+    scans of ``(…, pcode, service_id)`` and only ~80 of them are joined to their services
+    (``_newest_passing``); joined as a set, the planner hashed all 100,000 services or walked
+    a primary key in id order (~5-60 ms). Parts of a larger area the person gave (a
+    district's sub-districts) come from the p-code prefix the same way. A stated order, so
+    which services are ranked never depends on the plan.
     """
-    if len(qy.service_types) == 1:
-        of_type = "sc.service_type_code = :type0 AND "
-    elif qy.service_types:
-        of_type = "sc.service_type_code = ANY(CAST(:types AS text[])) AND "
-    else:
-        of_type = ""
-    passes = (f"CROSS JOIN LATERAL (SELECT 1 FROM service sv WHERE sv.id = {{alias}}.service_id "
-              f"AND {where} LIMIT 1) ok")
+    of_type = _type_cond(qy, "sc")
+    ancestors = sorted({qy.pcode[:n] for n in (4, 6, 8) if n <= len(qy.pcode)} | {qy.pcode})
     branches = []
-    for i, code in enumerate(params["ancestors"]):
+    for i, code in enumerate(ancestors):
         params[f"anc{i}"] = code
         branches.append("SELECT sc.service_id FROM service_coverage sc "
-                        f"WHERE {of_type}sc.pcode = :anc{i}")
-    ctes = [
-        "cov_whole AS (SELECT w.service_id, 2 AS cover FROM (SELECT DISTINCT ON (u.service_id) "
-        f"u.service_id FROM ({' UNION ALL '.join(branches)}) u ORDER BY 1 DESC) w "
-        f"{passes.format(alias='w')} LIMIT :area_limit)"]
+                        f"WHERE {of_type} AND sc.pcode = :anc{i}")
+    ctes = [f"cov_whole AS ({_newest_passing(' UNION ALL '.join(branches), 2, where)})"]
     sources = ["SELECT service_id, cover FROM cov_whole"]
-    if len(qy.pcode or "") < 8:  # a governorate or district: its parts count half
+    if len(qy.pcode) < 8:  # a governorate or district: its parts count half
         params["self"] = qy.pcode
-        ctes.append(
-            "cov_part AS (SELECT p.service_id, 1 AS cover FROM (SELECT DISTINCT ON "
-            "(sc.service_id) sc.service_id "
-            f"FROM service_coverage sc WHERE {of_type}sc.pcode LIKE :prefix "
-            f"AND sc.pcode <> :self ORDER BY 1 DESC) p {passes.format(alias='p')} "
-            "LIMIT :area_limit)")
+        part = ("SELECT sc.service_id FROM service_coverage sc "
+                f"WHERE {of_type} AND sc.pcode LIKE :prefix AND sc.pcode <> :self")
+        ctes.append(f"cov_part AS ({_newest_passing(part, 1, where)})")
         sources.append("SELECT service_id, cover FROM cov_part")
     ctes.append("cov AS (SELECT service_id, max(cover) AS cover FROM ("
                 + " UNION ALL ".join(sources) + ") x GROUP BY service_id "
@@ -493,8 +492,6 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
         params["types"] = qy.service_types
     ctes, sources = [], []
     if qy.pcode:
-        params["ancestors"] = sorted({qy.pcode[:n] for n in (4, 6, 8) if n <= len(qy.pcode)}
-                                     | {qy.pcode})
         params["prefix"] = qy.pcode + "%"
     if qy.point:
         params["lon"], params["lat"] = qy.lon, qy.lat
@@ -505,14 +502,9 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
         ctes.extend(_coverage_ctes(qy, params, where))
         sources.append("SELECT service_id, cover, NULL::float8 AS d FROM cov")
         if not qy.point:  # with a point, the nearest sites already say whether they are inside
-            ctes.append(
-                "inarea_rows AS MATERIALIZED (SELECT ss.service_id FROM service_site ss "
-                f"WHERE ss.admin3_pcode LIKE :prefix AND {_type_cond(qy, 'ss')} "
-                "GROUP BY ss.service_id ORDER BY ss.service_id DESC)")
-            ctes.append(
-                "inarea AS (SELECT i.service_id, 2 AS cover FROM inarea_rows i CROSS JOIN LATERAL "
-                f"(SELECT 1 FROM service sv WHERE sv.id = i.service_id AND {where} LIMIT 1) ok "
-                "LIMIT :area_limit)")
+            in_area = ("SELECT ss.service_id FROM service_site ss WHERE ss.admin3_pcode "
+                       f"LIKE :prefix AND {_type_cond(qy, 'ss')}")
+            ctes.append(f"inarea AS ({_newest_passing(in_area, 2, where)})")
             sources.append("SELECT service_id, cover, NULL::float8 AS d FROM inarea")
     if not sources:
         ctes.append(
@@ -552,14 +544,10 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
 def detail_sql(qy: SearchQuery) -> str:
     """What a result shows, for the services of one page (``:ids``): names, organisation,
     type, eligibility and the site nearest the person (or the first site)."""
-    if qy.point:
-        site = (f"SELECT ss.id, ST_X(ss.geom) AS lon, ST_Y(ss.geom) AS lat, ss.address_ar, "
-                "ss.address_en, ss.admin3_pcode FROM service_site ss "
-                f"WHERE ss.service_id = sv.id ORDER BY ss.geom::geography <-> {_PT} LIMIT 1")
-    else:
-        site = ("SELECT ss.id, ST_X(ss.geom) AS lon, ST_Y(ss.geom) AS lat, ss.address_ar, "
-                "ss.address_en, ss.admin3_pcode FROM service_site ss "
-                "WHERE ss.service_id = sv.id ORDER BY ss.id LIMIT 1")
+    nearest = f"ss.geom::geography <-> {_PT}" if qy.point else "ss.id"
+    site = ("SELECT ss.id, ST_X(ss.geom) AS lon, ST_Y(ss.geom) AS lat, ss.address_ar, "
+            "ss.address_en, ss.admin3_pcode FROM service_site ss "
+            f"WHERE ss.service_id = sv.id ORDER BY {nearest} LIMIT 1")
     return (
         "SELECT sv.id, sv.uuid, sv.name_ar, sv.name_en, sv.organization_id, o.name_ar AS org_ar,"
         " o.name_en AS org_en, o.acronym, o.verification, sv.service_type_code,"
