@@ -10,7 +10,7 @@ its services (they carry its name).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from data.models import Organization, Service, ServiceType
@@ -46,10 +46,15 @@ def refresh_service(session: Session, svc: Service) -> None:
     svc.search_text = service_search_text(svc, org, stype)
 
 
+_CARRIED = ("name_ar", "name_en", "acronym")  # what a service's text takes from its organisation
+
+
 def refresh_organization(session: Session, org: Organization) -> None:
-    """Rebuild the texts of ``org`` and of each of its services (they carry its names)."""
+    """Rebuild the text of ``org``, and those of its services when a name or the acronym
+    changed in this session (they carry them; a new phone number rewrites nothing)."""
     org.search_text = organization_search_text(org)
-    if org.id is None:
+    state = inspect(org)
+    if org.id is None or not any(state.attrs[a].history.has_changes() for a in _CARRIED):
         return
     for svc in session.scalars(select(Service).where(Service.organization_id == org.id)):
         refresh_service(session, svc)

@@ -37,12 +37,7 @@ from data.models import (
     TargetGroup,
     User,
 )
-from data.searchtext import (
-    organization_search_text,
-    refresh_organization,
-    refresh_service,
-    service_search_text,
-)
+from data.searchtext import organization_search_text, refresh_organization, refresh_service
 from geo.arabic import normalize
 from matching.ranking import STALE_DAYS
 
@@ -57,10 +52,8 @@ __all__ = [
     "get_organization",
     "get_service",
     "list_organizations",
-    "organization_search_text",
     "remind_stale",
     "service_detail",
-    "service_search_text",
     "stale_services",
     "update_organization",
     "update_service",
@@ -358,10 +351,6 @@ def _apply(session: Session, svc: Service, clean: dict[str, Any]) -> None:
                          for d, o, c in clean["hours"]]
 
 
-def _refresh_text(session: Session, svc: Service) -> None:
-    refresh_service(session, svc)
-
-
 def create_service(session: Session, organization_id: int, data: Mapping, viewer: Viewer,
                    actor: Any = None) -> Service:
     """A new service of ``organization_id`` (its admins or a platform admin only)."""
@@ -376,7 +365,7 @@ def create_service(session: Session, organization_id: int, data: Mapping, viewer
     svc = Service(organization=org, name_ar="", name_en="")
     session.add(svc)
     _apply(session, svc, clean)
-    _refresh_text(session, svc)
+    refresh_service(session, svc)
     session.flush()
     _audit(session, actor, "service.create", svc, org.id,
            {"fields": sorted(clean)})
@@ -392,7 +381,7 @@ def update_service(session: Session, service_id: int, data: Mapping, viewer: Vie
     _require_edit(viewer, svc.organization_id)
     clean = clean_service(session, data, creating=False)
     _apply(session, svc, clean)
-    _refresh_text(session, svc)
+    refresh_service(session, svc)
     session.flush()
     _audit(session, actor, "service.update", svc, svc.organization_id,
            {"fields": sorted(clean)})
@@ -496,10 +485,6 @@ def clean_organization(session: Session, data: Mapping, *, creating: bool) -> di
     return out
 
 
-def _org_text(session: Session, org: Organization) -> None:
-    refresh_organization(session, org)
-
-
 def create_organization(session: Session, data: Mapping, viewer: Viewer,
                         actor: Any = None) -> Organization:
     """A new organisation (platform admins only), pending verification."""
@@ -530,7 +515,7 @@ def update_organization(session: Session, organization_id: int, data: Mapping, v
         setattr(org, name, value)
     if not org.name_ar or not org.name_en:
         raise BadInput(_("Give the organisation a name (Arabic or English)."), field="name_ar")
-    _org_text(session, org)
+    refresh_organization(session, org)
     session.flush()
     _audit(session, actor, "organization.update", org, org.id,
            {"fields": sorted(clean)})

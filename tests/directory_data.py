@@ -68,11 +68,11 @@ def build(make, session) -> dict[str, int]:
                           sex="female", min_age=18, languages=["ar", "ku"],
                           target_groups=["idps", "women"], availability="full",
                           capacity_per_month=0)
-    from referral.directory import _refresh_text, organization_search_text
+    from data.searchtext import organization_search_text, refresh_service
 
     for org in (amal, ataa):
         org.search_text = organization_search_text(org)
     for svc in s.values():
-        _refresh_text(session, svc)
+        refresh_service(session, svc)
     session.flush()
     return {k: v.id for k, v in s.items()}
