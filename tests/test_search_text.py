@@ -49,6 +49,19 @@ def test_renaming_an_organisation_on_its_profile_refreshes_its_services(session,
     assert "qudsaya" in org.search_text.split()
 
 
+def test_a_profile_edit_that_keeps_the_names_leaves_the_services_alone(session, make):
+    from referral.organizations import update_organization
+
+    org = make.org(name_en="Steady Name Relief")
+    svc = make.service(organization=org)
+    svc.search_text = "as it was"
+    session.flush()
+    assert update_organization(session, org, {"website": "https://steady.example.org"})
+    session.flush()
+    session.refresh(svc)
+    assert svc.search_text == "as it was"
+
+
 WRITERS = ["directory API", "registration"]
 
 
