@@ -126,10 +126,9 @@ def bootstrap(ctx: click.Context, boundary_files: tuple[Path, ...], demo_orgs: i
               seed: int) -> None:
     """Everything `make run` does before serving, in one process (fast when already done):
     migrate, reference data, forum categories, boundaries and demo data when missing, then
-    the words services are found by (rebuilt where the rule changed) and the search ranking's
-    referral-outcome terms."""
+    the search ranking's referral-outcome terms."""
     from data.cli import db_upgrade, load_boundaries_cmd, load_demo_cmd, load_reference_cmd
-    from referral.directory_cli import refresh_ranking_cmd, refresh_search_text_cmd
+    from referral.directory_cli import refresh_ranking_cmd
     from referral.library_cli import seed_cmd
 
     ctx.invoke(db_upgrade, revision="heads")
@@ -140,7 +139,6 @@ def bootstrap(ctx: click.Context, boundary_files: tuple[Path, ...], demo_orgs: i
     if demo_orgs:
         ctx.invoke(load_demo_cmd, orgs=demo_orgs, seed=seed, services=None, referrals=None,
                    if_empty=True)
-    ctx.invoke(refresh_search_text_cmd)
     ctx.invoke(refresh_ranking_cmd)
 
 
