@@ -86,6 +86,11 @@ def test_the_lexicon_follows_services_inserted_and_updated(session, make):
         "'kafrnubl' || g FROM generate_series(1, 3) g"), {"org": org.id})
     assert words("kafrnubl1", "kafrnubl2", "kafrnubl3") == {"kafrnubl1", "kafrnubl2",
                                                             "kafrnubl3"}
+    # an UPDATE that leaves the text alone reads none of its words
+    session.execute(text("DELETE FROM search_word WHERE word = 'zawiyat'"))
+    svc.availability = "waitlist"
+    session.flush()
+    assert words("zawiyat") == set()
 
 
 TYPOS = [
