@@ -71,8 +71,9 @@ def _session_settings(dbapi_conn, record) -> None:
     autocommit = dbapi_conn.autocommit
     dbapi_conn.autocommit = True  # leave no transaction open behind SQLAlchemy's back
     with dbapi_conn.cursor() as cur:
-        cur.execute(f"SET plan_cache_mode = {PLAN_CACHE_MODE}")
-        cur.execute(f"SET parallel_setup_cost = {PARALLEL_SETUP_COST}")
+        cur.execute("SELECT set_config('plan_cache_mode', %s, false), "
+                    "set_config('parallel_setup_cost', %s, false)",
+                    (PLAN_CACHE_MODE, str(PARALLEL_SETUP_COST)))
     dbapi_conn.autocommit = autocommit
 
 

@@ -1,4 +1,4 @@
-"""data.db.fetch_all: the search's lean statement runner."""
+"""data.db: the search's lean statement runner and every connection's settings."""
 
 from __future__ import annotations
 
@@ -32,3 +32,17 @@ def test_rows_are_tuples_in_the_sessions_transaction(session, make):
     assert cols == ["id", "name_en", "ids"]
     assert rows == [(org.id, "Fetch Test Org", [1, 2])]
     assert fetch_all(session, "SET LOCAL work_mem = '8MB'", {}) == ([], [])
+
+
+def test_every_connection_plans_per_execution_and_keeps_workers_for_big_queries(engine):
+    """data.db's connection settings (see make_engine for why)."""
+    from sqlalchemy import text
+
+    from data.db import PARALLEL_SETUP_COST, PLAN_CACHE_MODE
+
+    with engine.connect() as conn:
+        assert conn.execute(text("SHOW plan_cache_mode")).scalar() == PLAN_CACHE_MODE
+        assert conn.execute(text("SHOW parallel_setup_cost")).scalar() == \
+            str(PARALLEL_SETUP_COST)
+        conn.rollback()
+        assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
