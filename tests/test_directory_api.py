@@ -48,6 +48,19 @@ def test_search_response_matches_the_document(client, world, spec):
     assert [i["id"] for i in page3["items"]] == [world["D"]]
 
 
+@pytest.mark.parametrize(("q", "expected"), [("ATAA", ["C"]), ("Ataaa", ["C"]),
+                                              ("جمعيه الامل", ["G", "H"])])
+def test_keyword_over_http_folds_case_typos_and_arabic_spelling(client, world, spec, q,
+                                                                   expected):
+    """Through the API: case, a doubled letter (the lexicon) and taa marbuta / hamza."""
+    from urllib.parse import quote
+
+    resp = client.get(f"/api/v1/services?q={quote(q)}&{PT}&per_page=100")
+    body = check(spec, "/services", "get", resp)
+    names = {v: k for k, v in world.items()}
+    assert sorted(names.get(i["id"], i["id"]) for i in body["items"]) == expected
+
+
 def test_every_parameter_is_documented(spec):
     from referral.search import PARAMS
 
