@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["PING_IDLE_S", "PLAN_CACHE_MODE", "RECYCLE_S", "Database", "autocommit_reads", "db",
-           "fetch_all", "make_engine", "sqlalchemy_url"]
+__all__ = ["PARALLEL_WORKERS", "PING_IDLE_S", "PLAN_CACHE_MODE", "RECYCLE_S", "Database",
+           "autocommit_reads", "db", "fetch_all", "make_engine", "sqlalchemy_url"]
 
 PLAN_CACHE_MODE = "force_custom_plan"  # see make_engine
 # Launching parallel workers costs ~15 ms here: PostgreSQL's default (1000, ~1 ms of work)
 # let millisecond searches go parallel and wait for them. Big reports still do.
 PARALLEL_SETUP_COST = 20_000
+PARALLEL_WORKERS = 2  # PostgreSQL's default, for batch work (the web app's engine has none)
 PING_IDLE_S = 30.0  # ping a pooled connection before reuse only when idle this long
 RECYCLE_S = 1800  # replace pooled connections after half an hour whatever happens
 
@@ -38,7 +39,7 @@ def sqlalchemy_url(url: str) -> str:
     raise ValueError(f"DATABASE_URL must start with postgresql://, got {url.split(':')[0]}://")
 
 
-def make_engine(url: str, **kw) -> Engine:
+def make_engine(url: str, *, workers: bool = True, **kw) -> Engine:
     """An engine for a libpq URL that survives server restarts without a ping per request.
 
     SQLAlchemy's ``pool_pre_ping`` costs one round trip on every checkout (a third of a
@@ -55,10 +56,14 @@ def make_engine(url: str, **kw) -> Engine:
     p-code prefixes and points loses the index (a 4 ms search became 31 ms). Prepared
     statements still save the parse; only the plan is made per call. ``parallel_setup_cost``
     is raised to what starting workers costs here (``PARALLEL_SETUP_COST``).
+
+    ``workers=False`` (the web app's engine): no parallel workers at all. A request's
+    statements take milliseconds and requests run side by side; a search whose estimate
+    crossed even the raised setup cost waited 15-100 ms for two workers to start.
     """
     kw.setdefault("pool_recycle", RECYCLE_S)
     engine = create_engine(sqlalchemy_url(url), **kw)
-    event.listen(engine, "connect", _session_settings)
+    event.listen(engine, "connect", functools.partial(_session_settings, workers=workers))
     if not kw.get("pool_pre_ping"):
         event.listen(engine, "checkin", _mark_idle)
         event.listen(engine, "checkout",
@@ -66,14 +71,16 @@ def make_engine(url: str, **kw) -> Engine:
     return engine
 
 
-def _session_settings(dbapi_conn, record) -> None:
+def _session_settings(dbapi_conn, record, *, workers: bool = True) -> None:
     """Settings of every new connection (one round trip per connection, not per request)."""
     autocommit = dbapi_conn.autocommit
     dbapi_conn.autocommit = True  # leave no transaction open behind SQLAlchemy's back
     with dbapi_conn.cursor() as cur:
         cur.execute("SELECT set_config('plan_cache_mode', %s, false), "
-                    "set_config('parallel_setup_cost', %s, false)",
-                    (PLAN_CACHE_MODE, str(PARALLEL_SETUP_COST)))
+                    "set_config('parallel_setup_cost', %s, false), "
+                    "set_config('max_parallel_workers_per_gather', %s, false)",
+                    (PLAN_CACHE_MODE, str(PARALLEL_SETUP_COST),
+                     str(PARALLEL_WORKERS) if workers else "0"))
     dbapi_conn.autocommit = autocommit
 
 
@@ -139,7 +146,7 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         """Create the engine from ``app.config['DATABASE_URL']`` and close sessions on teardown."""
-        engine = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(app.config["DATABASE_URL"], workers=False)
         app.extensions["tasharuk_db"] = {
             "engine": engine,
             "sessionmaker": sessionmaker(bind=engine, expire_on_commit=False),

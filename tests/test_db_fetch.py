@@ -46,3 +46,32 @@ def test_every_connection_plans_per_execution_and_keeps_workers_for_big_queries(
             str(PARALLEL_SETUP_COST)
         conn.rollback()
         assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+
+
+@pytest.mark.parametrize(("workers", "expected"), [(True, "2"), (False, "0")])
+def test_the_web_engine_starts_no_parallel_workers(database_url, workers, expected):
+    """Batch engines keep PostgreSQL's two workers per gather; the web app's engine
+    (``workers=False``) none: starting them cost a search 15-100 ms here."""
+    from sqlalchemy import text
+
+    from data.db import make_engine
+
+    engine = make_engine(database_url, workers=workers)
+    try:
+        with engine.connect() as conn:
+            shown = conn.execute(text("SHOW max_parallel_workers_per_gather")).scalar()
+    finally:
+        engine.dispose()
+    assert shown == expected
+
+
+def test_the_app_engine_is_the_one_without_workers(app):
+    from sqlalchemy import text
+
+    engine = app.extensions["tasharuk_db"]["engine"]
+    try:
+        with engine.connect() as conn:
+            shown = conn.execute(text("SHOW max_parallel_workers_per_gather")).scalar()
+    finally:
+        engine.dispose()  # (close the pooled connection: nothing else uses this pool here)
+    assert shown == "0"
