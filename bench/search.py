@@ -5,8 +5,11 @@ COPY-based generator: 5,000 organisations and 100,000 services at ``--scale 1`` 
 sub-districts when ../shared/data boundaries exist), then runs the same searches
 (a) through ``GET /api/v1/services`` with the in-process Flask test client, and
 (b) as bare SQL over the best index (the floor: a prepared, filtered KNN nearest-20 over the
-composite GiST index, or the coverage lookup for a p-code search).
-Prints p50/p95 of both, their ratio and the process's peak memory.
+composite GiST index of the search rows, or the coverage lookup for a p-code search), and
+(c) the use case's own candidate statement, in turns of 50 searches each way, so that the
+machine's slow moments fall on all three alike (one search each way in turn slowed the API:
+its connection's server process lost the processor's caches to the other one).
+Prints p50/p95 of each, the API's over the floor's and the process's peak memory.
 
     python -m bench search --scale 0.2 [--searches 1000] [--reuse] [--dataset]
 """
@@ -30,6 +33,7 @@ from sqlalchemy.orm import Session
 BENCH_DB = "tasharuk_bench_search"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 BOUNDARIES = [SHARED / "boundaries" / f"syr_adm{n}_cod_ab_20201217.geojson" for n in (1, 2, 3)]
+TURN = 50  # searches run one way before the same searches run the next way
 WORDS_AR = ["الأمل", "عطاء", "الخير", "النور", "بسمة", "غد", "سوريا", "الرحمة", "شباب", "تنمية",
             "الإغاثة", "الحياة", "البيت", "السلام", "الكرامة", "أيادي", "بناء", "وطن"]
 WORDS_EN = ["Amal", "Ataa", "Khair", "Nour", "Basma", "Ghad", "Syria", "Rahma", "Shabab",
@@ -158,9 +162,9 @@ def build(url: str, scale: float, seed: int, name: str = BENCH_DB) -> dict[str, 
                 site_id += 1
                 x, y = rng.choice(points[area])
                 sites.append((site_id, sid, f"SRID=4326;POINT({x:.6f} {y:.6f})",
-                              area if len(area) > 4 else None, code))
+                              area if len(area) > 4 else None))
             level = rng.choice([8, 6, 4]) if len(area) >= 8 else 4
-            coverage.append((sid, area[:level], code))
+            coverage.append((sid, area[:level]))
             for g in rng.sample(groups, rng.choice([0, 0, 1, 2, 3])):
                 tgroups.append((sid, g))
         _copy(conn, "service", ("id", "uuid", "organization_id", "service_type_code", "name_ar",
@@ -168,16 +172,18 @@ def build(url: str, scale: float, seed: int, name: str = BENCH_DB) -> dict[str, 
                                 "availability", "languages", "last_verified", "search_text"),
               services)
         _progress(f"{n_services} services")
-        with conn.cursor() as cur:  # COPY is faster than the per-row trigger: set it directly
-            cur.execute("ALTER TABLE service_site DISABLE TRIGGER service_site_type")
-            cur.execute("ALTER TABLE service_coverage DISABLE TRIGGER service_coverage_type")
-        _copy(conn, "service_site", ("id", "service_id", "geom", "admin3_pcode",
-                                     "service_type_code"), sites)
-        _copy(conn, "service_coverage", ("service_id", "pcode", "service_type_code"), coverage)
-        with conn.cursor() as cur:
-            cur.execute("ALTER TABLE service_site ENABLE TRIGGER service_site_type")
-            cur.execute("ALTER TABLE service_coverage ENABLE TRIGGER service_coverage_type")
         _copy(conn, "service_target_group", ("service_id", "target_group_code"), tgroups)
+        # The search rows' copies of their services' values: one set-based UPDATE after the
+        # COPY instead of the per-row trigger (migration 0016_search4)
+        with conn.cursor() as cur:
+            cur.execute("ALTER TABLE service_site DISABLE TRIGGER service_site_search")
+            cur.execute("ALTER TABLE service_coverage DISABLE TRIGGER service_coverage_search")
+        _copy(conn, "service_site", ("id", "service_id", "geom", "admin3_pcode"), sites)
+        _copy(conn, "service_coverage", ("service_id", "pcode"), coverage)
+        with conn.cursor() as cur:
+            cur.execute("ALTER TABLE service_site ENABLE TRIGGER service_site_search")
+            cur.execute("ALTER TABLE service_coverage ENABLE TRIGGER service_coverage_search")
+            cur.execute("SELECT tasharuk_search_refresh(ARRAY(SELECT id FROM service))")
         with conn.cursor() as cur:
             for table in ("organization", "service", "service_site"):
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -244,7 +250,8 @@ def searches(n: int, seed: int, url: str) -> list[dict[str, Any]]:
 
 
 def floor_sql(q: dict, tsquery: str | None = None) -> tuple[str, dict]:
-    """The bare SQL floor for one search: the filtered nearest-20 (or coverage-20) query.
+    """The bare SQL floor for one search: the filtered nearest-20 (or coverage-20) query over
+    the same search rows (sites and coverage carrying their services' values).
 
     ``tsquery``: the keyword as the search resolved it (``keyword_tsquery``), so that both
     match the same services; the floor then tests it on each row through the same index.
@@ -256,30 +263,26 @@ def floor_sql(q: dict, tsquery: str | None = None) -> tuple[str, dict]:
                      tsquery=tsquery, radius_m=q.get("radius_m", 25000))
     params: dict[str, Any] = {}
     need = q.get("need")
-    where = _filters(qy, params)
-    type_cond = "sv.service_type_code = ANY(CAST(:types AS text[]))"
-    if need:
-        where += f" AND {type_cond}"
     if "lon" in q:
         pt = _PT
         params.update(lon=q["lon"], lat=q["lat"], radius=qy.radius_m)
         # the radius as the index's box test plus the exact distance (as referral.search does:
         # ST_DWithin's own selectivity guess makes the planner sort every site in the box)
         knn = ("SELECT ss.service_id, ss.geom::geography <-> {pt} AS d FROM service_site ss "
-               "JOIN service sv ON sv.id = ss.service_id WHERE {type} "
-               f"{_WITHIN} AND {{where}} "
+               f"WHERE {{type}} {_WITHIN} AND {_filters(qy, params, 'ss')} "
                "ORDER BY ss.geom::geography <-> {pt} LIMIT 20")
         if not need:
-            sql = knn.format(pt=pt, type="", where=where)
+            sql = knn.format(pt=pt, type="")
         else:  # one KNN walk per service type over the composite index, then merged
             sql = ("SELECT n.service_id, n.d FROM unnest(CAST(:types AS text[])) AS t(code) "
                    "CROSS JOIN LATERAL (" + knn.format(
-                       pt=pt, type="ss.service_type_code = t.code AND", where=where)
+                       pt=pt, type="ss.service_type_code = t.code AND")
                    + ") n ORDER BY n.d LIMIT 20")
     else:
         params["prefix"] = q.get("pcode", "SY") + "%"
-        sql = ("SELECT sc.service_id FROM service_coverage sc JOIN service sv ON "
-               f"sv.id = sc.service_id WHERE sc.pcode LIKE :prefix AND {where} LIMIT 20")
+        type_cond = "sc.service_type_code = ANY(CAST(:types AS text[])) AND " if need else ""
+        sql = (f"SELECT sc.service_id FROM service_coverage sc WHERE {type_cond}"
+               f"sc.pcode LIKE :prefix AND {_filters(qy, params, 'sc')} LIMIT 20")
     return sql, params
 
 
@@ -359,54 +362,46 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                       "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     urls = ["/api/v1/services?" + urlencode(q) for q in qs]
-    _progress(f"{len(urls)} searches through the API")
-    for u in urls[:50]:  # warm-up: connections, prepared statements, caches
-        client.get(u)
-    api_ms, api_cpu_ms, found, errors = [], [], 0, 0
-    for u in urls:
-        t, c = time.perf_counter(), time.process_time()
-        resp = client.get(u)
-        api_ms.append((time.perf_counter() - t) * 1000)
-        api_cpu_ms.append((time.process_time() - c) * 1000)
-        if resp.status_code != 200:
-            errors += 1
-        else:
-            found += bool(resp.get_json()["total"])
-    _progress("the same searches as bare SQL (the floor)")
-    engine = make_engine(made["url"])
-    floor_ms = []
+    engine = make_engine(made["url"], workers=False)  # as the app's engine
     with engine.connect() as conn:
-        from referral.search import keyword_tsquery
-
-        prepared = []
-        with Session(bind=conn) as s:
-            tsqueries = [keyword_tsquery(s, q["q"]) if "q" in q else None for q in qs]
-        for q, tsq in zip(qs, tsqueries, strict=True):
-            sql, params = floor_sql(q, tsq)
-            if "need" in q:
-                params["types"] = _types_for(conn, q["need"])
-            prepared.append((text(sql), params))
-        for stmt, params in prepared[:50]:
-            conn.execute(stmt, params).all()
-        for stmt, params in prepared:
-            t = time.perf_counter()
-            conn.execute(stmt, params).all()
-            floor_ms.append((time.perf_counter() - t) * 1000)
-        # the use case's own candidate SQL (what the API runs after parsing), for the breakdown
         from werkzeug.datastructures import MultiDict
 
-        from referral.search import build_sql, parse_query
+        from referral.search import build_sql, keyword_tsquery, parse_query
 
-        ours = []
+        floor, ours = [], []  # (statement, parameters) per search
         with Session(bind=conn) as s:
             for q in qs:
+                tsq = keyword_tsquery(s, q["q"]) if "q" in q else None
+                sql, params = floor_sql(q, tsq)
+                if "need" in q:
+                    params["types"] = _types_for(conn, q["need"])
+                floor.append((text(sql), params))
+                # the use case's own candidate SQL (what the API runs after parsing)
                 sql, params = build_sql(parse_query(s, MultiDict(q)))
                 ours.append((text(sql), params))
-        search_ms = []
-        for stmt, params in ours:
-            t = time.perf_counter()
-            conn.execute(stmt, params).all()
-            search_ms.append((time.perf_counter() - t) * 1000)
+        _progress(f"{len(urls)} searches through the API, their floor and their candidate "
+                  f"SQL, in turns of {TURN} (the machine's slow moments fall on all three)")
+        for u, (fs, fp), (os_, op) in list(zip(urls, floor, ours, strict=True))[:50]:
+            client.get(u)  # warm-up: connections, prepared statements, caches
+            conn.execute(fs, fp).all()
+            conn.execute(os_, op).all()
+        api_ms, api_cpu_ms, floor_ms, search_ms, found, errors = [], [], [], [], 0, 0
+        for start_at in range(0, len(urls), TURN):
+            turn = slice(start_at, start_at + TURN)
+            for u in urls[turn]:
+                t, c = time.perf_counter(), time.process_time()
+                resp = client.get(u)
+                api_ms.append((time.perf_counter() - t) * 1000)
+                api_cpu_ms.append((time.process_time() - c) * 1000)
+                if resp.status_code != 200:
+                    errors += 1
+                else:
+                    found += bool(resp.get_json()["total"])
+            for times, statements in ((floor_ms, floor[turn]), (search_ms, ours[turn])):
+                for stmt, params in statements:
+                    t = time.perf_counter()
+                    conn.execute(stmt, params).all()
+                    times.append((time.perf_counter() - t) * 1000)
     engine.dispose()
     app.extensions["tasharuk_db"]["engine"].dispose()  # the API's pooled connections
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

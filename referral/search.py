@@ -349,45 +349,56 @@ def keyword_tsquery(session: Session, q: str) -> str:
     return " & ".join("(" + " | ".join([f"{w}:*", *variants[w]]) + ")" for w in words)
 
 
-def _keyword(qy: SearchQuery, params: dict[str, Any]) -> str:
-    """The keyword condition on ``sv``: its tsquery (``keyword_tsquery``; prefixes only when
-    the query was not parsed) against the stored ``search_tsv``."""
+def _keyword(qy: SearchQuery, params: dict[str, Any], alias: str) -> str:
+    """The keyword condition on ``alias``: its tsquery (``keyword_tsquery``; prefixes only
+    when the query was not parsed) against the stored ``search_tsv``."""
     tsq = qy.tsquery if qy.tsquery is not None else _tsquery(qy.q or "")
     if not tsq:
         return "FALSE"
     params["tsq"] = tsq
-    return "sv.search_tsv @@ to_tsquery('simple', :tsq)"
+    return f"{alias}.search_tsv @@ to_tsquery('simple', :tsq)"
 
 
-def _filters(qy: SearchQuery, params: dict[str, Any]) -> str:
-    """WHERE conditions on ``sv`` (service) for the hard filters (the organisation's standing
-    is checked once on the final candidates). The keyword is an exact full-text match of its
-    resolved tsquery, cheap enough to test on each row the KNN walk or the coverage reads."""
-    conds = ["sv.status = 'active'"]
+def _filters(qy: SearchQuery, params: dict[str, Any], alias: str = "x") -> str:
+    """WHERE conditions for the hard filters on a search row ``alias``: a ``service_site`` or
+    ``service_coverage`` row, or ``service_search`` (migration ``0016_search4``), which all
+    carry the service's values. ``listed``: the service is active and its organisation
+    neither rejected nor suspended. The keyword is an exact full-text match of its resolved
+    tsquery, cheap enough to test on each row the KNN walk or the area lists read."""
+    a = alias
+    conds = [f"{a}.listed"]
     if qy.age is not None:
-        conds.append("(sv.min_age IS NULL OR sv.min_age <= :age) "
-                     "AND (sv.max_age IS NULL OR sv.max_age >= :age)")
+        conds.append(f"({a}.min_age IS NULL OR {a}.min_age <= :age) "
+                     f"AND ({a}.max_age IS NULL OR {a}.max_age >= :age)")
         params["age"] = qy.age
     if qy.sex:
-        conds.append("sv.sex IN ('any', :sex)")
+        conds.append(f"{a}.sex IN ('any', :sex)")
         params["sex"] = qy.sex
     if qy.language:
-        conds.append("CAST(:language AS varchar) = ANY(sv.languages)")
+        conds.append(f"CAST(:language AS varchar) = ANY({a}.languages)")
         params["language"] = qy.language
     if qy.available:
-        conds.append("sv.availability = ANY(CAST(:available AS text[]))")
+        conds.append(f"{a}.availability = ANY(CAST(:available AS text[]))")
         params["available"] = qy.available
-    if qy.groups:
-        conds.append("(NOT EXISTS (SELECT 1 FROM service_target_group g "
-                     "WHERE g.service_id = sv.id) OR EXISTS (SELECT 1 FROM "
-                     "service_target_group g WHERE g.service_id = sv.id AND "
-                     "g.target_group_code = ANY(CAST(:groups AS text[]))))")
+    if qy.groups:  # a service open to all (NULL: no group) or serving one of the person's
+        conds.append(f"({a}.target_groups IS NULL "
+                     f"OR {a}.target_groups && CAST(:groups AS text[]))")
         params["groups"] = qy.groups
     if qy.q:
-        conds.append(_keyword(qy, params))
+        conds.append(_keyword(qy, params, a))
     return " AND ".join(conds)
 
 
+def _ranked(qy: SearchQuery, alias: str) -> str:
+    """What the ranking reads of a search row ``alias`` (beyond cover and distance)."""
+    a = alias
+    group = (f"CASE WHEN {a}.target_groups && CAST(:groups AS text[]) THEN 2 ELSE 1 END"
+             if qy.groups else "1")
+    return (f"{a}.availability, {a}.capacity_per_month, {a}.last_verified, "
+            f"{a}.needs_documents, {group} AS group_match")
+
+
+_RANKED = "availability, capacity_per_month, last_verified, needs_documents, group_match"
 _PT = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
 # ``ST_DWithin(g, pt, r)`` spelled as its two halves: the box test the GiST index answers and
 # the exact spheroid distance. Same rows, but the planner no longer multiplies the box's
@@ -397,8 +408,9 @@ _WITHIN = (f"ss.geom::geography && _ST_Expand({_PT}, :radius) "
            f"AND ST_Distance(ss.geom::geography, {_PT}) <= :radius")
 
 
-def _near_sql(qy: SearchQuery, where: str) -> str:
-    """The ``NEAR_LIMIT`` nearest sites of the needed types within the radius (KNN).
+def _near_sql(qy: SearchQuery, params: dict[str, Any]) -> str:
+    """The ``NEAR_LIMIT`` nearest sites of the needed types within the radius (KNN) that
+    pass the filters, each with what the ranking reads (from the site row itself).
 
     One type: one walk of the composite GiST index ``(service_type_code, geography)``. Two or
     three: one such walk per type, merged and cut again (the nearest 40 of all are among the
@@ -410,9 +422,9 @@ def _near_sql(qy: SearchQuery, where: str) -> str:
     """
     cover = "CASE WHEN ss.admin3_pcode LIKE :prefix THEN 2 ELSE 0 END" if qy.pcode else "0"
     inner = (f"SELECT ss.service_id, ss.geom::geography <-> {_PT} AS dist, {cover} AS cover, "
-             f"ST_Distance(ss.geom::geography, {_PT}) AS d "
-             "FROM service_site ss JOIN service sv ON sv.id = ss.service_id "
-             f"WHERE {{type}} {_WITHIN} AND {where} "
+             f"ST_Distance(ss.geom::geography, {_PT}) AS d, {_ranked(qy, 'ss')} "
+             "FROM service_site ss "
+             f"WHERE {{type}} {_WITHIN} AND {_filters(qy, params, 'ss')} "
              f"ORDER BY ss.geom::geography <-> {_PT} FETCH FIRST (:near_limit) ROWS WITH TIES")
     n = len(qy.service_types)
     if n == 0:
@@ -421,60 +433,77 @@ def _near_sql(qy: SearchQuery, where: str) -> str:
         return inner.format(type="ss.service_type_code = :type0 AND")
     if n > TYPE_WALKS_MAX:
         return inner.format(type="ss.service_type_code = ANY(CAST(:types AS text[])) AND")
-    return ("SELECT n.service_id, n.dist, n.cover, n.d FROM unnest(CAST(:types AS text[])) "
-            "AS t(code) "
+    return (f"SELECT n.service_id, n.dist, n.cover, n.d, {_RANKED} "
+            "FROM unnest(CAST(:types AS text[])) AS t(code) "
             "CROSS JOIN LATERAL (" + inner.format(type="ss.service_type_code = t.code AND")
             + ") n ORDER BY n.dist FETCH FIRST (:near_limit) ROWS WITH TIES")
 
 
-def _newest_passing(ids_sql: str, cover: int, where: str) -> str:
-    """The ``AREA_LIMIT`` newest services among the ids ``ids_sql`` selects (as
-    ``service_id``) that pass the filters ``where``, each with ``cover``.
-
-    The ids are sorted newest first and deduplicated in the same sort (``DISTINCT ON``:
-    ``DISTINCT`` chose a hash), then each service is tested in that order (a nested loop
-    keeps its outer order) until the list is full: ~80 services joined, not all of them.
-    """
-    return (f"SELECT w.service_id, {cover} AS cover FROM (SELECT DISTINCT ON (u.service_id) "
-            f"u.service_id FROM ({ids_sql}) u ORDER BY 1 DESC) w CROSS JOIN LATERAL "
-            f"(SELECT 1 FROM service sv WHERE sv.id = w.service_id AND {where} LIMIT 1) ok "
-            "LIMIT :area_limit")
+def _newest(table: str, alias: str, where: str, qy: SearchQuery, params: dict[str, Any],
+            cover: int) -> str:
+    """The ``AREA_LIMIT`` newest rows of ``table`` (``alias``) matching ``where`` that pass
+    the filters, with ``cover``: an index read newest service first that stops when the
+    list is full (the row itself carries the filtered values, no join)."""
+    return (f"SELECT {alias}.service_id, {cover} AS cover, {_ranked(qy, alias)} "
+            f"FROM {table} {alias} WHERE {_type_cond(qy, alias)} AND {where} "
+            f"AND {_filters(qy, params, alias)} "
+            f"ORDER BY {alias}.service_id DESC LIMIT :area_limit")
 
 
-def _coverage_ctes(qy: SearchQuery, params: dict[str, Any], where: str) -> list[str]:
-    """``cov``: the ``AREA_LIMIT`` services covering the area best that pass the filters,
-    those covering all of it (the area or an area containing it) before those covering a
-    part, newest listing first.
+def _distinct(branches: list[str]) -> str:
+    """The newest ``AREA_LIMIT`` services of the ``branches`` (each ordered and cut alike),
+    once each."""
+    union = " UNION ALL ".join(f"({b})" for b in branches)
+    return (f"SELECT DISTINCT ON (service_id) * FROM ({union}) b "
+            "ORDER BY service_id DESC LIMIT :area_limit")
 
-    A governorate is covered whole by thousands of services. Their ids come from index-only
-    scans of ``(…, pcode, service_id)`` and only ~80 of them are joined to their services
-    (``_newest_passing``); joined as a set, the planner hashed all 100,000 services or walked
-    a primary key in id order (~5-60 ms). Parts of a larger area the person gave (a
-    district's sub-districts) come from the p-code prefix the same way. A stated order, so
-    which services are ranked never depends on the plan.
-    """
-    of_type = _type_cond(qy, "sc")
+
+def _area_ctes(qy: SearchQuery, params: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """CTEs and their sources for the person's area: ``cov``, the ``AREA_LIMIT`` services
+    covering it best, those covering all of it (the area or an area containing it) before
+    those covering a part (a district's sub-districts, when the person gave a larger area),
+    newest listing first; and, without a point, ``inarea``, the newest services with a site
+    in the area. Each area's rows are read newest first from ``(type, pcode, service_id
+    DESC)`` and cut at ``AREA_LIMIT``: a governorate covered whole by thousands of services
+    costs ~80 rows, and which ones are ranked never depends on the plan."""
     ancestors = sorted({qy.pcode[:n] for n in (4, 6, 8) if n <= len(qy.pcode)} | {qy.pcode})
-    branches = []
+    whole = []
     for i, code in enumerate(ancestors):
         params[f"anc{i}"] = code
-        branches.append("SELECT sc.service_id FROM service_coverage sc "
-                        f"WHERE {of_type} AND sc.pcode = :anc{i}")
-    ctes = [f"cov_whole AS ({_newest_passing(' UNION ALL '.join(branches), 2, where)})"]
-    sources = ["SELECT service_id, cover FROM cov_whole"]
+        whole.append(_newest("service_coverage", "sc", f"sc.pcode = :anc{i}", qy, params, 2))
+    ctes = [f"cov_whole AS ({_distinct(whole)})"]
+    sources = ["SELECT * FROM cov_whole"]
     if len(qy.pcode) < 8:  # a governorate or district: its parts count half
         params["self"] = qy.pcode
-        part = ("SELECT sc.service_id FROM service_coverage sc "
-                f"WHERE {of_type} AND sc.pcode LIKE :prefix AND sc.pcode <> :self")
-        ctes.append(f"cov_part AS ({_newest_passing(part, 1, where)})")
-        sources.append("SELECT service_id, cover FROM cov_part")
-    ctes.append("cov AS (SELECT service_id, max(cover) AS cover FROM ("
-                + " UNION ALL ".join(sources) + ") x GROUP BY service_id "
-                "ORDER BY 2 DESC, 1 DESC LIMIT :area_limit)")
-    return ctes
+        part = _newest("service_coverage", "sc", "sc.pcode LIKE :prefix AND sc.pcode <> :self",
+                       qy, params, 1)
+        ctes.append(f"cov_part AS ({_distinct([part])})")
+        sources.append("SELECT * FROM cov_part")
+    ctes.append("cov AS (SELECT DISTINCT ON (service_id) * FROM ("
+                + " UNION ALL ".join(sources) + ") x "
+                "ORDER BY service_id, cover DESC)")
+    ctes.append("cov_best AS (SELECT * FROM cov ORDER BY cover DESC, service_id DESC "
+                "LIMIT :area_limit)")
+    out = [f"SELECT service_id, cover, NULL::float8 AS d, {_RANKED} FROM cov_best"]
+    if not qy.point:  # with a point, the nearest sites already say whether they are inside
+        if len(qy.pcode) >= 8:  # a sub-district: its sites in service id order, from the index
+            params["area"] = qy.pcode
+            inside = _newest("service_site", "ss", "ss.admin3_pcode = :area", qy, params, 2)
+        else:  # a larger area: its sites' ids sorted newest first, then tested in that order
+            # (left to itself the planner walked every site backwards testing the prefix)
+            ctes.append("inarea_ids AS MATERIALIZED (SELECT ss.id, ss.service_id FROM "
+                        f"service_site ss WHERE {_type_cond(qy, 'ss')} AND "
+                        "ss.admin3_pcode LIKE :prefix ORDER BY ss.service_id DESC)")
+            # (a LATERAL lookup keeps the nested loop in the ids' order; a join was hashed)
+            inside = ("SELECT ok.* FROM inarea_ids w CROSS JOIN LATERAL (SELECT ss.service_id, "
+                      f"2 AS cover, {_ranked(qy, 'ss')} FROM service_site ss WHERE ss.id = w.id "
+                      f"AND {_filters(qy, params, 'ss')} LIMIT 1) ok LIMIT :area_limit")
+        ctes.append(f"inarea AS ({_distinct([inside])})")
+        out.append(f"SELECT service_id, cover, NULL::float8 AS d, {_RANKED} FROM inarea")
+    return ctes, out
 
 
-def _type_cond(qy: SearchQuery, alias: str = "sv") -> str:
+def _type_cond(qy: SearchQuery, alias: str) -> str:
     if not qy.service_types:
         return "TRUE"
     if len(qy.service_types) == 1:
@@ -483,10 +512,15 @@ def _type_cond(qy: SearchQuery, alias: str = "sv") -> str:
 
 
 def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[str, Any]]:
-    """The candidate query for ``qy`` and its parameters (``today`` dates the freshness)."""
+    """The candidate query for ``qy`` and its parameters (``today`` dates the freshness).
+
+    Every source reads search rows (sites, coverage, ``service_search``) that carry the
+    filtered and ranked values; only the referral-outcome terms are joined, once per
+    candidate."""
     params: dict[str, Any] = {"near_limit": NEAR_LIMIT, "area_limit": AREA_LIMIT,
                               "radius": qy.radius_m, "today": today or dt.date.today()}
-    where = _filters(qy, params)
+    if qy.groups:
+        params["groups"] = qy.groups
     if qy.service_types:
         params["type0"] = qy.service_types[0]
         params["types"] = qy.service_types
@@ -495,48 +529,42 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
         params["prefix"] = qy.pcode + "%"
     if qy.point:
         params["lon"], params["lat"] = qy.lon, qy.lat
-        ctes.append("near AS (SELECT service_id, min(d) AS d, max(cover) AS cover FROM ("
-                    f"{_near_sql(qy, where)}) x GROUP BY service_id)")
-        sources.append("SELECT service_id, cover, d FROM near")
+        ctes.append(f"near AS ({_near_sql(qy, params)})")
+        sources.append(f"SELECT service_id, cover, d, {_RANKED} FROM near")
     if qy.pcode:
-        ctes.extend(_coverage_ctes(qy, params, where))
-        sources.append("SELECT service_id, cover, NULL::float8 AS d FROM cov")
-        if not qy.point:  # with a point, the nearest sites already say whether they are inside
-            in_area = ("SELECT ss.service_id FROM service_site ss WHERE ss.admin3_pcode "
-                       f"LIKE :prefix AND {_type_cond(qy, 'ss')}")
-            ctes.append(f"inarea AS ({_newest_passing(in_area, 2, where)})")
-            sources.append("SELECT service_id, cover, NULL::float8 AS d FROM inarea")
+        area_ctes, area_sources = _area_ctes(qy, params)
+        ctes.extend(area_ctes)
+        sources.extend(area_sources)
     if not sources:
         ctes.append(
-            "anywhere AS (SELECT sv.id AS service_id, 0 AS cover FROM service sv "
-            f"WHERE {_type_cond(qy)} AND {where} "
-            "ORDER BY sv.last_verified DESC NULLS LAST, sv.id LIMIT :area_limit)")
-        sources.append("SELECT service_id, cover, NULL::float8 AS d FROM anywhere")
-    ctes.append("cand AS (SELECT service_id, max(cover) AS cover, min(d) AS d FROM ("
+            f"anywhere AS (SELECT v.service_id, 0 AS cover, NULL::float8 AS d, "
+            f"{_ranked(qy, 'v')} FROM service_search v WHERE {_type_cond(qy, 'v')} AND "
+            f"{_filters(qy, params, 'v')} "
+            "ORDER BY v.last_verified DESC NULLS LAST, v.service_id LIMIT :area_limit)")
+        sources.append(f"SELECT service_id, cover, d, {_RANKED} FROM anywhere")
+    ctes.append("cand AS (SELECT service_id, max(cover) AS cover, min(d) AS d, "
+                "min(availability) AS availability, "
+                "max(capacity_per_month) AS capacity_per_month, "
+                "max(last_verified) AS last_verified, "
+                "bool_or(needs_documents) AS needs_documents, "
+                "max(group_match) AS group_match FROM ("
                 + " UNION ALL ".join(sources) + ") u GROUP BY service_id)")
     if qy.point:  # the real (spheroid) distance to the nearest site, for the ranking: from
         # the walk for the nearest sites' services, looked up for the area's others
-        dist = (f"coalesce(cand.d, (SELECT ST_Distance(ss.geom::geography, {_PT}) "
-                "FROM service_site ss WHERE ss.service_id = sv.id "
+        dist = (f"coalesce(c.d, (SELECT ST_Distance(ss.geom::geography, {_PT}) "
+                "FROM service_site ss WHERE ss.service_id = c.service_id "
                 f"ORDER BY ss.geom::geography <-> {_PT} LIMIT 1))")
     else:
         dist = "NULL::float8"
-    group = ("CASE WHEN EXISTS (SELECT 1 FROM service_target_group g WHERE g.service_id = sv.id "
-             "AND g.target_group_code = ANY(CAST(:groups AS text[]))) THEN 2 ELSE 1 END"
-             if qy.groups else "1")
     sql = (
         "WITH " + ", ".join(ctes) + " "
-        "SELECT sv.id, cand.cover, " + dist + " AS distance_m, sv.availability,"
-        " sv.capacity_per_month, CAST(:today AS date) - sv.last_verified AS days_since_verified,"
-        " cardinality(sv.documents_required) > 0 AS needs_documents, " + group +
-        " AS group_match, pr.logit_base, pr.distance_coef, pr.p_default,"
+        "SELECT c.service_id AS id, c.cover, " + dist + " AS distance_m, c.availability,"
+        " c.capacity_per_month, CAST(:today AS date) - c.last_verified AS days_since_verified,"
+        " c.needs_documents, c.group_match, pr.logit_base, pr.distance_coef, pr.p_default,"
         " coalesce(pr.history, 0) AS history,"
         " pr.acceptance_rate, pr.median_response_hours, pr.top_decline_reason,"
         " pr.top_decline_share "
-        "FROM cand JOIN service sv ON sv.id = cand.service_id "
-        "JOIN organization o ON o.id = sv.organization_id "
-        "LEFT JOIN provider_ranking pr ON pr.service_id = sv.id "
-        "WHERE o.verification NOT IN ('rejected', 'suspended')"
+        "FROM cand c LEFT JOIN provider_ranking pr ON pr.service_id = c.service_id"
     )
     return sql, params
 

@@ -81,7 +81,7 @@ def test_keyword_only_search_tests_the_full_text_on_each_row(session, make):
     from referral.search import SearchQuery, build_sql
 
     sql, params = build_sql(SearchQuery(q="legal aid", lon=36.6, lat=35.9))
-    assert "sv.search_tsv @@ to_tsquery('simple', :tsq)" in sql and "kw AS" not in sql
+    assert "ss.search_tsv @@ to_tsquery('simple', :tsq)" in sql and "kw AS" not in sql
     svc = make.service(name_en="Legal aid clinic", search_text="legal aid clinic",
                        sites=[(36.61, 35.91)])
     rows = session.execute(text(sql), params).all()

@@ -51,14 +51,17 @@ def test_point_search_without_a_need_walks_the_index_in_distance_order(session, 
 
 def test_keyword_is_one_exact_full_text_test_per_row(session):
     """The keyword reaches the SQL as its resolved tsquery: no trigram test on the services'
-    text (~0.02 ms a row), so it is tested inline by the KNN walk and the coverage lookup."""
+    text (~0.02 ms a row), so it is tested inline by the KNN walk and the coverage lookup, on
+    the row each reads (migration 0016_search4)."""
     from referral.search import SearchQuery, build_sql
 
     for place in ({"lon": P[0], "lat": P[1]}, {"pcode": "SY07"}, {}):
         for types in (["prot_pss"], []):
             sql, params = build_sql(SearchQuery(service_types=types, q="binaa",
                                                 tsquery="(binaa:* | bina)", **place))
-            assert "sv.search_tsv @@ to_tsquery('simple', :tsq)" in sql
+            # tested on the search rows themselves (sites, coverage, service_search)
+            row = {"lon": "ss", "pcode": "sc"}.get(next(iter(place), ""), "v")
+            assert f"{row}.search_tsv @@ to_tsquery('simple', :tsq)" in sql
             assert "<%" not in sql and "search_text" not in sql
             assert params["tsq"] == "(binaa:* | bina)"
     unparsed, params = build_sql(SearchQuery(q="Legal  aid"))  # not resolved: prefixes
