@@ -471,20 +471,16 @@ def _area_ctes(qy: SearchQuery, params: dict[str, Any]) -> tuple[list[str], list
     for i, code in enumerate(ancestors):
         params[f"anc{i}"] = code
         whole.append(_newest("service_coverage", "sc", f"sc.pcode = :anc{i}", qy, params, 2))
-    ctes = [f"cov_whole AS ({_distinct(whole)})"]
-    sources = ["SELECT * FROM cov_whole"]
-    if len(qy.pcode) < 8:  # a governorate or district: its parts count half
+    ctes = [f"cov AS ({_distinct(whole)})"]
+    if len(qy.pcode) < 8:  # a governorate or district: its parts count half, after the whole
         params["self"] = qy.pcode
         part = _newest("service_coverage", "sc", "sc.pcode LIKE :prefix AND sc.pcode <> :self",
                        qy, params, 1)
-        ctes.append(f"cov_part AS ({_distinct([part])})")
-        sources.append("SELECT * FROM cov_part")
-    ctes.append("cov AS (SELECT DISTINCT ON (service_id) * FROM ("
-                + " UNION ALL ".join(sources) + ") x "
-                "ORDER BY service_id, cover DESC)")
-    ctes.append("cov_best AS (SELECT * FROM cov ORDER BY cover DESC, service_id DESC "
-                "LIMIT :area_limit)")
-    out = [f"SELECT service_id, cover, NULL::float8 AS d, {_RANKED} FROM cov_best"]
+        ctes = [f"cov_whole AS ({_distinct(whole)})", f"cov_part AS ({_distinct([part])})",
+                "cov AS (SELECT * FROM (SELECT DISTINCT ON (service_id) * FROM (SELECT * FROM "
+                "cov_whole UNION ALL SELECT * FROM cov_part) x ORDER BY service_id, cover DESC"
+                ") y ORDER BY cover DESC, service_id DESC LIMIT :area_limit)"]
+    out = [f"SELECT service_id, cover, NULL::float8 AS d, {_RANKED} FROM cov"]
     if not qy.point:  # with a point, the nearest sites already say whether they are inside
         if len(qy.pcode) >= 8:  # a sub-district: its sites in service id order, from the index
             params["area"] = qy.pcode
