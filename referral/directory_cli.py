@@ -48,6 +48,18 @@ def refresh_search_text_cmd() -> None:
                f"services {counts['services']}")
 
 
+@directory_cli.command("refresh-search-rows")
+def refresh_search_rows_cmd() -> None:
+    """Rewrite the sites' and coverage rows' copies of their services' values where they
+    differ (after a load or restore that bypassed the triggers; normally none)."""
+    from data.searchrows import refresh_search_rows
+
+    stale = refresh_search_rows(db.session)
+    db.session.commit()
+    click.echo(f"search rows rewritten: sites {stale['service_site']}, "
+               f"coverage {stale['service_coverage']}")
+
+
 def register(app: Flask) -> None:
     """Mount the directory commands on the app's CLI."""
     app.cli.add_command(directory_cli)

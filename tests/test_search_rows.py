@@ -9,14 +9,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
+from data.searchrows import copied_columns as _columns
 from tests.directory_data import P, east
-
-
-def _columns(session) -> list[str]:
-    """The copied columns: those of the view but its key."""
-    return [c for c in session.scalars(text(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = "
-        "'service_search' ORDER BY ordinal_position")) if c != "service_id"]
 
 
 def stale_rows(session, service_id: int) -> list[tuple[str, str]]:
@@ -147,3 +141,19 @@ def test_a_suspended_organisation_takes_no_place_among_the_nearest(session, make
     result = search(session, SearchQuery(service_types=["prot_pss"], lon=P[0], lat=P[1]),
                     log_unmet=False)
     assert [i["id"] for i in result.items] == [fine.id]
+
+
+def test_refresh_search_rows_command_rewrites_what_bypassed_the_triggers(runner, session, make):
+    svc = make.service(sites=[east(1)], coverage=["SY07", "SY0703"], availability="open")
+    session.execute(text("ALTER TABLE service_coverage DISABLE TRIGGER service_coverage_search"))
+    session.execute(text("INSERT INTO service_coverage (service_id, pcode) VALUES (:s, 'SY02')"),
+                    {"s": svc.id})
+    session.execute(text("ALTER TABLE service_coverage ENABLE TRIGGER service_coverage_search"))
+    session.execute(text("UPDATE service_site SET availability = 'full' WHERE service_id = :s"),
+                    {"s": svc.id})
+    first = runner.invoke(args=["directory", "refresh-search-rows"])
+    assert first.exit_code == 0, first.output
+    assert "sites 1, coverage 1" in first.output
+    assert stale_rows(session, svc.id) == []
+    again = runner.invoke(args=["directory", "refresh-search-rows"])
+    assert "sites 0, coverage 0" in again.output
