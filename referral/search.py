@@ -359,7 +359,7 @@ def _keyword(qy: SearchQuery, params: dict[str, Any], alias: str) -> str:
     return f"{alias}.search_tsv @@ to_tsquery('simple', :tsq)"
 
 
-def _filters(qy: SearchQuery, params: dict[str, Any], alias: str = "x") -> str:
+def _filters(qy: SearchQuery, params: dict[str, Any], alias: str) -> str:
     """WHERE conditions for the hard filters on a search row ``alias``: a ``service_site`` or
     ``service_coverage`` row, or ``service_search`` (migration ``0016_search4``), which all
     carry the service's values. ``listed``: the service is active and its organisation
@@ -463,9 +463,10 @@ def _area_ctes(qy: SearchQuery, params: dict[str, Any]) -> tuple[list[str], list
     covering it best, those covering all of it (the area or an area containing it) before
     those covering a part (a district's sub-districts, when the person gave a larger area),
     newest listing first; and, without a point, ``inarea``, the newest services with a site
-    in the area. Each area's rows are read newest first from ``(type, pcode, service_id
-    DESC)`` and cut at ``AREA_LIMIT``: a governorate covered whole by thousands of services
-    costs ~80 rows, and which ones are ranked never depends on the plan."""
+    in the area. Each area's rows are read newest first (``(type, pcode, service_id)`` or
+    ``(pcode, service_id)`` backwards, merged) and cut at ``AREA_LIMIT``: a governorate
+    covered whole by thousands of services costs ~80 rows, and which ones are ranked never
+    depends on the plan."""
     ancestors = sorted({qy.pcode[:n] for n in (4, 6, 8) if n <= len(qy.pcode)} | {qy.pcode})
     whole = []
     for i, code in enumerate(ancestors):
