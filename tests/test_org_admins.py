@@ -1,9 +1,13 @@
-"""Who speaks for an organisation: ``org_admins``, its active admins ordered by id."""
+"""Who speaks for an organisation: ``org_admins``, its active admins ordered by id; and a new
+referral, told to the receiver's active admins or, when it has none, to its caseworkers."""
 
 from __future__ import annotations
 
 import pytest
+from referral_testkit import new_referral, world_fixture  # noqa: F401
+from sqlalchemy import select
 
+from data.models import Notification
 from referral.organizations import org_admins
 
 
@@ -42,3 +46,16 @@ def test_org_admins(session, roster, orgs, expected):
     args = [roster[o[:-3]].id if o.endswith(".id") else roster[o] for o in orgs]
     assert [u.id for u in org_admins(session, *args)] == [roster[k].id for k in expected]
 
+
+@pytest.mark.parametrize(("admin_active", "told"), [
+    (True, "org_admin"),
+    (False, "caseworker"),  # no active admin: the caseworkers hear of it instead
+])
+def test_a_new_referral_is_told_to_the_receivers_active_admins(session, world, admin_active,
+                                                               told):
+    world.users[("receiver", "org_admin")].active = admin_active
+    referral = new_referral(session, world, status="sent")
+    assert session.scalars(select(Notification.user_id).where(
+        Notification.kind == "referral.send",
+        Notification.link == f"/referrals/{referral.id}")).all() == [
+        world.users[("receiver", told)].id]
