@@ -35,13 +35,13 @@ from data.models import (
     ServiceSite,
     ServiceType,
     TargetGroup,
-    User,
 )
 from data.searchtext import organization_search_text, refresh_organization, refresh_service
 from geo.arabic import normalize
 from matching.ranking import STALE_DAYS
 
 from .notify import notify
+from .organizations import org_admins
 from .search import Viewer, check_point, resolve_area, stale_cutoff
 
 __all__ = [
@@ -596,8 +596,7 @@ def remind_stale(session: Session, today: dt.date | None = None,
     notified = 0
     for org_id, count in by_org.items():
         link = f"/directory/organizations/{org_id}"
-        admins = session.scalars(select(User).where(
-            User.organization_id == org_id, User.role == "org_admin", User.active)).all()
+        admins = org_admins(session, org_id)
         recent = set(session.scalars(select(Notification.user_id).where(
             Notification.kind == "directory_stale", Notification.link == link,
             Notification.created_at >= since)))

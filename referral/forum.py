@@ -37,6 +37,7 @@ from data.models import (
 
 from .library import audit
 from .notify import notify
+from .organizations import org_admins
 
 __all__ = [
     "WRITER_ROLES", "add_files", "can_write", "create_thread", "dismiss_report", "follow",
@@ -347,10 +348,7 @@ def _notify_mentions(session: Session, user: User, thread: ForumThread,
                      orgs: list[Organization], already: set[int]) -> None:
     if not orgs:
         return
-    admins = session.scalars(select(User).where(
-        User.organization_id.in_([o.id for o in orgs]), User.role == "org_admin",
-        User.id != user.id).order_by(User.id)).all()
-    admins = [u for u in admins if u.id not in already]
+    admins = [u for u in org_admins(session, *orgs) if u.id != user.id and u.id not in already]
     notify(session, admins, "forum_mention", f"ذُكرت منظمتك في: {thread.title}",
            f"Your organisation was mentioned in: {thread.title}",
            f"/forum/threads/{thread.id}")

@@ -22,6 +22,7 @@ from data.models.base import utcnow
 
 from .access import RECEIVER, SENDER, side_of, visible_referral
 from .notify import MailConfig, notify
+from .organizations import org_admins
 from .workdays import add_working_days
 
 __all__ = ["ACTIONS", "REASON_LABELS", "STATUS_LABELS", "SYSTEM", "TRANSITIONS", "Rule",
@@ -245,11 +246,10 @@ def _receiver_staff(session: Session, referral: Referral) -> list[User]:
     if referral.assigned_user_id is not None:
         user = session.get(User, referral.assigned_user_id)
         return [user] if user is not None else []
-    users = session.scalars(select(User).where(
-        User.organization_id == referral.receiver_org_id, User.active.is_(True),
-        User.role.in_(STAFF)).order_by(User.id)).all()
-    admins = [u for u in users if u.role == "org_admin"]
-    return admins or list(users)
+    # its admins; an organisation without one hears through its other staff
+    return org_admins(session, referral.receiver_org_id) or list(session.scalars(
+        select(User).where(User.organization_id == referral.receiver_org_id,
+                           User.active.is_(True), User.role.in_(STAFF)).order_by(User.id)))
 
 
 def _sender_staff(session: Session, referral: Referral) -> list[User]:
@@ -257,9 +257,7 @@ def _sender_staff(session: Session, referral: Referral) -> list[User]:
         user = session.get(User, referral.sender_user_id)
         if user is not None:
             return [user]
-    return list(session.scalars(select(User).where(
-        User.organization_id == referral.sender_org_id, User.active.is_(True),
-        User.role == "org_admin")).all())
+    return org_admins(session, referral.sender_org_id)
 
 
 def reference(referral: Referral) -> str:

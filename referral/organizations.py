@@ -127,10 +127,17 @@ def members(session: Session, org: Organization) -> list[User]:
         User.organization_id == org.id).order_by(User.email)))
 
 
-def org_admins(session: Session, org: Organization) -> list[User]:
-    """The active administrators of ``org``."""
+def org_admins(session: Session, *orgs: Organization | int) -> list[User]:
+    """The active administrators of these organisations (objects or ids), ordered by id.
+
+    Every notice meant for an organisation's admins asks here, so all leave out the same people.
+    """
+    ids = sorted({org if isinstance(org, int) else org.id for org in orgs})
+    if not ids:
+        return []
     return list(session.scalars(select(User).where(
-        User.organization_id == org.id, User.role == "org_admin", User.active)))
+        User.organization_id.in_(ids), User.role == "org_admin", User.active)
+        .order_by(User.id)))
 
 
 def decide(session: Session, org: Organization, *, verify: bool, reason: str = "",

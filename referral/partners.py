@@ -32,6 +32,8 @@ from data.models import (
 from matching.complementarity import ComplementarityModel
 from matching.partners import PartnerRecommender, Suggestion
 
+from .organizations import org_admins
+
 __all__ = [
     "DuplicationAlert", "PartnerData", "PartnerSuggestion", "check_insight_access",
     "duplication_alerts", "get_org",
@@ -439,15 +441,10 @@ def _audit(session: Session, actor: User, action: str, obj: Any, **summary: Any)
            object_id=obj.id, summary=summary)
 
 
-def _org_admins(session: Session, org_id: int) -> list[User]:
-    return list(session.scalars(select(User).where(
-        User.organization_id == org_id, User.role == "org_admin", User.active.is_(True))))
-
-
 def _notify(session: Session, org_id: int, kind: str, ar: str, en: str, link: str) -> None:
     from .notify import notify
 
-    notify(session, _org_admins(session, org_id), kind, ar, en, link)
+    notify(session, org_admins(session, org_id), kind, ar, en, link)
 
 
 def _require_org_admin(actor: User) -> int:
