@@ -1,12 +1,15 @@
 """Whole numbers in the query string (web/args.py): the API refuses a bad page or per_page with
-a 400 naming the field, in the caller's language and as its OpenAPI document says."""
+a 400 naming the field, in the caller's language and as its OpenAPI document says; HTML pages
+show the first page instead."""
 
 from __future__ import annotations
 
 import pytest
 from jsonschema import Draft202012Validator
+from sqlalchemy import select
 
-from web.args import int_arg
+from data.models import ForumCategory
+from web.args import int_arg, page_arg
 
 # (API path, the paging parameters it reads)
 PAGED = [("/organizations", ("page", "per_page")),
@@ -95,7 +98,43 @@ def test_library_year_out_of_the_calendar_is_400(client):
 
 
 @pytest.mark.parametrize(("query", "expected"), [
+    ({}, 1), ({"page": ""}, 1), ({"page": "abc"}, 1), ({"page": "0"}, 1), ({"page": "-3"}, 1),
+    ({"page": "2.5"}, 1), ({"page": "10000000"}, 1), ({"page": "7"}, 7), ({"page": " 7 "}, 7),
+    ({"page": "٣"}, 3)])
+def test_page_arg_falls_back_to_the_first_page(app, query, expected):
+    with app.test_request_context(query_string=query):
+        assert page_arg() == expected
+
+
+@pytest.mark.parametrize(("query", "expected"), [
     ({}, 5), ({"n": ""}, 5), ({"n": "1"}, 1), ({"n": "10"}, 10), ({"n": "٣"}, 3)])
 def test_int_arg_reads_numbers_in_range_and_defaults(app, query, expected):
     with app.test_request_context(query_string=query):
         assert int_arg("n", 5, 1, 10) == expected
+
+
+def test_html_pages_show_the_first_page_for_a_bad_page_number(client, session, make, login):
+    from data.audit import record
+    from referral import forum, library
+
+    admin = make.user("platform_admin")
+    member = make.user("caseworker")
+    library.create_document(session, admin, {"kind": "circular", "title_ar": "تعميم الصفحات",
+                                             "published": True})
+    forum.seed_categories(session)
+    category = session.scalars(select(ForumCategory).where(
+        ForumCategory.slug == "experience-exchange")).one()
+    thread = forum.create_thread(session, member, category.id, "موضوع الصفحات", "نص")
+    for i in range(55):
+        record(session, "token.created", user=admin, object_type="api_token", object_id=i)
+    login(admin)
+    lib = client.get("/library/?page=abc")
+    assert lib.status_code == 200 and "تعميم الصفحات" in lib.get_data(as_text=True)
+    cat = client.get(f"/forum/categories/{thread.category_id}?page=abc")
+    assert cat.status_code == 200 and "موضوع الصفحات" in cat.get_data(as_text=True)
+    for bad in ("abc", "0", "-2", "99999999999999999999"):
+        audit = client.get(f"/accounts/admin/audit?action=token&page={bad}")
+        assert audit.status_code == 200
+        assert audit.get_data(as_text=True).count("<code>token.created</code>") == 50
+    second = client.get("/accounts/admin/audit?action=token&page=2").get_data(as_text=True)
+    assert second.count("<code>token.created</code>") == 5
