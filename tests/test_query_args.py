@@ -138,3 +138,16 @@ def test_html_pages_show_the_first_page_for_a_bad_page_number(client, session, m
         assert audit.get_data(as_text=True).count("<code>token.created</code>") == 50
     second = client.get("/accounts/admin/audit?action=token&page=2").get_data(as_text=True)
     assert second.count("<code>token.created</code>") == 5
+
+
+@pytest.mark.parametrize(("top", "message"), [
+    ("abc", "top must be a number."), ("0", "top must be between 1 and 50."),
+    ("51", "top must be between 1 and 50.")])
+def test_partner_suggestions_top_is_read_the_same_way(client, make, login, top, message):
+    member = make.user("caseworker")
+    login(member)
+    resp = client.get(f"/api/v1/organizations/{member.organization_id}/partners?top={top}",
+                      headers={"Accept-Language": "en"})
+    assert resp.status_code == 400
+    assert resp.get_json()["error"] == {"code": "bad_input", "message": message,
+                                        "details": {"field": "top"}}
