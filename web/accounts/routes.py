@@ -12,6 +12,7 @@ from data.models import Organization, User
 from referral import accounts, organizations, tokens
 from referral.notify import MailConfig, send_email
 
+from ..args import page_arg
 from ..auth.forms import fill_choices, show_error
 from ..extensions import limiter, rate
 from ..i18n import current_locale
@@ -242,7 +243,7 @@ def audit_log():
     """Browse the audit log, filtered by action, user, object type and dates; paginated."""
     form = AuditFilterForm(request.args)
     form.validate()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     stmt = audit_query(action=form.action.data or "", user_email=form.user.data or "",
                        object_type=form.object_type.data or "",
                        since=form.since.data if not form.since.errors else None,

@@ -10,6 +10,7 @@ from data.errors import BadInput, Forbidden
 from data.models import ForumCategory, ForumPost, ForumThread, User
 from referral import forum as uc
 
+from ..args import MAX_ID, MAX_PAGE, int_arg
 from ..security import AUTHENTICATED, allow, caller, is_platform_admin
 from . import bp
 from .openapi import error_responses
@@ -25,13 +26,6 @@ def _user() -> User:
     if user is None:
         raise Forbidden("Forum posts are written by a person: use a user's session or token.")
     return user
-
-
-def _page() -> int:
-    value = request.args.get("page", "1")
-    if not value.isdigit() or int(value) < 1:
-        raise BadInput("page must be a whole number from 1.", field="page")
-    return int(value)
 
 
 def thread_json(t: ForumThread) -> dict:
@@ -67,12 +61,10 @@ def forum_categories():
 @allow(AUTHENTICATED)
 def forum_threads():
     """Threads, most recently active first (``category_id`` filters)."""
-    cat = request.args.get("category_id", "")
-    if cat and not cat.isdigit():
-        raise BadInput("category_id must be a number.", field="category_id")
-    if cat and db.session.get(ForumCategory, int(cat)) is None:
+    cat = int_arg("category_id", None, 1, MAX_ID)
+    if cat is not None and db.session.get(ForumCategory, cat) is None:
         raise BadInput(f"category_id: unknown category {cat}.", field="category_id")
-    threads, total = uc.list_threads(db.session, int(cat) if cat else None, page=_page(),
+    threads, total = uc.list_threads(db.session, cat, page=int_arg("page", 1, 1, MAX_PAGE),
                                      moderator=is_platform_admin())
     return {"total": total, "items": [thread_json(t) for t in threads]}
 
@@ -145,8 +137,11 @@ OPENAPI_PATHS = {
     "/forum/threads": {
         "get": {
             "summary": "Threads, most recently active first", "operationId": "forumThreads",
-            "parameters": [{"name": "category_id", "in": "query", "schema": {"type": "integer"}},
-                           {"name": "page", "in": "query", "schema": {"type": "integer"}}],
+            "parameters": [
+                {"name": "category_id", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+                {"name": "page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}}],
             "responses": {"200": {"description": "Threads", "content": {"application/json": {
                 "schema": {"type": "object", "required": ["total", "items"], "properties": {
                     "total": {"type": "integer"}, "items": {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import request
 
 from data.db import db
@@ -9,18 +11,10 @@ from data.errors import BadInput
 from data.models import LibraryDocument
 from referral import library as uc
 
+from ..args import MAX_PAGE, MAX_PER_PAGE, int_arg
 from ..security import PUBLIC, allow, caller, is_platform_admin
 from . import bp
 from .openapi import error_responses
-
-
-def _int_arg(name: str, default: int | None = None) -> int | None:
-    value = request.args.get(name, "")
-    if not value:
-        return default
-    if not value.isdigit():
-        raise BadInput(f"{name} must be a whole number.", field=name)
-    return int(value)
 
 
 def document_json(doc: LibraryDocument, *, full: bool = False) -> dict:
@@ -55,10 +49,11 @@ def library_documents():
     """Search published documents (drafts too for platform admins), ranked, highlighted."""
     page = uc.search(
         db.session, request.args.get("q", ""), kind=request.args.get("kind") or None,
-        year=_int_arg("year"), issuer=request.args.get("issuer") or None,
+        year=int_arg("year", None, dt.MINYEAR, dt.MAXYEAR),
+        issuer=request.args.get("issuer") or None,
         topic=request.args.get("topic") or None, status=request.args.get("status") or None,
-        drafts=is_platform_admin(), page=_int_arg("page", 1) or 1,
-        per_page=_int_arg("per_page", 20) or 20,
+        drafts=is_platform_admin(), page=int_arg("page", 1, 1, MAX_PAGE),
+        per_page=int_arg("per_page", 20, 1, MAX_PER_PAGE),
         locale="en" if request.args.get("lang") == "en" else "ar")
     return {"total": page.total, "page": page.page, "per_page": page.per_page,
             "items": [{**document_json(h.document), "rank": h.rank,
@@ -136,10 +131,12 @@ OPENAPI_PATHS = {
             "summary": "Search the library (Arabic-aware; ranked; highlighted passage)",
             "operationId": "searchLibrary",
             "parameters": [{"name": n, "in": "query", "schema": s} for n, s in (
-                ("q", _STR), ("kind", _DOC_PROPS["kind"]), ("year", {"type": "integer"}),
+                ("q", _STR), ("kind", _DOC_PROPS["kind"]),
+                ("year", {"type": "integer", "minimum": dt.MINYEAR, "maximum": dt.MAXYEAR}),
                 ("issuer", _STR), ("topic", _STR), ("status", _DOC_PROPS["status"]),
-                ("page", {"type": "integer", "minimum": 1}),
-                ("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
+                ("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+                ("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                              "default": 20}),
                 ("lang", {"type": "string", "enum": ["ar", "en"]}))],
             "responses": {"200": {"description": "Matching documents", "content": {
                 "application/json": {"schema": {

@@ -10,6 +10,7 @@ from data.errors import BadInput
 from referral import directory
 from referral.search import resolve_area, stale_cutoff
 
+from ..args import MAX_PAGE, MAX_PER_PAGE, int_arg
 from ..security import PUBLIC, allow
 from . import bp
 from .openapi import error_responses as _err
@@ -35,20 +36,6 @@ def _org(org, *, services=None) -> dict:
     return out
 
 
-def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadInput(_("%(field)s must be a number.", field=name), field=name) from None
-    if not lo <= value <= hi:
-        raise BadInput(_("%(field)s must be between %(lo)s and %(hi)s.", field=name, lo=lo,
-                         hi=hi), field=name)
-    return value
-
-
 @bp.get("/organizations")
 @allow(PUBLIC)
 def list_organizations():
@@ -62,8 +49,8 @@ def list_organizations():
     verified = request.args.get("verified")
     if verified not in (None, "true", "false"):
         raise BadInput(_("verified must be true or false."), field="verified")
-    page = _int_arg("page", 1, 1, 1000)
-    per_page = _int_arg("per_page", 20, 1, 100)
+    page = int_arg("page", 1, 1, MAX_PAGE)
+    per_page = int_arg("per_page", 20, 1, MAX_PER_PAGE)
     orgs, total = directory.list_organizations(
         db.session, q=q, pcode=pcode, verified=None if verified is None else verified == "true",
         page=page, per_page=per_page)
@@ -130,8 +117,11 @@ OPENAPI_PATHS = {
             {"name": "pcode", "in": "query", "schema": _S,
              "description": "present in this area (coverage, sites or head office)"},
             {"name": "verified", "in": "query", "schema": {"enum": ["true", "false"]}},
-            {"name": "page", "in": "query", "schema": {"type": "integer"}},
-            {"name": "per_page", "in": "query", "schema": {"type": "integer"}},
+            {"name": "page", "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+            {"name": "per_page", "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                        "default": 20}},
         ],
         "responses": {"200": {"description": "One page of organisations", "content": _json({
             "type": "object", "required": ["items", "total", "page", "per_page"],

@@ -9,21 +9,13 @@ from data.errors import BadInput, NotFound
 from data.models import PartnershipRequest
 from referral import partners as uc
 
+from ..args import int_arg
 from ..security import PUBLIC, allow, principal
 from . import bp
 from .openapi import error_responses
 
 ACTIONS = ("accept", "decline", "withdraw")
 ORG_ROLES = ("org_admin", "caseworker", "viewer", "planner", "platform_admin")
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadInput(f"{name} must be a whole number from {low} to {high}.", field=name)
-    return int(raw)
 
 
 def _request_json(r: PartnershipRequest) -> dict:
@@ -40,7 +32,7 @@ def org_partner_suggestions(org_id: int):
     """Complementary partners of an organisation, with reasons in Arabic and English."""
     org = uc.get_org(db.session, org_id)
     uc.check_insight_access(principal(), org.id)
-    top = _int_arg("top", 10, 1, uc.MAX_TOP)
+    top = int_arg("top", 10, 1, uc.MAX_TOP)
     _, found = uc.suggestions(db.session, org.id, top=top, area=request.args.get("area"),
                               group=request.args.get("group"),
                               sector=request.args.get("sector"))
@@ -206,7 +198,7 @@ OPENAPI_PATHS = {
         "operationId": "orgPartnerSuggestions",
         "parameters": [_ORG_ID,
                        {"name": "top", "in": "query", "schema": {
-                           "type": "integer", "minimum": 1, "maximum": 50, "default": 10}},
+                           "type": "integer", "minimum": 1, "maximum": uc.MAX_TOP, "default": 10}},
                        {"name": "area", "in": "query", "schema": {"type": "string"}},
                        {"name": "group", "in": "query", "schema": {"type": "string"}},
                        {"name": "sector", "in": "query", "schema": {"type": "string"}}],

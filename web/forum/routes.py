@@ -11,6 +11,7 @@ from data.db import db
 from data.errors import BadInput, Forbidden
 from referral import forum as uc
 
+from ..args import page_arg
 from ..i18n import current_locale
 from ..library.files import (
     file_error_message,
@@ -39,10 +40,7 @@ def index():
 def category(category_id: int):
     """The threads of one category, most recently active first."""
     cat = uc.get_category(db.session, category_id)
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_arg()
     threads, total = uc.list_threads(db.session, cat.id, page=page, moderator=is_platform_admin())
     return render_template("forum/category.html", cat=cat, threads=threads, total=total,
                            page=page, form=ActionForm(),

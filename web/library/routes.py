@@ -15,6 +15,7 @@ from data.models import LibraryDocument
 from referral import library as uc
 from referral import reference
 
+from ..args import page_arg
 from ..i18n import current_locale
 from ..security import AUTHENTICATED, PUBLIC, allow, caller, is_platform_admin
 from . import bp
@@ -57,10 +58,6 @@ def index():
     form.topic.choices = any_ + _topic_and_sector_choices(loc)
     form.issuer.choices = any_ + [(a, e if loc == "en" and e else a)
                                   for a, e in uc.issuers(db.session)]
-    try:
-        page_no = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page_no = 1
     year = request.args.get("year", "").strip()
     if year and not year.isdigit():
         form.year.errors = [_("Enter a year like 2022.")]
@@ -68,7 +65,7 @@ def index():
     page = uc.search(db.session, request.args.get("q", ""), kind=form.kind.data or None,
                      year=int(year) if year else None, issuer=form.issuer.data or None,
                      topic=form.topic.data or None, status=form.status.data or None,
-                     drafts=is_platform_admin(), page=page_no, locale=loc)
+                     drafts=is_platform_admin(), page=page_arg(), locale=loc)
     return render_template("library/index.html", form=form, page=page,
                            kinds=uc.KIND_LABELS, statuses=uc.STATUS_LABELS)
 
