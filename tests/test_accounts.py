@@ -467,3 +467,18 @@ def test_pending_list_and_profile_name_the_governorate(client, make, login):
     login(make.user("platform_admin"))
     html = client.get("/accounts/admin/organizations").get_data(as_text=True)
     assert "إدلب" in html and f'for="decision-{org.id}"' in html
+
+
+def test_pending_list_names_each_organisation_s_own_admins(client, make, login):
+    """One query for every organisation's admins, each shown under its own organisation
+    (oldest first: each block ends with its decision form)."""
+    first = make.org(verification="pending", name_en="First Waiting")
+    second = make.org(verification="pending", name_en="Second Waiting")
+    lonely = make.org(verification="pending", name_en="No Admin Yet")
+    a1, a2 = make.user("org_admin", first), make.user("org_admin", second)
+    login(make.user("platform_admin"))
+    html = client.get("/accounts/admin/organizations").get_data(as_text=True)
+    ends = [html.index(f'for="decision-{org.id}"') for org in (first, second, lonely)]
+    assert ends == sorted(ends)
+    assert html.index(a1.email) < ends[0] < html.index(a2.email) < ends[1]
+    assert a1.email not in html[ends[0]:] and a2.email not in html[ends[1]:]

@@ -208,7 +208,9 @@ def revoke_token(token_id: int):
 def pending_organizations():
     """Organisations waiting for verification, oldest first."""
     orgs = organizations.pending(db.session)
-    admins = {o.id: organizations.org_admins(db.session, o) for o in orgs}
+    admins: dict[int, list] = {o.id: [] for o in orgs}
+    for user in organizations.org_admins(db.session, *orgs):  # one query for the whole list
+        admins[user.organization_id].append(user)
     areas = organizations.hq_areas(db.session, orgs)
     return render_template("accounts/pending.html", orgs=orgs, admins=admins, areas=areas,
                            form=DecisionForm())
