@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -53,3 +54,20 @@ def test_translations_are_arabic_text():
                   and any(ch.isalpha() for ch in k)]
     # format-only strings (e.g. "%(n)s km") may stay as they are; real words may not
     assert [k for k in latin_only if len(k) > 12] == []
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"LANG": "ar_SY.UTF-8"}, "ar"), ({"LC_ALL": "ar_SY.UTF-8", "LANG": "C.UTF-8"}, "ar"),
+    ({"LANG": "en_GB.UTF-8"}, "en"), ({"LC_ALL": "C.UTF-8", "LANG": "ar_SY.UTF-8"}, "en"),
+    ({}, "en")])
+def test_commands_speak_the_shell_s_language(app, monkeypatch, env, expected):
+    """Outside a request (a ``tasharuk`` command) messages follow LC_ALL / LC_MESSAGES / LANG."""
+    from flask_babel import gettext
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with app.app_context():
+        message = gettext("Unknown parameter: %(name)s.", name="x")
+    assert any("\u0600" <= ch <= "\u06ff" for ch in message) is (expected == "ar"), message

@@ -6,11 +6,12 @@ compiled to .mo when missing or older than their source, so a fresh clone just w
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 WEB = Path(__file__).resolve().parent
@@ -41,8 +42,21 @@ def compile_catalogs() -> int:
     return done
 
 
+def cli_locale() -> str:
+    """Outside a request (``tasharuk ...`` commands): the shell's language (``LC_ALL``,
+    ``LC_MESSAGES``, then ``LANG``), Arabic for ``ar*``, else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "ar" if value.lower().startswith("ar") else "en"
+    return "en"
+
+
 def select_locale() -> str:
-    """``?lang=`` (remembered in the session), else the user's locale, else Arabic."""
+    """``?lang=`` (remembered in the session), else the user's locale, else Arabic; a
+    command's messages follow the shell's language (``cli_locale``)."""
+    if not has_request_context():
+        return cli_locale()
     supported = ("ar", "en")
     lang = request.args.get("lang")
     if lang in supported:
