@@ -15,6 +15,7 @@ import threading
 
 import numpy as np
 import pandas as pd
+from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -65,14 +66,14 @@ def train_acceptance(session: Session, *, method: str = "logistic",
     """Fit on the earlier referrals, evaluate on the later ``test_fraction`` of the period."""
     X, y = referral_history(session)
     if len(X) < MIN_HISTORY or y.nunique() < 2:
-        raise BadInput(f"The referral history has {len(X)} decided referrals; at least "
-                       f"{MIN_HISTORY}, some completed and some not, are needed to train.",
-                       field="referrals")
+        raise BadInput(_("The referral history has %(n)s decided referrals; at least "
+                         "%(min)s, some completed and some not, are needed to train.",
+                         n=len(X), min=MIN_HISTORY), field="referrals")
     frame = X.assign(completed=y.to_numpy())
     train, test = time_split(frame, test_fraction=test_fraction)
     if train["completed"].nunique() < 2 or test.empty:
-        raise BadInput("The earlier part of the history has only one outcome; "
-                       "the model cannot be trained yet.", field="referrals")
+        raise BadInput(_("The earlier part of the history has only one outcome; "
+                         "the model cannot be trained yet."), field="referrals")
     model = AcceptanceModel(method, random_state=random_state).fit(
         train[list(COLUMNS)], train["completed"])
     report = evaluate(model, test[list(COLUMNS)], test["completed"])

@@ -11,6 +11,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -66,7 +67,7 @@ def _now() -> dt.datetime:
 def check_password_strength(password: str, field: str = "password") -> None:
     """Refuse passwords shorter than MIN_PASSWORD characters."""
     if len(password or "") < MIN_PASSWORD:
-        raise BadInput(f"The password must have at least {MIN_PASSWORD} characters.",
+        raise BadInput(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD),
                        field=field, code="weak_password")
 
 
@@ -86,18 +87,19 @@ def find_organization(session: Session, ref: str | int) -> Organization:
             | (Organization.registration_number == ref)
             | (func.lower(Organization.name_en) == low) | (Organization.name_ar == ref)).limit(2)))
         if len(found) > 1:
-            raise BadInput(f"Organisation '{ref}' is ambiguous; use its id.", field="org")
+            raise BadInput(_("Organisation '%(ref)s' is ambiguous; use its id.", ref=ref),
+                           field="org")
         org = found[0] if found else None
     if org is None:
-        raise NotFound(f"No organisation '{ref}' (give an id, acronym or registration number).",
-                       field="org")
+        raise NotFound(_("No organisation '%(ref)s' (give an id, acronym or registration "
+                         "number).", ref=ref), field="org")
     return org
 
 
 def _check_role(role: str, allowed: tuple[str, ...] = ROLES) -> None:
     if role not in allowed:
-        raise BadInput(f"Unknown role '{role}'; choose one of {', '.join(allowed)}.",
-                       field="role")
+        raise BadInput(_("Unknown role '%(role)s'; choose one of %(roles)s.", role=role,
+                         roles=", ".join(allowed)), field="role")
 
 
 # ---------------------------------------------------------------- sign-in and lock-out
@@ -175,15 +177,22 @@ def reset_token(user: User, secret: str) -> str:
         {"u": user.id, "f": _fingerprint(user)})
 
 
+def _link_messages(what: str) -> tuple[str, str]:
+    """(expired, not valid) messages of a ``what`` ('reset' or 'invitation') link."""
+    if what == "reset":
+        return (_("This reset link has expired; ask for a new one."),
+                _("This reset link is not valid; check that it was copied completely."))
+    return (_("This invitation link has expired; ask for a new one."),
+            _("This invitation link is not valid; check that it was copied completely."))
+
+
 def _load(secret: str, salt: str, token: str, max_age: int, what: str) -> Any:
     try:
         return URLSafeTimedSerializer(secret, salt=salt).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise BadInput(f"This {what} link has expired; ask for a new one.", field="token",
-                       code="link_expired") from None
+        raise BadInput(_link_messages(what)[0], field="token", code="link_expired") from None
     except BadSignature:
-        raise BadInput(f"This {what} link is not valid; check that it was copied completely.",
-                       field="token", code="link_invalid") from None
+        raise BadInput(_link_messages(what)[1], field="token", code="link_invalid") from None
 
 
 def read_reset(session: Session, secret: str, token: str, max_age: int = 7200) -> User:
@@ -191,8 +200,8 @@ def read_reset(session: Session, secret: str, token: str, max_age: int = 7200) -
     data = _load(secret, RESET_SALT, token, max_age, "reset")
     user = session.get(User, data.get("u")) if isinstance(data, dict) else None
     if user is None or not user.active or data.get("f") != _fingerprint(user):
-        raise BadInput("This reset link was already used or is not valid any more; "
-                       "ask for a new one.", field="token", code="link_used")
+        raise BadInput(_("This reset link was already used or is not valid any more; "
+                         "ask for a new one."), field="token", code="link_used")
     return user
 
 
@@ -223,10 +232,10 @@ def read_invitation(session: Session, secret: str, token: str,
     data = _load(secret, INVITE_SALT, token, max_age, "invitation")
     org = session.get(Organization, data.get("o")) if isinstance(data, dict) else None
     if org is None or data.get("r") not in ORG_ROLES:
-        raise BadInput("This invitation is not valid any more.", field="token",
+        raise BadInput(_("This invitation is not valid any more."), field="token",
                        code="link_invalid")
     if find_user(session, data["e"]) is not None:
-        raise Conflict("This invitation was already used: sign in instead.", field="token")
+        raise Conflict(_("This invitation was already used: sign in instead."), field="token")
     return data["e"], org, data["r"]
 
 
@@ -236,7 +245,7 @@ def invite(session: Session, organization: Organization, email: str, role: str, 
     _check_role(role, ORG_ROLES)
     email = _clean_email(email)
     if find_user(session, email) is not None:
-        raise Conflict(f"{email} already has an account.", field="email")
+        raise Conflict(_("%(email)s already has an account.", email=email), field="email")
     record(session, "member.invited", user=by, organization_id=organization.id,
            object_type="organization", object_id=organization.id,
            summary={"email": email, "role": role})
@@ -259,7 +268,7 @@ def _clean_email(email: str | None) -> str:
     """The address lower-cased, or BadInput naming the email field."""
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254:
-        raise BadInput(f"'{email}' is not an email address.", field="email")
+        raise BadInput(_("'%(email)s' is not an email address.", email=email), field="email")
     return email
 
 
@@ -269,9 +278,11 @@ def create_user(session: Session, *, email: str, role: str, organization: Organi
     _check_role(role)
     email = _clean_email(email)
     if role != "platform_admin" and organization is None:
-        raise BadInput(f"A {role} must belong to an organisation (--org).", field="org")
+        raise BadInput(_("A %(role)s must belong to an organisation (--org).", role=role),
+                       field="org")
     if find_user(session, email) is not None:
-        raise Conflict(f"A user with the email {email} already exists.", field="email")
+        raise Conflict(_("A user with the email %(email)s already exists.", email=email),
+                       field="email")
     if password is not None:
         check_password_strength(password)
     user = User(email=email, name=name or "", role=role,
@@ -290,13 +301,15 @@ def set_role(session: Session, user: User, role: str, *, by: Any = None) -> User
     if by is not None and getattr(by, "role", None) != "platform_admin":
         _check_role(role, ORG_ROLES)
         if user.organization_id is None or user.organization_id != by.organization_id:
-            raise NotFound(f"No member {user.id} in your organisation.", field="user")
+            raise NotFound(_("No member %(id)s in your organisation.", id=user.id),
+                           field="user")
         if user.role == "platform_admin":
-            raise Forbidden("Only a platform administrator can change this role.")
+            raise Forbidden(_("Only a platform administrator can change this role."))
         if getattr(by, "id", None) == user.id:
-            raise Conflict("You cannot change your own role.", field="role")
+            raise Conflict(_("You cannot change your own role."), field="role")
     if role != "platform_admin" and user.organization_id is None:
-        raise BadInput(f"{user.email} belongs to no organisation; a {role} must.", field="role")
+        raise BadInput(_("%(email)s belongs to no organisation; a %(role)s must.",
+                         email=user.email, role=role), field="role")
     before = user.role
     if before != role:
         user.role = role
@@ -312,9 +325,10 @@ def remove_member(session: Session, user: User, *, by: Any) -> User:
     org_id = getattr(by, "organization_id", None)
     if getattr(by, "role", None) != "platform_admin" and (
             user.organization_id is None or user.organization_id != org_id):
-        raise NotFound(f"No member {user.id} in your organisation.", field="user")
+        raise NotFound(_("No member %(id)s in your organisation.", id=user.id), field="user")
     if getattr(by, "id", None) == user.id:
-        raise Conflict("You cannot remove yourself; ask another administrator.", field="user")
+        raise Conflict(_("You cannot remove yourself; ask another administrator."),
+                       field="user")
     former = user.organization_id
     user.organization_id = None
     user.role = "viewer"
@@ -333,7 +347,7 @@ def change_password(session: Session, user: User, current: str, new: str, *,
                     ip: str | None = None) -> User:
     """A signed-in user's new password; the current one must be given."""
     if not verify_password(user.password_hash, current or ""):
-        raise BadInput("The current password is wrong.", field="current_password")
+        raise BadInput(_("The current password is wrong."), field="current_password")
     check_password_strength(new)
     user.password_hash = hash_password(new)
     record(session, "password.changed", user=user, object_type="user", object_id=user.id, ip=ip)

@@ -11,6 +11,7 @@ import io
 import math
 
 import pandas as pd
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from data.errors import BadInput
@@ -49,24 +50,41 @@ def parse_selection(args: dict) -> GapSelection:
 
     level = opt("level") or "3"
     if level not in ("1", "2", "3"):
-        raise BadInput("level must be 1, 2 or 3.", field="level")
+        raise BadInput(_("level must be 1, 2 or 3."), field="level")
     sector, service = opt("sector"), opt("service")
     if sector and service:
-        raise BadInput("choose a sector or a service type, not both.", field="service")
+        raise BadInput(_("choose a sector or a service type, not both."), field="service")
     return GapSelection(level=int(level), sector=sector, service_type=service,
                         group=opt("group"), period=opt("period"))
+
+
+def _selection_message(exc: GapInputError, sel: GapSelection, data: GapInputs) -> str:
+    """The engine's (English) selection error in the reader's language."""
+    if exc.field == "level":
+        return _("level must be 1, 2 or 3.")
+    if exc.field == "sector":
+        return _("unknown sector '%(value)s'; choose from %(choices)s.", value=sel.sector,
+                 choices=", ".join(sorted(data.sectors["code"])))
+    if exc.field == "service":
+        return _("unknown service type '%(value)s'.", value=sel.service_type)
+    if exc.field == "group":
+        return _("unknown target group '%(value)s'; choose from %(choices)s.", value=sel.group,
+                 choices=", ".join(sorted(data.target_groups)))
+    if exc.field == "period":
+        return _("period must be YYYY or YYYY-MM, got '%(value)s'.", value=sel.period)
+    return str(exc)
 
 
 def gap_table(session: Session, selection: GapSelection,
               data: GapInputs | None = None) -> pd.DataFrame:
     """The ranked gap table for ``selection`` (see matching.gaps for the columns)."""
+    if data is None:
+        data = load_gap_inputs(session, sector=selection.sector,
+                               service_type=selection.service_type)
     try:
-        if data is None:
-            data = load_gap_inputs(session, sector=selection.sector,
-                                   service_type=selection.service_type)
         return compute_gaps(data, selection)
     except GapInputError as exc:
-        raise BadInput(str(exc), field=exc.field) from None
+        raise BadInput(_selection_message(exc, selection, data), field=exc.field) from None
 
 
 def table_records(table: pd.DataFrame) -> list[dict]:

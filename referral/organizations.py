@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,22 +39,23 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
 def _validate(session: Session, values: dict[str, Any], org: Organization | None = None) -> None:
     for key in ("name_ar", "name_en", "registration_number"):
         if key in values and not values[key]:
-            raise BadInput(f"{key} is required.", field=key)
+            raise BadInput(_("%(field)s is required.", field=key), field=key)
     if values.get("org_type") and values["org_type"] not in ORG_TYPES:
-        raise BadInput(f"Unknown organisation type '{values['org_type']}'; choose one of "
-                       f"{', '.join(ORG_TYPES)}.", field="org_type")
+        raise BadInput(_("Unknown organisation type '%(type)s'; choose one of %(types)s.",
+                         type=values["org_type"], types=", ".join(ORG_TYPES)),
+                       field="org_type")
     if values.get("hq_pcode"):
         area = session.get(AdminArea, values["hq_pcode"])
         if area is None or area.level != 1:
-            raise BadInput(f"'{values['hq_pcode']}' is not a governorate p-code.",
-                           field="hq_pcode")
+            raise BadInput(_("'%(pcode)s' is not a governorate p-code.",
+                             pcode=values["hq_pcode"]), field="hq_pcode")
     number = values.get("registration_number")
     if number:
         other = session.scalar(select(Organization).where(
             Organization.registration_number == number))
         if other is not None and other is not org:
-            raise Conflict(f"Registration number {number} is already registered.",
-                           field="registration_number")
+            raise Conflict(_("Registration number %(number)s is already registered.",
+                             number=number), field="registration_number")
 
 
 def register_organization(session: Session, values: dict[str, Any], *, admin_email: str,
@@ -63,10 +65,10 @@ def register_organization(session: Session, values: dict[str, Any], *, admin_ema
     values = _clean(values)
     for key in ("name_ar", "name_en", "registration_number", "hq_pcode"):
         if not values.get(key):
-            raise BadInput(f"{key} is required.", field=key)
+            raise BadInput(_("%(field)s is required.", field=key), field=key)
     _validate(session, values)
     if find_user(session, admin_email or "") is not None:
-        raise Conflict(f"A user with the email {admin_email} already exists.",
+        raise Conflict(_("A user with the email %(email)s already exists.", email=admin_email),
                        field="admin_email")
     check_password_strength(admin_password, field="admin_password")
     org = Organization(**values, verification="pending")
@@ -145,7 +147,7 @@ def decide(session: Session, org: Organization, *, verify: bool, reason: str = "
     """A platform admin's decision: verified, or rejected with a reason (required)."""
     reason = (reason or "").strip()
     if not verify and not reason:
-        raise BadInput("A rejection needs a reason.", field="reason")
+        raise BadInput(_("A rejection needs a reason."), field="reason")
     before = org.verification
     org.verification = "verified" if verify else "rejected"
     org.verified_at = dt.datetime.now(dt.UTC) if verify else None

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
@@ -293,11 +294,11 @@ def get_org(session: Session, ref: int | str) -> Organization:
         found = session.scalars(select(Organization).where(
             func.lower(Organization.acronym) == ref.strip().lower())).all()
         if len(found) > 1:
-            raise BadInput(f"The acronym {ref!r} is shared by {len(found)} organisations; "
-                           "use the id.", field="org")
+            raise BadInput(_("The acronym '%(ref)s' is shared by %(n)s organisations; "
+                             "use the id.", ref=ref, n=len(found)), field="org")
         org = found[0] if found else None
     if org is None:
-        raise NotFound(f"Organisation {ref!r} doesn't exist.", field="org")
+        raise NotFound(_("Organisation '%(ref)s' doesn't exist.", ref=ref), field="org")
     return org
 
 
@@ -311,13 +312,13 @@ def check_insight_access(actor: Any, org_id: int) -> None:
     if role in INSIGHT_ROLES_ANY_ORG:
         return
     if role is None or getattr(actor, "organization_id", None) != org_id:
-        raise Forbidden("Partner suggestions and duplication alerts are visible to the "
-                        "organisation's members, planners and platform admins only.")
+        raise Forbidden(_("Partner suggestions and duplication alerts are visible to the "
+                          "organisation's members, planners and platform admins only."))
 
 
 def _partner_types(session: Session, sector: str) -> list[str]:
     if session.get(Sector, sector) is None:
-        raise BadInput(f"Unknown sector {sector!r}.", field="sector")
+        raise BadInput(_("Unknown sector '%(code)s'.", code=sector), field="sector")
     return list(session.scalars(select(ServiceType.code).join(Sector).where(
         or_(Sector.code == sector, Sector.parent_code == sector))))
 
@@ -348,11 +349,12 @@ def suggestions(session: Session, org: int | str, *, top: int = 10, area: str | 
     """
     organization = get_org(session, org)
     if not isinstance(top, int) or not 1 <= top <= MAX_TOP:
-        raise BadInput(f"top must be a whole number from 1 to {MAX_TOP}.", field="top")
+        raise BadInput(_("top must be a whole number from 1 to %(max)s.", max=MAX_TOP),
+                       field="top")
     if area and session.get(AdminArea, area) is None:
-        raise BadInput(f"Unknown area p-code {area!r}.", field="area")
+        raise BadInput(_("Unknown area p-code '%(code)s'.", code=area), field="area")
     if group and session.get(TargetGroup, group) is None:
-        raise BadInput(f"Unknown target group {group!r}.", field="group")
+        raise BadInput(_("Unknown target group '%(code)s'.", code=group), field="group")
     partner_types = _partner_types(session, sector) if sector else None
     model, _comp, _data = fit_recommender(session)
     if organization.id not in set(model.orgs_.tolist()):
@@ -409,7 +411,7 @@ def duplication_alerts(session: Session, *, org: int | str | None = None,
     """Duplicated offers involving ``org`` and/or inside ``area`` (a p-code prefix)."""
     organization = get_org(session, org) if org is not None else None
     if area and session.get(AdminArea, area) is None:
-        raise BadInput(f"Unknown area p-code {area!r}.", field="area")
+        raise BadInput(_("Unknown area p-code '%(code)s'.", code=area), field="area")
     model, _comp, _data = fit_recommender(session)
     if organization is not None and organization.id not in set(model.orgs_.tolist()):
         return []
@@ -449,7 +451,7 @@ def _notify(session: Session, org_id: int, kind: str, ar: str, en: str, link: st
 
 def _require_org_admin(actor: User) -> int:
     if getattr(actor, "role", None) != "org_admin" or not actor.organization_id:
-        raise Forbidden("Only an organisation's admin can manage its partnerships.")
+        raise Forbidden(_("Only an organisation's admin can manage its partnerships."))
     return actor.organization_id
 
 
@@ -459,16 +461,17 @@ def request_partnership(session: Session, actor: User, target: int | str, *,
     own = _require_org_admin(actor)
     target_org = get_org(session, target)
     if target_org.id == own:
-        raise BadInput("An organisation cannot partner with itself.", field="target")
+        raise BadInput(_("An organisation cannot partner with itself."), field="target")
     if not target_org.verified:
-        raise BadInput("Only verified organisations can be asked to partner.", field="target")
+        raise BadInput(_("Only verified organisations can be asked to partner."),
+                       field="target")
     if len(message or "") > 2000:
-        raise BadInput("The message is longer than 2,000 characters.", field="message")
+        raise BadInput(_("The message is longer than 2,000 characters."), field="message")
     if target_org.id in _partner_ids(session, own):
-        raise Conflict("These organisations are partners already.", field="target")
+        raise Conflict(_("These organisations are partners already."), field="target")
     if target_org.id in _pending_with(session, own):
-        raise Conflict("A partnership request between these organisations is pending; "
-                       "answer or withdraw it first.", field="target")
+        raise Conflict(_("A partnership request between these organisations is pending; "
+                         "answer or withdraw it first."), field="target")
     req = PartnershipRequest(requester_org_id=own, target_org_id=target_org.id,
                              requested_by_id=actor.id, message=(message or "").strip())
     session.add(req)
@@ -481,11 +484,18 @@ def request_partnership(session: Session, actor: User, target: int | str, *,
     return req
 
 
+def _already(status: str) -> str:
+    """"This request is <status> already." with the status in the reader's language."""
+    names = {"accepted": _("accepted"), "declined": _("declined"), "withdrawn": _("withdrawn")}
+    return _("This request is %(status)s already.", status=names.get(status, status))
+
+
 def _load_request(session: Session, actor: User, request_id: int) -> PartnershipRequest:
     req = session.get(PartnershipRequest, request_id, with_for_update=True)
     org = getattr(actor, "organization_id", None)
     if req is None or org not in (req.requester_org_id, req.target_org_id):
-        raise NotFound(f"Partnership request {request_id} doesn't exist.", field="id")
+        raise NotFound(_("Partnership request %(id)s doesn't exist.", id=request_id),
+                       field="id")
     return req
 
 
@@ -495,11 +505,11 @@ def respond_to_request(session: Session, actor: User, request_id: int, *, accept
     _require_org_admin(actor)
     req = _load_request(session, actor, request_id)
     if actor.organization_id != req.target_org_id:
-        raise Forbidden("Only the admin of the organisation that was asked can answer.")
+        raise Forbidden(_("Only the admin of the organisation that was asked can answer."))
     if req.status != "pending":
-        raise Conflict(f"This request is {req.status} already.", field="status")
+        raise Conflict(_already(req.status), field="status")
     if len(note or "") > 2000:
-        raise BadInput("The note is longer than 2,000 characters.", field="note")
+        raise BadInput(_("The note is longer than 2,000 characters."), field="note")
     req.status = "accepted" if accept else "declined"
     req.responded_by_id = actor.id
     req.responded_at = func.now()
@@ -526,9 +536,9 @@ def withdraw_request(session: Session, actor: User, request_id: int) -> Partners
     _require_org_admin(actor)
     req = _load_request(session, actor, request_id)
     if actor.organization_id != req.requester_org_id:
-        raise Forbidden("Only the admin of the requesting organisation can withdraw it.")
+        raise Forbidden(_("Only the admin of the requesting organisation can withdraw it."))
     if req.status != "pending":
-        raise Conflict(f"This request is {req.status} already.", field="status")
+        raise Conflict(_already(req.status), field="status")
     req.status = "withdrawn"
     req.responded_by_id = actor.id
     req.responded_at = func.now()
@@ -542,9 +552,9 @@ def end_partnership(session: Session, actor: User, partnership_id: int) -> Partn
     own = _require_org_admin(actor)
     p = session.get(Partnership, partnership_id, with_for_update=True)
     if p is None or own not in (p.org_low_id, p.org_high_id):
-        raise NotFound(f"Partnership {partnership_id} doesn't exist.", field="id")
+        raise NotFound(_("Partnership %(id)s doesn't exist.", id=partnership_id), field="id")
     if p.status != "active":
-        raise Conflict("This partnership has ended already.", field="status")
+        raise Conflict(_("This partnership has ended already."), field="status")
     p.status = "ended"
     p.ended_at = func.now()
     p.ended_by_id = actor.id

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -56,12 +57,12 @@ def create_token(session: Session, organization: Organization, role: str, *, nam
     ``days``: the token expires after that many days (None: until revoked).
     """
     if days is not None and not 1 <= days <= 3650:
-        raise BadInput("days must be between 1 and 3650.", field="days")
+        raise BadInput(_("days must be between 1 and 3650."), field="days")
     if role not in TOKEN_ROLES:
-        raise BadInput(f"Unknown token role '{role}'; choose one of {', '.join(TOKEN_ROLES)}.",
-                       field="role")
+        raise BadInput(_("Unknown token role '%(role)s'; choose one of %(roles)s.", role=role,
+                         roles=", ".join(TOKEN_ROLES)), field="role")
     if not organization.verified:
-        raise Forbidden("Only verified organisations can create API tokens.", field="org")
+        raise Forbidden(_("Only verified organisations can create API tokens."), field="org")
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(organization_id=organization.id, role=role, name=(name or "").strip()[:200],
                      token_hash=_digest(secret), prefix=secret[:12],
@@ -82,7 +83,7 @@ def revoke_token(session: Session, token_id: int, *, organization_id: int | None
     """Revoke a token of ``organization_id`` (None: any organisation, for platform admins/CLI)."""
     token = session.get(ApiToken, token_id)
     if token is None or (organization_id is not None and token.organization_id != organization_id):
-        raise NotFound(f"No API token {token_id}.", field="token")
+        raise NotFound(_("No API token %(id)s.", id=token_id), field="token")
     if token.revoked_at is None:
         token.revoked_at = dt.datetime.now(dt.UTC)
         record(session, "token.revoked", user=by, organization_id=token.organization_id,

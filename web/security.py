@@ -112,7 +112,7 @@ def same_org(org_id: int | None) -> bool:
     return mine is not None and org_id is not None and int(org_id) == mine
 
 
-def require_same_org(org_id: int | None, *, hide: bool = True, what: str = "record") -> None:
+def require_same_org(org_id: int | None, *, hide: bool = True, what: str | None = None) -> None:
     """Object-level check: refuse data of another organisation.
 
     ``hide=True`` (default) raises NotFound, so ids of other organisations' records do not
@@ -121,7 +121,7 @@ def require_same_org(org_id: int | None, *, hide: bool = True, what: str = "reco
     if same_org(org_id):
         return
     if hide:
-        raise NotFound(_("No such %(what)s.", what=what))
+        raise NotFound(_("No such %(what)s.", what=what or _("record")))
     raise Forbidden(_("This belongs to another organisation."))
 
 
@@ -138,7 +138,8 @@ def enforce() -> None:
         return
     roles = allowed_roles(endpoint)
     if roles is None:
-        raise Forbidden(f"The endpoint {endpoint} declares no access rule; it is closed.")
+        raise Forbidden(_("The endpoint %(endpoint)s declares no access rule; it is closed.",
+                          endpoint=endpoint))
     if PUBLIC in roles:
         return
     current = role()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app, url_for
+from flask_babel import gettext as _
 
 from data.clitools import ErrorMappingGroup
 from data.db import db
@@ -28,7 +29,7 @@ def _link(endpoint: str, **values) -> str:
 def _user(email: str):
     user = accounts.find_user(db.session, email)
     if user is None:
-        raise NotFound(f"No user with the email {email}.", field="email")
+        raise NotFound(_("No user with the email %(email)s.", email=email), field="email")
     return user
 
 
@@ -68,7 +69,7 @@ def users_reset_link(email: str) -> None:
     """Print a password-reset link for EMAIL (for servers without email)."""
     user = _user(email)
     if not user.active:
-        raise NotFound(f"The account {email} is deactivated.", field="email")
+        raise NotFound(_("The account %(email)s is deactivated.", email=email), field="email")
     click.echo(_link("auth.reset", token=accounts.reset_token(user, current_app.secret_key)))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, request
+from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput
@@ -21,7 +22,7 @@ def gaps():
     """Coverage gaps per area for a sector or service type, target group, level and period."""
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
-        raise BadInput("format must be json or csv.", field="format")
+        raise BadInput(_("format must be json or csv."), field="format")
     selection = parse_selection(request.args)
     table = gap_table(db.session, selection)
     if fmt == "csv":

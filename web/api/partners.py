@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput, NotFound
@@ -33,7 +34,7 @@ def org_partner_suggestions(org_id: int):
     org = uc.get_org(db.session, org_id)
     uc.check_insight_access(principal(), org.id)
     top = int_arg("top", 10, 1, uc.MAX_TOP)
-    _, found = uc.suggestions(db.session, org.id, top=top, area=request.args.get("area"),
+    _org, found = uc.suggestions(db.session, org.id, top=top, area=request.args.get("area"),
                               group=request.args.get("group"),
                               sector=request.args.get("sector"))
     return {"organization_id": org.id, "items": [s.to_dict() for s in found],
@@ -56,7 +57,7 @@ def area_duplication():
     """Duplicated offers inside an area (``area`` p-code, required), for planners."""
     area = request.args.get("area", "")
     if not area:
-        raise BadInput("area is required (a p-code, e.g. SY07).", field="area")
+        raise BadInput(_("area is required (a p-code, e.g. SY07)."), field="area")
     alerts = uc.duplication_alerts(db.session, area=area)
     return {"items": [a.to_dict() for a in alerts], "total": len(alerts)}
 
@@ -89,13 +90,13 @@ def create_partnership_request():
     """Ask another organisation to partner: ``{"target_org_id": id, "message": "..."}``."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadInput("Send a JSON object with target_org_id.", field="body")
+        raise BadInput(_("Send a JSON object with target_org_id."), field="body")
     target = body.get("target_org_id")
     if not isinstance(target, int) or isinstance(target, bool):
-        raise BadInput("target_org_id must be an organisation id.", field="target_org_id")
+        raise BadInput(_("target_org_id must be an organisation id."), field="target_org_id")
     message = body.get("message", "")
     if not isinstance(message, str):
-        raise BadInput("message must be text.", field="message")
+        raise BadInput(_("message must be text."), field="message")
     req = uc.request_partnership(db.session, principal(), target, message=message)
     db.session.commit()
     return _request_json(req), 201
@@ -106,11 +107,12 @@ def create_partnership_request():
 def answer_partnership_request(request_id: int, action: str):
     """Accept or decline (the asked organisation's admin) or withdraw (the requester's)."""
     if action not in ACTIONS:
-        raise NotFound(f"No action {action!r} on partnership requests; use one of {ACTIONS}.")
+        raise NotFound(_("No action '%(action)s' on partnership requests; use one of "
+                         "%(actions)s.", action=action, actions=", ".join(ACTIONS)))
     body = request.get_json(silent=True) or {}
     note = body.get("note", "") if isinstance(body, dict) else ""
     if not isinstance(note, str):
-        raise BadInput("note must be text.", field="note")
+        raise BadInput(_("note must be text."), field="note")
     if action == "withdraw":
         req = uc.withdraw_request(db.session, principal(), request_id)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput
@@ -33,7 +34,7 @@ def areas():
     """Admin areas, filtered by ``level`` and ``parent`` p-code."""
     level = request.args.get("level")
     if level is not None and level not in {"1", "2", "3", "4"}:
-        raise BadInput("level must be 1, 2, 3 or 4.", field="level")
+        raise BadInput(_("level must be 1, 2, 3 or 4."), field="level")
     found = reference.admin_areas(db.session, level=int(level) if level is not None else None,
                                   parent=request.args.get("parent"))
     items = [{"pcode": a.pcode, "level": a.level, "parent": a.parent_pcode,

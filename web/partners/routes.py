@@ -106,7 +106,8 @@ def requests():
 def answer(request_id: int, action: str):
     """Accept, decline or withdraw a partnership request."""
     if action not in ACTIONS:
-        raise NotFound(f"No action {action!r} on partnership requests; use one of {ACTIONS}.")
+        raise NotFound(_("No action '%(action)s' on partnership requests; use one of "
+                         "%(actions)s.", action=action, actions=", ".join(ACTIONS)))
     form = AnswerForm()
     if not form.validate_on_submit():
         raise BadInput(_("The note is too long."), field="note")
