@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import nh3
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -146,7 +147,7 @@ def get_category(session: Session, category_id: int) -> ForumCategory:
     """A category, or NotFound."""
     cat = session.get(ForumCategory, category_id)
     if cat is None:
-        raise NotFound(f"Forum category {category_id} does not exist.")
+        raise NotFound(_("Forum category %(id)s does not exist.", id=category_id))
     return cat
 
 
@@ -172,7 +173,7 @@ def organization_threads(session: Session, org_id: int) -> tuple[Organization,
     """An organisation and the visible threads it started or was mentioned in."""
     org = session.get(Organization, org_id)
     if org is None:
-        raise NotFound(f"Organisation {org_id} does not exist.")
+        raise NotFound(_("Organisation %(id)s does not exist.", id=org_id))
     mentioned = select(ForumPost.thread_id).join(
         ForumMention, ForumMention.post_id == ForumPost.id).where(
         ForumMention.organization_id == org_id, ~ForumPost.hidden)
@@ -189,7 +190,7 @@ def get_thread(session: Session, thread_id: int, *, moderator: bool = False) -> 
         selectinload(ForumThread.posts).selectinload(ForumPost.attachments),
         selectinload(ForumThread.posts).selectinload(ForumPost.organization))).first()
     if thread is None or (thread.hidden and not moderator):
-        raise NotFound(f"Thread {thread_id} does not exist.")
+        raise NotFound(_("Thread %(id)s does not exist.", id=thread_id))
     return thread
 
 
@@ -207,15 +208,16 @@ def can_write(user: User | None) -> bool:
 
 def _require_writer(user: User) -> None:
     if not can_write(user):
-        raise Forbidden("Only members of verified organisations may write in the forum.")
+        raise Forbidden(_("Only members of verified organisations may write in the forum."))
 
 
 def _body(body: str | None) -> str:
     body = (body or "").strip()
     if not body:
-        raise BadInput("body must not be empty.", field="body")
+        raise BadInput(_("%(field)s must not be empty.", field="body"), field="body")
     if len(body) > MAX_BODY:
-        raise BadInput(f"body is longer than {MAX_BODY} characters.", field="body")
+        raise BadInput(_("%(field)s is longer than %(n)s characters.", field="body", n=MAX_BODY),
+                       field="body")
     return body
 
 
@@ -226,9 +228,9 @@ def _link(link: str | None) -> str:
     if (link.startswith("/") and not link.startswith("//")) or \
             re.match(r"^https?://[^\s/]+", link, re.I):
         if len(link) > 1000 or re.search(r"\s", link):
-            raise BadInput("link is too long or contains spaces.", field="link")
+            raise BadInput(_("link is too long or contains spaces."), field="link")
         return link
-    raise BadInput("link must be a page of this site (/...) or an http(s) address.",
+    raise BadInput(_("link must be a page of this site (/...) or an http(s) address."),
                    field="link")
 
 
@@ -266,7 +268,7 @@ def _new_post(session: Session, user: User, thread: ForumThread, body: str,
     session.add_all(ForumMention(post_id=post.id, organization_id=o.id) for o in orgs.values())
     if checked:
         if not folder:
-            raise BadInput("attachment: uploads are not configured.", field="attachment")
+            raise BadInput(_("attachment: uploads are not configured."), field="attachment")
         add_files(session, user, post, checked, folder)
     _follow(session, user, thread_id=thread.id)
     session.flush()
@@ -287,20 +289,22 @@ def create_thread(session: Session, user: User, category_id: int | str | None, t
     except (TypeError, ValueError):
         cat = None
     if cat is None:
-        raise BadInput(f"category_id: unknown category {category_id or '(none)'}.",
-                       field="category_id")
+        raise BadInput(_("category_id: unknown category %(id)s.",
+                         id=category_id or _("(none)")), field="category_id")
     if cat.admin_only and user.role != "platform_admin":
-        raise Forbidden("Only platform admins start threads in this category.")
+        raise Forbidden(_("Only platform admins start threads in this category."))
     title = (title or "").strip()
     if not title:
-        raise BadInput("title must not be empty.", field="title")
+        raise BadInput(_("%(field)s must not be empty.", field="title"), field="title")
     if len(title) > MAX_TITLE:
-        raise BadInput(f"title is longer than {MAX_TITLE} characters.", field="title")
+        raise BadInput(_("%(field)s is longer than %(n)s characters.", field="title",
+                         n=MAX_TITLE), field="title")
     body = _body(body)
     if pcode and session.get(AdminArea, pcode) is None:
-        raise BadInput(f"pcode: unknown area {pcode}.", field="pcode")
+        raise BadInput(_("pcode: unknown area %(pcode)s.", pcode=pcode), field="pcode")
     if sector_code and session.get(Sector, sector_code) is None:
-        raise BadInput(f"sector: unknown sector {sector_code}.", field="sector")
+        raise BadInput(_("sector: unknown sector %(sector)s.", sector=sector_code),
+                       field="sector")
     link = _link(link)
     checked = _check_files(files, max_bytes)
     thread = ForumThread(category_id=cat.id, title=title, author_id=user.id,
@@ -326,7 +330,7 @@ def reply(session: Session, user: User, thread_id: int, body: str, *,
     _require_writer(user)
     thread = get_thread(session, thread_id, moderator=user.role == "platform_admin")
     if thread.locked:
-        raise Conflict("This thread is locked; it takes no more replies.", field="thread")
+        raise Conflict(_("This thread is locked; it takes no more replies."), field="thread")
     body = _body(body)
     checked = _check_files(files, max_bytes)
     post, orgs = _new_post(session, user, thread, body, checked, upload_folder)
@@ -370,7 +374,7 @@ def follow(session: Session, user: User, *, thread_id: int | None = None,
            category_id: int | None = None, on: bool = True) -> bool:
     """Follow (or stop following) a thread or a category; returns the new state."""
     if (thread_id is None) == (category_id is None):
-        raise BadInput("Follow either a thread or a category.", field="target")
+        raise BadInput(_("Follow either a thread or a category."), field="target")
     if thread_id is not None:
         get_thread(session, thread_id, moderator=user.role == "platform_admin")
     else:
@@ -402,25 +406,26 @@ def get_post(session: Session, post_id: int) -> ForumPost:
     """One post by id (NotFound when it does not exist)."""
     post = session.get(ForumPost, post_id)
     if post is None:
-        raise NotFound(f"Post {post_id} does not exist.")
+        raise NotFound(_("Post %(id)s does not exist.", id=post_id))
     return post
 
 
 def _require_moderator(user: User) -> None:
     if user.role != "platform_admin":
-        raise Forbidden("Only platform admins moderate the forum.")
+        raise Forbidden(_("Only platform admins moderate the forum."))
 
 
 def report_post(session: Session, user: User, post_id: int, reason: str) -> ForumReport:
     """A member reports a post to the moderators; audited."""
     post = get_post(session, post_id)
     if post.hidden or post.thread.hidden:
-        raise NotFound(f"Post {post_id} does not exist.")
+        raise NotFound(_("Post %(id)s does not exist.", id=post_id))
     reason = (reason or "").strip()
     if not reason:
-        raise BadInput("reason must not be empty.", field="reason")
+        raise BadInput(_("%(field)s must not be empty.", field="reason"), field="reason")
     if len(reason) > 1000:
-        raise BadInput("reason is longer than 1000 characters.", field="reason")
+        raise BadInput(_("%(field)s is longer than %(n)s characters.", field="reason", n=1000),
+                       field="reason")
     report = ForumReport(post_id=post.id, reporter_id=user.id, reason=reason)
     session.add(report)
     session.flush()
@@ -470,9 +475,9 @@ def dismiss_report(session: Session, user: User, report_id: int) -> ForumReport:
     _require_moderator(user)
     rep = session.get(ForumReport, report_id)
     if rep is None:
-        raise NotFound(f"Report {report_id} does not exist.")
+        raise NotFound(_("Report %(id)s does not exist.", id=report_id))
     if rep.resolved_at is not None:
-        raise Conflict("This report is already resolved.", field="report")
+        raise Conflict(_("This report is already resolved."), field="report")
     rep.resolved_at, rep.resolved_by_id, rep.resolution = dt.datetime.now(dt.UTC), user.id, \
         "dismissed"
     session.flush()
@@ -494,7 +499,7 @@ def post_attachment(session: Session, file_id: uuid.UUID, *, moderator: bool = F
     att = attachments.find_attachment(session, file_id, owner="post")
     post = session.get(ForumPost, att.post_id) if att is not None else None
     if post is None or ((post.hidden or post.thread.hidden) and not moderator):
-        raise NotFound("This file does not exist.")
+        raise NotFound(_("This file does not exist."))
     return att
 
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
@@ -156,17 +157,24 @@ def _short(value: Any) -> Any:
 
 # ---------------------------------------------------------------- validation
 
+def _not_one_of(name: str, allowed: Iterable[str]) -> BadInput:
+    """The error for a value of ``name`` that is not one of ``allowed``."""
+    return BadInput(_("%(field)s must be one of: %(values)s.", field=name,
+                      values=", ".join(allowed)), field=name)
+
+
 def _text(data: dict, name: str, *, required: bool = False, limit: int = 2000) -> str | None:
     if name not in data:
         if required:
-            raise BadInput(f"{name} is required.", field=name)
+            raise BadInput(_("%(field)s is required.", field=name), field=name)
         return None
     value = data[name]
     value = "" if value is None else str(value).strip()
     if required and not value:
-        raise BadInput(f"{name} must not be empty.", field=name)
+        raise BadInput(_("%(field)s must not be empty.", field=name), field=name)
     if len(value) > limit:
-        raise BadInput(f"{name} is longer than {limit} characters.", field=name)
+        raise BadInput(_("%(field)s is longer than %(n)s characters.", field=name, n=limit),
+                       field=name)
     return value
 
 
@@ -177,12 +185,13 @@ def _codes(session: Session, data: dict, name: str, model) -> list | None:
     if isinstance(values, str):
         values = [v.strip() for v in re.split(r"[|,]", values) if v.strip()]
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise BadInput(f"{name} must be a list of codes.", field=name)
+        raise BadInput(_("%(field)s must be a list of codes.", field=name), field=name)
     rows = []
     for code in dict.fromkeys(values):
         row = session.get(model, code)
         if row is None:
-            raise BadInput(f"{name}: unknown code {code}.", field=name)
+            raise BadInput(_("%(field)s: unknown code %(code)s.", field=name, code=code),
+                           field=name)
         rows.append(row)
     return rows
 
@@ -194,12 +203,12 @@ def _validate(session: Session, data: dict[str, Any], doc: LibraryDocument | Non
     if "kind" in data or creating:
         kind = data.get("kind")
         if kind not in DOC_KINDS:
-            raise BadInput(f"kind must be one of {', '.join(DOC_KINDS)}.", field="kind")
+            raise _not_one_of("kind", DOC_KINDS)
         out["kind"] = kind
     title = _text(data, "title_ar", required=creating, limit=500)
     if title is not None:
         if not title:
-            raise BadInput("title_ar must not be empty.", field="title_ar")
+            raise BadInput(_("%(field)s must not be empty.", field="title_ar"), field="title_ar")
         out["title_ar"] = title
     for name in _TEXT_FIELDS:
         if name == "title_ar":
@@ -222,7 +231,7 @@ def _validate(session: Session, data: dict[str, Any], doc: LibraryDocument | Non
             try:
                 out["issue_date"] = dt.date.fromisoformat(str(value).strip())
             except ValueError:
-                raise BadInput("issue_date must be a date like 2023-05-14.",
+                raise BadInput(_("issue_date must be a date like 2023-05-14."),
                                field="issue_date") from None
     if "topics" in data:
         topics = data["topics"] or []
@@ -230,8 +239,9 @@ def _validate(session: Session, data: dict[str, Any], doc: LibraryDocument | Non
             topics = [t.strip() for t in re.split(r"[|,]", topics) if t.strip()]
         bad = [t for t in topics if t not in TOPICS]
         if not isinstance(topics, list) or bad:
-            raise BadInput(f"topics: unknown topic {bad[0] if bad else topics}; allowed: "
-                           f"{', '.join(TOPICS)}.", field="topics")
+            raise BadInput(_("topics: unknown topic %(topic)s; allowed: %(topics)s.",
+                             topic=bad[0] if bad else topics, topics=", ".join(TOPICS)),
+                           field="topics")
         out["topics"] = list(dict.fromkeys(topics))
     sectors = _codes(session, data, "sectors", Sector)
     if sectors is not None:
@@ -243,7 +253,7 @@ def _validate(session: Session, data: dict[str, Any], doc: LibraryDocument | Non
     if "status" in data or creating:
         status = status or "in_force"
         if status not in DOC_STATUSES:
-            raise BadInput(f"status must be one of {', '.join(DOC_STATUSES)}.", field="status")
+            raise _not_one_of("status", DOC_STATUSES)
         out["status"] = status
     if "status_by_id" in data or "status" in out:
         final_status = out.get("status", doc.status if doc else "in_force")
@@ -252,18 +262,19 @@ def _validate(session: Session, data: dict[str, Any], doc: LibraryDocument | Non
             out["status_by_id"] = None
         else:
             if by in (None, ""):
-                raise BadInput(f"status_by_id: a document that is {final_status} must name the "
-                               "document that amended or repealed it.", field="status_by_id")
+                raise BadInput(_("status_by_id: a document that is %(status)s must name the "
+                                 "document that amended or repealed it.", status=final_status),
+                               field="status_by_id")
             try:
                 by = int(by)
             except (TypeError, ValueError):
-                raise BadInput("status_by_id must be a document id.",
+                raise BadInput(_("status_by_id must be a document id."),
                                field="status_by_id") from None
             if doc is not None and by == doc.id:
-                raise BadInput("status_by_id: a document cannot amend or repeal itself.",
+                raise BadInput(_("status_by_id: a document cannot amend or repeal itself."),
                                field="status_by_id")
             if session.get(LibraryDocument, by) is None:
-                raise BadInput(f"status_by_id: document {by} does not exist.",
+                raise BadInput(_("status_by_id: document %(id)s does not exist.", id=by),
                                field="status_by_id")
             out["status_by_id"] = by
     if "published" in data:
@@ -296,7 +307,7 @@ def update_document(session: Session, user: User | None, doc_id: int,
     """Change the given fields; the audit row records each field's old and new value."""
     doc = session.get(LibraryDocument, doc_id)
     if doc is None:
-        raise NotFound(f"Document {doc_id} does not exist.")
+        raise NotFound(_("Document %(id)s does not exist.", id=doc_id))
     values = _validate(session, data, doc)
     publish_now = values.pop("published", None)
     changes: dict[str, Any] = {}
@@ -352,7 +363,7 @@ def add_attachment(session: Session, user: User | None, doc_id: int,
     """Attach a content-checked file to a document; audited."""
     doc = session.get(LibraryDocument, doc_id)
     if doc is None:
-        raise NotFound(f"Document {doc_id} does not exist.")
+        raise NotFound(_("Document %(id)s does not exist.", id=doc_id))
     att = Attachment(document_id=doc.id, filename=checked.filename,
                      content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
                      storage_key=checked.storage_key, uploaded_by_id=getattr(user, "id", None))
@@ -373,7 +384,7 @@ def follow_topics(session: Session, user: User, topics: Iterable[str]) -> list[s
             continue
         if t.startswith("sector:") and session.get(Sector, t[7:]) is not None:
             continue
-        raise BadInput(f"topics: unknown topic {t}.", field="topics")
+        raise BadInput(_("topics: unknown topic %(topic)s.", topic=t), field="topics")
     session.execute(delete(TopicFollow).where(TopicFollow.user_id == user.id))
     session.add_all(TopicFollow(user_id=user.id, topic=t) for t in wanted)
     session.flush()
@@ -391,7 +402,7 @@ def get_document(session: Session, doc_id: int, *, drafts: bool = False) -> Libr
     """A document; drafts are NotFound unless ``drafts`` (platform admins)."""
     doc = session.get(LibraryDocument, doc_id)
     if doc is None or (not doc.published and not drafts):
-        raise NotFound(f"Document {doc_id} does not exist.")
+        raise NotFound(_("Document %(id)s does not exist.", id=doc_id))
     return doc
 
 
@@ -454,12 +465,12 @@ def search(session: Session, q: str = "", *, kind: str | None = None, year: int 
            locale: str = "ar") -> SearchPage:
     """Ranked documents matching ``q`` and the filters, each with a highlighted passage."""
     if kind and kind not in DOC_KINDS:
-        raise BadInput(f"kind must be one of {', '.join(DOC_KINDS)}.", field="kind")
+        raise _not_one_of("kind", DOC_KINDS)
     if status and status not in DOC_STATUSES:
-        raise BadInput(f"status must be one of {', '.join(DOC_STATUSES)}.", field="status")
+        raise _not_one_of("status", DOC_STATUSES)
     if topic and topic not in TOPICS and not topic.startswith("sector:"):
-        raise BadInput(f"topic must be one of {', '.join(TOPICS)} or sector:<code>.",
-                       field="topic")
+        raise BadInput(_("topic must be one of: %(values)s, or sector:<code>.",
+                         values=", ".join(TOPICS)), field="topic")
     page = max(1, page)
     per_page = min(max(1, per_page), 100)
     params: dict[str, Any] = {}
@@ -611,26 +622,30 @@ def import_folder(session: Session, folder: Path, user: User | None = None,
 
     meta = folder / "metadata.csv"
     if not meta.is_file():
-        raise BadInput(f"{folder}: metadata.csv is missing.", field="metadata.csv")
+        raise BadInput(_("%(folder)s: metadata.csv is missing.", folder=folder),
+                       field="metadata.csv")
     with meta.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.DictReader(f)
         header = reader.fieldnames or []
         unknown = [c for c in header if c not in _CSV_COLUMNS]
         if unknown:
-            raise BadInput(f"metadata.csv: unknown column {unknown[0]}; allowed: "
-                           f"{', '.join(_CSV_COLUMNS)}.", field=unknown[0])
+            raise BadInput(_("metadata.csv: unknown column %(column)s; allowed: %(columns)s.",
+                             column=unknown[0], columns=", ".join(_CSV_COLUMNS)),
+                           field=unknown[0])
         for needed in ("kind", "title_ar"):
             if needed not in header:
-                raise BadInput(f"metadata.csv: column {needed} is missing.", field=needed)
+                raise BadInput(_("metadata.csv: column %(column)s is missing.", column=needed),
+                               field=needed)
         rows = list(reader)
     if not rows:
-        raise BadInput("metadata.csv has no rows.", field="metadata.csv")
+        raise BadInput(_("metadata.csv has no rows."), field="metadata.csv")
     prepared = []
     keys_in_csv: dict[str, int] = {}
     for n, row in enumerate(rows, start=2):
         def fail(exc: BadInput, column: str | None = None, n: int = n) -> BadInput:
             col = column or (exc.details.get("field") if isinstance(exc.details, dict) else "")
-            return BadInput(f"metadata.csv row {n}, column {col}: {exc.message}",
+            return BadInput(_("metadata.csv row %(row)s, column %(column)s: %(message)s",
+                              row=n, column=col, message=exc.message),
                             details={"row": n, "column": col})
         data = {k: (v or "").strip() for k, v in row.items() if k in _CSV_COLUMNS}
         body_file = data.pop("text_file", "")
@@ -641,19 +656,20 @@ def import_folder(session: Session, folder: Path, user: User | None = None,
             if body_file:
                 path = folder / body_file
                 if not path.is_file() or folder.resolve() not in path.resolve().parents:
-                    raise BadInput(f"file {body_file} not found.", field="text_file")
+                    raise BadInput(_("file %(name)s not found.", name=body_file),
+                                   field="text_file")
                 data["body_ar"] = path.read_text(encoding="utf-8")
             values = {k: v for k, v in data.items() if k != "status"}
             values["status"] = "in_force"
             _validate(session, values, None)
             if data.get("status") and data["status"] not in DOC_STATUSES:
-                raise BadInput(f"status must be one of {', '.join(DOC_STATUSES)}.",
-                               field="status")
+                raise _not_one_of("status", DOC_STATUSES)
             checked = []
             for name in files:
                 path = folder / name.strip()
                 if not path.is_file() or folder.resolve() not in path.resolve().parents:
-                    raise BadInput(f"file {name.strip()} not found.", field="files")
+                    raise BadInput(_("file %(name)s not found.", name=name.strip()),
+                                   field="files")
                 checked.append(attachments.check(path.name, path.read_bytes(),
                                                  max_bytes=max_bytes, field="files"))
         except BadInput as exc:
@@ -662,15 +678,17 @@ def import_folder(session: Session, folder: Path, user: User | None = None,
             keys_in_csv[_norm_key(f"{data['kind']}:{data['number']}")] = n
         prepared.append((n, data, status_by, checked))
     # Resolve status links before writing anything.
-    for n, data, status_by, _ in prepared:
+    for n, data, status_by, _checked in prepared:
         status = data.get("status") or "in_force"
         if status != "in_force" and not status_by:
-            raise BadInput(f"metadata.csv row {n}, column status_by: a {status} document must "
-                           "name the document that changed it (kind:number).",
+            raise BadInput(_("metadata.csv row %(row)s, column status_by: a %(status)s "
+                             "document must name the document that changed it (kind:number).",
+                             row=n, status=status),
                            details={"row": n, "column": "status_by"})
         if status_by and _norm_key(status_by) not in keys_in_csv \
                 and _find(session, status_by) is None:
-            raise BadInput(f"metadata.csv row {n}, column status_by: no document {status_by}.",
+            raise BadInput(_("metadata.csv row %(row)s, column status_by: no document "
+                             "%(document)s.", row=n, document=status_by),
                            details={"row": n, "column": "status_by"})
     created: dict[str, LibraryDocument] = {}
     count_files = 0
@@ -682,7 +700,7 @@ def import_folder(session: Session, folder: Path, user: User | None = None,
             if upload_folder:
                 add_attachment(session, user, doc.id, c, upload_folder)
                 count_files += 1
-    for _n, data, status_by, _ in prepared:
+    for _n, data, status_by, _checked in prepared:
         doc = created[f"{data['kind']}:{_norm_number(data.get('number', ''))}"]
         if status_by:
             target = created.get(_norm_key(status_by)) or _find(session, status_by)
@@ -699,12 +717,12 @@ def _norm_number(number: str) -> str:
 
 
 def _norm_key(key: str) -> str:
-    kind, _, number = key.partition(":")
+    kind, _sep, number = key.partition(":")
     return f"{kind}:{_norm_number(number)}"
 
 
 def _find(session: Session, key: str) -> LibraryDocument | None:
-    kind, _, number = _norm_key(key).partition(":")
+    kind, _sep, number = _norm_key(key).partition(":")
     return session.scalars(select(LibraryDocument).where(
         LibraryDocument.kind == kind, LibraryDocument.number == number)).first()
 
@@ -714,5 +732,5 @@ def document_attachment(session: Session, file_id: uuid.UUID, *, drafts: bool = 
     """A document's attached file; drafts' files only when ``drafts`` (else NotFound)."""
     att = attachments.find_attachment(session, file_id, owner="document")
     if att is None or (not att.document.published and not drafts):
-        raise NotFound("This file does not exist.")
+        raise NotFound(_("This file does not exist."))
     return att

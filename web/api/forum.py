@@ -4,6 +4,7 @@ write threads and replies."""
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput, Forbidden
@@ -24,7 +25,8 @@ def _user() -> User:
     user_id = getattr(who, "user_id", None)
     user = db.session.get(User, user_id) if user_id else None
     if user is None:
-        raise Forbidden("Forum posts are written by a person: use a user's session or token.")
+        raise Forbidden(_("Forum posts are written by a person: use a user's session or "
+                          "token."))
     return user
 
 
@@ -63,7 +65,7 @@ def forum_threads():
     """Threads, most recently active first (``category_id`` filters)."""
     cat = int_arg("category_id", None, 1, MAX_ID)
     if cat is not None and db.session.get(ForumCategory, cat) is None:
-        raise BadInput(f"category_id: unknown category {cat}.", field="category_id")
+        raise BadInput(_("category_id: unknown category %(id)s.", id=cat), field="category_id")
     threads, total = uc.list_threads(db.session, cat, page=int_arg("page", 1, 1, MAX_PAGE),
                                      moderator=is_platform_admin())
     return {"total": total, "items": [thread_json(t) for t in threads]}
@@ -81,7 +83,7 @@ def forum_thread(thread_id: int):
 def _json() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise BadInput("The request body must be a JSON object.", field="body")
+        raise BadInput(_("The request body must be a JSON object."), field="body")
     return data
 
 

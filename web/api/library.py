@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import request
+from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput
@@ -71,7 +72,7 @@ def library_document(doc_id: int):
 def _json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise BadInput("The request body must be a JSON object.", field="body")
+        raise BadInput(_("The request body must be a JSON object."), field="body")
     return data
 
 
