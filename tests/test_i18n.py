@@ -71,3 +71,43 @@ def test_commands_speak_the_shell_s_language(app, monkeypatch, env, expected):
     with app.app_context():
         message = gettext("Unknown parameter: %(name)s.", name="x")
     assert any("\u0600" <= ch <= "\u06ff" for ch in message) is (expected == "ar"), message
+
+
+def _lang(client, path="/"):
+    html = client.get(path).get_data(as_text=True)
+    return html.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def test_a_signed_in_person_s_language_is_kept_on_their_account(app, client, session, make,
+                                                                  login):
+    """Switching language while signed in is remembered on the account (``User.locale``,
+    also what their e-mails use): the next sign-in, in a new browser, opens in it."""
+    user = make.user("caseworker")
+    assert user.locale == "ar"
+    login(user)
+    assert _lang(client) == "ar"
+    assert _lang(client, "/?lang=en") == "en"
+    session.refresh(user)
+    assert user.locale == "en"
+    other_browser = app.test_client()
+    login(user, other_browser)
+    assert _lang(other_browser) == "en"
+    assert _lang(other_browser, "/?lang=ar") == "ar"
+    session.refresh(user)
+    assert user.locale == "ar"
+
+
+def test_the_public_s_language_is_the_session_s_only(client, session, make):
+    """An anonymous switch changes nobody's account and the next visitor still gets Arabic."""
+    assert _lang(client, "/?lang=en") == "en" and _lang(client) == "en"
+    assert _lang(client.application.test_client()) == "ar"
+
+
+def test_an_api_client_asking_for_english_gets_it_whatever_the_account_says(client, make,
+                                                                            login):
+    login(make.user("caseworker"))  # locale "ar"
+    resp = client.get("/api/v1/services?age=-3", headers={"Accept-Language": "en"})
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]["message"] == "Age must be between 0 and 120."
+    arabic = client.get("/api/v1/services?age=-3").get_json()["error"]["message"]
+    assert any("\u0600" <= ch <= "\u06ff" for ch in arabic)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 WEB = Path(__file__).resolve().parent
@@ -52,25 +52,50 @@ def cli_locale() -> str:
     return "en"
 
 
+SUPPORTED = ("ar", "en")
+
+
+def _signed_in() -> object | None:
+    """The person signed in through the session (not an API token), or None."""
+    from flask_login import current_user
+
+    user = current_user
+    return user if getattr(user, "is_authenticated", False) and hasattr(user, "locale") else None
+
+
 def select_locale() -> str:
-    """``?lang=`` (remembered in the session), else the user's locale, else Arabic; a
-    command's messages follow the shell's language (``cli_locale``)."""
+    """``?lang=`` (remembered in the session), an API client's ``Accept-Language: en``, the
+    signed-in person's language (``User.locale``, which their e-mails use too), else Arabic;
+    a command's messages follow the shell's language (``cli_locale``)."""
     if not has_request_context():
         return cli_locale()
-    supported = ("ar", "en")
     lang = request.args.get("lang")
-    if lang in supported:
+    if lang in SUPPORTED:
         session["lang"] = lang
         return lang
-    if session.get("lang") in supported:
+    if session.get("lang") in SUPPORTED:
         return session["lang"]
-    user = g.get("principal_user")
-    if user is not None and getattr(user, "locale", None) in supported:
-        return user.locale
     header = request.headers.get("Accept-Language", "")
     if header.lower().startswith("en") and "api" in request.path.split("/")[1:2]:
         return "en"
+    user = _signed_in()
+    if user is not None and user.locale in SUPPORTED:
+        return user.locale
     return "ar"
+
+
+def remember_language() -> None:
+    """before_request: a signed-in person who switches language keeps it on their account,
+    so the next sign-in and their notification e-mails use it too."""
+    lang = request.args.get("lang")
+    if lang not in SUPPORTED:
+        return
+    user = _signed_in()
+    if user is not None and user.locale != lang:
+        from data.db import db
+
+        user.locale = lang
+        db.session.commit()
 
 
 def current_locale() -> str:
@@ -83,6 +108,7 @@ def init_app(app: Flask) -> None:
     compile_catalogs()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(p) for p in translation_dirs())
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(remember_language)
 
     @app.context_processor
     def _locale_context() -> dict:
