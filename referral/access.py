@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from data.audit import record
@@ -43,7 +44,7 @@ def visible_referral(session: Session, referral_id: int, actor: Any, *,
     referral = session.get(Referral, referral_id, with_for_update=for_update or None)
     side = side_of(referral, actor) if referral is not None else None
     if side is None or (side == RECEIVER and referral.status == "draft"):
-        raise NotFound(f"Referral {referral_id} doesn't exist.", field="id")
+        raise NotFound(_("Referral %(id)s doesn't exist.", id=referral_id), field="id")
     return referral
 
 

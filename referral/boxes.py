@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -41,18 +42,21 @@ def parse_filters(args: Any) -> BoxFilters:
     ``urgency``, ``overdue``, ``limit``, ``offset``); BadInput names a bad one."""
     box = args.get("box") or "in"
     if box not in BOXES:
-        raise BadInput("box must be 'in' or 'out'.", field="box")
+        raise BadInput(_("box must be 'in' or 'out'."), field="box")
     status = args.get("status") or None
     if status is not None and status not in REFERRAL_STATES:
-        raise BadInput(f"status must be one of {', '.join(REFERRAL_STATES)}.", field="status")
+        raise BadInput(_("%(field)s must be one of: %(values)s.", field="status",
+                         values=", ".join(REFERRAL_STATES)), field="status")
     urgency = args.get("urgency") or None
     if urgency is not None and urgency not in URGENCIES:
-        raise BadInput(f"urgency must be one of {', '.join(URGENCIES)}.", field="urgency")
+        raise BadInput(_("%(field)s must be one of: %(values)s.", field="urgency",
+                         values=", ".join(URGENCIES)), field="urgency")
     service_raw = args.get("service_id") or args.get("service") or None
     service_id = None
     if service_raw is not None:
         if not str(service_raw).isdigit() or len(str(service_raw)) > 10:
-            raise BadInput("service_id must be an integer id.", field="service_id")
+            raise BadInput(_("%(field)s must be an integer id.", field="service_id"),
+                           field="service_id")
         service_id = int(service_raw)
     overdue = str(args.get("overdue") or "").lower() in ("1", "true", "yes", "on")
     numbers = {}
@@ -62,7 +66,8 @@ def parse_filters(args: Any) -> BoxFilters:
             numbers[name] = default
             continue
         if not str(raw).isdigit() or int(raw) > top:
-            raise BadInput(f"{name} must be an integer from 0 to {top}.", field=name)
+            raise BadInput(_("%(field)s must be an integer from 0 to %(max)s.", field=name,
+                             max=top), field=name)
         numbers[name] = int(raw)
     return BoxFilters(box, status, service_id, urgency, overdue, numbers["limit"],
                       numbers["offset"])

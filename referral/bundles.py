@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
@@ -92,9 +93,9 @@ def propose_bundle(session: Session, profile: CaseInput, sender_org_id: int | No
     """The bundle for ``profile.needs`` (at least one need; at most 10)."""
     needs = list(dict.fromkeys(profile.needs))
     if not needs:
-        raise BadInput("List at least one need (a service type).", field="case.needs")
+        raise BadInput(_("List at least one need (a service type)."), field="case.needs")
     if len(needs) > 10:
-        raise BadInput("At most 10 needs at once.", field="case.needs")
+        raise BadInput(_("At most %(max)s needs at once.", max=10), field="case.needs")
     rows = candidates(session, profile, sender_org_id)
     best: dict[tuple[int, str], tuple[float, int]] = {}
     for sid, oid, need, dist in rows:

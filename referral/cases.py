@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ from data.models import (
     TargetGroup,
 )
 
-from .consent import apply_consent, check_override, parse_consent
+from .consent import apply_consent, check_override, missing_consent, parse_consent
 from .crypto import DataCipher
 from .lifecycle import NOTE_MAX, STAFF, transition
 from .notify import MailConfig
@@ -64,30 +65,29 @@ def _str_list(raw: Any, field: str) -> list[str]:
     if isinstance(raw, str):
         raw = [x for x in re.split(r"[,\s]+", raw) if x]
     if not isinstance(raw, list | tuple) or not all(isinstance(x, str) for x in raw):
-        raise BadInput(f"{field} must be a list of codes.", field=field)
+        raise BadInput(_("%(field)s must be a list of codes.", field=field), field=field)
     if len(raw) > 30:
-        raise BadInput(f"{field} lists too many entries (at most 30).", field=field)
+        raise BadInput(_("%(field)s lists too many entries (at most %(max)s).", field=field,
+                         max=30), field=field)
     return list(dict.fromkeys(x.strip() for x in raw if x.strip()))
 
 
-def _check_codes(session: Session, column: Any, codes: list[str], what: str,
-                 field: str) -> None:
-    """BadInput naming every code in ``codes`` that ``column`` (a code table) does not hold."""
+def _unknown_codes(session: Session, column: Any, codes: list[str]) -> str:
+    """The codes in ``codes`` that ``column`` (a code table) does not hold, comma-separated
+    ("" when all are known)."""
     if not codes:
-        return
+        return ""
     known = set(session.scalars(select(column).where(column.in_(codes))))
-    unknown = [c for c in codes if c not in known]
-    if unknown:
-        raise BadInput(f"{what}: {', '.join(unknown)}.", field=field)
+    return ", ".join(c for c in codes if c not in known)
 
 
 def parse_case(session: Session, raw: Any) -> CaseInput:
     """Validate the case part of a referral request; BadInput names the first bad field."""
     if not isinstance(raw, dict):
-        raise BadInput("case must be an object.", field="case")
+        raise BadInput(_("case must be an object."), field="case")
     code = str(raw.get("case_code") or "").strip() or f"C-{secrets.token_hex(4).upper()}"
     if not CODE_RE.match(code):
-        raise BadInput("case_code: 1 to 40 letters, digits, '-', '_', '/' or '.'.",
+        raise BadInput(_("case_code: 1 to 40 letters, digits, '-', '_', '/' or '.'."),
                        field="case.case_code")
     age = raw.get("age")
     if age in (None, ""):
@@ -96,48 +96,56 @@ def parse_case(session: Session, raw: Any) -> CaseInput:
         try:
             age = int(age)
         except (TypeError, ValueError):
-            raise BadInput("age must be a whole number of years.", field="case.age") from None
+            raise BadInput(_("age must be a whole number of years."),
+                           field="case.age") from None
         if not 0 <= age <= 120:
-            raise BadInput("age must be between 0 and 120.", field="case.age")
+            raise BadInput(_("Age must be between 0 and 120."), field="case.age")
     sex = raw.get("sex") or "unknown"
     if sex not in SEXES:
-        raise BadInput(f"sex must be one of {', '.join(SEXES)}.", field="case.sex")
+        raise BadInput(_("%(field)s must be one of: %(values)s.", field="sex",
+                         values=", ".join(SEXES)), field="case.sex")
     urgency = raw.get("urgency") or "normal"
     if urgency not in URGENCIES:
-        raise BadInput(f"urgency must be one of {', '.join(URGENCIES)}.", field="case.urgency")
+        raise BadInput(_("%(field)s must be one of: %(values)s.", field="urgency",
+                         values=", ".join(URGENCIES)), field="case.urgency")
     groups = _str_list(raw.get("target_groups"), "case.target_groups")
-    _check_codes(session, TargetGroup.code, groups, "Unknown target group(s)",
-                 "case.target_groups")
+    unknown = _unknown_codes(session, TargetGroup.code, groups)
+    if unknown:
+        raise BadInput(_("Unknown target group(s): %(codes)s.", codes=unknown),
+                       field="case.target_groups")
     needs = _str_list(raw.get("needs"), "case.needs")
-    _check_codes(session, ServiceType.code, needs, "Unknown service type(s) in needs",
-                 "case.needs")
+    unknown = _unknown_codes(session, ServiceType.code, needs)
+    if unknown:
+        raise BadInput(_("Unknown service type(s) in needs: %(codes)s.", codes=unknown),
+                       field="case.needs")
     pcode = str(raw.get("pcode") or "").strip() or None
     if pcode is not None and session.get(AdminArea, pcode) is None:
-        raise BadInput(f"Unknown p-code {pcode[:20]!r}.", field="case.pcode")
+        raise BadInput(_("Unknown p-code: %(value)s.", value=pcode[:20]), field="case.pcode")
     languages = _str_list(raw.get("languages"), "case.languages")
     bad = [x for x in languages if not LANG_RE.match(x)]
     if bad:
-        raise BadInput("languages are ISO 639 codes such as ar, ku, en.",
+        raise BadInput(_("languages are ISO 639 codes such as ar, ku, en."),
                        field="case.languages")
     name = str(raw.get("name") or "").strip() or None
     if name is not None and len(name) > NAME_MAX:
-        raise BadInput(f"name is longer than {NAME_MAX} characters.", field="case.name")
+        raise BadInput(_("%(field)s is longer than %(max)s characters.", field="name",
+                         max=NAME_MAX), field="case.name")
     phone = str(raw.get("phone") or "").strip() or None
     if phone is not None and not PHONE_RE.match(phone):
-        raise BadInput("phone: digits, spaces, '+', '-' and brackets only (5 to 30).",
+        raise BadInput(_("phone: digits, spaces, '+', '-' and brackets only (5 to 30)."),
                        field="case.phone")
     return CaseInput(code, age, sex, groups, pcode, needs, languages, urgency, name, phone)
 
 
 def _id(raw: Any, field: str) -> int:
     if isinstance(raw, bool):
-        raise BadInput(f"{field} must be an integer id.", field=field)
+        raise BadInput(_("%(field)s must be an integer id.", field=field), field=field)
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        raise BadInput(f"{field} must be an integer id.", field=field) from None
+        raise BadInput(_("%(field)s must be an integer id.", field=field), field=field) from None
     if value <= 0 or value > 2**31 - 1:
-        raise BadInput(f"{field} must be a positive integer id.", field=field)
+        raise BadInput(_("%(field)s must be a positive integer id.", field=field), field=field)
     return value
 
 
@@ -146,33 +154,36 @@ def _services(session: Session, payload: dict, sender_org_id: int) -> list[Servi
     if raw is None:
         raw = [] if payload.get("service_id") in (None, "") else [payload.get("service_id")]
     if not isinstance(raw, list | tuple):
-        raise BadInput("service_ids must be a list of service ids.", field="service_ids")
+        raise BadInput(_("service_ids must be a list of service ids."), field="service_ids")
     if len(raw) > MAX_SERVICES:
-        raise BadInput(f"At most {MAX_SERVICES} services per case.", field="service_ids")
+        raise BadInput(_("At most %(max)s services per case.", max=MAX_SERVICES),
+                       field="service_ids")
     field = "service_id" if "service_ids" not in payload else "service_ids"
     ids = list(dict.fromkeys(_id(x, field) for x in raw))
     services = []
     for sid in ids:
         svc = session.get(Service, sid)
         if svc is None:
-            raise NotFound(f"Service {sid} doesn't exist.", field=field)
+            raise NotFound(_("Service %(id)s doesn't exist.", id=sid), field=field)
         if svc.status != "active":
-            raise BadInput(f"Service {sid} is {svc.status}; it takes no referrals.", field=field)
+            raise BadInput(_("Service %(id)s is %(status)s; it takes no referrals.", id=sid,
+                             status=svc.status), field=field)
         if svc.organization_id == sender_org_id:
-            raise BadInput(f"Service {sid} belongs to your own organisation; referrals go to "
-                           "another organisation.", field=field)
+            raise BadInput(_("Service %(id)s belongs to your own organisation; referrals go "
+                             "to another organisation.", id=sid), field=field)
         services.append(svc)
     org_raw = payload.get("organization_id")
     if org_raw not in (None, ""):
         org_id = _id(org_raw, "organization_id")
         org = session.get(Organization, org_id)
         if org is None:
-            raise NotFound(f"Organisation {org_id} doesn't exist.", field="organization_id")
+            raise NotFound(_("Organisation %(id)s doesn't exist.", id=org_id),
+                           field="organization_id")
         if services and any(s.organization_id != org_id for s in services):
-            raise BadInput("organization_id does not match the service's organisation.",
+            raise BadInput(_("organization_id does not match the service's organisation."),
                            field="organization_id")
     if not services:
-        raise BadInput("service_id is required: the service the person is referred to.",
+        raise BadInput(_("service_id is required: the service the person is referred to."),
                        field="service_id")
     return services
 
@@ -183,30 +194,30 @@ def create_referrals(session: Session, actor: Any, payload: dict,
     """Validate ``payload`` and write one case with one referral per service (linked by the
     case); send them unless ``send`` is false. Nothing is written when any field is bad."""
     if not isinstance(payload, dict):
-        raise BadInput("The request body must be a JSON object.", field="body")
+        raise BadInput(_("The request body must be a JSON object."), field="body")
     if getattr(actor, "role", None) not in STAFF or actor.organization_id is None:
-        raise Forbidden("Only caseworkers and organisation admins of an organisation refer.")
+        raise Forbidden(_("Only caseworkers and organisation admins of an organisation "
+                          "refer."))
     services = _services(session, payload, actor.organization_id)
     case_in = parse_case(session, payload.get("case") or {})
     for name in ("note", "consent_override_reason"):
         if payload.get(name) is not None and not isinstance(payload[name], str):
-            raise BadInput(f"{name} must be text.", field=name)
+            raise BadInput(_("%(field)s must be text.", field=name), field=name)
     note = (payload.get("note") or "").strip()
     if len(note) > NOTE_MAX:
-        raise BadInput(f"note is longer than {NOTE_MAX} characters.", field="note")
+        raise BadInput(_("%(field)s is longer than %(max)s characters.", field="note",
+                         max=NOTE_MAX), field="note")
     consent = parse_consent(payload.get("consent"))
     override = payload.get("consent_override_reason")
     if consent is None and override not in (None, ""):
         override = check_override(actor, case_in.urgency, str(override))
     elif consent is None and send:
-        raise BadInput("A referral cannot be sent without recorded consent (who gave it, how, "
-                       "when, what may be shared) or an allowed override with a reason.",
-                       field="consent")
+        raise missing_consent()
     else:
         override = None
     if (case_in.name or case_in.phone) and cipher is None:
-        raise BadInput("No data key configured: names and phone numbers are stored only "
-                       "encrypted (set TASHARUK_DATA_KEYS).", field="case.name")
+        raise BadInput(_("No data key configured: names and phone numbers are stored only "
+                         "encrypted (set TASHARUK_DATA_KEYS)."), field="case.name")
     needs = case_in.needs or list(dict.fromkeys(s.service_type_code for s in services))
 
     case = Case(organization_id=actor.organization_id, created_by_id=actor.id,

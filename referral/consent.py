@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from data.errors import BadInput, Forbidden
@@ -21,8 +22,8 @@ from data.models.base import utcnow
 
 from .access import audit
 
-__all__ = ["OVERRIDE_ROLES", "ConsentInput", "apply_consent", "may_override", "parse_consent",
-           "require_consent", "shared_scope"]
+__all__ = ["OVERRIDE_ROLES", "ConsentInput", "apply_consent", "may_override", "missing_consent",
+           "parse_consent", "require_consent", "shared_scope"]
 
 OVERRIDE_ROLES = {"org_admin": "any", "caseworker": "emergency"}
 GIVEN_BY_MAX = 200
@@ -38,18 +39,19 @@ def parse_consent(raw: Any, *, now: dt.datetime | None = None) -> ConsentInput |
     if raw in (None, {}, ""):
         return None
     if not isinstance(raw, dict):
-        raise BadInput("consent must be an object with given_by, method, at and scope.",
+        raise BadInput(_("consent must be an object with given_by, method, at and scope."),
                        field="consent")
     given_by = str(raw.get("given_by") or "").strip()
     if not given_by:
-        raise BadInput("Who gave consent is required (the person, or a guardian).",
+        raise BadInput(_("Who gave consent is required (the person, or a guardian)."),
                        field="consent.given_by")
     if len(given_by) > GIVEN_BY_MAX:
-        raise BadInput(f"consent.given_by is longer than {GIVEN_BY_MAX} characters.",
-                       field="consent.given_by")
+        raise BadInput(_("%(field)s is longer than %(max)s characters.",
+                         field="consent.given_by", max=GIVEN_BY_MAX), field="consent.given_by")
     method = raw.get("method")
     if method not in CONSENT_METHODS:
-        raise BadInput(f"consent.method must be one of {', '.join(CONSENT_METHODS)}.",
+        raise BadInput(_("%(field)s must be one of: %(values)s.", field="consent.method",
+                         values=", ".join(CONSENT_METHODS)),
                        field="consent.method", details={"allowed": list(CONSENT_METHODS)})
     at = raw.get("at")
     now = now or utcnow()
@@ -59,23 +61,24 @@ def parse_consent(raw: Any, *, now: dt.datetime | None = None) -> ConsentInput |
         try:
             at = dt.datetime.fromisoformat(at)
         except ValueError:
-            raise BadInput("consent.at must be an ISO date-time, e.g. 2026-11-29T10:00:00+02:00.",
-                           field="consent.at") from None
+            raise BadInput(_("consent.at must be an ISO date-time, e.g. "
+                             "2026-11-29T10:00:00+02:00."), field="consent.at") from None
     if not isinstance(at, dt.datetime):
-        raise BadInput("consent.at must be a date-time.", field="consent.at")
+        raise BadInput(_("consent.at must be a date-time."), field="consent.at")
     if at.tzinfo is None:
         at = at.replace(tzinfo=dt.UTC)
     if at > now + dt.timedelta(minutes=5):
-        raise BadInput("consent.at is in the future.", field="consent.at")
+        raise BadInput(_("consent.at is in the future."), field="consent.at")
     scope = raw.get("scope")
     if not isinstance(scope, list | tuple) or not scope:
-        raise BadInput(f"consent.scope lists what may be shared, from "
-                       f"{', '.join(CONSENT_SCOPES)}.", field="consent.scope",
+        raise BadInput(_("consent.scope lists what may be shared, from %(values)s.",
+                         values=", ".join(CONSENT_SCOPES)), field="consent.scope",
                        details={"allowed": list(CONSENT_SCOPES)})
     unknown = [s for s in scope if s not in CONSENT_SCOPES]
     if unknown:
-        raise BadInput(f"consent.scope has unknown entries {unknown}; allowed: "
-                       f"{', '.join(CONSENT_SCOPES)}.", field="consent.scope",
+        raise BadInput(_("consent.scope has unknown entries %(unknown)s; allowed: "
+                         "%(values)s.", unknown=", ".join(map(str, unknown)),
+                         values=", ".join(CONSENT_SCOPES)), field="consent.scope",
                        details={"allowed": list(CONSENT_SCOPES)})
     return ConsentInput(given_by=given_by, method=method, at=at,
                         scope=[s for s in CONSENT_SCOPES if s in scope])
@@ -91,14 +94,15 @@ def check_override(actor: Any, urgency: str, reason: str | None) -> str:
     """Validate an override request; return the cleaned reason."""
     reason = (reason or "").strip()
     if not reason:
-        raise BadInput("An override of consent needs a reason.",
+        raise BadInput(_("An override of consent needs a reason."),
                        field="consent_override_reason")
     if len(reason) > OVERRIDE_REASON_MAX:
-        raise BadInput(f"consent_override_reason is longer than {OVERRIDE_REASON_MAX} "
-                       "characters.", field="consent_override_reason")
+        raise BadInput(_("%(field)s is longer than %(max)s characters.",
+                         field="consent_override_reason", max=OVERRIDE_REASON_MAX),
+                       field="consent_override_reason")
     if not may_override(getattr(actor, "role", None), urgency):
-        raise Forbidden("Only an organisation admin may send without consent; a caseworker "
-                        "only for an emergency (e.g. a child at risk).",
+        raise Forbidden(_("Only an organisation admin may send without consent; a caseworker "
+                          "only for an emergency (e.g. a child at risk)."),
                         field="consent_override_reason")
     return reason
 
@@ -128,12 +132,17 @@ def has_consent(case: Case) -> bool:
         bool(case.consent_override_reason)
 
 
+def missing_consent() -> BadInput:
+    """The error for sending a referral with neither recorded consent nor an override."""
+    return BadInput(_("A referral cannot be sent without recorded consent (who gave it, how, "
+                      "when, what may be shared) or an allowed override with a reason."),
+                    field="consent")
+
+
 def require_consent(case: Case) -> None:
     """Refuse to send a referral whose case has neither consent nor an override."""
     if not has_consent(case):
-        raise BadInput("A referral cannot be sent without recorded consent (who gave it, how, "
-                       "when, what may be shared) or an allowed override with a reason.",
-                       field="consent")
+        raise missing_consent()
 
 
 def shared_scope(case: Case) -> set[str]:

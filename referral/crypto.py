@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -30,14 +31,14 @@ class DataCipher:
     def __init__(self, keys: Sequence[str]):
         keys = [k.strip() for k in keys if k and k.strip()]
         if not keys:
-            raise BadInput("No data key configured: set TASHARUK_DATA_KEYS to one or more "
-                           "Fernet keys (newest first), e.g. from `tasharuk referrals new-key`.",
-                           field="TASHARUK_DATA_KEYS")
+            raise BadInput(_("No data key configured: set TASHARUK_DATA_KEYS to one or more "
+                             "Fernet keys (newest first), e.g. from `tasharuk referrals "
+                             "new-key`."), field="TASHARUK_DATA_KEYS")
         try:
             self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
         except (ValueError, TypeError) as exc:
-            raise BadInput(f"TASHARUK_DATA_KEYS holds an invalid Fernet key: {exc}",
-                           field="TASHARUK_DATA_KEYS") from exc
+            raise BadInput(_("TASHARUK_DATA_KEYS holds an invalid Fernet key: %(error)s",
+                             error=exc), field="TASHARUK_DATA_KEYS") from exc
 
     def encrypt(self, value: str | None) -> bytes | None:
         """The token for ``value`` (None or empty stays None)."""
@@ -85,9 +86,9 @@ def rotate_all(session: Session, cipher: DataCipher, batch: int = 500) -> int:
                 if case.phone_enc:
                     case.phone_enc = cipher.rotate(case.phone_enc)
             except InvalidToken as exc:
-                raise BadInput(f"Case {case.id}: no configured key decrypts its data; keep the "
-                               "old key in TASHARUK_DATA_KEYS until rotation finishes.",
-                               field="TASHARUK_DATA_KEYS") from exc
+                raise BadInput(_("Case %(id)s: no configured key decrypts its data; keep the "
+                                 "old key in TASHARUK_DATA_KEYS until rotation finishes.",
+                                 id=case.id), field="TASHARUK_DATA_KEYS") from exc
             done += 1
             last_id = case.id
         session.flush()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -53,7 +54,7 @@ def referral_detail(session: Session, referral_id: int, actor: Any,
     referral = visible_referral(session, referral_id, actor)
     side = side_of(referral, actor)
     if printable and side != SENDER:
-        raise Forbidden("Only the sending organisation prints the referral form.")
+        raise Forbidden(_("Only the sending organisation prints the referral form."))
     assigned = is_assigned(referral, actor)
     details = assigned or not referral.sensitive
     # The sender sees its own case in full; the receiver (and any printout) only the scope.

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -97,6 +98,15 @@ def _actor_side_role(referral: Referral, actor: Any) -> tuple[str | None, str | 
     return side_of(referral, actor), getattr(actor, "role", None)
 
 
+def _side_name(side: str | None) -> str:
+    """The side of a refused transition, in the user's language, for the error message."""
+    if side == SENDER:
+        return _("the sending organisation")
+    if side == RECEIVER:
+        return _("the receiving organisation")
+    return _("the system")
+
+
 def allowed_actions(referral: Referral, actor: Any) -> list[str]:
     """The actions ``actor`` (None: the system) may take on ``referral`` now, in table order."""
     side, role = _actor_side_role(referral, actor)
@@ -106,29 +116,28 @@ def allowed_actions(referral: Referral, actor: Any) -> list[str]:
 
 def _check_reason(rule: Rule, reason: str | None, reason_text: str | None) -> None:
     if reason_text is not None and len(reason_text) > REASON_TEXT_MAX:
-        raise BadInput(f"reason_text is longer than {REASON_TEXT_MAX} characters.",
-                       field="reason_text")
-    if not rule.needs_reason:
-        if reason not in (None, ""):
-            if reason not in REASONS:
-                raise BadInput(f"reason must be one of {', '.join(REASONS)}.", field="reason",
-                               details={"allowed": list(REASONS)})
+        raise BadInput(_("%(field)s is longer than %(max)s characters.", field="reason_text",
+                         max=REASON_TEXT_MAX), field="reason_text")
+    if not rule.needs_reason and reason in (None, ""):
         return
     if not reason:
-        raise BadInput(f"This action needs a reason, one of {', '.join(REASONS)}.",
+        raise BadInput(_("This action needs a reason, one of %(values)s.",
+                         values=", ".join(REASONS)),
                        field="reason", details={"allowed": list(REASONS)})
     if reason not in REASONS:
-        raise BadInput(f"reason must be one of {', '.join(REASONS)}.", field="reason",
+        raise BadInput(_("%(field)s must be one of: %(values)s.", field="reason",
+                         values=", ".join(REASONS)), field="reason",
                        details={"allowed": list(REASONS)})
-    if reason == "other" and not (reason_text or "").strip():
-        raise BadInput("The reason 'other' needs a short text explaining it.",
+    if rule.needs_reason and reason == "other" and not (reason_text or "").strip():
+        raise BadInput(_("The reason 'other' needs a short text explaining it."),
                        field="reason_text")
 
 
 def _check_note(note: str | None) -> str:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise BadInput(f"note is longer than {NOTE_MAX} characters.", field="note")
+        raise BadInput(_("%(field)s is longer than %(max)s characters.", field="note",
+                         max=NOTE_MAX), field="note")
     return note
 
 
@@ -137,8 +146,8 @@ def _check_version(version: Any) -> int:
         try:
             version = int(version)
         except (TypeError, ValueError):
-            raise BadInput("version is required: the referral's version you last saw "
-                           "(an integer).", field="version") from None
+            raise BadInput(_("version is required: the referral's version you last saw "
+                             "(an integer)."), field="version") from None
     return version
 
 
@@ -153,14 +162,15 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
     side/role, with ``details.allowed``; or a stale ``version``, with ``details.version``).
     """
     if action not in ACTIONS:
-        raise BadInput(f"action must be one of {', '.join(ACTIONS)}.", field="action",
+        raise BadInput(_("%(field)s must be one of: %(values)s.", field="action",
+                         values=", ".join(ACTIONS)), field="action",
                        details={"allowed": list(ACTIONS)})
     version = _check_version(version)
     note = _check_note(note)
     if actor is None:
         referral = session.get(Referral, referral_id)
         if referral is None:
-            raise BadInput(f"Referral {referral_id} doesn't exist.", field="id")
+            raise BadInput(_("Referral %(id)s doesn't exist.", id=referral_id), field="id")
     else:
         referral = visible_referral(session, referral_id, actor)
     side, role = _actor_side_role(referral, actor)
@@ -168,18 +178,20 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
     allowed = allowed_actions(referral, actor)
     if rule is None or role not in rule.roles or referral.status not in rule.sources:
         if not allowed and role not in STAFF | {SYSTEM}:
-            raise Forbidden("Your role cannot act on referrals.", field="action",
+            raise Forbidden(_("Your role cannot act on referrals."), field="action",
                             details={"allowed": []})
-        raise Conflict(f"The action '{action}' is not allowed on a referral that is "
-                       f"{referral.status} for the {side} side; allowed: "
-                       f"{', '.join(allowed) or 'none'}.",
+        raise Conflict(_("The action %(action)s is not allowed on a referral that is "
+                         "%(status)s for %(side)s; allowed: %(allowed)s.", action=action,
+                         status=referral.status, side=_side_name(side),
+                         allowed=", ".join(allowed) or _("none")),
                        code="illegal_transition",
                        details={"field": "action", "status": referral.status,
                                 "allowed": allowed})
     _check_reason(rule, reason, reason_text)
     if version != referral.version:
-        raise Conflict(f"The referral changed since you loaded it (version {version}, now "
-                       f"{referral.version}); reload it and try again.", code="stale_version",
+        raise Conflict(_("The referral changed since you loaded it (version %(version)s, now "
+                         "%(current)s); reload it and try again.", version=version,
+                         current=referral.version), code="stale_version",
                        details={"field": "version", "version": referral.version})
     if action == "send":
         from .consent import require_consent
@@ -201,8 +213,8 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
             session.flush()
     except StaleDataError:
         session.expire(referral)
-        raise Conflict("Someone else changed this referral at the same moment; reload it "
-                       "and try again.", code="stale_version",
+        raise Conflict(_("Someone else changed this referral at the same moment; reload it "
+                         "and try again."), code="stale_version",
                        details={"field": "version"}) from None
     _tell(session, referral, actor, action, mail_config)
     return referral
@@ -231,10 +243,10 @@ def add_note(session: Session, referral_id: int, actor: Any, note: str) -> Refer
     """Append a note to the referral's timeline (either side; the status does not change)."""
     note = _check_note(note)
     if not note:
-        raise BadInput("The note is empty.", field="note")
+        raise BadInput(_("The note is empty."), field="note")
     referral = visible_referral(session, referral_id, actor)
     if getattr(actor, "role", None) not in STAFF:
-        raise Forbidden("Your role cannot add notes to referrals.", field="note")
+        raise Forbidden(_("Your role cannot add notes to referrals."), field="note")
     event = ReferralEvent(referral_id=referral.id, actor_user_id=actor.id, action="note",
                           from_status=referral.status, to_status=referral.status, note=note)
     session.add(event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput, Forbidden
@@ -23,14 +24,14 @@ STAFF = ("org_admin", "caseworker")
 def _body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadInput("The request body must be a JSON object.", field="body")
+        raise BadInput(_("The request body must be a JSON object."), field="body")
     return body
 
 
 def _org_id() -> int:
     org_id = getattr(principal(), "organization_id", None)
     if org_id is None:
-        raise Forbidden("Referrals belong to organisations; your account has none.")
+        raise Forbidden(_("Referrals belong to organisations; your account has none."))
     return org_id
 
 
@@ -41,9 +42,9 @@ def create_referral():
     body = _body()
     send = body.get("send", True)
     if not isinstance(send, bool):
-        raise BadInput("send must be true or false.", field="send")
+        raise BadInput(_("send must be true or false."), field="send")
     who = principal()
-    _, referrals = create_referrals(db.session, who, body, cipher(), send=send)
+    _case, referrals = create_referrals(db.session, who, body, cipher(), send=send)
     details = [referral_detail(db.session, r.id, who, cipher()) for r in referrals]
     db.session.commit()
     first = jsonable(details[0])
@@ -77,10 +78,10 @@ def transition_referral(referral_id: int):
     body = _body()
     for name in ("action", "reason", "reason_text", "note"):
         if body.get(name) is not None and not isinstance(body[name], str):
-            raise BadInput(f"{name} must be a string.", field=name)
+            raise BadInput(_("%(field)s must be text.", field=name), field=name)
     if "version" not in body:
-        raise BadInput("version is required: the referral's version you last saw.",
-                       field="version")
+        raise BadInput(_("version is required: the referral's version you last saw "
+                         "(an integer)."), field="version")
     who = principal()
     transition(db.session, referral_id, who, body.get("action") or "",
                version=body.get("version"), reason=body.get("reason"),
