@@ -18,14 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["PARALLEL_WORKERS", "PING_IDLE_S", "PLAN_CACHE_MODE", "RECYCLE_S", "Database",
+__all__ = ["PING_IDLE_S", "PLAN_CACHE_MODE", "RECYCLE_S", "Database",
            "autocommit_reads", "db", "fetch_all", "make_engine", "sqlalchemy_url"]
 
 PLAN_CACHE_MODE = "force_custom_plan"  # see make_engine
 # Launching parallel workers costs ~15 ms here: PostgreSQL's default (1000, ~1 ms of work)
 # let millisecond searches go parallel and wait for them. Big reports still do.
 PARALLEL_SETUP_COST = 20_000
-PARALLEL_WORKERS = 2  # PostgreSQL's default, for batch work (the web app's engine has none)
 PING_IDLE_S = 30.0  # ping a pooled connection before reuse only when idle this long
 RECYCLE_S = 1800  # replace pooled connections after half an hour whatever happens
 
@@ -76,11 +75,12 @@ def _session_settings(dbapi_conn, record, *, workers: bool = True) -> None:
     autocommit = dbapi_conn.autocommit
     dbapi_conn.autocommit = True  # leave no transaction open behind SQLAlchemy's back
     with dbapi_conn.cursor() as cur:
+        # (batch engines keep the server's own max_parallel_workers_per_gather)
+        no_workers = "" if workers else \
+            ", set_config('max_parallel_workers_per_gather', '0', false)"
         cur.execute("SELECT set_config('plan_cache_mode', %s, false), "
-                    "set_config('parallel_setup_cost', %s, false), "
-                    "set_config('max_parallel_workers_per_gather', %s, false)",
-                    (PLAN_CACHE_MODE, str(PARALLEL_SETUP_COST),
-                     str(PARALLEL_WORKERS) if workers else "0"))
+                    "set_config('parallel_setup_cost', %s, false)" + no_workers,
+                    (PLAN_CACHE_MODE, str(PARALLEL_SETUP_COST)))
     dbapi_conn.autocommit = autocommit
 
 

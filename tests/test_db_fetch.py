@@ -50,7 +50,7 @@ def test_every_connection_plans_per_execution_and_keeps_workers_for_big_queries(
 
 @pytest.mark.parametrize(("workers", "expected"), [(True, "2"), (False, "0")])
 def test_the_web_engine_starts_no_parallel_workers(database_url, workers, expected):
-    """Batch engines keep PostgreSQL's two workers per gather; the web app's engine
+    """Batch engines keep the server's own setting (two workers per gather here); the web
     (``workers=False``) none: starting them cost a search 15-100 ms here."""
     from sqlalchemy import text
 
