@@ -468,14 +468,16 @@ def _area_ctes(qy: SearchQuery, params: dict[str, Any]) -> tuple[list[str], list
     covered whole by thousands of services costs ~80 rows, and which ones are ranked never
     depends on the plan."""
     ancestors = sorted({qy.pcode[:n] for n in (4, 6, 8) if n <= len(qy.pcode)} | {qy.pcode})
+    params["area"] = qy.pcode
+    subdistrict = len(qy.pcode) >= 8
     whole = []
     for i, code in enumerate(ancestors):
         params[f"anc{i}"] = code
         whole.append(_newest("service_coverage", "sc", f"sc.pcode = :anc{i}", qy, params, 2))
-    ctes = [f"cov AS ({_distinct(whole)})"]
-    if len(qy.pcode) < 8:  # a governorate or district: its parts count half, after the whole
-        params["self"] = qy.pcode
-        part = _newest("service_coverage", "sc", "sc.pcode LIKE :prefix AND sc.pcode <> :self",
+    if subdistrict:
+        ctes = [f"cov AS ({_distinct(whole)})"]
+    else:  # a governorate or district: its parts count half, after the whole
+        part = _newest("service_coverage", "sc", "sc.pcode LIKE :prefix AND sc.pcode <> :area",
                        qy, params, 1)
         ctes = [f"cov_whole AS ({_distinct(whole)})", f"cov_part AS ({_distinct([part])})",
                 "cov AS (SELECT * FROM (SELECT DISTINCT ON (service_id) * FROM (SELECT * FROM "
@@ -483,8 +485,7 @@ def _area_ctes(qy: SearchQuery, params: dict[str, Any]) -> tuple[list[str], list
                 ") y ORDER BY cover DESC, service_id DESC LIMIT :area_limit)"]
     out = [f"SELECT service_id, cover, NULL::float8 AS d, {_RANKED} FROM cov"]
     if not qy.point:  # with a point, the nearest sites already say whether they are inside
-        if len(qy.pcode) >= 8:  # a sub-district: its sites in service id order, from the index
-            params["area"] = qy.pcode
+        if subdistrict:  # its sites in service id order, from the index
             inside = _newest("service_site", "ss", "ss.admin3_pcode = :area", qy, params, 2)
         else:  # a larger area: its sites' ids sorted newest first, then tested in that order
             # (left to itself the planner walked every site backwards testing the prefix)
