@@ -16,7 +16,7 @@ keep the copies equal to it, whoever writes (forms, API, imports, COPY):
   one UPDATE per table, not one per row).
 
 ``listed`` is "the service is active and its organisation neither rejected nor suspended":
-such services are no longer read and dropped at the end, they are never read.
+other services are never read (they used to be read and dropped at the end).
 """
 from alembic import op
 
@@ -66,18 +66,16 @@ END $$;
 """
 
 # Rewrite the rows of the services ``ids`` whose copies differ from the view.
+_UPDATES = "".join(
+    f"  UPDATE {table} t SET ({_cols}) = ({_v_cols}) FROM service_search v\n"
+    "   WHERE v.service_id = ANY(ids) AND t.service_id = v.service_id\n"
+    f"     AND ({_t_cols}) IS DISTINCT FROM ({_v_cols});\n" for table in TABLES)
 REFRESH = f"""
 CREATE OR REPLACE FUNCTION tasharuk_search_refresh(ids integer[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   IF cardinality(ids) = 0 THEN RETURN; END IF;
-  UPDATE service_site t SET ({_cols}) = ({_v_cols}) FROM service_search v
-   WHERE v.service_id = ANY(ids) AND t.service_id = v.service_id
-     AND ({_t_cols}) IS DISTINCT FROM ({_v_cols});
-  UPDATE service_coverage t SET ({_cols}) = ({_v_cols}) FROM service_search v
-   WHERE v.service_id = ANY(ids) AND t.service_id = v.service_id
-     AND ({_t_cols}) IS DISTINCT FROM ({_v_cols});
-END $$;
+{_UPDATES}END $$;
 """
 
 _SERVICE_COLS = ("service_type_code", "status", "organization_id", "min_age", "max_age", "sex",
@@ -152,9 +150,7 @@ def upgrade() -> None:
     op.execute("CREATE TRIGGER organization_search_update AFTER UPDATE ON organization "
                "REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT "
                "EXECUTE FUNCTION tasharuk_search_org_changed()")
-    for table in TABLES:
-        op.execute(f"UPDATE {table} t SET ({_cols}) = ({_v_cols}) FROM service_search v "
-                   "WHERE t.service_id = v.service_id")
+    op.execute("SELECT tasharuk_search_refresh(ARRAY(SELECT id FROM service))")  # fill
     # A sub-district's sites newest service first, straight from the index, and a larger
     # area's site ids for a sort, read from the index alone (replaces the prefix index of 0003).
     op.execute("CREATE INDEX ix_service_site_admin3_sid ON service_site "
