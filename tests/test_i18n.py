@@ -97,8 +97,8 @@ def test_a_signed_in_person_s_language_is_kept_on_their_account(app, client, ses
     assert user.locale == "ar"
 
 
-def test_the_public_s_language_is_the_session_s_only(client, session, make):
-    """An anonymous switch changes nobody's account and the next visitor still gets Arabic."""
+def test_the_public_s_language_is_the_session_s_only(client):
+    """An anonymous switch lasts for that browser only: the next visitor still gets Arabic."""
     assert _lang(client, "/?lang=en") == "en" and _lang(client) == "en"
     assert _lang(client.application.test_client()) == "ar"
 
