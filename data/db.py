@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["PING_IDLE_S", "PLAN_CACHE_MODE", "RECYCLE_S", "Database",
            "autocommit_reads", "db", "fetch_all", "make_engine", "sqlalchemy_url"]
 
-PLAN_CACHE_MODE = "force_custom_plan"  # see make_engine
+PLAN_CACHE_MODE = "auto"  # PostgreSQL's own; see make_engine and fetch_all(prepare=False)
 # Launching parallel workers costs ~15 ms here: PostgreSQL's default (1000, ~1 ms of work)
 # let millisecond searches go parallel and wait for them. Big reports still do.
 PARALLEL_SETUP_COST = 20_000
@@ -49,12 +49,14 @@ def make_engine(url: str, *, workers: bool = True, **kw) -> Engine:
     restart costs at most one failed request per process. ``pool_recycle`` caps a
     connection's age. Pass ``pool_pre_ping=True`` to get the ping on every checkout back.
 
-    Every connection plans each execution for its own parameters (``plan_cache_mode =
-    force_custom_plan``): psycopg prepares a statement run five times, and PostgreSQL then
-    switches to one generic plan whenever its *estimate* is no worse, which for the search's
-    p-code prefixes and points loses the index (a 4 ms search became 31 ms). Prepared
-    statements still save the parse; only the plan is made per call. ``parallel_setup_cost``
-    is raised to what starting workers costs here (``PARALLEL_SETUP_COST``).
+    The plan cache is PostgreSQL's own (``plan_cache_mode = auto``): psycopg prepares a
+    statement run five times, and PostgreSQL then keeps one generic plan whenever its
+    estimate is no worse. That saves a simple statement its planning (the search's page
+    details: ~0.45 ms of ~1.2), but for the search's candidate statement, whose p-code
+    prefixes and points need plans made for their values, the generic plan lost the index (a
+    4 ms search became 31 ms): that one is sent unprepared (``fetch_all(prepare=False)``)
+    and planned for its parameters every time. ``parallel_setup_cost`` is raised to what
+    starting workers costs here (``PARALLEL_SETUP_COST``).
 
     ``workers=False`` (the web app's engine): no parallel workers at all. A request's
     statements take milliseconds and requests run side by side; a search whose estimate
@@ -106,22 +108,24 @@ def _pyformat(sql: str) -> str:
     return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
 
 
-def fetch_all(session: Session, sql: str, params: dict[str, Any]) -> tuple[list[str],
-                                                                          list[tuple]]:
+def fetch_all(session: Session, sql: str, params: dict[str, Any], *,
+              prepare: bool | None = None) -> tuple[list[str], list[tuple]]:
     """Run a text statement (``:name`` placeholders) on the session's own connection and
-    return its column names and rows as plain tuples.
+    return its column names and rows as plain tuples. ``prepare=False``: never a prepared
+    statement, so PostgreSQL plans every execution for its parameters (see ``make_engine``).
 
     For the provider search's hot path: SQLAlchemy's per-statement machinery (compiling the
     text clause, building the result and its Row objects) cost ~0.2 ms a statement there,
     and attribute access on each Row more. The statement runs in the session's transaction,
-    like any other (psycopg still prepares a text run repeatedly).
+    like any other (psycopg prepares a text run five times, unless ``prepare=False``).
     """
     conn = session.connection().connection.driver_connection
     with conn.cursor() as cur:
-        cur.execute(_pyformat(sql), params)
-        if cur.description is None:
+        cur.execute(_pyformat(sql), params, prepare=prepare)
+        description = cur.description  # (built anew, one Column a column, on each access)
+        if description is None:
             return [], []
-        return [c.name for c in cur.description], cur.fetchall()
+        return [c.name for c in description], cur.fetchall()
 
 
 def autocommit_reads(session: Session) -> bool:

@@ -649,7 +649,8 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
     viewer = viewer or Viewer()
     today = today or dt.date.today()
     sql, params = build_sql(qy, today)
-    keys, rows = fetch_all(session, sql, params)
+    # (never prepared: a generic plan of this statement loses the p-code and KNN indexes)
+    keys, rows = fetch_all(session, sql, params, prepare=False)
     # one tuple per column (numpy reads None as NaN where a float is expected)
     col = dict(zip(keys, list(zip(*rows, strict=True)) if rows else [()] * len(keys),
                    strict=True))

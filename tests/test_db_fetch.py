@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from data.db import _pyformat, fetch_all
 
@@ -34,7 +35,7 @@ def test_rows_are_tuples_in_the_sessions_transaction(session, make):
     assert fetch_all(session, "SET LOCAL work_mem = '8MB'", {}) == ([], [])
 
 
-def test_every_connection_plans_per_execution_and_keeps_workers_for_big_queries(engine):
+def test_every_connection_keeps_the_plan_cache_and_workers_for_big_queries(engine):
     """data.db's connection settings (see make_engine for why)."""
     from sqlalchemy import text
 
@@ -45,7 +46,21 @@ def test_every_connection_plans_per_execution_and_keeps_workers_for_big_queries(
         assert conn.execute(text("SHOW parallel_setup_cost")).scalar() == \
             str(PARALLEL_SETUP_COST)
         conn.rollback()
-        assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+
+
+@pytest.mark.parametrize(("prepare", "prepared"), [(None, True), (False, False)])
+def test_fetch_all_prepares_a_repeated_statement_unless_told_not_to(session, prepare, prepared):
+    """psycopg prepares a text run five times (PostgreSQL may then keep a generic plan);
+    ``prepare=False`` sends it unprepared every time, planned for its parameters."""
+
+    sql = f"SELECT count(*) FROM organization WHERE id > :n -- {prepare}"
+    for n in range(7):
+        assert fetch_all(session, sql, {"n": n}, prepare=prepare)[1][0][0] >= 0
+    statements = session.execute(text(
+        "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :s"),
+        {"s": f"%-- {prepare}"}).scalar()
+    assert bool(statements) is prepared
 
 
 @pytest.mark.parametrize(("workers", "expected"), [(True, "2"), (False, "0")])
