@@ -366,6 +366,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with engine.connect() as conn:
         from werkzeug.datastructures import MultiDict
 
+        # planned for their parameters on every run, as the search's candidate statement is
+        # (it is sent unprepared); SQLAlchemy's repeated texts would otherwise be prepared
+        conn.exec_driver_sql("SET plan_cache_mode = force_custom_plan")
+
         from referral.search import build_sql, keyword_tsquery, parse_query
 
         floor, ours = [], []  # (statement, parameters) per search
