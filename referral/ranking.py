@@ -10,7 +10,8 @@ table and adds the real distance (``matching.ranking``), so it pays nothing for 
 Cold start: a provider without decided referrals gets the model's prior for its service type
 (or, while the whole history is too small to fit a model, the shrunk overall completion rate;
 0.5 without any history). Run it from cron (``tasharuk directory refresh-ranking``); it
-replaces the table in one transaction, so running it twice gives the same rows.
+rewrites the table in one transaction (rows of inactive services deleted, the others
+upserted), so running it twice gives the same rows.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, exists, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from data.models import ProviderRanking, Service
@@ -80,7 +82,10 @@ def refresh_ranking(session: Session, *, now: dt.datetime | None = None) -> dict
                                   Service.service_type_code)
                            .where(Service.status == "active").order_by(Service.id)).all()
     services = pd.DataFrame(rows, columns=["service_id", "provider", "service_type"])
-    session.execute(delete(ProviderRanking))
+    # Rows are upserted, not replaced: a trigger copies changed terms onto the search rows
+    # (migration 0017_search5), and a delete-all then insert-all rewrote every one twice.
+    session.execute(delete(ProviderRanking).where(~exists().where(
+        Service.id == ProviderRanking.service_id, Service.status == "active")))
     if services.empty:
         session.flush()
         return {"services": 0, "source": "none", "cold_start": 0}
@@ -107,7 +112,10 @@ def refresh_ranking(session: Session, *, now: dt.datetime | None = None) -> dict
             or math.isnan(st.median_response_hours) else st.median_response_hours,
             "top_decline_reason": reason, "top_decline_share": share, "refreshed_at": now,
         })
-    session.execute(insert(ProviderRanking), values)
+    upsert = insert(ProviderRanking)
+    session.execute(upsert.on_conflict_do_update(
+        index_elements=[ProviderRanking.service_id],
+        set_={key: upsert.excluded[key] for key in values[0] if key != "service_id"}), values)
     session.flush()
     return {"services": len(values), "source": source,
             "cold_start": int(sum(1 for v in values if v["history"] == 0))}

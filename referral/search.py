@@ -395,10 +395,12 @@ def _ranked(qy: SearchQuery, alias: str) -> str:
     group = (f"CASE WHEN {a}.target_groups && CAST(:groups AS text[]) THEN 2 ELSE 1 END"
              if qy.groups else "1")
     return (f"{a}.availability, {a}.capacity_per_month, {a}.last_verified, "
-            f"{a}.needs_documents, {group} AS group_match")
+            f"{a}.needs_documents, {group} AS group_match, {a}.logit_base, "
+            f"{a}.distance_coef, {a}.p_default, {a}.median_response_hours")
 
 
-_RANKED = "availability, capacity_per_month, last_verified, needs_documents, group_match"
+_RANKED = ("availability, capacity_per_month, last_verified, needs_documents, group_match, "
+           "logit_base, distance_coef, p_default, median_response_hours")
 _PT = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
 # ``ST_DWithin(g, pt, r)`` spelled as its two halves: the box test the GiST index answers and
 # the exact spheroid distance. Same rows, but the planner no longer multiplies the box's
@@ -545,7 +547,9 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
                 "max(capacity_per_month) AS capacity_per_month, "
                 "max(last_verified) AS last_verified, "
                 "bool_or(needs_documents) AS needs_documents, "
-                "max(group_match) AS group_match FROM ("
+                "max(group_match) AS group_match, max(logit_base) AS logit_base, "
+                "max(distance_coef) AS distance_coef, max(p_default) AS p_default, "
+                "max(median_response_hours) AS median_response_hours FROM ("
                 + " UNION ALL ".join(sources) + ") u GROUP BY service_id)")
     if qy.point:  # the real (spheroid) distance to the nearest site, for the ranking: from
         # the walk for the nearest sites' services, looked up for the area's others
@@ -558,18 +562,16 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
         "WITH " + ", ".join(ctes) + " "
         "SELECT c.service_id AS id, c.cover, " + dist + " AS distance_m, c.availability,"
         " c.capacity_per_month, CAST(:today AS date) - c.last_verified AS days_since_verified,"
-        " c.needs_documents, c.group_match, pr.logit_base, pr.distance_coef, pr.p_default,"
-        " coalesce(pr.history, 0) AS history,"
-        " pr.acceptance_rate, pr.median_response_hours, pr.top_decline_reason,"
-        " pr.top_decline_share "
-        "FROM cand c LEFT JOIN provider_ranking pr ON pr.service_id = c.service_id"
+        " c.needs_documents, c.group_match, c.logit_base, c.distance_coef, c.p_default,"
+        " c.median_response_hours FROM cand c"
     )
     return sql, params
 
 
 def detail_sql(qy: SearchQuery) -> str:
     """What a result shows, for the services of one page (``:ids``): names, organisation,
-    type, eligibility and the site nearest the person (or the first site)."""
+    type, eligibility, the site nearest the person (or the first site) and the provider's
+    referral figures."""
     nearest = f"ss.geom::geography <-> {_PT}" if qy.point else "ss.id"
     site = ("SELECT ss.id, ST_X(ss.geom) AS lon, ST_Y(ss.geom) AS lat, ss.address_ar, "
             "ss.address_en, ss.admin3_pcode FROM service_site ss "
@@ -583,9 +585,12 @@ def detail_sql(qy: SearchQuery) -> str:
         " (sv.sensitive OR st.sensitive) AS sensitive, sv.cost, sv.referral_method,"
         " ARRAY(SELECT g.target_group_code FROM service_target_group g"
         "       WHERE g.service_id = sv.id ORDER BY 1) AS groups,"
-        " ns.id AS site_id, ns.lon, ns.lat, ns.address_ar, ns.address_en, ns.admin3_pcode "
+        " ns.id AS site_id, ns.lon, ns.lat, ns.address_ar, ns.address_en, ns.admin3_pcode,"
+        " coalesce(pr.history, 0) AS history, pr.acceptance_rate, pr.top_decline_reason,"
+        " pr.top_decline_share "
         "FROM service sv JOIN organization o ON o.id = sv.organization_id "
         "JOIN service_type st ON st.code = sv.service_type_code "
+        "LEFT JOIN provider_ranking pr ON pr.service_id = sv.id "
         f"LEFT JOIN LATERAL ({site}) ns ON TRUE "
         "WHERE sv.id = ANY(CAST(:ids AS int[]))"
     )
@@ -597,8 +602,8 @@ def detail_sql(qy: SearchQuery) -> str:
 
 def _item(row: dict[str, Any], col: dict[str, Any], i: int, *, score: float, stale: bool,
           reasons: list, viewer: Viewer, point: bool) -> dict[str, Any]:
-    """One result: the page row ``row`` (what is shown) and candidate ``i`` of the columns
-    ``col`` (distance and referral record, as ranked)."""
+    """One result: the page row ``row`` (what is shown, the referral figures) and candidate
+    ``i`` of the columns ``col`` (distance and response time, as ranked)."""
     visible = viewer.sees_site(row["organization_id"], row["sensitive"])
     d = col["distance_m"][i]
     distance = None if math.isnan(d) else round(float(d), 1)
@@ -610,7 +615,7 @@ def _item(row: dict[str, Any], col: dict[str, Any], i: int, *, score: float, sta
                 "address_ar": row["address_ar"] if visible else None,
                 "address_en": row["address_en"] if visible else None,
                 "admin3_pcode": row["admin3_pcode"], "hidden": not visible}
-    acceptance, hours = col["acceptance_rate"][i], col["median_response_hours"][i]
+    acceptance, hours = row["acceptance_rate"], col["median_response_hours"][i]
     verified = row["last_verified"]
     return {
         "id": row["id"], "uuid": str(row["uuid"]), "name_ar": row["name_ar"],
@@ -634,7 +639,7 @@ def _item(row: dict[str, Any], col: dict[str, Any], i: int, *, score: float, sta
         "referral_stats": {
             "acceptance_rate": None if acceptance is None else round(float(acceptance), 3),
             "median_response_hours": None if hours is None else round(float(hours), 1),
-            "referrals": int(col["history"][i] or 0)},
+            "referrals": int(row["history"] or 0)},
     }
 
 
@@ -643,8 +648,9 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
     """Run ``qy``: candidates by SQL, ranked by ``matching.ranking``, one page, redacted.
 
     Two statements: the candidates with only what the ranking reads (narrow rows, however
-    many candidates a sector search gathers), then what is shown, for the page's services.
-    Both go through ``data.db.fetch_all`` (plain tuples; this is the hot path).
+    many candidates a sector search gathers), then what is shown, for the page's services,
+    with the referral figures its reasons cite. Both go through ``data.db.fetch_all`` (plain
+    tuples; this is the hot path).
     """
     viewer = viewer or Viewer()
     today = today or dt.date.today()
@@ -662,9 +668,10 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
         group_match=col["group_match"], needs_documents=col["needs_documents"],
         days_since_verified=col["days_since_verified"], accept_logit=col["logit_base"],
         accept_distance_coef=col["distance_coef"], accept_p=col["p_default"],
-        history=col["history"], response_hours=col["median_response_hours"],
-        decline_reason=col["top_decline_reason"], decline_share=col["top_decline_share"],
-        decline_labels=REASON_LABELS,
+        response_hours=col["median_response_hours"], decline_labels=REASON_LABELS,
+        # the referral figures only the reasons cite: filled in for the page's services
+        history=[None] * len(rows), decline_reason=[None] * len(rows),
+        decline_share=[None] * len(rows),
     )
     ranked = rank(cands, point=qy.point, groups_given=bool(qy.groups), area=bool(qy.pcode))
     start = (qy.page - 1) * qy.per_page
@@ -680,6 +687,9 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
         for i in page:
             row = shown.get(ids[i])  # None: deleted between the two statements
             if row is not None:
+                cands.history[i] = row["history"]
+                cands.decline_reason[i] = row["top_decline_reason"]
+                cands.decline_share[i] = row["top_decline_share"]
                 items.append(_item(row, col, i, score=float(ranked.scores[i]),
                                    stale=bool(ranked.stale[i]), reasons=ranked.reasons(i),
                                    viewer=viewer, point=qy.point))

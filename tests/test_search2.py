@@ -304,4 +304,4 @@ def test_the_candidate_statement_is_never_prepared_the_page_details_are(session,
         assert res.total == 1
     prepared = list(session.scalars(text("SELECT statement FROM pg_prepared_statements")))
     assert not [s for s in prepared if "near AS" in s]
-    assert [s for s in prepared if "ns.admin3_pcode FROM service sv" in s]
+    assert [s for s in prepared if "ns.id AS site_id" in s]

@@ -54,6 +54,12 @@ def _raw_update(session, svc, sql):
     session.execute(text(sql), {"s": svc.id})
 
 
+def _refresh_ranking(session):
+    from referral.ranking import refresh_ranking
+
+    refresh_ranking(session)
+
+
 WRITES = [
     ("new service", lambda s, svc: None),
     ("status", lambda s, svc: _set(s, svc, status="inactive")),
@@ -74,6 +80,16 @@ WRITES = [
     ("group row renamed in SQL", lambda s, svc: _raw_update(
         s, svc, "UPDATE service_target_group SET target_group_code = 'idps' "
                 "WHERE service_id = :s")),
+    ("referral outcomes refreshed", lambda s, svc: _refresh_ranking(s)),
+    ("outcome terms written in SQL", lambda s, svc: _raw_update(
+        s, svc, "INSERT INTO provider_ranking (service_id, organization_id, logit_base, "
+                "distance_coef, p_default, history, median_response_hours) SELECT id, "
+                "organization_id, 1.5, -0.2, 0.7, 3, 30 FROM service WHERE id = :s")),
+    ("outcome terms changed in SQL", lambda s, svc: (_refresh_ranking(s), _raw_update(
+        s, svc, "UPDATE provider_ranking SET logit_base = -2, median_response_hours = 5 "
+                "WHERE service_id = :s"))),
+    ("outcome terms deleted in SQL", lambda s, svc: (_refresh_ranking(s), _raw_update(
+        s, svc, "DELETE FROM provider_ranking WHERE service_id = :s"))),
     ("site added in SQL", lambda s, svc: _raw_update(
         s, svc, "INSERT INTO service_site (service_id, geom) VALUES "
                 "(:s, ST_SetSRID(ST_MakePoint(36.7, 35.9), 4326))")),
@@ -87,6 +103,22 @@ def test_every_write_keeps_the_search_rows_equal_to_their_service(session, make,
     write(session, svc)
     session.expire_all()
     assert stale_rows(session, svc.id) == []
+
+
+def test_the_rows_carry_the_referral_outcome_terms_the_score_reads(session, make):
+    """Migration 0017_search5: copied from provider_ranking (NULL before a refresh), so the
+    candidate statement joins nothing."""
+    svc = make.service(sites=[east(1)], coverage=["SY07"])
+    terms = "SELECT logit_base, distance_coef, p_default, median_response_hours FROM {} " \
+            "WHERE service_id = :s"
+    for table in ("service_site", "service_coverage"):
+        assert session.execute(text(terms.format(table)), {"s": svc.id}).one() == \
+            (None, None, None, None)
+    _refresh_ranking(session)
+    want = session.execute(text(terms.format("provider_ranking")), {"s": svc.id}).one()
+    assert want[2] is not None
+    for table in ("service_site", "service_coverage"):
+        assert session.execute(text(terms.format(table)), {"s": svc.id}).one() == want
 
 
 def test_a_row_moved_to_another_service_takes_that_service_s_values(session, make):

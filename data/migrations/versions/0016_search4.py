@@ -47,36 +47,47 @@ COLUMNS = (
 NAMES = ["service_type_code"] + [c[0] for c in COLUMNS]
 TABLES = ("service_site", "service_coverage")
 
-VIEW = ("CREATE VIEW service_search AS SELECT sv.id AS service_id, sv.service_type_code, "
-        + ", ".join(f"{expr} AS {name}" for name, _type, expr in COLUMNS)
-        + " FROM service sv JOIN organization o ON o.id = sv.organization_id")
 
-_cols = ", ".join(NAMES)
-_v_cols = ", ".join(f"v.{n}" for n in NAMES)
-_t_cols = ", ".join(f"t.{n}" for n in NAMES)
 
-# A new row (or one moved to another service) takes its service's values.
-COPY_ON_INSERT = f"""
+def view_sql(columns, joins: str = "", create: str = "CREATE VIEW") -> str:
+    """The ``service_search`` view of ``columns`` (later migrations add some)."""
+    return (f"{create} service_search AS SELECT sv.id AS service_id, sv.service_type_code, "
+            + ", ".join(f"{expr} AS {name}" for name, _type, expr in columns)
+            + " FROM service sv JOIN organization o ON o.id = sv.organization_id" + joins)
+
+
+def copy_on_insert_sql(names) -> str:
+    """A new row (or one moved to another service) takes its service's values."""
+    return f"""
 CREATE OR REPLACE FUNCTION tasharuk_search_row() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  SELECT {_v_cols} INTO {", ".join(f"NEW.{n}" for n in NAMES)}
+  SELECT {", ".join(f"v.{n}" for n in names)} INTO {", ".join(f"NEW.{n}" for n in names)}
     FROM service_search v WHERE v.service_id = NEW.service_id;
   RETURN NEW;
 END $$;
 """
 
-# Rewrite the rows of the services ``ids`` whose copies differ from the view.
-_UPDATES = "".join(
-    f"  UPDATE {table} t SET ({_cols}) = ({_v_cols}) FROM service_search v\n"
-    "   WHERE v.service_id = ANY(ids) AND t.service_id = v.service_id\n"
-    f"     AND ({_t_cols}) IS DISTINCT FROM ({_v_cols});\n" for table in TABLES)
-REFRESH = f"""
+
+def refresh_sql(names) -> str:
+    """Rewrite the rows of the services ``ids`` whose copies differ from the view."""
+    cols, v_cols = ", ".join(names), ", ".join(f"v.{n}" for n in names)
+    t_cols = ", ".join(f"t.{n}" for n in names)
+    updates = "".join(
+        f"  UPDATE {table} t SET ({cols}) = ({v_cols}) FROM service_search v\n"
+        "   WHERE v.service_id = ANY(ids) AND t.service_id = v.service_id\n"
+        f"     AND ({t_cols}) IS DISTINCT FROM ({v_cols});\n" for table in TABLES)
+    return f"""
 CREATE OR REPLACE FUNCTION tasharuk_search_refresh(ids integer[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   IF cardinality(ids) = 0 THEN RETURN; END IF;
-{_UPDATES}END $$;
+{updates}END $$;
 """
+
+
+VIEW = view_sql(COLUMNS)
+COPY_ON_INSERT = copy_on_insert_sql(NAMES)
+REFRESH = refresh_sql(NAMES)
 
 _SERVICE_COLS = ("service_type_code", "status", "organization_id", "min_age", "max_age", "sex",
                  "languages", "availability", "capacity_per_month", "last_verified",
