@@ -90,3 +90,17 @@ def test_the_import_command_speaks_the_shell_s_language(runner, monkeypatch, tmp
     english = runner.invoke(args=["import", "4w", str(path), "--dry-run"]).output
     assert "'Smarch 2023' is not a month name -> correct the date (it was not guessed)" in \
         english, english
+
+
+def test_hsds_validation_speaks_the_request_s_language(app):
+    """HSDS field errors keep their path (structured) and translate only the human part."""
+    from data.io.hsds import check_service
+
+    doc = {"id": "nope", "name": "x", "status": "active"}
+    with app.test_request_context("/?lang=ar"):
+        arabic = check_service(doc)
+    with app.test_request_context("/?lang=en"):
+        english = check_service(doc)
+    assert "service.id: يجب أن يكون معرّفاً من نوع UUID (القيمة المُعطاة 'nope')" in arabic
+    assert "service.id: must be a UUID (got 'nope')" in english
+    assert [e.split(":", 1)[0] for e in arabic] == [e.split(":", 1)[0] for e in english]
