@@ -86,10 +86,14 @@ def test_the_import_command_speaks_the_shell_s_language(runner, monkeypatch, tmp
     monkeypatch.setenv("LANG", "ar_SY.UTF-8")
     arabic = runner.invoke(args=["import", "4w", str(path), "--dry-run"]).output
     assert "'Smarch 2023' ليس اسم شهر -> صحّح التاريخ (لم يُخمَّن)" in arabic, arabic
+    assert "4w.csv: قُرئ 2 من الصفوف، وقُبل 0، ورُفض 2، مع 2 من الملاحظات" in arabic
+    assert "سيُنشأ: 1 من المنظمات" in arabic
     monkeypatch.setenv("LANG", "en_GB.UTF-8")
     english = runner.invoke(args=["import", "4w", str(path), "--dry-run"]).output
     assert "'Smarch 2023' is not a month name -> correct the date (it was not guessed)" in \
         english, english
+    assert "4w.csv: 2 rows read, 0 accepted, 2 rejected, 2 doubtful findings; would create " \
+        "1 organizations; updated nothing;" in english
 
 
 def test_hsds_validation_speaks_the_request_s_language(app):
