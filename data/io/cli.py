@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask_babel import gettext as _
 
 from data.clitools import ErrorMappingGroup
 from data.db import db
@@ -93,7 +94,7 @@ def export_4w_cmd(file: Path, hxl: bool) -> None:
     from .hxl import export_4w
 
     n = export_4w(db.session, file, hxl=hxl)
-    click.echo(f"{n} rows written to {file}")
+    click.echo(_("%(n)s rows written to %(file)s", n=n, file=file))
 
 
 @export_cli.command("geojson")
@@ -104,7 +105,7 @@ def export_geojson_cmd(file: Path) -> None:
 
     with file.open("w", encoding="utf-8") as out:
         n = export_geojson(db.session, out)
-    click.echo(f"{n} features written to {file}")
+    click.echo(_("%(n)s features written to %(file)s", n=n, file=file))
 
 
 def register(app: Flask) -> None:

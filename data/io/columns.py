@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import gettext as _
 from hxl.model import Column, TagPattern
 
 from data.errors import BadInput
@@ -157,8 +158,9 @@ def detect(headers: list[str], tags: list[object] | None = None,
         target = wanted.get(h) or by_norm.get(norm_header(h))
         if target:
             if target not in FIELDS:
-                raise BadInput(f"mapping file: unknown field {target!r} for column {h!r}; "
-                               f"choose from {', '.join(sorted(FIELDS))}.", field=h)
+                raise BadInput(_("mapping file: unknown field %(field)s for column "
+                                 "%(column)s; choose from %(fields)s.", field=repr(target),
+                                 column=repr(h), fields=", ".join(sorted(FIELDS))), field=h)
             _assign(cmap, target, i)
             used.add(i)
     if tags is not None:
@@ -190,9 +192,9 @@ def detect(headers: list[str], tags: list[object] | None = None,
     if not any(f in cmap.fields or f in cmap.defaults for f in MINIMUM) or \
             not any(f in cmap.fields for f in WHERE):
         raise BadInput(
-            "no recognisable 4W columns: need an organisation column (#org, "
-            "implementing_partner, ...) and a place column (#adm1+code, admin3pcode, "
-            "governorate, ...); give a --mapping file for other headers.",
+            _("no recognisable 4W columns: need an organisation column (#org, "
+              "implementing_partner, ...) and a place column (#adm1+code, admin3pcode, "
+              "governorate, ...); give a --mapping file for other headers."),
             details={"headers": cmap.headers[:40]})
     return cmap
 
@@ -205,20 +207,21 @@ def load_mapping(path: Path | str | None) -> dict | None:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"mapping file {path.name}: cannot be read ({exc}).",
-                       field="mapping") from None
+        raise BadInput(_("mapping file %(name)s: cannot be read (%(why)s).", name=path.name,
+                         why=exc), field="mapping") from None
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise BadInput(f"mapping file {path.name}: not JSON ({exc.msg}, line {exc.lineno}).",
+            raise BadInput(_("mapping file %(name)s: not JSON (%(why)s, line %(line)s).",
+                             name=path.name, why=exc.msg, line=exc.lineno),
                            field="mapping") from None
         if not isinstance(data, dict) or not isinstance(data.get("columns", {}), dict):
-            raise BadInput(f"mapping file {path.name}: expected an object with 'columns'.",
-                           field="mapping")
+            raise BadInput(_("mapping file %(name)s: expected an object with 'columns'.",
+                             name=path.name), field="mapping")
         return data
     rows = list(csv.reader(text.splitlines()))
     if not rows or [c.strip().lower() for c in rows[0][:2]] != ["column", "field"]:
-        raise BadInput(f"mapping file {path.name}: the CSV header must be 'column,field'.",
-                       field="mapping")
+        raise BadInput(_("mapping file %(name)s: the CSV header must be 'column,field'.",
+                         name=path.name), field="mapping")
     return {"columns": {r[0].strip(): r[1].strip() for r in rows[1:] if len(r) >= 2 and r[0]}}

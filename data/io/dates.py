@@ -7,7 +7,9 @@ import calendar
 import datetime as dt
 import re
 
-__all__ = ["MISSING", "parse_date", "parse_month", "parse_period_option"]
+from flask_babel import gettext as _
+
+__all__ = ["MISSING", "NoYear", "parse_date", "parse_month", "parse_period_option"]
 
 MISSING = frozenset({"", "na", "n/a", "none", "null", "-", "nan", "#n/a", "not applicable"})
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -30,6 +32,11 @@ _MONTH_TEXT = re.compile(r"^(?:(\d{1,2})\s*-\s*)?([^\d\s-][^\d]*?)(?:[\s,-]+(\d{
 Period = tuple[dt.date | None, dt.date | None, str | None]
 
 
+class NoYear(str):
+    """The problem of a month written without its year (the import's --period supplies it);
+    a class of its own because the text is in the reader's language."""
+
+
 def _month_span(year: int, month: int) -> Period:
     last = calendar.monthrange(year, month)[1]
     return dt.date(year, month, 1), dt.date(year, month, last), None
@@ -37,7 +44,8 @@ def _month_span(year: int, month: int) -> Period:
 
 def _year_ok(year: int, raw: str) -> str | None:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        return f"year {year} in {raw!r} is not plausible (expected {MIN_YEAR}-{MAX_YEAR})"
+        return _("year %(year)s in %(value)s is not plausible (expected %(low)s-%(high)s)",
+                 year=year, value=repr(raw), low=MIN_YEAR, high=MAX_YEAR)
     return None
 
 
@@ -55,7 +63,8 @@ def parse_date(raw: str | None) -> Period:
         if problem := _year_ok(y, text):
             return None, None, problem
         if not 1 <= mo <= 12:
-            return None, None, f"month {mo} in {text!r} does not exist"
+            return None, None, _("month %(month)s in %(value)s does not exist", month=mo,
+                                 value=repr(text))
         return _month_span(y, mo)
     else:
         return parse_month(text)
@@ -64,7 +73,7 @@ def parse_date(raw: str | None) -> Period:
     try:
         day = dt.date(y, mo, d)
     except ValueError:
-        return None, None, f"{text!r} is not a calendar date"
+        return None, None, _("%(value)s is not a calendar date", value=repr(text))
     return day, day, None
 
 
@@ -78,14 +87,14 @@ def parse_month(raw: str | None, year: int | None = None) -> Period:
         return parse_date(text)
     m = _MONTH_TEXT.match(text)
     if not m:
-        return None, None, f"{text!r} is not a date or month"
+        return None, None, _("%(value)s is not a date or month", value=repr(text))
     number, name, in_year = m.groups()
     month = MONTHS.get(name.strip().lower())
     if month is None or (number and int(number) != month):
-        return None, None, f"{text!r} is not a month name"
+        return None, None, _("%(value)s is not a month name", value=repr(text))
     y = int(in_year) if in_year else year
     if y is None:
-        return None, None, f"month {text!r} has no year"
+        return None, None, NoYear(_("month %(value)s has no year", value=repr(text)))
     if problem := _year_ok(y, text):
         return None, None, problem
     return _month_span(y, month)
@@ -97,7 +106,7 @@ def parse_period_option(raw: str | None) -> tuple[dt.date, dt.date] | None:
         return None
     m = _YM.match(raw.strip())
     if not m or len(m.group(1)) != 4:
-        raise ValueError(f"--period must look like 2023-02, got {raw!r}")
+        raise ValueError(_("--period must look like 2023-02, got %(value)s", value=repr(raw)))
     start, end, problem = parse_date(raw.strip())
     if problem:
         raise ValueError(problem)

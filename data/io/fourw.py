@@ -17,6 +17,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ from geo.arabic import normalize
 from geo.resolver import Resolver
 
 from .columns import BREAKDOWN, load_mapping
-from .dates import MISSING, parse_date, parse_month, parse_period_option
+from .dates import MISSING, NoYear, parse_date, parse_month, parse_period_option
 from .orgs import OrgMatcher
 from .reader import open_table
 from .report import ImportReport
@@ -91,10 +92,22 @@ def _number(text: str) -> tuple[float | None, str | None]:
     try:
         value = float(text.replace(",", "").replace("٬", ""))
     except ValueError:
-        return None, f"{text!r} is not a number"
+        return None, _("%(value)s is not a number", value=repr(text))
     if value < 0:
-        return None, f"{text!r} is negative"
+        return None, _("%(value)s is negative", value=repr(text))
     return value, None
+
+
+def _add_pcode(level: int, *, or_spelling: bool = False) -> str:
+    """The suggestion for a place name that needs its p-code (admin1-3), in words."""
+    if level == 1:
+        return _("add the admin1 p-code or correct the spelling") if or_spelling \
+            else _("add the admin1 p-code")
+    if level == 2:
+        return _("add the admin2 p-code or correct the spelling") if or_spelling \
+            else _("add the admin2 p-code")
+    return _("add the admin3 p-code or correct the spelling") if or_spelling \
+        else _("add the admin3 p-code")
 
 
 class _Row:
@@ -204,8 +217,8 @@ class _Importer:
         for level, code in codes.items():
             if best and not self.resolver.is_within(best, code):
                 self.r.doubt(n, self.cmap.column(f"adm{level}_code"), code,
-                             f"p-code {best} does not lie inside {code}",
-                             "check the admin p-codes of this row")
+                             _("p-code %(a)s does not lie inside %(b)s", a=best, b=code),
+                             _("check the admin p-codes of this row"))
         if best_level == 3:
             return best, True
         within = best
@@ -220,32 +233,37 @@ class _Importer:
             if status == "match":
                 best, best_level, within = pcode, level, pcode
             elif status == "ambiguous":
-                self.r.reject(n, column, name, f"ambiguous place name: {', '.join(options)}",
-                              f"add the admin{level} p-code")
+                self.r.reject(n, column, name, _("ambiguous place name: %(options)s",
+                                                 options=", ".join(options)),
+                              _add_pcode(level))
                 return None, False
             elif level == 3 or best is None:
                 if best is None or level == 3 and best_level < 2:
                     if bad_code:
                         self.r.reject(n, self.cmap.column(f"adm{bad_code[0]}_code"),
-                                      bad_code[1], f"unknown admin{bad_code[0]} p-code",
-                                      "use an OCHA COD-AB p-code")
-                    self.r.reject(n, column, name, "unknown place name",
-                                  f"add the admin{level} p-code or correct the spelling")
+                                      bad_code[1], _("unknown admin%(level)s p-code",
+                                                     level=bad_code[0]),
+                                      _("use an OCHA COD-AB p-code"))
+                    self.r.reject(n, column, name, _("unknown place name"),
+                                  _add_pcode(level, or_spelling=True))
                     return None, False
-                self.r.doubt(n, column, name, "unknown sub-district name; the row is placed "
-                             f"in {best}", "add the admin3 p-code")
+                self.r.doubt(n, column, name, _("unknown sub-district name; the row is "
+                                                "placed in %(pcode)s", pcode=best),
+                             _add_pcode(3))
         if bad_code and best_level < bad_code[0]:
             level, code = bad_code
             if best is None:
                 self.r.reject(n, self.cmap.column(f"adm{level}_code"), code,
-                              f"unknown admin{level} p-code", "use an OCHA COD-AB p-code")
+                              _("unknown admin%(level)s p-code", level=level),
+                              _("use an OCHA COD-AB p-code"))
                 return None, False
             self.r.doubt(n, self.cmap.column(f"adm{level}_code"), code,
-                         f"unknown admin{level} p-code; the row is placed in {best}",
-                         "use an OCHA COD-AB p-code")
+                         _("unknown admin%(level)s p-code; the row is placed in %(pcode)s",
+                           level=level, pcode=best),
+                         _("use an OCHA COD-AB p-code"))
         if best is None:
-            self.r.reject(n, self.cmap.column("adm1_name"), "", "no place given",
-                          "fill the admin p-codes or names")
+            self.r.reject(n, self.cmap.column("adm1_name"), "", _("no place given"),
+                          _("fill the admin p-codes or names"))
             return None, False
         return best, True
 
@@ -264,8 +282,8 @@ class _Importer:
                                                   else parse_date(raw))
             start, end, problem = parsed
             if problem:
-                hint = ("give --period YYYY-MM" if "no year" in problem
-                        else "correct the date (it was not guessed)")
+                hint = (_("give --period YYYY-MM") if isinstance(problem, NoYear)
+                        else _("correct the date (it was not guessed)"))
                 self.r.doubt(n, self.cmap.column(name), raw, problem, hint)
                 continue
             found[name] = (start, end)
@@ -278,7 +296,7 @@ class _Importer:
         if start and end and end < start:
             if "date_start" in found and "date_end" in found:
                 self.r.doubt(n, self.cmap.column("date_end"), row.get("date_end"),
-                             "end date before start date", "check the dates")
+                             _("end date before start date"), _("check the dates"))
             start, end = min(start, end), max(start, end)
         return start, end
 
@@ -298,14 +316,14 @@ class _Importer:
         ok = True
         if match.org is None:
             r.reject(n, col, impl or acr, match.problem,
-                     "write the organisation's name with its acronym, e.g. 'Name (ACR)'")
+                     _("write the organisation's name with its acronym, e.g. 'Name (ACR)'"))
             ok = False
         elif self.restrict is not None and match.org.id != self.restrict:
-            r.reject(n, col, impl, "this row belongs to another organisation",
-                     "upload only your own organisation's rows")
+            r.reject(n, col, impl, _("this row belongs to another organisation"),
+                     _("upload only your own organisation's rows"))
             ok = False
         elif match.note:
-            r.doubt(n, col, impl, match.note, "confirm or correct the alias")
+            r.doubt(n, col, impl, match.note, _("confirm or correct the alias"))
         pcode, placed = self.place(row, n)
         ok = ok and placed
         # service type
@@ -321,18 +339,19 @@ class _Importer:
             st = self.type_cache[tkey] = self.taxonomy.match(activity, code, sector_text)
         if st.code is None and not activity and not sector_text and row.get("transfer_value"):
             st = self.taxonomy.match("Multipurpose Cash", None, "cash")
-            st = type(st)(st.code, st.sector, "service type inferred from the cash transfer "
-                          "columns (no activity or sector given)")
+            st = type(st)(st.code, st.sector, _("service type inferred from the cash "
+                                                "transfer columns (no activity or sector "
+                                                "given)"))
         if st.code is None:
             r.reject(n, self.cmap.column("activity" if activity else "sector"),
                      activity or code or sector_text,
-                     "activity not found in the service taxonomy",
-                     "use an activity code such as GBV600 or CP2, or add the code to "
-                     "data/reference/service_types.csv")
+                     _("activity not found in the service taxonomy"),
+                     _("use an activity code such as GBV600 or CP2, or add the code to "
+                       "data/reference/service_types.csv"))
             ok = False
         elif st.note:
             r.doubt(n, self.cmap.column("sector"), sector_text or activity, st.note,
-                    "give the activity or its code")
+                    _("give the activity or its code"))
         start, end = self.dates(row, n)
         # people
         unit_raw = row.get("unit")
@@ -343,7 +362,8 @@ class _Importer:
             for i, text in row.all(name):
                 value, problem = _number(text)
                 if problem:
-                    r.reject(n, self.cmap.headers[i], text, problem, "write a whole number")
+                    r.reject(n, self.cmap.headers[i], text, problem,
+                             _("write a whole number"))
                     ok = False
                 elif value is not None:
                     total = (total or 0) + value
@@ -351,23 +371,23 @@ class _Importer:
         reached, problem = _number(row.get("reached_total"))
         if problem:
             r.reject(n, self.cmap.column("reached_total"), row.get("reached_total"), problem,
-                     "write a whole number")
+                     _("write a whole number"))
             ok = False
         quantity, problem = _number(row.get("value"))
         if problem:
             r.reject(n, self.cmap.column("value"), row.get("value"), problem,
-                     "write a number")
+                     _("write a number"))
             ok = False
         parts = [v for v in values.values() if v is not None]
         if reached is None and parts:
             reached = float(sum(parts))
         elif reached is not None and parts and sum(parts) > reached and people:
             r.doubt(n, self.cmap.column("reached_total"), row.get("reached_total"),
-                    f"the sex/age breakdown ({sum(parts)}) exceeds the total",
-                    "check the breakdown columns")
+                    _("the sex/age breakdown (%(n)s) exceeds the total", n=sum(parts)),
+                    _("check the breakdown columns"))
         if reached is not None and not float(reached).is_integer():
             r.reject(n, self.cmap.column("reached_total"), row.get("reached_total"),
-                     "people reached must be a whole number", "write a whole number")
+                     _("people reached must be a whole number"), _("write a whole number"))
             ok = False
         if not ok:
             return False
@@ -542,9 +562,11 @@ def import_4w(session: Session, path, *, sheet: str | None = None, mapping=None,
     if report.rejected and not accept_partial and not dry_run:
         first = report.rejected[0]
         exc = BadInput(
-            f"{source}: {report.rows_rejected} of {report.rows_read} rows rejected "
-            f"(first: row {first.row}, column {first.column!r}: {first.problem}); nothing "
-            "was imported. Fix them, or accept the good rows with --accept-partial.",
+            _("%(source)s: %(n)s of %(total)s rows rejected (first: row %(row)s, column "
+              "%(column)s: %(problem)s); nothing was imported. Fix them, or accept the good "
+              "rows with --accept-partial.", source=source, n=report.rows_rejected,
+              total=report.rows_read, row=first.row, column=repr(first.column),
+              problem=first.problem),
             details={"rows_rejected": report.rows_rejected, "rows_read": report.rows_read})
         exc.report = report  # type: ignore[attr-defined]
         raise exc

@@ -19,6 +19,7 @@ import re
 import uuid
 from pathlib import Path
 
+from flask_babel import gettext as _
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
 from sqlalchemy import func, select
@@ -285,22 +286,32 @@ SPEC: dict[str, tuple[tuple[str, ...], dict[str, str], dict[str, str], dict[str,
 }
 
 
+def _pattern_problem(kind: str) -> str:
+    """What a value of ``kind`` (uuid, email, uri, date, time) that does not match must be."""
+    if kind == "uuid":
+        return _("must be a UUID")
+    if kind == "email":
+        return _("must be an email address")
+    if kind == "uri":
+        return _("must be an absolute URI")
+    if kind == "date":
+        return _("must be YYYY-MM-DD")
+    return _("must be a time HH:MM")
+
+
 def _kind_problem(kind: str, value: object) -> str | None:
     if kind == "num":
         return None if isinstance(value, int | float) and not isinstance(value, bool) \
-            else "must be a number"
+            else _("must be a number")
     if not isinstance(value, str):
-        return "must be a string"
-    checks = {"uuid": (_UUID, "must be a UUID"), "email": (_EMAIL, "must be an email address"),
-              "uri": (_URI, "must be an absolute URI"), "date": (_DATE, "must be YYYY-MM-DD"),
-              "time": (_TIME, "must be a time HH:MM")}
+        return _("must be a string")
+    checks = {"uuid": _UUID, "email": _EMAIL, "uri": _URI, "date": _DATE, "time": _TIME}
     if kind in checks:
-        rx, msg = checks[kind]
-        return None if rx.match(value) else msg
+        return None if checks[kind].match(value) else _pattern_problem(kind)
     enums = {"status": STATUSES, "freq": ("WEEKLY", "MONTHLY"), "day": DAYS,
              "location_type": ("physical", "postal", "virtual")}
     if kind in enums and value not in enums[kind]:
-        return f"must be one of {', '.join(enums[kind])}"
+        return _("must be one of %(values)s", values=", ".join(enums[kind]))
     return None
 
 
@@ -308,16 +319,18 @@ def check(entity: str, doc: object, where: str = "") -> list[str]:
     """Every broken field of an HSDS object, as ``path: problem`` messages."""
     where = where or entity
     if not isinstance(doc, dict):
-        return [f"{where}: must be an object"]
+        return [f"{where}: " + _("must be an object")]
     required, kinds, arrays, objects = SPEC[entity]
-    errors = [f"{where}.{f}: is required" for f in required if doc.get(f) in (None, "")]
+    errors = [f"{where}.{f}: " + _("is required") for f in required
+              if doc.get(f) in (None, "")]
     for f, kind in kinds.items():
         if doc.get(f) is not None and (p := _kind_problem(kind, doc[f])):
-            errors.append(f"{where}.{f}: {p} (got {doc[f]!r})")
+            errors.append(f"{where}.{f}: " + _("%(problem)s (got %(value)s)", problem=p,
+                                                 value=repr(doc[f])))
     for f, sub in arrays.items():
         if f in doc and doc[f] is not None:
             if not isinstance(doc[f], list):
-                errors.append(f"{where}.{f}: must be an array")
+                errors.append(f"{where}.{f}: " + _("must be an array"))
                 continue
             for i, item in enumerate(doc[f]):
                 errors += check(sub, item, f"{where}.{f}[{i}]")
@@ -353,7 +366,8 @@ def _documents(path: Path) -> list[tuple[str, str, dict]]:
         try:
             data = json.loads(f.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BadInput(f"{f.name}: not JSON ({exc}).", field=f.name) from None
+            raise BadInput(_("%(name)s: not JSON (%(why)s).", name=f.name, why=exc),
+                           field=f.name) from None
         # a paged list response (total_items, contents, ...) or one object
         items = data.get("contents", [data]) if isinstance(data, dict) else data
         for i, item in enumerate(items if isinstance(items, list) else [items]):
@@ -378,16 +392,18 @@ def import_hsds(session: Session, path: Path) -> dict[str, int]:
     docs = _documents(path)
     errors = [f"{name}: {e}" for name, kind, doc in docs for e in check(kind, doc)]
     if not docs:
-        raise BadInput(f"{path.name}: no HSDS documents found.", field="path")
+        raise BadInput(_("%(name)s: no HSDS documents found.", name=path.name),
+                       field="path")
     if errors:
-        raise BadInput(f"{len(errors)} broken field(s): " + "; ".join(errors[:20]),
+        raise BadInput(_("%(n)s broken field(s): %(errors)s", n=len(errors),
+                         errors="; ".join(errors[:20])),
                        details={"errors": errors})
     counts = {"organizations": 0, "services": 0}
     types = {t.code for t in session.scalars(select(ServiceType))}
     taxonomy = Taxonomy(session)
     groups = {g.code: g for g in session.scalars(select(TargetGroup))}
-    org_docs = {d["id"]: d for _, k, d in docs if k == "organization"}
-    for _, k, d in docs:
+    org_docs = {d["id"]: d for _where, k, d in docs if k == "organization"}
+    for _where, k, d in docs:
         if k == "service" and d.get("organization"):
             org_docs.setdefault(d["organization"]["id"], d["organization"])
     orgs: dict[str, Organization] = {}
@@ -415,12 +431,13 @@ def import_hsds(session: Session, path: Path) -> dict[str, int]:
             type_code = taxonomy.match(f"{d['name']} {d.get('description') or ''}", None,
                                        None).code
         if type_code not in types:
-            raise BadInput(f"{name}: service {d['id']} has no service type: give a "
-                           f"{TAX_TYPES} attribute, or words of our taxonomy in its name.",
-                           field="attributes")
+            raise BadInput(_("%(name)s: service %(id)s has no service type: give a "
+                             "%(taxonomy)s attribute, or words of our taxonomy in its name.",
+                             name=name, id=d["id"], taxonomy=TAX_TYPES), field="attributes")
         oid = d.get("organization_id") or d.get("organization", {}).get("id")
         if oid not in orgs:
-            raise BadInput(f"{name}: organization {oid} is not in the data.",
+            raise BadInput(_("%(name)s: organization %(id)s is not in the data.", name=name,
+                             id=oid),
                            field="organization_id")
         svc = session.scalar(select(Service).where(Service.uuid == uuid.UUID(d["id"])))
         if svc is None:
@@ -451,8 +468,8 @@ def import_hsds(session: Session, path: Path) -> dict[str, int]:
             areas = [session.get(AdminArea, p) for p in pcodes]
             missing = [p for p, a in zip(pcodes, areas, strict=True) if a is None]
             if missing:
-                raise BadInput(f"{name}: unknown p-code(s) in service_areas: "
-                               f"{', '.join(missing)}.", field="service_areas")
+                raise BadInput(_("%(name)s: unknown p-code(s) in service_areas: %(codes)s.",
+                                 name=name, codes=", ".join(missing)), field="service_areas")
             svc.coverage = areas
         svc.sites = [ServiceSite(
             name_en=s["location"].get("name") or "", name_ar=s["location"].get(

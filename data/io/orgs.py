@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -98,7 +99,8 @@ class OrgMatcher:
 
     def _create(self, name: str | None, acronym: str | None, org_type: str | None) -> Match:
         if not self.may_create:
-            return Match(None, f"organisation {name or acronym!r} is not registered here")
+            return Match(None, _("organisation %(name)s is not registered here",
+                                  name=repr(name or acronym)))
         label = name or acronym or ""
         ar = label if _ARABIC.search(label) else label
         en = label
@@ -125,7 +127,7 @@ class OrgMatcher:
         if strong and (strong.lower() in ("na", "n/a")):
             strong = None
         if name is None and acronym is None and strong is None:
-            return Match(None, "no organisation given")
+            return Match(None, _("no organisation given"))
         # 1. a recorded decision or a known name
         for text in filter(None, (cell, name)):
             key = normalize(text)
@@ -154,8 +156,9 @@ class OrgMatcher:
             if name is None:
                 if len(orgs) == 1:
                     return Match(orgs[0])
-                return Match(None, f"acronym {acr!r} is used by {len(orgs)} organisations: "
-                             + "; ".join(o.name_en for o in orgs))
+                return Match(None, _("acronym %(acr)s is used by %(n)s organisations: "
+                                     "%(names)s", acr=repr(acr), n=len(orgs),
+                                     names="; ".join(o.name_en for o in orgs)))
             unnamed = [o for o in orgs if not self._named(o)]
             if len(unnamed) == 1:
                 org = unnamed[0]
@@ -167,12 +170,13 @@ class OrgMatcher:
             if explicit and len(orgs) == 1:
                 org = orgs[0]
                 self._alias(name, org)
-                return Match(org, note=f"name {name!r} differs from {org.name_en!r}; matched "
-                             f"by the acronym column ({acr}); review the alias")
+                return Match(org, note=_("name %(name)s differs from %(other)s; matched by "
+                                         "the acronym column (%(acr)s); review the alias",
+                                         name=repr(name), other=repr(org.name_en), acr=acr))
             clash = "; ".join(o.name_en for o in orgs)
             made = self._create(name, acronym or strong, org_type)
-            made.note = (f"acronym {acr!r} is also used by {clash}; kept as a separate "
-                         "organisation")
+            made.note = _("acronym %(acr)s is also used by %(names)s; kept as a separate "
+                          "organisation", acr=repr(acr), names=clash)
             return made
         made = self._create(name, acronym or strong, org_type)
         if strong and acronym and normalize(strong) != normalize(acronym):
@@ -195,7 +199,7 @@ def review_alias(session: Session, alias_id: int, *, same: bool) -> Organization
 
     alias = session.get(OrganizationAlias, alias_id)
     if alias is None:
-        raise NotFound(f"alias {alias_id} doesn't exist.", field="alias")
+        raise NotFound(_("alias %(id)s doesn't exist.", id=alias_id), field="alias")
     if same:
         alias.reviewed = True
         session.flush()

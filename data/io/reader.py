@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from data.errors import BadInput
 
 from .columns import ColumnMap, detect, hashtag_row
@@ -75,8 +77,9 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:
-            raise BadInput(f"{path.name}: not UTF-8 text (byte {exc.start}); save the file "
-                           "as 'CSV UTF-8' and try again.", field="file") from None
+            raise BadInput(_("%(name)s: not UTF-8 text (%(why)s); save the file as "
+                             "'CSV UTF-8' and try again.", name=path.name,
+                             why=_("byte %(n)s", n=exc.start)), field="file") from None
         text = head[:exc.start].decode("utf-8-sig")
     try:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t|")
@@ -88,11 +91,12 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
             for row in csv.reader(handle, delimiter=delimiter):
                 yield [c.strip() if c.strip() not in FORMULA_ERRORS else "" for c in row]
         except UnicodeDecodeError as exc:
-            raise BadInput(f"{path.name}: not UTF-8 text ({exc.reason}); save the file as "
-                           "'CSV UTF-8' and try again.", field="file") from None
-        except csv.Error as exc:
-            raise BadInput(f"{path.name}: not a readable CSV file ({exc}).",
+            raise BadInput(_("%(name)s: not UTF-8 text (%(why)s); save the file as "
+                             "'CSV UTF-8' and try again.", name=path.name, why=exc.reason),
                            field="file") from None
+        except csv.Error as exc:
+            raise BadInput(_("%(name)s: not a readable CSV file (%(why)s).", name=path.name,
+                             why=exc), field="file") from None
 
 
 def _xlsx_sheets(path: Path, sheet: str | None):
@@ -103,12 +107,14 @@ def _xlsx_sheets(path: Path, sheet: str | None):
             warnings.simplefilter("ignore", UserWarning)
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise BadInput(f"{path.name}: not a readable XLSX workbook ({exc.__class__.__name__}: "
-                       f"{exc}).", field="file") from None
+        why = f"{exc.__class__.__name__}: {exc}"
+        raise BadInput(_("%(name)s: not a readable XLSX workbook (%(why)s).", name=path.name,
+                         why=why), field="file") from None
     names = wb.sheetnames
     if sheet is not None and sheet not in names:
         wb.close()
-        raise BadInput(f"{path.name}: no sheet named {sheet!r}; sheets: {', '.join(names)}.",
+        raise BadInput(_("%(name)s: no sheet named %(sheet)s; sheets: %(names)s.",
+                         name=path.name, sheet=repr(sheet), names=", ".join(names)),
                        field="sheet")
     return wb, [sheet] if sheet else names
 
@@ -130,22 +136,23 @@ def open_table(path: Path, *, sheet: str | None = None, mapping: dict | None = N
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise BadInput(f"{path.name}: cannot be read ({exc.strerror}).", field="file") from None
+        raise BadInput(_("%(name)s: cannot be read (%(why)s).", name=path.name,
+                         why=exc.strerror), field="file") from None
     if size == 0:
-        raise BadInput(f"{path.name}: the file is empty.", field="file")
+        raise BadInput(_("%(name)s: the file is empty.", name=path.name), field="file")
     with path.open("rb") as f:
         magic = f.read(4)
     is_zip = magic == b"PK\x03\x04"
     if path.suffix.lower() in (".xlsx", ".xlsm") or is_zip:
         if not is_zip:
-            raise BadInput(f"{path.name}: not a readable XLSX workbook (it is not a zip "
-                           "archive); save it again from the spreadsheet program.",
-                           field="file")
+            raise BadInput(_("%(name)s: not a readable XLSX workbook (it is not a zip "
+                             "archive); save it again from the spreadsheet program.",
+                             name=path.name), field="file")
         wb, names = _xlsx_sheets(path, sheet)
         last_error: BadInput | None = None
         for name in names:
             it = _xlsx_rows(wb[name])
-            first = [r for _, r in zip(range(SNIFF_ROWS), it, strict=False)]
+            first = [r for _i, r in zip(range(SNIFF_ROWS), it, strict=False)]
             try:
                 found = _header_and_tags(first, mapping)
             except BadInput as exc:
@@ -155,15 +162,15 @@ def open_table(path: Path, *, sheet: str | None = None, mapping: dict | None = N
                 cmap, start = found
                 return Table(cmap, _numbered(first, start, it, wb), size, name)
         wb.close()
-        raise last_error or BadInput(f"{path.name}: no sheet has recognisable 4W columns.",
-                                     field="file")
+        raise last_error or BadInput(_("%(name)s: no sheet has recognisable 4W columns.",
+                                       name=path.name), field="file")
     it = _csv_rows(path)
-    first = [r for _, r in zip(range(SNIFF_ROWS), it, strict=False)]
+    first = [r for _i, r in zip(range(SNIFF_ROWS), it, strict=False)]
     if not any(any(r) for r in first):
-        raise BadInput(f"{path.name}: the file is empty.", field="file")
+        raise BadInput(_("%(name)s: the file is empty.", name=path.name), field="file")
     found = _header_and_tags(first, mapping)
     if not found:
-        raise BadInput(f"{path.name}: no header row found.", field="file")
+        raise BadInput(_("%(name)s: no header row found.", name=path.name), field="file")
     cmap, start = found
     return Table(cmap, _numbered(first, start, it, None), size)
 

@@ -8,6 +8,8 @@ import io
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+from flask_babel import gettext as _
+
 __all__ = ["ImportReport", "Issue"]
 
 
@@ -79,12 +81,18 @@ class ImportReport:
 
     def summary(self) -> str:
         """One paragraph for people: what was read, taken, refused and changed."""
-        verb = "would create" if self.dry_run or not self.committed else "created"
-        made = ", ".join(f"{v} {k}" for k, v in sorted(self.created.items()) if v) or "nothing"
-        upd = ", ".join(f"{v} {k}" for k, v in sorted(self.updated.items()) if v) or "nothing"
-        return (f"{self.source}: {self.rows_read} rows read, {self.rows_imported} accepted, "
-                f"{self.rows_rejected} rejected, {len(self.doubtful)} doubtful findings; "
-                f"{verb} {made}; updated {upd}; {self.unchanged} rows already present.")
+        made, upd = _counts(self.created), _counts(self.updated)
+        values = {"source": self.source, "read": self.rows_read,
+                  "accepted": self.rows_imported, "rejected": self.rows_rejected,
+                  "doubtful": len(self.doubtful), "made": made, "updated": upd,
+                  "unchanged": self.unchanged}
+        if self.dry_run or not self.committed:
+            return _("%(source)s: %(read)s rows read, %(accepted)s accepted, %(rejected)s "
+                     "rejected, %(doubtful)s doubtful findings; would create %(made)s; updated "
+                     "%(updated)s; %(unchanged)s rows already present.", **values)
+        return _("%(source)s: %(read)s rows read, %(accepted)s accepted, %(rejected)s "
+                 "rejected, %(doubtful)s doubtful findings; created %(made)s; updated "
+                 "%(updated)s; %(unchanged)s rows already present.", **values)
 
     def table(self, limit: int = 200) -> str:
         """The issues as a fixed-width text table (first ``limit``)."""
@@ -99,8 +107,29 @@ class ImportReport:
                              f"{value[:24]:24} {i.problem}"
                              + (f" -> {i.suggestion}" if i.suggestion else ""))
             if len(issues) > limit:
-                lines.append(f"... and {len(issues) - limit} more (use --report-csv)")
+                lines.append(_("... and %(n)s more (use --report-csv)",
+                               n=len(issues) - limit))
         return "\n".join(lines)
+
+
+def _count(kind: str, n: int) -> str:
+    """``3 organizations``: a count of a kind of object an import counts, in words."""
+    if kind == "organizations":
+        return _("%(n)s organizations", n=n)
+    if kind == "services":
+        return _("%(n)s services", n=n)
+    if kind == "coverage":
+        return _("%(n)s coverage", n=n)
+    if kind == "activities":
+        return _("%(n)s activities", n=n)
+    if kind == "aliases":
+        return _("%(n)s aliases", n=n)
+    return f"{n} {kind}"
+
+
+def _counts(counter: Counter) -> str:
+    """``3 organizations, 2 services`` (kinds with a count only), or ``nothing``."""
+    return ", ".join(_count(k, v) for k, v in sorted(counter.items()) if v) or _("nothing")
 
 
 def _text(value: object) -> str:

@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -108,6 +109,6 @@ class Taxonomy:
         if sector_code and self.by_sector.get(sector_code):
             options = self.by_sector[sector_code]
             note = "" if len(options) == 1 else (
-                f"service type inferred from the sector only ({options[0]})")
+                _("service type inferred from the sector only (%(code)s)", code=options[0]))
             return TypeMatch(options[0], sector_code, note)
         return TypeMatch(None, sector_code)

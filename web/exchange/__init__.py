@@ -12,6 +12,3 @@ nav.add("exchange.index", _l("Data exchange"), "platform_admin", "org_admin", "p
 nav.add("exchange.aliases", _l("Aliases to review"), "platform_admin", order=81)
 
 from . import routes  # noqa: E402,F401
-from .messages import localize  # noqa: E402
-
-bp.add_app_template_filter(localize, "report_text")
