@@ -194,7 +194,8 @@ def detect(headers: list[str], tags: list[object] | None = None,
         raise BadInput(
             _("no recognisable 4W columns: need an organisation column (#org, "
               "implementing_partner, ...) and a place column (#adm1+code, admin3pcode, "
-              "governorate, ...); give a --mapping file for other headers."),
+              "governorate, ...); rename the columns, or name them in a mapping file "
+              "(tasharuk import 4w --mapping)."),
             details={"headers": cmap.headers[:40]})
     return cmap
 
