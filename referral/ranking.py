@@ -22,7 +22,6 @@ import math
 import numpy as np
 import pandas as pd
 from sqlalchemy import delete, exists, select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from data.models import ProviderRanking, Service
@@ -40,6 +39,20 @@ SELECT receiver_org_id, count(*) FILTER (WHERE status = 'completed'), count(*)
 FROM referral WHERE status = ANY(:decided) AND sent_at IS NOT NULL
 GROUP BY receiver_org_id
 """)
+
+
+_TERMS = (("service_id", "int"), ("organization_id", "int"), ("logit_base", "float8"),
+          ("distance_coef", "float8"), ("p_default", "float8"), ("history", "int"),
+          ("acceptance_rate", "float8"), ("median_response_hours", "float8"),
+          ("top_decline_reason", "text"), ("top_decline_share", "float8"))
+# One statement for every row (arrays unnested): a trigger copies changed terms onto the search
+# rows once per statement (migration 0017_search5), where an executemany fired it per row.
+_UPSERT = text(
+    f"INSERT INTO provider_ranking ({', '.join(n for n, _t in _TERMS)}, refreshed_at) "
+    f"SELECT u.*, CAST(:now AS timestamptz) FROM unnest("
+    + ", ".join(f"CAST(:{n} AS {t}[])" for n, t in _TERMS) + ") AS u "
+    "ON CONFLICT (service_id) DO UPDATE SET "
+    + ", ".join(f"{n} = excluded.{n}" for n, _t in _TERMS[1:] + (("refreshed_at", ""),)))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -110,12 +123,10 @@ def refresh_ranking(session: Session, *, now: dt.datetime | None = None) -> dict
             "acceptance_rate": None if st is None else st.acceptance_rate,
             "median_response_hours": None if st is None or st.median_response_hours is None
             or math.isnan(st.median_response_hours) else st.median_response_hours,
-            "top_decline_reason": reason, "top_decline_share": share, "refreshed_at": now,
+            "top_decline_reason": reason, "top_decline_share": share,
         })
-    upsert = insert(ProviderRanking)
-    session.execute(upsert.on_conflict_do_update(
-        index_elements=[ProviderRanking.service_id],
-        set_={key: upsert.excluded[key] for key in values[0] if key != "service_id"}), values)
+    session.execute(_UPSERT, {name: [v[name] for v in values] for name, _type in _TERMS}
+                    | {"now": now})
     session.flush()
     return {"services": len(values), "source": source,
             "cold_start": int(sum(1 for v in values if v["history"] == 0))}
