@@ -389,18 +389,21 @@ def _filters(qy: SearchQuery, params: dict[str, Any], alias: str) -> str:
     return " AND ".join(conds)
 
 
+# what the ranking reads of a search row (beyond cover and distance), in this order
+_RANKED_COLUMNS = ("availability", "capacity_per_month", "last_verified", "needs_documents",
+                   "group_match", "logit_base", "distance_coef", "p_default",
+                   "median_response_hours")
+_RANKED = ", ".join(_RANKED_COLUMNS)
+
+
 def _ranked(qy: SearchQuery, alias: str) -> str:
-    """What the ranking reads of a search row ``alias`` (beyond cover and distance)."""
-    a = alias
-    group = (f"CASE WHEN {a}.target_groups && CAST(:groups AS text[]) THEN 2 ELSE 1 END"
+    """``_RANKED_COLUMNS`` of a search row ``alias``; ``group_match`` is computed."""
+    group = (f"CASE WHEN {alias}.target_groups && CAST(:groups AS text[]) THEN 2 ELSE 1 END"
              if qy.groups else "1")
-    return (f"{a}.availability, {a}.capacity_per_month, {a}.last_verified, "
-            f"{a}.needs_documents, {group} AS group_match, {a}.logit_base, "
-            f"{a}.distance_coef, {a}.p_default, {a}.median_response_hours")
+    return ", ".join(f"{group} AS group_match" if c == "group_match" else f"{alias}.{c}"
+                     for c in _RANKED_COLUMNS)
 
 
-_RANKED = ("availability, capacity_per_month, last_verified, needs_documents, group_match, "
-           "logit_base, distance_coef, p_default, median_response_hours")
 _PT = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
 # ``ST_DWithin(g, pt, r)`` spelled as its two halves: the box test the GiST index answers and
 # the exact spheroid distance. Same rows, but the planner no longer multiplies the box's
