@@ -52,7 +52,7 @@ PARAMS = ("need", "lat", "lon", "pcode", "group", "age", "sex", "language", "q",
 SYRIA_BBOX = (35.5, 32.0, 42.5, 37.5)  # lon_min, lat_min, lon_max, lat_max
 RADIUS_MIN_M, RADIUS_MAX_M, RADIUS_DEFAULT_M = 100, 200_000, 25_000
 NEAR_LIMIT = 40  # nearest sites of the needed service types looked at
-TYPE_WALKS_MAX = 3  # up to this many types: one KNN walk per type, then merged
+TYPE_WALKS_MAX = 6  # up to this many types: one KNN walk per type, then merged
 AREA_LIMIT = 80  # services taken from coverage / sites in the area
 KEYWORD_VARIANTS = 20  # lexicon words a keyword's word may stand for (most similar first)
 PER_PAGE_MAX = 100
@@ -417,13 +417,16 @@ def _near_sql(qy: SearchQuery, params: dict[str, Any]) -> str:
     """The ``NEAR_LIMIT`` nearest sites of the needed types within the radius (KNN) that
     pass the filters, each with what the ranking reads (from the site row itself).
 
-    One type: one walk of the composite GiST index ``(service_type_code, geography)``. Two or
-    three: one such walk per type, merged and cut again (the nearest 40 of all are among the
-    nearest 40 of each type). More (a sector such as protection, 20 types): one walk of the
-    geography index testing the type on each site, which finds 40 of them in a few dozen
-    sites where 20 walks cost ~8 ms. ``WITH TIES``: sites as near as the last one taken come
-    too (several services often share one address), so which candidates are ranked never
-    depends on the plan's order of equal distances.
+    One type: one walk of the composite GiST index ``(service_type_code, geography)``. Up to
+    ``TYPE_WALKS_MAX`` (a sector such as health, 4 types, or GBV, 6): one such walk per type,
+    merged and cut again (the nearest 40 of all are among the nearest 40 of each type); the
+    planner's alternative, a bitmap scan of every site of those types in the radius, then a
+    sort, was ~11% slower at p50 and up to twice as slow in dense areas (``bench/``). More (the
+    protection sector, 20 types): one walk of the geography index testing the type on each
+    site, which finds 40 of them in a few dozen sites where 20 walks cost ~8 ms.
+    ``WITH TIES``: sites as near as the last one taken come too (several services often share
+    one address), so which candidates are ranked never depends on the plan's order of equal
+    distances.
     """
     cover = "CASE WHEN ss.admin3_pcode LIKE :prefix THEN 2 ELSE 0 END" if qy.pcode else "0"
     inner = (f"SELECT ss.service_id, ss.geom::geography <-> {_PT} AS dist, {cover} AS cover, "

@@ -238,6 +238,8 @@ def _services_at(session, org, types_km: list[tuple[str, float]]) -> list[int]:
 SECTOR_WALKS = [
     ("two types: a walk per type, merged", "food_security",
      ["food_assistance", "food_livelihoods"]),
+    ("four types: a walk per type, merged", "health",
+     ["health_primary", "health_mental", "health_rehabilitation", "health_reproductive"]),
     ("twenty types: one walk", "protection",
      ["prot_pss", "gbv_case_management", "cp_case_management", "ma_risk_education"]),
 ]
@@ -258,6 +260,20 @@ def test_a_sector_ranks_the_nearest_sites_of_all_its_types(session, make, label,
     res = search(session, qy, Viewer(), log_unmet=False)
     assert res.total == NEAR_LIMIT
     assert [i["id"] for i in res.items if i["id"] in ids] == ids[:NEAR_LIMIT]  # nearest first
+
+
+@pytest.mark.parametrize(("need", "per_type"), [("health", True), ("gbv", True),
+                                                ("protection", False)])
+def test_a_sector_of_up_to_six_types_walks_each_type_s_index(session, need, per_type):
+    """Health (4 types) and GBV (6): one KNN walk per type, merged (the planner's bitmap scan
+    of every site of those types in the radius, then a sort, was slower in dense areas,
+    ``bench/``); protection (20): one walk testing the type on each site."""
+    from referral.search import build_sql, parse_query
+
+    sql, _params = build_sql(parse_query(session, MultiDict({"need": need, "lon": P[0],
+                                                             "lat": P[1]})))
+    assert ("FROM unnest(CAST(:types AS text[])) AS t(code)" in sql) is per_type
+    assert ("ss.service_type_code = ANY(CAST(:types AS text[]))" in sql) is not per_type
 
 
 def test_the_area_list_keeps_the_services_covering_best_newest_first(session, make):
