@@ -330,10 +330,13 @@ def live_server(app, session):
 
 @pytest.fixture(scope="session")
 def scratch_db(server_url):
-    """Factory for extra empty databases (migration and loader tests that must commit)."""
+    """Factory for extra empty databases (migration and loader tests that must commit),
+    named after the run's test database so that two runs on one server (each with its own
+    ``TASHARUK_TEST_DB``) never drop each other's."""
     made: list[str] = []
 
     def _make(name: str) -> str:
+        name = f"{TEST_DB}__{name.removeprefix('tasharuk_')}"
         made.append(name)
         return create_database(server_url, name)
 

@@ -11,8 +11,9 @@ from sqlalchemy import text
 
 from bench import dataset
 from bench.__main__ import main
+from tests.conftest import TEST_DB
 
-NAME = "tasharuk_bench_pytest"
+NAME = f"{TEST_DB}__bench_pytest"  # one per test database: parallel runs never share it
 
 
 @pytest.fixture
@@ -96,7 +97,7 @@ def test_search_benchmark_prints_figures_floor_and_kinds():
     from tests.conftest import shared_path
 
     shared_path("boundaries", "syr_adm3_cod_ab_20201217.geojson")  # sites in real areas
-    name = "tasharuk_bench_search_pytest"
+    name = f"{TEST_DB}__bench_search_pytest"
     args = argparse.Namespace(scale=0.002, seed=1, searches=60, reuse=False, dataset=False,
                               db=name)
     try:
