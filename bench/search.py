@@ -4,9 +4,11 @@ Builds its own database (``tasharuk_bench_search`` next to the configured one) w
 COPY-based generator: 5,000 organisations and 100,000 services at ``--scale 1`` (sites in real
 sub-districts when ../shared/data boundaries exist), then runs the same searches
 (a) through ``GET /api/v1/services`` with the in-process Flask test client, and
-(b) as bare SQL over the best index (the floor: a prepared, filtered KNN nearest-20 over the
-composite GiST index of the search rows, or the coverage lookup for a p-code search), and
-(c) the use case's own candidate statement, in turns of 50 searches each way, so that the
+(b) as bare SQL over the best index (the floor: a filtered KNN nearest-20 over the composite
+GiST index of the search rows, or the coverage lookup for a p-code search), and
+(c) the use case's own candidate statement ((b) and (c) prepared exactly when the search
+prepares its own, ``referral.search.generic_plan_safe``), after one warm-up pass of every
+search (as a server that has run a while), in turns of 50 searches each way, so that the
 machine's slow moments fall on all three alike (one search each way in turn slowed the API:
 its connection's server process lost the processor's caches to the other one).
 Prints p50/p95 of each, the API's over the floor's and the process's peak memory.
@@ -363,32 +365,33 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     client = app.test_client()
     urls = ["/api/v1/services?" + urlencode(q) for q in qs]
     engine = make_engine(made["url"], workers=False)  # as the app's engine
-    with engine.connect() as conn:
+    with engine.connect() as conn, Session(bind=conn) as s:
         from werkzeug.datastructures import MultiDict
 
-        # planned for their parameters on every run, as the search's candidate statement is
-        # (it is sent unprepared); SQLAlchemy's repeated texts would otherwise be prepared
-        conn.exec_driver_sql("SET plan_cache_mode = force_custom_plan")
+        from data.db import fetch_all
+        from referral.search import build_sql, generic_plan_safe, keyword_tsquery, parse_query
 
-        from referral.search import build_sql, keyword_tsquery, parse_query
-
-        floor, ours = [], []  # (statement, parameters) per search
-        with Session(bind=conn) as s:
-            for q in qs:
-                tsq = keyword_tsquery(s, q["q"]) if "q" in q else None
-                sql, params = floor_sql(q, tsq)
-                if "need" in q:
-                    params["types"] = _types_for(conn, q["need"])
-                floor.append((text(sql), params))
-                # the use case's own candidate SQL (what the API runs after parsing)
-                sql, params = build_sql(parse_query(s, MultiDict(q)))
-                ours.append((text(sql), params))
+        # (statement, parameters, prepare) per search: the floor and the use case's own
+        # candidate SQL, each prepared (so PostgreSQL may keep a generic plan) exactly when
+        # the search prepares its candidate statement, and planned for its values otherwise
+        floor, ours = [], []
+        for q in qs:
+            qy = parse_query(s, MultiDict(q))
+            prepare = None if generic_plan_safe(qy) else False
+            tsq = keyword_tsquery(s, q["q"]) if "q" in q else None
+            sql, params = floor_sql(q, tsq)
+            if "need" in q:
+                params["types"] = _types_for(conn, q["need"])
+            floor.append((sql, params, prepare))
+            sql, params = build_sql(qy)  # what the API runs after parsing
+            ours.append((sql, params, prepare))
         _progress(f"{len(urls)} searches through the API, their floor and their candidate "
-                  f"SQL, in turns of {TURN} (the machine's slow moments fall on all three)")
-        for u, (fs, fp), (os_, op) in list(zip(urls, floor, ours, strict=True))[:50]:
-            client.get(u)  # warm-up: connections, prepared statements, caches
-            conn.execute(fs, fp).all()
-            conn.execute(os_, op).all()
+                  f"SQL, in turns of {TURN} (the machine's slow moments fall on all three), "
+                  "after one pass of each to warm up")
+        for u, (fs, fp, fprep), (os_, op, oprep) in zip(urls, floor, ours, strict=True):
+            client.get(u)  # warm-up, as a server that has run a while: connections, caches,
+            fetch_all(s, fs, fp, prepare=fprep)  # and its common statements prepared
+            fetch_all(s, os_, op, prepare=oprep)
         api_ms, api_cpu_ms, floor_ms, search_ms, found, errors = [], [], [], [], 0, 0
         for start_at in range(0, len(urls), TURN):
             turn = slice(start_at, start_at + TURN)
@@ -402,9 +405,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 else:
                     found += bool(resp.get_json()["total"])
             for times, statements in ((floor_ms, floor[turn]), (search_ms, ours[turn])):
-                for stmt, params in statements:
+                for sql, params, prepare in statements:
                     t = time.perf_counter()
-                    conn.execute(stmt, params).all()
+                    fetch_all(s, sql, params, prepare=prepare)
                     times.append((time.perf_counter() - t) * 1000)
     engine.dispose()
     app.extensions["tasharuk_db"]["engine"].dispose()  # the API's pooled connections

@@ -52,11 +52,12 @@ def make_engine(url: str, *, workers: bool = True, **kw) -> Engine:
     The plan cache is PostgreSQL's own (``plan_cache_mode = auto``): psycopg prepares a
     statement run five times, and PostgreSQL then keeps one generic plan whenever its
     estimate is no worse. That saves a simple statement its planning (the search's page
-    details: ~0.45 ms of ~1.2), but for the search's candidate statement, whose p-code
-    prefixes and points need plans made for their values, the generic plan lost the index (a
-    4 ms search became 31 ms): that one is sent unprepared (``fetch_all(prepare=False)``)
-    and planned for its parameters every time. ``parallel_setup_cost`` is raised to what
-    starting workers costs here (``PARALLEL_SETUP_COST``).
+    details: ~0.45 ms of ~1.2), but for the search's candidate statements whose p-code
+    prefixes or several service types need plans made for their values, the generic plan lost
+    the index (a 4 ms search became 31-45 ms): those are sent unprepared
+    (``fetch_all(prepare=False)``, see ``referral.search.generic_plan_safe``) and planned for
+    their parameters every time. ``parallel_setup_cost`` is raised to what starting workers
+    costs here (``PARALLEL_SETUP_COST``).
 
     ``workers=False`` (the web app's engine): no parallel workers at all. A request's
     statements take milliseconds and requests run side by side; a search whose estimate
