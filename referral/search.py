@@ -441,10 +441,10 @@ def _near_sql(qy: SearchQuery, params: dict[str, Any]) -> str:
         return inner.format(type="ss.service_type_code = :type0 AND")
     if n > TYPE_WALKS_MAX:
         return inner.format(type="ss.service_type_code = ANY(CAST(:types AS text[])) AND")
-    return (f"SELECT n.service_id, n.dist, n.cover, n.d, {_RANKED} "
-            "FROM unnest(CAST(:types AS text[])) AS t(code) "
-            "CROSS JOIN LATERAL (" + inner.format(type="ss.service_type_code = t.code AND")
-            + ") n ORDER BY n.dist FETCH FIRST (:near_limit) ROWS WITH TIES")
+    walks = " UNION ALL ".join(
+        "(" + inner.format(type=f"ss.service_type_code = :type{i} AND") + ")" for i in range(n))
+    return (f"SELECT n.service_id, n.dist, n.cover, n.d, {_RANKED} FROM ({walks}) n "
+            "ORDER BY n.dist FETCH FIRST (:near_limit) ROWS WITH TIES")
 
 
 def _newest(table: str, alias: str, where: str, qy: SearchQuery, params: dict[str, Any],
@@ -485,7 +485,7 @@ def _area_ctes(qy: SearchQuery, params: dict[str, Any]) -> tuple[list[str], list
     if subdistrict:
         ctes = [f"cov AS ({_distinct(whole)})"]
     else:  # a governorate or district: its parts count half, after the whole
-        part = _newest("service_coverage", "sc", "sc.pcode LIKE :prefix AND sc.pcode <> :area",
+        part = _newest("service_coverage", "sc", f"{_under('sc.pcode')} AND sc.pcode <> :area",
                        qy, params, 1)
         ctes = [f"cov_whole AS ({_distinct(whole)})", f"cov_part AS ({_distinct([part])})",
                 "cov AS (SELECT * FROM (SELECT DISTINCT ON (service_id) * FROM (SELECT * FROM "
@@ -499,7 +499,7 @@ def _area_ctes(qy: SearchQuery, params: dict[str, Any]) -> tuple[list[str], list
             # (left to itself the planner walked every site backwards testing the prefix)
             ctes.append("inarea_ids AS MATERIALIZED (SELECT ss.id, ss.service_id FROM "
                         f"service_site ss WHERE {_type_cond(qy, 'ss')} AND "
-                        "ss.admin3_pcode LIKE :prefix ORDER BY ss.service_id DESC)")
+                        f"{_under('ss.admin3_pcode')} ORDER BY ss.service_id DESC)")
             # (a LATERAL lookup keeps the nested loop in the ids' order; a join was hashed)
             inside = ("SELECT ok.* FROM inarea_ids w CROSS JOIN LATERAL (SELECT ss.service_id, "
                       f"2 AS cover, {_ranked(qy, 'ss')} FROM service_site ss WHERE ss.id = w.id "
@@ -509,11 +509,24 @@ def _area_ctes(qy: SearchQuery, params: dict[str, Any]) -> tuple[list[str], list
     return ctes, out
 
 
+def _under(column: str) -> str:
+    """``column`` (a p-code) within the person's area, spelled as the byte range of its prefix
+    (``:under_lo`` to ``:under_hi``, the ``text_pattern_ops`` operators) rather than ``LIKE
+    :prefix``: the same rows and the same index range in a plan made for the values, and a
+    generic plan can use the index too (with ``LIKE`` and a parameter it cannot)."""
+    return f"{column} ~>=~ :under_lo AND {column} ~<~ :under_hi"
+
+
 def _type_cond(qy: SearchQuery, alias: str) -> str:
-    if not qy.service_types:
+    """The service-type condition on ``alias``: one parameter a type up to
+    ``TYPE_WALKS_MAX`` (a generic plan then knows how many), an array beyond."""
+    n = len(qy.service_types)
+    if not n:
         return "TRUE"
-    if len(qy.service_types) == 1:
+    if n == 1:
         return f"{alias}.service_type_code = :type0"
+    if n <= TYPE_WALKS_MAX:
+        return f"{alias}.service_type_code IN ({', '.join(f':type{i}' for i in range(n))})"
     return f"{alias}.service_type_code = ANY(CAST(:types AS text[]))"
 
 
@@ -528,11 +541,15 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
     if qy.groups:
         params["groups"] = qy.groups
     if qy.service_types:
-        params["type0"] = qy.service_types[0]
         params["types"] = qy.service_types
+        for i, code in enumerate(qy.service_types[:TYPE_WALKS_MAX]):
+            params[f"type{i}"] = code
     ctes, sources = [], []
     if qy.pcode:
         params["prefix"] = qy.pcode + "%"
+        # the p-codes under the area, as the range of its prefix (``_under``)
+        params["under_lo"] = qy.pcode
+        params["under_hi"] = qy.pcode[:-1] + chr(ord(qy.pcode[-1]) + 1)
     if qy.point:
         params["lon"], params["lat"] = qy.lon, qy.lat
         ctes.append(f"near AS ({_near_sql(qy, params)})")
@@ -609,13 +626,16 @@ def detail_sql(qy: SearchQuery) -> str:
 def generic_plan_safe(qy: SearchQuery) -> bool:
     """Whether the candidate statement of ``qy`` may be prepared, so that PostgreSQL may keep
     a generic plan of it (``plan_cache_mode = auto``: once its estimate is no worse than the
-    plans made for the values): at most one service type, and no area or a sub-district (the
-    point's own, or a p-code). Those statements then skip parsing and planning (candidate SQL
-    p50 2.1 -> 1.35 ms, p95 3.7 -> 3.1 ms over the bench's 800 such searches). The others are
-    sent unprepared and planned for their values every time: a generic plan of a governorate's
-    or district's ``LIKE`` prefix cannot use the index (4 ms -> 45 ms), and one of a sector's
-    types (walked one by one, or tested on each site) guesses the walks wrong (3 -> 39 ms)."""
-    return len(qy.service_types) <= 1 and (qy.pcode is None or len(qy.pcode) >= 8)
+    plans made for the values): up to ``TYPE_WALKS_MAX`` service types (one parameter and one
+    walk each), and no area or a sub-district (the point's own, or a p-code). Those skip
+    parsing and planning: over the bench's searches of one type, candidate SQL p50 2.1 -> 1.35
+    ms and p95 3.7 -> 3.1 ms; of 2-6 types, p50 3.9 -> 1.8 ms and p95 6.0 -> 3.5 ms. The
+    others are planned for their values every time: a generic plan of a governorate's or
+    district's list cannot know how many services cover it (p95 6 -> 19 ms forced generic),
+    and one of the protection sector's 20 types (an array) guessed its walk wrong (3 -> 39
+    ms)."""
+    return (len(qy.service_types) <= TYPE_WALKS_MAX
+            and (qy.pcode is None or len(qy.pcode) >= 8))
 
 
 def _item(row: dict[str, Any], col: dict[str, Any], i: int, *, score: float, stale: bool,
