@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -53,6 +54,7 @@ __all__ = [
     "STALE_FACTOR",
     "WEIGHTS",
     "Candidates",
+    "OutcomeFigures",
     "Ranked",
     "rank",
 ]
@@ -116,10 +118,29 @@ class Ranked:
     groups_given: bool
     accept: np.ndarray | None = None  # P(accepted and completed) per candidate, when given
 
-    def reasons(self, i: int) -> list[dict[str, str]]:
+    def reasons(self, i: int, figures: OutcomeFigures | None = None) -> list[dict[str, str]]:
+        """Candidate ``i``'s reasons; ``figures``: its referral figures when the candidates
+        did not carry them (a search fetches them for the shown page only)."""
         return _reasons(self.candidates, int(i), groups_given=self.groups_given,
                         stale=bool(self.stale[i]),
-                        accept=None if self.accept is None else float(self.accept[i]))
+                        accept=None if self.accept is None else float(self.accept[i]),
+                        figures=figures)
+
+
+class OutcomeFigures(NamedTuple):
+    """One provider's referral figures the reasons cite: decided referrals (0 or None: new),
+    the most frequent decline reason and its share of answered referrals."""
+
+    history: int | None = None
+    decline_reason: str | None = None
+    decline_share: float | None = None
+
+    @classmethod
+    def of(cls, c: Candidates, i: int) -> OutcomeFigures:
+        """Candidate ``i``'s figures from the candidates' own lists (None where not given)."""
+        return cls(None if c.history is None else c.history[i],
+                   None if c.decline_reason is None else c.decline_reason[i],
+                   None if c.decline_share is None else c.decline_share[i])
 
 
 def _float(values: Sequence | None, n: int, default: float = np.nan) -> np.ndarray:
@@ -191,8 +212,9 @@ def _duration(hours: float) -> tuple[str, str]:
     return f"{d} days", f"{d} يوماً"
 
 
-def _outcome_reasons(c: Candidates, i: int, accept: float, add) -> None:
-    history = 0 if c.history is None or c.history[i] is None else int(c.history[i])
+def _outcome_reasons(c: Candidates, i: int, accept: float, add,
+                     figures: OutcomeFigures) -> None:
+    history = int(figures.history or 0)
     if history <= 0:
         add("new_provider", "New provider: no history yet", "مزوّد جديد: لا يوجد سجل بعد")
     else:
@@ -204,9 +226,8 @@ def _outcome_reasons(c: Candidates, i: int, accept: float, add) -> None:
     if not np.isnan(hours):
         en, ar = _duration(hours)
         add("response_time", f"Usually answers within {en}", f"يرد عادةً خلال {ar}")
-    reason = None if c.decline_reason is None else c.decline_reason[i]
-    share = np.nan if c.decline_share is None or c.decline_share[i] is None \
-        else float(c.decline_share[i])
+    reason = figures.decline_reason
+    share = np.nan if figures.decline_share is None else float(figures.decline_share)
     if reason and not np.isnan(share) and share >= DECLINE_SHARE_SHOWN:
         ar_label, en_label = (c.decline_labels or {}).get(reason, (reason, reason))
         pct = round(100 * share)
@@ -215,7 +236,8 @@ def _outcome_reasons(c: Candidates, i: int, accept: float, add) -> None:
 
 
 def _reasons(c: Candidates, i: int, *, groups_given: bool, stale: bool,
-             accept: float | None = None) -> list[dict[str, str]]:
+             accept: float | None = None,
+             figures: OutcomeFigures | None = None) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
 
     def add(code: str, en: str, ar: str) -> None:
@@ -246,7 +268,7 @@ def _reasons(c: Candidates, i: int, *, groups_given: bool, stale: bool,
         else:
             add("open_to_all", "Open to all groups", "مفتوح لجميع الفئات")
     if accept is not None:
-        _outcome_reasons(c, i, accept, add)
+        _outcome_reasons(c, i, accept, add, figures or OutcomeFigures.of(c, i))
     if c.needs_documents[i]:
         add("documents", "Requires documents", "يتطلب وثائق")
     days = float(c.days_since_verified[i])

@@ -31,7 +31,7 @@ from data.errors import BadInput
 from data.models import AVAILABILITY, UnmetSearch
 from geo.arabic import normalize_words
 from geo.resolver import resolve
-from matching.ranking import STALE_DAYS, Candidates, rank
+from matching.ranking import STALE_DAYS, Candidates, OutcomeFigures, rank
 
 from .lifecycle import REASON_LABELS
 
@@ -706,10 +706,7 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
         days_since_verified=col["days_since_verified"], accept_logit=col["logit_base"],
         accept_distance_coef=col["distance_coef"], accept_p=col["p_default"],
         response_hours=col["median_response_hours"], decline_labels=REASON_LABELS,
-        # the referral figures only the reasons cite: filled in for the page's services
-        history=[None] * len(rows), decline_reason=[None] * len(rows),
-        decline_share=[None] * len(rows),
-    )
+    )  # (the referral figures only the reasons cite come with the page's details)
     ranked = rank(cands, point=qy.point, groups_given=bool(qy.groups), area=bool(qy.pcode))
     start = (qy.page - 1) * qy.per_page
     page = [int(i) for i in ranked.order[start:start + qy.per_page]]
@@ -724,12 +721,12 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
         for i in page:
             row = shown.get(ids[i])  # None: deleted between the two statements
             if row is not None:
-                cands.history[i] = row["history"]
-                cands.decline_reason[i] = row["top_decline_reason"]
-                cands.decline_share[i] = row["top_decline_share"]
+                figures = OutcomeFigures(row["history"], row["top_decline_reason"],
+                                         row["top_decline_share"])
                 items.append(_item(row, col, i, score=float(ranked.scores[i]),
-                                   stale=bool(ranked.stale[i]), reasons=ranked.reasons(i),
-                                   viewer=viewer, point=qy.point))
+                                   stale=bool(ranked.stale[i]),
+                                   reasons=ranked.reasons(i, figures), viewer=viewer,
+                                   point=qy.point))
     if not rows and log_unmet:
         record_unmet(session, qy)
     return SearchResult(items=items, total=len(rows), page=qy.page, per_page=qy.per_page,
