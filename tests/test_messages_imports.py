@@ -30,8 +30,8 @@ FINDINGS = {  # (row, column, value) -> (Arabic problem, suggestion), (English .
         ("'abc' ليس رقماً", "اكتب عدداً صحيحاً"),
         ("'abc' is not a number", "write a whole number")),
     (3, "month", "Jan"): (
-        ("الشهر 'Jan' بلا سنة", "حدّد الفترة بالشكل YYYY-MM"),
-        ("month 'Jan' has no year", "give --period YYYY-MM")),
+        ("الشهر 'Jan' بلا سنة", "حدّد الفترة للصفوف التي بلا سنة (YYYY-MM)"),
+        ("month 'Jan' has no year", "give the period for rows without a year (YYYY-MM)")),
 }
 
 ROW = re.compile(r'<tr><td>(\d+)</td><td>[^<]*</td>\s*<td dir="auto">([^<]*)</td>'

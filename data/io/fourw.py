@@ -282,7 +282,8 @@ class _Importer:
                                                   else parse_date(raw))
             start, end, problem = parsed
             if problem:
-                hint = (_("give --period YYYY-MM") if isinstance(problem, NoYear)
+                hint = (_("give the period for rows without a year (YYYY-MM)")
+                        if isinstance(problem, NoYear)
                         else _("correct the date (it was not guessed)"))
                 self.r.doubt(n, self.cmap.column(name), raw, problem, hint)
                 continue
