@@ -41,7 +41,8 @@ from .notify import notify
 from .organizations import org_admins
 
 __all__ = [
-    "WRITER_ROLES", "add_files", "can_write", "create_thread", "dismiss_report", "follow",
+    "THREADS_PER_PAGE", "WRITER_ROLES", "add_files", "can_write", "create_thread",
+    "dismiss_report", "follow",
     "get_thread", "hide_post", "is_following", "list_categories", "list_threads",
     "lock_thread", "open_reports", "organization_threads", "render_markdown", "reply",
     "report_post", "seed_categories",
@@ -50,6 +51,7 @@ __all__ = [
 WRITER_ROLES = ("platform_admin", "org_admin", "caseworker", "planner")
 MAX_TITLE = 200
 MAX_BODY = 20_000
+THREADS_PER_PAGE = 30  # a category's page
 MENTION = re.compile(r"(?<![\w@/.`])@([A-Za-z][A-Za-z0-9_-]{1,39})\b")
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -152,7 +154,8 @@ def get_category(session: Session, category_id: int) -> ForumCategory:
 
 
 def list_threads(session: Session, category_id: int | None = None, *, page: int = 1,
-                 per_page: int = 30, moderator: bool = False) -> tuple[list[ForumThread], int]:
+                 per_page: int = THREADS_PER_PAGE,
+                 moderator: bool = False) -> tuple[list[ForumThread], int]:
     """Threads, most recently active first, with the total count."""
     stmt = select(ForumThread)
     if category_id is not None:

@@ -531,3 +531,21 @@ def test_forum_and_library_forms_carry_their_csrf_token(database_url, connection
     assert client.post("/library/follow", data={"topics": ["financing"],
                                                 "csrf_token": token("/library/follow")}) \
         .status_code == 302
+
+
+@pytest.mark.parametrize(("extra", "page", "older"), [
+    (0, 1, False),  # exactly one page of threads: no link to older ones
+    (1, 1, True),   # one more: page 1 links to page 2
+    (1, 2, False),  # and page 2 is the last
+])
+def test_category_pages_link_older_threads_by_the_page_size(client, session, cats, member,
+                                                            login, extra, page, older):
+    from referral.forum import THREADS_PER_PAGE
+
+    cat = cats["experience-exchange"]
+    for n in range(THREADS_PER_PAGE + extra):
+        _thread(session, member, cat, title=f"موضوع {n}")
+    login(member)
+    html = client.get(f"/forum/categories/{cat.id}?page={page}&lang=en").get_data(as_text=True)
+    assert ("Older threads" in html) is older
+    assert (f"page={page + 1}" in html) is older

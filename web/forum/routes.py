@@ -43,7 +43,7 @@ def category(category_id: int):
     page = page_arg()
     threads, total = uc.list_threads(db.session, cat.id, page=page, moderator=is_platform_admin())
     return render_template("forum/category.html", cat=cat, threads=threads, total=total,
-                           page=page, form=ActionForm(),
+                           page=page, per_page=uc.THREADS_PER_PAGE, form=ActionForm(),
                            following=uc.is_following(db.session, caller(), category_id=cat.id),
                            can_write=uc.can_write(caller()))
 
