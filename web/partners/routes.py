@@ -11,7 +11,7 @@ from referral import partners as uc
 from referral import reference
 
 from ..i18n import current_locale
-from ..security import AUTHENTICATED, allow, map_page, principal
+from ..security import AUTHENTICATED, allow, principal
 from . import bp
 from .forms import AnswerForm, AreaForm, FilterForm, RequestForm
 
@@ -161,7 +161,6 @@ def area_duplication():
 
 @bp.get("/network")
 @allow(AUTHENTICATED)
-@map_page
 def network():
     """A map of the partnership network (organisations at their head office)."""
     return render_template("partners/network.html", net=uc.partnership_network(db.session))
