@@ -14,7 +14,7 @@ def world(session, make, boundaries):
 
 def test_org_page_shows_a_few_alerts_and_links_to_all(client, make, login, world, session,
                                                       monkeypatch):
-    from web.directory import routes
+    from referral import directory_pages
 
     login(make.user("org_admin", world.a))
     session.flush()
@@ -23,7 +23,7 @@ def test_org_page_shows_a_few_alerts_and_links_to_all(client, make, login, world
     assert "تنبيهات الازدواجية" in page and "كل تنبيهات الازدواجية" not in page
     full = client.get("/partners/duplication?lang=en").get_data(as_text=True)
     assert full.count("<tr><td>") >= 1  # the hand-made world has a duplication
-    monkeypatch.setattr(routes, "ORG_PAGE_ALERTS", 0)
+    monkeypatch.setattr(directory_pages, "ORG_PAGE_ALERTS", 0)
     short = client.get(url + "?lang=en").get_data(as_text=True)
     assert "All duplication alerts" in short
     assert f'href="/partners/duplication?org={world.a.id}"' in short

@@ -13,8 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from data.db import db
 from data.errors import BadInput
 from referral import directory
-from referral.partners import duplication_alerts, org_partners
-from referral.ranking import service_referral_stats
+from referral.directory_pages import organization_page, service_page
 from referral.search import PARAMS, parse_query
 from referral.search import search as run_search
 
@@ -22,8 +21,6 @@ from ..api.services import viewer
 from ..security import PUBLIC, allow, may_call
 from . import bp
 from .forms import DAY_NAMES, LABELS, WEEK, ServiceForm
-
-ORG_PAGE_ALERTS = 20  # the rest is on the duplication page; keeps the page under 150 KB
 
 
 def _refer_url(service_id: int, **prefill) -> str | None:
@@ -105,38 +102,28 @@ def _ar() -> bool:
 @allow(PUBLIC)
 def organization(organization_id: int):
     """An organisation's profile, verified badge, services and coverage map."""
-    s = db.session
-    org = directory.get_organization(s, organization_id)
-    services = directory.organization_services(s, org.id)
-    covered = {a.pcode for svc in services for a in svc.coverage}
-    can_edit = directory.can_edit(viewer(), org.id)
+    page = organization_page(db.session, organization_id, viewer())
     return render_template(
-        "directory/organization.html", org=org, services=services, labels=LABELS,
-        can_edit=can_edit, partners=org_partners(s, org.id),
-        alerts=duplication_alerts(s, org=org.id, limit=ORG_PAGE_ALERTS + 1)
-        if can_edit else None,
-        alerts_shown=ORG_PAGE_ALERTS,
-        stale_before=directory.stale_cutoff(),
-        map_data=_map_json([], directory.area_outlines(s, covered)))
+        "directory/organization.html", org=page.organization, services=page.services,
+        labels=LABELS, can_edit=page.can_edit, partners=page.partners, alerts=page.alerts,
+        alerts_shown=page.alerts_shown, stale_before=page.stale_before,
+        map_data=_map_json([], page.outlines))
 
 
 @bp.get("/services/<int:service_id>")
 @allow(PUBLIC)
 def service(service_id: int):
     """Everything about a service, its sites on a map and how to refer."""
-    s = db.session
-    svc = directory.get_service(s, service_id)
-    detail = directory.service_detail(svc, viewer())
+    page = service_page(db.session, service_id, viewer())
+    svc, detail = page.service, page.detail
     name_key = "name_ar" if _ar() else "name_en"
     points = [{"lat": x["lat"], "lon": x["lon"], "name": x[name_key] or detail[name_key]}
               for x in detail["sites"] if not x["hidden"]]
     groups = {g.code: g for g in svc.target_groups}
     return render_template(
         "directory/service.html", svc=svc, d=detail, labels=LABELS, day_names=DAY_NAMES,
-        groups=groups, can_edit=directory.can_edit(viewer(), svc.organization_id),
-        refer_url=_refer_url(svc.id), referral_stats=service_referral_stats(s, svc.id),
-        map_data=_map_json(points, directory.area_outlines(s, [c["pcode"] for c in
-                                                              detail["coverage"]])))
+        groups=groups, can_edit=page.can_edit, refer_url=_refer_url(svc.id),
+        referral_stats=page.referral_stats, map_data=_map_json(points, page.outlines))
 
 
 # ------------------------------------------------------------------ forms
