@@ -275,7 +275,7 @@ def run(args: argparse.Namespace) -> dict:
     """Build (or reuse) the data set, then time loader, engine, SQL baseline and map."""
     from data.db import make_engine
     from data.gapdata import area_shapes, load_gap_inputs
-    from geo.maps import gap_map
+    from geo.maps import MAP_TOLERANCE_DEG, gap_map
     from matching.gaps import GapSelection, compute_gap_levels
 
     url = _bench_url()
@@ -295,10 +295,11 @@ def run(args: argparse.Namespace) -> dict:
                 for col in ("organizations", "services", "capacity", "reached",
                             "declined_referrals", "unmet_searches", "gap_score"):
                     worst = max(worst, abs(float(row[col]) - float(ours.loc[row["pcode"], col])))
-        shapes = area_shapes(s, 3, tolerance_deg=0.002)
-        map_s, html = _timed(lambda: gap_map(tables[3], shapes), repeat=1)
+        shapes = area_shapes(s, 3, tolerance_deg=MAP_TOLERANCE_DEG)  # as referral.gaps does
+        map_s, html = _timed(lambda: gap_map(tables[3], shapes, tolerance_deg=0.0), repeat=1)
         full_s, full = _timed(lambda: gap_map(tables[3], area_shapes(
-            s, 3, tolerance_deg=0.002), standalone=True), repeat=1)
+            s, 3, tolerance_deg=MAP_TOLERANCE_DEG), tolerance_deg=0.0, standalone=True),
+            repeat=1)
     engine.dispose()
     return {
         "scale": args.scale, "rows": counts,

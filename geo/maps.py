@@ -23,7 +23,10 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-__all__ = ["COLORS", "LABELS", "color_for", "gap_map", "leaflet_dir", "simplify_shapes"]
+__all__ = ["COLORS", "LABELS", "MAP_TOLERANCE_DEG", "color_for", "gap_map", "leaflet_dir",
+           "simplify_shapes"]
+
+MAP_TOLERANCE_DEG = 0.01  # ~1 km: polygons as the web map draws them (simplified once)
 
 COLORS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # score 0-20 ... 80-100
 NO_DATA = "#cfd4da"
@@ -62,7 +65,7 @@ def color_for(score: float, has_data: bool = True) -> str:
     return COLORS[min(int(score // 20), 4)]
 
 
-def simplify_shapes(wkb: pd.Series, tolerance_deg: float = 0.01,
+def simplify_shapes(wkb: pd.Series, tolerance_deg: float = MAP_TOLERANCE_DEG,
                     grid_deg: float = 1e-4) -> np.ndarray:
     """Shapely geometries from WKB, simplified (topology kept) and snapped to a grid."""
     return _simplify(shapely.from_wkb(wkb.to_numpy()), tolerance_deg, grid_deg)
@@ -154,9 +157,13 @@ def _inline_assets(fig) -> None:
 
 def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | None = None,
             tiles_url: str | None = None, asset_base: str = "/vendor/leaflet",
-            standalone: bool = False, tolerance_deg: float = 0.01,
+            standalone: bool = False, tolerance_deg: float = MAP_TOLERANCE_DEG,
             title: str = "") -> str:
     """The HTML of a choropleth of ``table``'s gap scores (``shapes``: pcode, wkb, lon, lat).
+
+    ``tolerance_deg``: how much to simplify the polygons (0 when ``shapes`` already are, e.g.
+    by ``data.gapdata.area_shapes(..., tolerance_deg=MAP_TOLERANCE_DEG)``); coordinates are
+    snapped to a 1e-4° grid either way.
 
     ``standalone`` inlines Leaflet so the file opens anywhere without a network; otherwise
     Leaflet is linked from ``asset_base`` (the app's own route).

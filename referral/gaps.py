@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from data.errors import BadInput
 from data.gapdata import area_shapes, load_gap_inputs, service_sites
-from geo.maps import gap_map
+from geo.maps import MAP_TOLERANCE_DEG, gap_map
 from matching.gaps import GAP_COLUMNS, GapInputError, GapInputs, GapSelection, compute_gaps
 
 __all__ = ["EXPORT_HEADERS", "filter_choices", "gap_map_html", "gap_table", "parse_selection",
@@ -139,12 +139,14 @@ def gap_map_html(session: Session, selection: GapSelection, table: pd.DataFrame 
     """The folium map of ``selection`` (polygons simplified for the web; sites optional)."""
     if table is None:
         table = gap_table(session, selection)
-    shapes = area_shapes(session, selection.level, tolerance_deg=0.002)
+    # simplified once, by the database, as the map draws them (less to send and parse)
+    shapes = area_shapes(session, selection.level, tolerance_deg=MAP_TOLERANCE_DEG)
     site_frame = None
     if sites:
         site_frame = service_sites(session, sector=selection.sector,
                                    service_type=selection.service_type)
     return gap_map(table, shapes, sites=site_frame, tiles_url=tiles_url or None,
+                   tolerance_deg=0.0,
                    asset_base=asset_base, standalone=standalone, title=title)
 
 
