@@ -258,7 +258,7 @@ def floor_sql(q: dict, tsquery: str | None = None) -> tuple[str, dict]:
     ``tsquery``: the keyword as the search resolved it (``keyword_tsquery``), so that both
     match the same services; the floor then tests it on each row through the same index.
     """
-    from referral.search import _PT, _WITHIN, SearchQuery, _filters
+    from referral.search import POINT_SQL, WITHIN_SQL, SearchQuery, filters_sql
 
     qy = SearchQuery(lat=q.get("lat"), lon=q.get("lon"), age=q.get("age"), sex=q.get("sex"),
                      groups=[q["group"]] if "group" in q else [], q=q.get("q"),
@@ -266,12 +266,12 @@ def floor_sql(q: dict, tsquery: str | None = None) -> tuple[str, dict]:
     params: dict[str, Any] = {}
     need = q.get("need")
     if "lon" in q:
-        pt = _PT
+        pt = POINT_SQL
         params.update(lon=q["lon"], lat=q["lat"], radius=qy.radius_m)
         # the radius as the index's box test plus the exact distance (as referral.search does:
         # ST_DWithin's own selectivity guess makes the planner sort every site in the box)
         knn = ("SELECT ss.service_id, ss.geom::geography <-> {pt} AS d FROM service_site ss "
-               f"WHERE {{type}} {_WITHIN} AND {_filters(qy, params, 'ss')} "
+               f"WHERE {{type}} {WITHIN_SQL} AND {filters_sql(qy, params, 'ss')} "
                "ORDER BY ss.geom::geography <-> {pt} LIMIT 20")
         if not need:
             sql = knn.format(pt=pt, type="")
@@ -284,7 +284,7 @@ def floor_sql(q: dict, tsquery: str | None = None) -> tuple[str, dict]:
         params["prefix"] = q.get("pcode", "SY") + "%"
         type_cond = "sc.service_type_code = ANY(CAST(:types AS text[])) AND " if need else ""
         sql = (f"SELECT sc.service_id FROM service_coverage sc WHERE {type_cond}"
-               f"sc.pcode LIKE :prefix AND {_filters(qy, params, 'sc')} LIMIT 20")
+               f"sc.pcode LIKE :prefix AND {filters_sql(qy, params, 'sc')} LIMIT 20")
     return sql, params
 
 

@@ -37,11 +37,14 @@ from .lifecycle import REASON_LABELS
 
 __all__ = [
     "PARAMS",
+    "POINT_SQL",
     "SYRIA_BBOX",
+    "WITHIN_SQL",
     "SearchQuery",
     "SearchResult",
     "Viewer",
     "check_point",
+    "filters_sql",
     "parse_query",
     "resolve_area",
     "search",
@@ -359,7 +362,7 @@ def _keyword(qy: SearchQuery, params: dict[str, Any], alias: str) -> str:
     return f"{alias}.search_tsv @@ to_tsquery('simple', :tsq)"
 
 
-def _filters(qy: SearchQuery, params: dict[str, Any], alias: str) -> str:
+def filters_sql(qy: SearchQuery, params: dict[str, Any], alias: str) -> str:
     """WHERE conditions for the hard filters on a search row ``alias``: a ``service_site`` or
     ``service_coverage`` row, or ``service_search`` (migration ``0016_search4``), which all
     carry the service's values. ``listed``: the service is active and its organisation
@@ -404,13 +407,15 @@ def _ranked(qy: SearchQuery, alias: str) -> str:
                      for c in _RANKED_COLUMNS)
 
 
-_PT = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
+# The person's point, and the radius test on a site ``ss``: public for the bench's floor,
+# which must test the same things (``bench/search.py``), like ``filters_sql``.
+POINT_SQL = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
 # ``ST_DWithin(g, pt, r)`` spelled as its two halves: the box test the GiST index answers and
 # the exact spheroid distance. Same rows, but the planner no longer multiplies the box's
 # selectivity by ST_DWithin's own guess (it estimated 7 sites where 6,000 lie within 25 km and
 # chose a bitmap scan + sort over all of them, ~90 ms, instead of the KNN walk, < 1 ms).
-_WITHIN = (f"ss.geom::geography && _ST_Expand({_PT}, :radius) "
-           f"AND ST_Distance(ss.geom::geography, {_PT}) <= :radius")
+WITHIN_SQL = (f"ss.geom::geography && _ST_Expand({POINT_SQL}, :radius) "
+              f"AND ST_Distance(ss.geom::geography, {POINT_SQL}) <= :radius")
 
 
 def _near_sql(qy: SearchQuery, params: dict[str, Any]) -> str:
@@ -429,11 +434,12 @@ def _near_sql(qy: SearchQuery, params: dict[str, Any]) -> str:
     distances.
     """
     cover = "CASE WHEN ss.admin3_pcode LIKE :prefix THEN 2 ELSE 0 END" if qy.pcode else "0"
-    inner = (f"SELECT ss.service_id, ss.geom::geography <-> {_PT} AS dist, {cover} AS cover, "
-             f"ST_Distance(ss.geom::geography, {_PT}) AS d, {_ranked(qy, 'ss')} "
+    inner = (f"SELECT ss.service_id, ss.geom::geography <-> {POINT_SQL} AS dist, {cover} AS cover, "
+             f"ST_Distance(ss.geom::geography, {POINT_SQL}) AS d, {_ranked(qy, 'ss')} "
              "FROM service_site ss "
-             f"WHERE {{type}} {_WITHIN} AND {_filters(qy, params, 'ss')} "
-             f"ORDER BY ss.geom::geography <-> {_PT} FETCH FIRST (:near_limit) ROWS WITH TIES")
+             f"WHERE {{type}} {WITHIN_SQL} AND {filters_sql(qy, params, 'ss')} "
+             f"ORDER BY ss.geom::geography <-> {POINT_SQL} "
+             "FETCH FIRST (:near_limit) ROWS WITH TIES")
     n = len(qy.service_types)
     if n == 0:
         return inner.format(type="")
@@ -454,7 +460,7 @@ def _newest(table: str, alias: str, where: str, qy: SearchQuery, params: dict[st
     list is full (the row itself carries the filtered values, no join)."""
     return (f"SELECT {alias}.service_id, {cover} AS cover, {_ranked(qy, alias)} "
             f"FROM {table} {alias} WHERE {_type_cond(qy, alias)} AND {where} "
-            f"AND {_filters(qy, params, alias)} "
+            f"AND {filters_sql(qy, params, alias)} "
             f"ORDER BY {alias}.service_id DESC LIMIT :area_limit")
 
 
@@ -503,7 +509,7 @@ def _area_ctes(qy: SearchQuery, params: dict[str, Any]) -> tuple[list[str], list
             # (a LATERAL lookup keeps the nested loop in the ids' order; a join was hashed)
             inside = ("SELECT ok.* FROM inarea_ids w CROSS JOIN LATERAL (SELECT ss.service_id, "
                       f"2 AS cover, {_ranked(qy, 'ss')} FROM service_site ss WHERE ss.id = w.id "
-                      f"AND {_filters(qy, params, 'ss')} LIMIT 1) ok LIMIT :area_limit")
+                      f"AND {filters_sql(qy, params, 'ss')} LIMIT 1) ok LIMIT :area_limit")
         ctes.append(f"inarea AS ({_distinct([inside])})")
         out.append(f"SELECT service_id, cover, NULL::float8 AS d, {_RANKED} FROM inarea")
     return ctes, out
@@ -562,7 +568,7 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
         ctes.append(
             f"anywhere AS (SELECT v.service_id, 0 AS cover, NULL::float8 AS d, "
             f"{_ranked(qy, 'v')} FROM service_search v WHERE {_type_cond(qy, 'v')} AND "
-            f"{_filters(qy, params, 'v')} "
+            f"{filters_sql(qy, params, 'v')} "
             "ORDER BY v.last_verified DESC NULLS LAST, v.service_id LIMIT :area_limit)")
         sources.append(f"SELECT service_id, cover, d, {_RANKED} FROM anywhere")
     ctes.append("cand AS (SELECT service_id, max(cover) AS cover, min(d) AS d, "
@@ -576,9 +582,9 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
                 + " UNION ALL ".join(sources) + ") u GROUP BY service_id)")
     if qy.point:  # the real (spheroid) distance to the nearest site, for the ranking: from
         # the walk for the nearest sites' services, looked up for the area's others
-        dist = (f"coalesce(c.d, (SELECT ST_Distance(ss.geom::geography, {_PT}) "
+        dist = (f"coalesce(c.d, (SELECT ST_Distance(ss.geom::geography, {POINT_SQL}) "
                 "FROM service_site ss WHERE ss.service_id = c.service_id "
-                f"ORDER BY ss.geom::geography <-> {_PT} LIMIT 1))")
+                f"ORDER BY ss.geom::geography <-> {POINT_SQL} LIMIT 1))")
     else:
         dist = "NULL::float8"
     sql = (
@@ -595,7 +601,7 @@ def detail_sql(qy: SearchQuery) -> str:
     """What a result shows, for the services of one page (``:ids``): names, organisation,
     type, eligibility, the site nearest the person (or the first site) and the provider's
     referral figures."""
-    nearest = f"ss.geom::geography <-> {_PT}" if qy.point else "ss.id"
+    nearest = f"ss.geom::geography <-> {POINT_SQL}" if qy.point else "ss.id"
     site = ("SELECT ss.id, ST_X(ss.geom) AS lon, ST_Y(ss.geom) AS lat, ss.address_ar, "
             "ss.address_en, ss.admin3_pcode FROM service_site ss "
             f"WHERE ss.service_id = sv.id ORDER BY {nearest} LIMIT 1")
