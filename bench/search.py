@@ -251,20 +251,32 @@ def searches(n: int, seed: int, url: str) -> list[dict[str, Any]]:
     return out
 
 
-def floor_sql(q: dict, tsquery: str | None = None) -> tuple[str, dict]:
+def floor_sql(q: dict, tsquery: str | None = None,
+              types: list[str] | None = None) -> tuple[str, dict]:
     """The bare SQL floor for one search: the filtered nearest-20 (or coverage-20) query over
     the same search rows (sites and coverage carrying their services' values).
 
     ``tsquery``: the keyword as the search resolved it (``keyword_tsquery``), so that both
     match the same services; the floor then tests it on each row through the same index.
+    ``types``: what the need stands for; up to ``TYPE_WALKS_MAX`` of them are one parameter
+    and one KNN walk each, as the search spells them (so a generic plan knows them too).
     """
-    from referral.search import POINT_SQL, WITHIN_SQL, SearchQuery, filters_sql
+    from referral.search import (
+        POINT_SQL,
+        TYPE_WALKS_MAX,
+        WITHIN_SQL,
+        SearchQuery,
+        filters_sql,
+    )
 
+    types = types or []
     qy = SearchQuery(lat=q.get("lat"), lon=q.get("lon"), age=q.get("age"), sex=q.get("sex"),
                      groups=[q["group"]] if "group" in q else [], q=q.get("q"),
                      tsquery=tsquery, radius_m=q.get("radius_m", 25000))
-    params: dict[str, Any] = {}
-    need = q.get("need")
+    params: dict[str, Any] = {"types": types}
+    few = len(types) <= TYPE_WALKS_MAX
+    for i, code in enumerate(types if few else []):
+        params[f"type{i}"] = code
     if "lon" in q:
         pt = POINT_SQL
         params.update(lon=q["lon"], lat=q["lat"], radius=qy.radius_m)
@@ -273,18 +285,30 @@ def floor_sql(q: dict, tsquery: str | None = None) -> tuple[str, dict]:
         knn = ("SELECT ss.service_id, ss.geom::geography <-> {pt} AS d FROM service_site ss "
                f"WHERE {{type}} {WITHIN_SQL} AND {filters_sql(qy, params, 'ss')} "
                "ORDER BY ss.geom::geography <-> {pt} LIMIT 20")
-        if not need:
+        if not types:
             sql = knn.format(pt=pt, type="")
-        else:  # one KNN walk per service type over the composite index, then merged
+        elif few:  # one KNN walk per service type over the composite index, then merged
+            walks = " UNION ALL ".join(
+                "(" + knn.format(pt=pt, type=f"ss.service_type_code = :type{i} AND") + ")"
+                for i in range(len(types)))
+            sql = f"SELECT n.service_id, n.d FROM ({walks}) n ORDER BY n.d LIMIT 20"
+        else:
             sql = ("SELECT n.service_id, n.d FROM unnest(CAST(:types AS text[])) AS t(code) "
                    "CROSS JOIN LATERAL (" + knn.format(
                        pt=pt, type="ss.service_type_code = t.code AND")
                    + ") n ORDER BY n.d LIMIT 20")
     else:
-        params["prefix"] = q.get("pcode", "SY") + "%"
-        type_cond = "sc.service_type_code = ANY(CAST(:types AS text[])) AND " if need else ""
+        # the area's p-codes as the byte range of its prefix (an index range in any plan)
+        pcode = q.get("pcode", "SY")
+        params.update(lo=pcode, hi=pcode[:-1] + chr(ord(pcode[-1]) + 1))
+        type_cond = ""
+        if types:
+            in_list = ", ".join(f":type{i}" for i in range(len(types)))
+            type_cond = (f"sc.service_type_code IN ({in_list}) AND " if few
+                         else "sc.service_type_code = ANY(CAST(:types AS text[])) AND ")
         sql = (f"SELECT sc.service_id FROM service_coverage sc WHERE {type_cond}"
-               f"sc.pcode LIKE :prefix AND {filters_sql(qy, params, 'sc')} LIMIT 20")
+               f"sc.pcode ~>=~ :lo AND sc.pcode ~<~ :hi AND {filters_sql(qy, params, 'sc')} "
+               "LIMIT 20")
     return sql, params
 
 
@@ -379,9 +403,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             qy = parse_query(s, MultiDict(q))
             prepare = None if generic_plan_safe(qy) else False
             tsq = keyword_tsquery(s, q["q"]) if "q" in q else None
-            sql, params = floor_sql(q, tsq)
-            if "need" in q:
-                params["types"] = _types_for(conn, q["need"])
+            sql, params = floor_sql(q, tsq, _types_for(conn, q.get("need")))
             floor.append((sql, params, prepare))
             sql, params = build_sql(qy)  # what the API runs after parsing
             ours.append((sql, params, prepare))
