@@ -267,16 +267,17 @@ def floor_sql(q: dict, tsquery: str | None = None,
         WITHIN_SQL,
         SearchQuery,
         filters_sql,
+        pcode_range,
+        type_params,
+        walk_each_type,
     )
 
     types = types or []
     qy = SearchQuery(lat=q.get("lat"), lon=q.get("lon"), age=q.get("age"), sex=q.get("sex"),
                      groups=[q["group"]] if "group" in q else [], q=q.get("q"),
                      tsquery=tsquery, radius_m=q.get("radius_m", 25000))
-    params: dict[str, Any] = {"types": types}
+    params: dict[str, Any] = type_params(types)
     few = len(types) <= TYPE_WALKS_MAX
-    for i, code in enumerate(types if few else []):
-        params[f"type{i}"] = code
     if "lon" in q:
         pt = POINT_SQL
         params.update(lon=q["lon"], lat=q["lat"], radius=qy.radius_m)
@@ -288,9 +289,7 @@ def floor_sql(q: dict, tsquery: str | None = None,
         if not types:
             sql = knn.format(pt=pt, type="")
         elif few:  # one KNN walk per service type over the composite index, then merged
-            walks = " UNION ALL ".join(
-                "(" + knn.format(pt=pt, type=f"ss.service_type_code = :type{i} AND") + ")"
-                for i in range(len(types)))
+            walks = walk_each_type(knn.replace("{pt}", pt), len(types))
             sql = f"SELECT n.service_id, n.d FROM ({walks}) n ORDER BY n.d LIMIT 20"
         else:
             sql = ("SELECT n.service_id, n.d FROM unnest(CAST(:types AS text[])) AS t(code) "
@@ -299,8 +298,7 @@ def floor_sql(q: dict, tsquery: str | None = None,
                    + ") n ORDER BY n.d LIMIT 20")
     else:
         # the area's p-codes as the byte range of its prefix (an index range in any plan)
-        pcode = q.get("pcode", "SY")
-        params.update(lo=pcode, hi=pcode[:-1] + chr(ord(pcode[-1]) + 1))
+        params["lo"], params["hi"] = pcode_range(q.get("pcode", "SY"))
         type_cond = ""
         if types:
             in_list = ", ".join(f":type{i}" for i in range(len(types)))

@@ -45,9 +45,14 @@ __all__ = [
     "Viewer",
     "check_point",
     "filters_sql",
+    "generic_plan_safe",
+    "is_subdistrict",
     "parse_query",
+    "pcode_range",
     "resolve_area",
     "search",
+    "type_params",
+    "walk_each_type",
 ]
 
 PARAMS = ("need", "lat", "lon", "pcode", "group", "age", "sex", "language", "q", "radius_m",
@@ -433,7 +438,7 @@ def _near_sql(qy: SearchQuery, params: dict[str, Any]) -> str:
     one address), so which candidates are ranked never depends on the plan's order of equal
     distances.
     """
-    cover = "CASE WHEN ss.admin3_pcode LIKE :prefix THEN 2 ELSE 0 END" if qy.pcode else "0"
+    cover = f"CASE WHEN {_under('ss.admin3_pcode')} THEN 2 ELSE 0 END" if qy.pcode else "0"
     inner = (f"SELECT ss.service_id, ss.geom::geography <-> {POINT_SQL} AS dist, {cover} AS cover, "
              f"ST_Distance(ss.geom::geography, {POINT_SQL}) AS d, {_ranked(qy, 'ss')} "
              "FROM service_site ss "
@@ -447,9 +452,8 @@ def _near_sql(qy: SearchQuery, params: dict[str, Any]) -> str:
         return inner.format(type="ss.service_type_code = :type0 AND")
     if n > TYPE_WALKS_MAX:
         return inner.format(type="ss.service_type_code = ANY(CAST(:types AS text[])) AND")
-    walks = " UNION ALL ".join(
-        "(" + inner.format(type=f"ss.service_type_code = :type{i} AND") + ")" for i in range(n))
-    return (f"SELECT n.service_id, n.dist, n.cover, n.d, {_RANKED} FROM ({walks}) n "
+    return (f"SELECT n.service_id, n.dist, n.cover, n.d, {_RANKED} "
+            f"FROM ({walk_each_type(inner, n)}) n "
             "ORDER BY n.dist FETCH FIRST (:near_limit) ROWS WITH TIES")
 
 
@@ -483,7 +487,7 @@ def _area_ctes(qy: SearchQuery, params: dict[str, Any]) -> tuple[list[str], list
     depends on the plan."""
     ancestors = sorted({qy.pcode[:n] for n in (4, 6, 8) if n <= len(qy.pcode)} | {qy.pcode})
     params["area"] = qy.pcode
-    subdistrict = len(qy.pcode) >= 8
+    subdistrict = is_subdistrict(qy.pcode)
     whole = []
     for i, code in enumerate(ancestors):
         params[f"anc{i}"] = code
@@ -513,6 +517,31 @@ def _area_ctes(qy: SearchQuery, params: dict[str, Any]) -> tuple[list[str], list
         ctes.append(f"inarea AS ({_distinct([inside])})")
         out.append(f"SELECT service_id, cover, NULL::float8 AS d, {_RANKED} FROM inarea")
     return ctes, out
+
+
+def is_subdistrict(pcode: str) -> bool:
+    """Sub-district p-codes have eight characters or more (SY070301); larger areas fewer."""
+    return len(pcode) >= 8
+
+
+def pcode_range(pcode: str) -> tuple[str, str]:
+    """The byte range ``[lo, hi)`` of the p-codes under ``pcode`` (those it prefixes)."""
+    return pcode, pcode[:-1] + chr(ord(pcode[-1]) + 1)
+
+
+def type_params(types: list[str]) -> dict[str, Any]:
+    """Parameters for ``types``: ``:type0``, ``:type1``, ... up to ``TYPE_WALKS_MAX`` (one a
+    walk, ``_type_cond``), else the one array ``:types``."""
+    if len(types) > TYPE_WALKS_MAX:
+        return {"types": list(types)}
+    return {f"type{i}": code for i, code in enumerate(types)}
+
+
+def walk_each_type(walk: str, n: int) -> str:
+    """``n`` copies of ``walk`` (a query with a ``{type}`` slot), one a ``:type{i}``, as one
+    ``UNION ALL``: each type's own index walk, known to a generic plan."""
+    return " UNION ALL ".join(
+        "(" + walk.format(type=f"ss.service_type_code = :type{i} AND") + ")" for i in range(n))
 
 
 def _under(column: str) -> str:
@@ -546,16 +575,10 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
                               "radius": qy.radius_m, "today": today or dt.date.today()}
     if qy.groups:
         params["groups"] = qy.groups
-    if qy.service_types:
-        params["types"] = qy.service_types
-        for i, code in enumerate(qy.service_types[:TYPE_WALKS_MAX]):
-            params[f"type{i}"] = code
+    params.update(type_params(qy.service_types))
     ctes, sources = [], []
-    if qy.pcode:
-        params["prefix"] = qy.pcode + "%"
-        # the p-codes under the area, as the range of its prefix (``_under``)
-        params["under_lo"] = qy.pcode
-        params["under_hi"] = qy.pcode[:-1] + chr(ord(qy.pcode[-1]) + 1)
+    if qy.pcode:  # the p-codes under the area (``_under``)
+        params["under_lo"], params["under_hi"] = pcode_range(qy.pcode)
     if qy.point:
         params["lon"], params["lat"] = qy.lon, qy.lat
         ctes.append(f"near AS ({_near_sql(qy, params)})")
@@ -641,7 +664,7 @@ def generic_plan_safe(qy: SearchQuery) -> bool:
     and one of the protection sector's 20 types (an array) guessed its walk wrong (3 -> 39
     ms)."""
     return (len(qy.service_types) <= TYPE_WALKS_MAX
-            and (qy.pcode is None or len(qy.pcode) >= 8))
+            and (qy.pcode is None or is_subdistrict(qy.pcode)))
 
 
 def _item(row: dict[str, Any], col: dict[str, Any], i: int, *, score: float, stale: bool,

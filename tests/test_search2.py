@@ -271,9 +271,10 @@ def test_a_sector_of_up_to_six_types_walks_each_type_s_index(session, need, per_
     one walk testing the type on each site."""
     from referral.search import build_sql, parse_query
 
-    sql, _params = build_sql(parse_query(session, MultiDict({"need": need, "lon": P[0],
-                                                             "lat": P[1]})))
-    n = len(_params["types"])
+    qy = parse_query(session, MultiDict({"need": need, "lon": P[0], "lat": P[1]}))
+    sql, params = build_sql(qy)
+    n = len(qy.service_types)
+    assert ("types" in params) is not per_type  # an array only beyond six types
     walks = [f"ss.service_type_code = :type{i} AND" in sql for i in range(n)]
     assert walks == [per_type] * n
     assert ("ss.service_type_code = ANY(CAST(:types AS text[]))" in sql) is not per_type
