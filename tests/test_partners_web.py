@@ -3,6 +3,9 @@ the network map, access rules and the OpenAPI document."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import jsonschema
 import pytest
 from access_rules.partners import RULES
@@ -34,7 +37,7 @@ def test_declared_roles_match_the_access_table(app):
         expanded = {"public"} if PUBLIC in declared else (
             set(ROLES) if AUTHENTICATED in declared else set(declared))
         assert expanded == rule["roles"], endpoint
-    ours = {e for e in app.view_functions if e.startswith("partners.") and e != "partners.static"
+    ours = {e for e in app.view_functions if e.startswith("partners.")
             or e.split(".")[-1] in {"org_partner_suggestions", "org_duplication",
                                     "area_duplication", "org_partnerships",
                                     "partnership_requests", "create_partnership_request",
@@ -94,10 +97,11 @@ def test_request_accept_and_partners_list(client, make, login, world, app, smtp_
     assert [i["organization"]["id"] for i in body["items"]] == [world.b.id]
     _validate(client, "/organizations/{org_id}/partnerships", "get", 200, body)
     net = client.get("/partners/network").get_data(as_text=True)
-    assert "/vendor/leaflet/leaflet.js" in net and "network-data" in net
+    assert "/vendor/leaflet/leaflet.js" in net and "/directory/static/map.js" in net
     assert world.a.name_ar in net and "<script>" not in net  # no inline script
-    with client.get("/partners/static/network.js") as script:
-        assert script.status_code == 200 and "network-data" in script.get_data(as_text=True)
+    data = json.loads(re.search(r'id="map-data">(.*?)</script>', net, re.S).group(1))
+    assert {p["name"] for p in data["points"]} >= {world.a.name_ar, world.b.name_ar}
+    assert len(data["lines"]) == 1  # the one partnership, drawn between its two offices
 
 
 def test_answer_is_refused_to_the_wrong_admin(client, make, login, world, session):

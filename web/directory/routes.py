@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -18,6 +17,7 @@ from referral.search import PARAMS, parse_query
 from referral.search import search as run_search
 
 from ..api.services import viewer
+from ..maps import map_json
 from ..security import PUBLIC, allow, may_call
 from . import bp
 from .forms import DAY_NAMES, LABELS, WEEK, ServiceForm
@@ -33,17 +33,6 @@ def _refer_url(service_id: int, **prefill) -> str | None:
         return url_for("referrals.new", service_id=service_id,
                        **{k: v for k, v in prefill.items() if v})
     return None
-
-
-def _tiles() -> str:
-    return current_app.config.get("TILES_URL") or current_app.config.get(
-        "TASHARUK_TILES_URL", "")
-
-
-def _map_json(points: list[dict], areas: list[dict]) -> str:
-    """Data for map.js, embedded as JSON (never executed)."""
-    return json.dumps({"points": points, "areas": areas, "tiles": _tiles()},
-                      ensure_ascii=False).replace("</", "<\\/")
 
 
 @bp.get("/")
@@ -85,7 +74,7 @@ def search():
                                              **prefill) for item in result.items}
     return render_template(
         "directory/search.html", choices=directory.search_choices(s), args=request.args,
-        errors=errors, result=result, map_data=_map_json(points, areas), labels=LABELS,
+        errors=errors, result=result, map_data=map_json(points, areas), labels=LABELS,
         refer_urls=refer_urls,
         area=directory.area_name(s, result.area if result else None),
         selected_groups=set(request.args.getlist("group")),
@@ -107,7 +96,7 @@ def organization(organization_id: int):
         "directory/organization.html", org=page.organization, services=page.services,
         labels=LABELS, can_edit=page.can_edit, partners=page.partners, alerts=page.alerts,
         alerts_shown=page.alerts_shown, stale_before=page.stale_before,
-        map_data=_map_json([], page.outlines))
+        map_data=map_json([], page.outlines))
 
 
 @bp.get("/services/<int:service_id>")
@@ -123,7 +112,7 @@ def service(service_id: int):
     return render_template(
         "directory/service.html", svc=svc, d=detail, labels=LABELS, day_names=DAY_NAMES,
         groups=groups, can_edit=page.can_edit, refer_url=_refer_url(svc.id),
-        referral_stats=page.referral_stats, map_data=_map_json(points, page.outlines))
+        referral_stats=page.referral_stats, map_data=map_json(points, page.outlines))
 
 
 # ------------------------------------------------------------------ forms
@@ -228,7 +217,7 @@ def _form(org_id: int) -> ServiceForm:
 
 def _render_form(form: ServiceForm, org, svc=None, status: int = 200):
     return render_template("directory/service_form.html", form=form, org=org, svc=svc,
-                           week=WEEK, map_data=_map_json([], [])), status
+                           week=WEEK, map_data=map_json([], [])), status
 
 
 def _actor():

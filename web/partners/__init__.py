@@ -5,8 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import nav
 
-bp = Blueprint("partners", __name__, url_prefix="/partners", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint("partners", __name__, url_prefix="/partners")
 
 nav.add("partners.index", _l("Partners"), "org_admin", "caseworker", "viewer", "planner",
         "platform_admin", order=60)

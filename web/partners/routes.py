@@ -11,6 +11,7 @@ from referral import partners as uc
 from referral import reference
 
 from ..i18n import current_locale
+from ..maps import map_json
 from ..security import AUTHENTICATED, allow, principal
 from . import bp
 from .forms import AnswerForm, AreaForm, FilterForm, RequestForm
@@ -162,5 +163,12 @@ def area_duplication():
 @bp.get("/network")
 @allow(AUTHENTICATED)
 def network():
-    """A map of the partnership network (organisations at their head office)."""
-    return render_template("partners/network.html", net=uc.partnership_network(db.session))
+    """A map of the partnership network (organisations at their head office, a line per
+    partnership), drawn by the directory's map script; the table lists the same."""
+    net = uc.partnership_network(db.session)
+    name = "name_en" if current_locale() == "en" else "name_ar"
+    at = {n["id"]: [n["lat"], n["lon"]] for n in net["nodes"]}
+    points = [{"lat": n["lat"], "lon": n["lon"], "name": n[name]} for n in net["nodes"]]
+    lines = [[at[e["a"]], at[e["b"]]] for e in net["edges"]]
+    return render_template("partners/network.html", net=net,
+                           map_data=map_json(points, [], lines))

@@ -1,4 +1,4 @@
-/* Tasharuk directory map: draws the points and area outlines embedded in #map-data.
+/* Tasharuk's maps: draw the points, lines and area outlines embedded in #map-data.
    Tiles only when configured (TASHARUK_TILES_URL), so the map works on an intranet. */
 (function () {
   "use strict";
@@ -11,6 +11,9 @@
   var layers = [];
   (data.areas || []).forEach(function (f) {
     layers.push(L.geoJSON(f, { style: { color: "#0b6e4f", weight: 1, fillOpacity: 0.08 } }).addTo(map));
+  });
+  (data.lines || []).forEach(function (l) {
+    layers.push(L.polyline(l, { color: "#b54708", weight: 2, opacity: 0.7 }).addTo(map));
   });
   (data.points || []).forEach(function (p) {
     var m = L.circleMarker([p.lat, p.lon], { radius: 7, color: "#0b6e4f", fillOpacity: 0.8 }).addTo(map);
