@@ -99,9 +99,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-COMMAND_MODULES = ("data.cli", "web.accounts.cli", "referral.gaps_cli", "referral.cli",
-                   "referral.library_cli", "referral.directory_cli", "referral.partners_cli",
-                   "data.io.cli")
+COMMAND_MODULES = ("data.cli", "network.cli", "planning.cli", "referral.cli")
 
 
 def _register_commands(app: Flask) -> None:
@@ -128,8 +126,7 @@ def bootstrap(ctx: click.Context, boundary_files: tuple[Path, ...], demo_orgs: i
     migrate, reference data, forum categories, boundaries and demo data when missing, then
     the search ranking's referral-outcome terms."""
     from data.cli import db_upgrade, load_boundaries_cmd, load_demo_cmd, load_reference_cmd
-    from referral.directory_cli import refresh_ranking_cmd
-    from referral.library_cli import seed_cmd
+    from network.cli import refresh_ranking_cmd, seed_cmd
 
     ctx.invoke(db_upgrade, revision="heads")
     ctx.invoke(load_reference_cmd, folder=None)

@@ -75,8 +75,8 @@ def drop_database(name: str) -> None:
 def fresh_database(name: str, *, boundaries: bool = True) -> str:
     """(Re)create database ``name``: migrated, reference data and (when present) boundaries."""
     from data.db import make_engine
+    from data.io.reference import load_reference
     from data.migrate import upgrade
-    from data.reference import load_reference
 
     eng = make_engine(server_url(), isolation_level="AUTOCOMMIT")
     with eng.connect() as conn:
@@ -89,7 +89,7 @@ def fresh_database(name: str, *, boundaries: bool = True) -> str:
     with Session(eng) as s:
         load_reference(s)
         if boundaries and all(p.exists() for p in BOUNDARY_FILES):
-            from data.boundaries import load_boundaries
+            from data.io.boundaries import load_boundaries
 
             load_boundaries(s, list(BOUNDARY_FILES))
         s.commit()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import tempfile
 import time
@@ -13,7 +14,8 @@ import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PROT = ROOT.parent / "shared" / "data" / "4w" / "prot.csv"
+SHARED = Path(os.environ.get("TASHARUK_SHARED_DATA", ROOT.parent / "shared" / "data"))
+PROT = SHARED / "4w" / "prot.csv"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

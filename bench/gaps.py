@@ -154,8 +154,10 @@ def _counts(scale: float) -> dict[str, int]:
 
 def build(url: str, scale: float, seed: int, rebuild: bool = False) -> dict[str, int]:
     """Create the bench database (once per scale) and return the row counts."""
-    from data.boundaries import load_boundaries
     from data.db import make_engine
+    from data.io.boundaries import load_boundaries
+    from data.io.needs import load_needs
+    from data.io.reference import load_reference
     from data.migrate import upgrade
     from data.models import (
         Activity,
@@ -170,8 +172,6 @@ def build(url: str, scale: float, seed: int, rebuild: bool = False) -> dict[str,
         service_coverage,
         service_target_group,
     )
-    from data.needs import load_needs
-    from data.reference import load_reference
 
     want = _counts(scale)
     admin = make_engine(_server_url(url), isolation_level="AUTOCOMMIT")
@@ -295,7 +295,7 @@ def run(args: argparse.Namespace) -> dict:
                 for col in ("organizations", "services", "capacity", "reached",
                             "declined_referrals", "unmet_searches", "gap_score"):
                     worst = max(worst, abs(float(row[col]) - float(ours.loc[row["pcode"], col])))
-        shapes = area_shapes(s, 3, tolerance_deg=MAP_TOLERANCE_DEG)  # as referral.gaps does
+        shapes = area_shapes(s, 3, tolerance_deg=MAP_TOLERANCE_DEG)  # as planning.gaps does
         map_s, html = _timed(lambda: gap_map(tables[3], shapes, tolerance_deg=0.0), repeat=1)
         full_s, full = _timed(lambda: gap_map(tables[3], area_shapes(
             s, 3, tolerance_deg=MAP_TOLERANCE_DEG), tolerance_deg=0.0, standalone=True),

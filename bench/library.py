@@ -2,7 +2,7 @@
 
 ``python -m bench library --scale 0.1`` builds ``20,000 x scale`` synthetic documents in a
 scratch database of the local cluster (or ``DATABASE_URL``'s server), then times a fixed set of
-queries through ``referral.library.search`` (ranked, filtered, highlighted) and through the raw
+queries through ``network.library.search`` (ranked, filtered, highlighted) and through the raw
 SQL floor (``to_tsvector('arabic', title) @@ plainto_tsquery('arabic', q)`` on the same rows,
 ranked by ts_rank). Prints JSON: median/p95 milliseconds of both, and how many of the queries
 each answered with at least one document.
@@ -55,9 +55,9 @@ def _url(name: str) -> str:
 
 def _build(url: str, admin_url: str, name: str, n: int, seed: int) -> None:
     from data.db import make_engine
+    from data.io.reference import load_reference
     from data.migrate import upgrade
-    from data.reference import load_reference
-    from referral.library import search_keys
+    from network.library import search_keys
 
     admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -111,7 +111,7 @@ def _time(fn, repeat: int) -> tuple[list[float], int]:
 
 def run(args: argparse.Namespace) -> dict:
     from data.db import make_engine
-    from referral.library import search
+    from network.library import search
 
     n = max(100, int(DOCS_AT_FULL_SCALE * args.scale))
     url, admin_url = _url(args.database)

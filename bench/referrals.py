@@ -64,8 +64,8 @@ def _server_url() -> str:
 def build(url: str, scale: float, seed: int) -> dict:
     """Create, migrate and fill the scratch database; return the row counts."""
     from data.db import make_engine
+    from data.io.reference import load_reference
     from data.migrate import upgrade
-    from data.reference import load_reference
 
     admin = make_engine(_with_db(url, "postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

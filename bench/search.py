@@ -33,7 +33,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 BENCH_DB = "tasharuk_bench_search"
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+SHARED = Path(os.environ.get("TASHARUK_SHARED_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data"))
 BOUNDARIES = [SHARED / "boundaries" / f"syr_adm{n}_cod_ab_20201217.geojson" for n in (1, 2, 3)]
 TURN = 50  # searches run one way before the same searches run the next way
 WORDS_AR = ["الأمل", "عطاء", "الخير", "النور", "بسمة", "غد", "سوريا", "الرحمة", "شباب", "تنمية",
@@ -99,9 +100,9 @@ def _areas(session: Session) -> tuple[list[tuple], dict[str, list[tuple[float, f
 def build(url: str, scale: float, seed: int, name: str = BENCH_DB) -> dict[str, Any]:
     """Create, migrate and fill the bench database ``name``; return what was made."""
     from data.db import make_engine
+    from data.io.reference import load_reference
     from data.migrate import upgrade
-    from data.reference import load_reference
-    from geo.arabic import normalize
+    from textmatch.arabic import normalize
     bench_url = _with_db(url, name)
     admin = make_engine(_with_db(url, "postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -114,7 +115,7 @@ def build(url: str, scale: float, seed: int, name: str = BENCH_DB) -> dict[str, 
     with Session(engine) as s:
         load_reference(s)
         if all(p.exists() for p in BOUNDARIES):
-            from data.boundaries import load_boundaries
+            from data.io.boundaries import load_boundaries
 
             _progress("loading the OCHA boundaries")
             load_boundaries(s, BOUNDARIES)

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Literal
 import filetype
 from sqlalchemy import select
 
-from .errors import BadInput, NotFound
+from data.errors import BadInput, NotFound
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from .models import Attachment
+    from data.models import Attachment
 
 __all__ = ["ALLOWED", "DEFAULT_MAX_BYTES", "CheckedFile", "check", "find_attachment", "open_path",
            "save"]
@@ -112,7 +112,7 @@ def open_path(folder: str | Path, storage_key: str) -> Path:
 def find_attachment(session: Session, file_id: uuid.UUID, *,
                     owner: Literal["document", "post"]) -> Attachment | None:
     """The attachment with this UUID belonging to a library document or a forum post, or None."""
-    from .models import Attachment
+    from data.models import Attachment
 
     column = Attachment.document_id if owner == "document" else Attachment.post_id
     return session.scalar(select(Attachment).where(Attachment.uuid == file_id,

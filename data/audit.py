@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from .models import AuditLog, User
+from data.models import AuditLog, User
 
 __all__ = ["audit_query", "record"]
 

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from .errors import TasharukError
+from data.errors import TasharukError
 
 __all__ = ["ErrorMappingGroup", "report"]
 

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import BadInput
+from data.errors import BadInput
 
 __all__ = ["read_rows"]
 

@@ -12,9 +12,7 @@ import pandas as pd
 from sqlalchemy import String, cast, false, func, literal, select, union
 from sqlalchemy.orm import Session
 
-from matching.gaps import GapInputs
-
-from .models import (
+from data.models import (
     Activity,
     AdminArea,
     Case,
@@ -30,6 +28,7 @@ from .models import (
     service_coverage,
     service_target_group,
 )
+from matching.gaps import GapInputs
 
 __all__ = ["area_shapes", "load_gap_inputs", "service_sites"]
 

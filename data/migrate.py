@@ -20,7 +20,7 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("path_separator", "os")
     if url:
-        from .db import sqlalchemy_url
+        from data.db import sqlalchemy_url
 
         cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
     if connection is not None:
@@ -33,8 +33,8 @@ def upgrade(url: str, revision: str = "heads") -> None:
     try:
         command.upgrade(alembic_config(url), revision)
     except OperationalError as exc:  # no server, no such database, wrong password ...
-        from .db import sqlalchemy_url
-        from .errors import TasharukError
+        from data.db import sqlalchemy_url
+        from data.errors import TasharukError
 
         where = make_url(sqlalchemy_url(url)).render_as_string(hide_password=True)
         reason = str(exc.orig or exc).strip().splitlines()[0]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from .errors import TasharukError
+from data.errors import TasharukError
 
 __all__ = ["REQUIRED", "MissingExtension", "package_for", "require_extensions"]
 

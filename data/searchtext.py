@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from data.models import Organization, Service, ServiceType
-from geo.arabic import normalize
+from textmatch.arabic import normalize
 
 __all__ = ["organization_search_text", "refresh_all", "refresh_organization",
            "refresh_service", "service_search_text"]

@@ -1,4 +1,5 @@
-"""Geometry and geography: Arabic-aware name resolution, metric distances, maps.
+"""Geography: geometry helpers (reprojection, repair, simplification), a name resolver that
+takes its gazetteer as data, and offline maps.
 
-The pure part (``arabic``, ``shapes``) does no I/O; ``resolver`` and ``maps`` take a session.
+``shapes`` and ``resolver`` are pure (no I/O); ``maps`` draws folium maps.
 """

@@ -1,6 +1,6 @@
 """Admin-area names to OCHA p-codes, Arabic-aware, never guessing.
 
-Matching runs in tiers: a p-code; the normalised name or alias (``geo.arabic.normalize``); the
+Matching runs in tiers: a p-code; the normalised name or alias (``textmatch.arabic.normalize``); the
 same without generic words (ناحية, Subdistrict, ...); the transliteration skeleton
 (Idleb = Idlib). The first tier with candidates decides. Candidates that nest (Idleb
 governorate, district and sub-district share a name) resolve to the largest area unless a
@@ -19,8 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.models import AdminArea
-
-from .arabic import GENERIC_WORDS, normalize, skeleton
+from textmatch.arabic import GENERIC_WORDS, normalize, skeleton
 
 __all__ = ["Area", "Resolution", "Resolver", "resolve"]
 

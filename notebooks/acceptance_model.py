@@ -25,7 +25,7 @@
 #
 # **Data.** The demo history (`tasharuk load demo`, whose outcomes follow a documented
 # logistic model) when `data.demo` is available and `TASHARUK_NOTEBOOK_DATABASE_URL` names an
-# empty migrated database; otherwise the synthetic history of `tests/acceptance_synth.py`
+# empty migrated database; otherwise the synthetic history of `tests/kits/acceptance_synth.py`
 # (completion falling with distance and load, varying by service type, urgency and season).
 
 # %%
@@ -64,11 +64,11 @@ if load_demo is not None and url:
     engine.dispose()
     source = "demo history (tasharuk load demo)"
 else:
-    from acceptance_synth import synthetic_history
+    from tests.kits.acceptance_synth import synthetic_history
 
     X, y = synthetic_history(4000, seed=SEED)
     y = pd.Series(y)
-    source = "synthetic history (tests/acceptance_synth.py)"
+    source = "synthetic history (tests/kits/acceptance_synth.py)"
 
 frame = X.assign(completed=np.asarray(y))
 print(f"{source}: {len(frame)} decided referrals, {frame.completed.mean():.1%} completed, "

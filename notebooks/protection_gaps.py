@@ -49,8 +49,8 @@ session = Session(engine)
 # The OCHA COD-AB layers give 14 governorates, 62 districts and 272 sub-districts.
 
 # %%
-from data.boundaries import load_boundaries
-from data.reference import load_reference
+from data.io.boundaries import load_boundaries
+from data.io.reference import load_reference
 
 load_reference(session)
 counts = load_boundaries(session, [SHARED / "boundaries" / f"syr_adm{n}_cod_ab_20201217.geojson"
@@ -65,7 +65,7 @@ counts
 # Quneitra sub-districts: the loader reports them.
 
 # %%
-from data.needs import load_needs
+from data.io.needs import load_needs
 
 sector_report = load_needs(session, SHARED / "needs" / "hno2023_sector_pin_admin3.csv")
 inter_report = load_needs(session, SHARED / "needs" /
@@ -109,7 +109,7 @@ print(f"{len(gaps)} sub-districts; {int(gaps['need_without_presence'].sum())} wi
 # A standalone HTML file: Leaflet is inlined, so it opens without a network connection.
 
 # %%
-from referral.gaps import gap_map_html
+from planning.gaps import gap_map_html
 from matching.gaps import GapSelection
 
 html = gap_map_html(session, GapSelection(level=3, sector="protection"), gaps, standalone=True,

@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 from data.errors import BadInput
 from data.models import AdminArea, Service, ServiceSite, service_coverage, service_target_group
 from matching.setcover import solve
-
-from .cases import CaseInput
+from referral.cases import CaseInput
 
 __all__ = ["BundleItem", "BundleProposal", "candidates", "propose_bundle"]
 

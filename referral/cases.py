@@ -27,11 +27,10 @@ from data.models import (
     ServiceType,
     TargetGroup,
 )
-
-from .consent import apply_consent, check_override, missing_consent, parse_consent
-from .crypto import DataCipher
-from .lifecycle import NOTE_MAX, STAFF, transition
-from .notify import MailConfig
+from referral.consent import apply_consent, check_override, missing_consent, parse_consent
+from referral.crypto import DataCipher
+from referral.lifecycle import NOTE_MAX, STAFF, transition
+from referral.notify import MailConfig
 
 __all__ = ["CaseInput", "create_referrals", "parse_case"]
 

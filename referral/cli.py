@@ -14,7 +14,7 @@ referrals_cli = ErrorMappingGroup("referrals", help="Referral jobs: expiry, key 
 @referrals_cli.command("expire")
 def expire_cmd() -> None:
     """Expire sent referrals not answered in time (run it from cron, e.g. hourly)."""
-    from .expiry import expire_overdue
+    from referral.expiry import expire_overdue
 
     n = expire_overdue(db.session)
     db.session.commit()
@@ -24,7 +24,7 @@ def expire_cmd() -> None:
 @referrals_cli.command("rotate-keys")
 def rotate_keys_cmd() -> None:
     """Re-encrypt every stored name and phone with the newest key of TASHARUK_DATA_KEYS."""
-    from .crypto import cipher_from_config, rotate_all
+    from referral.crypto import cipher_from_config, rotate_all
 
     n = rotate_all(db.session, cipher_from_config(current_app.config))
     db.session.commit()
@@ -34,7 +34,7 @@ def rotate_keys_cmd() -> None:
 @referrals_cli.command("new-key")
 def new_key_cmd() -> None:
     """Print a new Fernet key to put first in TASHARUK_DATA_KEYS."""
-    from .crypto import generate_key
+    from referral.crypto import generate_key
 
     click.echo(generate_key())
 

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 from data.errors import BadInput, Forbidden
 from data.models import CONSENT_METHODS, CONSENT_SCOPES, Case
 from data.models.base import utcnow
-
-from .access import audit
+from referral.access import audit
 
 __all__ = ["OVERRIDE_ROLES", "ConsentInput", "apply_consent", "may_override", "missing_consent",
            "parse_consent", "require_consent", "shared_scope"]

@@ -12,11 +12,10 @@ from sqlalchemy.orm import Session
 
 from data.errors import Forbidden
 from data.models import Organization, Referral, ReferralEvent, Service, User
-
-from .access import SENDER, audit, is_assigned, side_of, visible_referral
-from .consent import has_consent, shared_scope
-from .crypto import DataCipher
-from .lifecycle import allowed_actions, reference
+from referral.access import SENDER, audit, is_assigned, side_of, visible_referral
+from referral.consent import has_consent, shared_scope
+from referral.crypto import DataCipher
+from referral.lifecycle import allowed_actions, reference
 
 __all__ = ["referral_detail"]
 

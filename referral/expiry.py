@@ -9,10 +9,9 @@ from sqlalchemy.orm import Session
 
 from data.models import Referral, Service
 from data.models.base import utcnow
-
-from .lifecycle import DEFAULT_RESPONSE_DAYS, transition
-from .notify import MailConfig
-from .workdays import add_working_days
+from referral.lifecycle import DEFAULT_RESPONSE_DAYS, transition
+from referral.notify import MailConfig
+from referral.workdays import add_working_days
 
 __all__ = ["expire_overdue"]
 

@@ -20,11 +20,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from data.errors import BadInput, Conflict, Forbidden
 from data.models import REASONS, Referral, ReferralEvent, Service, User
 from data.models.base import utcnow
-
-from .access import RECEIVER, SENDER, side_of, visible_referral
-from .notify import MailConfig, notify
-from .organizations import org_admins
-from .workdays import add_working_days
+from network.organizations import org_admins
+from referral.access import RECEIVER, SENDER, side_of, visible_referral
+from referral.notify import MailConfig, notify
+from referral.workdays import add_working_days
 
 __all__ = ["ACTIONS", "REASON_LABELS", "STATUS_LABELS", "SYSTEM", "TRANSITIONS", "Rule",
            "add_note", "allowed_actions", "transition"]
@@ -194,7 +193,7 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
                          current=referral.version), code="stale_version",
                        details={"field": "version", "version": referral.version})
     if action == "send":
-        from .consent import require_consent
+        from referral.consent import require_consent
 
         require_consent(referral.case)
     now = now or utcnow()

@@ -26,9 +26,8 @@ from sqlalchemy.orm import Session
 
 from data.models import ProviderRanking, Service
 from matching.ranking import OUTCOME_PRIOR
-
-from .acceptance import _LOAD_SQL, DECIDED, fitted_acceptance
-from .stats import provider_stats
+from referral.acceptance import _LOAD_SQL, DECIDED, fitted_acceptance
+from referral.stats import provider_stats
 
 __all__ = ["PRIOR_STRENGTH", "refresh_ranking", "service_referral_stats"]
 

@@ -29,11 +29,10 @@ from sqlalchemy.orm import Session
 from data.db import fetch_all
 from data.errors import BadInput
 from data.models import AVAILABILITY, UnmetSearch
-from geo.arabic import normalize_words
 from geo.resolver import resolve
 from matching.ranking import STALE_DAYS, Candidates, OutcomeFigures, rank
-
-from .lifecycle import REASON_LABELS
+from referral.lifecycle import REASON_LABELS
+from textmatch.arabic import normalize_words
 
 __all__ = [
     "PARAMS",

@@ -79,11 +79,11 @@ GAZETTEER_FILES = tuple(f"admin_names/{n}.json"
 def database_url(server_url: str) -> str:
     """A fresh test database, migrated to every head, with the reference data loaded and,
     when ../shared/data is there, the real OCHA boundaries (14/62/272) and gazetteer aliases."""
-    from data.boundaries import load_boundaries
     from data.db import make_engine
-    from data.gazetteer import load_gazetteer
+    from data.io.boundaries import load_boundaries
+    from data.io.gazetteer import load_gazetteer
+    from data.io.reference import load_reference
     from data.migrate import upgrade
-    from data.reference import load_reference
 
     url = create_database(server_url, TEST_DB)
     upgrade(url)
@@ -235,7 +235,7 @@ class Factory:
 
     def user(self, role: str = "caseworker", org=None, **kw):
         from data.models import User
-        from referral.accounts import hash_password
+        from network.accounts import hash_password
 
         n = self._next()
         if org is None and role != "platform_admin":
@@ -355,7 +355,7 @@ def _fast_password_hashing():
     """Cheap argon2 parameters in tests (still argon2id): the default costs ~0.5 s a hash."""
     from argon2 import PasswordHasher
 
-    import referral.accounts as accounts
+    import network.accounts as accounts
 
     old = accounts._hasher
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

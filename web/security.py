@@ -155,7 +155,7 @@ def sign_in(user: Any) -> None:
     from flask import session
     from flask_login import login_user
 
-    from referral.accounts import session_fingerprint
+    from network.accounts import session_fingerprint
 
     login_user(user)
     session["_pw"] = session_fingerprint(user)
@@ -173,7 +173,7 @@ def load_token() -> None:
     if scheme.lower() != "bearer":
         return
     from data.db import db
-    from referral.tokens import lookup
+    from network.tokens import lookup
 
     found = lookup(db.session, secret.strip())
     if found is None:
@@ -263,7 +263,7 @@ def init_app(app: Flask) -> None:
     def _load_user(user_id: str) -> User | None:
         from flask import session
 
-        from referral.accounts import session_fingerprint
+        from network.accounts import session_fingerprint
 
         user = db.session.get(User, int(user_id))
         if user is None or not user.active:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.arabic import normalize
+from textmatch.arabic import normalize
 
 from ..errors import BadInput
 from . import names, profiles

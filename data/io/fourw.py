@@ -31,8 +31,8 @@ from data.models import (
     service_target_group,
 )
 from data.searchtext import service_search_text
-from geo.arabic import normalize
 from geo.resolver import Resolver
+from textmatch.arabic import normalize
 
 from .columns import BREAKDOWN, load_mapping
 from .dates import MISSING, NoYear, parse_date, parse_month, parse_period_option

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from data.models import Organization, OrganizationAlias
 from data.searchtext import organization_search_text, refresh_organization, service_search_text
-from geo.arabic import normalize
+from textmatch.arabic import normalize
 
 __all__ = ["Match", "OrgMatcher", "split_name"]
 

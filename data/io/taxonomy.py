@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.models import Sector, ServiceType
-from geo.arabic import normalize
+from textmatch.arabic import normalize
 
 __all__ = ["Taxonomy", "TypeMatch"]
 

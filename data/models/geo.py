@@ -36,7 +36,7 @@ class AdminArea(Base):
     name_ar: Mapped[str] = mapped_column(Text)
     name_en: Mapped[str] = mapped_column(Text)
     aliases: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
-    # Normalised names and aliases (geo.arabic.normalize), for trigram search.
+    # Normalised names and aliases (textmatch.arabic.normalize), for trigram search.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     population: Mapped[int | None] = mapped_column(BigInteger)
     geom: Mapped[WKBElement | None] = mapped_column(

@@ -98,7 +98,7 @@ class LibraryDocument(Timestamps, Base):
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL"))
-    # Normalised search keys (geo.arabic.normalize + light stems), written by the use case.
+    # Normalised search keys (textmatch.arabic.normalize + light stems), written by the use case.
     search_title: Mapped[str] = mapped_column(Text, default="", server_default="")
     search_body: Mapped[str] = mapped_column(Text, default="", server_default="")
     search_tsv: Mapped[str] = mapped_column(TSVECTOR, Computed(_TSV, persisted=True))

@@ -53,7 +53,7 @@ class Organization(Timestamps, Base):
     website: Mapped[str | None] = mapped_column(String(300))
     verification: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    # Normalised names, acronym and aliases (geo.arabic.normalize), for trigram/FTS search.
+    # Normalised names, acronym and aliases (textmatch.arabic.normalize), for trigram/FTS search.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     aliases: Mapped[list[OrganizationAlias]] = relationship(

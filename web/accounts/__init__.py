@@ -22,6 +22,6 @@ from . import routes  # noqa: E402,F401
 @bp.app_context_processor
 def _account_helpers() -> dict:
     """``role_label(role)`` for every template."""
-    from .forms import ROLE_LABELS
+    from web.accounts.forms import ROLE_LABELS
 
     return {"role_label": lambda r: str(ROLE_LABELS.get(r, r))}

@@ -9,8 +9,16 @@ from data.audit import audit_page, audit_query
 from data.db import db
 from data.errors import NotFound, TasharukError
 from data.models import Organization, User
-from referral import accounts, organizations, tokens
+from network import accounts, organizations, tokens
 from referral.notify import MailConfig, send_email
+from web.accounts.forms import (
+    AuditFilterForm,
+    DecisionForm,
+    InviteForm,
+    ProfileForm,
+    RoleForm,
+    TokenForm,
+)
 
 from ..args import page_arg
 from ..auth.forms import fill_choices, show_error
@@ -18,7 +26,6 @@ from ..extensions import limiter, rate
 from ..i18n import current_locale
 from ..security import allow, organization_id, principal, require_same_org
 from . import bp
-from .forms import AuditFilterForm, DecisionForm, InviteForm, ProfileForm, RoleForm, TokenForm
 
 ORG_ROLES = ("org_admin", "caseworker", "planner", "viewer")
 PAGE_SIZE = 50

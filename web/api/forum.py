@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from data.db import db
 from data.errors import BadInput, Forbidden
 from data.models import ForumCategory, ForumPost, ForumThread, User
-from referral import forum as uc
+from network import forum as uc
 
 from ..args import MAX_ID, MAX_PAGE, int_arg
 from ..security import AUTHENTICATED, allow, caller, is_platform_admin

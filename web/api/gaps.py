@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput
-from referral.gaps import gap_table, parse_selection, table_csv, table_records
+from planning.gaps import gap_table, parse_selection, table_csv, table_records
 
 from ..security import allow
 from . import bp

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from data.db import db
 from data.errors import BadInput
 from data.models import LibraryDocument
-from referral import library as uc
+from network import library as uc
 
 from ..args import MAX_PAGE, MAX_PER_PAGE, int_arg
 from ..security import PUBLIC, allow, caller, is_platform_admin

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput
-from referral import directory
+from network import directory
 from referral.search import resolve_area, stale_cutoff
 
 from ..args import MAX_PAGE, MAX_PER_PAGE, int_arg

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from data.db import db
 from data.errors import BadInput, NotFound
 from data.models import PartnershipRequest
-from referral import partners as uc
+from network import partners as uc
 
 from ..args import int_arg
 from ..security import PUBLIC, allow, principal

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput
-from referral import reference
+from network import reference
 
 from ..security import PUBLIC, allow
 from . import bp

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from data.db import autocommit_reads, db
 from data.errors import BadInput
-from referral import directory
+from network import directory
 from referral.search import PARAMS, Viewer, parse_query, search
 
 from ..security import PUBLIC, allow, is_platform_admin, organization_id, principal, role

@@ -67,7 +67,7 @@ ORG_TYPE_LABELS = {
 def fill_choices(form, session) -> None:
     """Organisation types and governorates, labelled in the current language."""
     from data.models import ORG_TYPES
-    from referral import reference
+    from network import reference
     from web.i18n import current_locale
 
     form.org_type.choices = [SelectChoice(t, str(ORG_TYPE_LABELS.get(t, t))) for t in ORG_TYPES]

@@ -10,7 +10,7 @@ from flask_login import current_user, logout_user
 from data.audit import record
 from data.db import db
 from data.errors import TasharukError
-from referral import accounts, organizations
+from network import accounts, organizations
 from referral.notify import MailConfig, send_email
 
 from ..extensions import limiter, rate

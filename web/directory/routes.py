@@ -11,8 +11,8 @@ from wtforms.fields.choices import SelectChoice
 
 from data.db import db
 from data.errors import BadInput
-from referral import directory
-from referral.directory_pages import organization_page, service_page
+from network import directory
+from network.directory_pages import organization_page, service_page
 from referral.search import PARAMS, parse_query
 from referral.search import search as run_search
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput, Forbidden
-from referral import forum as uc
+from network import forum as uc
 
 from ..args import page_arg
 from ..i18n import current_locale

@@ -6,7 +6,7 @@ from flask import Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from data.db import db
-from referral.gaps import (
+from planning.gaps import (
     filter_choices,
     gap_map_html,
     gap_table,

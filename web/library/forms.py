@@ -28,19 +28,19 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def kind_choices(locale: str) -> list[tuple[str, str]]:
-    from referral.library import KIND_LABELS
+    from network.library import KIND_LABELS
 
     return [(k, KIND_LABELS[k][locale == "en"]) for k in DOC_KINDS]
 
 
 def status_choices(locale: str) -> list[tuple[str, str]]:
-    from referral.library import STATUS_LABELS
+    from network.library import STATUS_LABELS
 
     return [(k, STATUS_LABELS[k][locale == "en"]) for k in DOC_STATUSES]
 
 
 def topic_choices(locale: str) -> list[tuple[str, str]]:
-    from referral.library import TOPIC_LABELS
+    from network.library import TOPIC_LABELS
 
     return [(k, TOPIC_LABELS[k][locale == "en"]) for k in TOPICS]
 

@@ -12,8 +12,8 @@ from data import attachments
 from data.db import db
 from data.errors import BadInput
 from data.models import LibraryDocument
-from referral import library as uc
-from referral import reference
+from network import library as uc
+from network import reference
 
 from ..args import page_arg
 from ..i18n import current_locale

@@ -6,7 +6,7 @@ from flask import redirect, render_template, request, send_from_directory, sessi
 from sqlalchemy import text
 
 from data.db import db
-from referral.overview import governorate_summary, platform_totals
+from network.overview import governorate_summary, platform_totals
 
 from ..security import PUBLIC, allow
 from . import bp

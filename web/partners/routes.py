@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput, Forbidden, NotFound
-from referral import partners as uc
-from referral import reference
+from network import partners as uc
+from network import reference
 
 from ..i18n import current_locale
 from ..maps import map_json

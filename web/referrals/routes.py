@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from data.db import db
 from data.errors import BadInput, Forbidden, TasharukError
 from data.models import REASONS, Service
-from referral import reference
+from network import reference
 from referral.boxes import box_services, list_box, parse_filters
 from referral.bundles import propose_bundle
 from referral.cases import create_referrals, parse_case

@@ -1,0 +1,649 @@
+"""Directory use cases: organisations and services created, edited, shown; stale reminders.
+
+Every write checks who may make it (platform admins anything, organisation admins their own
+organisation), validates the whole input before touching a row (BadInput names the field),
+keeps ``search_text`` filled (Arabic-normalised names, acronym, descriptions, keywords in both
+languages) and writes an audit entry. Functions flush, never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import Point
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from data.errors import BadInput, Forbidden, NotFound
+from data.models import (
+    AVAILABILITY,
+    COSTS,
+    MODALITIES,
+    REFERRAL_METHODS,
+    SEXES,
+    STATUSES,
+    AdminArea,
+    OpeningPeriod,
+    Organization,
+    Service,
+    ServiceSite,
+    ServiceType,
+    TargetGroup,
+)
+from data.searchtext import organization_search_text, refresh_organization, refresh_service
+from matching.ranking import STALE_DAYS
+from network.organizations import org_admins
+from referral.notify import notify
+from referral.search import Viewer, check_point, resolve_area, stale_cutoff
+from textmatch.arabic import normalize
+
+__all__ = [
+    "SERVICE_FIELDS",
+    "can_edit",
+    "create_organization",
+    "create_service",
+    "get_organization",
+    "get_service",
+    "list_organizations",
+    "remind_stale",
+    "service_detail",
+    "stale_services",
+    "update_organization",
+    "update_service",
+    "verify_service",
+]
+
+TEXT_FIELDS = ("name_ar", "name_en", "description_ar", "description_en", "cost_note",
+               "referral_contact")
+SERVICE_FIELDS = TEXT_FIELDS + (
+    "service_type_code", "min_age", "max_age", "sex", "documents_required", "nationalities",
+    "capacity_per_month", "availability", "languages", "modality", "cost", "referral_method",
+    "sensitive", "status", "response_days", "last_verified", "target_groups", "coverage",
+    "sites", "hours")
+ORG_FIELDS = ("name_ar", "name_en", "acronym", "description_ar", "description_en", "email",
+              "phone", "website", "hq_pcode")
+WEEKDAYS = range(1, 8)  # ISO: 5 Friday and 6 Saturday are the weekend
+REMIND_EVERY_DAYS = 7
+
+
+# ------------------------------------------------------------------ access
+
+
+def can_edit(viewer: Viewer, organization_id: int) -> bool:
+    """Platform admins edit every organisation; organisation admins only their own."""
+    if viewer.role == "platform_admin":
+        return True
+    return viewer.role == "org_admin" and viewer.organization_id == organization_id
+
+
+def _require_edit(viewer: Viewer, organization_id: int) -> None:
+    if not can_edit(viewer, organization_id):
+        raise Forbidden(_("Only this organisation's administrators may change it."))
+
+
+def _audit(session: Session, actor: Any, action: str, obj: Any, organization_id: int | None,
+           summary: dict) -> None:
+    """One audit entry, flushed; ``actor`` is a User, a user id or an API-token principal."""
+    from data.audit import record
+
+    record(session, action, user=actor, organization_id=organization_id,
+           object_type=type(obj).__name__.lower(), object_id=obj.id, summary=summary)
+
+
+# ------------------------------------------------------------------ search text
+
+
+# ------------------------------------------------------------------ validation helpers
+
+
+def _text(data: Mapping, name: str, max_len: int = 4000) -> str | None:
+    if name not in data:
+        return None
+    value = data[name]
+    value = "" if value is None else str(value).strip()
+    if len(value) > max_len:
+        raise BadInput(_("%(field)s is too long (%(n)s characters at most).", field=name,
+                         n=max_len), field=name)
+    return value
+
+
+def _int(data: Mapping, name: str, lo: int, hi: int) -> int | None:
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+        if isinstance(value, float) and value != number:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise BadInput(_("%(field)s must be a whole number.", field=name), field=name) from None
+    if not lo <= number <= hi:
+        raise BadInput(_("%(field)s must be between %(lo)s and %(hi)s.", field=name, lo=lo,
+                         hi=hi), field=name)
+    return number
+
+
+def _choice(data: Mapping, name: str, allowed: Iterable[str]) -> str | None:
+    if name not in data or data[name] in (None, ""):
+        return None
+    value = str(data[name])
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise BadInput(_("%(field)s must be one of: %(values)s.", field=name,
+                         values=", ".join(allowed)), field=name)
+    return value
+
+
+def _list(data: Mapping, name: str) -> list[str] | None:
+    if name not in data:
+        return None
+    value = data[name]
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = re.split(r"[,\n،]+", value)
+    if not isinstance(value, (list, tuple)):
+        raise BadInput(_("%(field)s must be a list.", field=name), field=name)
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+def _bool(data: Mapping, name: str) -> bool | None:
+    if name not in data:
+        return None
+    value = data[name]
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("1", "true", "yes", "on", "y"):
+        return True
+    if str(value).lower() in ("0", "false", "no", "off", "", "none"):
+        return False
+    raise BadInput(_("%(field)s must be true or false.", field=name), field=name)
+
+
+def _date(data: Mapping, name: str, today: dt.date) -> dt.date | None:
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise BadInput(_("%(field)s must be a date (YYYY-MM-DD).", field=name),
+                           field=name) from None
+    if day > today:
+        raise BadInput(_("%(field)s cannot be in the future.", field=name), field=name)
+    return day
+
+
+def _time(value: str, name: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(str(value).strip())
+    except ValueError:
+        raise BadInput(_("%(field)s: times are written like 08:00.", field=name),
+                       field=name) from None
+
+
+def parse_hours(value: Any, name: str = "hours") -> list[tuple[int, dt.time, dt.time]]:
+    """Opening periods from ``[{"weekday", "opens", "closes"}]`` or lines ``5 08:00-12:00``."""
+    if isinstance(value, str):
+        value = [v for v in value.splitlines() if v.strip()]
+    out = []
+    for item in value or []:
+        if isinstance(item, str):
+            m = re.fullmatch(r"\s*([1-7])\s+(\S+)\s*-\s*(\S+)\s*", item)
+            if not m:
+                raise BadInput(_("%(field)s: write each period as weekday 1-7 and times, "
+                                 "e.g. 7 08:00-12:00.", field=name), field=name)
+            weekday, opens, closes = int(m[1]), m[2], m[3]
+        elif isinstance(item, Mapping):
+            weekday, opens, closes = item.get("weekday"), item.get("opens"), item.get("closes")
+        else:
+            raise BadInput(_("%(field)s must be a list of periods.", field=name), field=name)
+        if weekday not in WEEKDAYS:
+            raise BadInput(_("%(field)s: the weekday must be 1 (Monday) to 7 (Sunday).",
+                             field=name), field=name)
+        t1, t2 = _time(opens, name), _time(closes, name)
+        if t1 >= t2:
+            raise BadInput(_("%(field)s: a period must close after it opens.", field=name),
+                           field=name)
+        out.append((int(weekday), t1, t2))
+    out.sort()
+    for (d1, _o1, c1), (d2, o2, _c2) in zip(out, out[1:], strict=False):
+        if d1 == d2 and o2 < c1:
+            raise BadInput(_("%(field)s: periods of the same day overlap.", field=name),
+                           field=name)
+    return out
+
+
+def _sites(session: Session, value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise BadInput(_("sites must be a list."), field="sites")
+    out = []
+    for n, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise BadInput(_("sites must be a list."), field="sites")
+        where = f"sites[{n}]"
+        try:
+            lon, lat = float(item["lon"]), float(item["lat"])
+            if not (math.isfinite(lon) and math.isfinite(lat)):
+                raise ValueError
+        except (KeyError, TypeError, ValueError):
+            raise BadInput(_("%(field)s needs a latitude and a longitude.", field=where),
+                           field=where) from None
+        area = check_point(session, lon, lat, lon_field=f"{where}.lon", lat_field=f"{where}.lat")
+        admin3 = item.get("admin3_pcode") or None
+        if admin3:
+            admin3 = resolve_area(session, str(admin3), f"{where}.admin3_pcode")
+        elif area:
+            level = session.scalar(select(AdminArea.level).where(AdminArea.pcode == area))
+            admin3 = area if level == 3 else None
+        out.append({"lon": lon, "lat": lat, "admin3_pcode": admin3,
+                    **{k: str(item.get(k) or "").strip()[:500]
+                       for k in ("name_ar", "name_en", "address_ar", "address_en")}})
+    return out
+
+
+def clean_service(session: Session, data: Mapping, *, creating: bool,
+                  today: dt.date | None = None) -> dict[str, Any]:
+    """Check a service's fields (all, or those present when editing); BadInput names the field."""
+    today = today or dt.date.today()
+    unknown = sorted(set(data) - set(SERVICE_FIELDS))
+    if unknown:
+        raise BadInput(_("Unknown field: %(name)s.", name=unknown[0]), field=unknown[0])
+    out: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        value = _text(data, name)
+        if value is not None:
+            out[name] = value
+    if creating or "name_ar" in data or "name_en" in data:
+        name_ar = out.get("name_ar", data.get("name_ar") or "")
+        name_en = out.get("name_en", data.get("name_en") or "")
+        if not name_ar and not name_en:
+            raise BadInput(_("Give the service a name (Arabic or English)."), field="name_ar")
+    if "service_type_code" in data or creating:
+        code = str(data.get("service_type_code") or "")
+        if not code:
+            raise BadInput(_("Choose a service type."), field="service_type_code")
+        if session.get(ServiceType, code) is None:
+            raise BadInput(_("Unknown service type: %(value)s.", value=code),
+                           field="service_type_code")
+        out["service_type_code"] = code
+    for name, lo, hi in (("min_age", 0, 120), ("max_age", 0, 120),
+                         ("capacity_per_month", 0, 1_000_000), ("response_days", 1, 365)):
+        if name in data:
+            out[name] = _int(data, name, lo, hi)
+    if out.get("min_age") is not None and out.get("max_age") is not None \
+            and out["min_age"] > out["max_age"]:
+        raise BadInput(_("The minimum age cannot be above the maximum age."), field="max_age")
+    if "response_days" in out and out["response_days"] is None:
+        del out["response_days"]
+    for name, allowed in (("sex", SEXES), ("availability", AVAILABILITY),
+                          ("modality", MODALITIES), ("cost", COSTS),
+                          ("referral_method", REFERRAL_METHODS), ("status", STATUSES)):
+        value = _choice(data, name, allowed)
+        if value is not None:
+            out[name] = value
+    for name in ("documents_required", "nationalities", "languages"):
+        value = _list(data, name)
+        if value is not None:
+            out[name] = value
+    for lang in out.get("languages", []):
+        if not re.fullmatch(r"[a-z]{2,3}", lang):
+            raise BadInput(_("Languages are two- or three-letter codes such as ar, en, ku."),
+                           field="languages")
+    if "sensitive" in data:
+        out["sensitive"] = _bool(data, "sensitive")
+    if "last_verified" in data:
+        out["last_verified"] = _date(data, "last_verified", today)
+    groups = _list(data, "target_groups")
+    if groups is not None:
+        known = set(session.scalars(select(TargetGroup.code)))
+        for g in groups:
+            if g not in known:
+                raise BadInput(_("Unknown target group: %(value)s.", value=g),
+                               field="target_groups")
+        out["target_groups"] = sorted(set(groups))
+    coverage = _list(data, "coverage")
+    if coverage is not None:
+        out["coverage"] = sorted({resolve_area(session, c, "coverage") for c in coverage})
+    if "sites" in data:
+        out["sites"] = _sites(session, data["sites"])
+    if "hours" in data:
+        out["hours"] = parse_hours(data["hours"])
+    return out
+
+
+# ------------------------------------------------------------------ services
+
+
+def _apply(session: Session, svc: Service, clean: dict[str, Any]) -> None:
+    for name, value in clean.items():
+        if name in ("target_groups", "coverage", "sites", "hours"):
+            continue
+        setattr(svc, name, value)
+    if not svc.name_ar:
+        svc.name_ar = svc.name_en
+    if not svc.name_en:
+        svc.name_en = svc.name_ar
+    with session.no_autoflush:
+        if "target_groups" in clean:
+            svc.target_groups = [session.get(TargetGroup, g) for g in clean["target_groups"]]
+        if "coverage" in clean:
+            svc.coverage = [session.get(AdminArea, p) for p in clean["coverage"]]
+        if "sites" in clean:
+            svc.sites = [ServiceSite(geom=from_shape(Point(s["lon"], s["lat"]), srid=4326),
+                                     admin3_pcode=s["admin3_pcode"], name_ar=s["name_ar"],
+                                     name_en=s["name_en"], address_ar=s["address_ar"],
+                                     address_en=s["address_en"]) for s in clean["sites"]]
+        if "hours" in clean:
+            svc.hours = [OpeningPeriod(weekday=d, opens=o, closes=c)
+                         for d, o, c in clean["hours"]]
+
+
+def create_service(session: Session, organization_id: int, data: Mapping, viewer: Viewer,
+                   actor: Any = None) -> Service:
+    """A new service of ``organization_id`` (its admins or a platform admin only)."""
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound(_("Organisation %(id)s does not exist.", id=organization_id))
+    _require_edit(viewer, organization_id)
+    clean = clean_service(session, data, creating=True)
+    if "sensitive" not in clean:
+        clean["sensitive"] = bool(session.get(ServiceType, clean["service_type_code"]).sensitive)
+    clean.setdefault("last_verified", dt.date.today())
+    svc = Service(organization=org, name_ar="", name_en="")
+    session.add(svc)
+    _apply(session, svc, clean)
+    refresh_service(session, svc)
+    session.flush()
+    _audit(session, actor, "service.create", svc, org.id,
+           {"fields": sorted(clean)})
+    return svc
+
+
+def update_service(session: Session, service_id: int, data: Mapping, viewer: Viewer,
+                   actor: Any = None) -> Service:
+    """Change the fields present in ``data`` (its organisation's admins only)."""
+    svc = session.get(Service, service_id)
+    if svc is None:
+        raise NotFound(_("Service %(id)s does not exist.", id=service_id))
+    _require_edit(viewer, svc.organization_id)
+    clean = clean_service(session, data, creating=False)
+    _apply(session, svc, clean)
+    refresh_service(session, svc)
+    session.flush()
+    _audit(session, actor, "service.update", svc, svc.organization_id,
+           {"fields": sorted(clean)})
+    return svc
+
+
+def verify_service(session: Session, service_id: int, viewer: Viewer,
+                   actor: Any = None, today: dt.date | None = None) -> Service:
+    """Confirm a listing is still right: last verified becomes today."""
+    svc = session.get(Service, service_id)
+    if svc is None:
+        raise NotFound(_("Service %(id)s does not exist.", id=service_id))
+    _require_edit(viewer, svc.organization_id)
+    svc.last_verified = today or dt.date.today()
+    _audit(session, actor, "service.verify", svc, svc.organization_id, {})
+    return svc
+
+
+def get_service(session: Session, service_id: int) -> Service:
+    """The service with its relations loaded; NotFound when it does not exist."""
+    svc = session.scalar(select(Service).where(Service.id == service_id).options(
+        selectinload(Service.sites), selectinload(Service.hours),
+        selectinload(Service.target_groups), selectinload(Service.coverage),
+        selectinload(Service.organization), selectinload(Service.service_type)))
+    if svc is None:
+        raise NotFound(_("Service %(id)s does not exist.", id=service_id))
+    return svc
+
+
+def service_detail(svc: Service, viewer: Viewer, today: dt.date | None = None) -> dict[str, Any]:
+    """Everything about a service as plain data, sensitive sites redacted for ``viewer``."""
+    today = today or dt.date.today()
+    sensitive = bool(svc.sensitive or svc.service_type.sensitive)
+    visible = viewer.sees_site(svc.organization_id, sensitive)
+    sites = []
+    for s in svc.sites:
+        pt = to_shape(s.geom)
+        sites.append({"id": s.id, "name_ar": s.name_ar, "name_en": s.name_en,
+                      "lon": pt.x if visible else None, "lat": pt.y if visible else None,
+                      "address_ar": s.address_ar if visible else None,
+                      "address_en": s.address_en if visible else None,
+                      "admin3_pcode": s.admin3_pcode, "hidden": not visible})
+    org = svc.organization
+    stale = svc.last_verified is None or svc.last_verified < stale_cutoff(today)
+    return {
+        "id": svc.id, "uuid": str(svc.uuid), "name_ar": svc.name_ar, "name_en": svc.name_en,
+        "description_ar": svc.description_ar, "description_en": svc.description_en,
+        "organization": {"id": org.id, "name_ar": org.name_ar, "name_en": org.name_en,
+                         "acronym": org.acronym, "verified": org.verification == "verified"},
+        "service_type": {"code": svc.service_type_code, "name_ar": svc.service_type.name_ar,
+                         "name_en": svc.service_type.name_en,
+                         "sector": svc.service_type.sector_code},
+        "eligibility": {"min_age": svc.min_age, "max_age": svc.max_age, "sex": svc.sex,
+                        "target_groups": sorted(g.code for g in svc.target_groups),
+                        "documents_required": list(svc.documents_required),
+                        "nationalities": list(svc.nationalities)},
+        "coverage": [{"pcode": a.pcode, "level": a.level, "name_ar": a.name_ar,
+                      "name_en": a.name_en} for a in sorted(svc.coverage,
+                                                            key=lambda a: a.pcode)],
+        "sites": sites,
+        "hours": [{"weekday": h.weekday, "opens": h.opens.strftime("%H:%M"),
+                   "closes": h.closes.strftime("%H:%M")} for h in svc.hours],
+        "capacity_per_month": svc.capacity_per_month, "availability": svc.availability,
+        "languages": list(svc.languages), "modality": svc.modality, "cost": svc.cost,
+        "cost_note": svc.cost_note, "referral_method": svc.referral_method,
+        "referral_contact": svc.referral_contact, "response_days": svc.response_days,
+        "sensitive": sensitive, "status": svc.status,
+        "last_verified": svc.last_verified.isoformat() if svc.last_verified else None,
+        "stale": stale,
+    }
+
+
+# ------------------------------------------------------------------ organisations
+
+
+def clean_organization(session: Session, data: Mapping, *, creating: bool) -> dict[str, Any]:
+    """Check an organisation's fields; BadInput names the field."""
+    unknown = sorted(set(data) - set(ORG_FIELDS))
+    if unknown:
+        raise BadInput(_("Unknown field: %(name)s.", name=unknown[0]), field=unknown[0])
+    out: dict[str, Any] = {}
+    for name in ORG_FIELDS:
+        if name == "hq_pcode":
+            continue
+        value = _text(data, name, 40 if name == "acronym" else 4000)
+        if value is not None:
+            out[name] = value or (None if name in ("acronym", "email", "phone", "website")
+                                  else "")
+    if creating and not (out.get("name_ar") or out.get("name_en")):
+        raise BadInput(_("Give the organisation a name (Arabic or English)."), field="name_ar")
+    email = out.get("email")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise BadInput(_("This email address is not valid."), field="email")
+    website = out.get("website")
+    if website and not re.match(r"https?://", website):
+        raise BadInput(_("The website must start with http:// or https://."), field="website")
+    if data.get("hq_pcode"):
+        out["hq_pcode"] = resolve_area(session, str(data["hq_pcode"]), "hq_pcode")
+    elif "hq_pcode" in data:
+        out["hq_pcode"] = None
+    return out
+
+
+def create_organization(session: Session, data: Mapping, viewer: Viewer,
+                        actor: Any = None) -> Organization:
+    """A new organisation (platform admins only), pending verification."""
+    if viewer.role != "platform_admin":
+        raise Forbidden(_("Only platform administrators may add organisations."))
+    clean = clean_organization(session, data, creating=True)
+    clean.setdefault("name_ar", clean.get("name_en"))
+    clean["name_en"] = clean.get("name_en") or clean["name_ar"]
+    clean["name_ar"] = clean.get("name_ar") or clean["name_en"]
+    org = Organization(verification="pending", **clean)
+    session.add(org)
+    org.search_text = organization_search_text(org)
+    session.flush()
+    _audit(session, actor, "organization.create", org, org.id,
+           {"fields": sorted(clean)})
+    return org
+
+
+def update_organization(session: Session, organization_id: int, data: Mapping, viewer: Viewer,
+                        actor: Any = None) -> Organization:
+    """Change an organisation's profile (its admins or a platform admin)."""
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound(_("Organisation %(id)s does not exist.", id=organization_id))
+    _require_edit(viewer, organization_id)
+    clean = clean_organization(session, data, creating=False)
+    for name, value in clean.items():
+        setattr(org, name, value)
+    if not org.name_ar or not org.name_en:
+        raise BadInput(_("Give the organisation a name (Arabic or English)."), field="name_ar")
+    refresh_organization(session, org)
+    session.flush()
+    _audit(session, actor, "organization.update", org, org.id,
+           {"fields": sorted(clean)})
+    return org
+
+
+def get_organization(session: Session, organization_id: int) -> Organization:
+    """The organisation; NotFound when it does not exist or was rejected."""
+    org = session.get(Organization, organization_id)
+    if org is None or org.verification == "rejected":
+        raise NotFound(_("Organisation %(id)s does not exist.", id=organization_id))
+    return org
+
+
+def organization_services(session: Session, organization_id: int) -> list[Service]:
+    """The organisation's services, active first, by name."""
+    return list(session.scalars(
+        select(Service).where(Service.organization_id == organization_id)
+        .options(selectinload(Service.service_type), selectinload(Service.coverage))
+        .order_by(Service.status != "active", Service.name_ar, Service.id)))
+
+
+def list_organizations(session: Session, *, q: str | None = None, pcode: str | None = None,
+                       verified: bool | None = None, page: int = 1,
+                       per_page: int = 20) -> tuple[list[Organization], int]:
+    """Organisations matching a keyword (Arabic-normalised) and present in an area."""
+    stmt = select(Organization).where(Organization.verification.not_in(("rejected",)))
+    if q:
+        norm = normalize(q) or q.lower()
+        stmt = stmt.where(or_(Organization.search_text.bool_op("%>")(norm),
+                              Organization.search_text.ilike(f"%{norm}%")))
+    if pcode:
+        prefix = pcode + "%"
+        ancestors = sorted({pcode[:n] for n in (4, 6, 8) if n <= len(pcode)} | {pcode})
+        present = text(
+            "organization.id IN (SELECT sv.organization_id FROM service sv JOIN "
+            "service_coverage sc ON sc.service_id = sv.id WHERE sc.pcode LIKE :prefix OR "
+            "sc.pcode = ANY(CAST(:ancestors AS text[])) UNION SELECT sv.organization_id "
+            "FROM service sv JOIN service_site ss ON ss.service_id = sv.id WHERE "
+            "ss.admin3_pcode LIKE :prefix) OR organization.hq_pcode LIKE :prefix"
+        ).bindparams(prefix=prefix, ancestors=ancestors)
+        stmt = stmt.where(present)
+    if verified is not None:
+        stmt = stmt.where((Organization.verification == "verified") == verified)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Organization.name_ar, Organization.id)
+                           .offset((page - 1) * per_page).limit(per_page)).all()
+    return list(rows), total
+
+
+# ------------------------------------------------------------------ staleness
+
+
+def stale_services(session: Session, today: dt.date | None = None) -> list[Service]:
+    """Active services not verified for 180 days (or never)."""
+    cutoff = stale_cutoff(today)
+    return list(session.scalars(
+        select(Service).where(Service.status == "active",
+                              or_(Service.last_verified.is_(None),
+                                  Service.last_verified < cutoff))
+        .order_by(Service.organization_id, Service.id)))
+
+
+def remind_stale(session: Session, today: dt.date | None = None,
+                 every_days: int = REMIND_EVERY_DAYS) -> dict[str, int]:
+    """Notify each organisation's admins of its stale listings, at most once a week.
+
+    Returns how many organisations had stale listings and how many people were notified.
+    """
+    from data.models import Notification
+
+    today = today or dt.date.today()
+    by_org: dict[int, int] = {}
+    for svc in stale_services(session, today):
+        by_org[svc.organization_id] = by_org.get(svc.organization_id, 0) + 1
+    since = dt.datetime.combine(today - dt.timedelta(days=every_days - 1), dt.time(),
+                                tzinfo=dt.UTC)
+    notified = 0
+    for org_id, count in by_org.items():
+        link = f"/directory/organizations/{org_id}"
+        admins = org_admins(session, org_id)
+        recent = set(session.scalars(select(Notification.user_id).where(
+            Notification.kind == "directory_stale", Notification.link == link,
+            Notification.created_at >= since)))
+        due = [u for u in admins if u.id not in recent]
+        notified += notify(
+            session, due, "directory_stale",
+            f"لدى منظمتكم {count} من الخدمات لم يُتحقق منها منذ أكثر من {STALE_DAYS} يوماً. "
+            "يرجى مراجعتها وتأكيد صحتها.",
+            f"Your organisation has {count} service listing(s) not verified for over "
+            f"{STALE_DAYS} days. Please review and re-verify them.", link)
+    return {"organizations": len(by_org), "notified": notified}
+
+
+# ------------------------------------------------------------------ page helpers
+
+
+def search_choices(session: Session) -> dict[str, Any]:
+    """Sectors with their service types, target groups and governorates, for search forms."""
+    from data.models import Sector
+
+    sectors = session.scalars(select(Sector).order_by(Sector.sort, Sector.code)).all()
+    types = session.scalars(select(ServiceType).order_by(ServiceType.code)).all()
+    by_sector: dict[str, list[ServiceType]] = {}
+    for t in types:
+        by_sector.setdefault(t.sector_code, []).append(t)
+    return {
+        "sectors": [(s, by_sector.get(s.code, [])) for s in sectors],
+        "groups": session.scalars(select(TargetGroup).order_by(TargetGroup.sort)).all(),
+        "governorates": session.scalars(select(AdminArea).where(AdminArea.level == 1)
+                                        .order_by(AdminArea.pcode)).all(),
+    }
+
+
+def area_outlines(session: Session, pcodes: Iterable[str], limit: int = 30) -> list[dict]:
+    """Simplified GeoJSON outlines (about 1 km precision) of the areas that have one."""
+    codes = sorted(set(pcodes))[:limit]
+    if not codes:
+        return []
+    rows = session.execute(text(
+        "SELECT pcode, name_ar, name_en, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.01), 3)"
+        " FROM admin_area WHERE pcode = ANY(CAST(:codes AS text[])) AND geom IS NOT NULL"),
+        {"codes": codes}).all()
+    import json
+
+    return [{"type": "Feature", "geometry": json.loads(g),
+             "properties": {"pcode": p, "name_ar": a, "name_en": e}} for p, a, e, g in rows]
+
+
+def area_name(session: Session, pcode: str | None) -> AdminArea | None:
+    """The admin area of ``pcode`` (or None)."""
+    return session.get(AdminArea, pcode) if pcode else None

@@ -1,0 +1,159 @@
+"""HSDS 3.0: exports validate against the official schemas (jsonschema), the UK validator's
+fail mocks are rejected naming each broken field, export -> import -> export is exact."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from sqlalchemy.orm import Session
+
+from data.errors import BadInput
+from data.io.hsds import check_service, export_hsds, import_hsds
+from tests.conftest import shared_path
+
+
+def _validator(name: str) -> Draft202012Validator:
+    folder = shared_path("hsds", "hsds-3.0", "schema")
+    registry = Registry()
+    for f in folder.glob("*.json"):
+        registry = registry.with_resource(f.name, Resource.from_contents(
+            json.loads(f.read_text()), default_specification=DRAFT202012))
+    schema = json.loads((folder / f"{name}.json").read_text())
+    return Draft202012Validator(schema, registry=registry,
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@pytest.fixture
+def directory(session, make, boundaries):
+    org = make.org(name_en="Maram Foundation", name_ar="مؤسسة مرام", acronym="MF",
+                   email="info@maram.example.org")
+    make.service(organization=org, service_type_code="gbv_case_management",
+                 target_groups=["women", "gbv_survivors"], coverage=["SY070301", "SY0204"],
+                 sites=[(36.77, 36.21, "SY070301")], hours=[(7, "08:00", "12:00"),
+                                                            (7, "13:00", "15:00")],
+                 sex="female", min_age=12, max_age=60, documents_required=["ID card"])
+    make.service(organization=org, service_type_code="food_assistance", target_groups=[],
+                 coverage=["SY02"])
+    session.flush()
+    return org
+
+
+def test_export_validates_against_official_schemas(session, directory, tmp_path):
+    counts = export_hsds(session, tmp_path)
+    assert counts["services"] == 2
+    service_v, org_v = _validator("service"), _validator("organization")
+    docs = [json.loads(p.read_text()) for p in (tmp_path / "services").glob("*.json")]
+    for doc in docs:
+        assert list(service_v.iter_errors(doc)) == []
+        assert check_service(doc) == []
+    for p in (tmp_path / "organizations").glob("*.json"):
+        assert list(org_v.iter_errors(json.loads(p.read_text()))) == []
+    gbv = next(d for d in docs if d.get("minimum_age") == 12)
+    uris = {a["uri"] for a in gbv["service_areas"]}
+    assert uris == {"urn:ocha:pcode:SY070301", "urn:ocha:pcode:SY0204"}
+    assert all(json.loads(a["extent"])["type"] in ("Polygon", "MultiPolygon")
+               for a in gbv["service_areas"])
+    terms = {(a["taxonomy_term"]["taxonomy"], a["taxonomy_term"]["code"])
+             for a in gbv["attributes"]}
+    assert ("tasharuk-target-groups", "gbv_survivors") in terms
+    assert ("tasharuk-eligibility", "sex") in terms
+    assert [s["opens_at"] for s in gbv["schedules"]] == ["08:00", "13:00"]
+    # the tabular package: every table's columns are HSDS fields of that table
+    official = json.loads(shared_path("hsds", "hsds-3.0", "datapackage.json").read_text())
+    fields = {r["name"]: {f["name"] for f in r["schema"]["fields"]}
+              for r in official["resources"]}
+    package = json.loads((tmp_path / "datapackage.json").read_text())
+    for res in package["resources"]:
+        header = (tmp_path / res["path"]).read_text().splitlines()[0].split(",")
+        assert set(header) <= fields[res["name"]], res["name"]
+        # and every row, typed as the schema says, is a valid object of that table
+        validator = _validator(res["name"])
+        props = validator.schema["properties"]
+        with (tmp_path / res["path"]).open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                obj = {}
+                for k, v in row.items():
+                    if v == "":
+                        continue
+                    kind = props[k].get("type")
+                    obj[k] = int(v) if kind == "integer" else float(v) if kind == "number" \
+                        else v
+                assert list(validator.iter_errors(obj)) == [], (res["name"], obj)
+
+
+FAIL = ("service_full.json", "service_list.json", "taxonomy_term.json")
+
+
+@pytest.mark.parametrize("name", FAIL)
+def test_uk_fail_mocks_are_rejected_naming_each_broken_field(session, name):
+    """Every field the official schema finds broken is named in our message."""
+    path = shared_path("hsds", "oruk-validator-mocks", "V3.0-UK-Fail", name)
+    data = json.loads(path.read_text())
+    entity = name.removesuffix(".json").removesuffix("_full").removesuffix("_list")
+    items = data.get("contents", [data])
+    official = set()
+    for i, item in enumerate(items):
+        for err in _validator(entity).iter_errors(item):
+            field = ".".join(str(p) for p in err.absolute_path) or err.message.split("'")[1]
+            official.add((i, field))
+    assert official
+    with pytest.raises(BadInput) as exc:
+        import_hsds(session, path)
+    errors = exc.value.details["errors"]
+    for i, field in official:
+        where = f"{name} contents[{i}]" if "contents" in data else name
+        assert any(e.startswith(f"{where}: {entity}.{field}:") for e in errors), (i, field)
+
+
+def test_uk_default_mock_passes_our_checks():
+    path = shared_path("hsds", "oruk-validator-mocks", "V3.0-UK-Default", "service_full.json")
+    assert check_service(json.loads(path.read_text())) == []
+
+
+def test_round_trip_into_an_empty_database(session, directory, tmp_path, scratch_db):
+    from data.db import make_engine
+    from data.io.boundaries import load_boundaries
+    from data.io.reference import load_reference
+    from data.migrate import upgrade
+
+    first = tmp_path / "first"
+    export_hsds(session, first)
+    url = scratch_db("tasharuk_hsds_roundtrip")
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            load_reference(s)
+            load_boundaries(s, [shared_path("boundaries", f"syr_adm{n}_cod_ab_20201217.geojson")
+                                for n in (1, 2, 3)])
+            import_hsds(s, first)
+            s.commit()
+            second = tmp_path / "second"
+            export_hsds(s, second)
+    finally:
+        engine.dispose()
+    for sub in ("services", "organizations"):
+        a = {p.name: p.read_text() for p in (first / sub).glob("*.json")}
+        b = {p.name: p.read_text() for p in (second / sub).glob("*.json")}
+        assert a == b
+
+
+def test_official_example_from_another_directory_imports(session):
+    """A service without our taxonomy attributes gets its type from our keywords; several
+    days in one schedule become one period per day; impossible coordinates make no site."""
+    from sqlalchemy import select
+
+    from data.models import Service
+
+    path = shared_path("hsds", "hsds-3.0", "examples", "service_full.json")
+    counts = import_hsds(session, path)
+    assert counts == {"organizations": 1, "services": 1}
+    svc = session.scalar(select(Service).where(Service.name_en == "Community Counselling"))
+    assert svc.service_type_code == "health_mental"  # "... mental health conditions ..."
+    assert sorted(h.weekday for h in svc.hours) == [4, 5]
+    assert svc.languages == ["ur"] and svc.sites == []
