@@ -3,7 +3,6 @@ write threads and replies."""
 
 from __future__ import annotations
 
-from flask import request
 from flask_babel import gettext as _
 
 from data.db import db
@@ -14,6 +13,7 @@ from network import forum as uc
 from ..args import MAX_ID, MAX_PAGE, int_arg
 from ..security import AUTHENTICATED, allow, caller, is_platform_admin
 from . import bp
+from .body import json_body
 from .openapi import error_responses
 
 
@@ -80,18 +80,11 @@ def forum_thread(thread_id: int):
     return {**thread_json(t), "posts": [post_json(p, moderator) for p in t.posts]}
 
 
-def _json() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadInput(_("The request body must be a JSON object."), field="body")
-    return data
-
-
 @bp.post("/forum/threads")
 @allow(*uc.WRITER_ROLES)
 def forum_create_thread():
     """Start a thread (members of verified organisations)."""
-    d = _json()
+    d = json_body()
     t = uc.create_thread(db.session, _user(), d.get("category_id"), d.get("title", ""),
                          d.get("body", ""), pcode=d.get("pcode"), sector_code=d.get("sector"),
                          link=d.get("link"))
@@ -103,7 +96,7 @@ def forum_create_thread():
 @allow(*uc.WRITER_ROLES)
 def forum_reply(thread_id: int):
     """Reply to an open thread."""
-    p = uc.reply(db.session, _user(), thread_id, _json().get("body", ""))
+    p = uc.reply(db.session, _user(), thread_id, json_body().get("body", ""))
     db.session.commit()
     return post_json(p, False), 201
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import request
-from flask_babel import gettext as _
 
 from data.db import db
-from data.errors import BadInput
 from data.models import LibraryDocument
 from network import library as uc
 
 from ..args import MAX_PAGE, MAX_PER_PAGE, int_arg
 from ..security import PUBLIC, allow, caller, is_platform_admin
 from . import bp
+from .body import json_body
 from .openapi import error_responses
 
 
@@ -69,18 +68,11 @@ def library_document(doc_id: int):
     return document_json(doc, full=True)
 
 
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadInput(_("The request body must be a JSON object."), field="body")
-    return data
-
-
 @bp.post("/library/documents")
 @allow("platform_admin")
 def library_create():
     """Create a document (a draft unless ``published`` is true); audited."""
-    doc = uc.create_document(db.session, caller(), _json_body())
+    doc = uc.create_document(db.session, caller(), json_body())
     db.session.commit()
     return document_json(doc, full=True), 201
 
@@ -89,7 +81,7 @@ def library_create():
 @allow("platform_admin")
 def library_update(doc_id: int):
     """Change some fields of a document; audited field by field."""
-    doc = uc.update_document(db.session, caller(), doc_id, _json_body())
+    doc = uc.update_document(db.session, caller(), doc_id, json_body())
     db.session.commit()
     return document_json(doc, full=True)
 

@@ -13,8 +13,9 @@ from referral.search import resolve_area, stale_cutoff
 from ..args import MAX_PAGE, MAX_PER_PAGE, int_arg
 from ..security import PUBLIC, allow
 from . import bp
+from .body import json_body
 from .openapi import error_responses as _err
-from .services import _actor, _body, viewer
+from .services import _actor, viewer
 
 LIST_PARAMS = ("q", "pcode", "verified", "page", "per_page")
 
@@ -70,7 +71,7 @@ def get_organization(organization_id: int):
 @allow("org_admin", "platform_admin")
 def update_organization(organization_id: int):
     """Change the profile of the caller's own organisation."""
-    directory.update_organization(db.session, organization_id, _body(), viewer(), _actor())
+    directory.update_organization(db.session, organization_id, json_body(), viewer(), _actor())
     db.session.commit()
     org = directory.get_organization(db.session, organization_id)
     return _org(org, services=directory.organization_services(db.session, org.id))

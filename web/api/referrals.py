@@ -15,17 +15,11 @@ from referral.lifecycle import transition
 from ..referrals.common import cipher, jsonable
 from ..security import allow, principal
 from . import bp
+from .body import json_body
 from .openapi import error_responses
 
 READERS = ("org_admin", "caseworker", "viewer")
 STAFF = ("org_admin", "caseworker")
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput(_("The request body must be a JSON object."), field="body")
-    return body
 
 
 def _org_id() -> int:
@@ -39,7 +33,7 @@ def _org_id() -> int:
 @allow(*STAFF)
 def create_referral():
     """Create a case and its referral(s) (sent unless ``"send": false``)."""
-    body = _body()
+    body = json_body()
     send = body.get("send", True)
     if not isinstance(send, bool):
         raise BadInput(_("send must be true or false."), field="send")
@@ -75,7 +69,7 @@ def get_referral(referral_id: int):
 @allow(*STAFF)
 def transition_referral(referral_id: int):
     """Apply an action: ``{"action", "reason", "reason_text", "note", "version"}``."""
-    body = _body()
+    body = json_body()
     for name in ("action", "reason", "reason_text", "note"):
         if body.get(name) is not None and not isinstance(body[name], str):
             raise BadInput(_("%(field)s must be text.", field=name), field=name)

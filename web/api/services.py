@@ -12,6 +12,7 @@ from referral.search import PARAMS, Viewer, parse_query, search
 
 from ..security import PUBLIC, allow, is_platform_admin, organization_id, principal, role
 from . import bp
+from .body import json_body
 from .openapi import error_responses
 
 
@@ -24,13 +25,6 @@ def _actor():
     """Who acts, for the audit log: the session user or the API-token principal."""
     who = principal()
     return who if getattr(who, "is_authenticated", False) else None
-
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadInput(_("The request body must be a JSON object."), field="body")
-    return data
 
 
 @bp.get("/services")
@@ -60,7 +54,7 @@ def get_service(service_id: int):
 @allow("org_admin", "platform_admin")
 def create_service():
     """Add a service to the caller's organisation (platform admins name ``organization_id``)."""
-    data = _body()
+    data = json_body()
     org_id = data.pop("organization_id", None) if is_platform_admin() else None
     if org_id is None:
         data.pop("organization_id", None)
@@ -78,7 +72,7 @@ def create_service():
 @allow("org_admin", "platform_admin")
 def update_service(service_id: int):
     """Change a service of the caller's organisation (only the fields sent)."""
-    directory.update_service(db.session, service_id, _body(), viewer(), _actor())
+    directory.update_service(db.session, service_id, json_body(), viewer(), _actor())
     db.session.commit()
     return directory.service_detail(directory.get_service(db.session, service_id), viewer())
 
