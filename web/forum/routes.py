@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -14,10 +12,10 @@ from network import forum as uc
 from ..args import page_arg
 from ..i18n import current_locale
 from ..library.files import (
+    attachment_response,
     file_error_message,
     max_bytes,
     read_uploads,
-    send_attachment,
     upload_folder,
 )
 from ..security import AUTHENTICATED, allow, caller, is_platform_admin
@@ -243,8 +241,5 @@ def organization(org_id: int):
 @allow(AUTHENTICATED)
 def attachment(file_id: str):
     """A file attached to a visible post."""
-    try:
-        key = uuid.UUID(file_id)
-    except ValueError:
-        abort(404)
-    return send_attachment(uc.post_attachment(db.session, key, moderator=is_platform_admin()))
+    return attachment_response(
+        file_id, lambda key: uc.post_attachment(db.session, key, moderator=is_platform_admin()))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from urllib.parse import quote
 
-from flask import current_app, send_file
+from flask import abort, current_app, send_file
 from flask_babel import gettext as _
 
 from data import attachments
@@ -55,3 +57,12 @@ def send_attachment(att: Attachment):
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp
+
+
+def attachment_response(file_id: str, find: Callable[[uuid.UUID], Attachment]):
+    """The attachment ``find`` returns for ``file_id`` (a UUID; anything else is a 404)."""
+    try:
+        key = uuid.UUID(file_id)
+    except ValueError:
+        abort(404)
+    return send_attachment(find(key))

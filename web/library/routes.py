@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
@@ -19,7 +17,13 @@ from ..args import page_arg
 from ..i18n import current_locale
 from ..security import AUTHENTICATED, PUBLIC, allow, caller, is_platform_admin
 from . import bp
-from .files import file_error_message, max_bytes, read_uploads, send_attachment, upload_folder
+from .files import (
+    attachment_response,
+    file_error_message,
+    max_bytes,
+    read_uploads,
+    upload_folder,
+)
 from .forms import (
     DocumentForm,
     FollowForm,
@@ -174,11 +178,8 @@ def edit(doc_id: int):
 @allow(PUBLIC)
 def attachment(file_id: str):
     """A document's attached file (drafts' files for platform admins only)."""
-    try:
-        key = uuid.UUID(file_id)
-    except ValueError:
-        abort(404)
-    return send_attachment(uc.document_attachment(db.session, key, drafts=is_platform_admin()))
+    return attachment_response(
+        file_id, lambda key: uc.document_attachment(db.session, key, drafts=is_platform_admin()))
 
 
 @bp.route("/follow", methods=["GET", "POST"])
