@@ -14,13 +14,18 @@ __all__ = ["audit_query", "record"]
 
 
 def record(session: Session, action: str, *, user: Any = None, organization_id: int | None = None,
-           object_type: str = "", object_id: Any = "", summary: dict | None = None,
-           ip: str | None = None) -> AuditLog:
+           obj: Any = None, object_type: str = "", object_id: Any = "",
+           summary: dict | None = None, ip: str | None = None) -> AuditLog:
     """Add one audit entry (who, what, which object, a summary); flushed with the caller's work.
 
-    ``user`` is a User, a user id, or a token principal (recorded as the token in the summary).
-    ``organization_id`` defaults to the user's organisation.
+    The one way every room writes the audit log. ``user`` is a User, a user id, or a token
+    principal (recorded as the token in the summary); ``organization_id`` defaults to the
+    user's organisation. ``obj`` (a mapped object) names the object: its class in lower case
+    and its id, unless ``object_type`` / ``object_id`` say otherwise.
     """
+    if obj is not None:
+        object_type = object_type or type(obj).__name__.lower()
+        object_id = object_id or obj.id
     summary = dict(summary or {})
     user_id = None
     if isinstance(user, int):

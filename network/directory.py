@@ -20,7 +20,9 @@ from shapely.geometry import Point
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from data.audit import record
 from data.errors import BadInput, Forbidden, NotFound
+from data.members import org_admins
 from data.models import (
     AVAILABILITY,
     COSTS,
@@ -38,7 +40,6 @@ from data.models import (
 )
 from data.searchtext import organization_search_text, refresh_organization, refresh_service
 from matching.ranking import STALE_DAYS
-from network.organizations import org_admins
 from referral.notify import notify
 from referral.search import Viewer, check_point, resolve_area, stale_cutoff
 from textmatch.arabic import normalize
@@ -85,15 +86,6 @@ def can_edit(viewer: Viewer, organization_id: int) -> bool:
 def _require_edit(viewer: Viewer, organization_id: int) -> None:
     if not can_edit(viewer, organization_id):
         raise Forbidden(_("Only this organisation's administrators may change it."))
-
-
-def _audit(session: Session, actor: Any, action: str, obj: Any, organization_id: int | None,
-           summary: dict) -> None:
-    """One audit entry, flushed; ``actor`` is a User, a user id or an API-token principal."""
-    from data.audit import record
-
-    record(session, action, user=actor, organization_id=organization_id,
-           object_type=type(obj).__name__.lower(), object_id=obj.id, summary=summary)
 
 
 # ------------------------------------------------------------------ search text
@@ -366,8 +358,8 @@ def create_service(session: Session, organization_id: int, data: Mapping, viewer
     _apply(session, svc, clean)
     refresh_service(session, svc)
     session.flush()
-    _audit(session, actor, "service.create", svc, org.id,
-           {"fields": sorted(clean)})
+    record(session, "service.create", user=actor, obj=svc, organization_id=org.id,
+           summary={"fields": sorted(clean)})
     return svc
 
 
@@ -382,8 +374,8 @@ def update_service(session: Session, service_id: int, data: Mapping, viewer: Vie
     _apply(session, svc, clean)
     refresh_service(session, svc)
     session.flush()
-    _audit(session, actor, "service.update", svc, svc.organization_id,
-           {"fields": sorted(clean)})
+    record(session, "service.update", user=actor, obj=svc, organization_id=svc.organization_id,
+           summary={"fields": sorted(clean)})
     return svc
 
 
@@ -395,7 +387,7 @@ def verify_service(session: Session, service_id: int, viewer: Viewer,
         raise NotFound(_("Service %(id)s does not exist.", id=service_id))
     _require_edit(viewer, svc.organization_id)
     svc.last_verified = today or dt.date.today()
-    _audit(session, actor, "service.verify", svc, svc.organization_id, {})
+    record(session, "service.verify", user=actor, obj=svc, organization_id=svc.organization_id)
     return svc
 
 
@@ -497,8 +489,8 @@ def create_organization(session: Session, data: Mapping, viewer: Viewer,
     session.add(org)
     org.search_text = organization_search_text(org)
     session.flush()
-    _audit(session, actor, "organization.create", org, org.id,
-           {"fields": sorted(clean)})
+    record(session, "organization.create", user=actor, obj=org, organization_id=org.id,
+           summary={"fields": sorted(clean)})
     return org
 
 
@@ -516,8 +508,8 @@ def update_organization(session: Session, organization_id: int, data: Mapping, v
         raise BadInput(_("Give the organisation a name (Arabic or English)."), field="name_ar")
     refresh_organization(session, org)
     session.flush()
-    _audit(session, actor, "organization.update", org, org.id,
-           {"fields": sorted(clean)})
+    record(session, "organization.update", user=actor, obj=org, organization_id=org.id,
+           summary={"fields": sorted(clean)})
     return org
 
 

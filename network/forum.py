@@ -21,7 +21,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from data import attachments
+from data.audit import record
 from data.errors import BadInput, Conflict, Forbidden, NotFound
+from data.members import org_admins
 from data.models import (
     AdminArea,
     Attachment,
@@ -35,8 +37,6 @@ from data.models import (
     Sector,
     User,
 )
-from network.library import audit
-from network.organizations import org_admins
 from referral.notify import notify
 
 __all__ = [
@@ -431,8 +431,8 @@ def report_post(session: Session, user: User, post_id: int, reason: str) -> Foru
     report = ForumReport(post_id=post.id, reporter_id=user.id, reason=reason)
     session.add(report)
     session.flush()
-    audit(session, user, "forum.report", "forum_post", post.id,
-          {"report_id": report.id, "reason": reason[:200]})
+    record(session, "forum.report", user=user, object_type="forum_post",
+           object_id=post.id, summary={"report_id": report.id, "reason": reason[:200]})
     moderators = session.scalars(select(User).where(User.role == "platform_admin",
                                                     User.active).order_by(User.id)).all()
     notify(session, moderators, "forum_report", "بلاغ جديد عن مشاركة في المنتدى",
@@ -455,8 +455,10 @@ def hide_post(session: Session, user: User, post_id: int, reason: str = "",
         rep.resolution = "hidden" if hidden else "kept"
         resolved.append(rep.id)
     session.flush()
-    audit(session, user, "forum.hide" if hidden else "forum.unhide", "forum_post", post.id,
-          {"thread_id": post.thread_id, "reason": post.hidden_reason, "reports": resolved})
+    record(session, "forum.hide" if hidden else "forum.unhide", user=user,
+           object_type="forum_post", object_id=post.id,
+           summary={"thread_id": post.thread_id, "reason": post.hidden_reason,
+                    "reports": resolved})
     return post
 
 
@@ -467,8 +469,8 @@ def lock_thread(session: Session, user: User, thread_id: int, locked: bool = Tru
     thread = get_thread(session, thread_id, moderator=True)
     thread.locked = locked
     session.flush()
-    audit(session, user, "forum.lock" if locked else "forum.unlock", "forum_thread",
-          thread.id, {"title": thread.title[:200]})
+    record(session, "forum.lock" if locked else "forum.unlock", user=user,
+           object_type="forum_thread", object_id=thread.id, summary={"title": thread.title[:200]})
     return thread
 
 
@@ -483,8 +485,8 @@ def dismiss_report(session: Session, user: User, report_id: int) -> ForumReport:
     rep.resolved_at, rep.resolved_by_id, rep.resolution = dt.datetime.now(dt.UTC), user.id, \
         "dismissed"
     session.flush()
-    audit(session, user, "forum.dismiss_report", "forum_report", rep.id,
-          {"post_id": rep.post_id})
+    record(session, "forum.dismiss_report", user=user, object_type="forum_report",
+           object_id=rep.id, summary={"post_id": rep.post_id})
     return rep
 
 

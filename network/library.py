@@ -32,7 +32,6 @@ from data.models import (
     DOC_STATUSES,
     TOPICS,
     Attachment,
-    AuditLog,
     LibraryDocument,
     Sector,
     ServiceType,
@@ -44,7 +43,7 @@ from textmatch.arabic import normalize_words
 
 __all__ = [
     "KIND_LABELS", "STATUS_LABELS", "TOPIC_LABELS", "Hit", "SearchPage", "add_attachment",
-    "audit", "create_document", "follow_topics", "followed_topics", "get_document",
+    "create_document", "follow_topics", "followed_topics", "get_document",
     "import_folder", "issuers", "publish", "referencing", "search", "search_keys",
     "update_document", "word_keys",
 ]
@@ -139,13 +138,6 @@ def _index(doc: LibraryDocument) -> None:
 
 
 # ---------------------------------------------------------------- audit
-
-def audit(session: Session, user: User | None, action: str, object_type: str, object_id: Any,
-          summary: dict[str, Any] | None = None) -> AuditLog:
-    """Append one audit-log row (the table refuses updates and deletes) via data.audit."""
-    return record(session, action, user=user, object_type=object_type,
-                  object_id=object_id, summary=summary or {})
-
 
 def _short(value: Any) -> Any:
     if isinstance(value, str) and len(value) > 120:
@@ -294,8 +286,9 @@ def create_document(session: Session, user: User | None, data: dict[str, Any]) -
     _index(doc)
     session.add(doc)
     session.flush()
-    audit(session, user, "library.create", "library_document", doc.id,
-          {k: _short(v) for k, v in data.items() if k in _TEXT_FIELDS + ("kind", "status")})
+    record(session, "library.create", user=user, object_type="library_document", object_id=doc.id,
+           summary={k: _short(v) for k, v in data.items()
+                    if k in _TEXT_FIELDS + ("kind", "status")})
     if publish_now:
         publish(session, user, doc)
     session.flush()
@@ -328,7 +321,8 @@ def update_document(session: Session, user: User | None, doc_id: int,
         changes["published"] = [True, False]
     session.flush()
     if changes:
-        audit(session, user, "library.update", "library_document", doc.id, changes)
+        record(session, "library.update", user=user, object_type="library_document",
+               object_id=doc.id, summary=changes)
     if publish_now and not doc.published:
         publish(session, user, doc)
     session.flush()
@@ -342,8 +336,8 @@ def publish(session: Session, user: User | None, doc: LibraryDocument) -> int:
     doc.published = True
     doc.published_at = dt.datetime.now(dt.UTC)
     session.flush()
-    audit(session, user, "library.publish", "library_document", doc.id,
-          {"title_ar": _short(doc.title_ar)})
+    record(session, "library.publish", user=user, object_type="library_document", object_id=doc.id,
+           summary={"title_ar": _short(doc.title_ar)})
     topics = list(doc.topics) + [f"sector:{s.code}" for s in doc.sectors]
     if not topics:
         return 0
@@ -370,9 +364,9 @@ def add_attachment(session: Session, user: User | None, doc_id: int,
     session.add(att)
     session.flush()
     attachments.save(folder, checked)
-    audit(session, user, "library.attach", "library_document", doc.id,
-          {"filename": checked.filename, "content_type": checked.content_type,
-           "size": checked.size, "sha256": checked.sha256})
+    record(session, "library.attach", user=user, object_type="library_document", object_id=doc.id,
+           summary={"filename": checked.filename, "content_type": checked.content_type,
+                    "size": checked.size, "sha256": checked.sha256})
     return att
 
 

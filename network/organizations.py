@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from data.audit import record
 from data.errors import BadInput, Conflict
+from data.members import org_admins
 from data.models import ORG_TYPES, AdminArea, Organization, User
 from data.searchtext import organization_search_text, refresh_organization
 from network.accounts import check_password_strength, create_user, find_user
 
-__all__ = ["IDENTITY_FIELDS", "PROFILE_FIELDS", "decide", "org_admins", "pending",
+__all__ = ["IDENTITY_FIELDS", "PROFILE_FIELDS", "decide", "pending",
            "register_organization", "update_organization"]
 
 IDENTITY_FIELDS = ("name_ar", "name_en", "registration_number")
@@ -126,19 +127,6 @@ def members(session: Session, org: Organization) -> list[User]:
     """Every user of ``org``, by e-mail."""
     return list(session.scalars(select(User).where(
         User.organization_id == org.id).order_by(User.email)))
-
-
-def org_admins(session: Session, *orgs: Organization | int) -> list[User]:
-    """The active administrators of these organisations (objects or ids), ordered by id.
-
-    Every notice meant for an organisation's admins asks here, so all leave out the same people.
-    """
-    ids = sorted({org if isinstance(org, int) else org.id for org in orgs})
-    if not ids:
-        return []
-    return list(session.scalars(select(User).where(
-        User.organization_id.in_(ids), User.role == "org_admin", User.active)
-        .order_by(User.id)))
 
 
 def decide(session: Session, org: Organization, *, verify: bool, reason: str = "",

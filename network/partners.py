@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from data.audit import record
 from data.errors import BadInput, Conflict, Forbidden, NotFound
+from data.members import org_admins
 from data.models import (
     AdminArea,
     Organization,
@@ -32,7 +33,6 @@ from data.models import (
 )
 from matching.complementarity import ComplementarityModel
 from matching.partners import PartnerRecommender, Suggestion
-from network.organizations import org_admins
 
 __all__ = [
     "DuplicationAlert", "PartnerData", "PartnerSuggestion", "check_insight_access",
@@ -437,11 +437,6 @@ def duplication_alerts(session: Session, *, org: int | str | None = None,
 
 # ---------------------------------------------------------------- partnership requests
 
-def _audit(session: Session, actor: User, action: str, obj: Any, **summary: Any) -> None:
-    record(session, action, user=actor, object_type=type(obj).__name__.lower(),
-           object_id=obj.id, summary=summary)
-
-
 def _notify(session: Session, org_id: int, kind: str, ar: str, en: str, link: str) -> None:
     from referral.notify import notify
 
@@ -475,7 +470,8 @@ def request_partnership(session: Session, actor: User, target: int | str, *,
                              requested_by_id=actor.id, message=(message or "").strip())
     session.add(req)
     session.flush()
-    _audit(session, actor, "partnership.request", req, target_org_id=target_org.id)
+    record(session, "partnership.request", user=actor, obj=req,
+           summary={"target_org_id": target_org.id})
     requester = session.get(Organization, own)
     _notify(session, target_org.id, "partnership_request",
             f"طلب شراكة جديد من {requester.name_ar}", f"New partnership request from "
@@ -517,7 +513,7 @@ def respond_to_request(session: Session, actor: User, request_id: int, *, accept
         low, high = sorted((req.requester_org_id, req.target_org_id))
         session.add(Partnership(org_low_id=low, org_high_id=high, request_id=req.id))
     session.flush()
-    _audit(session, actor, f"partnership.{req.status}", req)
+    record(session, f"partnership.{req.status}", user=actor, obj=req)
     target = session.get(Organization, req.target_org_id)
     if accept:
         ar, en = (f"قبلت {target.name_ar} طلب الشراكة", f"{target.name_en} accepted your "
@@ -542,7 +538,7 @@ def withdraw_request(session: Session, actor: User, request_id: int) -> Partners
     req.responded_by_id = actor.id
     req.responded_at = func.now()
     session.flush()
-    _audit(session, actor, "partnership.withdrawn", req)
+    record(session, "partnership.withdrawn", user=actor, obj=req)
     return req
 
 
@@ -558,7 +554,7 @@ def end_partnership(session: Session, actor: User, partnership_id: int) -> Partn
     p.ended_at = func.now()
     p.ended_by_id = actor.id
     session.flush()
-    _audit(session, actor, "partnership.ended", p)
+    record(session, "partnership.ended", user=actor, obj=p)
     return p
 
 

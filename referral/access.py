@@ -14,11 +14,10 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from data.audit import record
 from data.errors import NotFound
-from data.models import AuditLog, Referral
+from data.models import Referral
 
-__all__ = ["RECEIVER", "SENDER", "audit", "is_assigned", "side_of", "visible_referral"]
+__all__ = ["RECEIVER", "SENDER", "is_assigned", "side_of", "visible_referral"]
 
 SENDER = "sender"
 RECEIVER = "receiver"
@@ -63,10 +62,3 @@ def is_assigned(referral: Referral, actor: Any) -> bool:
     return False
 
 
-def audit(session: Session, actor: Any, action: str, referral: Referral | None = None,
-          summary: dict | None = None, *, object_type: str = "referral",
-          object_id: str | None = None) -> AuditLog:
-    """Append one audit row through ``data.audit.record``."""
-    return record(session, action, user=actor, object_type=object_type,
-                  object_id=object_id or (str(referral.id) if referral is not None else ""),
-                  summary=summary or {})

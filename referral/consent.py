@@ -16,10 +16,10 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from data.audit import record
 from data.errors import BadInput, Forbidden
 from data.models import CONSENT_METHODS, CONSENT_SCOPES, Case
 from data.models.base import utcnow
-from referral.access import audit
 
 __all__ = ["OVERRIDE_ROLES", "ConsentInput", "apply_consent", "may_override", "missing_consent",
            "parse_consent", "require_consent", "shared_scope"]
@@ -120,7 +120,7 @@ def apply_consent(session: Session, case: Case, actor: Any, consent: ConsentInpu
         case.consent_override_by_id = getattr(actor, "id", None)
         case.consent_scope = list(CONSENT_SCOPES)
         session.flush()
-        audit(session, actor, "referral.consent_override", object_type="case",
+        record(session, "referral.consent_override", user=actor, object_type="case",
               object_id=str(case.id), summary={"reason": override_reason,
                                                "urgency": case.urgency})
 

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.audit import record
 from data.errors import Forbidden
 from data.models import Organization, Referral, ReferralEvent, Service, User
-from referral.access import SENDER, audit, is_assigned, side_of, visible_referral
+from referral.access import SENDER, is_assigned, side_of, visible_referral
 from referral.consent import has_consent, shared_scope
 from referral.crypto import DataCipher
 from referral.lifecycle import allowed_actions, reference
@@ -96,9 +97,8 @@ def referral_detail(session: Session, referral_id: int, actor: Any,
         "events": events,
     }
     if referral.sensitive:
-        audit(session, actor, "referral.print_sensitive" if printable
-              else "referral.view_sensitive", referral,
-              {"side": side or "", "details_shown": details})
+        record(session, "referral.print_sensitive" if printable else "referral.view_sensitive",
+               user=actor, obj=referral, summary={"side": side or "", "details_shown": details})
     return out
 
 

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from data.errors import BadInput, Conflict, Forbidden
+from data.members import org_admins
 from data.models import REASONS, Referral, ReferralEvent, Service, User
 from data.models.base import utcnow
-from network.organizations import org_admins
 from referral.access import RECEIVER, SENDER, side_of, visible_referral
 from referral.notify import MailConfig, notify
 from referral.workdays import add_working_days

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from data.members import org_admins
 from data.models import Notification
-from network.organizations import org_admins
 from tests.kits.referrals import new_referral, world_fixture  # noqa: F401
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from data.audit import audit_page, audit_query
 from data.db import db
 from data.errors import NotFound, TasharukError
+from data.members import org_admins
 from data.models import Organization, User
 from network import accounts, organizations, tokens
 from referral.notify import MailConfig, send_email
@@ -216,7 +217,7 @@ def pending_organizations():
     """Organisations waiting for verification, oldest first."""
     orgs = organizations.pending(db.session)
     admins: dict[int, list] = {o.id: [] for o in orgs}
-    for user in organizations.org_admins(db.session, *orgs):  # one query for the whole list
+    for user in org_admins(db.session, *orgs):  # one query for the whole list
         admins[user.organization_id].append(user)
     areas = organizations.hq_areas(db.session, orgs)
     return render_template("accounts/pending.html", orgs=orgs, admins=admins, areas=areas,

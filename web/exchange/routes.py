@@ -8,12 +8,12 @@ from pathlib import Path
 from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from data.audit import record
 from data.db import db
 from data.errors import BadInput, Forbidden, NotFound
 from data.io.downloads import FORMATS, download
 from data.io.fourw import import_4w
 from data.io.orgs import review_alias, unreviewed_aliases
-from data.models import AuditLog
 
 from ..security import AUTHENTICATED, allow, principal
 from . import bp
@@ -105,11 +105,10 @@ def confirm():
         return render_template("exchange/preview.html", report=report, confirm=form,
                                name=""), 400
     who = principal()
-    db.session.add(AuditLog(user_id=who.id, organization_id=who.organization_id,
-                            action="import.4w", object_type="activity",
-                            summary={k: v for k, v in report.to_dict().items()
-                                     if k in ("rows_read", "rows_imported", "rows_rejected",
-                                              "created", "updated")}))
+    record(db.session, "import.4w", user=who, organization_id=who.organization_id,
+           object_type="activity",
+           summary={k: v for k, v in report.to_dict().items()
+                    if k in ("rows_read", "rows_imported", "rows_rejected", "created", "updated")})
     db.session.commit()
     (_folder() / form.token.data).unlink(missing_ok=True)
     flash(_("Imported %(n)s rows; %(c)s new activities.", n=report.rows_imported,
@@ -147,10 +146,8 @@ def review(alias_id: int):
     same = form.decision.data == "same"
     alias = review_alias(db.session, alias_id, same=same)
     who = principal()
-    db.session.add(AuditLog(user_id=who.id, action="alias.review",
-                            object_type="organization_alias", object_id=str(alias.id),
-                            summary={"alias": alias.alias, "same": same,
-                                     "organization_id": alias.organization_id}))
+    record(db.session, "alias.review", user=who, obj=alias, object_type="organization_alias",
+           summary={"alias": alias.alias, "same": same, "organization_id": alias.organization_id})
     db.session.commit()
     flash(_("Decision recorded; later imports follow it."))
     return redirect(url_for("exchange.aliases"))
