@@ -19,7 +19,7 @@ run: db
 	  --demo-orgs $(DEMO_ORGS) --seed $(DEMO_SEED)
 	$(TASHARUK) run --host $(HOST) --port $(PORT)
 
-test: db
+test: db lint
 	$(PY) -m pytest -q
 
 setup: sysdeps $(STAMP)
@@ -38,8 +38,10 @@ $(STAMP): setup.cfg pyproject.toml
 db: setup
 	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m data.cluster start >/dev/null; fi
 
+# ruff on everything; mypy strict on the pure packages (pyproject.toml [tool.mypy])
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: db
 	$(PY) -m bench all

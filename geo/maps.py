@@ -15,6 +15,7 @@ import math
 import re
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import folium
 import numpy as np
@@ -80,7 +81,7 @@ def _simplify(geoms: np.ndarray, tolerance_deg: float, grid_deg: float = 1e-4) -
     return geoms
 
 
-def _fmt(name: str, value) -> str:
+def _fmt(name: str, value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if name == "coverage":
@@ -90,7 +91,7 @@ def _fmt(name: str, value) -> str:
     return f"{value:,.0f}"
 
 
-def _tooltip(row: dict) -> str:
+def _tooltip(row: dict[str, Any]) -> str:
     lines = [f"<b>{escape(str(row['name_ar']))} · {escape(str(row['name_en']))}</b> "
              f"<small>{escape(row['pcode'])}</small>"]
     for name in FIGURES:
@@ -106,7 +107,7 @@ class _MetricScale(MacroElement):
 L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
 {% endmacro %}""")
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self._name = "MetricScale"
 
@@ -139,11 +140,11 @@ def _legend_html() -> str:
     return "<br>".join(rows)
 
 
-def _inline_assets(fig) -> None:
+def _inline_assets(fig: Any) -> None:
     base = leaflet_dir()
     css = (base / "leaflet.css").read_text(encoding="utf-8")
 
-    def data_uri(match: re.Match) -> str:
+    def data_uri(match: re.Match[str]) -> str:
         path = base / match.group(1)
         if not path.exists():
             return match.group(0)
@@ -172,7 +173,7 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
     fmap.add_child(_MetricScale())
     fmap.default_js = [] if standalone else [("leaflet", f"{asset_base}/leaflet.js")]
     fmap.default_css = [] if standalone else [("leaflet_css", f"{asset_base}/leaflet.css")]
-    fig = fmap.get_root()
+    fig: Any = fmap.get_root()
     if standalone:
         _inline_assets(fig)
     if title:

@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,7 +53,7 @@ class Resolution:
         """The p-code when the name resolved to exactly one area."""
         return self.matches[0].pcode if self.status == "match" else None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "status": self.status, "tier": self.tier,
                 "matches": [{"pcode": a.pcode, "level": a.level, "parent": a.parent_pcode,
                              "name_ar": a.name_ar, "name_en": a.name_en}
@@ -95,11 +96,12 @@ class Resolver:
     def is_within(self, pcode: str, ancestor: str) -> bool:
         """True when area ``pcode`` is ``ancestor`` or lies inside it (by parent links)."""
         seen = 0
-        while pcode is not None and seen < 6:
-            if pcode == ancestor:
+        current: str | None = pcode
+        while current is not None and seen < 6:
+            if current == ancestor:
                 return True
-            area = self.areas.get(pcode)
-            pcode = area.parent_pcode if area else None
+            area = self.areas.get(current)
+            current = area.parent_pcode if area else None
             seen += 1
         return False
 

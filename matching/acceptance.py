@@ -21,6 +21,8 @@ reports ROC AUC, log-loss against the constant base rate, Brier score and a cali
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -114,14 +116,15 @@ class AcceptanceModel(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, method: str = "logistic", *, C: float = 1.0,
-                 prior_strength: float = 10.0, max_iter: int = 500, random_state=None):
+                 prior_strength: float = 10.0, max_iter: int = 500,
+                 random_state: Any = None) -> None:
         self.method = method
         self.C = C
         self.prior_strength = prior_strength
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, y) -> AcceptanceModel:
+    def fit(self, X: pd.DataFrame, y: Any) -> AcceptanceModel:
         """Fit on a referral history ``X`` (see :data:`COLUMNS`) and outcomes ``y`` (0/1)."""
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
@@ -235,7 +238,7 @@ class AcceptanceModel(ClassifierMixin, BaseEstimator):
         return ~X["provider"].isin(self.provider_stats_.index).to_numpy()
 
 
-def evaluate(model: AcceptanceModel, X: pd.DataFrame, y, *, bins: int = 10) -> dict:
+def evaluate(model: AcceptanceModel, X: pd.DataFrame, y: Any, *, bins: int = 10) -> dict[str, Any]:
     """ROC AUC, log-loss (model and constant base rate), Brier score, calibration table.
 
     The baseline predicts the training base rate for everyone; ``calibration`` lists, per bin

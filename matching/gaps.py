@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -344,7 +345,7 @@ def _failures(frame: pd.DataFrame, data: GapInputs, sel: GapSelection,
 
 
 def compute_gaps(data: GapInputs, selection: GapSelection | None = None,
-                 **kwargs) -> pd.DataFrame:
+                 **kwargs: Any) -> pd.DataFrame:
     """The ranked gap table for every area of ``selection.level`` (columns ``GAP_COLUMNS``).
 
     ``compute_gaps(data, level=3, sector="protection")`` is short for passing a GapSelection.
@@ -396,7 +397,7 @@ def _pairs(places: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _aggregate(data: GapInputs, sel: GapSelection, anc: pd.DataFrame, level: int,
-               facts: dict) -> pd.DataFrame:
+               facts: dict[str, Any]) -> pd.DataFrame:
     """Roll the prepared facts up to ``level`` (integer codes and bincounts) and score them."""
     areas = data.areas[data.areas["level"].astype(int) == level]
     table = areas[["pcode", "level", "parent_pcode", "name_ar", "name_en"]] \
@@ -405,7 +406,7 @@ def _aggregate(data: GapInputs, sel: GapSelection, anc: pd.DataFrame, level: int
     # area code (row of ``table``) of every position in ``anc``; position -1 maps to -1
     of_anc = np.append(pd.Index(table["pcode"]).get_indexer(anc[f"anc{level}"].to_numpy()), -1)
 
-    def total(positions: np.ndarray, weights) -> np.ndarray:
+    def total(positions: np.ndarray, weights: Any) -> np.ndarray:
         codes = of_anc[positions]
         ok = codes >= 0
         return np.bincount(codes[ok], weights=np.asarray(weights, dtype=float)[ok],
@@ -458,7 +459,7 @@ def _score(table: pd.DataFrame, months: int) -> pd.DataFrame:
 
 
 def compute_gaps_by(data: GapInputs, by: str, selection: GapSelection | None = None,
-                    **kwargs) -> pd.DataFrame:
+                    **kwargs: Any) -> pd.DataFrame:
     """One gap table per sector (``by="sector"``), service type or target group, stacked,
     with the dimension's value in a column named after ``by``."""
     sel = selection or GapSelection(**kwargs)

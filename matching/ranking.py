@@ -40,7 +40,7 @@ break on distance, then id.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -143,7 +143,7 @@ class OutcomeFigures(NamedTuple):
                    None if c.decline_share is None else c.decline_share[i])
 
 
-def _float(values: Sequence | None, n: int, default: float = np.nan) -> np.ndarray:
+def _float(values: Sequence[float | None] | None, n: int, default: float = np.nan) -> np.ndarray:
     if values is None:
         return np.full(n, default)
     return np.array([default if v is None else v for v in values], dtype=float).reshape(n)
@@ -212,7 +212,7 @@ def _duration(hours: float) -> tuple[str, str]:
     return f"{d} days", f"{d} يوماً"
 
 
-def _outcome_reasons(c: Candidates, i: int, accept: float, add,
+def _outcome_reasons(c: Candidates, i: int, accept: float, add: Callable[..., None],
                      figures: OutcomeFigures) -> None:
     history = int(figures.history or 0)
     if history <= 0:
@@ -298,10 +298,10 @@ def rank(candidates: Candidates, *, point: bool, groups_given: bool,
                       groups_given)
     comps = _components(candidates, point=point, area=area, groups_given=groups_given)
     total_weight = sum(WEIGHTS[k] for k in comps)
-    score = sum(WEIGHTS[k] * v for k, v in comps.items()) / total_weight
+    score = np.asarray(sum(WEIGHTS[k] * v for k, v in comps.items()), dtype=float) / total_weight
     days = np.asarray(candidates.days_since_verified, dtype=float)
     stale = np.isnan(days) | (days > STALE_DAYS)
-    score = np.round(np.where(stale, score * STALE_FACTOR, score), 4)
+    score = np.round(np.where(stale, score * STALE_FACTOR, score), 4).astype(float)
     dist = np.asarray(candidates.distance_m, dtype=float)
     ids = np.asarray(candidates.ids)
     order = np.lexsort((ids, np.where(np.isnan(dist), np.inf, dist), -score))

@@ -58,7 +58,7 @@ def greedy_bound(n_needs: int) -> float:
 
 def _assign(distance: np.ndarray, rows: tuple[int, ...], cols: np.ndarray) -> tuple[
         np.ndarray, float]:
-    sub = distance[np.ix_(list(rows), cols)]
+    sub = distance[np.ix_(np.asarray(rows, dtype=int), cols)]
     best = sub.argmin(axis=0)
     return np.asarray(rows)[best], float(sub.min(axis=0).sum())
 
