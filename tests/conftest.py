@@ -170,6 +170,43 @@ def runner(app, session):
     return app.test_cli_runner()
 
 
+class QueryCount:
+    """The SQL statements run inside a ``count_queries()`` block (``.count``, ``.statements``)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(connection):
+    """``with count_queries() as q: client.get(url)``: the statements the block ran on the
+    test's connection (the app's requests share it), to catch N+1 queries on pages whose
+    query count matters. Statements of ``data.db.fetch_all`` (the search's raw-cursor
+    runner) bypass SQLAlchemy and are not counted."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        found = QueryCount()
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            found.statements.append(statement)
+
+        event.listen(connection, "before_cursor_execute", before)
+        try:
+            yield found
+        finally:
+            event.remove(connection, "before_cursor_execute", before)
+
+    return counting
+
+
 # ---------------------------------------------------------------- factories
 
 class Factory:
