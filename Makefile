@@ -19,7 +19,8 @@ run: db
 	  --demo-orgs $(DEMO_ORGS) --seed $(DEMO_SEED)
 	$(TASHARUK) run --host $(HOST) --port $(PORT)
 
-test: db lint
+# The tests start their own throw-away cluster (instance/test-pg) unless DATABASE_URL is set.
+test: setup lint
 	$(PY) -m pytest -q
 
 setup: sysdeps $(STAMP)
@@ -48,4 +49,4 @@ bench: db
 
 clean-db:
 	-$(PY) -m data.cluster stop
-	rm -rf instance/pg
+	rm -rf instance/pg instance/test-pg

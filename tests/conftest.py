@@ -48,13 +48,13 @@ def _with_db(url: str, name: str) -> str:
 
 @pytest.fixture(scope="session")
 def server_url() -> str:
-    """libpq URL of the server's maintenance database (the local cluster unless DATABASE_URL)."""
+    """libpq URL of the server's maintenance database: DATABASE_URL's server, else the
+    project's throw-away test cluster (fast, not crash-safe; see data/cluster.py)."""
     base = os.environ.get("DATABASE_URL")
     if not base:
-        from data.cluster import database_url, start
+        from data.cluster import TEST
 
-        start()
-        base = database_url()
+        base = TEST.start()
     return _with_db(base, "postgres")
 
 
