@@ -35,6 +35,9 @@ class Config:
         self.DATA_KEYS = env("TASHARUK_DATA_KEYS", "")
         self.TILES_URL = env("TASHARUK_TILES_URL", "")  # base-map tiles are optional
         self.UPLOAD_FOLDER = env("TASHARUK_UPLOADS", "")
+        self.EXPORT_FOLDER = env("TASHARUK_EXPORTS", "")  # files written by export jobs
+        self.JOB_RETRY_BASE_S = float(env("TASHARUK_JOB_RETRY_S", "30"))  # back-off base
+        self.JOB_MAX_ATTEMPTS = int(env("TASHARUK_JOB_ATTEMPTS", "5"))
         self.MAX_CONTENT_LENGTH = int(env("TASHARUK_MAX_UPLOAD", str(20 * 1024 * 1024)))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -89,6 +92,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from data.cluster import INSTANCE
 
         app.config["UPLOAD_FOLDER"] = str(INSTANCE / "uploads")
+    if not app.config.get("EXPORT_FOLDER"):
+        from data.cluster import INSTANCE
+
+        app.config["EXPORT_FOLDER"] = str(INSTANCE / "exports")
 
     from data.db import db
     from web import init_web
@@ -99,7 +106,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-COMMAND_MODULES = ("data.cli", "network.cli", "planning.cli", "referral.cli")
+COMMAND_MODULES = ("data.cli", "network.cli", "planning.cli", "referral.cli", "jobs.cli")
 
 
 def _register_commands(app: Flask) -> None:

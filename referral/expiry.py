@@ -13,7 +13,18 @@ from referral.lifecycle import DEFAULT_RESPONSE_DAYS, transition
 from referral.notify import MailConfig
 from referral.workdays import add_working_days
 
-__all__ = ["expire_overdue"]
+__all__ = ["due_time", "expire_overdue"]
+
+
+def due_time(due_at: dt.datetime | None, sent_at: dt.datetime | None,
+             response_days: int | None) -> dt.datetime | None:
+    """When a sent referral must be answered: fixed when sent, else ``sent_at`` plus the
+    service's response time in working days (default 5); None when never sent."""
+    if due_at is not None:
+        return due_at
+    if sent_at is None:
+        return None
+    return add_working_days(sent_at, response_days or DEFAULT_RESPONSE_DAYS)
 
 
 def expire_overdue(session: Session, now: dt.datetime | None = None, *,
@@ -31,12 +42,9 @@ def expire_overdue(session: Session, now: dt.datetime | None = None, *,
         .order_by(Referral.id)).all()
     done = 0
     for rid, version, due_at, sent_at, days in rows:
-        if due_at is None:
-            if sent_at is None:
-                continue
-            due_at = add_working_days(sent_at, days or DEFAULT_RESPONSE_DAYS)
-            if due_at >= now:
-                continue
+        due_at = due_time(due_at, sent_at, days)
+        if due_at is None or due_at >= now:
+            continue
         transition(session, rid, None, "expire", version=version, now=now,
                    note="", mail_config=mail_config)
         done += 1

@@ -26,7 +26,7 @@ from referral.notify import MailConfig, notify
 from referral.workdays import add_working_days
 
 __all__ = ["ACTIONS", "REASON_LABELS", "STATUS_LABELS", "SYSTEM", "TRANSITIONS", "Rule",
-           "add_note", "allowed_actions", "transition"]
+           "add_note", "allowed_actions", "receiver_staff", "transition"]
 
 SYSTEM = "system"
 STAFF = frozenset({"org_admin", "caseworker"})
@@ -253,7 +253,8 @@ def add_note(session: Session, referral_id: int, actor: Any, note: str) -> Refer
     return event
 
 
-def _receiver_staff(session: Session, referral: Referral) -> list[User]:
+def receiver_staff(session: Session, referral: Referral) -> list[User]:
+    """Who answers a referral: its assignee, else the organisation's admins, else its staff."""
     if referral.assigned_user_id is not None:
         user = session.get(User, referral.assigned_user_id)
         return [user] if user is not None else []
@@ -280,7 +281,7 @@ def _tell(session: Session, referral: Referral, actor: Any, action: str,
           mail_config: MailConfig | None) -> None:
     """Notify the other side: no name, no service, no detail; only a reference and a link."""
     if action == "send" or (action == "withdraw" and referral.sent_at is not None):
-        users = _receiver_staff(session, referral)
+        users = receiver_staff(session, referral)
     else:
         users = _sender_staff(session, referral)
     users = [u for u in users if actor is None or u.id != actor.id]

@@ -1,7 +1,10 @@
-"""Notifications: in-app rows now, and email through SMTP after the transaction commits.
+"""Notifications: in-app rows now, and email as a background job of the same transaction.
 
 Emails never carry sensitive details: callers pass a short text and a link only. Without
-``MAIL_SERVER`` email is a no-op; in-app notifications always work.
+``MAIL_SERVER`` email is a no-op; in-app notifications always work. With it, each email is
+a ``mail.send`` job (``data.queue``) written in the caller's transaction: a rolled-back
+change sends nothing, a committed one is sent by ``tasharuk worker``, retried with back-off.
+The job holds the user's id, never the address (the worker reads it when sending).
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ import smtplib
 from collections.abc import Iterable
 from email.message import EmailMessage
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from data.models import Notification, User
+from data.queue import enqueue
 
-__all__ = ["MailConfig", "notify", "send_email"]
+__all__ = ["MAIL_TASK", "MailConfig", "deliver", "notify", "send_email"]
+
+MAIL_TASK = "mail.send"  # run by jobs.tasks
 
 log = logging.getLogger(__name__)
 
@@ -48,45 +53,32 @@ def _current_config() -> MailConfig:
     return MailConfig.from_flask() if has_app_context() else MailConfig()
 
 
-def send_email(config: MailConfig, to: str, subject: str, body: str) -> bool:
-    """Send one plain-text email now; False (and a log line) when mail is off or fails."""
-    if not config.server:
-        return False
+def deliver(config: MailConfig, to: str, subject: str, body: str) -> None:
+    """Send one plain-text email now; raise OSError/SMTPException when it fails."""
     msg = EmailMessage()
     msg["From"] = config.sender
     msg["To"] = to
     msg["Subject"] = subject
     msg.set_content(body)
+    with smtplib.SMTP(config.server, config.port, timeout=10) as smtp:
+        smtp.send_message(msg)
+
+
+def send_email(config: MailConfig, to: str, subject: str, body: str) -> bool:
+    """Send one plain-text email now; False (and a log line) when mail is off or fails."""
+    if not config.server:
+        return False
     try:
-        with smtplib.SMTP(config.server, config.port, timeout=10) as smtp:
-            smtp.send_message(msg)
+        deliver(config, to, subject, body)
     except (OSError, smtplib.SMTPException) as exc:
-        log.warning("email to %s failed: %s", to, exc)
+        log.warning("email failed: %s", type(exc).__name__)  # no address in logs
         return False
     return True
 
 
-def _queue(session: Session, config: MailConfig, mails: list[tuple[str, str, str]]) -> None:
-    pending = session.info.setdefault("pending_mail", [])
-    pending.extend((config, *m) for m in mails)
-    if session.info.get("mail_hooked"):
-        return
-    session.info["mail_hooked"] = True
-
-    @event.listens_for(session, "after_commit")
-    def _send(sess: Session) -> None:
-        queue = sess.info.pop("pending_mail", [])
-        for cfg, to, subject, body in queue:
-            send_email(cfg, to, subject, body)
-
-    @event.listens_for(session, "after_rollback")
-    def _drop(sess: Session) -> None:
-        sess.info.pop("pending_mail", None)
-
-
 def notify(session: Session, users: Iterable[User], kind: str, text_ar: str, text_en: str,
            link: str = "", *, email: bool = True, config: MailConfig | None = None) -> int:
-    """Notify ``users`` in-app, and by email after commit when mail is configured.
+    """Notify ``users`` in-app, and by email (a job of this transaction) when mail is on.
 
     The texts must be free of personal or sensitive details; the link leads to them.
     Returns the number of notifications written.
@@ -100,10 +92,9 @@ def notify(session: Session, users: Iterable[User], kind: str, text_ar: str, tex
         config = config or _current_config()
         if config.server:
             url = f"{config.base_url}{link}" if link.startswith("/") else link
-            mails = []
             for user in users:
                 text = text_en if user.locale == "en" else text_ar
-                mails.append((user.email, f"Tasharuk | تشارك: {text[:80]}",
-                              f"{text_ar}\n{text_en}\n\n{url}\n"))
-            _queue(session, config, mails)
+                enqueue(session, MAIL_TASK, queue="mail", user_id=user.id,
+                        subject=f"Tasharuk | تشارك: {text[:80]}",
+                        body=f"{text_ar}\n{text_en}\n\n{url}\n")
     return len(users)

@@ -320,6 +320,7 @@ class SMTPSink:
 
     def __init__(self):
         self.messages: list = []
+        self.drain = lambda: None  # runs the mail jobs queued in the test's transaction
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
         from email import message_from_bytes
@@ -329,6 +330,7 @@ class SMTPSink:
         return "250 OK"
 
     def wait_for(self, count: int = 1, timeout: float = 5.0) -> list:
+        self.drain()
         end = time.monotonic() + timeout
         while len(self.messages) < count and time.monotonic() < end:
             time.sleep(0.02)
@@ -336,11 +338,15 @@ class SMTPSink:
 
 
 @pytest.fixture
-def smtp_server(app):
-    """A real local SMTP server (aiosmtpd); the app sends its mail there during the test."""
+def smtp_server(app, session):
+    """A real local SMTP server (aiosmtpd); the mail jobs queued in the test's transaction
+    are run (tests.kits.jobs) and send there when the test waits for mail."""
     from aiosmtpd.controller import Controller
 
+    from tests.kits.jobs import run_queued
+
     sink = SMTPSink()
+    sink.drain = lambda: run_queued(app, session, "mail.send")
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()

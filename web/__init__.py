@@ -33,6 +33,7 @@ def register_blueprints(app: Flask) -> None:
     from .exchange import bp as exchange_bp
     from .forum import bp as forum_bp
     from .gaps import bp as gaps_bp
+    from .jobs import bp as jobs_bp
     from .library import bp as library_bp
     from .main import bp as main_bp
     from .notifications import bp as notifications_bp
@@ -51,3 +52,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(partners_bp)
     app.register_blueprint(exchange_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(jobs_bp)

@@ -13,6 +13,7 @@ from .forum import (
     ForumThread,
 )
 from .geo import AdminArea
+from .jobs import JobError
 from .library import DOC_KINDS, DOC_STATUSES, TOPICS, Attachment, LibraryDocument, TopicFollow
 from .org import ORG_TYPES, VERIFICATION_STATES, Organization, OrganizationAlias
 from .partners import PARTNERSHIP_STATES, REQUEST_STATES, Partnership, PartnershipRequest
@@ -57,4 +58,5 @@ __all__ = [
     "PARTNERSHIP_STATES", "REQUEST_STATES", "Partnership", "PartnershipRequest",
     "ProviderRanking",
     "SearchWord",
+    "JobError",
 ]

@@ -13,7 +13,8 @@ KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None, "ngett
             "lazy_ngettext": (1, 2)}
 METHODS = {"web": [("templates/**.html", "jinja2"), ("**/templates/**.html", "jinja2"),
                    ("**.py", "python")],
-           "referral": [("**.py", "python")], "data/io": [("**.py", "python")]}
+           "referral": [("**.py", "python")], "data/io": [("**.py", "python")],
+           "jobs": [("**.py", "python")]}
 
 
 def _msgids() -> dict[str, str]:

@@ -1,0 +1,130 @@
+"""Every background task and its schedule, declared in code (``tasharuk worker`` runs them).
+
+On demand: ``mail.send`` (enqueued by ``referral.notify`` in the change's own transaction)
+and ``exports.run`` (``jobs.enqueue_export``). Periodic (cron, UTC): referral expiry every
+15 minutes, SLA reminders hourly, stale-listing reminders daily, the search ranking's
+refresh and the national gap tables nightly, and pruning of old finished jobs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, text
+from sqlalchemy.orm import Session
+
+from data.models import User
+from data.queue import base_app
+from jobs.exports import EXPORT_TASK, run_export
+from jobs.runtime import job
+from referral.notify import MAIL_TASK, MailConfig, deliver
+
+__all__ = ["GAP_LEVELS", "KEEP_FINISHED_DAYS", "MailNotSent"]
+
+GAP_LEVELS = ("1", "2", "3")
+KEEP_FINISHED_DAYS = 30  # succeeded/cancelled jobs older than this are deleted nightly
+queue = base_app()
+
+
+class MailNotSent(RuntimeError):
+    """The SMTP server refused or could not be reached (retried; the address is not kept)."""
+
+
+@job(MAIL_TASK, queue="mail")
+def send_mail(session: Session, user_id: int, subject: str, body: str) -> str:
+    """Send one notification email to user ``user_id`` (the address is read now)."""
+    config = MailConfig.from_flask()
+    user = session.get(User, user_id)
+    if not config.server or user is None or not user.active or not user.email:
+        return "skipped"
+    try:
+        deliver(config, user.email, subject, body)
+    except smtplib.SMTPResponseException as exc:
+        raise MailNotSent(f"SMTP {exc.smtp_code} from {config.server}:{config.port}") from None
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailNotSent(f"{type(exc).__name__} talking to {config.server}:{config.port}"
+                          ) from None
+    return "sent"
+
+
+@job(EXPORT_TASK, queue="exports", with_job_id=True)
+def export(session: Session, job_id: int, kind: str, params: dict) -> str:
+    """Write export ``kind`` to EXPORT_FOLDER/<job id>.<ext>."""
+    return str(run_export(session, job_id, kind, params or {}))
+
+
+@queue.periodic(cron="*/15 * * * *")
+@job("referrals.expire")
+def expire_referrals(session: Session, timestamp: int) -> int:
+    """Expire sent referrals past their due time."""
+    from referral.expiry import expire_overdue
+
+    return expire_overdue(session)
+
+
+@queue.periodic(cron="5 * * * *")
+@job("referrals.remind_due")
+def remind_due(session: Session, timestamp: int) -> int:
+    """Remind receivers of referrals due within a day (once each)."""
+    from referral.reminders import remind_due as remind
+
+    return remind(session)
+
+
+@queue.periodic(cron="0 6 * * *")
+@job("directory.remind_stale")
+def remind_stale(session: Session, timestamp: int) -> dict:
+    """Remind organisation admins of stale listings (at most weekly per organisation)."""
+    from network.directory import remind_stale as remind
+
+    return remind(session)
+
+
+@queue.periodic(cron="30 1 * * *")
+@job("ranking.refresh")
+def refresh_ranking(session: Session, timestamp: int | None = None) -> dict:
+    """Recompute the search ranking's referral-outcome terms."""
+    from referral.ranking import refresh_ranking as refresh
+
+    return refresh(session)
+
+
+@queue.periodic(cron="0 2 * * *")
+@job("gaps.recompute")
+def recompute_gaps(session: Session, timestamp: int | None = None) -> list[str]:
+    """Recompute the national gap tables (every level) into EXPORT_FOLDER/gaps/."""
+    from planning.gaps import gap_table, parse_selection, table_csv
+
+    folder = Path(current_app.config["EXPORT_FOLDER"]) / "gaps"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for level in GAP_LEVELS:
+        csv = table_csv(gap_table(session, parse_selection({"level": level})))
+        partial = folder / f".level-{level}.csv.partial"
+        partial.write_text(csv, encoding="utf-8")
+        partial.replace(folder / f"level-{level}.csv")
+        written.append(f"level-{level}.csv")
+    return written
+
+
+@queue.periodic(cron="15 3 * * *")
+@job("jobs.prune")
+def prune(session: Session, timestamp: int | None = None) -> int:
+    """Delete succeeded and cancelled jobs older than KEEP_FINISHED_DAYS (failed ones stay)."""
+    from data.models import JobError
+
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=KEEP_FINISHED_DAYS)
+    ids = [r[0] for r in session.execute(text(
+        "SELECT j.id FROM procrastinate_jobs j WHERE j.status IN ('succeeded', 'cancelled') "
+        "AND NOT EXISTS (SELECT 1 FROM procrastinate_events e WHERE e.job_id = j.id "
+        "AND e.at >= :cutoff)"), {"cutoff": cutoff})]
+    if ids:
+        session.execute(delete(JobError).where(JobError.job_id.in_(ids)))
+        session.execute(text("DELETE FROM procrastinate_periodic_defers "
+                             "WHERE job_id = ANY(:ids)"), {"ids": ids})
+        session.execute(text("DELETE FROM procrastinate_jobs WHERE id = ANY(:ids)"),
+                        {"ids": ids})
+    return len(ids)

@@ -1,0 +1,139 @@
+"""The queue with a real worker (``tasharuk worker`` as a process) and a real SMTP server on
+loopback, on a committed scratch database: mail is sent for a committed change only, a
+failing job is retried with its errors kept, then stays failed until an admin retries it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from tests.conftest import SMTPSink, free_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(scope="module")
+def queue_db(scratch_db):
+    """A migrated scratch database whose rows the worker process can see (committed)."""
+    from data.migrate import upgrade
+
+    url = scratch_db("tasharuk_jobs")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def db_session(queue_db):
+    from data.db import make_engine
+
+    engine = make_engine(queue_db)
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+    engine.dispose()
+
+
+@pytest.fixture
+def smtp():
+    from aiosmtpd.controller import Controller
+
+    sink = SMTPSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    sink.port = port
+    yield sink
+    controller.stop()
+
+
+def tasharuk(url: str, *args: str, mail_port: int, **env: str) -> subprocess.CompletedProcess:
+    """Run ``tasharuk ARGS`` in a new process on database ``url``, mail to ``mail_port``."""
+    full = {**os.environ, "DATABASE_URL": url, "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(mail_port), "SECRET_KEY": "t", "TASHARUK_RATELIMIT": "0", **env}
+    return subprocess.run([sys.executable, "-c", "from app import cli; cli()", *args],
+                          cwd=ROOT, env=full, capture_output=True, text=True, timeout=180,
+                          check=False)
+
+
+def notify_one(session: Session, port: int, *, commit: bool) -> int:
+    """Notify a new user (mail on); commit or roll back; return the user's id."""
+    import uuid
+
+    from referral.notify import MailConfig, notify
+    from tests.conftest import Factory
+
+    tag = uuid.uuid4().hex[:8]
+    user = Factory(session).user(role="org_admin", email=f"jobs-{tag}@example.org",
+                                 org=Factory(session).org(name_en=f"Jobs {tag}",
+                                                          acronym=f"J{tag}"))
+    uid = user.id
+    notify(session, [user], "test.kind", "نص", "Text", "/x",
+           config=MailConfig("127.0.0.1", port))
+    if commit:
+        session.commit()
+    else:
+        session.rollback()
+    return uid
+
+
+def mail_jobs(session: Session) -> list[tuple]:
+    session.rollback()
+    return session.execute(text(
+        "SELECT id, status::text, attempts, (args->>'user_id')::int FROM procrastinate_jobs "
+        "WHERE task_name = 'mail.send' ORDER BY id")).all()
+
+
+def test_committed_change_is_mailed_by_the_worker_and_rolled_back_one_is_not(db_session,
+                                                                              smtp, queue_db):
+    before = {j[0] for j in mail_jobs(db_session)}
+    kept = notify_one(db_session, smtp.port, commit=True)
+    dropped = notify_one(db_session, smtp.port, commit=False)
+    jobs = [j for j in mail_jobs(db_session) if j[0] not in before]
+    assert [j[3] for j in jobs] == [kept]  # no job for the rolled-back change
+    email = db_session.execute(text("SELECT email FROM app_user WHERE id = :i"),
+                               {"i": kept}).scalar()
+    assert "@" not in str(db_session.execute(text(
+        "SELECT args FROM procrastinate_jobs WHERE id = :i"), {"i": jobs[0][0]}).scalar())
+
+    res = tasharuk(queue_db, "worker", "--once", mail_port=smtp.port)
+    assert res.returncode == 0, res.stderr
+    messages = smtp.wait_for(1)
+    assert [m["To"] for m in messages] == [email]
+    assert "Text" in messages[0].get_content()
+    assert dict((j[0], j[1]) for j in mail_jobs(db_session))[jobs[0][0]] == "succeeded"
+    assert dropped != kept
+
+
+def test_failing_job_is_retried_then_kept_failed_with_its_error_then_retried_by_hand(
+        db_session, smtp, queue_db):
+    dead = free_port()  # nothing listens there
+    before = {j[0] for j in mail_jobs(db_session)}
+    notify_one(db_session, dead, commit=True)
+    (job_id, *_rest), = [j for j in mail_jobs(db_session) if j[0] not in before]
+
+    res = tasharuk(queue_db, "worker", "--once", mail_port=dead,
+                   TASHARUK_JOB_RETRY_S="0", TASHARUK_JOB_ATTEMPTS="3")
+    assert res.returncode == 0, res.stderr
+    status = {j[0]: j[1:3] for j in mail_jobs(db_session)}[job_id]
+    assert status == ("failed", 3)  # three runs: the first and two retries
+    errors = db_session.execute(text(
+        "SELECT attempt, error_type, error FROM job_error WHERE job_id = :i ORDER BY attempt"),
+        {"i": job_id}).all()
+    assert [(a, t) for a, t, _e in errors] == [(1, "MailNotSent"), (2, "MailNotSent"),
+                                               (3, "MailNotSent")]
+    assert f"127.0.0.1:{dead}" in errors[0][2] and "@" not in errors[0][2]
+
+    from jobs.admin import list_jobs, retry_failed
+
+    listed = {j.id: j for j in list_jobs(db_session, "failed", limit=1000)}[job_id]
+    assert listed.retried and [e.error_type for e in listed.errors] == ["MailNotSent"] * 3
+    retry_failed(db_session, job_id)  # what the jobs page and `tasharuk jobs retry` do
+    db_session.commit()
+    res = tasharuk(queue_db, "worker", "--once", mail_port=smtp.port)
+    assert res.returncode == 0, res.stderr
+    assert len(smtp.wait_for(1)) == 1
+    assert {j[0]: j[1] for j in mail_jobs(db_session)}[job_id] == "succeeded"
