@@ -50,6 +50,12 @@ class Config:
         self.RATELIMIT_ENABLED = env("TASHARUK_RATELIMIT", "1") != "0"
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.WTF_CSRF_TIME_LIMIT = None
+        # Exports (web/downloads.py): where built files are kept, how many builds may run at
+        # once across all workers, and how often one person / one API token may download.
+        self.EXPORT_CACHE = env("TASHARUK_EXPORT_CACHE", "")
+        self.EXPORT_SLOTS = int(env("TASHARUK_EXPORT_SLOTS", "1"))
+        self.EXPORT_RATE_LIMIT = env("TASHARUK_EXPORT_RATE_LIMIT", "30 per hour")
+        self.EXPORT_TOKEN_RATE_LIMIT = env("TASHARUK_EXPORT_TOKEN_RATE_LIMIT", "20 per hour")
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))

@@ -15,6 +15,7 @@ __all__ = [
     "RateLimited",
     "TasharukError",
     "Unauthorized",
+    "Unavailable",
 ]
 
 
@@ -86,3 +87,12 @@ class RateLimited(TasharukError):
     status = 429
     code = "rate_limited"
     exit_code = 2
+
+
+class Unavailable(TasharukError):
+    """Temporarily unable to serve this, e.g. every export slot is busy (HTTP 503 with
+    ``Retry-After`` from ``details["retry_after"]``; exit 1: try again later)."""
+
+    status = 503
+    code = "unavailable"
+    exit_code = 1

@@ -371,12 +371,47 @@ def update_service(session: Session, service_id: int, data: Mapping, viewer: Vie
         raise NotFound(_("Service %(id)s does not exist.", id=service_id))
     _require_edit(viewer, svc.organization_id)
     clean = clean_service(session, data, creating=False)
+    clean = {k: v for k, v in clean.items() if _service_value(svc, k) != _comparable(k, v)}
+    if not clean:  # nothing changes: no write, no audit row
+        return svc
     _apply(session, svc, clean)
     refresh_service(session, svc)
     session.flush()
     record(session, "service.update", user=actor, obj=svc, organization_id=svc.organization_id,
            summary={"fields": sorted(clean)})
     return svc
+
+
+_SITE_KEYS = ("admin3_pcode", "name_ar", "name_en", "address_ar", "address_en")
+
+
+def _comparable(name: str, value: Any) -> Any:
+    """A cleaned service field in a form that compares equal to ``_service_value``'s."""
+    if name in ("target_groups", "coverage"):
+        return sorted(value)
+    if name == "sites":
+        return sorted((float(s["lon"]), float(s["lat"]), *(s.get(k) for k in _SITE_KEYS))
+                      for s in value)
+    if name == "hours":
+        return sorted(tuple(h) for h in value)
+    return value
+
+
+def _service_value(svc: Service, name: str) -> Any:
+    """The service's current value of cleaned field ``name``, comparable to ``_comparable``."""
+    if name == "target_groups":
+        return sorted(g.code for g in svc.target_groups)
+    if name == "coverage":
+        return sorted(a.pcode for a in svc.coverage)
+    if name == "sites":
+        out = []
+        for site in svc.sites:
+            point = to_shape(site.geom)
+            out.append((point.x, point.y, *(getattr(site, k) for k in _SITE_KEYS)))
+        return sorted(out)
+    if name == "hours":
+        return sorted((h.weekday, h.opens, h.closes) for h in svc.hours)
+    return getattr(svc, name)
 
 
 def verify_service(session: Session, service_id: int, viewer: Viewer,
@@ -502,6 +537,9 @@ def update_organization(session: Session, organization_id: int, data: Mapping, v
         raise NotFound(_("Organisation %(id)s does not exist.", id=organization_id))
     _require_edit(viewer, organization_id)
     clean = clean_organization(session, data, creating=False)
+    clean = {k: v for k, v in clean.items() if getattr(org, k) != v}
+    if not clean:  # nothing changes: no write, no audit row
+        return org
     for name, value in clean.items():
         setattr(org, name, value)
     if not org.name_ar or not org.name_en:

@@ -129,6 +129,7 @@ def app(database_url: str, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+        "EXPORT_CACHE": str(tmp_path_factory.mktemp("exports")),
         "TASHARUK_DATA_KEYS": "",
         "SERVER_NAME": None,
     })

@@ -10,9 +10,10 @@ from flask import Flask
 
 def init_web(app: Flask) -> None:
     """Wire extensions, i18n, the authorisation layer, error handlers and every blueprint."""
-    from . import errors, i18n, nav, security, ui
+    from . import bounds, errors, i18n, nav, security, ui
     from .extensions import csrf, init_limiter, login_manager
 
+    bounds.init_app(app)  # before any route is registered and before any other hook
     i18n.init_app(app)
     csrf.init_app(app)
     init_limiter(app)

@@ -237,7 +237,8 @@ def content_security_policy(map_view: bool) -> str:
 
 
 def security_headers(response: Response) -> Response:
-    """after_request: CSP, HSTS (https only), nosniff, frame denial, Referrer-Policy."""
+    """after_request: CSP, HSTS (https only), nosniff, frame denial, Referrer-Policy, and a
+    ``Server`` header that names no software version."""
     view = current_app.view_functions.get(request.endpoint or "")
     map_view = bool(getattr(view, "map_page", False))
     headers = response.headers
@@ -246,14 +247,27 @@ def security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "SAMEORIGIN" if map_view else "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers["Server"] = SERVER_NAME  # no version banner (Werkzeug/Python, gunicorn)
     if current_app.config.get("BASE_URL", "").startswith("https://"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 
 
+def _no_server_banner() -> None:
+    """Werkzeug's server (``tasharuk run``, the tests' live servers) writes its own ``Server``
+    header, ``Werkzeug/x Python/y``, after the app's; make it say only ``Tasharuk``."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.version_string = lambda self: SERVER_NAME  # type: ignore[method-assign]
+
+
+SERVER_NAME = "Tasharuk"
+
+
 def init_app(app: Flask) -> None:
     """Install token loading, CSRF and the access check before every request (in that
     order), the security headers after it, and load users for Flask-Login."""
+    _no_server_banner()
     from data.db import db
     from data.models import User
 

@@ -1,16 +1,31 @@
-"""The exports as in-memory downloads (web pages and the API): an HSDS zip, the 4W table
-(CSV with or without the HXL row, or XLSX) and the GeoJSON FeatureCollection."""
+"""The exports as files on disk, built once per data version and then served from there:
+an HSDS zip, the 4W table (CSV with or without the HXL row, or XLSX) and the GeoJSON.
+
+Why: an HSDS export of the national data set takes seconds and tens of MB to build, and any
+signed-in user may ask for it. Built into a file and kept under a name carrying the data's
+version, a repeated export is a file read (streamed by the web layer, nothing in memory), and
+a new build only happens after the data changed. Builds hold one of a few *slots* (PostgreSQL
+advisory locks, so the bound holds across every worker process and machine): when all are
+taken, or the same export is already being built, the caller is told to come back (503).
+"""
 
 from __future__ import annotations
 
-import io
+import hashlib
+import os
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext as _
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-__all__ = ["FORMATS", "download"]
+from data.errors import Unavailable
+
+__all__ = ["EXPORT_TABLES", "FORMATS", "Export", "build", "cached_export", "data_version",
+           "write_export"]
 
 # kind -> (file name, MIME type)
 FORMATS = {
@@ -20,31 +35,118 @@ FORMATS = {
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "geojson": ("tasharuk.geojson", "application/geo+json"),
 }
+# Every table an export reads: a change to any of them is a new data version.
+EXPORT_TABLES = ("organization", "service", "service_site", "opening_period",
+                 "service_coverage", "service_target_group", "service_type", "sector",
+                 "target_group", "admin_area", "activity")
+# Advisory-lock class ids (pg_try_advisory_xact_lock(int, int)): build slots, and one per kind.
+_SLOT_LOCK = 0x7A5E
+_KIND_LOCK = 0x7A5F
+RETRY_AFTER = 10  # seconds a refused caller should wait: about one national HSDS build
 
 
-def download(session: Session, kind: str, *, hxl: bool = True) -> tuple[bytes, str, str]:
-    """(content, file name, MIME type) of export ``kind`` (one of ``FORMATS``)."""
-    name, mime = FORMATS[kind]
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        if kind == "hsds":
-            from .hsds import export_hsds
+@dataclass(frozen=True)
+class Export:
+    """One export file ready to send: where it is, its download name, type and version."""
 
-            export_hsds(session, folder / "hsds")
-            buf = io.BytesIO()
-            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-                for path in sorted((folder / "hsds").rglob("*")):
-                    if path.is_file():
-                        zf.write(path, path.relative_to(folder / "hsds").as_posix())
-            return buf.getvalue(), name, mime
-        if kind.startswith("4w"):
-            from .hxl import export_4w
+    path: Path
+    name: str
+    mime: str
+    version: str
 
-            path = folder / name
-            export_4w(session, path, hxl=hxl)
-            return path.read_bytes(), name, mime
+
+def data_version(session: Session) -> str:
+    """A short digest that changes whenever a row of ``EXPORT_TABLES`` is added, changed or
+    removed: each table's row count and the sum of its rows' ``xmin`` (the writing
+    transaction, new on every update). Read in the caller's transaction, so it is exact."""
+    parts = " UNION ALL ".join(
+        f"SELECT '{t}', count(*), coalesce(sum(xmin::text::bigint), 0) FROM {t}"
+        for t in EXPORT_TABLES)
+    rows = session.execute(text(parts)).all()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+def write_export(session: Session, kind: str, path: Path, *, hxl: bool = True) -> None:
+    """Write export ``kind`` (one of ``FORMATS``) to the file ``path``."""
+    if kind == "hsds":
+        from .hsds import export_hsds
+
+        with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+            folder = Path(tmp) / "hsds"
+            export_hsds(session, folder)
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+                for item in sorted(folder.rglob("*")):
+                    if item.is_file():
+                        zf.write(item, item.relative_to(folder).as_posix())
+    elif kind.startswith("4w"):
+        from .hxl import export_4w
+
+        export_4w(session, path, hxl=hxl)
+    else:
         from .geojson import export_geojson
 
-        out = io.StringIO()
-        export_geojson(session, out)
-        return out.getvalue().encode("utf-8"), name, mime
+        with path.open("w", encoding="utf-8") as out:
+            export_geojson(session, out)
+
+
+def _file_name(kind: str, hxl: bool, version: str) -> str:
+    return f"{kind}{'' if hxl else '-nohxl'}.{version}"
+
+
+def cached_export(folder: Path, kind: str, version: str, *, hxl: bool = True) -> Export | None:
+    """The export of ``kind`` at ``version`` when it was built already, else None."""
+    name, mime = FORMATS[kind]
+    path = Path(folder) / _file_name(kind, hxl, version)
+    return Export(path, name, mime, version) if path.is_file() else None
+
+
+def _take_slot(session: Session, kind: str, hxl: bool, slots: int) -> None:
+    """Hold a build slot and this export's own lock until the transaction ends, or refuse."""
+    kind_key = int(hashlib.sha256(f"{kind}/{hxl}".encode()).hexdigest()[:7], 16)
+    busy = Unavailable(_("This export is being prepared. Try again in a few seconds."),
+                       details={"retry_after": RETRY_AFTER}, code="export_busy")
+    if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:c, :k)"),
+                          {"c": _KIND_LOCK, "k": kind_key}):
+        raise busy
+    for slot in range(max(1, slots)):
+        if session.scalar(text("SELECT pg_try_advisory_xact_lock(:c, :k)"),
+                          {"c": _SLOT_LOCK, "k": slot}):
+            return
+    raise busy
+
+
+def build(session: Session, folder: Path, kind: str, *, hxl: bool = True,
+          slots: int = 1) -> Export:
+    """The export of ``kind`` at the current data version: from ``folder`` when built
+    already, else built there (holding a slot; Unavailable when none is free).
+
+    The file appears under its final name only when complete (written aside, then renamed),
+    and older versions of the same export are removed.
+    """
+    if kind not in FORMATS:
+        raise KeyError(kind)
+    folder = Path(folder)
+    version = data_version(session)
+    found = cached_export(folder, kind, version, hxl=hxl)
+    if found is not None:
+        return found
+    _take_slot(session, kind, hxl, slots)
+    found = cached_export(folder, kind, version, hxl=hxl)  # built while we waited
+    if found is not None:
+        return found
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / _file_name(kind, hxl, version)
+    name, mime = FORMATS[kind]
+    # the writers choose the format by the suffix (4W: .csv or .xlsx)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".building-", suffix=Path(name).suffix)
+    os.close(fd)
+    try:
+        write_export(session, kind, Path(tmp), hxl=hxl)
+        os.replace(tmp, final)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    prefix = _file_name(kind, hxl, "")
+    for old in folder.glob(prefix + "*"):
+        if old != final and old.name[len(prefix):].isalnum():
+            old.unlink(missing_ok=True)
+    return Export(final, name, mime, version)

@@ -319,6 +319,8 @@ def test_post_attachments_are_stored_and_served_safely(client, session, cats, me
     with client.get(f"/forum/attachments/{att.uuid}") as got:
         assert got.status_code == 200 and got.headers["Content-Type"] == "image/png"
         assert got.headers["X-Content-Type-Options"] == "nosniff"
+        assert got.headers["Cache-Control"] == "private, no-store"  # needs a sign-in
+        assert "Expires" not in got.headers
         assert got.data == PNG
 
 

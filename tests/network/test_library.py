@@ -257,6 +257,7 @@ def test_attachments_are_served_with_safe_headers(client, session, admin, app, n
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
         assert resp.headers["Content-Disposition"].startswith(disposition)
         assert "filename*=UTF-8''" in resp.headers["Content-Disposition"]
+        assert resp.headers["Cache-Control"] == "public, max-age=3600"  # published: anyone
         assert resp.data == data
 
 
@@ -272,6 +273,7 @@ def test_draft_attachments_are_hidden(client, session, admin, app, login):
     login(admin)
     with client.get(f"/library/attachments/{att.uuid}") as resp:
         assert resp.status_code == 200
+        assert resp.headers["Cache-Control"] == "private, no-store"  # a draft: admins only
     with client.get("/library/attachments/not-a-uuid") as resp:
         assert resp.status_code == 404
 

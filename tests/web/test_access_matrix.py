@@ -54,8 +54,8 @@ def routes(app) -> list[tuple[str, str, str]]:
         values = {}
         for name, conv in rule._converters.items():
             kind = type(conv).__name__.replace("Converter", "").lower()
-            kind = {"integer": "int", "unicodestring": "default", "string": "default",
-                    "any": "default"}.get(kind, kind)
+            kind = {"integer": "int", "id": "int", "unicodestring": "default",
+                    "string": "default", "any": "default"}.get(kind, kind)
             value = DUMMY.get(kind, "x")
             if kind == "default" and "pcode" in name:
                 value = "SY07"

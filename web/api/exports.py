@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 
-from data.db import db
-from data.io.downloads import download
-
+from ..args import int_arg
+from ..downloads import send_export
 from ..security import AUTHENTICATED, allow
 from . import bp
 from .openapi import error_responses
 
 
 def _send(kind: str) -> Response:
-    content, name, mime = download(db.session, kind, hxl=request.args.get("hxl", "1") != "0")
-    return Response(content, mimetype=mime, headers={
-        "Content-Disposition": f'attachment; filename="{name}"'})
+    return send_export(kind, hxl=int_arg("hxl", 1, 0, 1) == 1)
 
 
 @bp.get("/exports/hsds")
@@ -49,7 +46,10 @@ def export_geojson():
 def _file(summary: str, op: str, mime: str, schema: dict | None = None) -> dict:
     content = {mime: {"schema": schema or {"type": "string", "contentMediaType": mime}}}
     return {"get": {"summary": summary, "operationId": op, "responses": {
-        "200": {"description": summary, "content": content}, **error_responses(401)}}}
+        "200": {"description": summary + " (streamed; ETag = data version)",
+                "content": content},
+        "304": {"description": "Not modified since the ETag sent in If-None-Match"},
+        **error_responses(400, 401, 429, 503)}}}
 
 
 OPENAPI_PATHS = {

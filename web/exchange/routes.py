@@ -5,16 +5,17 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from data.audit import record
 from data.db import db
 from data.errors import BadInput, Forbidden, NotFound
-from data.io.downloads import FORMATS, download
+from data.io.downloads import FORMATS
 from data.io.fourw import import_4w
 from data.io.orgs import review_alias, unreviewed_aliases
 
+from ..downloads import send_export
 from ..security import AUTHENTICATED, allow, principal
 from . import bp
 from .forms import AliasForm, ConfirmForm, UploadForm
@@ -122,9 +123,7 @@ def download_export(kind: str):
     """One export as a file: hsds, 4w.csv, 4w.xlsx or geojson."""
     if kind not in FORMATS:
         raise NotFound(_("No such export."))
-    content, name, mime = download(db.session, kind)
-    return Response(content, mimetype=mime,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return send_export(kind)
 
 
 @bp.get("/aliases")

@@ -242,4 +242,5 @@ def organization(org_id: int):
 def attachment(file_id: str):
     """A file attached to a visible post."""
     return attachment_response(
-        file_id, lambda key: uc.post_attachment(db.session, key, moderator=is_platform_admin()))
+        file_id, lambda key: uc.post_attachment(db.session, key, moderator=is_platform_admin()),
+        private=lambda att: True)  # the forum needs a sign-in

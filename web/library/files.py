@@ -45,10 +45,18 @@ def file_error_message(exc: BadInput) -> str:
     return _("The file is empty.")
 
 
-def send_attachment(att: Attachment):
-    """The stored file with its checked type, a safe disposition and no sniffing."""
+def send_attachment(att: Attachment, *, private: bool):
+    """The stored file with its checked type, a safe disposition and no sniffing.
+
+    A file that needs a sign-in (``private``) is ``Cache-Control: private, no-store``, so no
+    shared proxy or browser cache keeps a copy for the next person; public files are cached.
+    """
     path = attachments.open_path(upload_folder(), att.storage_key)
-    resp = send_file(path, mimetype=att.content_type, max_age=3600, conditional=True)
+    resp = send_file(path, mimetype=att.content_type, max_age=None if private else 3600,
+                     conditional=not private)
+    if private:
+        resp.headers["Cache-Control"] = "private, no-store"
+        resp.headers.pop("Expires", None)
     disposition = "inline" if att.content_type in attachments.INLINE else "attachment"
     ascii_name = att.filename.encode("ascii", "ignore").decode() or "file"
     ascii_name = ascii_name.replace('"', "").replace("\\", "")
@@ -59,10 +67,13 @@ def send_attachment(att: Attachment):
     return resp
 
 
-def attachment_response(file_id: str, find: Callable[[uuid.UUID], Attachment]):
-    """The attachment ``find`` returns for ``file_id`` (a UUID; anything else is a 404)."""
+def attachment_response(file_id: str, find: Callable[[uuid.UUID], Attachment],
+                        private: Callable[[Attachment], bool]):
+    """The attachment ``find`` returns for ``file_id`` (a UUID; anything else is a 404);
+    ``private(att)`` tells whether it needs a sign-in (then it is never cached)."""
     try:
         key = uuid.UUID(file_id)
     except ValueError:
         abort(404)
-    return send_attachment(find(key))
+    att = find(key)
+    return send_attachment(att, private=private(att))

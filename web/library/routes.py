@@ -179,7 +179,8 @@ def edit(doc_id: int):
 def attachment(file_id: str):
     """A document's attached file (drafts' files for platform admins only)."""
     return attachment_response(
-        file_id, lambda key: uc.document_attachment(db.session, key, drafts=is_platform_admin()))
+        file_id, lambda key: uc.document_attachment(db.session, key, drafts=is_platform_admin()),
+        private=lambda att: not att.document.published)  # drafts: platform admins only
 
 
 @bp.route("/follow", methods=["GET", "POST"])
