@@ -262,8 +262,56 @@ def export_geojson_cmd(file: Path) -> None:
     click.echo(_("%(n)s features written to %(file)s", n=n, file=file))
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+def backup_cmd(folder: Path) -> None:
+    """Write a consistent backup (database dump, attachments, manifest) into the new or
+    empty folder DIR; the keys are not in it (the manifest says which are needed)."""
+    from importlib.metadata import version
+
+    from data.backup import backup
+
+    cfg = current_app.config
+    manifest = backup(cfg["DATABASE_URL"], cfg["UPLOAD_FOLDER"], folder,
+                      data_keys=cfg.get("TASHARUK_DATA_KEYS") or cfg.get("DATA_KEYS") or "",
+                      version=version("tasharuk"),
+                      progress=lambda m: click.echo(m, err=True))
+    rows = sum(manifest["database"]["rows"].values())
+    click.echo(f"backup written to {folder}: {rows} rows, {len(manifest['uploads'])} "
+               f"attachments, migration {manifest['migration_head']}")
+    if manifest["missing_uploads"]:
+        click.echo(f"warning: {len(manifest['missing_uploads'])} attachments were missing "
+                   "from the upload folder", err=True)
+    click.echo(manifest["keys"]["reminder"], err=True)
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("folder", metavar="DIR",
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore_cmd(folder: Path) -> None:
+    """Restore the backup in DIR into the empty database DATABASE_URL and the empty upload
+    folder; every table's row count is checked against the backup's."""
+    from data.backup import restore
+
+    cfg = current_app.config
+    report = restore(cfg["DATABASE_URL"], cfg["UPLOAD_FOLDER"], folder,
+                     data_keys=cfg.get("TASHARUK_DATA_KEYS") or cfg.get("DATA_KEYS") or "",
+                     progress=lambda m: click.echo(m, err=True))
+    manifest = report["manifest"]
+    click.echo(f"restored {sum(manifest['database']['rows'].values())} rows and "
+               f"{len(manifest['uploads'])} attachments from {folder} (made "
+               f"{manifest['created_at']}, migration {manifest['migration_head']}); "
+               "run `tasharuk db upgrade` if this version of Tasharuk is newer")
+    for warning in report["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
+
+
 def register(app: Flask) -> None:
     """Mount this room's commands on the app's CLI."""
+    app.cli.add_command(backup_cmd)
+    app.cli.add_command(restore_cmd)
     app.cli.add_command(db_cli)
     app.cli.add_command(load_cli)
     app.cli.add_command(resolve_cmd)

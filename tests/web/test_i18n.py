@@ -14,7 +14,7 @@ KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None, "ngett
 METHODS = {"web": [("templates/**.html", "jinja2"), ("**/templates/**.html", "jinja2"),
                    ("**.py", "python")],
            "referral": [("**.py", "python")], "data/io": [("**.py", "python")],
-           "jobs": [("**.py", "python")]}
+           "jobs": [("**.py", "python")], "data": [("backup.py", "python")]}
 
 
 def _msgids() -> dict[str, str]:
