@@ -1,4 +1,5 @@
 # The two commands: `make run` (install, start PostGIS, migrate, load, serve) and `make test`.
+# `make run` uses Flask's development server, for local use; `make serve` runs gunicorn.
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -10,14 +11,21 @@ DEMO_ORGS ?= 300
 DEMO_SEED ?= 1
 SHARED ?= ../shared/data
 
-.PHONY: run test setup sysdeps db migrate load serve lint bench clean-db
+.PHONY: run serve test setup sysdeps db migrate load lint bench clean-db
 
 BOUNDARIES := $(wildcard $(foreach n,1 2 3,$(SHARED)/boundaries/syr_adm$(n)_cod_ab_20201217.geojson))
 
 run: db
 	$(TASHARUK) bootstrap $(foreach f,$(BOUNDARIES),--boundaries $(f)) \
 	  --demo-orgs $(DEMO_ORGS) --seed $(DEMO_SEED)
+	@echo "make run: Flask's development server, for local use only; 'make serve' runs gunicorn"
 	$(TASHARUK) run --host $(HOST) --port $(PORT)
+
+# The production server (gunicorn; docs/deploying.md), after the same bootstrap.
+serve: db
+	$(TASHARUK) bootstrap $(foreach f,$(BOUNDARIES),--boundaries $(f)) \
+	  --demo-orgs $(DEMO_ORGS) --seed $(DEMO_SEED)
+	$(TASHARUK) serve --bind $(HOST):$(PORT)
 
 # The tests start their own throw-away cluster (instance/test-pg) unless DATABASE_URL is set.
 test: setup lint

@@ -56,6 +56,10 @@ class Config:
         self.EXPORT_SLOTS = int(env("TASHARUK_EXPORT_SLOTS", "1"))
         self.EXPORT_RATE_LIMIT = env("TASHARUK_EXPORT_RATE_LIMIT", "30 per hour")
         self.EXPORT_TOKEN_RATE_LIMIT = env("TASHARUK_EXPORT_TOKEN_RATE_LIMIT", "20 per hour")
+        # Serving (docs/deploying.md): gzip unless the proxy compresses; who may read /metrics.
+        self.GZIP = env("TASHARUK_GZIP", "1") != "0"
+        self.METRICS_TOKEN = env("TASHARUK_METRICS_TOKEN", "")
+        self.METRICS_NETWORKS = env("TASHARUK_METRICS_NETWORKS", "127.0.0.0/8,::1")
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -164,3 +168,14 @@ class TasharukGroup(FlaskGroup):
 
 cli = TasharukGroup(create_app=create_app, help="Tasharuk (تشارك) command line.",
                     add_version_option=False)
+
+
+def _add_serve() -> None:
+    """``tasharuk serve`` sits on the group itself: it starts gunicorn without building an
+    app in the launching process (gunicorn's workers build their own)."""
+    from web.serving.cli import serve_cmd
+
+    cli.add_command(serve_cmd)
+
+
+_add_serve()

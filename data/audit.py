@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from data import requestid
 from data.models import AuditLog, User
 
 __all__ = ["audit_query", "record"]
@@ -21,7 +22,8 @@ def record(session: Session, action: str, *, user: Any = None, organization_id: 
     The one way every room writes the audit log. ``user`` is a User, a user id, or a token
     principal (recorded as the token in the summary); ``organization_id`` defaults to the
     user's organisation. ``obj`` (a mapped object) names the object: its class in lower case
-    and its id, unless ``object_type`` / ``object_id`` say otherwise.
+    and its id, unless ``object_type`` / ``object_id`` say otherwise. The id of the request
+    or job being served is kept with the entry, to find its line in the logs.
     """
     if obj is not None:
         object_type = object_type or type(obj).__name__.lower()
@@ -39,7 +41,7 @@ def record(session: Session, action: str, *, user: Any = None, organization_id: 
             organization_id = getattr(user, "organization_id", None)
     entry = AuditLog(user_id=user_id, organization_id=organization_id, action=action,
                      object_type=object_type, object_id=str(object_id or ""),
-                     summary=summary, ip=ip)
+                     summary=summary, ip=ip, request_id=requestid.current())
     session.add(entry)
     session.flush()
     return entry

@@ -10,10 +10,11 @@ from flask import Flask
 
 def init_web(app: Flask) -> None:
     """Wire extensions, i18n, the authorisation layer, error handlers and every blueprint."""
-    from . import bounds, errors, i18n, nav, security, ui
+    from . import bounds, compress, errors, i18n, nav, ops, security, ui
     from .extensions import csrf, init_limiter, login_manager
 
     bounds.init_app(app)  # before any route is registered and before any other hook
+    ops.init_app(app)  # its request hooks go first: they see every request and final response
     i18n.init_app(app)
     csrf.init_app(app)
     init_limiter(app)
@@ -22,6 +23,7 @@ def init_web(app: Flask) -> None:
     errors.init_app(app)
     nav.init_app(app)
     ui.init_app(app)
+    compress.init_app(app)
     register_blueprints(app)
 
 

@@ -108,8 +108,11 @@ def test_sysdeps_is_silent_when_everything_is_installed():
 
 
 @pytest.mark.parametrize(("installed", "packages"), [
-    ([], "postgresql postgresql-15-postgis-3"),
-    (["usr/lib/postgresql/16/bin/initdb"], "postgresql-16-postgis-3"),
+    ([], "postgresql postgresql-15-postgis-3 nginx-light systemd"),
+    (["usr/lib/postgresql/16/bin/initdb", "usr/sbin/nginx", "usr/bin/systemd-analyze"],
+     "postgresql-16-postgis-3"),
+    (["usr/lib/postgresql/15/bin/initdb",
+      "usr/share/postgresql/15/extension/postgis.control"], "nginx-light systemd"),
 ])
 def test_sysdeps_prints_the_exact_command_when_packages_are_missing(tmp_path, installed,
                                                                    packages):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, send_from_directory, session, url_for
-from sqlalchemy import text
 
 from data.db import db
 from network.overview import governorate_summary, platform_totals
@@ -41,10 +40,3 @@ def leaflet_asset(filename: str):
 
     return send_from_directory(leaflet.BASE_DIR, filename, max_age=86400)
 
-
-@bp.get("/healthz")
-@allow(PUBLIC)
-def health():
-    """Liveness: the database answers."""
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}

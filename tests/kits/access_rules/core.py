@@ -5,7 +5,6 @@ ALL = {"platform_admin", "org_admin", "caseworker", "planner", "viewer"}
 RULES = {
     "main.index": {"roles": {"public"}},
     "main.set_language": {"roles": {"public"}},
-    "main.health": {"roles": {"public"}},
     "main.leaflet_asset": {"roles": {"public"}},
     "auth.login": {"roles": {"public"}},
     "auth.logout": {"roles": ALL},

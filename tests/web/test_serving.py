@@ -1,0 +1,62 @@
+"""`tasharuk serve`'s settings: defaults from the machine, the environment, then the flags."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from data.errors import BadInput
+from web.serving.settings import ServerSettings, cpu_count
+
+
+@pytest.mark.parametrize(("env", "flags", "expected"), [
+    ({}, {}, {"workers": cpu_count(), "threads": 4, "timeout": 60, "bind": "127.0.0.1:8000"}),
+    ({"TASHARUK_WORKERS": "3", "TASHARUK_THREADS": "8"}, {}, {"workers": 3, "threads": 8}),
+    ({"TASHARUK_WORKERS": "3"}, {"workers": 5}, {"workers": 5}),      # the flag wins
+    ({"TASHARUK_WORKERS": ""}, {}, {"workers": cpu_count()}),         # empty: the default
+    ({"TASHARUK_WORKERS": "0"}, {}, {"workers": cpu_count()}),        # 0: one per CPU
+    ({"TASHARUK_BIND": "unix:/run/tasharuk.sock"}, {}, {"bind": "unix:/run/tasharuk.sock"}),
+    ({"TASHARUK_TRUSTED_PROXIES": "10.0.0.2"}, {}, {"trusted_proxies": "10.0.0.2"}),
+])
+def test_settings_come_from_the_machine_the_environment_and_the_flags(env, flags, expected):
+    settings = ServerSettings.from_env(env, **flags)
+    assert {k: getattr(settings, k) for k in expected} == expected
+
+
+@pytest.mark.parametrize(("env", "flags", "message"), [
+    ({"TASHARUK_WORKERS": "many"}, {}, "TASHARUK_WORKERS: 'many' is not a whole number"),
+    ({"TASHARUK_THREADS": "0"}, {}, "TASHARUK_THREADS: 0 is outside 1-64"),
+    ({}, {"timeout": 1}, "--timeout: 1 is outside 5-3600"),
+    ({"TASHARUK_BIND": "8000"}, {}, "TASHARUK_BIND: '8000' is not HOST:PORT or unix:PATH"),
+])
+def test_bad_settings_name_the_variable_or_flag(env, flags, message):
+    with pytest.raises(BadInput) as err:
+        ServerSettings.from_env(env, **flags)
+    assert err.value.message == message
+
+
+def test_gunicorns_configuration_carries_every_setting():
+    conf = ServerSettings.from_env({}, workers=2, threads=4, bind="127.0.0.1:9").gunicorn()
+    assert (conf["workers"], conf["threads"], conf["worker_class"], conf["bind"]) == \
+        (2, 4, "gthread", ["127.0.0.1:9"])
+    assert conf["timeout"] == 60 and conf["forwarded_allow_ips"] == "127.0.0.1,::1"
+    assert conf["max_requests_jitter"] == conf["max_requests"] // 10
+
+
+def _cli(args, env=None):
+    from click.testing import CliRunner
+
+    from app import cli
+
+    return CliRunner().invoke(cli, args, env=env or {})
+
+
+def test_serve_check_prints_the_settings_and_a_bad_flag_exits_2():
+    result = _cli(["serve", "--check", "--workers", "2"], {"TASHARUK_THREADS": "6"})
+    assert result.exit_code == 0, result.output
+    conf = json.loads(result.output)
+    assert (conf["workers"], conf["threads"]) == (2, 6)
+    bad = _cli(["serve", "--check", "--threads", "100"])
+    assert bad.exit_code == 2
+    assert "--threads: 100 is outside 1-64" in bad.output

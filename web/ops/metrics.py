@@ -1,0 +1,71 @@
+"""Prometheus metrics of the web app: requests by route, their latency, the database pool.
+
+Under gunicorn (``tasharuk serve``) every worker writes its values to files in
+``PROMETHEUS_MULTIPROC_DIR`` and ``/metrics`` adds them up (prometheus_client's multiprocess
+mode); the variable must be set before prometheus_client is imported, which ``tasharuk serve``
+does. Elsewhere (tests, ``make run``) the process's own registry is used.
+"""
+
+from __future__ import annotations
+
+import os
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # (any tasharuk command run with the server's env)
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+from prometheus_client import (  # noqa: E402 - after the folder exists
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import Engine, event
+
+__all__ = ["CONTENT_TYPE_LATEST", "exposition", "observe_request", "watch_pool"]
+
+# Buckets from 2.5 ms (a search's floor) to 10 s (a large export).
+BUCKETS = (0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+REQUESTS = Counter("tasharuk_http_requests", "HTTP requests served, by route and status",
+                   ("method", "route", "status"))
+LATENCY = Histogram("tasharuk_http_request_duration_seconds",
+                    "Time to answer a request, by route (the app's time, not the network's)",
+                    ("route",), buckets=BUCKETS)
+POOL_IN_USE = Gauge("tasharuk_db_pool_checked_out",
+                    "Database connections checked out of the app's pools (all workers)",
+                    multiprocess_mode="livesum")
+POOL_SIZE = Gauge("tasharuk_db_pool_size",
+                  "Database connections the app's pools keep (all workers)",
+                  multiprocess_mode="livesum")
+POOL_FAILURES = Counter("tasharuk_db_connect_failures",
+                        "Pooled connections found broken and replaced")
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one answered request and its latency under its route's name (the endpoint)."""
+    REQUESTS.labels(method, route, str(status)).inc()
+    LATENCY.labels(route).observe(seconds)
+
+
+def watch_pool(engine: Engine) -> None:
+    """Track the checkouts of ``engine``'s pool and its configured size."""
+    size = getattr(engine.pool, "size", None)
+    if callable(size):
+        POOL_SIZE.inc(size())
+    event.listen(engine, "checkout", lambda *a: POOL_IN_USE.inc())
+    event.listen(engine, "checkin", lambda *a: POOL_IN_USE.dec())
+    event.listen(engine, "invalidate", lambda *a: POOL_FAILURES.inc())
+
+
+def exposition() -> bytes:
+    """The metrics in Prometheus' text format (all workers' when running under gunicorn)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)

@@ -1,0 +1,61 @@
+"""``/healthz`` (the process is alive), ``/readyz`` (ready to serve) and ``/metrics``."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+
+from flask import current_app, request
+from flask_babel import gettext as _
+
+from data.db import db
+from data.errors import Forbidden
+from data.readiness import check_all
+
+from ..security import PUBLIC, allow
+from . import bp
+from .metrics import CONTENT_TYPE_LATEST, exposition
+
+RETRY_AFTER_S = 5
+
+
+@bp.get("/healthz")
+@allow(PUBLIC)
+def healthz():
+    """Liveness: the process answers (the database is /readyz's business)."""
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+@allow(PUBLIC)
+def readyz():
+    """Readiness: the database (and every other registered check) is ready; else 503."""
+    checks = check_all(db.session)
+    if all(v == "ok" for v in checks.values()):
+        return {"status": "ok", "checks": checks}
+    return {"status": "unavailable", "checks": checks}, 503, {"Retry-After": str(RETRY_AFTER_S)}
+
+
+@bp.get("/metrics")
+@allow(PUBLIC)
+def metrics():
+    """Prometheus metrics, for the configured networks or the bearer of the metrics token."""
+    if not _may_scrape():
+        raise Forbidden(_("Metrics are only served to the monitoring network or token."))
+    return exposition(), 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
+
+
+def _may_scrape() -> bool:
+    token = current_app.config.get("METRICS_TOKEN", "")
+    header = request.headers.get("Authorization", "")
+    if token and header.lower().startswith("bearer ") and hmac.compare_digest(
+            header[7:].strip().encode(), token.encode()):
+        return True
+    proxied = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+    if proxied and "werkzeug.proxy_fix.orig" not in request.environ:
+        return False  # through a proxy the app was not told to trust: the address is the proxy's
+    try:
+        addr = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    return any(addr in net for net in current_app.config["METRICS_NETWORKS"])
