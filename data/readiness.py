@@ -1,5 +1,5 @@
-"""Is this process ready to serve? The database answers and its schema is at our migrations'
-head; other parts (the job queue) add their own checks to ``CHECKS``."""
+"""Is this process ready to serve? The database answers, its schema is at our migrations'
+head, and the job queue (procrastinate's table in the same database) answers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-__all__ = ["CHECKS", "check_all", "database_check", "missing_migrations"]
+__all__ = ["CHECKS", "check_all", "database_check", "missing_migrations", "queue_check"]
 
 # name -> check(session): None when fine, else a short reason (never personal data).
 CHECKS: dict[str, Callable[[Session], str | None]] = {}
@@ -51,7 +51,19 @@ def database_check(session: Session) -> str | None:
     return None
 
 
+def queue_check(session: Session) -> str | None:
+    """The job queue's table (procrastinate's, in the same database) answers."""
+    try:
+        session.execute(text("SELECT 1 FROM procrastinate_jobs LIMIT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which kind
+        return f"job queue unreachable ({type(exc).__name__})"
+    finally:
+        session.rollback()
+    return None
+
+
 CHECKS["database"] = database_check
+CHECKS["queue"] = queue_check
 
 
 def check_all(session: Session) -> dict[str, str]:

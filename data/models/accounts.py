@@ -80,7 +80,7 @@ class AuditLog(Base):
     object_id: Mapped[str] = mapped_column(String(60), default="", server_default="")
     summary: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     ip: Mapped[str | None] = mapped_column(String(45))
-    # the request or job that wrote it (X-Request-ID, as in the JSON logs); migration 0018
+    # the request or job that wrote it (X-Request-ID, as in the JSON logs); migration 0019
     request_id: Mapped[str | None] = mapped_column(String(64))
 
 

@@ -31,7 +31,7 @@ def test_healthz_answers_without_the_database_and_readyz_says_it_is_down():
 def test_readyz_is_ok_on_a_migrated_database(client):
     resp = client.get("/readyz")
     assert resp.status_code == 200, resp.get_json()
-    assert resp.get_json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert resp.get_json() == {"status": "ok", "checks": {"database": "ok", "queue": "ok"}}
 
 
 def test_readyz_refuses_a_database_behind_the_migrations(server_url):
@@ -49,7 +49,9 @@ def test_readyz_refuses_a_database_behind_the_migrations(server_url):
     resp = app.test_client().get("/readyz")
     app.extensions["tasharuk_db"]["engine"].dispose()
     assert resp.status_code == 503
-    assert "not migrated to head" in resp.get_json()["checks"]["database"]
+    checks = resp.get_json()["checks"]
+    assert "not migrated to head" in checks["database"]
+    assert checks["queue"] == "job queue unreachable (ProgrammingError)"
 
 
 @pytest.mark.parametrize(("remote", "headers", "status"), [
@@ -92,6 +94,16 @@ def test_metrics_count_requests_by_route_and_status_and_the_pool(client):
     assert 'tasharuk_http_request_duration_seconds_bucket{le="0.005",route="api.taxonomy"}' \
         in body
     assert "tasharuk_db_pool_size" in body and "tasharuk_db_pool_checked_out" in body
+
+
+def test_metrics_carry_the_job_queue(client, session):
+    from data.queue import queue_stats
+
+    stats = queue_stats(session)
+    body = client.get("/metrics").get_data(as_text=True)
+    assert f"tasharuk_job_queue_depth {float(stats['depth'])}" in body
+    assert f"tasharuk_job_failures_total {float(stats['errors'])}" in body
+    assert f'tasharuk_jobs{{state="failed"}} {float(stats["failed"])}' in body
 
 
 @pytest.mark.parametrize(("given", "echoed"), [

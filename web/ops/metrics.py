@@ -22,6 +22,7 @@ from prometheus_client import (  # noqa: E402 - after the folder exists
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily  # noqa: E402
 from sqlalchemy import Engine, event
 
 __all__ = ["CONTENT_TYPE_LATEST", "exposition", "observe_request", "watch_pool"]
@@ -60,12 +61,38 @@ def watch_pool(engine: Engine) -> None:
     event.listen(engine, "invalidate", lambda *a: POOL_FAILURES.inc())
 
 
-def exposition() -> bytes:
-    """The metrics in Prometheus' text format (all workers' when running under gunicorn)."""
+class QueueCollector:
+    """The job queue's figures, read from the database at each scrape (one for all workers)."""
+
+    def __init__(self, stats: dict[str, int]):
+        self.stats = stats
+
+    def collect(self):
+        jobs = GaugeMetricFamily("tasharuk_jobs", "Jobs in the queue, by state", labels=["state"])
+        for state, n in sorted(self.stats.items()):
+            if state not in ("depth", "errors"):
+                jobs.add_metric([state], n)
+        yield jobs
+        yield GaugeMetricFamily("tasharuk_job_queue_depth",
+                                "Jobs waiting whose time has come", value=self.stats["depth"])
+        yield CounterMetricFamily("tasharuk_job_failures",
+                                  "Failed job attempts recorded (each with its error)",
+                                  value=self.stats["errors"])
+
+
+def exposition(queue_stats: dict[str, int] | None = None) -> bytes:
+    """The metrics in Prometheus' text format (all workers' when running under gunicorn),
+    with the job queue's ``queue_stats`` (``data.queue.queue_stats``) when given."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest(REGISTRY)
+    else:
+        registry = REGISTRY
+    out = generate_latest(registry)
+    if queue_stats is not None:
+        queue = CollectorRegistry()
+        queue.register(QueueCollector(queue_stats))
+        out += generate_latest(queue)
+    return out

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import Forbidden
+from data.queue import queue_stats
 from data.readiness import check_all
 
 from ..security import PUBLIC, allow
@@ -42,7 +43,14 @@ def metrics():
     """Prometheus metrics, for the configured networks or the bearer of the metrics token."""
     if not _may_scrape():
         raise Forbidden(_("Metrics are only served to the monitoring network or token."))
-    return exposition(), 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
+    try:
+        stats = queue_stats(db.session)
+    except Exception:  # noqa: BLE001 - the app's own metrics still answer without the database
+        current_app.logger.warning("metrics: the job queue's figures could not be read")
+        db.session.rollback()
+        stats = None
+    return exposition(stats), 200, {"Content-Type": CONTENT_TYPE_LATEST,
+                                    "Cache-Control": "no-store"}
 
 
 def _may_scrape() -> bool:

@@ -1,6 +1,6 @@
 """audit_log.request_id: the request (or job) that wrote the entry, as in the JSON logs
 
-Revision ID: 0018_audit_request_id
+Revision ID: 0019_audit_request_id
 Revises: 0002_accounts
 Create Date: 2026-12-06 04:50:00
 
@@ -11,7 +11,7 @@ logs the same ``X-Request-ID``), and the other way round. A column of its own, n
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0018_audit_request_id'
+revision = '0019_audit_request_id'
 down_revision = '0002_accounts'
 branch_labels = None
 depends_on = None
