@@ -28,8 +28,10 @@ serve: db
 	$(TASHARUK) serve --bind $(HOST):$(PORT)
 
 # The tests start their own throw-away cluster (instance/test-pg) unless DATABASE_URL is set.
+# In parallel (pytest-xdist, one database per worker): TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: setup lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 setup: sysdeps $(STAMP)
 

@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("TASHARUK_SHARED_DATA", ROOT.parent / "shared" / "data"))
-TEST_DB = os.environ.get("TASHARUK_TEST_DB", "tasharuk_test")
+# One database per pytest-xdist worker ("gw0", "gw1" ...), so parallel workers never share one.
+TEST_DB = os.environ.get("TASHARUK_TEST_DB", "tasharuk_test") + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else "")
 
 
 def shared_path(*parts: str) -> Path:
@@ -52,9 +54,14 @@ def server_url() -> str:
     project's throw-away test cluster (fast, not crash-safe; see data/cluster.py)."""
     base = os.environ.get("DATABASE_URL")
     if not base:
-        from data.cluster import TEST
+        import fcntl
 
-        base = TEST.start()
+        from data.cluster import INSTANCE, TEST
+
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        with open(INSTANCE / "test-cluster.lock", "w") as lock:  # xdist workers start it once
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            base = TEST.start()
     return _with_db(base, "postgres")
 
 
