@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "referrals": "bench.referrals",
     "library": "bench.library",
     "search": "bench.search",
+    "serve": "bench.serve",
     "partners": "bench.partners",
 }
 

@@ -1,0 +1,608 @@
+"""The production server under load: `tasharuk serve` (gunicorn) on loopback at national scale.
+
+Builds (or reuses) the national data set (``bench.dataset``), copies it into a scratch
+database (the referral transitions write), starts ``tasharuk serve`` on 127.0.0.1 and drives it
+with a small asyncio HTTP/1.1 client (keep-alive connections, one per simulated client) at
+2, 16 and 64 concurrent clients over the mix: search 70 %, service page 10 %, inbox 10 %,
+referral transitions 5 %, gap map 5 %. Every search of a run is distinct (no cache can help),
+every transition accepts a different referral. Then 16 clients of searches alone give the CPU
+per served search; the same searches as bare SQL give the floor. CPU is measured in the same
+run from /proc (psutil): the gunicorn processes, the PostgreSQL server's processes, and the
+load generator itself (it shares the machine). ``--restart`` restarts PostgreSQL under load
+(the project's own cluster only): answers while it is down, and how soon full service is back.
+
+    python -m bench serve [--scale 1] [--levels 2,16,64] [--requests 3000] [--seconds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+MIX = (("search", 70), ("service", 10), ("inbox", 10), ("transition", 5), ("gap_map", 5))
+SEARCH_ONLY_CLIENTS = 16
+INBOX_ORGS = 20
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--levels", default="2,16,64",
+                        help="concurrent clients of each level, comma-separated")
+    parser.add_argument("--requests", type=int, default=3000,
+                        help="at most this many requests per level")
+    parser.add_argument("--seconds", type=float, default=30.0,
+                        help="at most this long per level")
+    parser.add_argument("--searches", type=int, default=1000,
+                        help="searches of the search-only run at 16 clients (and the floor)")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker")
+    parser.add_argument("--db", default=None, help="the data set's database (bench.dataset)")
+    parser.add_argument("--restart", action="store_true",
+                        help="also restart PostgreSQL under load (the project's own cluster)")
+
+
+def _progress(msg: str) -> None:
+    print(f"[bench serve] {msg}", file=sys.stderr, flush=True)
+
+
+def _with_db(url: str, name: str) -> str:
+    p = urlsplit(url)
+    return urlunsplit((p.scheme, p.netloc, f"/{name}", p.query, p.fragment))
+
+
+# ----------------------------------------------------------------- what the clients send
+
+@dataclass(frozen=True)
+class Req:
+    """One request of the mix."""
+
+    kind: str
+    method: str
+    path: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+
+@dataclass
+class Plan:
+    """Everything the load needs, prepared from the database before the clock starts."""
+
+    searches: list[str]
+    services: list[int]
+    inbox: list[tuple[str, int]]  # (token, offset)
+    transitions: list[tuple[str, int, int]]  # (token, referral id, version)
+    gap_maps: list[str]
+    login: tuple[str, str] = ("planner@demo.tasharuk", "demo-password")
+    cookie: str = ""
+    used: dict[str, int] = field(default_factory=dict)
+
+    def take(self, kind: str, n: int) -> list[Req]:
+        """The next ``n`` requests of ``kind`` (searches and transitions never repeat)."""
+        start = self.used.get(kind, 0)
+        self.used[kind] = start + n
+        out = []
+        for i in range(start, start + n):
+            if kind == "search":
+                out.append(Req(kind, "GET", self.searches[i]))
+            elif kind == "service":
+                out.append(Req(kind, "GET", f"/directory/services/"
+                                            f"{self.services[i % len(self.services)]}"))
+            elif kind == "inbox":
+                token, offset = self.inbox[i % len(self.inbox)]
+                out.append(Req(kind, "GET", f"/api/v1/referrals?box=in&offset={offset}",
+                               (("Authorization", f"Bearer {token}"),)))
+            elif kind == "transition":
+                token, rid, version = self.transitions[i]
+                body = f'{{"action": "accept", "version": {version}}}'.encode()
+                out.append(Req(kind, "POST", f"/api/v1/referrals/{rid}/transitions",
+                               (("Authorization", f"Bearer {token}"),
+                                ("Content-Type", "application/json")), body))
+            else:
+                out.append(Req(kind, "GET", self.gap_maps[i % len(self.gap_maps)],
+                               (("Cookie", self.cookie),)))
+        return out
+
+    def capacity(self, kind: str) -> int:
+        """How many more requests of ``kind`` can be made (searches/transitions: distinct)."""
+        if kind == "search":
+            return len(self.searches) - self.used.get(kind, 0)
+        if kind == "transition":
+            return len(self.transitions) - self.used.get(kind, 0)
+        return 10**9
+
+    def mix(self, n: int, seed: int) -> list[Req]:
+        """``n`` requests in the mix's proportions, shuffled (a kind that ran out of distinct
+        requests, e.g. referrals left to accept at a small scale, gets fewer)."""
+        reqs = [r for k, w in MIX
+                for r in self.take(k, min(self.capacity(k), max(1, round(n * w / 100))))]
+        random.Random(seed).shuffle(reqs)
+        return reqs
+
+
+def prepare(url: str, n_searches: int, n_transitions: int, seed: int) -> Plan:
+    """Distinct searches, service ids, API tokens of the busiest receiving organisations,
+    their sent referrals (to accept), and gap-map selections."""
+    from bench.search import searches
+    from data.db import make_engine
+    from data.models import Organization
+    from network.tokens import create_token
+
+    qs = searches(n_searches * 2, seed, url)
+    urls = list(dict.fromkeys("/api/v1/services?" + urlencode(q) for q in qs))[:n_searches]
+    engine = make_engine(url)
+    rng = random.Random(seed)
+    with Session(engine) as s:
+        services = list(s.scalars(text("SELECT id FROM service ORDER BY id")))
+        services = rng.sample(services, min(len(services), 2000))
+        orgs = list(s.scalars(text(
+            "SELECT receiver_org_id FROM referral WHERE status = 'sent' GROUP BY 1 "
+            "ORDER BY count(*) DESC LIMIT :n"), {"n": INBOX_ORGS}))
+        tokens = {}
+        for org_id in orgs:
+            _tok, secret = create_token(s, s.get(Organization, org_id), "org_admin",
+                                        name="bench serve")
+            tokens[org_id] = secret
+        sent = s.execute(text(
+            "SELECT receiver_org_id, id, version FROM referral WHERE status = 'sent' "
+            "AND receiver_org_id = ANY(:orgs) ORDER BY random() LIMIT :n"),
+            {"orgs": orgs, "n": n_transitions}).all()
+        sectors = list(s.scalars(text("SELECT code FROM sector WHERE parent_code IS NULL "
+                                      "ORDER BY code")))
+        s.commit()
+    engine.dispose()
+    inbox = [(tokens[o], off) for o in orgs for off in (0, 50, 100)]
+    rng.shuffle(inbox)
+    transitions = [(tokens[o], rid, v) for o, rid, v in sent]
+    gap_maps = [f"/gaps/map?{urlencode({'level': lv, **({'sector': sc} if sc else {})})}"
+                for lv in (1, 2, 3) for sc in [None, *sectors]]
+    rng.shuffle(gap_maps)
+    return Plan(urls, services, inbox, transitions, gap_maps)
+
+
+# ----------------------------------------------------------------- the load generator
+
+@dataclass
+class Result:
+    kind: str
+    start: float
+    ms: float
+    status: int  # 0: no answer (connection error)
+    retry_after: bool = False
+
+
+class Conn:
+    """One keep-alive HTTP/1.1 connection (responses carry Content-Length or are chunked)."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            try:
+                await self.writer.wait_closed()
+            except OSError:
+                pass
+        self.reader = self.writer = None
+
+    async def send(self, req: Req) -> tuple[int, bool]:
+        """(status, whether Retry-After came) for ``req``; reconnects when needed."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = [f"{req.method} {req.path} HTTP/1.1", f"Host: {self.host}:{self.port}",
+                "Accept-Encoding: identity", f"Content-Length: {len(req.body)}"]
+        head += [f"{k}: {v}" for k, v in req.headers]
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + req.body)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            if ":" in line:
+                k, _sep, v = line.partition(":")
+                headers[k.strip().lower()] = v.strip()
+        if "content-length" in headers:
+            await self.reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return status, "retry-after" in headers
+
+
+async def _drive(port: int, reqs: list[Req], clients: int, seconds: float) -> list[Result]:
+    queue = deque(reqs)
+    results: list[Result] = []
+    deadline = time.perf_counter() + seconds
+
+    async def client() -> None:
+        conn = Conn("127.0.0.1", port)
+        try:
+            while queue and time.perf_counter() < deadline:
+                req = queue.popleft()
+                t = time.perf_counter()
+                try:
+                    status, retry = await asyncio.wait_for(conn.send(req), 60)
+                except (TimeoutError, OSError, asyncio.IncompleteReadError,
+                        asyncio.LimitOverrunError, ValueError):
+                    status, retry = 0, False
+                    await conn.close()
+                results.append(Result(req.kind, t, (time.perf_counter() - t) * 1000, status,
+                                       retry))
+        finally:
+            await conn.close()
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return results
+
+
+# ----------------------------------------------------------------- CPU, from /proc
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and all its descendants now alive."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def postmaster_pid(url: str) -> int:
+    """The PostgreSQL server's main process (from its data folder's postmaster.pid)."""
+    from data.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        folder = conn.scalar(text("SHOW data_directory"))
+    engine.dispose()
+    return int(Path(folder, "postmaster.pid").read_text().split()[0])
+
+
+@dataclass
+class CpuMeter:
+    """CPU of the app (gunicorn's tree), the database (the server's tree) and this process."""
+
+    app_pid: int
+    db_pid: int
+
+    def read(self) -> tuple[float, float, float]:
+        return _tree_cpu(self.app_pid), _tree_cpu(self.db_pid), time.process_time()
+
+
+def _pct(values: list[float], p: int) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return round(values[0], 2)
+    return round(statistics.quantiles(values, n=100, method="inclusive")[p - 1], 2)
+
+
+def measure(port: int, reqs: list[Req], clients: int, seconds: float,
+            meter: CpuMeter) -> dict[str, Any]:
+    """Run ``reqs`` with ``clients`` concurrent clients; throughput, latency, errors, CPU."""
+    before = meter.read()
+    t0 = time.perf_counter()
+    results = asyncio.run(_drive(port, reqs, clients, seconds))
+    elapsed = time.perf_counter() - t0
+    after = meter.read()
+    n = len(results) or 1
+    ms = [r.ms for r in results]
+    errors = [r for r in results if not 200 <= r.status < 400]
+    kinds: dict[str, dict[str, Any]] = {}
+    for kind in dict.fromkeys(r.kind for r in results):
+        mine = [r for r in results if r.kind == kind]
+        kinds[kind] = {"n": len(mine), "p50_ms": _pct([r.ms for r in mine], 50),
+                       "p99_ms": _pct([r.ms for r in mine], 99),
+                       "errors": sum(not 200 <= r.status < 400 for r in mine)}
+    app, db, client = (after[i] - before[i] for i in range(3))
+    return {
+        "clients": clients, "requests": len(results), "seconds": round(elapsed, 2),
+        "requests_per_s": round(len(results) / elapsed, 1),
+        "p50_ms": _pct(ms, 50), "p95_ms": _pct(ms, 95), "p99_ms": _pct(ms, 99),
+        "errors": len(errors),
+        "error_statuses": sorted({r.status for r in errors}),
+        "cpu_ms_per_request": {"app": round(app * 1000 / n, 2), "db": round(db * 1000 / n, 2),
+                               "app_and_db": round((app + db) * 1000 / n, 2),
+                               "load_generator": round(client * 1000 / n, 2)},
+        "by_kind": kinds,
+    }
+
+
+# ----------------------------------------------------------------- the floor
+
+def floor(url: str, search_paths: list[str]) -> dict[str, Any]:
+    """The same searches as bare SQL (bench.search's floor) on one connection: wall time
+    and CPU (this process + the connection's server process) per search."""
+    from urllib.parse import parse_qsl
+
+    import psutil
+    from werkzeug.datastructures import MultiDict
+
+    from bench.search import _types_for, floor_sql
+    from data.db import fetch_all, make_engine
+    from referral.search import generic_plan_safe, keyword_tsquery, parse_query
+
+    engine = make_engine(url, workers=False)
+    with engine.connect() as conn, Session(bind=conn) as s:
+        backend = psutil.Process(conn.scalar(text("SELECT pg_backend_pid()")))
+        statements = []
+        for path in search_paths:
+            q = dict(parse_qsl(urlsplit(path).query))
+            for key in ("lat", "lon"):
+                if key in q:
+                    q[key] = float(q[key])
+            qy = parse_query(s, MultiDict(q))
+            prepare = None if generic_plan_safe(qy) else False
+            tsq = keyword_tsquery(s, q["q"]) if "q" in q else None
+            sql, params = floor_sql(q, tsq, _types_for(conn, q.get("need")))
+            statements.append((sql, params, prepare))
+        for sql, params, prepare in statements:  # warm-up, as the server had
+            fetch_all(s, sql, params, prepare=prepare)
+        t_db = sum(backend.cpu_times()[:2])
+        t_me = time.process_time()
+        ms = []
+        for sql, params, prepare in statements:
+            t = time.perf_counter()
+            fetch_all(s, sql, params, prepare=prepare)
+            ms.append((time.perf_counter() - t) * 1000)
+        db_cpu = sum(backend.cpu_times()[:2]) - t_db
+        me_cpu = time.process_time() - t_me
+    engine.dispose()
+    n = len(ms) or 1
+    return {"searches": len(ms), "p50_ms": _pct(ms, 50), "p95_ms": _pct(ms, 95),
+            "p99_ms": _pct(ms, 99),
+            "cpu_ms_per_search": {"client": round(me_cpu * 1000 / n, 3),
+                                  "db": round(db_cpu * 1000 / n, 3),
+                                  "total": round((me_cpu + db_cpu) * 1000 / n, 3)}}
+
+
+# ----------------------------------------------------------------- a database restart
+
+def restart_under_load(port: int, url: str, reqs: list[Req], clients: int) -> dict[str, Any]:
+    """Searches at ``clients`` clients; after 2 s the project's cluster restarts. Answers
+    while it is down (503 with Retry-After expected), and how soon all answers are 200."""
+    from data.cluster import PROJECT, TEST
+
+    folder = _data_directory(url)
+    cluster = next((c for c in (PROJECT, TEST) if c.data_dir.resolve() == folder), None)
+    if cluster is None:
+        return {"skipped": "the database is not the project's own cluster"}
+    marks: dict[str, float] = {}
+
+    def bounce() -> None:
+        time.sleep(2)
+        marks["down"] = time.perf_counter()
+        cluster.stop(mode="fast")
+        time.sleep(1)
+        cluster.start()
+        marks["up"] = time.perf_counter()
+
+    import threading
+
+    thread = threading.Thread(target=bounce)
+    thread.start()
+    results = asyncio.run(_drive(port, reqs, clients, 15))
+    thread.join()
+    while_down = [r for r in results if marks["down"] <= r.start + r.ms / 1000 <= marks["up"]]
+    after = sorted((r for r in results if r.start >= marks["up"]), key=lambda r: r.start)
+    bad_after = [r for r in after if r.status != 200]
+    full = (max(r.start + r.ms / 1000 for r in bad_after) - marks["up"]) if bad_after else 0.0
+    return {
+        "clients": clients, "requests": len(results),
+        "down_seconds": round(marks["up"] - marks["down"], 2),
+        "answers_while_down": {str(k): sum(r.status == k for r in while_down)
+                               for k in sorted({r.status for r in while_down})},
+        "503_with_retry_after": sum(r.status == 503 and r.retry_after for r in while_down),
+        "not_503_while_down": sum(r.status not in (200, 503) for r in while_down),
+        "errors_after_return": len(bad_after),
+        "full_service_after_s": round(full, 3),
+    }
+
+
+def _data_directory(url: str) -> Path:
+    from data.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        folder = conn.scalar(text("SHOW data_directory"))
+    engine.dispose()
+    return Path(folder).resolve()
+
+
+# ----------------------------------------------------------------- the server
+
+def start_server(url: str, port: int, workers: int | None, threads: int | None,
+                 log: Path) -> subprocess.Popen:
+    """``tasharuk serve`` on 127.0.0.1:``port`` for database ``url``; waits for /readyz."""
+    import httpx
+
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-serve",
+           "TASHARUK_RATELIMIT": "0", "TASHARUK_GZIP": "0", "TASHARUK_MAX_REQUESTS": "0",
+           "TASHARUK_UPLOADS": str(log.parent / "uploads")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    argv = [str(Path(sys.executable).parent / "tasharuk"), "serve", "--bind",
+            f"127.0.0.1:{port}"]
+    if workers:
+        argv += ["--workers", str(workers)]
+    if threads:
+        argv += ["--threads", str(threads)]
+    with log.open("w") as out:
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+    end = time.monotonic() + 180
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"tasharuk serve exited {proc.returncode}: "
+                               f"{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    stop_server(proc)
+    raise RuntimeError(f"tasharuk serve was not ready in 180 s: {log.read_text()[-2000:]}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+def _login(port: int, email: str, password: str) -> str:
+    """A signed-in session cookie (the planner's, for the gap maps)."""
+    import re
+
+    import httpx
+
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as c:
+        page = c.get("/auth/login").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        resp = c.post("/auth/login", data={"email": email, "password": password,
+                                           "csrf_token": token})
+        if resp.status_code != 302:
+            raise RuntimeError(f"bench login as {email} failed: {resp.status_code}")
+        return "; ".join(f"{k}={v}" for k, v in c.cookies.items())
+
+
+def _copy_database(server: str, source: str, target: str) -> str:
+    from data.db import make_engine
+
+    admin = make_engine(_with_db(server, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{source}"'))
+    admin.dispose()
+    return _with_db(server, target)
+
+
+def _drop_database(server: str, name: str) -> None:
+    from data.db import make_engine
+
+    admin = make_engine(_with_db(server, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Build or reuse the data set, serve a copy of it, load it level by level."""
+    import tempfile
+
+    from bench import dataset
+
+    levels = [int(x) for x in str(args.levels).split(",") if x.strip()]
+    source = getattr(args, "db", None) or dataset.DB_NAME
+    dataset.ensure(args.scale, args.seed, name=source)
+    work = f"{source}_serve"
+    _progress(f"copying {source} into {work}")
+    url = _copy_database(dataset.server_url(), source, work)
+    per_level = args.requests
+    n_search = int(per_level * 0.7 + 1) * (len(levels) + 1) + args.searches + 200
+    n_transition = int(per_level * 0.05 + 1) * (len(levels) + 1) + 20
+    _progress(f"preparing {n_search} distinct searches, tokens and referrals to accept")
+    plan = prepare(url, n_search, n_transition, args.seed)
+    port = _free_port()
+    tmp = Path(tempfile.mkdtemp(prefix="tasharuk-bench-serve-"))
+    proc = start_server(url, port, getattr(args, "workers", None),
+                        getattr(args, "threads", None), tmp / "server.log")
+    try:
+        from web.serving.settings import ServerSettings
+
+        settings = ServerSettings.from_env(workers=getattr(args, "workers", None),
+                                           threads=getattr(args, "threads", None))
+        plan.cookie = _login(port, *plan.login)
+        meter = CpuMeter(proc.pid, postmaster_pid(url))
+        _progress("warming up (every kind of request, 4 clients)")
+        measure(port, plan.mix(min(200, per_level), args.seed), 4, args.seconds, meter)
+        out_levels = {}
+        for clients in levels:
+            _progress(f"{clients} clients: up to {per_level} requests or {args.seconds} s")
+            out_levels[str(clients)] = measure(port, plan.mix(per_level, args.seed + clients),
+                                               clients, args.seconds, meter)
+        searches = plan.take("search", min(args.searches, plan.capacity("search")))
+        _progress(f"{len(searches)} searches alone at {SEARCH_ONLY_CLIENTS} clients")
+        alone = measure(port, searches, SEARCH_ONLY_CLIENTS, args.seconds * 2, meter)
+        _progress("the same searches as bare SQL (the floor)")
+        bare = floor(url, [r.path for r in searches])
+        restart = None
+        if getattr(args, "restart", False):
+            _progress("restarting PostgreSQL under load")
+            more = plan.take("search", min(args.searches, plan.capacity("search")))
+            restart = restart_under_load(port, url, more, SEARCH_ONLY_CLIENTS)
+    finally:
+        stop_server(proc)
+        _drop_database(dataset.server_url(), work)
+    cpu = alone["cpu_ms_per_request"]["app_and_db"]
+    result = {
+        "scale": args.scale, "server": {"workers": settings.workers,
+                                        "threads": settings.threads},
+        "cpus": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
+        "levels": out_levels,
+        "searches_alone": {**alone, "searches_per_s": alone["requests_per_s"],
+                           "cpu_ms_per_search": cpu},
+        "floor_sql": bare,
+        "targets": {"cpu_ms_per_search": 4.0, "searches_per_s_at_16": 450,
+                    "p99_ms_at_16": 50, "errors_at_64": 0},
+    }
+    if restart is not None:
+        result["database_restart"] = restart
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.serve``: the same as ``python -m bench serve``."""
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m bench.serve", description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    add_arguments(parser)
+    print(json.dumps({"benchmark": "serve", **run(parser.parse_args(argv))}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

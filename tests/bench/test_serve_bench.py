@@ -1,0 +1,49 @@
+"""`python -m bench serve` at a tiny scale: the production server under the load mix, with
+every figure the benchmark promises (the national-scale figures are in docs/performance.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+from sqlalchemy import text
+
+from bench import dataset
+from tests.conftest import TEST_DB
+
+NAME = f"{TEST_DB}__bench_serve_pytest"
+
+
+@pytest.mark.slow
+def test_serve_benchmark_prints_levels_cpu_and_floor():
+    from bench import serve
+
+    args = argparse.Namespace(scale=0.002, seed=1, levels="2,4", requests=40, seconds=20.0,
+                              searches=30, workers=1, threads=2, db=NAME, restart=False)
+    try:
+        result = serve.run(args)
+    finally:
+        from data.db import make_engine
+
+        eng = make_engine(dataset.server_url(), isolation_level="AUTOCOMMIT")
+        with eng.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{NAME}_serve" WITH (FORCE)'))
+        eng.dispose()
+    json.dumps(result)
+    assert result["server"] == {"workers": 1, "threads": 2}
+    assert set(result["levels"]) == {"2", "4"}
+    for level in result["levels"].values():
+        assert level["requests"] > 0 and level["errors"] == 0, level
+        assert {"search", "service", "inbox", "gap_map"} <= set(level["by_kind"])
+        assert 0 < level["p50_ms"] <= level["p95_ms"] <= level["p99_ms"]
+        assert level["requests_per_s"] > 0
+        cpu = level["cpu_ms_per_request"]
+        assert cpu["app"] > 0 and cpu["db"] > 0 and cpu["load_generator"] > 0
+    alone = result["searches_alone"]
+    assert alone["requests"] == 30 and alone["errors"] == 0
+    assert alone["cpu_ms_per_search"] == alone["cpu_ms_per_request"]["app_and_db"] > 0
+    assert result["floor_sql"]["searches"] == 30
+    assert result["floor_sql"]["cpu_ms_per_search"]["total"] > 0
+    assert result["targets"]["cpu_ms_per_search"] == 4.0
