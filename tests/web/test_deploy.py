@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from tests.conftest import create_database, free_port
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -134,7 +134,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def deployment(server_url, tmp_path_factory):
+def deployment(scratch_db, tmp_path_factory):
     """gunicorn (2 workers) behind nginx with the sample site; yields their addresses."""
     from data.db import make_engine
     from data.io.reference import load_reference
@@ -145,7 +145,7 @@ def deployment(server_url, tmp_path_factory):
 
     _tool(NGINX, "nginx")
     tmp = tmp_path_factory.mktemp("deploy")
-    url = create_database(server_url, "tasharuk_test_deploy")
+    url = scratch_db("tasharuk_deploy")
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as s:

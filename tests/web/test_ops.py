@@ -34,10 +34,8 @@ def test_readyz_is_ok_on_a_migrated_database(client):
     assert resp.get_json() == {"status": "ok", "checks": {"database": "ok", "queue": "ok"}}
 
 
-def test_readyz_refuses_a_database_behind_the_migrations(server_url):
-    from tests.conftest import create_database
-
-    url = create_database(server_url, "tasharuk_test_behind")
+def test_readyz_refuses_a_database_behind_the_migrations(scratch_db):
+    url = scratch_db("tasharuk_behind")
     from data.db import make_engine
 
     eng = make_engine(url)
