@@ -89,9 +89,10 @@ def load_demo_cmd(orgs: int, seed: int, services: int | None, referrals: int | N
     db.session.commit()
     click.echo(", ".join(f"{k}: {v}" for k, v in result.counts.items()))
     click.echo(f"fingerprint {result.fingerprint[:16]}, seconds {result.seconds}")
-    click.echo(f"demo users (password {DEMO_PASSWORD!r}), organisation {result.demo_org!r}:")
-    for email, role, *_rest in DEMO_USERS:
-        click.echo(f"  {email}  {role}")
+    click.echo(f"demo users (password {DEMO_PASSWORD!r}):")
+    orgs = {"receiver": result.demo_org, "sender": result.sender_org}
+    for email, role, _ar, _en, side in DEMO_USERS:
+        click.echo(f"  {email}  {role}" + (f"  {orgs[side]!r} ({side})" if side else ""))
 
 
 @load_cli.command("boundaries")

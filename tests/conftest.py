@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -365,18 +366,26 @@ def smtp_server(app, session):
     controller.stop()
 
 
+@contextmanager
+def serving(app, *, threaded: bool = False) -> Iterator[str]:
+    """Serve ``app`` over real HTTP on 127.0.0.1 from a thread; yield its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=threaded)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
 @pytest.fixture
 def live_server(app, session):
     """The app served over real HTTP on 127.0.0.1 (a thread), for end-to-end page checks."""
-    from werkzeug.serving import make_server
-
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

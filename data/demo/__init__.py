@@ -15,8 +15,10 @@ What is generated (numpy in bulk, written with PostgreSQL COPY in the caller's t
   governorate centroid otherwise), capacity, availability, languages, modality, opening hours
   (split days, evenings, Friday-Saturday weekend, hotlines), cost, referral method, the
   sensitive flag of the type and a last-verified date (about 20% older than 180 days).
-- Demo users, one per role (``admin@demo.tasharuk`` ... password ``demo-password``), members
-  of the organisation that receives the most referrals.
+- Demo users (password ``demo-password``): one per role (``admin@demo.tasharuk`` ...) in the
+  organisation that receives the most referrals, and an admin and a caseworker
+  (``sender-admin@demo.tasharuk``, ``sender@demo.tasharuk``) in the verified organisation that
+  sends it the most, so the whole referral loop can be walked without registering.
 - A referral history: cases (pseudonymous, consent recorded), referrals and their append-only
   events, and a few anonymous searches that found nothing; plus 4W activity rows and people in
   need per area and sector.
@@ -74,11 +76,18 @@ DEMO_PASSWORD = "demo-password"
 # Tables whose foreign keys are checked once after a bulk COPY instead of row by row.
 BULK_TABLES = ("service", "service_target_group", "service_coverage", "service_site",
                "opening_period", "referral_case", "referral", "referral_event", "activity")
-DEMO_USERS = (("admin@demo.tasharuk", "platform_admin", "مديرة المنصة", "Platform admin"),
-              ("orgadmin@demo.tasharuk", "org_admin", "مدير المنظمة", "Organisation admin"),
-              ("caseworker@demo.tasharuk", "caseworker", "عاملة الحالة", "Caseworker"),
-              ("planner@demo.tasharuk", "planner", "المخطط", "Planner"),
-              ("viewer@demo.tasharuk", "viewer", "مشاهد", "Viewer"))
+# (e-mail, role, Arabic name, English name, organisation: "receiver", "sender" or None)
+DEMO_USERS = (("admin@demo.tasharuk", "platform_admin", "مديرة المنصة", "Platform admin", None),
+              ("orgadmin@demo.tasharuk", "org_admin", "مدير المنظمة", "Organisation admin",
+               "receiver"),
+              ("caseworker@demo.tasharuk", "caseworker", "عاملة الحالة", "Caseworker",
+               "receiver"),
+              ("planner@demo.tasharuk", "planner", "المخطط", "Planner", "receiver"),
+              ("viewer@demo.tasharuk", "viewer", "مشاهد", "Viewer", "receiver"),
+              ("sender-admin@demo.tasharuk", "org_admin", "مديرة المنظمة المُحيلة",
+               "Referring organisation admin", "sender"),
+              ("sender@demo.tasharuk", "caseworker", "عامل الحالة المُحيل", "Referring caseworker",
+               "sender"))
 
 
 @dataclass
@@ -90,6 +99,7 @@ class DemoResult:
     fingerprint: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
     demo_org: str = ""
+    sender_org: str = ""
 
 
 def fingerprint(frames: dict[str, pd.DataFrame]) -> str:
@@ -182,6 +192,7 @@ def load_demo(session: Session, *, orgs: int, seed: int, services: int | None = 
                        "--if-empty, another --seed, or an empty database.", field="seed")
     result.counts = write_frames(session, frames, progress=progress)
     result.demo_org = str(result.counts.pop("_demo_org"))
+    result.sender_org = str(result.counts.pop("_sender_org"))
     result.seconds["write"] = round(time.perf_counter() - t1, 2)
     return result
 
@@ -239,8 +250,14 @@ def _write(session: Session, cur, frames: dict[str, pd.DataFrame], advance) -> d
     received = np.bincount(refs["receiver_org"], minlength=len(o)) if len(refs) else np.zeros(1)
     verified = (o["verification"] == "verified").to_numpy()
     demo_local = int(np.argmax(np.where(verified, received, -1)))
-    counts["users"] = _users(session, org0 + demo_local)
+    sent = (np.bincount(refs["sender_org"][refs["receiver_org"] == demo_local],
+                        minlength=len(o)) if len(refs) else np.zeros(len(o)))
+    others = verified & (np.arange(len(o)) != demo_local)
+    sender_local = int(np.argmax(np.where(others, sent, -1))) if others.any() else demo_local
+    counts["users"] = _users(session, {"receiver": org0 + demo_local,
+                                       "sender": org0 + sender_local})
     counts["_demo_org"] = o["name_en"].iloc[demo_local]
+    counts["_sender_org"] = o["name_en"].iloc[sender_local]
     case_cols = ["uuid", "case_code", "age", "sex", "target_groups", "pcode", "needs",
                  "languages", "urgency", "consent_given_by", "consent_method", "consent_at",
                  "consent_scope"]
@@ -275,16 +292,16 @@ def _copy_needs(cur, needs: pd.DataFrame, advance) -> int:
     return n
 
 
-def _users(session: Session, org_id: int) -> int:
-    """One demo user per role (existing e-mails are left alone)."""
+def _users(session: Session, org_ids: dict[str, int]) -> int:
+    """The demo users in their organisations (existing e-mails are left alone)."""
     from argon2 import PasswordHasher
 
     password_hash = PasswordHasher().hash(DEMO_PASSWORD)
     n = 0
-    for email, role, name_ar, _name_en in DEMO_USERS:
+    for email, role, name_ar, _name_en, side in DEMO_USERS:
         n += session.execute(text(
             "INSERT INTO app_user (email, name, password_hash, organization_id, role, locale) "
             "VALUES (:e, :n, :h, :o, :r, 'ar') ON CONFLICT (email) DO NOTHING"),
             {"e": email, "n": name_ar, "h": password_hash,
-             "o": None if role == "platform_admin" else org_id, "r": role}).rowcount
+             "o": org_ids[side] if side else None, "r": role}).rowcount
     return n

@@ -159,6 +159,25 @@ def test_demo_users_sign_in_with_the_printed_password(session):
         assert (user.organization_id is None) == (role == "platform_admin")
 
 
+def test_demo_has_a_sender_and_a_receiver_each_with_an_admin_and_a_caseworker(session):
+    from data.models import Organization, User
+
+    result = _load(session, orgs=12)
+    by_side: dict[str, set] = {}
+    for email, role, _ar, _en, side in DEMO_USERS:
+        user = session.scalar(select(User).where(User.email == email))
+        if side:
+            by_side.setdefault(side, set()).add((role, user.organization_id))
+    for side in ("receiver", "sender"):
+        roles = {r for r, _ in by_side[side]}
+        assert {"org_admin", "caseworker"} <= roles
+        (org_id,) = {o for _, o in by_side[side]}
+        org = session.get(Organization, org_id)
+        assert org.verification == "verified"
+        assert org.name_en == (result.demo_org if side == "receiver" else result.sender_org)
+    assert {o for _, o in by_side["receiver"]} != {o for _, o in by_side["sender"]}
+
+
 # ------------------------------------------------------------------ geography
 
 def _assert_sites_inside(session) -> None:

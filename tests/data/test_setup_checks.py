@@ -107,18 +107,25 @@ def test_sysdeps_is_silent_when_everything_is_installed():
     assert (result.returncode, result.stderr) == (0, "")
 
 
+PG15 = ["usr/lib/postgresql/15/bin/initdb", "usr/share/postgresql/15/extension/postgis.control"]
+FONT = "usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf"
+
+
 @pytest.mark.parametrize(("installed", "packages"), [
-    ([], "postgresql postgresql-15-postgis-3 nginx-light systemd"),
-    (["usr/lib/postgresql/16/bin/initdb", "usr/sbin/nginx", "usr/bin/systemd-analyze"],
-     "postgresql-16-postgis-3"),
-    (["usr/lib/postgresql/15/bin/initdb",
-      "usr/share/postgresql/15/extension/postgis.control"], "nginx-light systemd"),
+    ([], "postgresql postgresql-15-postgis-3 nginx-light systemd chromium fonts-noto-core"),
+    (["usr/lib/postgresql/16/bin/initdb", "usr/sbin/nginx", "usr/bin/systemd-analyze",
+      "usr/bin/chromium", FONT], "postgresql-16-postgis-3"),
+    ([*PG15, "usr/bin/chromium", FONT], "nginx-light systemd"),
+    ([*PG15, "usr/sbin/nginx", "usr/bin/systemd-analyze", FONT], "chromium"),
+    ([*PG15, "usr/sbin/nginx", "usr/bin/systemd-analyze", "usr/bin/chromium"],
+     "fonts-noto-core"),
 ])
 def test_sysdeps_prints_the_exact_command_when_packages_are_missing(tmp_path, installed,
                                                                    packages):
     for f in installed:
-        (tmp_path / f).parent.mkdir(parents=True)
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / f).touch()
+        (tmp_path / f).chmod(0o755)
     result = _sysdeps(tmp_path)
     assert result.returncode == 1
     assert f"Run: sudo apt-get update && sudo apt-get install -y {packages}" in result.stderr

@@ -31,7 +31,7 @@ def test_search_page_is_arabic_and_lists_results_without_javascript(client, worl
     assert 'dir="rtl"' in page and "البحث عن الخدمات" in page
     assert "5 خدمات" in page  # Arabic plural
     # results are plain HTML links, in rank order, with Arabic reasons
-    order = [int(m) for m in re.findall(r'href="/directory/services/(\d+)"', page)]
+    order = [int(m) for m in re.findall(r'href="/directory/services/(\d+)\?', page)]
     assert order == [world[k] for k in ("A", "C", "B", "H", "D")]
     assert "أقرب موقع على بعد 1.0 كم" in page and "يغطي منطقة الشخص" in page
     data = json.loads(re.search(r'<script type="application/json" id="map-data">(.*?)</script>',
@@ -237,7 +237,7 @@ def test_refer_link_appears_when_the_referrals_blueprint_exists(database_url, co
     with fresh.test_request_context():
         from flask import url_for
 
-        refer = url_for("referrals.new", service_id=svc.id)
+        refer = url_for("referrals.new", service_id=svc.id, needs=[svc.service_type_code])
     login(make.user("caseworker"), plain)
     page = html(plain.get(f"/directory/services/{svc.id}"))
     assert f'href="{refer}"' in page.replace("&amp;", "&")

@@ -35,6 +35,17 @@ def _refer_url(service_id: int, **prefill) -> str | None:
     return None
 
 
+def _profile(args, area: str | None = None) -> dict:
+    """The person's profile a search (or a service page opened from it) carries into the
+    referral form: place, age, sex, target groups and languages."""
+    sex = args.get("sex")
+    language = args.get("language") or args.get("languages") or ""
+    return {"age": args.get("age", ""), "sex": sex if sex in ("female", "male") else "",
+            "pcode": area or args.get("pcode", ""),
+            "target_groups": args.getlist("group") or args.getlist("target_groups"),
+            "languages": language}
+
+
 @bp.get("/")
 @allow(PUBLIC)
 def search():
@@ -63,19 +74,18 @@ def search():
                                "name": item["name_ar" if _ar() else "name_en"],
                                "url": url_for("directory.service", service_id=item["id"])})
     areas = directory.area_outlines(s, [result.area] if result and result.area else [])
-    refer_urls = {}
+    refer_urls, service_urls = {}, {}
     if result:
-        sex = request.args.get("sex")
-        prefill = {"age": request.args.get("age", ""),
-                   "sex": sex if sex in ("female", "male") else "",
-                   "pcode": result.area or request.args.get("pcode", ""),
-                   "target_groups": request.args.getlist("group")}
+        prefill = _profile(request.args, result.area)
         refer_urls = {item["id"]: _refer_url(item["id"], needs=[item["service_type"]["code"]],
                                              **prefill) for item in result.items}
+        service_urls = {item["id"]: url_for(
+            "directory.service", service_id=item["id"], needs=[item["service_type"]["code"]],
+            **{k: v for k, v in prefill.items() if v}) for item in result.items}
     return render_template(
         "directory/search.html", choices=directory.search_choices(s), args=request.args,
         errors=errors, result=result, map_data=map_json(points, areas), labels=LABELS,
-        refer_urls=refer_urls,
+        refer_urls=refer_urls, service_urls=service_urls,
         area=directory.area_name(s, result.area if result else None),
         selected_groups=set(request.args.getlist("group")),
         selected_available=set(request.args.getlist("available")))
@@ -111,8 +121,23 @@ def service(service_id: int):
     groups = {g.code: g for g in svc.target_groups}
     return render_template(
         "directory/service.html", svc=svc, d=detail, labels=LABELS, day_names=DAY_NAMES,
-        groups=groups, can_edit=page.can_edit, refer_url=_refer_url(svc.id),
+        groups=groups, can_edit=page.can_edit,
+        refer_url=_refer_url(svc.id, needs=request.args.getlist("needs")
+                             or [svc.service_type_code], **_profile(request.args)),
         referral_stats=page.referral_stats, map_data=map_json(points, page.outlines))
+
+
+@bp.get("/basemap/<int:level>.json")
+@allow(PUBLIC)
+def basemap(level: int):
+    """The official boundaries of one level (1-3) with names: every map's base layer."""
+    from network.basemap import base_layer
+
+    response = current_app.json.response(base_layer(db.session, level))
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 # ------------------------------------------------------------------ forms

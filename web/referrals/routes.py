@@ -109,7 +109,7 @@ def new():
     if data_cipher is None:  # no data key: the name and phone cannot be stored, so not asked
         form.name.data = form.phone.data = None
     if request.method == "GET":
-        for name in ("age", "sex", "pcode", "urgency"):
+        for name in ("age", "sex", "pcode", "urgency", "languages"):
             if request.args.get(name):
                 getattr(form, name).data = request.args.get(name)
         if request.args.getlist("needs"):

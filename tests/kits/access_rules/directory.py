@@ -4,6 +4,7 @@ RULES = {
     "directory.search": {"roles": {"public"}},
     "directory.organization": {"roles": {"public"}},
     "directory.service": {"roles": {"public"}},
+    "directory.basemap": {"roles": {"public"}},
     "directory.service_new": {"roles": {"org_admin", "platform_admin"}},
     "directory.service_edit": {"roles": {"org_admin", "platform_admin"}},
     "directory.service_verify": {"roles": {"org_admin", "platform_admin"}},

@@ -1,0 +1,198 @@
+"""The caseworker's and the receiver's journeys in a real browser (Chromium via Playwright), in
+Arabic and English, at desktop and phone sizes, on the demo data: search, open, refer with and
+without consent, bundle, accept/start/complete or decline with a coded reason, the sender's
+closed loop and history, print. Every page is checked by ``visit`` (console, network, axe)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import text
+
+from tests.browser.conftest import DESKTOP, PHONE
+
+pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
+
+SENDER = "sender@demo.tasharuk"
+RECEIVER = "caseworker@demo.tasharuk"
+
+
+@dataclass
+class Target:
+    """A service of the receiving demo organisation and a place it covers."""
+
+    service_id: int
+    need: str
+    pcode: str
+    place_ar: str
+    place_en: str
+    other_need: str
+
+
+@pytest.fixture(scope="module")
+def target(demo_app) -> Target:
+    """An open, non-sensitive service of the receiver, for both sexes and ages 16-34,
+    covering a sub-district or district whose Arabic name is unique (typing it finds one
+    place)."""
+    from data.db import db
+
+    with demo_app.app_context():
+        row = db.session.execute(text("""
+            SELECT s.id, s.service_type_code, a.pcode, a.name_ar, a.name_en,
+                   (SELECT min(o.service_type_code) FROM service o
+                    WHERE o.service_type_code <> s.service_type_code)
+            FROM service s JOIN app_user u ON u.organization_id = s.organization_id
+            JOIN service_coverage c ON c.service_id = s.id
+            JOIN admin_area a ON a.pcode = c.pcode AND a.level >= 2
+            WHERE u.email = :e AND NOT s.sensitive AND s.availability = 'open'
+              AND coalesce(s.min_age, 0) <= 16 AND coalesce(s.max_age, 120) >= 34
+              AND s.sex = 'any'
+              AND (SELECT count(*) FROM admin_area b WHERE b.name_ar = a.name_ar) = 1
+            ORDER BY a.level DESC, s.id, a.pcode LIMIT 1"""), {"e": RECEIVER}).one()
+    return Target(*row)
+
+
+def sign_out(v) -> None:
+    with v.page.expect_navigation():
+        v.page.locator("header form button[type=submit]").click()
+
+
+def search(v, **fields) -> None:
+    """Fill the search form (folded filters opened) and submit it."""
+    page = v.page
+    page.goto(v.url("/directory/"))
+    for name, value in fields.items():
+        loc = page.locator(f"#{name}")
+        if not loc.is_visible():
+            page.locator("details.filters > summary").click()
+        if loc.evaluate("e => e.tagName") == "SELECT":
+            loc.select_option(value)
+        else:
+            loc.fill(value)
+    with page.expect_navigation():
+        page.locator("form.search button[type=submit]").first.click()
+
+
+def act(v, action: str, label: str, reason: str | None = None) -> None:
+    """Press one transition button on the case page (with a coded reason when asked)."""
+    form = v.page.locator(f"form:has(input[name=action][value={action}])")
+    if reason:
+        form.locator("select[name=reason]").select_option(reason)
+    with v.page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    v.check(label)
+
+
+JOURNEYS = [("ar", DESKTOP), ("en", PHONE)]
+
+
+@pytest.mark.parametrize(("locale", "size"), JOURNEYS, ids=["ar-desktop", "en-phone"])
+def test_refer_with_consent_and_the_receiver_completes(visit, target, locale, size):
+    v = visit(size=size, locale=locale)
+    page = v.page
+    v.set_language(locale)
+    v.sign_in(SENDER)
+    # search by need near a place typed in Arabic (the place names are Arabic-first)
+    search(v, need=target.need, pcode=target.place_ar, age="34", sex="female")
+    v.check("search by need near an Arabic place name")
+    link = page.locator(f".hits h3 a[href*='/directory/services/{target.service_id}?']")
+    assert link.count() == 1, "the receiver's service is among the results"
+    with page.expect_navigation():
+        link.click()
+    v.check("service page")
+    with page.expect_navigation():
+        page.locator("a.button[href*='/referrals/new']").click()
+    v.check("referral form")
+    # the search's place, age and sex come along
+    assert page.locator("#age").input_value() == "34"
+    assert page.locator("#sex").input_value() == "female"
+    assert target.pcode in page.locator("#pcode").input_value() or \
+        page.locator("#pcode").input_value() in (target.place_ar, target.place_en)
+    page.fill("#case_code", "BR-" + locale)
+    page.fill("#languages", "ar, ku")
+    # without consent: refused, the form kept
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    v.check("refused without consent")
+    assert page.locator(".error").count() >= 1
+    assert page.locator("#case_code").input_value() == "BR-" + locale
+    # with consent
+    page.select_option("#consent_method", "verbal")
+    page.fill("#consent_given_by", "the person" if locale == "en" else "الشخص نفسه")
+    page.check("input[name=consent_scope][value=languages]")
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    v.check("referral sent")
+    assert re.search(r"/referrals/\d+$", page.url)
+    case_url = page.url.removeprefix(v.base)
+    sign_out(v)
+
+    # the receiver: inbox, accept, start, complete
+    v.sign_in(RECEIVER)
+    v.goto("/referrals/in", "inbox")
+    v.goto(case_url, "receiver's case page")
+    act(v, "accept", "accepted")
+    act(v, "start", "started")
+    act(v, "complete", "completed")
+    sign_out(v)
+
+    # the sender sees the closed loop and the history, and prints the form
+    v.sign_in(SENDER)
+    v.goto("/referrals/out", "outbox")
+    v.goto(case_url, "sender sees the closed loop")
+    assert page.locator("ol.timeline li").count() >= 4
+    v.goto(case_url + "/print", "print form")
+
+
+@pytest.mark.parametrize(("locale", "size"), [("en", DESKTOP), ("ar", PHONE)],
+                         ids=["en-desktop", "ar-phone"])
+def test_pcode_map_click_bundle_and_a_coded_decline(visit, target, locale, size):
+    v = visit(size=size, locale=locale)
+    page = v.page
+    v.set_language(locale)
+    v.sign_in(SENDER)
+    search(v, need=target.need, pcode=target.pcode)
+    v.check("search by p-code")
+    assert page.locator(".hits li.hit").count() >= 1
+    # the map draws (finding 1): markers, the official boundaries as its base (finding 6),
+    # zoom buttons in the page's language; after a search a click still sets the point
+    page.wait_for_selector("#map[data-ready][data-base-1='14']")
+    assert page.locator("#map path.leaflet-interactive").count() >= 1
+    assert page.locator(".leaflet-tooltip.area-label").count() == 14
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == \
+        ("Zoom in" if locale == "en" else "تكبير")
+    page.locator("#map").click(position={"x": size["width"] // 3, "y": 40})
+    lat, lon = page.locator("#lat").input_value(), page.locator("#lon").input_value()
+    assert 32 < float(lat) < 38 and 35 < float(lon) < 43
+    with page.expect_navigation():
+        page.locator("form.search button[type=submit]").first.click()
+    v.check("search around a point clicked on the map")
+    assert page.locator(".hits li.hit").count() >= 1
+    # a multi-need bundle: two needs ticked, the proposal, then its referral form
+    v.goto("/referrals/bundle", "bundle form")
+    for need in (target.need, target.other_need):
+        page.check(f"input[name=needs][value={need}]")
+    page.fill("#pcode", target.pcode)
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    v.check("bundle proposal")
+    assert page.locator("table.data tbody tr").count() >= 1
+    # decline with a coded reason (receiver) on a fresh referral
+    v.goto(f"/referrals/new?service_id={target.service_id}&pcode={target.pcode}",
+           "referral form from a link")
+    page.select_option("#consent_method", "written")
+    page.fill("#consent_given_by", "guardian")
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    v.check("sent")
+    case_url = page.url.removeprefix(v.base)
+    sign_out(v)
+    v.sign_in(RECEIVER)
+    v.goto(case_url, "receiver opens")
+    act(v, "decline", "declined with a coded reason", reason="no_capacity")
+    sign_out(v)
+    v.sign_in(SENDER)
+    v.goto(case_url, "sender sees the decline and its reason")
+    assert page.locator("ol.timeline").inner_text().strip()
