@@ -141,7 +141,9 @@ class Cluster:
         users = sorted({server_user(), *(["root"] if _as_root() else [])})
         hba = ("# Written by data/cluster.py on every start: unix socket only, peer\n"
                "# authentication, and only the OS users of pg_ident.conf's map may connect.\n"
-               f"local all all peer map={IDENT_MAP}\n")
+               f"local all all peer map={IDENT_MAP}\n"
+               # streaming replicas (pg_basebackup -R), by the same OS users only
+               f"local replication all peer map={IDENT_MAP}\n")
         ident = "# Written by data/cluster.py: OS user -> database superuser.\n" + "".join(
             f"{IDENT_MAP} {u} {SUPERUSER}\n" for u in users)
         for name, content in (("pg_hba.conf", hba), ("pg_ident.conf", ident)):

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["PING_IDLE_S", "PLAN_CACHE_MODE", "RECYCLE_S", "Database",
+__all__ = ["PING_IDLE_S", "PLAN_CACHE_MODE", "PRIMARY_UNTIL", "RECYCLE_S", "REPLICA_APPLICATION",
+           "Database",
            "autocommit_reads", "db", "fetch_all", "make_engine", "sqlalchemy_url"]
 
 PLAN_CACHE_MODE = "auto"  # PostgreSQL's own; see make_engine and fetch_all(prepare=False)
@@ -147,20 +148,42 @@ def autocommit_reads(session: Session) -> bool:
 
 
 class Database:
-    """Binds one engine and session factory to a Flask app; one session per app context."""
+    """Binds one engine and session factory to a Flask app; one session per app context.
+
+    With ``DATABASE_REPLICA_URLS``, ``read_session`` serves reads that tolerate a little lag
+    from a streaming replica (``data.replicas``); ``session`` is always the primary's.
+    """
 
     def init_app(self, app: Flask) -> None:
-        """Create the engine from ``app.config['DATABASE_URL']`` and close sessions on teardown."""
+        """Create the engine from ``app.config['DATABASE_URL']`` (and the replicas' engines)
+        and close sessions on teardown."""
+        from data.replicas import ReplicaSet, parse_urls
+
         engine = make_engine(app.config["DATABASE_URL"], workers=False)
+        urls = parse_urls(app.config.get("DATABASE_REPLICA_URLS", ""))
+        replicas = ReplicaSet(
+            [make_engine(u, workers=False, pool_size=5,
+                         connect_args={"connect_timeout": 2,
+                                       "application_name": REPLICA_APPLICATION})
+             for u in urls],
+            max_lag_s=float(app.config.get("REPLICA_MAX_LAG_S", 10)),
+            check_s=float(app.config.get("REPLICA_CHECK_S", 2))) if urls else None
         app.extensions["tasharuk_db"] = {
             "engine": engine,
             "sessionmaker": sessionmaker(bind=engine, expire_on_commit=False),
+            "replicas": replicas,
+            "read_sessionmaker": sessionmaker(expire_on_commit=False),
         }
         app.teardown_appcontext(self._teardown)
+        if replicas is not None:
+            app.after_request(self._remember_writes)
 
     @staticmethod
     def _teardown(exc: BaseException | None) -> None:
+        read = g.pop("db_read_session", None)
         session = g.pop("db_session", None)
+        if read is not None and read is not session:
+            read.close()
         if session is not None:
             if exc is not None:
                 session.rollback()
@@ -173,15 +196,67 @@ class Database:
 
     @property
     def session(self) -> Session:
-        """The session of the current app context (created on first use)."""
+        """The session of the current app context on the primary (created on first use)."""
         if "db_session" not in g:
             g.db_session = current_app.extensions["tasharuk_db"]["sessionmaker"]()
+            event.listen(g.db_session, "after_commit", _note_write)
         return g.db_session
+
+    @property
+    def read_session(self) -> Session:
+        """A session for reads that tolerate a little lag (search, directory pages, gap maps,
+        partner suggestions, exports): a usable replica's, else the primary's ``session``.
+        Whoever wrote in the last ``READ_YOUR_WRITES_S`` seconds reads from the primary."""
+        if "db_read_session" in g:
+            return g.db_read_session
+        ext = current_app.extensions["tasharuk_db"]
+        replica = None
+        if ext["replicas"] is not None and not _wrote_lately():
+            replica = ext["replicas"].pick()
+        g.db_read_session = self.session if replica is None \
+            else ext["read_sessionmaker"](bind=replica)
+        return g.db_read_session
+
+    @property
+    def replicas(self):
+        """The app's ``data.replicas.ReplicaSet``, or None without replicas."""
+        return current_app.extensions["tasharuk_db"]["replicas"]
+
+    @staticmethod
+    def _remember_writes(response):
+        """After a request that committed, the same browser reads from the primary for
+        ``READ_YOUR_WRITES_S`` seconds (a signed cookie: any app server honours it)."""
+        if g.get("db_wrote"):
+            from flask import session as cookie
+
+            cookie[PRIMARY_UNTIL] = time.time() + float(
+                current_app.config.get("READ_YOUR_WRITES_S", 10))
+        return response
 
     @staticmethod
     def bind(app: Flask, factory: sessionmaker) -> None:
         """Replace the app's session factory (tests bind it to a rolled-back connection)."""
         app.extensions["tasharuk_db"]["sessionmaker"] = factory
+
+
+REPLICA_APPLICATION = "tasharuk-read"  # application_name of the replicas' connections
+PRIMARY_UNTIL = "_primary_until"  # session-cookie key: read from the primary until then
+
+
+def _note_write(session: Session) -> None:
+    """after_commit of the primary's session: this request wrote."""
+    try:
+        g.db_wrote = True
+    except RuntimeError:  # committed outside an app context
+        pass
+
+
+def _wrote_lately() -> bool:
+    """Whether this browser committed a change within ``READ_YOUR_WRITES_S``."""
+    from flask import has_request_context
+    from flask import session as cookie
+
+    return has_request_context() and float(cookie.get(PRIMARY_UNTIL, 0)) > time.time()
 
 
 db = Database()

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
+from data.db import db
 from data.models import User
 from data.queue import base_app
 from jobs.exports import EXPORT_TASK, run_export
@@ -52,8 +53,8 @@ def send_mail(session: Session, user_id: int, subject: str, body: str) -> str:
 
 @job(EXPORT_TASK, queue="exports", with_job_id=True)
 def export(session: Session, job_id: int, kind: str, params: dict) -> str:
-    """Write export ``kind`` to EXPORT_FOLDER/<job id>.<ext>."""
-    return str(run_export(session, job_id, kind, params or {}))
+    """Write export ``kind`` to EXPORT_FOLDER/<job id>.<ext> (read from a replica if any)."""
+    return str(run_export(db.read_session, job_id, kind, params or {}))
 
 
 @queue.periodic(cron="*/15 * * * *")
@@ -101,8 +102,8 @@ def recompute_gaps(session: Session, timestamp: int | None = None) -> list[str]:
     folder = Path(current_app.config["EXPORT_FOLDER"]) / "gaps"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for level in GAP_LEVELS:
-        csv = table_csv(gap_table(session, parse_selection({"level": level})))
+    for level in GAP_LEVELS:  # read from a replica if any
+        csv = table_csv(gap_table(db.read_session, parse_selection({"level": level})))
         partial = folder / f".level-{level}.csv.partial"
         partial.write_text(csv, encoding="utf-8")
         partial.replace(folder / f"level-{level}.csv")

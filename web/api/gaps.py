@@ -24,7 +24,7 @@ def gaps():
     if fmt not in ("json", "csv"):
         raise BadInput(_("format must be json or csv."), field="format")
     selection = parse_selection(request.args)
-    table = gap_table(db.session, selection)
+    table = gap_table(db.read_session, selection)
     if fmt == "csv":
         return Response(table_csv(table, "en"), mimetype="text/csv")
     return {"level": selection.level, "sector": selection.sector,

@@ -31,12 +31,13 @@ def _request_json(r: PartnershipRequest) -> dict:
 @allow(*ORG_ROLES)
 def org_partner_suggestions(org_id: int):
     """Complementary partners of an organisation, with reasons in Arabic and English."""
-    org = uc.get_org(db.session, org_id)
+    org = uc.get_org(db.read_session, org_id)
     uc.check_insight_access(principal(), org.id)
     top = int_arg("top", 10, 1, uc.MAX_TOP)
-    _org, found = uc.suggestions(db.session, org.id, top=top, area=request.args.get("area"),
-                              group=request.args.get("group"),
-                              sector=request.args.get("sector"))
+    _org, found = uc.suggestions(db.read_session, org.id, top=top,
+                                 area=request.args.get("area"),
+                                 group=request.args.get("group"),
+                                 sector=request.args.get("sector"))
     return {"organization_id": org.id, "items": [s.to_dict() for s in found],
             "total": len(found)}
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from data.db import autocommit_reads, db
 from data.errors import BadInput
 from network import directory
-from referral.search import PARAMS, Viewer, parse_query, search
+from referral.search import PARAMS, Viewer, parse_query, record_unmet, search
 
 from ..security import PUBLIC, allow, is_platform_admin, organization_id, principal, role
 from . import bp
@@ -31,12 +31,13 @@ def _actor():
 @allow(PUBLIC)
 def list_services():
     """Search services by need, place, profile and keyword; ranked, with reasons."""
-    s = db.session
-    autocommit_reads(s)  # read-only but for one INSERT: no BEGIN/ROLLBACK round trips
+    s = db.read_session  # a replica's when configured: a little lag is fine for a search
+    autocommit_reads(s)  # read-only: no BEGIN/ROLLBACK round trips
     qy = parse_query(s, request.args)
-    result = search(s, qy, viewer())
-    if not result.total:
-        s.commit()  # keep the anonymous unmet-need record
+    result = search(s, qy, viewer(), log_unmet=False)
+    if not result.total:  # keep the anonymous unmet-need record (on the primary)
+        record_unmet(db.session, qy)
+        db.session.commit()
     pages = (result.total + result.per_page - 1) // result.per_page
     return {"items": result.items, "total": result.total, "page": result.page,
             "per_page": result.per_page, "total_pages": pages, "area": result.area}
@@ -46,7 +47,7 @@ def list_services():
 @allow(PUBLIC)
 def get_service(service_id: int):
     """One service with its sites (sensitive addresses hidden from the public)."""
-    svc = directory.get_service(db.session, service_id)
+    svc = directory.get_service(db.read_session, service_id)
     return directory.service_detail(svc, viewer())
 
 

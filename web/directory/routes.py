@@ -13,7 +13,7 @@ from data.db import db
 from data.errors import BadInput
 from network import directory
 from network.directory_pages import organization_page, service_page
-from referral.search import PARAMS, parse_query
+from referral.search import PARAMS, parse_query, record_unmet
 from referral.search import search as run_search
 
 from ..api.services import viewer
@@ -50,7 +50,7 @@ def _profile(args, area: str | None = None) -> dict:
 @allow(PUBLIC)
 def search():
     """Search providers by need, place and profile; results as a list and on a map."""
-    s = db.session
+    s = db.read_session  # a replica's when configured: a little lag is fine for a search
     args = {k: v for k, v in request.args.lists() if k in PARAMS}
     errors: dict[str, str] = {}
     result = None
@@ -60,9 +60,10 @@ def search():
         try:
             qy = parse_query(s, MultiDict([(k, x) for k, v in args.items() for x in v]),
                              strict=False)
-            result = run_search(s, qy, viewer())
-            if not result.total:
-                s.commit()  # keep the anonymous unmet-need record
+            result = run_search(s, qy, viewer(), log_unmet=False)
+            if not result.total:  # keep the anonymous unmet-need record (on the primary)
+                record_unmet(db.session, qy)
+                db.session.commit()
         except BadInput as exc:
             errors[str(exc.details.get("field", "need"))] = exc.message
     points = []
@@ -101,7 +102,7 @@ def _ar() -> bool:
 @allow(PUBLIC)
 def organization(organization_id: int):
     """An organisation's profile, verified badge, services and coverage map."""
-    page = organization_page(db.session, organization_id, viewer())
+    page = organization_page(db.read_session, organization_id, viewer())
     return render_template(
         "directory/organization.html", org=page.organization, services=page.services,
         labels=LABELS, can_edit=page.can_edit, partners=page.partners, alerts=page.alerts,
@@ -113,7 +114,7 @@ def organization(organization_id: int):
 @allow(PUBLIC)
 def service(service_id: int):
     """Everything about a service, its sites on a map and how to refer."""
-    page = service_page(db.session, service_id, viewer())
+    page = service_page(db.read_session, service_id, viewer())
     svc, detail = page.service, page.detail
     name_key = "name_ar" if _ar() else "name_en"
     points = [{"lat": x["lat"], "lon": x["lon"], "name": x[name_key] or detail[name_key]}

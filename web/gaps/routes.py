@@ -57,12 +57,12 @@ def _links(row: dict, sector: str | None) -> dict[str, str]:
 def dashboard():
     """Filters, the gap map (in an iframe) and the ranked table beside it."""
     form = GapFilterForm(request.args)
-    choices = filter_choices(db.session, current_locale())
+    choices = filter_choices(db.read_session, current_locale())
     form.sector.choices = select_choices(_("All sectors"), choices["sectors"])
     form.service.choices = select_choices(_("All service types"), choices["service_types"])
     form.group.choices = select_choices(_("Everyone"), choices["groups"])
     selection = parse_selection(request.args)
-    table = gap_table(db.session, selection)
+    table = gap_table(db.read_session, selection)
     rows = table_records(table.head(PAGE_ROWS))
     sector = selection.sector
     for row in rows:
@@ -79,7 +79,7 @@ def dashboard():
 @map_page
 def map_view():
     """The map alone (the dashboard embeds it in an iframe)."""
-    html = gap_map_html(db.session, parse_selection(request.args),
+    html = gap_map_html(db.read_session, parse_selection(request.args),
                         sites=bool(request.args.get("sites")),
                         tiles_url=current_app.config.get("TILES_URL", ""),
                         asset_base=url_for("main.leaflet_asset", filename="x")[:-2])
@@ -92,7 +92,7 @@ def map_view():
 def map_download():
     """The map as one standalone HTML file (Leaflet inlined: opens without a network)."""
     selection = parse_selection(request.args)
-    html = gap_map_html(db.session, selection, sites=bool(request.args.get("sites")),
+    html = gap_map_html(db.read_session, selection, sites=bool(request.args.get("sites")),
                         standalone=True, tiles_url=current_app.config.get("TILES_URL", ""),
                         title=_("Coverage gaps"))
     name = f"gaps-level{selection.level}-{selection.sector or selection.service_type or 'all'}"
@@ -105,7 +105,7 @@ def map_download():
 def export(fmt: str):
     """The ranked table as CSV or XLSX, headers in the interface language."""
     selection = parse_selection(request.args)
-    table = gap_table(db.session, selection)
+    table = gap_table(db.read_session, selection)
     name = f"gaps-level{selection.level}-{selection.sector or selection.service_type or 'all'}"
     if fmt == "csv":
         return Response(table_csv(table, current_locale()), mimetype="text/csv",

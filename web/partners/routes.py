@@ -60,17 +60,17 @@ def index():
     form = FilterForm(request.args)
     loc = current_locale()
     form.group.choices = [("", _("Any group"))] + [
-        (g.code, g.name(loc)) for g in reference.target_groups(db.session)]
+        (g.code, g.name(loc)) for g in reference.target_groups(db.read_session)]
     form.sector.choices = [("", _("Any sector"))] + [
-        (s.code, s.name(loc)) for s in reference.sectors(db.session)]
+        (s.code, s.name(loc)) for s in reference.sectors(db.read_session)]
     top = form.top.data if isinstance(form.top.data, int) else 10
-    org, found = uc.suggestions(db.session, org_id, top=top, area=form.area.data or None,
+    org, found = uc.suggestions(db.read_session, org_id, top=top, area=form.area.data or None,
                                 group=form.group.data or None, sector=form.sector.data or None)
     who = principal()
     can_request = who.role == "org_admin" and who.organization_id == org.id
     return render_template("partners/index.html", org=org, found=found, form=form,
                            can_request=can_request, request_form=RequestForm(),
-                           alerts=uc.duplication_alerts(db.session, org=org.id, limit=20),
+                           alerts=uc.duplication_alerts(db.read_session, org=org.id, limit=20),
                            discussion_link=discussion_link,
                            suggestion_discussion_link=suggestion_discussion_link)
 

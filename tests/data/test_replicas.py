@@ -1,0 +1,193 @@
+"""Read replicas with a real streaming replica of the test cluster (``pg_basebackup -R`` on
+its unix socket): lag-tolerant reads go to it, writes and the writer's next reads to the
+primary; a replica that is down or lags beyond the bound is skipped (reads fall back)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from tests.conftest import Factory
+
+pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
+                                reason="the replica is made from the project's test cluster")
+
+
+def _dbname(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def _wait(check, timeout: float = 30.0, what: str = "condition") -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def replica(server_url):
+    """A hot standby of the test cluster, streaming from it over its unix socket."""
+    from data.cluster import INSTANCE, TEST, Cluster, _private_dir, _run, bindir
+
+    rep = Cluster(INSTANCE / "test-replica", INSTANCE / "test-rrun",
+                  INSTANCE / "test-replica.log", durable=False)
+    rep.stop("immediate")
+    shutil.rmtree(rep.data_dir, ignore_errors=True)
+    _private_dir(rep.data_dir)
+    res = _run([str(bindir() / "pg_basebackup"), "-D", str(rep.data_dir), "-R", "-X", "stream",
+                "-c", "fast", "-h", str(TEST.socket_dir()), "-U", "postgres"])
+    assert res.returncode == 0, res.stderr
+    rep.start()
+    yield rep
+    rep.stop("immediate")
+    shutil.rmtree(rep.data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def primary_db(scratch_db, replica):
+    """A committed database on the primary (a service in it), seen by the replica."""
+    from data.db import make_engine
+    from data.io.reference import load_reference
+    from data.migrate import upgrade
+
+    url = scratch_db("tasharuk_replicas")
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as s:
+        load_reference(s)
+        Factory(s).service()
+        s.commit()
+    engine.dispose()
+    name = _dbname(url)
+    _wait(lambda: replica.psql("SELECT count(*) FROM service", db=name).stdout.strip() == "1",
+          what="the replica to replay the database")
+    return url, replica.url(name)
+
+
+@pytest.fixture
+def app(primary_db):
+    from app import create_app
+
+    primary, standby = primary_db
+    application = create_app({
+        "TESTING": True, "DATABASE_URL": primary, "DATABASE_REPLICA_URLS": standby,
+        "REPLICA_CHECK_S": 0, "REPLICA_MAX_LAG_S": 1.0, "SECRET_KEY": "replicas",
+        "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    yield application
+    from data.db import db
+
+    with application.app_context():
+        db.engine.dispose()
+        db.replicas.dispose()
+
+
+def _on_replica(app) -> bool:
+    """Where this app's lag-tolerant reads go now (True: the replica)."""
+    from data.db import db
+
+    with app.test_request_context("/"):
+        return bool(db.read_session.execute(text("SELECT pg_is_in_recovery()")).scalar())
+
+
+def _read_connections(replica, app) -> int:
+    from data.db import REPLICA_APPLICATION
+
+    name = _dbname(app.config["DATABASE_URL"])
+    return int(replica.psql(f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}' "
+                            f"AND application_name = '{REPLICA_APPLICATION}'").stdout)
+
+
+def test_reads_go_to_the_replica_and_writes_to_the_primary(app, replica):
+    from data.db import db
+
+    with app.test_request_context("/"):
+        assert db.read_session.execute(text("SELECT pg_is_in_recovery()")).scalar() is True
+        assert db.session.execute(text("SELECT pg_is_in_recovery()")).scalar() is False
+    client = app.test_client()
+    before = _read_connections(replica, app)
+    for url in ("/api/v1/services?q=test", "/directory/?q=test"):
+        res = client.get(url)
+        assert res.status_code == 200, url
+    assert _read_connections(replica, app) >= max(before, 1)  # the pool kept one open
+
+
+def test_whoever_wrote_reads_from_the_primary_then_the_replica_again(app):
+    from data.db import PRIMARY_UNTIL, db
+
+    client = app.test_client()
+    with client:
+        # a search that finds nothing writes its anonymous unmet-need record (a commit)
+        res = client.get("/api/v1/services?need=ma_clearance&pcode=SY07")
+        assert res.status_code == 200 and res.get_json()["total"] == 0
+    with client.session_transaction() as cookie:
+        assert cookie[PRIMARY_UNTIL] > time.time()
+    with client:
+        assert client.get("/api/v1/services?q=test").status_code == 200
+        assert db.read_session.get_bind() is db.engine  # the writer's reads: the primary
+    with client.session_transaction() as cookie:
+        cookie[PRIMARY_UNTIL] = time.time() - 1  # the window has passed
+    with client:
+        assert client.get("/api/v1/services?q=test").status_code == 200
+        assert db.read_session.get_bind() is not db.engine
+    assert _on_replica(app)
+
+
+def test_a_lagging_replica_is_skipped_until_it_catches_up(app, replica, primary_db):
+    from data.db import make_engine
+
+    name = _dbname(primary_db[0])
+    assert _on_replica(app)
+    assert replica.psql("SELECT pg_wal_replay_pause()").returncode == 0
+    try:
+        engine = make_engine(primary_db[0])
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO unmet_search (age) VALUES (1)"))
+        engine.dispose()
+        _wait(lambda: replica.psql(
+            "SELECT pg_last_wal_receive_lsn() <> pg_last_wal_replay_lsn()",
+            db=name).stdout.strip() == "t", what="WAL received but not replayed")
+        time.sleep(1.2)  # beyond REPLICA_MAX_LAG_S
+        assert not _on_replica(app)
+        assert app.test_client().get("/api/v1/services?q=test").status_code == 200
+    finally:
+        replica.psql("SELECT pg_wal_replay_resume()")
+    _wait(lambda: _on_replica(app), what="the replica to be used again")
+
+
+def test_a_replica_that_is_down_is_skipped_and_used_again_when_back(app, replica):
+    from data.db import db
+
+    assert _on_replica(app)
+    replica.stop("immediate")
+    try:
+        assert not _on_replica(app)
+        res = app.test_client().get("/directory/?q=test")
+        assert res.status_code == 200
+        with app.app_context():
+            (status,) = db.replicas.status()
+        assert status["usable"] is False and status["error"]
+    finally:
+        replica.start()
+    _wait(lambda: _on_replica(app), what="the replica to be used again")
+
+
+def test_two_app_servers_share_sessions_through_the_signed_cookie(app, primary_db):
+    """No state in the app process: a session made by one server is honoured by another."""
+    from app import create_app
+
+    other = create_app({"TESTING": True, "DATABASE_URL": primary_db[0],
+                        "SECRET_KEY": app.config["SECRET_KEY"], "RATELIMIT_ENABLED": False})
+    a, b = app.test_client(), other.test_client()
+    with a.session_transaction() as cookie:
+        cookie["probe"] = "made by server A"
+    b.set_cookie("session", a.get_cookie("session").value)
+    with b.session_transaction() as cookie:
+        assert cookie["probe"] == "made by server A"
