@@ -37,8 +37,9 @@ def replica(server_url):
     """A hot standby of the test cluster, streaming from it over its unix socket."""
     from data.cluster import INSTANCE, TEST, Cluster, _private_dir, _run, bindir
 
-    rep = Cluster(INSTANCE / "test-replica", INSTANCE / "test-rrun",
-                  INSTANCE / "test-replica.log", durable=False)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # one replica per xdist worker
+    rep = Cluster(INSTANCE / f"test-replica{worker}", INSTANCE / f"test-rrun{worker}",
+                  INSTANCE / f"test-replica{worker}.log", durable=False)
     rep.stop("immediate")
     shutil.rmtree(rep.data_dir, ignore_errors=True)
     _private_dir(rep.data_dir)
