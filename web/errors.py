@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import psycopg
 from flask import Flask, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -57,9 +58,11 @@ HINTS = {
 }
 # How long a client should wait before retrying when the database is unreachable (seconds).
 DB_RETRY_AFTER = 30
-# The database errors that mean "unreachable or overloaded", not "this request is wrong".
+# The database errors that mean "unreachable or overloaded", not "this request is wrong";
+# psycopg's own OperationalError comes from the raw driver path (data.db.fetch_all: the
+# search), which SQLAlchemy never wraps: a restarted server kills those connections too.
 UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
-               sa_exc.TimeoutError)
+               sa_exc.TimeoutError, psycopg.OperationalError)
 # Werkzeug's own English descriptions are replaced by the translated hint above.
 _DEFAULT_DESCRIPTIONS = {cls.description for cls in default_exceptions.values()
                          if isinstance(getattr(cls, "description", None), str)}
