@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import re
 
 import pytest
 from sqlalchemy import select, text
@@ -176,3 +177,23 @@ def test_gzip_where_the_proxy_does_not(database_url, gzip_on, accept, path, comp
         assert gzip.decompress(data) == plain_data
         assert len(data) < len(plain_data) / 2
         assert "Accept-Encoding" in resp.headers["Vary"]
+
+
+def test_metrics_and_readyz_show_a_replica_that_is_down_without_failing(database_url):
+    from tests.conftest import free_port
+
+    app = _app(database_url, DATABASE_REPLICA_URLS=f"postgresql://nobody@127.0.0.1:"
+                                                   f"{free_port()}/none")
+    client = app.test_client()
+    client.get("/api/v1/services?need=prot_pss")  # a read: the replica is tried, then skipped
+    ready = client.get("/readyz")
+    body = client.get("/metrics").get_data(as_text=True)
+    app.extensions["tasharuk_db"]["engine"].dispose()
+    assert ready.status_code == 200
+    assert ready.get_json()["replicas"] == [{"usable": False, "lag_s": None,
+                                             "error": "OperationalError"}]
+    assert 'tasharuk_db_replica_usable{replica="replica1"} 0.0' in body
+    # (the gauges add up every app of this test process, each with its pools)
+    for db in ("primary", "replica1"):
+        size = re.search(rf'tasharuk_db_pool_size{{db="{db}"}} (\S+)', body)
+        assert size and float(size.group(1)) >= 5

@@ -33,5 +33,8 @@ def init_app(app: Flask) -> None:
     if isinstance(nets, str):
         app.config["METRICS_NETWORKS"] = metrics_networks(nets)
     init_requestlog(app)
-    watch_pool(app.extensions["tasharuk_db"]["engine"])
+    dbs = app.extensions["tasharuk_db"]
+    watch_pool(dbs["engine"])
+    for i, replica in enumerate(dbs["replicas"].replicas if dbs.get("replicas") else ()):
+        watch_pool(replica.engine, f"replica{i + 1}")
     app.register_blueprint(bp)

@@ -36,13 +36,14 @@ LATENCY = Histogram("tasharuk_http_request_duration_seconds",
                     "Time to answer a request, by route (the app's time, not the network's)",
                     ("route",), buckets=BUCKETS)
 POOL_IN_USE = Gauge("tasharuk_db_pool_checked_out",
-                    "Database connections checked out of the app's pools (all workers)",
+                    "Database connections checked out of the app's pools (all workers), by "
+                    "database: the primary or a read replica", ("db",),
                     multiprocess_mode="livesum")
 POOL_SIZE = Gauge("tasharuk_db_pool_size",
-                  "Database connections the app's pools keep (all workers)",
-                  multiprocess_mode="livesum")
+                  "Database connections the app's pools keep (all workers), by database",
+                  ("db",), multiprocess_mode="livesum")
 POOL_FAILURES = Counter("tasharuk_db_connect_failures",
-                        "Pooled connections found broken and replaced")
+                        "Pooled connections found broken and replaced, by database", ("db",))
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
@@ -51,14 +52,15 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     LATENCY.labels(route).observe(seconds)
 
 
-def watch_pool(engine: Engine) -> None:
-    """Track the checkouts of ``engine``'s pool and its configured size."""
+def watch_pool(engine: Engine, db: str = "primary") -> None:
+    """Track the checkouts of ``engine``'s pool and its configured size, as database ``db``."""
     size = getattr(engine.pool, "size", None)
     if callable(size):
-        POOL_SIZE.inc(size())
-    event.listen(engine, "checkout", lambda *a: POOL_IN_USE.inc())
-    event.listen(engine, "checkin", lambda *a: POOL_IN_USE.dec())
-    event.listen(engine, "invalidate", lambda *a: POOL_FAILURES.inc())
+        POOL_SIZE.labels(db).inc(size())
+    in_use, failures = POOL_IN_USE.labels(db), POOL_FAILURES.labels(db)
+    event.listen(engine, "checkout", lambda *a: in_use.inc())
+    event.listen(engine, "checkin", lambda *a: in_use.dec())
+    event.listen(engine, "invalidate", lambda *a: failures.inc())
 
 
 class QueueCollector:
@@ -80,9 +82,31 @@ class QueueCollector:
                                   value=self.stats["errors"])
 
 
-def exposition(queue_stats: dict[str, int] | None = None) -> bytes:
+class ReplicaCollector:
+    """Each read replica's last verdict (``data.replicas.ReplicaSet.status``)."""
+
+    def __init__(self, status: list[dict]):
+        self.status = status
+
+    def collect(self):
+        usable = GaugeMetricFamily("tasharuk_db_replica_usable",
+                                   "1 when reads go to this replica, 0 while it is skipped",
+                                   labels=["replica"])
+        lag = GaugeMetricFamily("tasharuk_db_replica_lag_seconds",
+                                "The replica's replay lag at its last check", labels=["replica"])
+        for i, r in enumerate(self.status, 1):
+            usable.add_metric([f"replica{i}"], 1 if r["usable"] else 0)
+            if r["lag_s"] is not None:
+                lag.add_metric([f"replica{i}"], r["lag_s"])
+        yield usable
+        yield lag
+
+
+def exposition(queue_stats: dict[str, int] | None = None,
+               replicas: list[dict] | None = None) -> bytes:
     """The metrics in Prometheus' text format (all workers' when running under gunicorn),
-    with the job queue's ``queue_stats`` (``data.queue.queue_stats``) when given."""
+    with the job queue's ``queue_stats`` (``data.queue.queue_stats``) and the read replicas'
+    ``status()`` when given."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
@@ -91,8 +115,9 @@ def exposition(queue_stats: dict[str, int] | None = None) -> bytes:
     else:
         registry = REGISTRY
     out = generate_latest(registry)
+    extra = CollectorRegistry()
     if queue_stats is not None:
-        queue = CollectorRegistry()
-        queue.register(QueueCollector(queue_stats))
-        out += generate_latest(queue)
-    return out
+        extra.register(QueueCollector(queue_stats))
+    if replicas:
+        extra.register(ReplicaCollector(replicas))
+    return out + generate_latest(extra)

@@ -30,11 +30,16 @@ def healthz():
 @bp.get("/readyz")
 @allow(PUBLIC)
 def readyz():
-    """Readiness: the database (and every other registered check) is ready; else 503."""
+    """Readiness: the database and the job queue are ready, else 503; the read replicas'
+    verdicts are shown (a replica that is down is skipped, so it never makes a 503)."""
     checks = check_all(db.session)
+    body: dict = {"checks": checks}
+    if db.replicas is not None:  # (reads fall back to the primary: never a reason for 503)
+        body["replicas"] = [{k: r[k] for k in ("usable", "lag_s", "error")}
+                            for r in db.replicas.status()]
     if all(v == "ok" for v in checks.values()):
-        return {"status": "ok", "checks": checks}
-    return {"status": "unavailable", "checks": checks}, 503, {"Retry-After": str(RETRY_AFTER_S)}
+        return {"status": "ok", **body}
+    return {"status": "unavailable", **body}, 503, {"Retry-After": str(RETRY_AFTER_S)}
 
 
 @bp.get("/metrics")
@@ -49,7 +54,8 @@ def metrics():
         current_app.logger.warning("metrics: the job queue's figures could not be read")
         db.session.rollback()
         stats = None
-    return exposition(stats), 200, {"Content-Type": CONTENT_TYPE_LATEST,
+    replicas = db.replicas.status() if db.replicas is not None else None
+    return exposition(stats, replicas), 200, {"Content-Type": CONTENT_TYPE_LATEST,
                                     "Cache-Control": "no-store"}
 
 
