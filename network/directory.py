@@ -20,6 +20,7 @@ from shapely.geometry import Point
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from data import fields
 from data.audit import record
 from data.errors import BadInput, Forbidden, NotFound
 from data.members import org_admins
@@ -92,87 +93,6 @@ def _require_edit(viewer: Viewer, organization_id: int) -> None:
 
 
 # ------------------------------------------------------------------ validation helpers
-
-
-def _text(data: Mapping, name: str, max_len: int = 4000) -> str | None:
-    if name not in data:
-        return None
-    value = data[name]
-    value = "" if value is None else str(value).strip()
-    if len(value) > max_len:
-        raise BadInput(_("%(field)s is too long (%(n)s characters at most).", field=name,
-                         n=max_len), field=name)
-    return value
-
-
-def _int(data: Mapping, name: str, lo: int, hi: int) -> int | None:
-    value = data.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-        if isinstance(value, float) and value != number:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise BadInput(_("%(field)s must be a whole number.", field=name), field=name) from None
-    if not lo <= number <= hi:
-        raise BadInput(_("%(field)s must be between %(lo)s and %(hi)s.", field=name, lo=lo,
-                         hi=hi), field=name)
-    return number
-
-
-def _choice(data: Mapping, name: str, allowed: Iterable[str]) -> str | None:
-    if name not in data or data[name] in (None, ""):
-        return None
-    value = str(data[name])
-    allowed = tuple(allowed)
-    if value not in allowed:
-        raise BadInput(_("%(field)s must be one of: %(values)s.", field=name,
-                         values=", ".join(allowed)), field=name)
-    return value
-
-
-def _list(data: Mapping, name: str) -> list[str] | None:
-    if name not in data:
-        return None
-    value = data[name]
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = re.split(r"[,\n،]+", value)
-    if not isinstance(value, (list, tuple)):
-        raise BadInput(_("%(field)s must be a list.", field=name), field=name)
-    return [str(v).strip() for v in value if str(v).strip()]
-
-
-def _bool(data: Mapping, name: str) -> bool | None:
-    if name not in data:
-        return None
-    value = data[name]
-    if isinstance(value, bool):
-        return value
-    if str(value).lower() in ("1", "true", "yes", "on", "y"):
-        return True
-    if str(value).lower() in ("0", "false", "no", "off", "", "none"):
-        return False
-    raise BadInput(_("%(field)s must be true or false.", field=name), field=name)
-
-
-def _date(data: Mapping, name: str, today: dt.date) -> dt.date | None:
-    value = data.get(name)
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.date):
-        day = value
-    else:
-        try:
-            day = dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise BadInput(_("%(field)s must be a date (YYYY-MM-DD).", field=name),
-                           field=name) from None
-    if day > today:
-        raise BadInput(_("%(field)s cannot be in the future.", field=name), field=name)
-    return day
 
 
 def _time(value: str, name: str) -> dt.time:
@@ -254,7 +174,7 @@ def clean_service(session: Session, data: Mapping, *, creating: bool,
         raise BadInput(_("Unknown field: %(name)s.", name=unknown[0]), field=unknown[0])
     out: dict[str, Any] = {}
     for name in TEXT_FIELDS:
-        value = _text(data, name)
+        value = fields.text(data, name)
         if value is not None:
             out[name] = value
     if creating or "name_ar" in data or "name_en" in data:
@@ -273,7 +193,7 @@ def clean_service(session: Session, data: Mapping, *, creating: bool,
     for name, lo, hi in (("min_age", 0, 120), ("max_age", 0, 120),
                          ("capacity_per_month", 0, 1_000_000), ("response_days", 1, 365)):
         if name in data:
-            out[name] = _int(data, name, lo, hi)
+            out[name] = fields.whole_number(data, name, lo, hi)
     if out.get("min_age") is not None and out.get("max_age") is not None \
             and out["min_age"] > out["max_age"]:
         raise BadInput(_("The minimum age cannot be above the maximum age."), field="max_age")
@@ -282,11 +202,11 @@ def clean_service(session: Session, data: Mapping, *, creating: bool,
     for name, allowed in (("sex", SEXES), ("availability", AVAILABILITY),
                           ("modality", MODALITIES), ("cost", COSTS),
                           ("referral_method", REFERRAL_METHODS), ("status", STATUSES)):
-        value = _choice(data, name, allowed)
+        value = fields.choice(data, name, allowed)
         if value is not None:
             out[name] = value
     for name in ("documents_required", "nationalities", "languages"):
-        value = _list(data, name)
+        value = fields.text_list(data, name)
         if value is not None:
             out[name] = value
     for lang in out.get("languages", []):
@@ -294,10 +214,10 @@ def clean_service(session: Session, data: Mapping, *, creating: bool,
             raise BadInput(_("Languages are two- or three-letter codes such as ar, en, ku."),
                            field="languages")
     if "sensitive" in data:
-        out["sensitive"] = _bool(data, "sensitive")
+        out["sensitive"] = fields.boolean(data, "sensitive")
     if "last_verified" in data:
-        out["last_verified"] = _date(data, "last_verified", today)
-    groups = _list(data, "target_groups")
+        out["last_verified"] = fields.past_date(data, "last_verified", today)
+    groups = fields.text_list(data, "target_groups")
     if groups is not None:
         known = set(session.scalars(select(TargetGroup.code)))
         for g in groups:
@@ -305,7 +225,7 @@ def clean_service(session: Session, data: Mapping, *, creating: bool,
                 raise BadInput(_("Unknown target group: %(value)s.", value=g),
                                field="target_groups")
         out["target_groups"] = sorted(set(groups))
-    coverage = _list(data, "coverage")
+    coverage = fields.text_list(data, "coverage")
     if coverage is not None:
         out["coverage"] = sorted({resolve_area(session, c, "coverage") for c in coverage})
     if "sites" in data:
@@ -492,7 +412,7 @@ def clean_organization(session: Session, data: Mapping, *, creating: bool) -> di
     for name in ORG_FIELDS:
         if name == "hq_pcode":
             continue
-        value = _text(data, name, 40 if name == "acronym" else 4000)
+        value = fields.text(data, name, max_len=40 if name == "acronym" else 4000)
         if value is not None:
             out[name] = value or (None if name in ("acronym", "email", "phone", "website")
                                   else "")

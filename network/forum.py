@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from data import attachments
+from data import attachments, fields
 from data.audit import record
 from data.errors import BadInput, Conflict, Forbidden, NotFound
 from data.members import org_admins
@@ -216,10 +216,9 @@ def _require_writer(user: User) -> None:
 def _body(body: str | None) -> str:
     body = (body or "").strip()
     if not body:
-        raise BadInput(_("%(field)s must not be empty.", field="body"), field="body")
+        raise fields.empty("body")
     if len(body) > MAX_BODY:
-        raise BadInput(_("%(field)s is longer than %(n)s characters.", field="body", n=MAX_BODY),
-                       field="body")
+        raise fields.too_long("body", MAX_BODY)
     return body
 
 
@@ -297,10 +296,9 @@ def create_thread(session: Session, user: User, category_id: int | str | None, t
         raise Forbidden(_("Only platform admins start threads in this category."))
     title = (title or "").strip()
     if not title:
-        raise BadInput(_("%(field)s must not be empty.", field="title"), field="title")
+        raise fields.empty("title")
     if len(title) > MAX_TITLE:
-        raise BadInput(_("%(field)s is longer than %(n)s characters.", field="title",
-                         n=MAX_TITLE), field="title")
+        raise fields.too_long("title", MAX_TITLE)
     body = _body(body)
     if pcode and session.get(AdminArea, pcode) is None:
         raise BadInput(_("pcode: unknown area %(pcode)s.", pcode=pcode), field="pcode")
@@ -424,10 +422,9 @@ def report_post(session: Session, user: User, post_id: int, reason: str) -> Foru
         raise NotFound(_("Post %(id)s does not exist.", id=post_id))
     reason = (reason or "").strip()
     if not reason:
-        raise BadInput(_("%(field)s must not be empty.", field="reason"), field="reason")
+        raise fields.empty("reason")
     if len(reason) > 1000:
-        raise BadInput(_("%(field)s is longer than %(n)s characters.", field="reason", n=1000),
-                       field="reason")
+        raise fields.too_long("reason", 1000)
     report = ForumReport(post_id=post.id, reporter_id=user.id, reason=reason)
     session.add(report)
     session.flush()

@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from data import attachments
+from data import attachments, fields
 from data.audit import record
 from data.errors import BadInput, NotFound
 from data.models import (
@@ -149,27 +149,6 @@ def _short(value: Any) -> Any:
 
 # ---------------------------------------------------------------- validation
 
-def _not_one_of(name: str, allowed: Iterable[str]) -> BadInput:
-    """The error for a value of ``name`` that is not one of ``allowed``."""
-    return BadInput(_("%(field)s must be one of: %(values)s.", field=name,
-                      values=", ".join(allowed)), field=name)
-
-
-def _text(data: dict, name: str, *, required: bool = False, limit: int = 2000) -> str | None:
-    if name not in data:
-        if required:
-            raise BadInput(_("%(field)s is required.", field=name), field=name)
-        return None
-    value = data[name]
-    value = "" if value is None else str(value).strip()
-    if required and not value:
-        raise BadInput(_("%(field)s must not be empty.", field=name), field=name)
-    if len(value) > limit:
-        raise BadInput(_("%(field)s is longer than %(n)s characters.", field=name, n=limit),
-                       field=name)
-    return value
-
-
 def _codes(session: Session, data: dict, name: str, model) -> list | None:
     if name not in data:
         return None
@@ -177,7 +156,7 @@ def _codes(session: Session, data: dict, name: str, model) -> list | None:
     if isinstance(values, str):
         values = [v.strip() for v in re.split(r"[|,]", values) if v.strip()]
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise BadInput(_("%(field)s must be a list of codes.", field=name), field=name)
+        raise fields.not_codes(name)
     rows = []
     for code in dict.fromkeys(values):
         row = session.get(model, code)
@@ -195,19 +174,19 @@ def _validate(session: Session, data: dict[str, Any], doc: LibraryDocument | Non
     if "kind" in data or creating:
         kind = data.get("kind")
         if kind not in DOC_KINDS:
-            raise _not_one_of("kind", DOC_KINDS)
+            raise fields.not_one_of("kind", DOC_KINDS)
         out["kind"] = kind
-    title = _text(data, "title_ar", required=creating, limit=500)
+    title = fields.text(data, "title_ar", required=creating, max_len=500)
     if title is not None:
         if not title:
-            raise BadInput(_("%(field)s must not be empty.", field="title_ar"), field="title_ar")
+            raise fields.empty("title_ar")
         out["title_ar"] = title
     for name in _TEXT_FIELDS:
         if name == "title_ar":
             continue
         limit = MAX_TEXT if name.startswith("body") else 5000 if name.startswith("summary") \
             else 40 if name == "number" else 500
-        value = _text(data, name, limit=limit)
+        value = fields.text(data, name, max_len=limit)
         if value is not None:
             out[name] = value
     if "number" in out:
@@ -245,7 +224,7 @@ def _validate(session: Session, data: dict[str, Any], doc: LibraryDocument | Non
     if "status" in data or creating:
         status = status or "in_force"
         if status not in DOC_STATUSES:
-            raise _not_one_of("status", DOC_STATUSES)
+            raise fields.not_one_of("status", DOC_STATUSES)
         out["status"] = status
     if "status_by_id" in data or "status" in out:
         final_status = out.get("status", doc.status if doc else "in_force")
@@ -459,9 +438,9 @@ def search(session: Session, q: str = "", *, kind: str | None = None, year: int 
            locale: str = "ar") -> SearchPage:
     """Ranked documents matching ``q`` and the filters, each with a highlighted passage."""
     if kind and kind not in DOC_KINDS:
-        raise _not_one_of("kind", DOC_KINDS)
+        raise fields.not_one_of("kind", DOC_KINDS)
     if status and status not in DOC_STATUSES:
-        raise _not_one_of("status", DOC_STATUSES)
+        raise fields.not_one_of("status", DOC_STATUSES)
     if topic and topic not in TOPICS and not topic.startswith("sector:"):
         raise BadInput(_("topic must be one of: %(values)s, or sector:<code>.",
                          values=", ".join(TOPICS)), field="topic")
@@ -657,7 +636,7 @@ def import_folder(session: Session, folder: Path, user: User | None = None,
             values["status"] = "in_force"
             _validate(session, values, None)
             if data.get("status") and data["status"] not in DOC_STATUSES:
-                raise _not_one_of("status", DOC_STATUSES)
+                raise fields.not_one_of("status", DOC_STATUSES)
             checked = []
             for name in files:
                 path = folder / name.strip()

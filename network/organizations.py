@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data import fields
 from data.audit import record
 from data.errors import BadInput, Conflict
 from data.members import org_admins
@@ -39,7 +40,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
 def _validate(session: Session, values: dict[str, Any], org: Organization | None = None) -> None:
     for key in ("name_ar", "name_en", "registration_number"):
         if key in values and not values[key]:
-            raise BadInput(_("%(field)s is required.", field=key), field=key)
+            raise fields.missing(key)
     if values.get("org_type") and values["org_type"] not in ORG_TYPES:
         raise BadInput(_("Unknown organisation type '%(type)s'; choose one of %(types)s.",
                          type=values["org_type"], types=", ".join(ORG_TYPES)),
@@ -65,7 +66,7 @@ def register_organization(session: Session, values: dict[str, Any], *, admin_ema
     values = _clean(values)
     for key in ("name_ar", "name_en", "registration_number", "hq_pcode"):
         if not values.get(key):
-            raise BadInput(_("%(field)s is required.", field=key), field=key)
+            raise fields.missing(key)
     _validate(session, values)
     if find_user(session, admin_email or "") is not None:
         raise Conflict(_("A user with the email %(email)s already exists.", email=admin_email),

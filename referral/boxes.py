@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, aliased
 
+from data import fields
 from data.errors import BadInput
 from data.models import REFERRAL_STATES, URGENCIES, Organization, Referral, Service
 from data.models.base import utcnow
@@ -45,12 +46,10 @@ def parse_filters(args: Any) -> BoxFilters:
         raise BadInput(_("box must be 'in' or 'out'."), field="box")
     status = args.get("status") or None
     if status is not None and status not in REFERRAL_STATES:
-        raise BadInput(_("%(field)s must be one of: %(values)s.", field="status",
-                         values=", ".join(REFERRAL_STATES)), field="status")
+        raise fields.not_one_of("status", REFERRAL_STATES)
     urgency = args.get("urgency") or None
     if urgency is not None and urgency not in URGENCIES:
-        raise BadInput(_("%(field)s must be one of: %(values)s.", field="urgency",
-                         values=", ".join(URGENCIES)), field="urgency")
+        raise fields.not_one_of("urgency", URGENCIES)
     service_raw = args.get("service_id") or args.get("service") or None
     service_id = None
     if service_raw is not None:

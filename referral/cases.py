@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data import fields
 from data.errors import BadInput, Forbidden, NotFound
 from data.models import (
     URGENCIES,
@@ -64,7 +65,7 @@ def _str_list(raw: Any, field: str) -> list[str]:
     if isinstance(raw, str):
         raw = [x for x in re.split(r"[,\s]+", raw) if x]
     if not isinstance(raw, list | tuple) or not all(isinstance(x, str) for x in raw):
-        raise BadInput(_("%(field)s must be a list of codes.", field=field), field=field)
+        raise fields.not_codes(field)
     if len(raw) > 30:
         raise BadInput(_("%(field)s lists too many entries (at most %(max)s).", field=field,
                          max=30), field=field)
@@ -101,12 +102,10 @@ def parse_case(session: Session, raw: Any) -> CaseInput:
             raise BadInput(_("Age must be between 0 and 120."), field="case.age")
     sex = raw.get("sex") or "unknown"
     if sex not in SEXES:
-        raise BadInput(_("%(field)s must be one of: %(values)s.", field="sex",
-                         values=", ".join(SEXES)), field="case.sex")
+        raise fields.not_one_of("sex", SEXES, where="case.sex")
     urgency = raw.get("urgency") or "normal"
     if urgency not in URGENCIES:
-        raise BadInput(_("%(field)s must be one of: %(values)s.", field="urgency",
-                         values=", ".join(URGENCIES)), field="case.urgency")
+        raise fields.not_one_of("urgency", URGENCIES, where="case.urgency")
     groups = _str_list(raw.get("target_groups"), "case.target_groups")
     unknown = _unknown_codes(session, TargetGroup.code, groups)
     if unknown:
@@ -127,8 +126,7 @@ def parse_case(session: Session, raw: Any) -> CaseInput:
                        field="case.languages")
     name = str(raw.get("name") or "").strip() or None
     if name is not None and len(name) > NAME_MAX:
-        raise BadInput(_("%(field)s is longer than %(max)s characters.", field="name",
-                         max=NAME_MAX), field="case.name")
+        raise fields.too_long("name", NAME_MAX, where="case.name")
     phone = str(raw.get("phone") or "").strip() or None
     if phone is not None and not PHONE_RE.match(phone):
         raise BadInput(_("phone: digits, spaces, '+', '-' and brackets only (5 to 30)."),
@@ -204,8 +202,7 @@ def create_referrals(session: Session, actor: Any, payload: dict,
             raise BadInput(_("%(field)s must be text.", field=name), field=name)
     note = (payload.get("note") or "").strip()
     if len(note) > NOTE_MAX:
-        raise BadInput(_("%(field)s is longer than %(max)s characters.", field="note",
-                         max=NOTE_MAX), field="note")
+        raise fields.too_long("note", NOTE_MAX, where="note")
     consent = parse_consent(payload.get("consent"))
     override = payload.get("consent_override_reason")
     if consent is None and override not in (None, ""):

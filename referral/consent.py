@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from data import fields
 from data.audit import record
 from data.errors import BadInput, Forbidden
 from data.models import CONSENT_METHODS, CONSENT_SCOPES, Case
@@ -45,13 +46,11 @@ def parse_consent(raw: Any, *, now: dt.datetime | None = None) -> ConsentInput |
         raise BadInput(_("Who gave consent is required (the person, or a guardian)."),
                        field="consent.given_by")
     if len(given_by) > GIVEN_BY_MAX:
-        raise BadInput(_("%(field)s is longer than %(max)s characters.",
-                         field="consent.given_by", max=GIVEN_BY_MAX), field="consent.given_by")
+        raise fields.too_long("consent.given_by", GIVEN_BY_MAX)
     method = raw.get("method")
     if method not in CONSENT_METHODS:
-        raise BadInput(_("%(field)s must be one of: %(values)s.", field="consent.method",
-                         values=", ".join(CONSENT_METHODS)),
-                       field="consent.method", details={"allowed": list(CONSENT_METHODS)})
+        raise fields.not_one_of("consent.method", CONSENT_METHODS,
+                                details={"allowed": list(CONSENT_METHODS)})
     at = raw.get("at")
     now = now or utcnow()
     if at in (None, ""):
@@ -96,9 +95,7 @@ def check_override(actor: Any, urgency: str, reason: str | None) -> str:
         raise BadInput(_("An override of consent needs a reason."),
                        field="consent_override_reason")
     if len(reason) > OVERRIDE_REASON_MAX:
-        raise BadInput(_("%(field)s is longer than %(max)s characters.",
-                         field="consent_override_reason", max=OVERRIDE_REASON_MAX),
-                       field="consent_override_reason")
+        raise fields.too_long("consent_override_reason", OVERRIDE_REASON_MAX)
     if not may_override(getattr(actor, "role", None), urgency):
         raise Forbidden(_("Only an organisation admin may send without consent; a caseworker "
                           "only for an emergency (e.g. a child at risk)."),

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from data import fields
 from data.errors import BadInput, Conflict, Forbidden
 from data.members import org_admins
 from data.models import REASONS, Referral, ReferralEvent, Service, User
@@ -115,8 +116,7 @@ def allowed_actions(referral: Referral, actor: Any) -> list[str]:
 
 def _check_reason(rule: Rule, reason: str | None, reason_text: str | None) -> None:
     if reason_text is not None and len(reason_text) > REASON_TEXT_MAX:
-        raise BadInput(_("%(field)s is longer than %(max)s characters.", field="reason_text",
-                         max=REASON_TEXT_MAX), field="reason_text")
+        raise fields.too_long("reason_text", REASON_TEXT_MAX)
     if not rule.needs_reason and reason in (None, ""):
         return
     if not reason:
@@ -124,9 +124,7 @@ def _check_reason(rule: Rule, reason: str | None, reason_text: str | None) -> No
                          values=", ".join(REASONS)),
                        field="reason", details={"allowed": list(REASONS)})
     if reason not in REASONS:
-        raise BadInput(_("%(field)s must be one of: %(values)s.", field="reason",
-                         values=", ".join(REASONS)), field="reason",
-                       details={"allowed": list(REASONS)})
+        raise fields.not_one_of("reason", REASONS, details={"allowed": list(REASONS)})
     if rule.needs_reason and reason == "other" and not (reason_text or "").strip():
         raise BadInput(_("The reason 'other' needs a short text explaining it."),
                        field="reason_text")
@@ -135,8 +133,7 @@ def _check_reason(rule: Rule, reason: str | None, reason_text: str | None) -> No
 def _check_note(note: str | None) -> str:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise BadInput(_("%(field)s is longer than %(max)s characters.", field="note",
-                         max=NOTE_MAX), field="note")
+        raise fields.too_long("note", NOTE_MAX)
     return note
 
 
@@ -161,9 +158,7 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
     side/role, with ``details.allowed``; or a stale ``version``, with ``details.version``).
     """
     if action not in ACTIONS:
-        raise BadInput(_("%(field)s must be one of: %(values)s.", field="action",
-                         values=", ".join(ACTIONS)), field="action",
-                       details={"allowed": list(ACTIONS)})
+        raise fields.not_one_of("action", ACTIONS, details={"allowed": list(ACTIONS)})
     version = _check_version(version)
     note = _check_note(note)
     if actor is None:

@@ -49,7 +49,7 @@ CASES = [
      "emergency (e.g. a child at risk)."),
     (("sender", "caseworker"), "post", "/api/v1/referrals",
      lambda w: _payload(w, note="x" * 2001), 400, "note",
-     "يتجاوز note الطول المسموح (2000 حرف على الأكثر).",
+     "عدد أحرف note يتجاوز الحد الأقصى: 2000.",
      "note is longer than 2000 characters."),
     (("sender", "caseworker"), "post", "/api/v1/referrals",
      lambda w: _payload(w, service_id=999999), 404, "service_id",
