@@ -141,7 +141,7 @@ def resolve_cmd(name: str, level: int | None, within: str | None, fmt: str) -> N
     """
     import json
 
-    from geo.resolver import resolve
+    from data.areas import resolve
 
     res = resolve(db.session, name, level, within)
     if fmt == "json":

@@ -3,7 +3,7 @@
 Leaflet is linked from ``/vendor/leaflet`` (served by the app from XStatic-Leaflet) or, for the
 standalone download, inlined with its images as data URIs; folium's CDN defaults (jQuery,
 Bootstrap, Font Awesome) are dropped. Base tiles are added only when a tile URL is configured.
-Polygons are simplified for the web (``shapely.simplify``, vectorised) and their coordinates
+Polygons are simplified for the web (``geo.shapes.simplify``, vectorised) and their coordinates
 rounded; areas without a polygon are drawn as circles on their centroid, sized by PiN.
 """
 
@@ -23,6 +23,8 @@ import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
+
+from geo.shapes import simplify
 
 __all__ = ["COLORS", "LABELS", "MAP_TOLERANCE_DEG", "color_for", "gap_map", "leaflet_dir",
            "simplify_shapes"]
@@ -69,16 +71,7 @@ def color_for(score: float, has_data: bool = True) -> str:
 def simplify_shapes(wkb: pd.Series, tolerance_deg: float = MAP_TOLERANCE_DEG,
                     grid_deg: float = 1e-4) -> np.ndarray:
     """Shapely geometries from WKB, simplified (topology kept) and snapped to a grid."""
-    return _simplify(shapely.from_wkb(wkb.to_numpy()), tolerance_deg, grid_deg)
-
-
-def _simplify(geoms: np.ndarray, tolerance_deg: float, grid_deg: float = 1e-4) -> np.ndarray:
-    """``simplify_shapes`` on geometries already parsed (the map reuses them for its bounds)."""
-    if tolerance_deg > 0:
-        geoms = shapely.simplify(geoms, tolerance_deg, preserve_topology=True)
-    if grid_deg > 0:
-        geoms = shapely.set_precision(geoms, grid_deg, mode="pointwise")
-    return geoms
+    return simplify(shapely.from_wkb(wkb.to_numpy()), tolerance_deg, grid_deg)
 
 
 def _fmt(name: str, value: Any) -> str:
@@ -187,7 +180,7 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
     features = []
     if has_poly.any():
         polygons = shapely.from_wkb(merged.loc[has_poly, "wkb"].to_numpy())
-        geoms = _simplify(polygons, tolerance_deg)
+        geoms = simplify(polygons, tolerance_deg)
         texts = shapely.to_geojson(geoms)
         for row, geo in zip([r for r, h in zip(rows, has_poly, strict=True) if h], texts,
                             strict=True):

@@ -6,6 +6,9 @@ same without generic words (ناحية, Subdistrict, ...); the transliteration s
 governorate, district and sub-district share a name) resolve to the largest area unless a
 level is asked for; candidates that do not nest (two sub-districts called Suran / صوران) are
 reported as ambiguous with all of them. Nothing found is said so.
+
+Pure: the gazetteer comes in as data (``Resolver(areas)``); ``data.areas`` reads it from the
+database.
 """
 
 from __future__ import annotations
@@ -16,13 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from data.models import AdminArea
 from textmatch.arabic import GENERIC_WORDS, normalize, skeleton
 
-__all__ = ["Area", "Resolution", "Resolver", "resolve"]
+__all__ = ["Area", "Resolution", "Resolver"]
 
 PCODE = re.compile(r"^[A-Za-z]{2}\d{2,}$")
 
@@ -86,13 +85,6 @@ class Resolver:
                     if key:
                         self.index[tier][key].add(area.pcode)
 
-    @classmethod
-    def from_session(cls, session: Session) -> Resolver:
-        """Index every admin area in the database."""
-        rows = session.execute(select(AdminArea.pcode, AdminArea.level, AdminArea.parent_pcode,
-                                      AdminArea.name_ar, AdminArea.name_en, AdminArea.aliases))
-        return cls(Area(p, lv, par, ar, en, tuple(al or ())) for p, lv, par, ar, en, al in rows)
-
     def is_within(self, pcode: str, ancestor: str) -> bool:
         """True when area ``pcode`` is ``ancestor`` or lies inside it (by parent links)."""
         seen = 0
@@ -136,9 +128,3 @@ class Resolver:
             if hits:
                 return self._decide(query, hits, tier)
         return Resolution(query, "none")
-
-
-def resolve(session: Session, name: str, level: int | None = None,
-            within: str | None = None) -> Resolution:
-    """Resolve one name against the database (build a ``Resolver`` for many names)."""
-    return Resolver.from_session(session).resolve(name, level, within)

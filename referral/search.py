@@ -26,10 +26,10 @@ from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from data.areas import resolve
 from data.db import fetch_all
 from data.errors import BadInput
 from data.models import AVAILABILITY, UnmetSearch
-from geo.resolver import resolve
 from matching.ranking import STALE_DAYS, Candidates, OutcomeFigures, rank
 from referral.lifecycle import REASON_LABELS
 from textmatch.arabic import normalize_words

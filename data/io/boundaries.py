@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 from geoalchemy2.elements import WKBElement
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from pyproj.exceptions import CRSError
 from sqlalchemy import literal_column, select
 from sqlalchemy.dialects.postgresql import insert
@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 
 from data.errors import BadInput
 from data.models import AdminArea
+from geo.shapes import WGS84, multipolygons, to_wgs84
 from textmatch.arabic import normalize
 
 __all__ = ["BoundaryLayer", "load_boundaries", "read_layer"]
 
 _LEVEL_FIELD = re.compile(r"^ADM(\d)_PCODE$", re.IGNORECASE)
-WGS84 = CRS.from_epsg(4326)
 
 
 @dataclass
@@ -103,36 +103,6 @@ def _read_shapefile(path: Path) -> tuple[list[dict], list[dict], CRS]:
     return props, geoms, crs
 
 
-def _to_wgs84(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    if crs.equals(WGS84, ignore_axis_order=True) or crs.to_epsg() == 4326 or \
-            "CRS84" in crs.to_string():
-        return geoms
-    transformer = Transformer.from_crs(crs, WGS84, always_xy=True)
-
-    def project(coords: np.ndarray) -> np.ndarray:
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geoms, project)
-
-
-def _multipolygons(geoms: np.ndarray) -> np.ndarray:
-    """Repair with make_valid and keep only the polygonal parts, as MultiPolygons."""
-    fixed = shapely.make_valid(geoms)
-    parts, index = shapely.get_parts(fixed, return_index=True)
-    # make_valid may return collections: flatten once more, keep polygons
-    sub, sub_index = shapely.get_parts(parts, return_index=True)
-    owner = index[sub_index]
-    polygonal = shapely.get_type_id(sub) == 3
-    sub, owner = sub[polygonal], owner[polygonal]
-    out = np.full(len(geoms), None, dtype=object)
-    if len(sub):
-        order = np.argsort(owner, kind="stable")
-        multis = shapely.multipolygons(sub[order], indices=owner[order])
-        out[np.unique(owner[order])] = multis
-    return out
-
-
 def read_layer(path: Path) -> BoundaryLayer:
     """Read and validate one boundary file; errors name the file, the feature and the field."""
     path = Path(path)
@@ -196,7 +166,7 @@ def read_layer(path: Path) -> BoundaryLayer:
     except shapely.errors.GEOSException as exc:
         raise BadInput(f"{path.name}: invalid geometry ({exc}).",
                        details={**where, "field": "geometry"}) from None
-    geoms = _multipolygons(_to_wgs84(geoms, crs))
+    geoms = multipolygons(to_wgs84(geoms, crs))
     bad = [i for i, g in enumerate(geoms, start=1) if g is None or shapely.is_empty(g)]
     if bad:
         raise BadInput(f"{path.name} feature {bad[0]} ({pcodes[bad[0] - 1]}): the geometry is "

@@ -12,7 +12,6 @@ caller commits.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from data.areas import resolver
 from data.errors import BadInput
 from data.models import (
     AGE_SEX_COLUMNS,
@@ -31,17 +31,17 @@ from data.models import (
     service_target_group,
 )
 from data.searchtext import service_search_text
-from geo.resolver import Resolver
 from textmatch.arabic import normalize
 
 from .columns import BREAKDOWN, load_mapping
 from .dates import MISSING, NoYear, parse_date, parse_month, parse_period_option
+from .fingerprints import content_digest, fingerprint
 from .orgs import OrgMatcher
 from .reader import open_table
 from .report import ImportReport
 from .taxonomy import Taxonomy, TypeMatch
 
-__all__ = ["content_digest", "fingerprint", "import_4w", "is_people_unit"]
+__all__ = ["import_4w", "is_people_unit"]
 
 BATCH = 2000
 _PEOPLE_WORDS = ("people", "person", "individual", "beneficiar", "girls", "boys", "women",
@@ -50,23 +50,6 @@ _YES = {"yes", "y", "true", "1", "نعم"}
 _BENEFICIARY_GROUPS = {"idp": "idps", "displaced": "idps", "host": "host_community",
                        "returnee": "returnees", "نازح": "idps", "مضيف": "host_community",
                        "عائد": "returnees"}
-
-
-FINGERPRINTED = ("service_type_code", "activity_code", "activity_text", "pcode",
-                 "community_pcode", "period_start", "period_end", "unit", "reached_total",
-                 *AGE_SEX_COLUMNS, "quantity", "target_groups")
-
-
-def content_digest(org_uuid, values) -> bytes:
-    """Digest of an activity's resolved content (``values``: a dict or an Activity)."""
-    get = values.get if isinstance(values, dict) else lambda k: getattr(values, k)
-    key = "|".join(str(get(k)) for k in FINGERPRINTED)
-    return hashlib.sha256(f"{org_uuid}|{key}".encode()).digest()
-
-
-def fingerprint(digest: bytes, occurrence: int) -> str:
-    """The fingerprint of the ``occurrence``-th row with content ``digest``."""
-    return hashlib.sha256(digest + str(occurrence).encode()).hexdigest()
 
 
 @lru_cache(maxsize=1024)
@@ -150,7 +133,7 @@ class _Importer:
         self.period = period
         self.source = source
         self.restrict = restrict_to_org
-        self.resolver = Resolver.from_session(session)
+        self.resolver = resolver(session)
         self.taxonomy = Taxonomy(session)
         self.orgs = OrgMatcher(session, source=f"import:{source}")
         self.groups = set(session.scalars(select(TargetGroup.code)))

@@ -9,16 +9,27 @@ person confirms them), so a second import reuses them.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from data.models import Organization, OrganizationAlias
+from data.errors import NotFound
+from data.models import (
+    Activity,
+    Organization,
+    OrganizationAlias,
+    Service,
+    ServiceType,
+    service_coverage,
+)
 from data.searchtext import organization_search_text, refresh_organization, service_search_text
 from textmatch.arabic import normalize
+
+from .fingerprints import content_digest, fingerprint
 
 __all__ = ["Match", "OrgMatcher", "split_name"]
 
@@ -192,11 +203,6 @@ def review_alias(session: Session, alias_id: int, *, same: bool) -> Organization
     it (reviewed, so later imports follow the decision), and so do the activities written with
     that spelling, with a service per service type covering their areas.
     """
-    from sqlalchemy.dialects.postgresql import insert
-
-    from data.errors import NotFound
-    from data.models import Activity, Service, ServiceType, service_coverage
-
     alias = session.get(OrganizationAlias, alias_id)
     if alias is None:
         raise NotFound(_("alias %(id)s doesn't exist.", id=alias_id), field="alias")
@@ -217,10 +223,6 @@ def review_alias(session: Session, alias_id: int, *, same: bool) -> Organization
     session.add(org)
     session.flush()
     alias.organization_id, alias.reviewed = org.id, True
-    from collections import Counter
-
-    from .fourw import content_digest, fingerprint
-
     services: dict[str, int] = {}
     seen: Counter = Counter()
     for act in sorted(moved, key=lambda a: (a.source_file, a.source_row or 0)):

@@ -222,7 +222,7 @@ def test_gazetteer_creates_areas_without_boundaries(session, shared):
     ("sy070301", None, None, "SY070301"),
 ])
 def test_resolver_spellings(session, gazetteer, name, level, within, expected):
-    from geo.resolver import resolve
+    from data.areas import resolve
 
     res = resolve(session, name, level, within)
     assert (res.status, res.pcode) == ("match", expected)
@@ -230,7 +230,7 @@ def test_resolver_spellings(session, gazetteer, name, level, within, expected):
 
 @pytest.mark.parametrize("name", ["Suran", "صوران", "Sawran"])
 def test_ambiguous_names_are_reported_never_guessed(session, gazetteer, name):
-    from geo.resolver import resolve
+    from data.areas import resolve
 
     res = resolve(session, name)
     if name == "Sawran":  # only the Aleppo Suran carries this alias
@@ -241,7 +241,7 @@ def test_ambiguous_names_are_reported_never_guessed(session, gazetteer, name):
 
 
 def test_unknown_names_say_so(session, gazetteer):
-    from geo.resolver import resolve
+    from data.areas import resolve
 
     assert resolve(session, "Atlantis").status == "none"
     assert resolve(session, "SY999999").status == "none"
