@@ -150,7 +150,7 @@ def bootstrap(ctx: click.Context, boundary_files: tuple[Path, ...], demo_orgs: i
     from data.cli import db_upgrade, load_boundaries_cmd, load_demo_cmd, load_reference_cmd
     from network.cli import refresh_ranking_cmd, seed_cmd
 
-    ctx.invoke(db_upgrade, revision="heads")
+    ctx.invoke(db_upgrade, revision="head")
     ctx.invoke(load_reference_cmd, folder=None)
     ctx.invoke(seed_cmd)
     if boundary_files:

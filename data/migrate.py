@@ -28,8 +28,8 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     return cfg
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
-    """Migrate the database at ``url`` up to ``revision`` (all heads by default)."""
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at ``url`` up to ``revision`` (the one head by default)."""
     try:
         command.upgrade(alembic_config(url), revision)
     except OperationalError as exc:  # no server, no such database, wrong password ...

@@ -20,6 +20,24 @@ def _include_object(obj, name, type_, reflected, compare_to) -> bool:
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
+def _url() -> str:
+    """The configured URL; for the plain ``alembic`` command, DATABASE_URL or our own cluster."""
+    url = config.get_main_option("sqlalchemy.url")
+    if url:
+        return url
+    import os
+
+    from data.db import sqlalchemy_url
+
+    libpq = os.environ.get("DATABASE_URL")
+    if not libpq:
+        from data.cluster import database_url, start
+
+        start()
+        libpq = database_url()
+    return sqlalchemy_url(libpq)
+
+
 def _configure(connection) -> None:
     context.configure(
         connection=connection,
@@ -32,7 +50,7 @@ def _configure(connection) -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"),
+    context.configure(url=_url(),
                       target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
@@ -45,7 +63,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as conn:
         _configure(conn)
         with context.begin_transaction():

@@ -125,7 +125,7 @@ def test_bootstrap_prepares_everything_once(runner, session):
     session.execute(text("DELETE FROM organization"))
     first = runner.invoke(args=["bootstrap", "--demo-orgs", "3", "--seed", "5"])
     assert first.exit_code == 0, first.output
-    assert "database at heads" in first.output
+    assert "database at head" in first.output
     assert session.scalar(select(func.count()).select_from(Organization)) == 3
     # the demo writes the texts data.searchtext would: nothing for the command to rebuild
     rebuilt = runner.invoke(args=["directory", "refresh-search-text"])

@@ -2,15 +2,15 @@
 reads only that type's keyword matches
 
 Revision ID: 0014_search2
-Revises: 0001_foundation
+Revises: 0003_directory
 Create Date: 2026-11-29 22:15:00
 """
 from alembic import op
 
 revision = '0014_search2'
-down_revision = '0001_foundation'
+down_revision = '0003_directory'  # service.search_tsv and the single-column keyword indexes
 branch_labels = None
-depends_on = ('0003_directory',)  # service.search_tsv and the single-column keyword indexes
+depends_on = None
 
 
 def upgrade() -> None:

@@ -2,15 +2,15 @@
 an index lookup on a short word list instead of a trigram test on every matching service
 
 Revision ID: 0015_search3
-Revises: 0001_foundation
+Revises: 0014_search2
 Create Date: 2026-12-02 15:00:00
 """
 from alembic import op
 
 revision = '0015_search3'
-down_revision = '0001_foundation'
+down_revision = '0014_search2'  # service.search_tsv and the type-led trigram index it drops
 branch_labels = None
-depends_on = ('0014_search2',)  # service.search_tsv and the type-led trigram index it drops
+depends_on = None
 
 # Statement-level triggers with transition tables: one INSERT per statement, so a COPY of
 # 100,000 services adds its words in one pass, and an UPDATE reads only the rows whose text

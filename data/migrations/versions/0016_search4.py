@@ -2,7 +2,7 @@
 nearest-sites walk and the area lists read one row per candidate instead of joining its service
 
 Revision ID: 0016_search4
-Revises: 0001_foundation
+Revises: 0015_search3
 Create Date: 2026-12-02 17:00:00
 
 Why: the KNN walk and the coverage lists joined ``service`` (and, at the end, ``organization``)
@@ -21,9 +21,9 @@ other services are never read (they used to be read and dropped at the end).
 from alembic import op
 
 revision = '0016_search4'
-down_revision = '0001_foundation'
+down_revision = '0015_search3'  # the type copies and their triggers (and 0003_directory)
 branch_labels = None
-depends_on = ('0003_directory', '0015_search3')  # the type copies and their triggers
+depends_on = None
 
 # (column, type, expression over service sv / organization o): the copied values
 COLUMNS = (

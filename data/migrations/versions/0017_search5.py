@@ -2,7 +2,7 @@
 no longer joins ``provider_ranking`` for every candidate
 
 Revision ID: 0017_search5
-Revises: 0016_search4
+Revises: 0016_search4, 0010_ranking
 Create Date: 2026-12-02 21:00:00
 
 Why: the candidate statement joined ``provider_ranking`` once per candidate (~100 a search)
@@ -20,9 +20,9 @@ from pathlib import Path
 from alembic import op
 
 revision = '0017_search5'
-down_revision = '0016_search4'
+down_revision = ('0016_search4', '0010_ranking')  # 0010: provider_ranking
 branch_labels = None
-depends_on = ('0010_ranking',)  # provider_ranking
+depends_on = None
 
 
 def _search4():
