@@ -15,8 +15,8 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from data.clitools import ErrorMappingGroup, report
-from data.errors import TasharukError
+from data.clitools import LazyCommands, LazyGroup, MapsErrors
+from data.cluster import configured_url
 
 
 class Config:
@@ -24,7 +24,7 @@ class Config:
 
     def __init__(self) -> None:
         env = os.environ.get
-        self.DATABASE_URL = env("DATABASE_URL") or _local_database_url()
+        self.DATABASE_URL = configured_url()
         self.SECRET_KEY = env("SECRET_KEY") or _dev_secret()
         self.REDIS_URL = env("REDIS_URL", "")
         # Streaming replicas for reads that tolerate a little lag (libpq URLs, comma-separated)
@@ -68,12 +68,6 @@ class Config:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
-
-
-def _local_database_url() -> str:
-    from data.cluster import database_url
-
-    return database_url()
 
 
 def _dev_secret() -> str:
@@ -121,17 +115,73 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-COMMAND_MODULES = ("data.cli", "network.cli", "planning.cli", "referral.cli", "jobs.cli")
+# Every ``tasharuk`` command by name: where it lives and its short help (as the command says
+# it). Commands are imported only when run, so ``tasharuk --help`` and light commands start
+# fast; a test checks this table against the commands themselves.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "backup": ("data.cli:backup_cmd",
+                "Write a consistent backup (database dump, attachments, manifest) into the "
+                "new or empty folder DIR; the keys are not in it (the manifest says which "
+                "are needed)."),
+    "bootstrap": ("app:bootstrap",
+                "Everything `make run` does before serving, in one process (fast when already "
+                "done): migrate, reference data, forum categories, boundaries and demo data "
+                "when missing, then the search ranking's referral-outcome terms."),
+    "db": ("data.cli:db_cli",
+                "Database migrations (Alembic)."),
+    "directory": ("network.cli:directory_cli",
+                "Service directory maintenance."),
+    "export": ("data.cli:export_cli",
+                "Export HSDS 3.0, 4W (HXL) and GeoJSON."),
+    "forum": ("network.cli:forum_cli",
+                "The organisations' forum."),
+    "gaps": ("planning.cli:gaps_cmd",
+                "Coverage gaps per area, ranked: areas with need and no presence first, then by "
+                "score."),
+    "import": ("data.cli:import_cli",
+                "Import 3W/4W spreadsheets and HSDS data."),
+    "library": ("network.cli:library_cli",
+                "The library of laws, decisions and circulars."),
+    "limiter": ("flask_limiter.commands:cli",
+                "Flask-Limiter maintenance & utility commands"),
+    "jobs": ("jobs.cli:jobs_cli",
+                "Background jobs: list, retry a failed one, counts."),
+    "load": ("data.cli:load_cli",
+                "Load reference data, boundaries, gazetteers, demo data."),
+    "orgs": ("network.cli:orgs_cli",
+                "Organisations: list pending, verify or reject."),
+    "partners": ("network.cli:partners_cli",
+                "Complementary partner suggestions (ORG: id or acronym) and the referral "
+                "acceptance model."),
+    "referrals": ("referral.cli:referrals_cli",
+                "Referral jobs: expiry, key rotation."),
+    "restore": ("data.cli:restore_cmd",
+                "Restore the backup in DIR into the empty database DATABASE_URL and the "
+                "empty upload folder; every table's row count is checked against the "
+                "backup's."),
+    "resolve": ("data.cli:resolve_cmd",
+                "Resolve an admin-area NAME (Arabic or English) to its p-code(s)."),
+    "tokens": ("network.cli:tokens_cli",
+                "API tokens: create (secret shown once), revoke."),
+    "users": ("network.cli:users_cli",
+                "User accounts: create, set role, reset links."),
+    "worker": ("jobs.cli:worker_cmd",
+               "Run background jobs (mail, expiry, reminders, ranking, gaps, exports) and their "
+               "schedules until stopped; run one or more per site (see README, Deploying)."),
+}
+# Commands that build no app when run from the shell: resolve reads the gazetteer itself,
+# limiter is Flask-Limiter's own (its commands push the app when they need it).
+WITHOUT_APP = frozenset({"limiter", "resolve"})
+# ``tasharuk serve`` sits on the command itself, not on app.cli: it starts gunicorn without
+# building an app in the launching process (gunicorn's workers build their own).
+TOP_COMMANDS = {**COMMANDS, "serve": (
+    "web.serving.cli:serve_cmd",
+    "Serve the app with gunicorn, with its figures from the machine and the environment.")}
 
 
 def _register_commands(app: Flask) -> None:
-    """CLI commands of each package, mounted on ``tasharuk``."""
-    import importlib
-
-    app.cli = ErrorMappingGroup(app.name)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(app)
-    app.cli.add_command(bootstrap)
+    """Every command, mounted on the app's CLI by name (imported when run)."""
+    app.cli = LazyGroup(app, COMMANDS)
 
 
 @click.command("bootstrap")
@@ -161,26 +211,28 @@ def bootstrap(ctx: click.Context, boundary_files: tuple[Path, ...], demo_orgs: i
     ctx.invoke(refresh_ranking_cmd)
 
 
-class TasharukGroup(FlaskGroup):
-    """The ``tasharuk`` command: maps our errors to messages and exit codes (2 = bad input)."""
+class TasharukGroup(MapsErrors, LazyCommands, FlaskGroup):
+    """The ``tasharuk`` command: Flask's run/shell/routes plus our table of commands, found
+    by name without building the app (it is built when a command needs it); our errors map
+    to messages and exit codes (2 = bad input)."""
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except TasharukError as exc:
-            report(ctx, exc)
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(lazy=TOP_COMMANDS, **kwargs)
+        self._loaded_plugin_commands = True  # limiter, the one plugin, is in the table
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """The command ``name``; the app's commands run in its context, built here as Flask's
+        own group would (``resolve``, ``serve`` and the plugin need no app)."""
+        command = super().get_command(ctx, name)
+        if command is not None and name in COMMANDS and name not in WITHOUT_APP:
+            from flask import current_app
+            from flask.cli import ScriptInfo
+
+            app = ctx.ensure_object(ScriptInfo).load_app()
+            if not current_app or current_app._get_current_object() is not app:
+                ctx.with_resource(app.app_context())
+        return command
 
 
 cli = TasharukGroup(create_app=create_app, help="Tasharuk (تشارك) command line.",
                     add_version_option=False)
-
-
-def _add_serve() -> None:
-    """``tasharuk serve`` sits on the group itself: it starts gunicorn without building an
-    app in the launching process (gunicorn's workers build their own)."""
-    from web.serving.cli import serve_cmd
-
-    cli.add_command(serve_cmd)
-
-
-_add_serve()

@@ -9,6 +9,7 @@ import sys
 
 # name -> module exposing ``run(args) -> dict`` and optionally ``add_arguments(parser)``.
 BENCHMARKS: dict[str, str] = {
+    "cli": "bench.cli",
     "dataset": "bench.dataset",
     "demo": "bench.demo",
     "fourw": "bench.fourw",

@@ -1,22 +1,35 @@
 """The gazetteer as the pure resolver takes it: every admin area's names, read from the
-database (``geo.resolver`` knows nothing of where its areas come from)."""
+database (``geo.resolver`` knows nothing of where its areas come from).
+
+Nothing heavy is imported here: ``tasharuk resolve`` reads the areas over one psycopg
+connection, without the app or the ORM, so that it answers at once.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from data.models import AdminArea
+from data.errors import TasharukError
 from geo.resolver import Area, Resolution, Resolver
 
-__all__ = ["gazetteer", "resolve", "resolver"]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+__all__ = ["AREAS_SQL", "gazetteer", "resolve", "resolve_at", "resolver"]
+
+AREAS_SQL = "SELECT pcode, level, parent_pcode, name_ar, name_en, aliases FROM admin_area"
+
+
+def _areas(rows: Iterable[Any]) -> list[Area]:
+    return [Area(p, lv, par, ar, en, tuple(al or ())) for p, lv, par, ar, en, al in rows]
 
 
 def gazetteer(session: Session) -> list[Area]:
     """Every admin area in the database, as the resolver's ``Area`` records."""
-    rows = session.execute(select(AdminArea.pcode, AdminArea.level, AdminArea.parent_pcode,
-                                  AdminArea.name_ar, AdminArea.name_en, AdminArea.aliases))
-    return [Area(p, lv, par, ar, en, tuple(al or ())) for p, lv, par, ar, en, al in rows]
+    from sqlalchemy import text
+
+    return _areas(session.execute(text(AREAS_SQL)))
 
 
 def resolver(session: Session) -> Resolver:
@@ -28,3 +41,21 @@ def resolve(session: Session, name: str, level: int | None = None,
             within: str | None = None) -> Resolution:
     """Resolve one name against the database (use ``resolver`` for many names)."""
     return resolver(session).resolve(name, level, within)
+
+
+def resolve_at(url: str, name: str, level: int | None = None,
+               within: str | None = None) -> Resolution:
+    """Resolve one name against the database at libpq ``url`` (one short connection)."""
+    import psycopg
+
+    libpq = url.replace("+psycopg2://", "://", 1).replace("+psycopg://", "://", 1)
+    try:
+        with psycopg.connect(libpq, connect_timeout=10) as conn:
+            rows = conn.execute(AREAS_SQL).fetchall()
+    except psycopg.Error as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise TasharukError(f"Cannot read the admin areas from the database: {reason}. Check "
+                            "DATABASE_URL, or start the project's cluster (make db) and "
+                            "migrate it (tasharuk db upgrade).",
+                            code="database_unreachable") from None
+    return Resolver(_areas(rows)).resolve(name, level, within)

@@ -8,15 +8,29 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app, has_app_context
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 
 from data.clitools import ErrorMappingGroup
-from data.db import db
+from data.cluster import configured_url
 from data.errors import BadInput
 
 # --- cli ------------------------------------------------------------
+
+
+def session():
+    """The app's session, imported on use: a light command (resolve) must not pay for it."""
+    from data.db import db
+
+    return db.session
+
+
+def _(message: str, **values) -> str:
+    """Flask-Babel's gettext, imported on use (the commands that print translated text)."""
+    from flask_babel import gettext
+
+    return gettext(message, **values)
+
 
 db_cli = ErrorMappingGroup("db", help="Database migrations (Alembic).")
 load_cli = ErrorMappingGroup("load", help="Load reference data, boundaries, gazetteers, demo data.")
@@ -63,8 +77,8 @@ def load_reference_cmd(folder: Path | None) -> None:
     """Load governorates, the service taxonomy and target groups (idempotent)."""
     from data.io.reference import REFERENCE, load_reference
 
-    counts = load_reference(db.session, folder or REFERENCE)
-    db.session.commit()
+    counts = load_reference(session(), folder or REFERENCE)
+    session().commit()
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
@@ -81,12 +95,12 @@ def load_demo_cmd(orgs: int, seed: int, services: int | None, referrals: int | N
     """Load a deterministic synthetic national data set and demo users (one per role)."""
     from data.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 
-    result = load_demo(db.session, orgs=orgs, seed=seed, services=services,
+    result = load_demo(session(), orgs=orgs, seed=seed, services=services,
                        referrals=referrals, if_empty=if_empty)
     if result.skipped:
         click.echo("organisations already exist: demo data not loaded (--if-empty)")
         return
-    db.session.commit()
+    session().commit()
     click.echo(", ".join(f"{k}: {v}" for k, v in result.counts.items()))
     click.echo(f"fingerprint {result.fingerprint[:16]}, seconds {result.seconds}")
     click.echo(f"demo users (password {DEMO_PASSWORD!r}):")
@@ -105,12 +119,12 @@ def load_boundaries_cmd(paths: tuple[Path, ...], if_empty: bool) -> None:
     from data.io.boundaries import load_boundaries
     from data.models import AdminArea
 
-    if if_empty and db.session.scalar(select(func.count()).select_from(AdminArea)
+    if if_empty and session().scalar(select(func.count()).select_from(AdminArea)
                                       .where(AdminArea.geom.is_not(None))):
         click.echo("boundaries already loaded")
         return
-    counts = load_boundaries(db.session, list(paths))
-    db.session.commit()
+    counts = load_boundaries(session(), list(paths))
+    session().commit()
     click.echo(", ".join(f"level {lv}: {n}" for lv, n in sorted(counts.items())))
 
 
@@ -120,8 +134,8 @@ def load_gazetteer_cmd(paths: tuple[Path, ...]) -> None:
     """Merge names and aliases from gazetteer JSON files (OpenSyria admin_names format)."""
     from data.io.gazetteer import load_gazetteer
 
-    report = load_gazetteer(db.session, list(paths))
-    db.session.commit()
+    report = load_gazetteer(session(), list(paths))
+    session().commit()
     click.echo(f"updated {report.updated}, created {report.created}, "
                f"skipped {len(report.skipped)}")
     for line in report.skipped[:20]:
@@ -129,7 +143,6 @@ def load_gazetteer_cmd(paths: tuple[Path, ...]) -> None:
 
 
 @click.command("resolve")
-@with_appcontext
 @click.argument("name")
 @click.option("--level", type=click.IntRange(1, 4), default=None)
 @click.option("--within", default=None, help="P-code of an area the match must lie in.")
@@ -141,9 +154,12 @@ def resolve_cmd(name: str, level: int | None, within: str | None, fmt: str) -> N
     """
     import json
 
-    from data.areas import resolve
+    from data.areas import resolve, resolve_at
 
-    res = resolve(db.session, name, level, within)
+    if has_app_context():
+        res = resolve(session(), name, level, within)
+    else:  # the plain command line: read the gazetteer straight from the database, no app
+        res = resolve_at(configured_url(), name, level, within)
     if fmt == "json":
         click.echo(json.dumps(res.to_dict(), ensure_ascii=False))
     elif res.status == "none":
@@ -162,8 +178,8 @@ def load_needs_cmd(path: Path, period: str | None) -> None:
     """Load an OCHA HNO sheet (sector PiN/severity, or inter-sector) in one transaction."""
     from data.io.needs import load_needs
 
-    report = load_needs(db.session, path, period=period)
-    db.session.commit()
+    report = load_needs(session(), path, period=period)
+    session().commit()
     click.echo(report.summary())
 
 
@@ -199,19 +215,19 @@ def import_4w_cmd(file: Path, sheet, mapping, period, dry_run, accept_partial, f
     from data.io.fourw import import_4w
 
     try:
-        report = import_4w(db.session, file, sheet=sheet, mapping=mapping, period=period,
+        report = import_4w(session(), file, sheet=sheet, mapping=mapping, period=period,
                            dry_run=dry_run, accept_partial=accept_partial,
                            progress=sys.stderr.isatty())
     except BadInput as exc:
-        db.session.rollback()
+        session().rollback()
         report = getattr(exc, "report", None)
         if report is not None:
             _print_report(report, fmt, report_csv)
         raise
     if dry_run:
-        db.session.rollback()
+        session().rollback()
     else:
-        db.session.commit()
+        session().commit()
         report.committed = True
     _print_report(report, fmt, report_csv)
 
@@ -223,11 +239,11 @@ def import_hsds_cmd(path: Path) -> None:
     from data.io.hsds import import_hsds
 
     try:
-        counts = import_hsds(db.session, path)
+        counts = import_hsds(session(), path)
     except BadInput:
-        db.session.rollback()
+        session().rollback()
         raise
-    db.session.commit()
+    session().commit()
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
@@ -237,7 +253,7 @@ def export_hsds_cmd(folder: Path) -> None:
     """Write HSDS 3.0 JSON documents and the tabular CSV data package to FOLDER."""
     from data.io.hsds import export_hsds
 
-    counts = export_hsds(db.session, folder)
+    counts = export_hsds(session(), folder)
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
@@ -248,7 +264,7 @@ def export_4w_cmd(file: Path, hxl: bool) -> None:
     """Write every activity as a WoS-template-shaped 4W table (.csv or .xlsx)."""
     from data.io.hxl import export_4w
 
-    n = export_4w(db.session, file, hxl=hxl)
+    n = export_4w(session(), file, hxl=hxl)
     click.echo(_("%(n)s rows written to %(file)s", n=n, file=file))
 
 
@@ -259,7 +275,7 @@ def export_geojson_cmd(file: Path) -> None:
     from data.io.geojson import export_geojson
 
     with file.open("w", encoding="utf-8") as out:
-        n = export_geojson(db.session, out)
+        n = export_geojson(session(), out)
     click.echo(_("%(n)s features written to %(file)s", n=n, file=file))
 
 
@@ -308,13 +324,3 @@ def restore_cmd(folder: Path) -> None:
     for warning in report["warnings"]:
         click.echo(f"warning: {warning}", err=True)
 
-
-def register(app: Flask) -> None:
-    """Mount this room's commands on the app's CLI."""
-    app.cli.add_command(backup_cmd)
-    app.cli.add_command(restore_cmd)
-    app.cli.add_command(db_cli)
-    app.cli.add_command(load_cli)
-    app.cli.add_command(resolve_cmd)
-    app.cli.add_command(import_cli)
-    app.cli.add_command(export_cli)

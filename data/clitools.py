@@ -1,15 +1,20 @@
-"""Command-line plumbing: our errors become a message on stderr and an exit code (2 = bad input)."""
+"""Command-line plumbing: our errors become a message on stderr and an exit code (2 = bad
+input), and commands are found by name, their modules imported only when one is run."""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
 from typing import Any
 
 import click
+from flask import has_app_context
 from flask.cli import AppGroup
 
 from data.errors import TasharukError
 
-__all__ = ["ErrorMappingGroup", "report"]
+__all__ = ["ErrorMappingGroup", "LazyCommands", "LazyGroup", "MapsErrors", "load_command",
+           "report"]
 
 
 def report(ctx: click.Context, exc: TasharukError) -> None:
@@ -20,11 +25,70 @@ def report(ctx: click.Context, exc: TasharukError) -> None:
     ctx.exit(exc.exit_code)
 
 
-class ErrorMappingGroup(AppGroup):
-    """An AppGroup whose commands' TasharukErrors exit cleanly with the error's exit code."""
+class MapsErrors:
+    """Mixin for a click group: a TasharukError raised by a command exits cleanly with its
+    message and exit code (the one place the CLI maps our errors)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            return super().invoke(ctx)  # type: ignore[misc]
         except TasharukError as exc:
             report(ctx, exc)
+
+
+class ErrorMappingGroup(MapsErrors, AppGroup):
+    """A room's command group (an AppGroup: its commands run inside the app context)."""
+
+
+def load_command(spec: str) -> click.Command:
+    """The command object that ``spec`` ("package.module:attribute") names."""
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+class LazyCommands:
+    """Mixin for a click group whose commands are listed from a table (name -> (spec, short
+    help)) and imported only when run: listing them (``--help``) imports no room."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})  # type: ignore[attr-defined]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:  # type: ignore[attr-defined]
+            self.add_command(load_command(self.lazy[name][0]), name)  # type: ignore[attr-defined]
+        return self.commands.get(name)  # type: ignore[attr-defined]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
+        for name in names:
+            if name in self.lazy and name not in self.commands:  # type: ignore[attr-defined]
+                short = click.Command(name, help=self.lazy[name][1]).get_short_help_str(limit)
+                rows.append((name, short))
+                continue
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class LazyGroup(MapsErrors, LazyCommands, AppGroup):
+    """An app's own command group (``app.cli``): lazy, error-mapping, and every command run
+    inside that app's context."""
+
+    def __init__(self, app: Any, commands: Mapping[str, tuple[str, str]], **kwargs: Any):
+        super().__init__(app.name, lazy=commands, **kwargs)
+        self.app = app
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if has_app_context():
+            return super().invoke(ctx)
+        with self.app.app_context():
+            return super().invoke(ctx)

@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PROJECT", "TEST", "Cluster", "ClusterError", "bindir", "database_url",
+__all__ = ["PROJECT", "TEST", "Cluster", "ClusterError", "bindir", "configured_url", "database_url",
            "ensure_database", "start", "stop"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,6 +243,11 @@ def socket_dir() -> Path:
 def database_url(name: str = DB_NAME) -> str:
     """The libpq URL of database ``name`` in the project's cluster."""
     return PROJECT.url(name)
+
+
+def configured_url() -> str:
+    """The database the project uses: DATABASE_URL, or the local cluster's when it is unset."""
+    return os.environ.get("DATABASE_URL") or database_url()
 
 
 def start() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 
 from data.clitools import ErrorMappingGroup
 from data.db import db
@@ -59,9 +59,3 @@ def stats_cmd() -> None:
     from data.queue import queue_stats
 
     click.echo(json.dumps(queue_stats(db.session)))
-
-
-def register(app: Flask) -> None:
-    """Mount ``tasharuk worker`` and ``tasharuk jobs`` on the app's CLI."""
-    app.cli.add_command(worker_cmd)
-    app.cli.add_command(jobs_cli)

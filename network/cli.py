@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from data.clitools import ErrorMappingGroup
@@ -287,13 +287,3 @@ def orgs_verify(org_ref: str, reject: bool, reason: str) -> None:
     organizations.decide(db.session, org, verify=not reject, reason=reason)
     db.session.commit()
     click.echo(f"{org.name_en}: {org.verification}")
-
-
-def register(app: Flask) -> None:
-    """Mount this room's commands on the app's CLI."""
-    app.cli.add_command(directory_cli)
-    app.cli.add_command(partners_cli)
-    app.cli.add_command(library_cli)
-    app.cli.add_command(forum_cli)
-    for group in (users_cli, tokens_cli, orgs_cli):
-        app.cli.add_command(group)

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
@@ -31,8 +29,13 @@ from data.models import (
     TargetGroup,
     User,
 )
-from matching.complementarity import ComplementarityModel
-from matching.partners import PartnerRecommender, Suggestion
+
+if TYPE_CHECKING:  # pandas and scikit-learn load with the first suggestion, not the app
+    import numpy as np
+    import pandas as pd
+
+    from matching.complementarity import ComplementarityModel
+    from matching.partners import PartnerRecommender, Suggestion
 
 __all__ = [
     "DuplicationAlert", "PartnerData", "PartnerSuggestion", "check_insight_access",
@@ -94,6 +97,9 @@ def _need_per_row(session: Session, rows: pd.DataFrame) -> np.ndarray:
     """People in need in each row's (area, group) cell, whatever the sector: the largest
     sector figure for the group, else the inter-sector total, else the largest sector total,
     else the population, else 1 (latest HNO period)."""
+    import numpy as np
+    import pandas as pd
+
     needs = pd.DataFrame(session.execute(_NEED_SQL).all(),
                          columns=["area", "sector_code", "group", "pin"])
     out = pd.Series(np.nan, index=rows.index)
@@ -118,6 +124,8 @@ def _need_per_row(session: Session, rows: pd.DataFrame) -> np.ndarray:
 
 def load_frames(session: Session) -> PartnerData:
     """Presence, services, 4W activities and referral outcomes, as the recommender takes them."""
+    import pandas as pd
+
     raw = pd.DataFrame(session.execute(_PRESENCE_SQL).all(),
                        columns=["service_id", "org", "area", "group", "service_type",
                                 "sector_code", "capacity_per_month"])
@@ -170,6 +178,9 @@ def fit_recommender(session: Session, *, duplication_weight: float = 0.5
                     ) -> tuple[PartnerRecommender, ComplementarityModel, PartnerData]:
     """The fitted recommender, its complementarity model and frames, refitted only when the
     directory, needs, 4W rows or referrals changed (a cheap fingerprint query decides)."""
+    from matching.complementarity import ComplementarityModel
+    from matching.partners import PartnerRecommender
+
     bind = session.get_bind()
     key = (str(getattr(bind, "url", None) or bind.engine.url), duplication_weight,
            tuple(session.execute(_FINGERPRINT_SQL).one()))
@@ -408,6 +419,8 @@ def _ratio(value: float | None, locale: str) -> str:
 def duplication_alerts(session: Session, *, org: int | str | None = None,
                        area: str | None = None, limit: int = 200) -> list[DuplicationAlert]:
     """Duplicated offers involving ``org`` and/or inside ``area`` (a p-code prefix)."""
+    import pandas as pd
+
     organization = get_org(session, org) if org is not None else None
     if area and session.get(AdminArea, area) is None:
         raise BadInput(_("Unknown area p-code '%(code)s'.", code=area), field="area")
@@ -589,6 +602,8 @@ def org_partners(session: Session, org_id: int) -> list[tuple[Organization, Part
 def partnership_network(session: Session) -> dict:
     """Nodes (organisations with a head-office location) and edges of active partnerships,
     as GeoJSON-ready dicts: ``{"nodes": [...], "edges": [...]}``."""
+    import numpy as np
+
     rows = session.execute(text("""
         SELECT p.org_low_id, p.org_high_id FROM partnership p WHERE p.status = 'active'
     """)).all()

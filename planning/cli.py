@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
 from data.db import db
@@ -59,8 +59,3 @@ def gaps_cmd(level: str, sector: str | None, service: str | None, group: str | N
                             tiles_url=current_app.config.get("TILES_URL", ""))
         map_path.write_text(html, encoding="utf-8")
         click.echo(f"map written to {map_path} ({len(html.encode()) // 1024} KB)", err=True)
-
-
-def register(app: Flask) -> None:
-    """Mount ``gaps`` on the app's CLI."""
-    app.cli.add_command(gaps_cmd)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 
 from data.clitools import ErrorMappingGroup
 from data.db import db
@@ -37,8 +37,3 @@ def new_key_cmd() -> None:
     from referral.crypto import generate_key
 
     click.echo(generate_key())
-
-
-def register(app: Flask) -> None:
-    """Mount ``tasharuk referrals`` on the app's CLI."""
-    app.cli.add_command(referrals_cli)

@@ -7,13 +7,15 @@ from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput
-from planning.gaps import gap_table, parse_selection, table_csv, table_records
 
+from ..lazy import lazy_module
 from ..security import allow
 from . import bp
 from .openapi import error_responses
 
 GAP_ROLES = ("planner", "platform_admin", "org_admin")
+
+uc = lazy_module("planning.gaps")  # pandas, folium: loaded by the first request
 
 
 @bp.get("/gaps")
@@ -23,13 +25,13 @@ def gaps():
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise BadInput(_("format must be json or csv."), field="format")
-    selection = parse_selection(request.args)
-    table = gap_table(db.read_session, selection)
+    selection = uc.parse_selection(request.args)
+    table = uc.gap_table(db.read_session, selection)
     if fmt == "csv":
-        return Response(table_csv(table, "en"), mimetype="text/csv")
+        return Response(uc.table_csv(table, "en"), mimetype="text/csv")
     return {"level": selection.level, "sector": selection.sector,
             "service": selection.service_type, "group": selection.group,
-            "period": selection.period, "total": len(table), "items": table_records(table)}
+            "period": selection.period, "total": len(table), "items": uc.table_records(table)}
 
 
 _NUM = {"type": "number"}

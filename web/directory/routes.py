@@ -12,15 +12,17 @@ from wtforms.fields.choices import SelectChoice
 from data.db import db
 from data.errors import BadInput
 from network import directory
-from network.directory_pages import organization_page, service_page
 from referral.search import PARAMS, parse_query, record_unmet
 from referral.search import search as run_search
 
 from ..api.services import viewer
+from ..lazy import lazy_module
 from ..maps import map_json
 from ..security import PUBLIC, allow, may_call
 from . import bp
 from .forms import DAY_NAMES, LABELS, WEEK, ServiceForm
+
+pages = lazy_module("network.directory_pages")  # partners and ranking: pandas, scikit-learn
 
 
 def _refer_url(service_id: int, **prefill) -> str | None:
@@ -102,7 +104,7 @@ def _ar() -> bool:
 @allow(PUBLIC)
 def organization(organization_id: int):
     """An organisation's profile, verified badge, services and coverage map."""
-    page = organization_page(db.read_session, organization_id, viewer())
+    page = pages.organization_page(db.read_session, organization_id, viewer())
     return render_template(
         "directory/organization.html", org=page.organization, services=page.services,
         labels=LABELS, can_edit=page.can_edit, partners=page.partners, alerts=page.alerts,
@@ -114,7 +116,7 @@ def organization(organization_id: int):
 @allow(PUBLIC)
 def service(service_id: int):
     """Everything about a service, its sites on a map and how to refer."""
-    page = service_page(db.read_session, service_id, viewer())
+    page = pages.service_page(db.read_session, service_id, viewer())
     svc, detail = page.service, page.detail
     name_key = "name_ar" if _ar() else "name_en"
     points = [{"lat": x["lat"], "lon": x["lon"], "name": x[name_key] or detail[name_key]}

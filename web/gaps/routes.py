@@ -6,22 +6,15 @@ from flask import Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from data.db import db
-from planning.gaps import (
-    filter_choices,
-    gap_map_html,
-    gap_table,
-    parse_selection,
-    table_csv,
-    table_records,
-    table_xlsx,
-)
 
 from ..i18n import current_locale
+from ..lazy import lazy_module
 from ..security import allow, map_page, principal
 from . import GAP_ROLES, bp
 from .forms import GapFilterForm
 from .forms import choices as select_choices
 
+uc = lazy_module("planning.gaps")  # pandas, folium: loaded by the first request
 PAGE_ROWS = 100  # keeps the page small; the exports carry every row
 FILTERS = ("level", "sector", "service", "group", "period")
 
@@ -57,13 +50,13 @@ def _links(row: dict, sector: str | None) -> dict[str, str]:
 def dashboard():
     """Filters, the gap map (in an iframe) and the ranked table beside it."""
     form = GapFilterForm(request.args)
-    choices = filter_choices(db.read_session, current_locale())
+    choices = uc.filter_choices(db.read_session, current_locale())
     form.sector.choices = select_choices(_("All sectors"), choices["sectors"])
     form.service.choices = select_choices(_("All service types"), choices["service_types"])
     form.group.choices = select_choices(_("Everyone"), choices["groups"])
-    selection = parse_selection(request.args)
-    table = gap_table(db.read_session, selection)
-    rows = table_records(table.head(PAGE_ROWS))
+    selection = uc.parse_selection(request.args)
+    table = uc.gap_table(db.read_session, selection)
+    rows = uc.table_records(table.head(PAGE_ROWS))
     sector = selection.sector
     for row in rows:
         row["links"] = _links(row, sector)
@@ -79,7 +72,7 @@ def dashboard():
 @map_page
 def map_view():
     """The map alone (the dashboard embeds it in an iframe)."""
-    html = gap_map_html(db.read_session, parse_selection(request.args),
+    html = uc.gap_map_html(db.read_session, uc.parse_selection(request.args),
                         sites=bool(request.args.get("sites")),
                         tiles_url=current_app.config.get("TILES_URL", ""),
                         asset_base=url_for("main.leaflet_asset", filename="x")[:-2])
@@ -91,8 +84,8 @@ def map_view():
 @map_page
 def map_download():
     """The map as one standalone HTML file (Leaflet inlined: opens without a network)."""
-    selection = parse_selection(request.args)
-    html = gap_map_html(db.read_session, selection, sites=bool(request.args.get("sites")),
+    selection = uc.parse_selection(request.args)
+    html = uc.gap_map_html(db.read_session, selection, sites=bool(request.args.get("sites")),
                         standalone=True, tiles_url=current_app.config.get("TILES_URL", ""),
                         title=_("Coverage gaps"))
     name = f"gaps-level{selection.level}-{selection.sector or selection.service_type or 'all'}"
@@ -104,14 +97,14 @@ def map_download():
 @allow(*GAP_ROLES)
 def export(fmt: str):
     """The ranked table as CSV or XLSX, headers in the interface language."""
-    selection = parse_selection(request.args)
-    table = gap_table(db.read_session, selection)
+    selection = uc.parse_selection(request.args)
+    table = uc.gap_table(db.read_session, selection)
     name = f"gaps-level{selection.level}-{selection.sector or selection.service_type or 'all'}"
     if fmt == "csv":
-        return Response(table_csv(table, current_locale()), mimetype="text/csv",
+        return Response(uc.table_csv(table, current_locale()), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     if fmt == "xlsx":
-        return Response(table_xlsx(table, current_locale()), mimetype=(
+        return Response(uc.table_xlsx(table, current_locale()), mimetype=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
     from data.errors import NotFound
