@@ -50,7 +50,7 @@ import sys
 from app import create_app
 app = create_app({"TESTING": True, "DATABASE_URL": sys.argv[1], "SECRET_KEY": "x",
                   "REDIS_URL": sys.argv[2], "RATELIMIT_ENABLED": True,
-                  "LOGIN_RATE_LIMIT": "2 per minute", "WTF_CSRF_ENABLED": False})
+                  "LOGIN_RATE_LIMIT": "2 per hour", "WTF_CSRF_ENABLED": False})
 print(app.config["RATELIMIT_STORAGE_URI"])
 for _ in range(2):  # two processes share the counter only through Redis
     c = app.test_client()
