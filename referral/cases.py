@@ -29,7 +29,7 @@ from data.models import (
     TargetGroup,
 )
 from referral.consent import apply_consent, check_override, missing_consent, parse_consent
-from referral.crypto import DataCipher
+from referral.crypto import DataCipher, require_key, seal
 from referral.lifecycle import NOTE_MAX, STAFF, transition
 from referral.notify import MailConfig
 
@@ -214,6 +214,8 @@ def create_referrals(session: Session, actor: Any, payload: dict,
     if (case_in.name or case_in.phone) and cipher is None:
         raise BadInput(_("No data key configured: names and phone numbers are stored only "
                          "encrypted (set TASHARUK_DATA_KEYS)."), field="case.name")
+    note_enc = seal(cipher, note, "note")
+    require_key(cipher, override, "consent_override_reason")  # before anything is written
     needs = case_in.needs or list(dict.fromkeys(s.service_type_code for s in services))
 
     case = Case(organization_id=actor.organization_id, created_by_id=actor.id,
@@ -224,14 +226,14 @@ def create_referrals(session: Session, actor: Any, payload: dict,
                 phone_enc=cipher.encrypt(case_in.phone) if cipher else None)
     session.add(case)
     session.flush()
-    apply_consent(session, case, actor, consent, override)
+    apply_consent(session, case, actor, consent, override, cipher)
     referrals = []
     for svc in services:
         stype = session.get(ServiceType, svc.service_type_code)
         referral = Referral(case_id=case.id, sender_org_id=actor.organization_id,
                             sender_user_id=actor.id, receiver_org_id=svc.organization_id,
                             service_id=svc.id, service_type_code=svc.service_type_code,
-                            status="draft", urgency=case_in.urgency, note=note,
+                            status="draft", urgency=case_in.urgency, note_enc=note_enc,
                             sensitive=bool(svc.sensitive or (stype and stype.sensitive)))
         session.add(referral)
         session.flush()
@@ -242,5 +244,5 @@ def create_referrals(session: Session, actor: Any, payload: dict,
     if send:
         for referral in referrals:
             transition(session, referral.id, actor, "send", version=referral.version,
-                       mail_config=mail_config)
+                       mail_config=mail_config, cipher=cipher)
     return case, referrals

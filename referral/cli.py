@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 
 from data.clitools import ErrorMappingGroup
 from data.db import db
@@ -23,12 +24,15 @@ def expire_cmd() -> None:
 
 @referrals_cli.command("rotate-keys")
 def rotate_keys_cmd() -> None:
-    """Re-encrypt every stored name and phone with the newest key of TASHARUK_DATA_KEYS."""
+    """Re-encrypt every stored name, phone and note with the newest key of
+    TASHARUK_DATA_KEYS, and encrypt notes a migration without a key left in plain."""
     from referral.crypto import cipher_from_config, rotate_all
 
-    n = rotate_all(db.session, cipher_from_config(current_app.config))
+    done = rotate_all(db.session, cipher_from_config(current_app.config))
     db.session.commit()
-    click.echo(f"re-encrypted cases: {n}")
+    click.echo(_("re-encrypted rows: cases %(cases)s, referrals %(referrals)s, events "
+                 "%(events)s", cases=done["referral_case"], referrals=done["referral"],
+                 events=done["referral_event"]))
 
 
 @referrals_cli.command("new-key")

@@ -5,7 +5,10 @@ when, and the scope: which of ``CONSENT_SCOPES`` may be shared with the receivin
 
 Override rule (decided here, documented in the README): an ``org_admin`` may override with a
 reason; a ``caseworker`` may override only for an *emergency* case (e.g. a child at risk), with
-a reason. Every override is stored on the case and written to the audit log.
+a reason. Every override is stored on the case and written to the audit log. Why consent was
+overridden is free text about a person: stored encrypted (referral/crypto.py), and the audit
+row records that an override happened, never its reason. Who gave consent is a relationship
+("the person", "mother"), stored plain like the method (docs/security.md).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from data.audit import record
 from data.errors import BadInput, Forbidden
 from data.models import CONSENT_METHODS, CONSENT_SCOPES, Case
 from data.models.base import utcnow
+from referral.crypto import DataCipher, seal
 
 __all__ = ["OVERRIDE_ROLES", "ConsentInput", "apply_consent", "may_override", "missing_consent",
            "parse_consent", "require_consent", "shared_scope"]
@@ -104,8 +108,8 @@ def check_override(actor: Any, urgency: str, reason: str | None) -> str:
 
 
 def apply_consent(session: Session, case: Case, actor: Any, consent: ConsentInput | None,
-                  override_reason: str | None) -> None:
-    """Store consent, or a checked override (audited), on ``case``."""
+                  override_reason: str | None, cipher: DataCipher | None) -> None:
+    """Store consent, or a checked override (audited), on ``case``; free text encrypted."""
     if consent is not None:
         case.consent_given_by = consent["given_by"]
         case.consent_method = consent["method"]
@@ -113,19 +117,20 @@ def apply_consent(session: Session, case: Case, actor: Any, consent: ConsentInpu
         case.consent_scope = list(consent["scope"])
         return
     if override_reason:
-        case.consent_override_reason = override_reason
+        case.consent_override_reason_enc = seal(cipher, override_reason,
+                                                "consent_override_reason")
         case.consent_override_by_id = getattr(actor, "id", None)
         case.consent_scope = list(CONSENT_SCOPES)
         session.flush()
         record(session, "referral.consent_override", user=actor, object_type="case",
-              object_id=str(case.id), summary={"reason": override_reason,
+              object_id=str(case.id), summary={"reason_given": True,
                                                "urgency": case.urgency})
 
 
 def has_consent(case: Case) -> bool:
     """Recorded consent or a recorded override."""
     return (case.consent_at is not None and bool(case.consent_method)) or \
-        bool(case.consent_override_reason)
+        bool(case.consent_override_reason_enc or case.consent_override_reason)
 
 
 def missing_consent() -> BadInput:

@@ -15,7 +15,7 @@ from data.errors import Forbidden
 from data.models import Organization, Referral, ReferralEvent, Service, User
 from referral.access import SENDER, is_assigned, side_of, visible_referral
 from referral.consent import has_consent, shared_scope
-from referral.crypto import DataCipher
+from referral.crypto import DataCipher, unseal
 from referral.lifecycle import allowed_actions, reference
 
 __all__ = ["referral_detail"]
@@ -39,7 +39,8 @@ def _case(referral: Referral, scope: set[str] | None, show_person: bool,
             out["phone"] = cipher.decrypt(case.phone_enc)
     out["consent"] = {"given_by": case.consent_given_by, "method": case.consent_method,
                       "at": case.consent_at, "scope": list(case.consent_scope or ()),
-                      "override_reason": case.consent_override_reason,
+                      "override_reason": unseal(cipher, case.consent_override_reason_enc,
+                                                case.consent_override_reason),
                       "recorded": has_consent(case)}
     return out
 
@@ -67,8 +68,9 @@ def referral_detail(session: Session, referral_id: int, actor: Any,
         | {referral.sender_user_id or 0, referral.assigned_user_id or 0})))}
     events = [{"id": e.id, "at": e.at, "action": e.action, "from_status": e.from_status,
                "to_status": e.to_status, "reason": e.reason_code,
-               "reason_text": e.reason_text if details else None,
-               "note": e.note if details else "",
+               "reason_text": unseal(cipher, e.reason_text_enc, e.reason_text)
+               if details else None,
+               "note": (unseal(cipher, e.note_enc, e.note) or "") if details else "",
                "actor": users[e.actor_user_id].name if e.actor_user_id in users else None}
               for e in session.scalars(select(ReferralEvent).where(
                   ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.id))]
@@ -90,8 +92,10 @@ def referral_detail(session: Session, referral_id: int, actor: Any,
         "sent_at": referral.sent_at, "due_at": referral.due_at,
         "responded_at": referral.responded_at, "closed_at": referral.closed_at,
         "reason": referral.reason_code,
-        "reason_text": referral.reason_text if details else None,
-        "note": referral.note if details and (scope is None or "note" in scope) else "",
+        "reason_text": unseal(cipher, referral.reason_text_enc, referral.reason_text)
+        if details else None,
+        "note": (unseal(cipher, referral.note_enc, referral.note) or "")
+        if details and (scope is None or "note" in scope) else "",
         "case": _case(referral, scope, assigned, cipher) if details else None,
         "allowed_actions": [] if printable else allowed_actions(referral, actor),
         "events": events,

@@ -23,6 +23,7 @@ from data.members import org_admins
 from data.models import REASONS, Referral, ReferralEvent, Service, User
 from data.models.base import utcnow
 from referral.access import RECEIVER, SENDER, side_of, visible_referral
+from referral.crypto import DataCipher, configured_cipher, seal
 from referral.notify import MailConfig, notify
 from referral.workdays import add_working_days
 
@@ -150,8 +151,12 @@ def _check_version(version: Any) -> int:
 def transition(session: Session, referral_id: int, actor: Any, action: str, *,
                version: Any, reason: str | None = None, reason_text: str | None = None,
                note: str | None = None, now: dt.datetime | None = None,
-               mail_config: MailConfig | None = None) -> Referral:
+               mail_config: MailConfig | None = None,
+               cipher: DataCipher | None = None) -> Referral:
     """Apply ``action`` to the referral as ``actor`` (None: the system); flush, never commit.
+
+    The reason text and the note are stored encrypted with ``cipher`` (default: the app's
+    configured one); without a key, text in them is refused (BadInput naming the field).
 
     Raises BadInput (unknown action, missing/unknown reason, bad note or version), NotFound
     (not one of the actor's two organisations), Conflict (illegal in this state or for this
@@ -182,6 +187,10 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
                        details={"field": "action", "status": referral.status,
                                 "allowed": allowed})
     _check_reason(rule, reason, reason_text)
+    cipher = cipher or configured_cipher()
+    reason_text = (reason_text or "").strip() or None
+    reason_enc = seal(cipher, reason_text, "reason_text")
+    note_enc = seal(cipher, note, "note")
     if version != referral.version:
         raise Conflict(_("The referral changed since you loaded it (version %(version)s, now "
                          "%(current)s); reload it and try again.", version=version,
@@ -198,12 +207,12 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
             _apply(session, referral, actor, action, rule.target, now)
             if reason:
                 referral.reason_code = reason
-                referral.reason_text = (reason_text or "").strip() or None
+                referral.reason_text_enc = reason_enc
             session.add(ReferralEvent(
                 referral_id=referral.id, actor_user_id=getattr(actor, "id", None),
                 action=action, from_status=before, to_status=rule.target,
-                reason_code=reason or None, reason_text=(reason_text or "").strip() or None,
-                note=note, at=now))
+                reason_code=reason or None, reason_text_enc=reason_enc,
+                note_enc=note_enc, at=now))
             session.flush()
     except StaleDataError:
         session.expire(referral)
@@ -233,16 +242,20 @@ def _apply(session: Session, referral: Referral, actor: Any, action: str, target
         referral.closed_at = now
 
 
-def add_note(session: Session, referral_id: int, actor: Any, note: str) -> ReferralEvent:
-    """Append a note to the referral's timeline (either side; the status does not change)."""
+def add_note(session: Session, referral_id: int, actor: Any, note: str,
+             cipher: DataCipher | None = None) -> ReferralEvent:
+    """Append a note to the referral's timeline (either side; the status does not change),
+    encrypted with ``cipher`` (default: the app's configured one)."""
     note = _check_note(note)
     if not note:
         raise BadInput(_("The note is empty."), field="note")
     referral = visible_referral(session, referral_id, actor)
     if getattr(actor, "role", None) not in STAFF:
         raise Forbidden(_("Your role cannot add notes to referrals."), field="note")
+    note_enc = seal(cipher or configured_cipher(), note, "note")
     event = ReferralEvent(referral_id=referral.id, actor_user_id=actor.id, action="note",
-                          from_status=referral.status, to_status=referral.status, note=note)
+                          from_status=referral.status, to_status=referral.status,
+                          note_enc=note_enc)
     session.add(event)
     session.flush()
     return event

@@ -25,6 +25,7 @@ SHARED = Path(os.environ.get("TASHARUK_SHARED_DATA", ROOT.parent / "shared" / "d
 # One database per pytest-xdist worker ("gw0", "gw1" ...), so parallel workers never share one.
 TEST_DB = os.environ.get("TASHARUK_TEST_DB", "tasharuk_test") + (
     f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else "")
+TEST_DATA_KEY = "dGFzaGFydWstdGVzdHMtb25seS1kYXRhLWtleS0zMmI="  # Fernet; tests only
 
 
 def shared_path(*parts: str) -> Path:
@@ -138,7 +139,8 @@ def app(database_url: str, tmp_path_factory):
         "RATELIMIT_ENABLED": False,
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         "EXPORT_CACHE": str(tmp_path_factory.mktemp("exports")),
-        "TASHARUK_DATA_KEYS": "",
+        # a data key as in production (notes need one); tests of the keyless case clear it
+        "TASHARUK_DATA_KEYS": TEST_DATA_KEY,
         "SERVER_NAME": None,
     })
     return application

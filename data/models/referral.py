@@ -1,7 +1,11 @@
 """Cases (the referred person, minimum necessary data), referrals and their append-only events.
 
 The referral issue owns the lifecycle rules (referral/); this module only holds the rows.
-Name and phone are stored encrypted (``*_enc``) with a key from configuration.
+Name, phone and every free-text field that can describe a person (notes, decline/close
+reasons, why consent was overridden) are stored encrypted (``*_enc``, Fernet tokens) with a key from
+configuration (referral/crypto.py). The plain columns of those fields are legacy: empty, kept
+until a later migration drops them, and a trigger refuses any new plain value (migration
+0020_sealed_notes).
 """
 
 from __future__ import annotations
@@ -71,12 +75,13 @@ class Case(Timestamps, Base):
     name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Consent: who gave it, how, when, what may be shared; or an audited override.
-    consent_given_by: Mapped[str | None] = mapped_column(Text)
+    consent_given_by: Mapped[str | None] = mapped_column(Text)  # a relationship, not a name
     consent_method: Mapped[str | None] = mapped_column(String(20))
     consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     consent_scope: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
                                                      server_default="{}")
-    consent_override_reason: Mapped[str | None] = mapped_column(Text)
+    consent_override_reason: Mapped[str | None] = mapped_column(Text)  # legacy plain
+    consent_override_reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     consent_override_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL"))
 
@@ -113,8 +118,10 @@ class Referral(Timestamps, Base):
     urgency: Mapped[str] = mapped_column(String(10), default="normal")
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     reason_code: Mapped[str | None] = mapped_column(String(20))
-    reason_text: Mapped[str | None] = mapped_column(Text)
-    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reason_text: Mapped[str | None] = mapped_column(Text)  # legacy plain; use *_enc
+    reason_text_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")  # legacy plain
+    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     distance_m: Mapped[float | None] = mapped_column(Float)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -142,7 +149,9 @@ class ReferralEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     reason_code: Mapped[str | None] = mapped_column(String(20))
-    reason_text: Mapped[str | None] = mapped_column(Text)
-    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reason_text: Mapped[str | None] = mapped_column(Text)  # legacy plain; use *_enc
+    reason_text_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")  # legacy plain
+    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     referral: Mapped[Referral] = relationship(back_populates="events")

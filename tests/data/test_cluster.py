@@ -19,10 +19,10 @@ import urllib.request
 import orjson
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
 from data.cluster import FAST_SETTINGS, INSTANCE, PROJECT, TEST, Cluster, server_user
-from tests.conftest import Factory, free_port
+from tests.conftest import free_port
+from tests.kits.referrals import fresh_database
 
 AS_ROOT = os.geteuid() == 0
 
@@ -141,22 +141,12 @@ def test_the_clusters_files_are_the_server_users_alone(durable, part):
 
 def _prepare(url: str) -> tuple[int, str]:
     """Migrate, load reference data, and make a sender token and a receiving service."""
-    from data.db import make_engine
-    from data.io.reference import load_reference
-    from data.migrate import upgrade
     from network.tokens import create_token
 
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as s:
-        load_reference(s)
-        make = Factory(s)
-        service = make.service(coverage=["SY07"])
+    with fresh_database(url) as (s, make, service):
         _, secret = create_token(s, make.org(), "caseworker")
         s.commit()
-        ids = service.id
-    engine.dispose()
-    return ids, secret
+        return service.id, secret
 
 
 def _serve(app):

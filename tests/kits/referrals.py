@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +90,7 @@ def new_referral(session, world: World, *, status: str = "sent", service=None,
     payload = {"service_id": (service or world.service).id, "consent": dict(CONSENT),
                "case": {"name": name if data_cipher else None,
                         "phone": phone if data_cipher else None, **case},
-               "note": "needs PSS after displacement"}
+               "note": "needs PSS after displacement" if data_cipher else ""}  # sealed: a key
     _, (referral,) = create_referrals(session, actor, payload, data_cipher, send=False)
     for action in PATHS[status]:
         who = None if action == "expire" else world.users[
@@ -96,3 +98,25 @@ def new_referral(session, world: World, *, status: str = "sent", service=None,
         reason = "no_capacity" if action in ("decline", "close_unmet") else None
         transition(session, referral.id, who, action, version=referral.version, reason=reason)
     return referral
+
+
+@contextmanager
+def fresh_database(url: str) -> Iterator[tuple[Any, Any, Any]]:
+    """Migrate the empty database at ``url``, load the reference data, and yield a session,
+    a row factory and a service covering SY07 (commit what you make; disposed after)."""
+    from sqlalchemy.orm import Session
+
+    from data.db import make_engine
+    from data.io.reference import load_reference
+    from data.migrate import upgrade
+    from tests.conftest import Factory
+
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            load_reference(s)
+            make = Factory(s)
+            yield s, make, make.service(coverage=["SY07"])
+    finally:
+        engine.dispose()

@@ -57,16 +57,20 @@ def test_consent_is_recorded(session, world):
 
 @pytest.mark.parametrize("role,urgency", [("org_admin", "normal"),
                                           ("caseworker", "emergency")])
-def test_override_is_recorded_and_audited(session, world, role, urgency):
+def test_override_is_recorded_and_audited(session, world, app, keys, role, urgency):
     actor = world.users[("sender", role)]
     case, (ref,) = create_referrals(session, actor, {
         **_payload(world, urgency=urgency),
-        "consent_override_reason": "child at risk, guardian unreachable"}, None)
+        "consent_override_reason": "child at risk, guardian unreachable"}, cipher(app))
     assert ref.status == "sent"
     assert case.consent_override_by_id == actor.id
+    assert cipher(app).decrypt(case.consent_override_reason_enc).startswith("child at risk")
+    assert case.consent_override_reason is None  # never in plain
     row = session.scalars(select(AuditLog).where(
         AuditLog.action == "referral.consent_override", AuditLog.object_id == str(case.id))).one()
-    assert row.user_id == actor.id and row.summary["reason"].startswith("child at risk")
+    # the audit log says that it happened, not what the reason disclosed
+    assert row.user_id == actor.id and row.summary["reason_given"] is True
+    assert "child" not in str(row.summary)
 
 
 @pytest.mark.parametrize("reason,error,field", [
@@ -106,14 +110,18 @@ def test_names_need_a_key(session, world):
 
 def test_key_rotation(session, world, app, runner, keys):
     old = cipher(app)
-    ref = new_referral(session, world, data_cipher=old, name="Omar", phone="+963 911 222333")
+    ref = new_referral(session, world, data_cipher=old, name="Omar", phone="+963 911 222333",
+                       status="sent")
+    transition(session, ref.id, world.users[("receiver", "caseworker")], "decline",
+               version=ref.version, reason="other", reason_text="she moved to Homs",
+               note="called twice", cipher=old)
     before = session.execute(text("SELECT name_enc FROM referral_case WHERE id = :i"),
                              {"i": ref.case_id}).scalar_one()
     new_key = generate_key()
     app.config["TASHARUK_DATA_KEYS"] = f"{new_key},{keys}"
     result = runner.invoke(args=["referrals", "rotate-keys"])
     assert result.exit_code == 0, result.output
-    assert "re-encrypted cases:" in result.output
+    assert "re-encrypted rows: cases" in result.output
     session.expire_all()
     after = session.execute(text("SELECT name_enc, phone_enc FROM referral_case WHERE id = :i"),
                             {"i": ref.case_id}).one()
@@ -121,7 +129,16 @@ def test_key_rotation(session, world, app, runner, keys):
     only_new = DataCipher([new_key])
     assert only_new.decrypt(after[0]) == "Omar"
     assert only_new.decrypt(after[1]) == "+963 911 222333"
-    assert rotate_all(session, only_new) >= 1  # idempotent with the new key alone
+    # the notes too: the referral's and the decline event's, each opened by the new key alone
+    note, reason = session.execute(text(
+        "SELECT note_enc, reason_text_enc FROM referral WHERE id = :i"), {"i": ref.id}).one()
+    assert only_new.decrypt(note) == "needs PSS after displacement"
+    assert only_new.decrypt(reason) == "she moved to Homs"
+    event = session.execute(text(
+        "SELECT note_enc, reason_text_enc FROM referral_event WHERE referral_id = :i "
+        "AND action = 'decline'"), {"i": ref.id}).one()
+    assert [only_new.decrypt(t) for t in event] == ["called twice", "she moved to Homs"]
+    assert sum(rotate_all(session, only_new).values()) >= 3  # idempotent with the new key
 
 
 def test_bad_key_configuration_is_reported(app, runner):

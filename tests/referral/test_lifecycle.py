@@ -7,8 +7,12 @@ import pytest
 
 from data.errors import BadInput, Conflict, Forbidden, NotFound
 from data.models import REFERRAL_STATES, ReferralEvent
+from referral.crypto import DataCipher
 from referral.lifecycle import ACTIONS, TRANSITIONS, transition
+from tests.conftest import TEST_DATA_KEY
 from tests.kits.referrals import new_referral, world_fixture  # noqa: F401
+
+CIPHER = DataCipher([TEST_DATA_KEY])
 
 SIDES = ("sender", "receiver")
 STAFF = ("org_admin", "caseworker")
@@ -61,7 +65,7 @@ def test_every_transition_for_each_side_and_role(session, world, status, action,
     if (side, action, status) in ALLOWED:
         assert _expected(side, role, status, action)
         done = transition(session, referral.id, actor, action, version=version, reason=reason,
-                          note="ok")
+                          note="ok", cipher=CIPHER)
         assert done.status == TRANSITIONS[(side, action)].target
         assert done.version == version + 1
         events = session.scalars(ReferralEvent.__table__.select().where(
@@ -69,7 +73,8 @@ def test_every_transition_for_each_side_and_role(session, world, status, action,
         assert len(events) == before_events + 1
         last = session.get(ReferralEvent, events[-1])
         assert (last.action, last.from_status, last.to_status) == (action, status, done.status)
-        assert last.actor_user_id == actor.id and last.note == "ok"
+        assert last.actor_user_id == actor.id and CIPHER.decrypt(last.note_enc) == "ok"
+        assert last.note == ""  # the plain column stays empty
         assert last.reason_code == reason
     else:
         with pytest.raises(Conflict) as err:
@@ -144,9 +149,11 @@ def test_reason_is_required_from_the_fixed_list(session, world, action, start):
     assert err.value.details["field"] == "reason_text"
     assert referral.status == start and referral.version == v
     done = transition(session, referral.id, actor, action, version=v, reason="other",
-                      reason_text="the centre is closed for repairs")
+                      reason_text="the centre is closed for repairs", cipher=CIPHER)
     assert done.reason_code == "other"
-    assert done.events[-1].reason_text == "the centre is closed for repairs"
+    for row in (done, done.events[-1]):
+        assert CIPHER.decrypt(row.reason_text_enc) == "the centre is closed for repairs"
+        assert row.reason_text is None
 
 
 def test_stale_version_is_refused_and_changes_nothing(session, world):

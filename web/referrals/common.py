@@ -6,18 +6,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from flask import current_app
+from referral.crypto import configured_cipher as cipher
 
-from data.errors import BadInput
-from referral.crypto import DataCipher, cipher_from_config
-
-
-def cipher() -> DataCipher | None:
-    """The configured data cipher, or None when no key is configured."""
-    try:
-        return cipher_from_config(current_app.config)
-    except BadInput:
-        return None
+__all__ = ["cipher", "jsonable"]
 
 
 def jsonable(value: Any) -> Any:

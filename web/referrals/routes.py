@@ -106,8 +106,8 @@ def new():
     form = ReferralForm()
     _choices(form)
     data_cipher = cipher()
-    if data_cipher is None:  # no data key: the name and phone cannot be stored, so not asked
-        form.name.data = form.phone.data = None
+    if data_cipher is None:  # no data key: name, phone and note cannot be stored: not asked
+        form.name.data = form.phone.data = form.note.data = None
     if request.method == "GET":
         for name in ("age", "sex", "pcode", "urgency", "languages"):
             if request.args.get(name):
