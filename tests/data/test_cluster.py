@@ -29,8 +29,9 @@ AS_ROOT = os.geteuid() == 0
 
 @pytest.fixture(scope="module")
 def durable() -> Cluster:
-    """A cluster with the project's settings in instance/crashtest, removed afterwards."""
-    base = INSTANCE / "crashtest"
+    """A cluster with the project's settings in instance/crashtest[-worker], removed after."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base = INSTANCE / (f"crashtest-{worker}" if worker else "crashtest")
     cluster = Cluster(base / "pg", base / "run", base / "postgres.log", durable=True)
     cluster.start()
     yield cluster
