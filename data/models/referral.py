@@ -5,7 +5,7 @@ Name, phone and every free-text field that can describe a person (notes, decline
 reasons, why consent was overridden) are stored encrypted (``*_enc``, Fernet tokens) with a key from
 configuration (referral/crypto.py). The plain columns of those fields are legacy: empty, kept
 until a later migration drops them, and a trigger refuses any new plain value (migration
-0020_sealed_notes).
+0021_sealed_notes).
 """
 
 from __future__ import annotations

@@ -227,14 +227,14 @@ def test_the_migration_seals_existing_notes_with_a_key_and_rotation_without(scra
     assert _plain_and_sealed(url, rid)[0] == plain_now
 
     monkeypatch.setenv("TASHARUK_DATA_KEYS", key)
-    downgrade(url, "0004_referrals")  # decrypts into the plain columns
+    downgrade(url, "0020_one_head")  # decrypts into the plain columns
     old = ("first note", "second note", "guardian unreachable")
     assert _plain_and_sealed(url, rid) == (old, None)
     upgrade(url)  # with the key: sealed at once
     plain, sealed = _plain_and_sealed(url, rid)
     assert plain == plain_now and data_cipher.decrypt(sealed) == "first note"
 
-    downgrade(url, "0004_referrals")
+    downgrade(url, "0020_one_head")
     monkeypatch.delenv("TASHARUK_DATA_KEYS")
     upgrade(url)  # without a key: nothing to seal with; the old rows wait, new ones can't
     assert _plain_and_sealed(url, rid) == (old, None)

@@ -1,7 +1,7 @@
 """sealed_notes: free-text notes about people are stored encrypted (``*_enc``), like name and phone
 
-Revision ID: 0020_sealed_notes
-Revises: 0004_referrals
+Revision ID: 0021_sealed_notes
+Revises: 0020_one_head
 Create Date: 2026-12-06 04:10:00
 
 Why (issue 17, finding 5): referral and event notes ("GBV disclosure ...") sat in plain text
@@ -26,8 +26,8 @@ import os
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0020_sealed_notes'
-down_revision = '0004_referrals'
+revision = '0021_sealed_notes'
+down_revision = '0020_one_head'
 branch_labels = None
 depends_on = None
 
