@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, str] = {
     "search": "bench.search",
     "serve": "bench.serve",
     "partners": "bench.partners",
+    "exports": "bench.exports",
 }
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+from ..args import MAX_ID
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -22,6 +25,33 @@ def error_responses(*statuses: int) -> dict[str, Any]:
         "schema": {"$ref": "#/components/schemas/Error"}}}} for s in statuses}
 
 
+METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def _bounded(paths: dict[str, Any]) -> dict[str, Any]:
+    """The bounds every endpoint shares (web/bounds.py, web/errors.py), stated once: a path id
+    is 1..2^31-1 (beyond: 404); any request may be a 400 (control characters, numbers past
+    2^31-1) or a 503 (database unreachable, with Retry-After)."""
+    paths = copy.deepcopy(paths)
+    for item in paths.values():
+        shared = item.get("parameters", [])
+        for method in METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            params = shared + op.get("parameters", [])
+            for param in params:
+                schema = param.get("schema", {})
+                if param.get("in") == "path" and schema.get("type") == "integer":
+                    schema.setdefault("minimum", 1)
+                    schema.setdefault("maximum", MAX_ID)
+            extra = [400, 503] + ([404] if any(p.get("in") == "path" for p in params) else [])
+            responses = op.setdefault("responses", {})
+            for status, response in error_responses(*extra).items():
+                responses.setdefault(status, response)
+    return paths
+
+
 def document() -> dict[str, Any]:
     """The whole document: every resource module's paths under /api/v1."""
     from . import RESOURCES
@@ -32,6 +62,7 @@ def document() -> dict[str, Any]:
         for path, item in getattr(module, "OPENAPI_PATHS", {}).items():
             paths.setdefault(path, {}).update(item)
         schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
+    paths = _bounded(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Tasharuk API", "version": "1",

@@ -1,0 +1,83 @@
+"""Fuzzing over the OpenAPI document (issue 17): schemathesis, with a fixed seed and bounded
+examples, against the app served over HTTP on 127.0.0.1, as the public, a caseworker and an
+organisation admin (API tokens). Every response must be no server error and match the
+document: its status listed, its content type, its JSON schema.
+
+The server is this process's app on the test database (the test's rolled-back transaction),
+so what the fuzzer creates disappears with the test. ``TASHARUK_FUZZ_EXAMPLES`` raises the
+examples per operation for a deeper run (default 6).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+SEED = 17
+EXAMPLES = int(os.environ.get("TASHARUK_FUZZ_EXAMPLES", "6"))
+CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
+          "response_schema_conformance")
+
+
+@pytest.fixture
+def served(app, session):
+    """The app over real HTTP on 127.0.0.1 (one thread: the test's one connection)."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+    server.server_close()
+
+
+@pytest.fixture
+def tokens(session, make) -> dict[str, str]:
+    """Bearer secrets of a caseworker and an org admin of one verified organisation, which
+    has a service with a site, so the fuzzer meets real rows too."""
+    from network.tokens import create_token
+
+    org = make.org()
+    make.service(organization=org, coverage=["SY07"], sites=[(36.29, 33.51)],
+                 hours=[(1, "08:00", "14:00")])
+    out = {}
+    for role in ("caseworker", "org_admin"):
+        _token, secret = create_token(session, org, role, name=f"fuzz {role}")
+        out[role] = secret
+    session.flush()
+    return out
+
+
+# who -> phases. The coverage phase (boundary values, wrong types, NUL and other control
+# characters, ids past 2^31-1, missing and extra fields: ~2,500 requests) runs for the role
+# that reaches the most code; the others get the fuzzing phase (random valid and invalid
+# requests, EXAMPLES per operation).
+ROLES = {"anonymous": "examples,fuzzing", "caseworker": "examples,fuzzing",
+         "org_admin": "examples,coverage,fuzzing"}
+
+
+@pytest.mark.parametrize(("who", "phases"), ROLES.items())
+def test_the_api_answers_every_fuzzed_request_as_documented(served, tokens, who, phases,
+                                                           tmp_path):
+    st = Path(sys.executable).with_name("st")
+    cmd = [str(st), "run", f"{served}/api/v1/openapi.json", "--checks", CHECKS,
+           "--max-examples", str(EXAMPLES), "--seed", str(SEED), "--generation-deterministic",
+           "--workers", "1", "--no-shrink",
+           "--phases", phases, "--request-timeout", "30",
+           "--no-color", "--report-dir", str(tmp_path)]
+    if who != "anonymous":
+        cmd += ["--header", f"Authorization: Bearer {tokens[who]}"]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env,
+                          cwd=tmp_path, check=False)
+    report = (done.stdout + done.stderr)[-12000:].replace(tokens["caseworker"], "<token>")
+    assert done.returncode == 0, report
