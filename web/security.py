@@ -237,8 +237,7 @@ def content_security_policy(map_view: bool) -> str:
 
 
 def security_headers(response: Response) -> Response:
-    """after_request: CSP, HSTS (https only), nosniff, frame denial, Referrer-Policy, and a
-    ``Server`` header that names no software version."""
+    """after_request: CSP, HSTS (https only), nosniff, frame denial, Referrer-Policy."""
     view = current_app.view_functions.get(request.endpoint or "")
     map_view = bool(getattr(view, "map_page", False))
     headers = response.headers
@@ -247,7 +246,6 @@ def security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "SAMEORIGIN" if map_view else "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers["Server"] = SERVER_NAME  # no version banner (Werkzeug/Python, gunicorn)
     if current_app.config.get("BASE_URL", "").startswith("https://"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
@@ -255,7 +253,8 @@ def security_headers(response: Response) -> Response:
 
 def _no_server_banner() -> None:
     """Werkzeug's server (``tasharuk run``, the tests' live servers) writes its own ``Server``
-    header, ``Werkzeug/x Python/y``, after the app's; make it say only ``Tasharuk``."""
+    header, ``Werkzeug/x Python/y``: make it say only ``Tasharuk``. (gunicorn, for
+    ``tasharuk serve``, says ``gunicorn`` with no version; an app header would be a second one.)"""
     from werkzeug.serving import WSGIRequestHandler
 
     WSGIRequestHandler.version_string = lambda self: SERVER_NAME  # type: ignore[method-assign]

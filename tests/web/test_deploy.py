@@ -228,6 +228,7 @@ def test_the_api_answers_json_and_the_request_is_logged_as_one_json_line(web, de
     lines = [json.loads(line) for line in deployment["app_log"].read_text().splitlines()
              if rid in line]
     assert [(x["route"], x["status"]) for x in lines] == [("api.taxonomy", 200)]
+    assert resp.headers["Server"] == "nginx"  # no version banner, gunicorn's hidden
 
 
 def test_static_files_are_served_by_nginx_itself(web):
