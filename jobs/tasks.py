@@ -1,7 +1,8 @@
 """Every background task and its schedule, declared in code (``tasharuk worker`` runs them).
 
 On demand: ``mail.send`` (enqueued by ``referral.notify`` in the change's own transaction)
-and ``exports.run`` (``jobs.enqueue_export``). Periodic (cron, UTC): referral expiry every
+``exports.run`` (``jobs.enqueue_export``) and ``exports.cache`` (a large export's download,
+web.downloads). Periodic (cron, UTC): referral expiry every
 15 minutes, SLA reminders hourly, stale-listing reminders daily, the search ranking's
 refresh and the national gap tables nightly, and pruning of old finished jobs.
 """
@@ -17,6 +18,7 @@ from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
 from data.db import db
+from data.io.downloads import BUILD_TASK, build, cache_folder
 from data.models import User
 from data.queue import base_app
 from jobs.exports import EXPORT_TASK, run_export
@@ -55,6 +57,15 @@ def send_mail(session: Session, user_id: int, subject: str, body: str) -> str:
 def export(session: Session, job_id: int, kind: str, params: dict) -> str:
     """Write export ``kind`` to EXPORT_FOLDER/<job id>.<ext> (read from a replica if any)."""
     return str(run_export(db.read_session, job_id, kind, params or {}))
+
+
+@job(BUILD_TASK, queue="exports")
+def cache_export(session: Session, kind: str, hxl: bool = True) -> str:
+    """Build export ``kind`` at the current data version into the exports cache, where the
+    download address (web.downloads) finds it; nothing to do when it is there already."""
+    slots = int(current_app.config.get("EXPORT_SLOTS", 1))
+    return str(build(session, cache_folder(current_app.config), kind, hxl=hxl,
+                     slots=slots).path)
 
 
 @queue.periodic(cron="*/15 * * * *")

@@ -141,6 +141,7 @@ def app(database_url: str, tmp_path_factory):
         "EXPORT_CACHE": str(tmp_path_factory.mktemp("exports")),
         # a data key as in production (notes need one); tests of the keyless case clear it
         "TASHARUK_DATA_KEYS": TEST_DATA_KEY,
+        "EXPORT_BACKGROUND": "",  # built in the request; the job's own test turns it on
         "SERVER_NAME": None,
     })
     return application

@@ -1,6 +1,10 @@
 """Sending an export (API and the exchange page alike): rate-limited per user and per API
 token, built at most once per data version, streamed from its file.
 
+Large exports (``EXPORT_BACKGROUND``, HSDS by default) are never built in a request: the first
+call after a change queues an ``exports.cache`` job (``tasharuk worker`` runs it) and answers
+202 with ``Retry-After``; the same address downloads the file once the job has built it.
+
 The limits are ``EXPORT_RATE_LIMIT`` per signed-in person and per organisation for its API
 tokens together, and ``EXPORT_TOKEN_RATE_LIMIT`` per token; ``EXPORT_SLOTS`` builds
 may run at once across all workers (data.io.downloads). Excess answers 429 or 503, both with
@@ -9,34 +13,48 @@ may run at once across all workers (data.io.downloads). Excess answers 429 or 50
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
-from flask import Response, current_app, send_file
+from flask import Response, current_app, render_template, send_file
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from limits import parse
 
 from data.db import db
 from data.errors import RateLimited
-from data.io.downloads import Export, build
+from data.io.downloads import (
+    BUILD_TASK,
+    Export,
+    build,
+    cache_folder,
+    cached_export,
+    data_version,
+)
 
+from .errors import wants_json
 from .extensions import limiter
 from .security import caller
 
-__all__ = ["export_folder", "send_export"]
+__all__ = ["export_folder", "in_background", "send_export"]
+
+PREPARING_RETRY_AFTER = 30  # seconds: about one national HSDS build by the worker
 
 DEFAULT_USER_LIMIT = "30 per hour"
 DEFAULT_TOKEN_LIMIT = "20 per hour"
 
 
 def export_folder() -> Path:
-    """Where built exports are kept (``EXPORT_CACHE``; instance/exports by default)."""
-    folder = current_app.config.get("EXPORT_CACHE")
-    if folder:
-        return Path(folder)
-    from data.cluster import INSTANCE
+    """Where built exports are kept (``EXPORT_CACHE``; instance/export-cache by default)."""
+    return cache_folder(current_app.config)
 
-    return INSTANCE / "exports"
+
+def in_background(kind: str) -> bool:
+    """True when export ``kind`` is built by a background job (``EXPORT_BACKGROUND``: the
+    kinds, comma-separated; HSDS by default), not in the request."""
+    kinds = current_app.config.get("EXPORT_BACKGROUND", "hsds") or ""
+    return kind in {k.strip() for k in kinds.split(",")}
 
 
 def _check_rate(kind: str) -> None:
@@ -75,9 +93,44 @@ def _open(kind: str, hxl: bool) -> tuple[Export, object]:
     raise FileNotFoundError(export.path)
 
 
+def _queue_build(kind: str, hxl: bool) -> None:
+    """Queue the job that builds ``kind`` into the cache, unless one is queued or running."""
+    from sqlalchemy import text
+
+    from data.queue import enqueue
+
+    args = {"kind": kind, "hxl": hxl}
+    waiting = db.session.scalar(text(
+        "SELECT 1 FROM procrastinate_jobs WHERE task_name = :t AND status IN ('todo', 'doing') "
+        "AND args = CAST(:a AS jsonb) LIMIT 1"), {"t": BUILD_TASK, "a": json.dumps(args)})
+    if not waiting:
+        enqueue(db.session, BUILD_TASK, queue="exports", **args)
+
+
+def preparing(kind: str, hxl: bool) -> Response:
+    """202: the export is being built by a job; the same address downloads it when ready."""
+    _queue_build(kind, hxl)
+    db.session.commit()
+    body = {"status": "preparing", "kind": kind, "retry_after": PREPARING_RETRY_AFTER,
+            "message": _("The export is being prepared. Open the same address again in a "
+                         "minute to download it.")}
+    headers = {"Retry-After": str(PREPARING_RETRY_AFTER), "Cache-Control": "no-store"}
+    if wants_json():
+        return current_app.response_class(current_app.json.dumps(body), status=202,
+                                          mimetype="application/json", headers=headers)
+    page = render_template("exchange/preparing.html", kind=kind,
+                           retry_after=PREPARING_RETRY_AFTER)
+    return current_app.response_class(page, status=202, headers=headers)
+
+
 def send_export(kind: str, *, hxl: bool = True) -> Response:
-    """The export as a streamed attachment, with an ETag of its data version."""
+    """The export as a streamed attachment, with an ETag of its data version; 202 while a
+    background job prepares it."""
     _check_rate(kind)
+    if in_background(kind):
+        ready = cached_export(export_folder(), kind, data_version(db.session), hxl=hxl)
+        if ready is None:
+            return preparing(kind, hxl)
     export, handle = _open(kind, hxl)
     db.session.commit()  # ends the transaction: releases the build slot before streaming
     resp = send_file(handle, mimetype=export.mime, as_attachment=True,

@@ -15,8 +15,10 @@ import hashlib
 import os
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import text
@@ -24,8 +26,10 @@ from sqlalchemy.orm import Session
 
 from data.errors import Unavailable
 
-__all__ = ["EXPORT_TABLES", "FORMATS", "Export", "build", "cached_export", "data_version",
-           "write_export"]
+__all__ = ["BUILD_TASK", "EXPORT_TABLES", "FORMATS", "Export", "build", "cache_folder",
+           "cached_export", "data_version", "write_export"]
+
+BUILD_TASK = "exports.cache"  # the background job that builds an export into the cache
 
 # kind -> (file name, MIME type)
 FORMATS = {
@@ -87,6 +91,16 @@ def write_export(session: Session, kind: str, path: Path, *, hxl: bool = True) -
 
         with path.open("w", encoding="utf-8") as out:
             export_geojson(session, out)
+
+
+def cache_folder(config: Mapping[str, Any]) -> Path:
+    """Where built exports are kept: ``EXPORT_CACHE`` of the app's (or worker's) config, by
+    default instance/export-cache (export jobs' own files are in ``EXPORT_FOLDER``)."""
+    if config.get("EXPORT_CACHE"):
+        return Path(config["EXPORT_CACHE"])
+    from data.cluster import INSTANCE
+
+    return INSTANCE / "export-cache"
 
 
 def _file_name(kind: str, hxl: bool, version: str) -> str:

@@ -48,6 +48,14 @@ def _file(summary: str, op: str, mime: str, schema: dict | None = None) -> dict:
     return {"get": {"summary": summary, "operationId": op, "responses": {
         "200": {"description": summary + " (streamed; ETag = data version)",
                 "content": content},
+        "202": {"description": "Being prepared by a background job (large exports): call "
+                               "again after Retry-After seconds", "content": {
+                    "application/json": {"schema": {
+                        "type": "object", "required": ["status", "kind", "retry_after"],
+                        "properties": {"status": {"const": "preparing"},
+                                       "kind": {"type": "string"},
+                                       "retry_after": {"type": "integer"},
+                                       "message": {"type": "string"}}}}}},
         "304": {"description": "Not modified since the ETag sent in If-None-Match"},
         **error_responses(400, 401, 429, 503)}}}
 

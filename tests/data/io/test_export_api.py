@@ -167,3 +167,34 @@ def test_the_exchange_page_download_streams_the_same_file(client, make, login):
         assert page.is_streamed  # from the file, never a bytes object of the whole export
         assert page.status_code == 200 and page.get_data() == api.data
         assert page.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_a_large_export_is_built_by_a_job_then_downloaded(app, client, session, make, login):
+    """EXPORT_BACKGROUND: the first call queues one build job and answers 202 with
+    Retry-After (a second call queues nothing more); once the job ran, the same address
+    downloads the file."""
+    from sqlalchemy import text
+
+    from tests.kits.jobs import run_queued
+
+    make.service(coverage=["SY07"])
+    login(make.user("viewer"))
+    app.config["EXPORT_BACKGROUND"] = "hsds"
+    try:
+        first = fetch(client, "/api/v1/exports/hsds")
+        assert first.status_code == 202 and first.get_json()["status"] == "preparing"
+        assert int(first.headers["Retry-After"]) > 0
+        assert fetch(client, "/api/v1/exports/hsds").status_code == 202
+        page = fetch(client, "/exchange/download/hsds")
+        assert page.status_code == 202 and "يجري إعداد التصدير" in page.get_data(as_text=True)
+        queued = session.execute(text(
+            "SELECT args FROM procrastinate_jobs WHERE task_name = 'exports.cache' "
+            "AND status = 'todo'")).scalars().all()
+        assert queued == [{"kind": "hsds", "hxl": True}]
+        [(_task, written)] = run_queued(app, session, "exports.cache")
+        ready = fetch(client, "/api/v1/exports/hsds")
+        assert ready.status_code == 200 and ready.data[:2] == b"PK"
+        assert written.endswith(ready.headers["ETag"].strip('"'))
+        assert fetch(client, "/api/v1/exports/geojson").status_code == 200  # small: at once
+    finally:
+        app.config["EXPORT_BACKGROUND"] = ""
