@@ -200,36 +200,77 @@ def _print_report(report, fmt: str, report_csv: Path | None) -> None:
 
 @import_cli.command("4w")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--sheet", default=None, help="Worksheet of an XLSX file.")
+@click.option("--sheet", default=None, help="Worksheet of a workbook (XLSX, XLSB, ODS).")
 @click.option("--mapping", type=click.Path(exists=True, path_type=Path), default=None,
               help="JSON {columns, defaults} or CSV column,field for unknown headers.")
-@click.option("--period", default=None, help="YYYY-MM for rows without a full date.")
-@click.option("--dry-run", is_flag=True, help="Validate and report; change nothing.")
+@click.option("--period", default=None,
+              help="YYYY-MM for rows that state no month or date (and the year of months "
+                   "written without one).")
+@click.option("--dry-run", is_flag=True,
+              help="Validate and report; change nothing; exit as the real run would.")
 @click.option("--accept-partial", is_flag=True, help="Import the good rows despite rejects.")
+@click.option("--replace", is_flag=True,
+              help="Replace the rows of this file's earlier import (same name and sheet).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--report-csv", type=click.Path(path_type=Path), default=None,
               help="Also write the validation report as CSV.")
-def import_4w_cmd(file: Path, sheet, mapping, period, dry_run, accept_partial, fmt,
+def import_4w_cmd(file: Path, sheet, mapping, period, dry_run, accept_partial, replace, fmt,
                   report_csv) -> None:
-    """Import a 3W/4W FILE (CSV, XLSX, HXL); exit 2 when rows were rejected."""
-    from data.io.fourw import import_4w
+    """Import a 3W/4W FILE (CSV, XLSX, XLSB, ODS, HXL) as one import batch; exit 2 when
+    rows were rejected or the file was imported before with other content (--replace)."""
+    import getpass
+
+    from data.io.fourw import import_4w, refusal
 
     try:
         report = import_4w(session(), file, sheet=sheet, mapping=mapping, period=period,
-                           dry_run=dry_run, accept_partial=accept_partial,
-                           progress=sys.stderr.isatty())
+                           dry_run=dry_run, accept_partial=accept_partial, replace=replace,
+                           progress=sys.stderr.isatty(), imported_by=getpass.getuser())
     except BadInput as exc:
         session().rollback()
         report = getattr(exc, "report", None)
         if report is not None:
             _print_report(report, fmt, report_csv)
         raise
+    for warning in report.warnings:
+        click.echo(warning, err=True)
     if dry_run:
         session().rollback()
-    else:
-        session().commit()
-        report.committed = True
+        _print_report(report, fmt, report_csv)
+        if reason := refusal(report, accept_partial):
+            raise BadInput(reason)
+        return
+    session().commit()
+    report.committed = True
     _print_report(report, fmt, report_csv)
+
+
+@import_cli.command("batches")
+@click.option("--source", default=None, help="Only the batches of this file name.")
+def import_batches_cmd(source: str | None) -> None:
+    """List import batches: id, status, when, who, source (sheet), rows, people, checksum."""
+    from data.io.batches import list_batches
+
+    for b in list_batches(session(), source):
+        where = f"{b.source} ({b.sheet})" if b.sheet else b.source
+        click.echo(f"{b.id}\t{b.status}\t{b.imported_at:%Y-%m-%d %H:%M}\t{b.imported_by}\t"
+                   f"{where}\t{b.rows}\t{b.people}\t{b.checksum[:12]}")
+
+
+@import_cli.command("rollback")
+@click.argument("batch_id", type=int)
+def import_rollback_cmd(batch_id: int) -> None:
+    """Delete the rows import batch BATCH_ID wrote (and the coverage only they supported)."""
+    from data.io.batches import rollback_batch
+
+    try:
+        batch = rollback_batch(session(), batch_id)
+    except BadInput:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    click.echo(_("import batch %(id)s of %(source)s rolled back.", id=batch.id,
+                 source=batch.source))
 
 
 @import_cli.command("hsds")

@@ -10,6 +10,10 @@ column                        meaning                                           
 ============================  ==========================================================  =====
 organizations                 distinct organisations present: directory services           no
                               covering the area (or with a site there) and 4W activity
+                              that reached someone (or counts no people)
+present_nobody_reached        distinct organisations whose only 4W rows in the area        no
+                              reached nobody (people unit, 0): presence without people,
+                              counted apart, never closing a gap
 services                      distinct active directory services present                   no
 capacity                      people per month; a service's capacity is shared equally     yes
                               among the sub-districts it covers
@@ -66,7 +70,7 @@ ADDITIVE = ("capacity", "reached", "people_in_need", "declined_referrals", "unme
 GAP_COLUMNS = ("rank", "pcode", "level", "parent_pcode", "name_ar", "name_en", "organizations",
                "services", "capacity", "reached", "people_in_need", "severity",
                "declined_referrals", "unmet_searches", "served", "coverage", "uncovered",
-               "gap_score", "need_without_presence")
+               "gap_score", "need_without_presence", "present_nobody_reached")
 AGE_SEX_GROUPS = {
     "children": ("reached_f_children", "reached_m_children"),
     "women": ("reached_f_adults",),
@@ -309,7 +313,8 @@ def _activities(data: GapInputs, sel: GapSelection, sectors: set[str] | None,
         names = act["implementing_org"].fillna("").astype(str).to_numpy()[named]
         org[named] = -1 - pd.factorize(pd.Series(names).str.strip().str.lower())[0]
     out = pd.DataFrame({"pos": geo.positions(act["pcode"]), "org": org,
-                        "reached": np.where(people, reached, 0.0).astype(float)})
+                        "reached": np.where(people, reached, 0.0).astype(float),
+                        "nobody": (people & (total == 0)).to_numpy(dtype=bool)})
     return out[keep.to_numpy() & (out["pos"].to_numpy() >= 0)]
 
 
@@ -371,12 +376,15 @@ def compute_gap_levels(data: GapInputs, selection: GapSelection,
               | (ref["status"] == "closed_unmet")).astype(bool)
     # Integer facts, computed once: positions of areas and distinct pairs.
     org = pd.factorize(np.concatenate([pres["org"].to_numpy(), act["org"].to_numpy()]))[0]
+    # presence with nobody reached (4W rows of people, 0 reached) is counted apart
+    nobody = np.concatenate([np.zeros(len(pres), dtype=bool), act["nobody"].to_numpy(bool)])
+    places = np.concatenate([pres["pos"].to_numpy(), act["pos"].to_numpy()])
     pin = need["people_in_need"].to_numpy(dtype=float)
     sev = need["severity"].to_numpy(dtype=float)
     weight = np.where(np.isnan(sev), 0.0, np.nan_to_num(pin))
     facts = {
-        "org_pairs": _pairs(np.concatenate([pres["pos"].to_numpy(), act["pos"].to_numpy()]),
-                            org.astype(np.int64)),
+        "org_pairs": _pairs(places[~nobody], org.astype(np.int64)[~nobody]),
+        "nobody_pairs": _pairs(places[nobody], org.astype(np.int64)[nobody]),
         "svc_pairs": _pairs(pres["pos"].to_numpy(), pres["service"].to_numpy()),
         "capacity": (pres["pos"].to_numpy(), pres["capacity"].to_numpy(dtype=float)),
         "reached": (act["pos"].to_numpy(), act["reached"].to_numpy(dtype=float)),
@@ -420,7 +428,21 @@ def _aggregate(data: GapInputs, sel: GapSelection, anc: pd.DataFrame, level: int
         keys = pd.unique(codes[ok] * base + items[ok])
         return np.bincount(keys // base, minlength=n).astype("int64")
 
+    def apart(pairs: tuple[np.ndarray, np.ndarray],
+              present: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """Distinct items of ``pairs`` per area that are not among ``present`` there."""
+        base = int(max(pairs[1].max(initial=0), present[1].max(initial=0))) + 1
+
+        def keys(p: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+            codes = of_anc[p[0]]
+            ok = codes >= 0
+            return codes[ok] * base + p[1][ok]
+
+        only = np.setdiff1d(keys(pairs), keys(present))
+        return np.bincount(only // base, minlength=n).astype("int64")
+
     table["organizations"] = distinct(facts["org_pairs"])
+    table["present_nobody_reached"] = apart(facts["nobody_pairs"], facts["org_pairs"])
     table["services"] = distinct(facts["svc_pairs"])
     table["capacity"] = total(*facts["capacity"])
     table["reached"] = total(*facts["reached"])

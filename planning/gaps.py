@@ -39,6 +39,8 @@ EXPORT_HEADERS = {
     "uncovered": ("غير المغطين", "Uncovered people"), "gap_score": ("درجة الفجوة",
                                                                      "Gap score"),
     "need_without_presence": ("حاجة بلا وجود", "Need without presence"),
+    "present_nobody_reached": ("منظمات حاضرة لم تصل إلى أحد",
+                               "Organisations present, nobody reached"),
 }
 
 

@@ -13,12 +13,16 @@ import csv
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from flask_babel import gettext as _
 from hxl.model import Column, TagPattern
 
 from data.errors import BadInput
+from textmatch.arabic import normalize
+
+from .dates import month_of
 
 __all__ = ["BREAKDOWN", "FIELDS", "ColumnMap", "detect", "hashtag_row", "load_mapping",
            "norm_header"]
@@ -55,11 +59,16 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "loc_name": (("#loc+community+name", "#loc+name-neighborhood"),
                  ("community", "commune_village_town", "location_town_village_neighborhood",
                   "location")),
-    "month": (("#date+month",), ("month", "implementation_month")),
+    "month": (("#date+month",), ("month", "implementation_month", "reporting_month",
+                                  "report_month", "month_of_implementation",
+                                  "reporting_period", "period")),
     "date_start": (("#date+start",), ("start_date", "date_start")),
     "date_end": (("#date+end",), ("end_date", "date_end")),
     "date_report": (("#date+reported", "#date"), ("report_date", "date")),
-    "unit": (("#indicator+unit", "#indicator+sector+unit"), ("unit", "analysis_unit")),
+    "analysis_unit": (("#indicator+analysis+unit",), ("analysis_unit",)),
+    "unit": (("#indicator+unit", "#indicator+sector+unit"), ("unit",)),
+    "hh_size": (("#hh+size",), ("household_size", "hh_size", "family_size",
+                                "average_household_size")),
     "value": (("#value-transfer",), ("total_achieved_as_per_unit", "value")),
     "reached_total": (("#reached+total", "#reached+ind", "#reached-hh-disabled-f-m"),
                       ("total_reached", "beneficiaries", "no_of_total_beneficiaries_reached")),
@@ -94,8 +103,47 @@ MULTI = set(BREAKDOWN)
 MINIMUM = ("org_impl", "org", "org_impl_acronym")  # one of these
 WHERE = ("adm1_code", "adm2_code", "adm3_code", "adm1_name", "adm2_name", "adm3_name")
 
+# Arabic headers (normalised as ``textmatch`` does: no article, hamza and taa marbuta folded)
+ARABIC_HEADERS = {
+    "org_impl": ("الشريك المنفذ", "الجهة المنفذة", "المنظمة المنفذة", "الشريك"),
+    "org": ("المنظمة", "اسم المنظمة", "الجهة"),
+    "sector": ("القطاع", "الكتلة", "المجموعة القطاعية"),
+    "activity_code": ("رمز النشاط",),
+    "activity": ("النشاط",),
+    "sub_activity": ("النشاط الفرعي",),
+    "adm1_code": ("رمز المحافظة",),
+    "adm2_code": ("رمز المنطقة",),
+    "adm3_code": ("رمز الناحية",),
+    "adm4_code": ("رمز المجتمع", "رمز التجمع", "رمز القرية", "رمز الموقع"),
+    "adm1_name": ("المحافظة",),
+    "adm2_name": ("المنطقة",),
+    "adm3_name": ("الناحية",),
+    "loc_name": ("المجتمع", "التجمع", "القرية", "البلدة", "الموقع"),
+    "month": ("الشهر", "شهر التنفيذ", "شهر التقرير"),
+    "date_start": ("تاريخ البدء", "تاريخ البداية"),
+    "date_end": ("تاريخ الانتهاء", "تاريخ النهاية"),
+    "date_report": ("تاريخ التقرير", "التاريخ"),
+    "analysis_unit": ("وحدة التحليل",),
+    "unit": ("الوحدة", "وحدة القياس"),
+    "hh_size": ("حجم الاسرة",),
+    "value": ("القيمة", "المنجز حسب الوحدة", "الكمية"),
+    "reached_total": ("اجمالي المستفيدين", "العدد الاجمالي للمستفيدين", "المستفيدون",
+                      "اجمالي الواصلين", "عدد المستفيدين"),
+    "reached_hh": ("عدد الاسر", "الاسر"),
+    "beneficiary_type": ("نوع المستفيدين",),
+}
+# Words that make a header a month column whatever else it says ("Month of reporting").
+MONTH_WORDS = frozenset({"month", "months", "شهر", "الشهر"})
+
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _HXL_SPACES = re.compile(r"\s*([+-])\s*")
+
+
+@lru_cache(maxsize=1)
+def _ARABIC_INDEX() -> dict[str, str]:  # noqa: N802 - a constant built once
+    """Normalised Arabic header -> field."""
+    return {normalize(alias): name for name, aliases in ARABIC_HEADERS.items()
+            for alias in aliases}
 
 
 def norm_header(text: object) -> str:
@@ -183,6 +231,19 @@ def detect(headers: list[str], tags: list[object] | None = None,
                                                          not in cmap.fields):
                         _assign(cmap, name, i)
                         used.add(i)
+        arabic = _ARABIC_INDEX()
+        for i, h in enumerate(cmap.headers):
+            if i in used:
+                continue
+            words = normalize(h).split()
+            key = " ".join(w for w in words if not w.isascii())
+            name = arabic.get(key) if key else None
+            if name is None and "month" not in cmap.fields and (
+                    set(words) & MONTH_WORDS or set(normed[i].split("_")) & MONTH_WORDS):
+                name = "month"
+            if name and (name in MULTI or name not in cmap.fields):
+                _assign(cmap, name, i)
+                used.add(i)
         # in tracker files with a people column, ``unit`` is the unit of a ration, not people
         if "reached_total" in cmap.fields and "unit" in cmap.fields and \
                 "value" not in cmap.fields and normed[cmap.fields["unit"][0]] == "unit":
@@ -226,3 +287,25 @@ def load_mapping(path: Path | str | None) -> dict | None:
         raise BadInput(_("mapping file %(name)s: the CSV header must be 'column,field'.",
                          name=path.name), field="mapping")
     return {"columns": {r[0].strip(): r[1].strip() for r in rows[1:] if len(r) >= 2 and r[0]}}
+
+
+def sniff_months(cmap: ColumnMap, sample: list[list[str]]) -> None:
+    """Without a month column, take the first unassigned column whose cells are month names
+    ("02) Feb", "شباط") under a header of any wording; numbers alone are not enough."""
+    if any(f in cmap.fields for f in ("month", "date_start", "date_end")):
+        return
+    taken = {i for idx in cmap.fields.values() for i in idx}
+    for i, header in enumerate(cmap.headers):
+        if i in taken:
+            continue
+        values = [r[i] for r in sample if i < len(r) and r[i]]
+        if len(values) < 1:
+            continue
+        named = sum(1 for v in values if not v.replace(" ", "").isdigit()
+                    and month_of(v)[0] is not None)
+        if named >= max(1, 0.6 * len(values)):
+            _assign(cmap, "month", i)
+            if header in cmap.ignored:
+                cmap.ignored.remove(header)
+            return
+

@@ -9,7 +9,9 @@ import re
 
 from flask_babel import gettext as _
 
-__all__ = ["MISSING", "NoYear", "parse_date", "parse_month", "parse_period_option"]
+from textmatch.arabic import normalize
+
+__all__ = ["MISSING", "NoYear", "month_of", "parse_date", "parse_month", "parse_period_option"]
 
 MISSING = frozenset({"", "na", "n/a", "none", "null", "-", "nan", "#n/a", "not applicable"})
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -27,7 +29,8 @@ MONTHS |= {ar: i for i, ar in enumerate(
 _ISO = re.compile(r"^(\d{1,4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)?$")
 _YM = re.compile(r"^(\d{1,4})[-/](\d{1,2})$")
 _DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
-_MONTH_TEXT = re.compile(r"^(?:(\d{1,2})\s*-\s*)?([^\d\s-][^\d]*?)(?:[\s,-]+(\d{4}))?$")
+# words that may stand beside a month: "month 2", "شهر شباط"
+_FILLER = frozenset({"month", "of", "m", "شهر", "لشهر"})
 
 Period = tuple[dt.date | None, dt.date | None, str | None]
 
@@ -77,22 +80,73 @@ def parse_date(raw: str | None) -> Period:
     return day, day, None
 
 
+def _month_names() -> dict[str, int]:
+    """Month names, normalised as ``textmatch`` normalises text (article and hamza folded)."""
+    return {normalize(name): i for name, i in MONTHS.items()}
+
+
+_NAMES = _month_names()
+_TWO_WORD = {k: v for k, v in _NAMES.items() if " " in k}
+_TOKEN = re.compile(r"\d+|[^\W\d_]+")
+
+
+def month_of(text: str) -> tuple[int | None, int | None, str | None]:
+    """(month, year, problem) of a month written in words or numbers: ``02) Feb``,
+    ``Feb-23``, ``February 2023``, ``شباط/فبراير``, ``2``; (None, None, None) if not one."""
+    norm = normalize(text)
+    months: set[int] = set()
+    for name, number in _TWO_WORD.items():  # كانون الثاني, تشرين اول: two words, one month
+        if name in norm:
+            months.add(number)
+            norm = norm.replace(name, " ")
+    small: list[int] = []
+    year: int | None = None
+    for token in _TOKEN.findall(norm):
+        if token.isdigit():
+            if len(token) == 4:
+                if year is not None:
+                    return None, None, None
+                year = int(token)
+            elif len(token) <= 2:
+                small.append(int(token))
+            else:
+                return None, None, None
+        elif token in _NAMES:
+            months.add(_NAMES[token])
+        elif token not in _FILLER:
+            return None, None, None
+    if len(months) > 1:
+        return None, None, _("%(value)s names two months", value=repr(text))
+    if months:
+        month = months.pop()
+        rest = [n for n in small if n != month]
+        if len(rest) == 1 and year is None and len(small) <= 2:
+            year = 2000 + rest[0]  # Feb-23
+        elif rest:
+            return None, None, _("%(value)s is not a month name", value=repr(text))
+        return month, year, None
+    if len(small) == 1 and 1 <= small[0] <= 12:
+        return small[0], year, None
+    return None, None, None
+
+
 def parse_month(raw: str | None, year: int | None = None) -> Period:
-    """A month written as text (``01 - January``, ``Jan``, ``شباط 2023``); the year comes
-    from the text or from ``year`` (the import's --period); without either it is flagged."""
+    """A month written as text (``01 - January``, ``02) Feb``, ``Jan``, ``شباط 2023``); the
+    year comes from the text or from ``year`` (the import's --period); without either it is
+    flagged."""
     text = (raw or "").strip()
     if text.lower() in MISSING:
         return None, None, None
     if _ISO.match(text) or _YM.match(text) or _DMY.match(text):
         return parse_date(text)
-    m = _MONTH_TEXT.match(text)
-    if not m:
+    month, in_year, problem = month_of(text)
+    if problem:
+        return None, None, problem
+    if month is None:
+        if any(c.isalpha() for c in text):
+            return None, None, _("%(value)s is not a month name", value=repr(text))
         return None, None, _("%(value)s is not a date or month", value=repr(text))
-    number, name, in_year = m.groups()
-    month = MONTHS.get(name.strip().lower())
-    if month is None or (number and int(number) != month):
-        return None, None, _("%(value)s is not a month name", value=repr(text))
-    y = int(in_year) if in_year else year
+    y = in_year or year
     if y is None:
         return None, None, NoYear(_("month %(value)s has no year", value=repr(text)))
     if problem := _year_ok(y, text):

@@ -12,8 +12,8 @@ caller commits.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -25,6 +25,7 @@ from data.areas import resolver
 from data.errors import BadInput
 from data.models import (
     AGE_SEX_COLUMNS,
+    ImportBatch,
     Service,
     TargetGroup,
     service_coverage,
@@ -33,6 +34,7 @@ from data.models import (
 from data.searchtext import service_search_text
 from textmatch.arabic import normalize
 
+from .batches import settle
 from .columns import BREAKDOWN, load_mapping
 from .dates import MISSING, NoYear, parse_date, parse_month, parse_period_option
 from .fingerprints import content_digest, fingerprint
@@ -40,33 +42,15 @@ from .orgs import OrgMatcher
 from .reader import open_table
 from .report import ImportReport
 from .taxonomy import Taxonomy, TypeMatch
+from .units import decide, is_people_unit, unit_name
 
-__all__ = ["import_4w", "is_people_unit"]
+__all__ = ["import_4w", "is_people_unit", "refusal"]
 
 BATCH = 2000
-_PEOPLE_WORDS = ("people", "person", "individual", "beneficiar", "girls", "boys", "women",
-                 "men", "ind", "persons", "أشخاص", "أفراد", "مستفيد")
 _YES = {"yes", "y", "true", "1", "نعم"}
 _BENEFICIARY_GROUPS = {"idp": "idps", "displaced": "idps", "host": "host_community",
                        "returnee": "returnees", "نازح": "idps", "مضيف": "host_community",
                        "عائد": "returnees"}
-
-
-@lru_cache(maxsize=1024)
-def is_people_unit(unit: str | None) -> bool:
-    """True when a 4W unit counts people (``# people``, ``# girls & boys``, ``Individual``)."""
-    text = (unit or "").strip().lower()
-    if not text or text in MISSING:
-        return True
-    words = normalize(text).split()
-    return any(w.startswith(p) for w in words for p in _PEOPLE_WORDS)
-
-
-def _unit_name(unit: str) -> str:
-    text = unit.strip().lstrip("#").strip()
-    if text.lower().startswith("of "):
-        text = text[3:]
-    return text[:40] or "people"
 
 
 def _number(text: str) -> tuple[float | None, str | None]:
@@ -126,8 +110,12 @@ class _Importer:
     """One import run: the indexes (places, taxonomy, organisations) and the pending rows."""
 
     def __init__(self, session: Session, report: ImportReport, cmap, period, source: str,
-                 restrict_to_org: int | None):
+                 restrict_to_org: int | None, batch_id: int | None = None):
         self.s = session
+        self.batch_id = batch_id
+        self.written: list[tuple[str, int, int]] = []  # (fingerprint, row, people) per row
+        self.created_coverage: list[tuple[int, str]] = []
+        self.has_size = "hh_size" in cmap.fields or "hh_size" in cmap.defaults
         self.r = report
         self.cmap = cmap
         self.period = period
@@ -252,12 +240,16 @@ class _Importer:
 
     # ------------------------------------------------------------------ periods
     def dates(self, row: _Row, n: int) -> tuple[dt.date | None, dt.date | None]:
+        """The row's own period (dates, month); ``--period`` only for rows that state none:
+        a row whose month or date cannot be read keeps no period and gets a finding."""
         year = self.period[0].year if self.period else None
         found: dict[str, tuple] = {}
+        stated = False
         for name in ("date_start", "date_end", "month", "date_report"):
             raw = row.get(name)
             if not raw:
                 continue
+            stated = True
             dkey = (name, raw)
             parsed = self.date_cache.get(dkey)
             if parsed is None:
@@ -275,8 +267,15 @@ class _Importer:
                       if k in found), None)
         end = next((found[k][1] for k in ("date_end", "month", "date_start", "date_report")
                     if k in found), None)
-        if start is None and end is None and self.period:
-            start, end = self.period
+        if not stated:
+            if self.period:
+                start, end = self.period
+                self.r.period_filled += 1
+            else:
+                self.r.doubt(n, self.cmap.column("month"), "",
+                             _("no month or date in the row"),
+                             _("add a month column, or give the period (YYYY-MM) of rows "
+                               "without one"))
         if start and end and end < start:
             if "date_start" in found and "date_end" in found:
                 self.r.doubt(n, self.cmap.column("date_end"), row.get("date_end"),
@@ -339,7 +338,6 @@ class _Importer:
         start, end = self.dates(row, n)
         # people
         unit_raw = row.get("unit")
-        people = is_people_unit(unit_raw)
         values: dict[str, int | None] = {}
         for name in BREAKDOWN:
             total = None
@@ -363,8 +361,27 @@ class _Importer:
                      _("write a number"))
             ok = False
         parts = [v for v in values.values() if v is not None]
+        size = None
+        if self.has_size:
+            size, problem = _number(row.get("hh_size"))
+            if problem:
+                r.reject(n, self.cmap.column("hh_size"), row.get("hh_size"), problem,
+                         _("write a number"))
+                ok = False
+        analysis = row.get("analysis_unit")
+        decision = decide(analysis, unit_raw, breakdown=any(parts), size=size)
+        self.r.decisions[(decision.kind, analysis if decision.kind.startswith("analysis")
+                          else unit_raw)] += 1
+        people = decision.people
+        if decision.size:
+            households = quantity if quantity is not None else reached
+            quantity = households
+            reached = None if households is None else float(round(households * decision.size))
         if reached is None and parts:
             reached = float(sum(parts))
+        elif reached is None and people and quantity is not None and \
+                decision.kind != "no_unit":
+            reached = quantity  # "120" under unit "Children": 120 people
         elif reached is not None and parts and sum(parts) > reached and people:
             r.doubt(n, self.cmap.column("reached_total"), row.get("reached_total"),
                     _("the sex/age breakdown (%(n)s) exceeds the total", n=sum(parts)),
@@ -373,6 +390,10 @@ class _Importer:
             r.reject(n, self.cmap.column("reached_total"), row.get("reached_total"),
                      _("people reached must be a whole number"), _("write a whole number"))
             ok = False
+        if ok and people and reached is None and quantity is None:
+            r.doubt(n, self.cmap.column("reached_total"), "",
+                    _("no people-reached figure in the row"),
+                    _("fill the people column, or name it in a mapping file (reached_total)"))
         if not ok:
             return False
         groups = self._groups(row, values, cells)
@@ -380,7 +401,10 @@ class _Importer:
             quantity = quantity if quantity is not None else reached
             reached = None
             values = dict.fromkeys(BREAKDOWN)
-        unit = "people" if people else _unit_name(unit_raw)
+        unit = "people" if people else unit_name(analysis or unit_raw)
+        # presence with nobody reached: stored, but it neither makes a service nor covers
+        # the area (data.gapdata counts it apart; it never closes a gap)
+        nobody = people and not reached
         org = match.org
         data = {
             "organization_id": org.id, "implementing_org": (impl or acr or "")[:500],
@@ -396,13 +420,17 @@ class _Importer:
         digest = content_digest(org.uuid, data)
         self.seen[digest] += 1  # the n-th identical row of the file gets its own fingerprint
         data["fingerprint"] = fingerprint(digest, self.seen[digest])
+        data["batch_id"] = self.batch_id
         self.pending.append(data)
+        self.written.append((data["fingerprint"], n, data["reached_total"] or 0))
+        if len(self.pending) >= BATCH:
+            self.flush()
+        if nobody:
+            return True
         sid = self._service(org, st.code)
         self.coverage.add((sid, pcode))
         for g in groups:
             self.service_groups.add((sid, g))
-        if len(self.pending) >= BATCH:
-            self.flush()
         return True
 
     def _groups(self, row: _Row, values: dict, cells: list[str]) -> set[str]:
@@ -479,8 +507,10 @@ class _Importer:
         if self.coverage:
             rows = [{"service_id": s, "pcode": p} for s, p in sorted(self.coverage)]
             done = self.s.execute(insert(service_coverage).on_conflict_do_nothing()
-                                  .returning(service_coverage.c.service_id), rows).all()
+                                  .returning(service_coverage.c.service_id,
+                                             service_coverage.c.pcode), rows).all()
             self.r.created["coverage"] += len(done)
+            self.created_coverage = [(d[0], d[1]) for d in done]
             grown |= {d[0] for d in done}
         if self.service_groups:
             rows = [{"service_id": s, "target_group_code": g}
@@ -496,16 +526,37 @@ class _Importer:
         self.s.flush()
 
 
+def _checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def refusal(report: ImportReport, accept_partial: bool) -> str | None:
+    """Why the real run of a (dry-run) report would exit 2, or None."""
+    if report.rejected and not accept_partial:
+        return _("%(source)s: %(n)s of %(total)s rows rejected; the import would write "
+                 "nothing. Fix them, or accept the good rows with --accept-partial.",
+                 source=report.source, n=report.rows_rejected, total=report.rows_read)
+    return report.batch.get("refused")
+
+
 def import_4w(session: Session, path, *, sheet: str | None = None, mapping=None,
               period: str | None = None, dry_run: bool = False, accept_partial: bool = False,
               progress: bool = False, restrict_to_org: int | None = None,
-              source_name: str | None = None) -> ImportReport:
-    """Import a 3W/4W file; return the report. Flushes, never commits.
+              source_name: str | None = None, replace: bool = False,
+              imported_by: str = "") -> ImportReport:
+    """Import a 3W/4W file as one import batch; return the report. Flushes, never commits.
 
-    Raises BadInput for an unreadable file, and when rows were rejected unless
-    ``accept_partial`` (then nothing is written; the report is ``exc.report``). ``dry_run``
-    writes nothing. ``restrict_to_org`` refuses rows of any other organisation and creates
-    no organisation (imports by an organisation's admin).
+    Raises BadInput for an unreadable file; when rows were rejected unless ``accept_partial``
+    (then nothing is written; the report is ``exc.report``); and when the same source (file
+    name and sheet) was imported before with other content, unless ``replace`` (then this
+    import's rows replace that batch's; ``report.batch["diff"]`` says what changes).
+    ``dry_run`` writes nothing and raises only for an unreadable file: the report says
+    what the real run would refuse (``refusal``). ``restrict_to_org`` refuses rows of any
+    other organisation and creates no organisation (imports by an organisation's admin).
     """
     path = Path(path)
     source = source_name or path.name
@@ -519,7 +570,12 @@ def import_4w(session: Session, path, *, sheet: str | None = None, mapping=None,
     report = ImportReport(source=source, columns=table.cmap.describe(), dry_run=dry_run)
     savepoint = session.begin_nested()
     try:
-        imp = _Importer(session, report, table.cmap, span, source, restrict_to_org)
+        batch = ImportBatch(source=source, sheet=table.sheet or "", checksum=_checksum(path),
+                            mapping=mapping or {}, period=period or "",
+                            imported_by=imported_by, status="active")
+        session.add(batch)
+        session.flush()
+        imp = _Importer(session, report, table.cmap, span, source, restrict_to_org, batch.id)
         rows = table.rows
         bar = None
         if progress:
@@ -536,14 +592,25 @@ def import_4w(session: Session, path, *, sheet: str | None = None, mapping=None,
         if bar is not None:
             bar.close()
         imp.finish()
+        if report.rows_read == 0:
+            report.warn(_("%(source)s: the file has a header but no data rows; nothing to "
+                          "import.", source=source + (f" ({table.sheet})" if table.sheet
+                                                      else "")))
+        conflict = settle(session, batch, imp.written, imp.created_coverage, report,
+                          replace=replace)
     except BaseException:
         savepoint.rollback()
         raise
-    if dry_run or (report.rejected and not accept_partial):
+    rejected = report.rejected and not accept_partial
+    if dry_run or rejected or conflict:
         savepoint.rollback()
     else:
         savepoint.commit()
-    if report.rejected and not accept_partial and not dry_run:
+    if conflict:
+        report.batch["refused"] = conflict
+    if dry_run:
+        return report
+    if rejected:
         first = report.rejected[0]
         exc = BadInput(
             _("%(source)s: %(n)s of %(total)s rows rejected (first: row %(row)s, column "
@@ -552,6 +619,10 @@ def import_4w(session: Session, path, *, sheet: str | None = None, mapping=None,
               total=report.rows_read, row=first.row, column=repr(first.column),
               problem=first.problem),
             details={"rows_rejected": report.rows_rejected, "rows_read": report.rows_read})
+        exc.report = report  # type: ignore[attr-defined]
+        raise exc
+    if conflict:
+        exc = BadInput(conflict, field="replace", details={"batch": report.batch})
         exc.report = report  # type: ignore[attr-defined]
         raise exc
     return report

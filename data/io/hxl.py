@@ -1,5 +1,7 @@
 """Export activities as a 4W table in the Whole of Syria template's shape, with an HXL
-hashtag row (libhxl-parsable); importing the file back gives the same activities."""
+hashtag row (libhxl-parsable); importing the file back gives the same activities. Text cells
+a spreadsheet would evaluate are neutralised (``cells``): an apostrophe in CSV, explicit
+text cells in XLSX."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.models import AGE_SEX_COLUMNS, Activity, AdminArea, Organization
+
+from .cells import TRIGGERS, neutralize
 
 __all__ = ["COLUMNS", "export_4w", "rows"]
 
@@ -91,6 +95,33 @@ def rows(session: Session):
         yield [cells[key] for _, _, key in COLUMNS]
 
 
+NUMERIC = frozenset({"quantity", "reached_total", *AGE_SEX_COLUMNS})
+_TEXT = [key not in NUMERIC for _, _, key in COLUMNS]
+
+
+def _csv_safe(row: list[str]) -> list[str]:
+    return [neutralize(v) if text and v else v for v, text in zip(row, _TEXT, strict=True)]
+
+
+def _xlsx_cells(ws, row: list[str]) -> list:
+    """Cells of one row: numbers as numbers, text as text cells a spreadsheet never
+    evaluates (type string, quote prefix), even when it begins with ``=``."""
+    from openpyxl.cell import WriteOnlyCell
+
+    out = []
+    for value, text in zip(row, _TEXT, strict=True):
+        if not text:
+            out.append(float(value) if value and "." in value else int(value) if value
+                       else None)
+            continue
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        if value.startswith(TRIGGERS):
+            cell.quotePrefix = True
+        out.append(cell)
+    return out
+
+
 def export_4w(session: Session, path: Path, *, hxl: bool = True) -> int:
     """Write the 4W table to ``path`` (.xlsx: hashtags row 1, headers row 2 as in the WoS
     template; .csv: headers, then the hashtag row when ``hxl``). Returns the row count."""
@@ -106,7 +137,7 @@ def export_4w(session: Session, path: Path, *, hxl: bool = True) -> int:
         ws.append(tags)
         ws.append(headers)
         for row in rows(session):
-            ws.append(row)
+            ws.append(_xlsx_cells(ws, row))
             n += 1
         wb.save(path)
         return n
@@ -116,6 +147,6 @@ def export_4w(session: Session, path: Path, *, hxl: bool = True) -> int:
         if hxl:
             writer.writerow(tags)
         for row in rows(session):
-            writer.writerow(row)
+            writer.writerow(_csv_safe(row))
             n += 1
     return n

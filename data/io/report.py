@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 __all__ = ["ImportReport", "Issue"]
 
@@ -41,6 +42,11 @@ class ImportReport:
     unchanged: int = 0
     dry_run: bool = False
     committed: bool = False
+    # how the file's figures were read: (rule, unit as written) -> rows (see data.io.units)
+    decisions: Counter = field(default_factory=Counter)
+    period_filled: int = 0  # rows whose period came from --period
+    warnings: list[str] = field(default_factory=list)
+    batch: dict = field(default_factory=dict)  # the import batch and, on --replace, the diff
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -58,6 +64,27 @@ class ImportReport:
     def doubt(self, row: int, column: str, value: object, problem: str,
               suggestion: str = "") -> None:
         self.doubtful.append(Issue(row, column, _text(value), problem, suggestion, "doubtful"))
+
+    def warn(self, message: str) -> None:
+        """A finding about the whole file (no data rows, ...), shown above the table."""
+        self.warnings.append(message)
+
+    def findings(self, first: int = 5) -> list[dict]:
+        """One entry per distinct finding: severity, column, problem, suggestion, its row
+        count and its first rows (rejected first, then by count)."""
+        groups: dict[tuple, list[int]] = {}
+        for i in self.issues():
+            groups.setdefault((i.severity, i.column, i.problem, i.suggestion), []).append(i.row)
+        out = [{"severity": k[0], "column": k[1], "problem": k[2], "suggestion": k[3],
+                "rows": len(rows), "first_rows": sorted(set(rows))[:first]}
+               for k, rows in groups.items()]
+        return sorted(out, key=lambda f: (f["severity"] != "rejected", -f["rows"],
+                                          f["first_rows"]))
+
+    def decision_lines(self) -> list[str]:
+        """How the figures were read, one line per rule and unit, with its row count."""
+        return [_decision(kind, unit, n) for (kind, unit), n in
+                sorted(self.decisions.items(), key=lambda kv: (-kv[1], kv[0]))]
 
     def issues(self) -> list[Issue]:
         return sorted(self.rejected + self.doubtful, key=lambda i: (i.row, i.severity))
@@ -77,7 +104,10 @@ class ImportReport:
                 "unchanged": self.unchanged, "created": dict(self.created),
                 "updated": dict(self.updated), "columns": self.columns,
                 "rejected": [asdict(i) for i in self.rejected],
-                "doubtful": [asdict(i) for i in self.doubtful]}
+                "doubtful": [asdict(i) for i in self.doubtful],
+                "findings": self.findings(), "decisions": self.decision_lines(),
+                "period_filled": self.period_filled, "warnings": self.warnings,
+                "batch": self.batch}
 
     def summary(self) -> str:
         """One paragraph for people: what was read, taken, refused and changed."""
@@ -95,21 +125,75 @@ class ImportReport:
                  "%(updated)s; %(unchanged)s rows already present.", **values)
 
     def table(self, limit: int = 200) -> str:
-        """The issues as a fixed-width text table (first ``limit``)."""
-        lines = [self.summary()]
-        issues = self.issues()
-        if issues:
-            lines.append(f"{'row':>6}  {'severity':9} {'column':24} {'value':24} problem"
-                         " -> suggestion")
-            for i in issues[:limit]:
-                column, value = " ".join(i.column.split()), " ".join(i.value.split())
-                lines.append(f"{i.row:>6}  {i.severity:9} {column[:24]:24} "
-                             f"{value[:24]:24} {i.problem}"
-                             + (f" -> {i.suggestion}" if i.suggestion else ""))
-            if len(issues) > limit:
+        """The summary, how the figures were read, then one line per distinct finding with
+        its row count and first rows (first ``limit`` findings)."""
+        lines = [self.summary(), *self.warnings, *self.decision_lines()]
+        if self.period_filled:
+            lines.append(ngettext("%(num)s row without a month or date took the period "
+                                  "given (--period).",
+                                  "%(num)s rows without a month or date took the period "
+                                  "given (--period).", self.period_filled))
+        if self.batch.get("diff"):
+            lines.append(_diff_line(self.batch["diff"]))
+        findings = self.findings()
+        if findings:
+            heads = (_("rows"), _("severity"), _("column"), _("problem"), _("suggestion"),
+                     _("first rows"))
+            lines.append("{:>6}  {:9} {:24} {} -> {} [{}]".format(*heads))
+            for f in findings[:limit]:
+                column = " ".join(f["column"].split())
+                first = ", ".join(str(r) for r in f["first_rows"])
+                lines.append(f"{f['rows']:>6}  {f['severity']:9} {column[:24]:24} "
+                             f"{f['problem']}"
+                             + (f" -> {f['suggestion']}" if f["suggestion"] else "")
+                             + f" [{first}{', ...' if f['rows'] > len(f['first_rows']) else ''}]")
+            if len(findings) > limit:
                 lines.append(_("... and %(n)s more (use --report-csv)",
-                               n=len(issues) - limit))
+                               n=len(findings) - limit))
         return "\n".join(lines)
+
+
+def _diff_line(diff: dict) -> str:
+    """What a replacement changes: rows added, removed, changed, and people."""
+    return _("replacing batch %(batch)s: %(added)s rows added, %(removed)s removed, "
+             "%(changed)s changed; people reached %(before)s -> %(after)s.", **diff)
+
+
+def _decision(kind: str, unit: str, n: int) -> str:
+    """One line of how a file's figures were read (``data.io.units`` names the rules)."""
+    unit = unit or "-"
+    if kind == "analysis_people":
+        return ngettext("%(num)s row: the file's analysis unit %(unit)s counts people.",
+                        "%(num)s rows: the file's analysis unit %(unit)s counts people.", n,
+                        unit=repr(unit))
+    if kind == "analysis_quantity":
+        return ngettext("%(num)s row: the file's analysis unit %(unit)s is a quantity of its "
+                        "unit, not people.",
+                        "%(num)s rows: the file's analysis unit %(unit)s is a quantity of its "
+                        "unit, not people.", n, unit=repr(unit))
+    if kind == "people_unit":
+        return ngettext("%(num)s row: unit %(unit)s counts people.",
+                        "%(num)s rows: unit %(unit)s counts people.", n, unit=repr(unit))
+    if kind == "households":
+        return ngettext("%(num)s row: unit %(unit)s counts households; people = households x "
+                        "the stated household size.",
+                        "%(num)s rows: unit %(unit)s counts households; people = households x "
+                        "the stated household size.", n, unit=repr(unit))
+    if kind == "households_unsized":
+        return ngettext("%(num)s row: unit %(unit)s counts households without a stated size; "
+                        "kept as a quantity, not people.",
+                        "%(num)s rows: unit %(unit)s counts households without a stated size; "
+                        "kept as a quantity, not people.", n, unit=repr(unit))
+    if kind == "breakdown":
+        return ngettext("%(num)s row: unit %(unit)s with a sex/age breakdown counts people.",
+                        "%(num)s rows: unit %(unit)s with a sex/age breakdown counts people.",
+                        n, unit=repr(unit))
+    if kind == "no_unit":
+        return ngettext("%(num)s row without a unit: the people column counts people.",
+                        "%(num)s rows without a unit: the people column counts people.", n)
+    return ngettext("%(num)s row: unit %(unit)s is a quantity of its unit, not people.",
+                    "%(num)s rows: unit %(unit)s is a quantity of its unit, not people.", n,
+                    unit=repr(unit))
 
 
 def _count(kind: str, n: int) -> str:

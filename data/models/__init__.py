@@ -1,7 +1,7 @@
 """All ORM models (SQLAlchemy 2 typed, GeoAlchemy2). Import from here."""
 
 from .accounts import ROLES, AuditLog, Notification, User
-from .activity import AGE_SEX_COLUMNS, Activity, Need, UnmetSearch
+from .activity import AGE_SEX_COLUMNS, Activity, ImportBatch, Need, UnmetSearch
 from .base import Base
 from .forum import (
     CATEGORY_KINDS,
@@ -52,6 +52,7 @@ __all__ = [
     "MODALITIES", "ORG_TYPES", "REASONS",
     "REFERRAL_METHODS", "REFERRAL_STATES", "ROLES", "SEXES", "STATUSES", "URGENCIES",
     "VERIFICATION_STATES", "Activity", "ApiToken", "AdminArea", "AuditLog", "Base", "Case", "Need",
+    "ImportBatch",
     "Notification", "OpeningPeriod", "Organization", "OrganizationAlias", "Referral",
     "ReferralEvent", "Sector", "Service", "ServiceSite", "ServiceType", "TargetGroup",
     "UnmetSearch", "User", "service_coverage", "service_target_group",

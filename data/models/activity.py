@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -65,6 +66,37 @@ class Activity(Base):
     source_file: Mapped[str] = mapped_column(Text, default="", server_default="")
     source_row: Mapped[int | None] = mapped_column(Integer)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    # The import that wrote the row (0021_import_batches); NULL for rows made otherwise.
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL"), index=True)
+
+
+class ImportBatch(Base):
+    """One import of one source (file name + sheet): where it came from, how it was read,
+    who ran it and what it wrote; a later import of the same source replaces its rows."""
+
+    __tablename__ = "import_batch"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'replaced', 'rolled_back')", name="status"),
+        Index("ix_import_batch_source", "source", "sheet"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    sheet: Mapped[str] = mapped_column(Text, default="", server_default="")
+    checksum: Mapped[str] = mapped_column(String(64))
+    mapping: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    period: Mapped[str] = mapped_column(String(7), default="", server_default="")
+    imported_by: Mapped[str] = mapped_column(Text, default="", server_default="")
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                     server_default=func.now())
+    rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    people: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")
+    replaced_by: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    # (service id, p-code) pairs of service coverage this import created, so a rollback or
+    # a replacement can take back what no remaining row supports.
+    coverage: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
 
 
 class Need(Base):

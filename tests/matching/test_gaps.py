@@ -170,3 +170,24 @@ def test_empty_inputs_give_every_area_with_zero_figures():
     table = compute_gaps(inputs(), level=2)
     assert list(table["pcode"]) == ["SY0101", "SY0102"]
     assert (table["organizations"] == 0).all() and (table["gap_score"] == 0).all()
+
+
+def test_presence_with_nobody_reached_is_counted_apart_and_never_closes_a_gap():
+    data = inputs(
+        activities=[{"organization_id": 20, "sector_code": "protection", "pcode": "SY010201",
+                     "reached_total": 0},
+                    {"organization_id": 21, "sector_code": "protection", "pcode": "SY010101",
+                     "reached_total": 0},
+                    {"organization_id": 21, "sector_code": "protection", "pcode": "SY010101",
+                     "reached_total": 5}],
+        needs=[("SY010201", "protection", None, "2023", 100, 4),
+               ("SY010101", "protection", None, "2023", 100, 4)])
+    t = by_pcode(compute_gaps(data, level=3, sector="protection"))
+    # S3: one organisation present that reached nobody: still need without presence
+    assert (t["SY010201"]["organizations"], t["SY010201"]["present_nobody_reached"]) == (0, 1)
+    assert t["SY010201"]["need_without_presence"]
+    # S1: the same organisation reached 5 there too: present, nothing counted apart
+    assert (t["SY010101"]["organizations"], t["SY010101"]["present_nobody_reached"]) == (1, 0)
+    # one level up, the district of S1 and S3's district each count what is under them
+    d = by_pcode(compute_gaps(data, level=1, sector="protection"))["SY01"]
+    assert (d["organizations"], d["present_nobody_reached"]) == (1, 1)

@@ -44,7 +44,7 @@ OPENAPI_SCHEMAS = {"GapRow": {
     "required": ["rank", "pcode", "level", "name_ar", "name_en", "organizations", "services",
                  "capacity", "reached", "people_in_need", "severity", "declined_referrals",
                  "unmet_searches", "served", "coverage", "uncovered", "gap_score",
-                 "need_without_presence"],
+                 "need_without_presence", "present_nobody_reached"],
     "properties": {
         "rank": _INT, "pcode": {"type": "string"}, "level": _INT,
         "parent_pcode": _STR_OR_NULL, "name_ar": {"type": "string"},
@@ -54,7 +54,7 @@ OPENAPI_SCHEMAS = {"GapRow": {
         "served": _NUM, "coverage": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
         "uncovered": _NUM_OR_NULL,
         "gap_score": {"type": "number", "minimum": 0, "maximum": 100},
-        "need_without_presence": {"type": "boolean"}},
+        "need_without_presence": {"type": "boolean"}, "present_nobody_reached": _INT},
 }}
 
 OPENAPI_PATHS = {"/gaps": {"get": {

@@ -35,12 +35,21 @@ def test_prot_aggregates_match_pandas(session, boundaries):
     assert report.rows_read == len(df) == 4850
     assert report.rows_read == report.rows_imported + report.rows_rejected
     assert report.rows_rejected == 0
-    # only rows whose unit counts people ("# interventions" does not) are people reached
-    people_units = {"# people", "# girls & boys", "# women & men"}
-    df["people"] = df.total_reached.where(df.unit.isin(people_units), "0").astype(int)
+    # people reached follow the cluster's own analysis unit, not the activity's unit: the
+    # 1,051 "# interventions" rows analysed as "# people" count (91,157 people)
+    df["people"] = df.total_reached.where(df.analysis_unit == "# people", "0").astype(int)
+    assert df.people.sum() == 411_712
     expected = {(p, a): (len(g), int(g.people.sum()))
                 for (p, a), g in df.groupby(["admin3pcode", "code_activity"])}
     assert _db_agg(session, "prot.csv", Activity.activity_code) == expected
+    per_area = dict(session.execute(
+        select(Activity.pcode, func.sum(Activity.reached_total))
+        .where(Activity.unit == "people").group_by(Activity.pcode)).all())
+    assert len(per_area) == 34 and sum(per_area.values()) == 411_712
+    assert per_area == {p: int(g.people.sum()) for p, g in df.groupby("admin3pcode")
+                        if (g.analysis_unit == "# people").any()}
+    assert any("analysis unit '# people' counts people" in line
+               for line in report.decision_lines())
     # units that are not people keep their unit and count nothing as people
     sessions = session.scalars(select(Activity).where(Activity.unit == "sessions")).all()
     assert len(sessions) == (df.analysis_unit == "# sessions").sum()
@@ -53,9 +62,12 @@ def test_prot_aggregates_match_pandas(session, boundaries):
                                  .distinct()).all())
     assert pairs["GBV600"] == "gbv_case_management"
     assert pairs["CP2"] == "cp_community" and pairs["GP4"] == "prot_pss"
-    # one service per organisation x service type, covering the sub-districts of its rows
+    # one service per organisation x service type, covering the sub-districts of its rows;
+    # rows that reached nobody are presence without people: no service, no coverage
     n_services = session.scalar(select(func.count()).select_from(Service))
-    combos = df.assign(st=df.code_activity.map(pairs)).groupby(["implementing_partner_ip", "st"])
+    reached = df[~((df.analysis_unit == "# people") & (df.people == 0))]
+    combos = reached.assign(st=reached.code_activity.map(pairs)).groupby(
+        ["implementing_partner_ip", "st"])
     assert n_services == combos.ngroups
     assert session.scalar(select(func.count()).select_from(service_coverage)) == \
         combos.admin3pcode.nunique().sum()

@@ -1,0 +1,132 @@
+"""Import batches: the rows one import of one source wrote, replaced or rolled back as a whole.
+
+A source is a file name and sheet. Importing it again with the same content changes nothing;
+with other content (a corrected file, a changed mapping or period) the import is refused
+unless asked to replace, and then the earlier batch's rows that the new import does not
+carry are deleted in the same transaction, never left beside a second copy. Rows with the
+same content from another source are one row (their fingerprint), owned by the batch that
+wrote them first. Coverage an import created is taken back when no remaining row supports it.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, delete, exists, func, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from data.errors import BadInput, NotFound
+from data.models import Activity, ImportBatch, Service, service_coverage
+
+from .report import ImportReport
+
+__all__ = ["list_batches", "rollback_batch", "settle"]
+
+
+def _totals(session: Session, batch: ImportBatch) -> None:
+    rows, people = session.execute(
+        select(func.count(), func.coalesce(func.sum(Activity.reached_total), 0))
+        .where(Activity.batch_id == batch.id)).one()
+    batch.rows, batch.people = rows, int(people)
+
+
+def _take_back(session: Session, pairs: list) -> list[list]:
+    """Delete the coverage ``pairs`` (service id, p-code) that no row with people reached
+    supports any more; return the pairs that stay."""
+    if not pairs:
+        return []
+    keys = [(int(s), str(p)) for s, p in pairs]
+    sc = service_coverage
+    supported = exists(
+        select(1).select_from(Activity).join(
+            Service, and_(Service.organization_id == Activity.organization_id,
+                          Service.service_type_code == Activity.service_type_code))
+        .where(Service.id == sc.c.service_id, Activity.pcode == sc.c.pcode,
+               func.coalesce(Activity.reached_total, 1) > 0))
+    session.execute(delete(sc).where(tuple_(sc.c.service_id, sc.c.pcode).in_(keys),
+                                     ~supported))
+    left = session.execute(select(sc.c.service_id, sc.c.pcode)
+                           .where(tuple_(sc.c.service_id, sc.c.pcode).in_(keys))).all()
+    return [[s, p] for s, p in left]
+
+
+def _diff(gone: list, came: list, old: list, prior: ImportBatch) -> dict:
+    """Rows added, removed and changed (same row number, other content), and people."""
+    gone_rows = {row for _fp, row, _p in gone}
+    came_rows = {row for _fp, row, _p in came}
+    changed = gone_rows & came_rows
+    before = sum(p or 0 for *_r, p in old)
+    after = before - sum(p or 0 for *_r, p in gone) + sum(p or 0 for *_r, p in came)
+    return {"batch": prior.id, "added": len(came_rows - changed),
+            "removed": len(gone_rows - changed), "changed": len(changed), "before": before,
+            "after": after}
+
+
+def settle(session: Session, batch: ImportBatch, written: list[tuple[str, int, int]],
+           created_coverage: list[tuple[int, str]], report: ImportReport, *,
+           replace: bool) -> str | None:
+    """Finish ``batch`` after its rows were written: against the source's earlier batch,
+    keep one copy. Returns a reason to refuse the import (the caller rolls back), or None."""
+    batch.coverage = [[s, p] for s, p in created_coverage]
+    prior = session.scalars(
+        select(ImportBatch).where(ImportBatch.source == batch.source,
+                                  ImportBatch.sheet == batch.sheet,
+                                  ImportBatch.status == "active", ImportBatch.id != batch.id)
+        .order_by(ImportBatch.id.desc())).first()
+    if prior is None:
+        _totals(session, batch)
+        report.batch = {"id": batch.id}
+        return None
+    rows = (Activity.fingerprint, Activity.source_row, Activity.reached_total)
+    old = session.execute(select(*rows).where(Activity.batch_id == prior.id)).all()
+    carried = {w[0] for w in written}
+    gone = [r for r in old if r[0] not in carried]
+    came = session.execute(select(*rows).where(Activity.batch_id == batch.id)).all()
+    if not gone and not came:
+        session.delete(batch)  # the same rows: the earlier batch stays as it is
+        session.flush()
+        report.batch = {"id": prior.id, "unchanged": True}
+        return None
+    diff = _diff(gone, came, old, prior)
+    report.batch = {"id": batch.id, "replaces": prior.id, "diff": diff}
+    if not replace and old:  # an earlier batch that holds no rows cannot be doubled
+        return _("%(source)s was imported before (batch %(batch)s, %(when)s) with other "
+                 "content: %(added)s rows would be added, %(removed)s removed, %(changed)s "
+                 "changed. Nothing was imported; re-run with --replace to replace that "
+                 "import (--dry-run --replace shows the difference).", source=batch.source,
+                 batch=prior.id, when=f"{prior.imported_at:%Y-%m-%d %H:%M}",
+                 added=diff["added"], removed=diff["removed"], changed=diff["changed"])
+    fps = [r[0] for r in gone]
+    for i in range(0, len(fps), 5000):
+        session.execute(delete(Activity).where(Activity.batch_id == prior.id,
+                                               Activity.fingerprint.in_(fps[i:i + 5000])))
+    session.execute(update(Activity).where(Activity.batch_id == prior.id)
+                    .values(batch_id=batch.id))
+    prior.status, prior.replaced_by = "replaced", batch.id
+    batch.coverage = _take_back(session, prior.coverage) + batch.coverage
+    prior.coverage = []
+    _totals(session, batch)
+    session.flush()
+    return None
+
+
+def list_batches(session: Session, source: str | None = None) -> list[ImportBatch]:
+    """Import batches, newest first (of one source when given)."""
+    stmt = select(ImportBatch).order_by(ImportBatch.id.desc())
+    if source:
+        stmt = stmt.where(ImportBatch.source == source)
+    return list(session.scalars(stmt))
+
+
+def rollback_batch(session: Session, batch_id: int) -> ImportBatch:
+    """Delete the rows an active batch wrote and the coverage only they supported."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound(_("import batch %(id)s doesn't exist.", id=batch_id), field="batch")
+    if batch.status != "active":
+        raise BadInput(_("import batch %(id)s is %(status)s; only an active batch can be "
+                         "rolled back.", id=batch_id, status=batch.status), field="batch")
+    session.execute(delete(Activity).where(Activity.batch_id == batch.id))
+    _take_back(session, batch.coverage)
+    batch.status, batch.coverage, batch.rows, batch.people = "rolled_back", [], 0, 0
+    session.flush()
+    return batch
