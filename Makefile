@@ -14,17 +14,18 @@ SHARED ?= ../shared/data
 .PHONY: run serve test setup sysdeps db migrate load lint bench clean-db
 
 BOUNDARIES := $(wildcard $(foreach n,1 2 3,$(SHARED)/boundaries/syr_adm$(n)_cod_ab_20201217.geojson))
+GAZETTEER := $(wildcard $(foreach n,governorates districts subdistricts,$(SHARED)/admin_names/$(n).json))
 
 run: db
 	$(TASHARUK) bootstrap $(foreach f,$(BOUNDARIES),--boundaries $(f)) \
-	  --demo-orgs $(DEMO_ORGS) --seed $(DEMO_SEED)
+	  $(foreach f,$(GAZETTEER),--gazetteer $(f)) --demo-orgs $(DEMO_ORGS) --seed $(DEMO_SEED)
 	@echo "make run: Flask's development server, for local use only; 'make serve' runs gunicorn"
 	$(TASHARUK) run --host $(HOST) --port $(PORT)
 
 # The production server (gunicorn; docs/deploying.md), after the same bootstrap.
 serve: db
 	$(TASHARUK) bootstrap $(foreach f,$(BOUNDARIES),--boundaries $(f)) \
-	  --demo-orgs $(DEMO_ORGS) --seed $(DEMO_SEED)
+	  $(foreach f,$(GAZETTEER),--gazetteer $(f)) --demo-orgs $(DEMO_ORGS) --seed $(DEMO_SEED)
 	$(TASHARUK) serve --bind $(HOST):$(PORT)
 
 # The tests start their own throw-away cluster (instance/test-pg) unless DATABASE_URL is set.

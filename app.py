@@ -189,16 +189,26 @@ def _register_commands(app: Flask) -> None:
 @click.option("--boundaries", "boundary_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Boundary files to load when no boundaries are loaded yet.")
+@click.option("--gazetteer", "gazetteer_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Gazetteer files (OpenSyria admin_names JSON) whose names and aliases the "
+                   "resolver learns; merged on every start (idempotent).")
 @click.option("--demo-orgs", type=click.IntRange(0), default=300, show_default=True,
               help="Demo organisations to generate when the database has none (0: none).")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.pass_context
-def bootstrap(ctx: click.Context, boundary_files: tuple[Path, ...], demo_orgs: int,
-              seed: int) -> None:
+def bootstrap(ctx: click.Context, boundary_files: tuple[Path, ...],
+              gazetteer_files: tuple[Path, ...], demo_orgs: int, seed: int) -> None:
     """Everything `make run` does before serving, in one process (fast when already done):
-    migrate, reference data, forum categories, boundaries and demo data when missing, then
-    the search ranking's referral-outcome terms."""
-    from data.cli import db_upgrade, load_boundaries_cmd, load_demo_cmd, load_reference_cmd
+    migrate, reference data, forum categories, boundaries and demo data when missing, the
+    gazetteer's names when given, then the search ranking's referral-outcome terms."""
+    from data.cli import (
+        db_upgrade,
+        load_boundaries_cmd,
+        load_demo_cmd,
+        load_gazetteer_cmd,
+        load_reference_cmd,
+    )
     from network.cli import refresh_ranking_cmd, seed_cmd
 
     ctx.invoke(db_upgrade, revision="head")
@@ -206,6 +216,8 @@ def bootstrap(ctx: click.Context, boundary_files: tuple[Path, ...], demo_orgs: i
     ctx.invoke(seed_cmd)
     if boundary_files:
         ctx.invoke(load_boundaries_cmd, paths=boundary_files, if_empty=True)
+    if gazetteer_files:
+        ctx.invoke(load_gazetteer_cmd, paths=gazetteer_files)
     if demo_orgs:
         ctx.invoke(load_demo_cmd, orgs=demo_orgs, seed=seed, services=None, referrals=None,
                    if_empty=True)

@@ -5,7 +5,8 @@ marbuta to haa, alef maqsura to yaa, no tatweel or diacritics (Arabic harakat an
 accents), Arabic-Indic digits to ASCII, the article (ال / al- / el- ...) dropped from each
 word, punctuation to spaces, lower case. ``skeleton`` goes further for matching names written
 in different transliterations (Idleb/Idlib, Dar'a/Daraa, Lattakia/Latakia): Latin words keep
-their first letter and consonants only, with doubled letters and a final h dropped.
+their first letter and consonants only, with doubled letters and a final h dropped, and an
+article fused to its noun before a doubled sun letter split off (Ezzor = ez-Zor = Zour).
 """
 
 from __future__ import annotations
@@ -33,11 +34,15 @@ _LATIN_ARTICLE_PREFIX = re.compile(r"^(?:al|el|as|ash|ad|ar|az|at|an|es|ed|er|ez
 _AR_ARTICLE_PREFIXES = ("وال", "بال", "فال", "كال", "ال")
 
 # Words that only say what kind of area a name is; matching may ignore them.
+# "مركز X" / "Markaz X" is the official name of the central sub-district of district X.
 GENERIC_WORDS = frozenset({
-    "ناحيه", "منطقه", "محافظه", "مدينه", "قضاء",
+    "ناحيه", "منطقه", "محافظه", "مدينه", "قضاء", "مركز",
     "subdistrict", "district", "governorate", "nahiya", "nahiyat", "nahya", "mantika",
-    "mantiqa", "mintaqa", "muhafazat", "muhafaza", "sub", "city", "province",
+    "mantiqa", "mintaqa", "muhafazat", "muhafaza", "sub", "city", "province", "markaz",
+    "center", "centre",
 })
+# An article fused to its noun before a doubled sun letter: Ezzor = ez-Zor, Assafira = as-Safira
+_FUSED_ARTICLE = re.compile(r"^[ae]([tdrzsnl])\1(?=[a-z]{2})")
 
 
 def strip_article(word: str) -> str:
@@ -79,6 +84,7 @@ def normalize(text: str | None) -> str:
 
 
 def _latin_skeleton(word: str) -> str:
+    word = _FUSED_ARTICLE.sub(r"\1", word)
     word = re.sub(r"(.)\1+", r"\1", word)
     if len(word) > 2 and word.endswith("h"):
         word = word[:-1]

@@ -21,7 +21,7 @@ _EN_KEEP = frozenset({"this", "its", "his", "gas", "bus", "news", "lens", "serie
                       "basis", "crisis", "status", "campus", "virus", "census", "diagnosis",
                       "plus", "less", "unless", "across", "process", "access", "address",
                       "awareness", "wellness", "business", "illness", "homeless", "always",
-                      "perhaps", "themselves", "yes", "cbs", "pss", "gbv", "nfis", "idps"})
+                      "perhaps", "themselves", "yes", "cbs", "pss"})
 _AR_BROKEN = {
     "خيام": "خيمه", "خيم": "خيمه", "ملاجئ": "ملجأ", "مساكن": "مسكن", "منازل": "منزل",
     "بيوت": "بيت", "أطفال": "طفل", "نساء": "امرأة", "رجال": "رجل",
@@ -41,7 +41,7 @@ _AR_SUFFIXES = ("ات", "ون", "ين", "ه")
 def _stem_en(word: str) -> str:
     if word in _EN_IRREGULAR:
         return _EN_IRREGULAR[word]
-    if len(word) <= 3 or word in _EN_KEEP or word.endswith(("ss", "us", "is")):
+    if len(word) <= 3 or word in _EN_KEEP or word.endswith(("ss", "us", "sis", "xis")):
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"

@@ -2,7 +2,8 @@
 
 Order: an activity code (``GBV600``, also the `` - CP2`` suffix of an activity text) listed in
 ``ServiceType.activity_codes``; an activity text listed there; the best keyword overlap within
-the row's sector; the sector's only (or first) service type, flagged as inferred.
+the row's sector, compared by stems (``textmatch.stem``: "tents" is "tent", "خيام" is "خيمة");
+the sector's only (or first) service type, flagged as inferred.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from data.models import Sector, ServiceType
 from textmatch.arabic import normalize
+from textmatch.stem import stems
 
 __all__ = ["Taxonomy", "TypeMatch"]
 
@@ -68,7 +70,7 @@ class Taxonomy:
             for ac in st.activity_codes:
                 self.codes.setdefault(ac.strip().upper(), st.code)
                 self.texts.setdefault(normalize(ac), st.code)
-            words = set(normalize(f"{st.keywords_en} {st.keywords_ar} {st.name_en}").split())
+            words = stems(f"{st.keywords_en} {st.keywords_ar} {st.name_en}")
             self.keywords[st.code] = words - _STOP
 
     def sector(self, text: str | None) -> str | None:
@@ -100,7 +102,7 @@ class Taxonomy:
         if text:
             if st := self.texts.get(text):
                 return TypeMatch(st, self.sector_of[st])
-            words = set(text.split()) - _STOP
+            words = stems(text) - _STOP
             pool = self.by_sector.get(sector_code, []) if sector_code else list(self.types)
             scored = sorted(((len(words & self.keywords[c]), c) for c in pool), reverse=True)
             if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -257,3 +258,50 @@ def test_resolve_command(runner, gazetteer):
     assert ok.exit_code == 0 and ok.output.startswith("SY07\tlevel 1\tIdleb\tإدلب")
     none = runner.invoke(args=["resolve", "Atlantis"])
     assert none.exit_code == 1 and "no area matches 'Atlantis'" in none.output
+
+
+@pytest.mark.parametrize("name", ["Deir Ezzor", "Deir Ez-Zor", "Deir-ez-Zour", "Deir El Zour",
+                                  "Dayr az Zawr", "دير الزور"])
+def test_transliteration_variants_of_deir_ez_zor(session, gazetteer, name):
+    from geo.resolver import resolve
+
+    assert resolve(session, name).pcode == "SY09"
+    assert resolve(session, name, 3).pcode == "SY090100"  # مركز دير الزور
+
+
+def test_central_sub_districts_resolve_from_their_plain_arabic_name(session, boundaries):
+    """The official Arabic name of a district's central sub-district is "مركز X"; files write
+    X. Without the gazetteer's aliases, from the OCHA names alone."""
+    from sqlalchemy import select
+
+    from data.models import AdminArea
+    from geo.resolver import Resolver
+
+    session.execute(text("UPDATE admin_area SET aliases = '{}'"))
+    resolver = Resolver.from_session(session)
+    central = session.execute(select(AdminArea.pcode, AdminArea.name_ar, AdminArea.parent_pcode)
+                              .where(AdminArea.level == 3,
+                                     AdminArea.name_ar.like("مركز %"))).all()
+    assert len(central) >= 50
+    found = [p for p, ar, parent in central
+             if resolver.resolve(ar.removeprefix("مركز ").strip(), 3, parent).pcode == p]
+    assert len(found) == len(central), sorted(set(p for p, _a, _p in central) - set(found))
+    # and without the district given, wherever the plain name is not another sub-district's
+    plain = [p for p, ar, _parent in central
+             if resolver.resolve(ar.removeprefix("مركز ").strip(), 3).pcode == p]
+    assert len(plain) >= len(central) - 3
+
+
+def test_bootstrap_loads_the_gazetteer_when_given(runner, session, boundaries, shared):
+    from geo.resolver import resolve
+
+    files = [str(shared("admin_names", f"{n}.json"))
+             for n in ("governorates", "districts", "subdistricts")]
+    session.execute(text("UPDATE admin_area SET aliases = '{}'"))  # the OCHA names only
+    assert resolve(session, "Rif Dimashq").status == "none"
+    res = runner.invoke(args=["bootstrap", "--demo-orgs", "0",
+                              *[a for f in files for a in ("--gazetteer", f)]])
+    assert res.exit_code == 0, res.output
+    assert resolve(session, "Rif Dimashq").pcode == "SY03"
+    makefile = (Path(__file__).resolve().parents[3] / "Makefile").read_text()
+    assert "--gazetteer $(f)" in makefile and "admin_names" in makefile  # what make run does
