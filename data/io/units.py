@@ -43,8 +43,9 @@ class Decision:
     size: float | None = None
 
 
-def _words(unit: str | None) -> set[str]:
-    return stems((unit or "").replace("#", " ").replace("&", " "))
+@lru_cache(maxsize=2048)
+def _words(unit: str | None) -> frozenset[str]:
+    return frozenset(stems((unit or "").replace("#", " ").replace("&", " ")))
 
 
 @lru_cache(maxsize=2048)
@@ -66,6 +67,7 @@ def _blank(text: str | None) -> bool:
     return not text or text.strip().lower() in MISSING
 
 
+@lru_cache(maxsize=4096)
 def decide(analysis_unit: str | None, unit: str | None, *, breakdown: bool,
            size: float | None = None) -> Decision:
     """The rule for one row (see the module docstring); ``size`` is a household-size cell."""
