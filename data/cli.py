@@ -266,9 +266,9 @@ def import_rollback_cmd(batch_id: int) -> None:
     try:
         batch = rollback_batch(session(), batch_id)
     except BadInput:
-        db.session.rollback()
+        session().rollback()
         raise
-    db.session.commit()
+    session().commit()
     click.echo(_("import batch %(id)s of %(source)s rolled back.", id=batch.id,
                  source=batch.source))
 
