@@ -263,7 +263,7 @@ def test_resolve_command(runner, gazetteer):
 @pytest.mark.parametrize("name", ["Deir Ezzor", "Deir Ez-Zor", "Deir-ez-Zour", "Deir El Zour",
                                   "Dayr az Zawr", "دير الزور"])
 def test_transliteration_variants_of_deir_ez_zor(session, gazetteer, name):
-    from geo.resolver import resolve
+    from data.areas import resolve
 
     assert resolve(session, name).pcode == "SY09"
     assert resolve(session, name, 3).pcode == "SY090100"  # مركز دير الزور
@@ -274,11 +274,11 @@ def test_central_sub_districts_resolve_from_their_plain_arabic_name(session, bou
     X. Without the gazetteer's aliases, from the OCHA names alone."""
     from sqlalchemy import select
 
+    from data.areas import resolver as area_resolver
     from data.models import AdminArea
-    from geo.resolver import Resolver
 
     session.execute(text("UPDATE admin_area SET aliases = '{}'"))
-    resolver = Resolver.from_session(session)
+    resolver = area_resolver(session)
     central = session.execute(select(AdminArea.pcode, AdminArea.name_ar, AdminArea.parent_pcode)
                               .where(AdminArea.level == 3,
                                      AdminArea.name_ar.like("مركز %"))).all()
@@ -293,7 +293,7 @@ def test_central_sub_districts_resolve_from_their_plain_arabic_name(session, bou
 
 
 def test_bootstrap_loads_the_gazetteer_when_given(runner, session, boundaries, shared):
-    from geo.resolver import resolve
+    from data.areas import resolve
 
     files = [str(shared("admin_names", f"{n}.json"))
              for n in ("governorates", "districts", "subdistricts")]
