@@ -77,8 +77,9 @@ print(inter_report.summary())
 # %% [markdown]
 # ## 3. Who does what where (4W)
 # The protection 4W of Northwest Syria (January-February 2023), imported with the project's
-# importer (`data.io.fourw`): organisations and activity codes resolved, people reached only
-# where the unit counts people, and every row that cannot be resolved listed in the report.
+# importer (`data.io.fourw`): organisations and activity codes resolved, people reached where
+# the cluster's own analysis unit counts people, and every row that cannot be resolved listed
+# in the report.
 
 # %%
 from data.io.fourw import import_4w

@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from flask_babel import gettext as _
+from psycopg.errors import UniqueViolation
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -53,15 +54,25 @@ _BENEFICIARY_GROUPS = {"idp": "idps", "displaced": "idps", "host": "host_communi
                        "عائد": "returnees"}
 
 
+_NUMBERS: dict[str, float | None] = {}  # cell text -> value, for the texts that are valid
+
+
 def _number(text: str) -> tuple[float | None, str | None]:
+    """A non-negative number from a cell (thousands separators allowed), or the problem."""
+    value = _NUMBERS.get(text, _NUMBERS)
+    if value is not _NUMBERS:
+        return value, None  # type: ignore[return-value]
     if not text or text.lower() in MISSING:
-        return None, None
-    try:
-        value = float(text.replace(",", "").replace("٬", ""))
-    except ValueError:
-        return None, _("%(value)s is not a number", value=repr(text))
-    if value < 0:
-        return None, _("%(value)s is negative", value=repr(text))
+        value = None
+    else:
+        try:
+            value = float(text.replace(",", "").replace("٬", ""))
+        except ValueError:
+            return None, _("%(value)s is not a number", value=repr(text))
+        if value < 0:
+            return None, _("%(value)s is negative", value=repr(text))
+    if len(_NUMBERS) < 100_000:
+        _NUMBERS[text] = value
     return value, None
 
 
@@ -78,30 +89,26 @@ def _add_pcode(level: int, *, or_spelling: bool = False) -> str:
 
 
 class _Row:
-    """Cell access for one row by field name (values read once, missing markers blanked)."""
+    """Cell access for one row by field name (each cell read when asked, missing markers
+    blanked)."""
 
-    __slots__ = ("cells", "cmap", "vals")
+    __slots__ = ("cells", "cmap", "index", "width")
 
-    def __init__(self, cmap, cells: list[str], singles: list[tuple[str, int]]):
-        self.cmap, self.cells = cmap, cells
-        width = len(cells)
-        vals = {}
-        for name, i in singles:
-            value = cells[i].strip() if i < width else ""
-            if value and value.lower() not in MISSING:
-                vals[name] = value
-        self.vals = vals
+    def __init__(self, cmap, cells: list[str], index: dict[str, int]):
+        self.cmap, self.cells, self.index, self.width = cmap, cells, index, len(cells)
 
     def get(self, name: str) -> str:
         """The cell of field ``name``, else the mapping file's default for it, else ""."""
-        value = self.vals.get(name)
-        if value is not None:
-            return value
+        i = self.index.get(name)
+        if i is not None and i < self.width:
+            value = self.cells[i].strip()
+            if value and value.lower() not in MISSING:
+                return value
         default = self.cmap.defaults.get(name)
         return str(default).strip() if default is not None else ""
 
     def all(self, name: str) -> list[tuple[int, str]]:
-        width = len(self.cells)
+        width = self.width
         return [(i, self.cells[i].strip() if i < width else "")
                 for i in self.cmap.fields.get(name, [])]
 
@@ -133,7 +140,7 @@ class _Importer:
         self.service_groups: set[tuple[int, str]] = set()
         self.pending: list[dict] = []
         self.staged = False
-        self.singles = [(f, idx[0]) for f, idx in cmap.fields.items() if idx]
+        self.singles = {f: idx[0] for f, idx in cmap.fields.items() if idx}
         self.date_cache: dict[tuple[str, str], tuple] = {}
         self.org_cache: dict[tuple, object] = {}
         self.btype_cache: dict[str, set[str]] = {}
@@ -479,27 +486,51 @@ class _Importer:
         return sid
 
     def flush(self) -> None:
-        """Insert pending activities through COPY into a temporary table (fast), then into
-        ``activity``; rows whose fingerprint exists are left alone."""
+        """Insert the pending activities whose fingerprint is new: the existing ones are
+        looked up (one index scan), the new ones COPYed straight into ``activity``. Should
+        another import write one of them meanwhile, the batch goes again through a
+        temporary table and ``INSERT ... ON CONFLICT (fingerprint) DO NOTHING``."""
         if not self.pending:
             return
         cols = list(self.pending[0])
         names = ", ".join(cols)
         cur = self.s.connection().connection.driver_connection.cursor()
+        cur.execute("SELECT fingerprint FROM activity WHERE fingerprint = ANY(%s)",
+                    ([d["fingerprint"] for d in self.pending],))
+        known = {r[0] for r in cur.fetchall()}
+        new = [d for d in self.pending if d["fingerprint"] not in known]
+        created = 0
+        if new:
+            cur.execute("SAVEPOINT fourw_copy")
+            try:
+                with cur.copy(f"COPY activity ({names}) FROM STDIN") as copy:
+                    for data in new:
+                        copy.write_row([data[c] for c in cols])
+                cur.execute("RELEASE SAVEPOINT fourw_copy")
+                created = len(new)
+            except UniqueViolation:
+                cur.execute("ROLLBACK TO SAVEPOINT fourw_copy")
+                created = self._insert_staged(cur, cols, new)
+        self.r.created["activities"] += created
+        self.r.unchanged += len(self.pending) - created
+        self.pending = []
+
+    def _insert_staged(self, cur, cols: list[str], rows: list[dict]) -> int:
+        """The slower, concurrency-safe way: COPY into a temporary table, then insert what
+        is still new."""
+        names = ", ".join(cols)
         if not self.staged:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS _activity_in "
                         "(LIKE activity INCLUDING DEFAULTS)")
             self.staged = True
         with cur.copy(f"COPY _activity_in ({names}) FROM STDIN") as copy:
-            for data in self.pending:
+            for data in rows:
                 copy.write_row([data[c] for c in cols])
         cur.execute(f"INSERT INTO activity ({names}) SELECT {names} FROM _activity_in "
                     "ON CONFLICT (fingerprint) DO NOTHING")
         created = cur.rowcount
         cur.execute("TRUNCATE _activity_in")
-        self.r.created["activities"] += created
-        self.r.unchanged += len(self.pending) - created
-        self.pending = []
+        return created
 
     def finish(self) -> None:
         self.flush()
