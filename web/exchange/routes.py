@@ -46,7 +46,8 @@ def _run(token: str, sheet: str, period: str, *, dry_run: bool, accept_partial: 
         raise NotFound(_("This upload has expired; upload the file again."))
     return import_4w(db.session, path, sheet=sheet or None, period=period or None,
                      dry_run=dry_run, accept_partial=accept_partial,
-                     restrict_to_org=_restriction(), source_name=path.name)
+                     restrict_to_org=_restriction(), source_name=path.name,
+                     imported_by=f"user {principal().id}")
 
 
 def _index(form: UploadForm, status: int = 200):
