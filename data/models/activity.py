@@ -66,7 +66,7 @@ class Activity(Base):
     source_file: Mapped[str] = mapped_column(Text, default="", server_default="")
     source_row: Mapped[int | None] = mapped_column(Integer)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
-    # The import that wrote the row (0021_import_batches); NULL for rows made otherwise.
+    # The import that wrote the row (0022_import_batches); NULL for rows made otherwise.
     batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batch.id", ondelete="SET NULL"), index=True)
 

@@ -2,16 +2,16 @@
 corrected file replaces its earlier import instead of adding a second copy, and an import can
 be rolled back.
 
-Revision ID: 0021_import_batches
-Revises: 0020_one_head
+Revision ID: 0022_import_batches
+Revises: 0021_sealed_notes
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "0021_import_batches"
-down_revision = "0020_one_head"
+revision = "0022_import_batches"
+down_revision = "0021_sealed_notes"
 branch_labels = None
 depends_on = None
 
