@@ -6,6 +6,7 @@ import json
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from data.clitools import ErrorMappingGroup
 from data.db import db
@@ -15,6 +16,7 @@ jobs_cli = ErrorMappingGroup("jobs", help="Background jobs: list, retry a failed
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--queue", "queues", multiple=True, type=click.Choice(QUEUES),
               help="Serve only this queue (repeatable; default: all).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,

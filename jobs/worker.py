@@ -14,12 +14,26 @@ from jobs import runtime
 __all__ = ["run"]
 
 
+def _check_schema(url: str) -> None:
+    """Stop with what to do when the queue's tables are missing (migrations not run)."""
+    import psycopg
+
+    from data.errors import TasharukError
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        found = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()[0]
+    if found is None:
+        raise TasharukError("The job queue's tables are missing from this database: run "
+                            "`tasharuk db upgrade` first.", code="queue_missing")
+
+
 def run(app: Flask, *, queues: Sequence[str] = QUEUES, concurrency: int = 1,
         once: bool = False) -> None:
     """Run jobs of ``queues`` until stopped (SIGINT/SIGTERM finish the running jobs first);
     ``once``: run what is due now, then return (cron-style, and tests)."""
     import jobs.tasks  # noqa: F401 - registers every task and schedule
 
+    _check_schema(app.config["DATABASE_URL"])
     runtime.bind(app)
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
     connector = PsycopgConnector(conninfo=app.config["DATABASE_URL"], min_size=1,

@@ -69,3 +69,13 @@ def test_cli_refuses_bad_input_with_exit_2(runner, args, code, message):
     res = runner.invoke(args=args)
     assert res.exit_code == code
     assert message in res.output
+
+
+def test_worker_on_a_database_without_the_queue_says_to_migrate(scratch_db):
+    from app import create_app
+
+    url = scratch_db("tasharuk_jobs_nomigr")
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "s"})
+    res = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert res.exit_code == 1
+    assert "tasharuk db upgrade" in res.output
