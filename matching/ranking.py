@@ -46,8 +46,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .wording import count
+
 __all__ = [
     "DISTANCE_SCALE_M",
+    "acceptance_text",
     "OUTCOME_PRIOR",
     "RESPONSE_SCALE_H",
     "STALE_DAYS",
@@ -129,11 +132,13 @@ class Ranked:
 
 class OutcomeFigures(NamedTuple):
     """One provider's referral figures the reasons cite: decided referrals (0 or None: new),
-    the most frequent decline reason and its share of answered referrals."""
+    the most frequent decline reason and its share of answered referrals, and the share of
+    answered referrals it accepted (all time: the figure its service page shows too)."""
 
     history: int | None = None
     decline_reason: str | None = None
     decline_share: float | None = None
+    acceptance_rate: float | None = None
 
     @classmethod
     def of(cls, c: Candidates, i: int) -> OutcomeFigures:
@@ -206,10 +211,15 @@ def _km(metres: float) -> str:
 
 def _duration(hours: float) -> tuple[str, str]:
     if hours < 48:
-        h = max(1, round(hours))
-        return f"{h} hours", f"{h} ساعة"
-    d = round(hours / 24)
-    return f"{d} days", f"{d} يوماً"
+        return count("hour", max(1, round(hours)), genitive=True)
+    return count("day", round(hours / 24), genitive=True)
+
+
+def acceptance_text(rate: float) -> tuple[str, str]:
+    """The one acceptance figure, with its period, as cards and service pages state it."""
+    pct = round(100 * rate)
+    return (f"Accepted {pct}% of the referrals it answered (all time on the platform)",
+            f"قبِل {pct}٪ من الإحالات التي ردّ عليها (منذ انضمامه إلى المنصة)")
 
 
 def _outcome_reasons(c: Candidates, i: int, accept: float, add: Callable[..., None],
@@ -218,9 +228,10 @@ def _outcome_reasons(c: Candidates, i: int, accept: float, add: Callable[..., No
     if history <= 0:
         add("new_provider", "New provider: no history yet", "مزوّد جديد: لا يوجد سجل بعد")
     else:
-        pct = round(100 * accept)
-        add("acceptance", f"Usually accepts referrals like this: {pct}%",
-            f"يقبل عادةً إحالات كهذه: {pct}٪")
+        rate = figures.acceptance_rate
+        if rate is not None and not np.isnan(rate):
+            en, ar = acceptance_text(rate)
+            add("acceptance", en, ar)
     hours = np.nan if c.response_hours is None or c.response_hours[i] is None \
         else float(c.response_hours[i])
     if not np.isnan(hours):
@@ -260,8 +271,8 @@ def _reasons(c: Candidates, i: int, *, groups_given: bool, stale: bool,
         add("full", "Currently full", "ممتلئ حالياً")
     cap = float(c.capacity[i])
     if not np.isnan(cap) and cap > 0:
-        add("capacity", f"Capacity {int(cap)} people a month",
-            f"القدرة الاستيعابية {int(cap)} شخصاً في الشهر")
+        en, ar = count("person", int(cap))
+        add("capacity", f"Capacity {en} a month", f"القدرة الاستيعابية {ar} في الشهر")
     if groups_given:
         if int(c.group_match[i]) >= 2:
             add("targets_group", "Targets the person's group", "يستهدف فئة الشخص")
@@ -274,8 +285,11 @@ def _reasons(c: Candidates, i: int, *, groups_given: bool, stale: bool,
     days = float(c.days_since_verified[i])
     if stale:
         add("stale", "Not verified for over 180 days", "لم يُتحقق منه منذ أكثر من 180 يوماً")
+    elif not np.isnan(days) and int(days) <= 0:
+        add("verified", "Verified today", "تم التحقق اليوم")
     elif not np.isnan(days):
-        add("verified", f"Verified {int(days)} days ago", f"تم التحقق قبل {int(days)} يوماً")
+        en, ar = count("day", int(days), genitive=True)
+        add("verified", f"Verified {en} ago", f"تم التحقق قبل {ar}")
     return out
 
 

@@ -30,6 +30,7 @@ from data.models import (
 )
 from referral.consent import apply_consent, check_override, missing_consent, parse_consent
 from referral.crypto import DataCipher, require_key, seal
+from referral.eligibility import audit_override, check_eligibility
 from referral.lifecycle import NOTE_MAX, STAFF, transition
 from referral.notify import MailConfig
 
@@ -217,6 +218,8 @@ def create_referrals(session: Session, actor: Any, payload: dict,
     note_enc = seal(cipher, note, "note")
     require_key(cipher, override, "consent_override_reason")  # before anything is written
     needs = case_in.needs or list(dict.fromkeys(s.service_type_code for s in services))
+    found, eligibility_reason = check_eligibility(
+        services, case_in.age, case_in.sex, payload.get("eligibility_override_reason"))
 
     case = Case(organization_id=actor.organization_id, created_by_id=actor.id,
                 case_code=case_in.case_code, age=case_in.age, sex=case_in.sex,
@@ -241,6 +244,8 @@ def create_referrals(session: Session, actor: Any, payload: dict,
                                   action="create", from_status=None, to_status="draft"))
         referrals.append(referral)
     session.flush()
+    if eligibility_reason:
+        audit_override(session, actor, referrals, found, eligibility_reason)
     if send:
         for referral in referrals:
             transition(session, referral.id, actor, "send", version=referral.version,

@@ -45,6 +45,14 @@ def _case(referral: Referral, scope: set[str] | None, show_person: bool,
     return out
 
 
+def _person(user: User | None) -> dict | None:
+    return None if user is None else {"name": user.name, "email": user.email}
+
+
+def _office(org: Organization) -> dict:
+    return {"email": org.email, "phone": org.phone}
+
+
 def referral_detail(session: Session, referral_id: int, actor: Any,
                     cipher: DataCipher | None, *, printable: bool = False) -> dict:
     """The referral as ``actor`` may see it (NotFound for other organisations).
@@ -87,6 +95,13 @@ def referral_detail(session: Session, referral_id: int, actor: Any,
                          "name_en": receiver.name_en},
         "sender_user": users[referral.sender_user_id].name
         if referral.sender_user_id in users else None,
+        # how each side reaches the other about this person: the caseworker and the office
+        "contacts": {
+            "sender": {"user": _person(users.get(referral.sender_user_id)),
+                       "organization": _office(sender)},
+            "receiver": {"user": _person(users.get(referral.assigned_user_id)),
+                         "organization": _office(receiver),
+                         "referral_contact": service.referral_contact if service else None}},
         "assigned_user": users[referral.assigned_user_id].name
         if referral.assigned_user_id in users else None,
         "sent_at": referral.sent_at, "due_at": referral.due_at,

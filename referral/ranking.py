@@ -136,6 +136,19 @@ def service_referral_stats(session: Session, service_id: int) -> dict | None:
     row = session.get(ProviderRanking, service_id)
     if row is None:
         return None
-    return {"acceptance_rate": row.acceptance_rate,
-            "median_response_hours": row.median_response_hours,
-            "referrals": row.history, "completion_probability": round(row.p_default, 3)}
+    from matching.ranking import acceptance_text
+    from matching.wording import count
+
+    hours = row.median_response_hours
+    answers = None
+    if hours is not None:
+        en, ar = count("hour", max(1, round(hours)), genitive=True) if hours < 48 \
+            else count("day", round(hours / 24), genitive=True)
+        answers = {"en": f"usually answers within {en}", "ar": f"يرد عادةً خلال {ar}"}
+    accepted = None
+    if row.acceptance_rate is not None:
+        en, ar = acceptance_text(row.acceptance_rate)
+        accepted = {"en": en, "ar": ar}
+    return {"acceptance_rate": row.acceptance_rate, "median_response_hours": hours,
+            "referrals": row.history, "completion_probability": round(row.p_default, 3),
+            "acceptance_text": accepted, "response_text": answers}

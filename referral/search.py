@@ -245,7 +245,10 @@ def resolve_area(session: Session, value: str, field_name: str = "pcode") -> str
     if res.status == "ambiguous":
         names = ", ".join(f"{a.name_ar} / {a.name_en} ({a.pcode})" for a in res.matches[:5])
         raise BadInput(_("The place name %(value)s is ambiguous: %(names)s.",
-                         value=value, names=names), field=field_name)
+                         value=value, names=names), field=field_name,
+                       details={"candidates": [
+                           {"pcode": a.pcode, "level": a.level, "name_ar": a.name_ar,
+                            "name_en": a.name_en} for a in res.matches[:10]]})
     raise BadInput(_("Unknown place: %(value)s.", value=value), field=field_name)
 
 
@@ -750,7 +753,7 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
             row = shown.get(ids[i])  # None: deleted between the two statements
             if row is not None:
                 figures = OutcomeFigures(row["history"], row["top_decline_reason"],
-                                         row["top_decline_share"])
+                                         row["top_decline_share"], row["acceptance_rate"])
                 items.append(_item(row, col, i, score=float(ranked.scores[i]),
                                    stale=bool(ranked.stale[i]),
                                    reasons=ranked.reasons(i, figures), viewer=viewer,

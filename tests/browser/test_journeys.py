@@ -111,12 +111,15 @@ def test_refer_with_consent_and_the_receiver_completes(visit, target, locale, si
     assert target.pcode in page.locator("#pcode").input_value() or \
         page.locator("#pcode").input_value() in (target.place_ar, target.place_en)
     page.fill("#case_code", "BR-" + locale)
-    page.fill("#languages", "ar, ku")
-    # without consent: refused, the form kept
+    page.fill("#languages", "العربية، Kurdish")
+    # without consent: refused, the form kept, the error summary on top, focused, announced
     with page.expect_navigation():
         page.locator("form.form button[type=submit]").click()
     v.check("refused without consent")
-    assert page.locator(".error").count() >= 1
+    summary = page.locator(".error-summary[role=alert]")
+    assert summary.count() == 1
+    assert summary.evaluate("e => e === document.activeElement")
+    assert summary.bounding_box()["y"] < size["height"]
     assert page.locator("#case_code").input_value() == "BR-" + locale
     # with consent
     page.select_option("#consent_method", "verbal")
@@ -129,10 +132,14 @@ def test_refer_with_consent_and_the_receiver_completes(visit, target, locale, si
     case_url = page.url.removeprefix(v.base)
     sign_out(v)
 
-    # the receiver: inbox, accept, start, complete
+    # the receiver: inbox, accept, start, complete; the case page says how to reach the
+    # sender and the person's languages by name
     v.sign_in(RECEIVER)
     v.goto("/referrals/in", "inbox")
     v.goto(case_url, "receiver's case page")
+    body = page.locator("main").inner_text()
+    assert SENDER in body
+    assert ("Kurdish" if locale == "en" else "الكردية") in body
     act(v, "accept", "accepted")
     act(v, "start", "started")
     act(v, "complete", "completed")
@@ -144,6 +151,49 @@ def test_refer_with_consent_and_the_receiver_completes(visit, target, locale, si
     v.goto(case_url, "sender sees the closed loop")
     assert page.locator("ol.timeline li").count() >= 4
     v.goto(case_url + "/print", "print form")
+    assert ("Kurdish" if locale == "en" else "الكردية") in page.locator("main").inner_text()
+
+
+def test_the_form_takes_a_place_by_name_and_checks_eligibility(visit, demo_app, target):
+    """Finding 4: a place name goes through the resolver (ambiguities offered as choices, the
+    rest of the form kept); a person outside a service's ages gets a warning and needs an
+    audited reason."""
+    from data.db import db
+
+    with demo_app.app_context():
+        adult = db.session.execute(text("""
+            SELECT s.id, s.min_age FROM service s JOIN app_user u ON u.email = :e
+            WHERE s.organization_id <> u.organization_id AND s.status = 'active'
+              AND s.min_age >= 18 AND s.availability <> 'full' AND s.sex = 'any'
+            ORDER BY s.id LIMIT 1"""), {"e": SENDER}).one()
+        twice = db.session.execute(text("""SELECT name_ar FROM admin_area
+            GROUP BY name_ar, level HAVING count(*) > 1 ORDER BY name_ar LIMIT 1""")).scalar()
+    v = visit(size=PHONE, locale="ar")
+    page = v.page
+    v.sign_in(SENDER)
+    v.goto(f"/referrals/new?service_id={adult.id}&age=16", "form for an adults' service")
+    assert page.locator(".warning-box").count() == 1
+    page.fill("#case_code", "ELIG-1")
+    page.fill("#pcode", twice)
+    page.select_option("#consent_method", "verbal")
+    page.fill("#consent_given_by", "الشخص نفسه")
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    v.check("ambiguous place and no reason: refused")
+    assert page.locator("input[name=pcode_choice]").count() >= 2
+    assert page.locator("#case_code").input_value() == "ELIG-1"
+    assert page.locator("#eligibility_override_reason").count() == 1
+    page.locator("input[name=pcode_choice]").first.check()
+    page.fill("#eligibility_override_reason", "سيبلغ 18 عاماً الشهر القادم")
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    v.check("sent with a reason")
+    assert re.search(r"/referrals/\d+$", page.url)
+    with demo_app.app_context():
+        audited = db.session.execute(text(
+            "SELECT summary FROM audit_log WHERE action = 'referral.eligibility_override' "
+            "AND object_id = :id"), {"id": page.url.rsplit("/", 1)[1]}).scalar_one()
+    assert audited["problems"] == ["age"] and audited["reason"].startswith("سيبلغ")
 
 
 @pytest.mark.parametrize(("locale", "size"), [("en", DESKTOP), ("ar", PHONE)],

@@ -161,6 +161,11 @@ OPENAPI_SCHEMAS = {
                                        "scope": {"type": "array",
                                                  "items": {"type": "string"}}}},
             "consent_override_reason": {"type": "string", "maxLength": 1000},
+            "eligibility_override_reason": {
+                "type": "string", "maxLength": 500,
+                "description": "Required when the person does not fit a service (age, sex) "
+                               "or it is full; the reason is audited. Without it such a "
+                               "referral is refused with details.problems."},
             "note": {"type": "string", "maxLength": 2000},
             "send": {"type": "boolean"}}},
     "ReferralTransition": {

@@ -45,7 +45,7 @@ class ProfileForm(FlaskForm):
 
     age = IntegerField(_l("Age"), validators=[Optional(), NumberRange(0, 120)])
     sex = SelectField(_l("Sex"), choices=SEX_CHOICES, default="unknown")
-    pcode = StringField(_l("Location (p-code)"), validators=[Optional(), Length(max=20)])
+    pcode = StringField(_l("Location (name or p-code)"), validators=[Optional(), Length(max=100)])
     target_groups = MultiCheckbox(_l("Target groups"), choices=[], validate_choice=False)
     needs = MultiCheckbox(_l("Needs"), choices=[], validate_choice=False)
 
@@ -55,8 +55,8 @@ class ReferralForm(ProfileForm):
 
     case_code = StringField(_l("Case code (pseudonymous)"),
                             validators=[Optional(), Length(max=40)])
-    languages = StringField(_l("Languages (e.g. ar, ku)"),
-                            validators=[Optional(), Length(max=60)])
+    languages = StringField(_l("Languages (e.g. Arabic, Kurdish)"),
+                            validators=[Optional(), Length(max=200)])
     urgency = SelectField(_l("Urgency"), choices=URGENCY_CHOICES, default="normal")
     name = StringField(_l("Name (optional, encrypted)"), validators=[Optional(),
                                                                      Length(max=200)])
@@ -72,6 +72,9 @@ class ReferralForm(ProfileForm):
     consent_override_reason = TextAreaField(
         _l("Or: reason to send without consent (admins; caseworkers only in an emergency)"),
         validators=[Optional(), Length(max=1000)])
+    eligibility_override_reason = TextAreaField(
+        _l("Reason to refer anyway (recorded in the audit log)"),
+        validators=[Optional(), Length(max=500)])
 
 
 class TransitionForm(FlaskForm):

@@ -14,7 +14,10 @@ from referral.boxes import box_services, list_box, parse_filters
 from referral.bundles import propose_bundle
 from referral.cases import create_referrals, parse_case
 from referral.detail import case_labels, referral_detail, services_by_id
+from referral.eligibility import problems
 from referral.lifecycle import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, add_note, transition
+from referral.search import resolve_area
+from textmatch.languages import language_codes, language_name
 
 from ..i18n import current_locale
 from ..security import allow, principal
@@ -108,15 +111,27 @@ def new():
     data_cipher = cipher()
     if data_cipher is None:  # no data key: name, phone and note cannot be stored: not asked
         form.name.data = form.phone.data = form.note.data = None
+        form.consent_scope.choices = [c for c in SCOPE_CHOICES
+                                      if c.value not in ("name", "phone", "note")]
     if request.method == "GET":
-        for name in ("age", "sex", "pcode", "urgency", "languages"):
+        for name in ("age", "sex", "pcode", "urgency"):
             if request.args.get(name):
                 getattr(form, name).data = request.args.get(name)
+        if request.args.get("languages"):
+            codes, unknown = language_codes(request.args["languages"])
+            form.languages.data = ", ".join(
+                [language_name(c, current_locale()) for c in codes] + unknown)
         if request.args.getlist("needs"):
             form.needs.data = request.args.getlist("needs")
         if request.args.getlist("target_groups"):
             form.target_groups.data = request.args.getlist("target_groups")
+    page = {"form": form, "services": services, "service_ids": service_ids,
+            "person_fields": data_cipher is not None, "place_choices": [],
+            "problems": problems(services, _age(form.age.data), form.sex.data or "unknown")}
     if form.validate_on_submit():
+        pcode, languages = _place_and_languages(form, page)
+        if form.errors:
+            return render_template("referrals/new.html", **page), 400
         consent = None
         if form.consent_method.data:
             consent = {"given_by": form.consent_given_by.data, "method": form.consent_method.data,
@@ -125,10 +140,12 @@ def new():
         payload = {"service_ids": service_ids, "note": form.note.data,
                    "consent": consent,
                    "consent_override_reason": form.consent_override_reason.data or None,
+                   "eligibility_override_reason":
+                       form.eligibility_override_reason.data or None,
                    "case": {"case_code": form.case_code.data, "age": form.age.data,
-                            "sex": form.sex.data, "pcode": form.pcode.data,
+                            "sex": form.sex.data, "pcode": pcode,
                             "target_groups": form.target_groups.data,
-                            "needs": form.needs.data, "languages": form.languages.data,
+                            "needs": form.needs.data, "languages": languages,
                             "urgency": form.urgency.data, "name": form.name.data,
                             "phone": form.phone.data}}
         try:
@@ -141,15 +158,44 @@ def new():
                 form[name].errors = [*form[name].errors, _message(exc)]
             else:
                 flash(_message(exc), "error")
-            return render_template("referrals/new.html", form=form, services=services,
-                                   service_ids=service_ids,
-                                   person_fields=data_cipher is not None), exc.status
+            if field == "eligibility_override_reason" and isinstance(exc.details, dict):
+                page["problems"] = exc.details.get("problems") or page["problems"]
+            return render_template("referrals/new.html", **page), exc.status
         db.session.commit()
         flash(_("Referral sent to %(n)d provider(s).", n=len(referrals)))
         return redirect(url_for("referrals.detail", referral_id=referrals[0].id))
     status = 400 if request.method == "POST" else 200
-    return render_template("referrals/new.html", form=form, services=services,
-                           service_ids=service_ids, person_fields=data_cipher is not None), status
+    return render_template("referrals/new.html", **page), status
+
+
+def _age(value) -> int | None:
+    """The form's age as a whole number, or None (the use case validates it again)."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _place_and_languages(form: ReferralForm, page: dict) -> tuple[str | None, list[str]]:
+    """The form's place as a p-code (a name goes through the resolver; an ambiguous one
+    offers its candidates as choices) and its languages as codes (names or codes typed);
+    problems become the fields' errors, the rest of the form is kept."""
+    pcode = request.form.get("pcode_choice") or (form.pcode.data or "").strip() or None
+    if pcode:
+        try:
+            pcode = resolve_area(db.session, pcode, "pcode")
+            form.pcode.data = pcode
+        except BadInput as exc:
+            form.pcode.errors = [*form.pcode.errors, _message(exc) if "candidates" not in
+                                 exc.details else _("Several places have this name: "
+                                                    "choose one below.")]
+            page["place_choices"] = exc.details.get("candidates", [])
+    codes, unknown = language_codes(form.languages.data or "")
+    if unknown:
+        form.languages.errors = [*form.languages.errors, _(
+            "Unknown language: %(names)s. Write language names (Arabic, Kurdish) or codes "
+            "(ar, ku), separated by commas.", names=", ".join(unknown))]
+    return pcode, codes
 
 
 def _box(box: str):

@@ -58,8 +58,19 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
+def languages(codes: list[str] | None) -> str:
+    """ISO 639 codes as language names in the page's language ("العربية، الكردية")."""
+    from textmatch.languages import language_name
+
+    from ..i18n import current_locale
+
+    loc = current_locale()
+    return ("، " if loc == "ar" else ", ").join(language_name(c, loc) for c in codes or ())
+
+
 def init_app(app: Flask) -> None:
-    """Register the ``day``, ``when`` and ``number`` template filters."""
+    """Register the ``day``, ``when``, ``number`` and ``languages`` template filters."""
+    app.add_template_filter(languages, "languages")
     app.add_template_filter(day, "day")
     app.add_template_filter(when, "when")
     app.add_template_filter(number, "number")

@@ -1,0 +1,42 @@
+"""Counted nouns in Arabic and English by CLDR's plural rules (Babel), so generated text agrees
+with its number: "يومان", "3 أيام", "11 يوماً", "100 يوم" — never "3 يوماً" or "6 ساعة".
+
+>>> count("day", 3)
+('3 days', '3 أيام')
+>>> count("hour", 6)[1], count("hour", 1)[1], count("person", 11)[1]
+('6 ساعات', 'ساعة واحدة', '11 شخصاً')
+>>> count("day", 2, genitive=True)[1]  # after a preposition: "خلال يومين"
+'يومين'
+"""
+
+from __future__ import annotations
+
+from babel import Locale
+
+__all__ = ["NOUNS", "count"]
+
+# Arabic forms per CLDR category: "{n}" is the number; zero, one and two are spelt out.
+NOUNS: dict[str, dict[str, str]] = {
+    "day": {"zero": "0 يوم", "one": "يوم واحد", "two": "يومان", "two_gen": "يومين",
+            "few": "{n} أيام",
+            "many": "{n} يوماً", "other": "{n} يوم", "en_one": "day", "en_other": "days"},
+    "hour": {"zero": "0 ساعة", "one": "ساعة واحدة", "two": "ساعتان", "two_gen": "ساعتين",
+             "few": "{n} ساعات",
+             "many": "{n} ساعة", "other": "{n} ساعة", "en_one": "hour", "en_other": "hours"},
+    "person": {"zero": "0 شخص", "one": "شخص واحد", "two": "شخصان", "two_gen": "شخصين",
+               "few": "{n} أشخاص",
+               "many": "{n} شخصاً", "other": "{n} شخص", "en_one": "person",
+               "en_other": "people"},
+}
+_AR, _EN = Locale("ar"), Locale("en")
+
+
+def count(noun: str, n: int, *, genitive: bool = False) -> tuple[str, str]:
+    """``n`` of ``noun`` ("day", "hour", "person") as (English, Arabic) text; ``genitive``
+    for the dual after a preposition or an adverb (خلال، قبل)."""
+    forms = NOUNS[noun]
+    en = forms["en_one"] if _EN.plural_form(n) == "one" else forms["en_other"]
+    form = _AR.plural_form(n)
+    if form == "two" and genitive:
+        form = "two_gen"
+    return f"{n} {en}", forms[form].format(n=n)
