@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from data.audit import record
 from data.errors import BadInput
+from data.fields import too_long
 from data.models import Referral, Service
 
 __all__ = ["REASON_MAX", "audit_override", "check_eligibility", "problems"]
@@ -55,9 +56,7 @@ def check_eligibility(services: Sequence[Service], age: int | None, sex: str,
                        field="eligibility_override_reason")
     reason = (reason or "").strip() or None
     if reason and len(reason) > REASON_MAX:
-        raise BadInput(_("%(field)s is longer than %(max)s characters.",
-                         field="eligibility_override_reason", max=REASON_MAX),
-                       field="eligibility_override_reason")
+        raise too_long("eligibility_override_reason", REASON_MAX)
     if found and not reason:
         raise BadInput(" ".join(p["message"] for p in found) + " " + _(
             "Give a reason to refer anyway, or choose another service."),
