@@ -540,6 +540,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     work = f"{source}_serve"
     _progress(f"copying {source} into {work}")
     url = _copy_database(dataset.server_url(), source, work)
+    from data.migrate import upgrade
+
+    upgrade(url)  # a data set built by older code lacks the newer migrations (/readyz: 503)
     per_level = args.requests
     n_search = int(per_level * 0.7 + 1) * (len(levels) + 1) + args.searches + 200
     n_transition = int(per_level * 0.05 + 1) * (len(levels) + 1) + 20

@@ -36,6 +36,16 @@ def test_bad_settings_name_the_variable_or_flag(env, flags, message):
     assert err.value.message == message
 
 
+@pytest.mark.parametrize(("proxies", "gunicorn"), [
+    ("10.0.0.2,10.0.0.3", "10.0.0.2,10.0.0.3"),
+    ("10.0.5.0/24", "10.0.5.0/24"),
+    ("1", "127.0.0.1,::1"),  # a count of proxies: for the app; gunicorn trusts loopback
+])
+def test_trusted_proxies_reach_gunicorn(proxies, gunicorn):
+    conf = ServerSettings.from_env({"TASHARUK_TRUSTED_PROXIES": proxies}).gunicorn()
+    assert conf["forwarded_allow_ips"] == gunicorn
+
+
 def test_gunicorns_configuration_carries_every_setting():
     conf = ServerSettings.from_env({}, workers=2, threads=4, bind="127.0.0.1:9").gunicorn()
     assert (conf["workers"], conf["threads"], conf["worker_class"], conf["bind"]) == \

@@ -72,7 +72,9 @@ class ServerSettings:
             "worker_class": "gthread", "timeout": self.timeout, "graceful_timeout": 30,
             "keepalive": self.keepalive, "max_requests": self.max_requests,
             "max_requests_jitter": self.max_requests // 10,
-            "forwarded_allow_ips": self.trusted_proxies,
+            # (a number of proxies is the app's business: gunicorn keeps trusting loopback)
+            "forwarded_allow_ips": "127.0.0.1,::1" if self.trusted_proxies.isdigit()
+            else self.trusted_proxies,
             # the request line and headers: gunicorn's own bounds (the body: MAX_CONTENT_LENGTH)
             "limit_request_line": 8190, "limit_request_fields": 100,
             "limit_request_field_size": 8190,
