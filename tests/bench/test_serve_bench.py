@@ -35,7 +35,10 @@ def test_serve_benchmark_prints_levels_cpu_and_floor():
     assert result["server"] == {"workers": 1, "threads": 2}
     assert set(result["levels"]) == {"2", "4"}
     for level in result["levels"].values():
-        assert level["requests"] > 0 and level["errors"] == 0, level
+        assert level["requests"] > 0, level
+        # no answer of the server's own failing and no dropped connection (a 4xx, e.g. a
+        # transition that lost a race for its referral, is the client's business)
+        assert not [st for st in level["error_statuses"] if st == 0 or st >= 500], level
         assert {"search", "service", "inbox", "gap_map"} <= set(level["by_kind"])
         assert 0 < level["p50_ms"] <= level["p95_ms"] <= level["p99_ms"]
         assert level["requests_per_s"] > 0
