@@ -66,6 +66,15 @@ class Config:
         self.GZIP = env("TASHARUK_GZIP", "1") != "0"
         self.METRICS_TOKEN = env("TASHARUK_METRICS_TOKEN", "")
         self.METRICS_NETWORKS = env("TASHARUK_METRICS_NETWORKS", "127.0.0.0/8,::1")
+        # Server-side sessions (network/sessions.py): idle and absolute lifetimes.
+        self.SESSION_IDLE_MINUTES = float(env("TASHARUK_SESSION_IDLE_MINUTES", "120"))
+        self.SESSION_MAX_HOURS = float(env("TASHARUK_SESSION_MAX_HOURS", "12"))
+        # Reverse proxies whose X-Forwarded-For/-Proto are believed (web/proxies.py): their
+        # addresses (as gunicorn's forwarded_allow_ips, the same default) or their number.
+        self.TRUSTED_PROXIES = env("TASHARUK_TRUSTED_PROXIES", "127.0.0.1,::1")
+        # Login throttling per account and client (network/throttle.py).
+        self.LOGIN_FREE_FAILURES = int(env("TASHARUK_LOGIN_FREE_FAILURES", "5"))
+        self.LOGIN_DELAY_MAX = float(env("TASHARUK_LOGIN_DELAY_MAX", "900"))
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))

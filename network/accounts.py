@@ -1,5 +1,6 @@
-"""Account use cases: argon2 passwords, sign-in with lock-out, signed reset and invitation
-links, users, roles and membership. Functions take a session and flush; the caller commits."""
+"""Account use cases: argon2 passwords, throttled sign-in, signed reset and invitation
+links, users, roles and membership; each change of password or role ends the user's
+sessions. Functions take a session and flush; the caller commits."""
 
 from __future__ import annotations
 
@@ -19,13 +20,15 @@ from sqlalchemy.orm import Session
 from data.audit import record
 from data.errors import BadInput, Conflict, Forbidden, NotFound
 from data.models import ROLES, Organization, User
+from network.sessions import end_sessions
+from network.throttle import Throttle, blocked_for, forget, key_of, record_failure
 
 __all__ = [
     "MIN_PASSWORD", "ORG_ROLES", "LoginOutcome", "accept_invitation", "authenticate",
     "change_password", "check_login", "check_password_strength", "create_user",
     "find_organization", "find_user",
     "hash_password", "invitation_token", "invite", "random_password", "read_invitation",
-    "read_reset", "remove_member", "reset_password", "reset_token", "session_fingerprint",
+    "read_reset", "remove_member", "reset_password", "reset_token",
     "set_role", "verify_password",
 ]
 
@@ -102,59 +105,60 @@ def _check_role(role: str, allowed: tuple[str, ...] = ROLES) -> None:
                          roles=", ".join(allowed)), field="role")
 
 
-# ---------------------------------------------------------------- sign-in and lock-out
+# ---------------------------------------------------------------- sign-in and throttling
 
 @dataclass
 class LoginOutcome:
-    """The result of a sign-in attempt: ``status`` is 'ok', 'wrong' or 'locked'."""
+    """The result of a sign-in attempt: ``status`` is 'ok', 'wrong' or 'throttled';
+    ``retry_after``: seconds this client must wait before trying this account again."""
 
     status: str
     user: User | None = None
-    locked_until: dt.datetime | None = None
+    retry_after: int = 0
 
 
 def check_login(session: Session, email: str, password: str, *, ip: str | None = None,
-                max_failures: int = 5, lock_minutes: int = 15) -> LoginOutcome:
-    """Check credentials, count failures, lock the account after ``max_failures`` in a row.
+                throttle: Throttle | None = None) -> LoginOutcome:
+    """Check credentials, throttled per account and client (``ip``): after the free
+    failures each wrong password doubles that client's wait; nothing locks the account.
 
-    Writes audit entries (login.success, login.failure, account.locked); the caller commits
-    in every case so that failures count.
+    Writes audit entries (login.success, login.failure, login.throttled); the caller
+    commits in every case so that failures count.
     """
-    user = find_user(session, email or "")
-    now = _now()
+    throttle = throttle or Throttle()
+    email = (email or "").strip().lower()[:254]
+    key = key_of(email, ip)
+    wait = blocked_for(session, key)
+    user = find_user(session, email)
+    if wait:
+        record(session, "login.throttled", user=user,
+               object_type="user" if user else "", object_id=user.id if user else "",
+               summary={"email": email, "retry_after": wait}, ip=ip)
+        session.flush()
+        return LoginOutcome("throttled", user, wait)
     if user is None:
         verify_password(_dummy_hash(), password or "")  # same time whether the account exists
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        record(session, "login.refused_locked", user=user, object_type="user",
-               object_id=user.id, ip=ip)
-        return LoginOutcome("locked", user, user.locked_until)
     if user is None or not user.active or not verify_password(user.password_hash, password):
-        summary = {"email": (email or "").strip().lower()[:254]}
+        failures, wait = record_failure(session, key, throttle)
+        summary = {"email": email, "failures": failures}
         if user is None:
             record(session, "login.failure", summary=summary, ip=ip)
-            return LoginOutcome("wrong")
-        user.failed_logins = (user.failed_logins or 0) + 1
-        record(session, "login.failure", user=user, object_type="user", object_id=user.id,
-               summary={**summary, "failures": user.failed_logins}, ip=ip)
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + dt.timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            record(session, "account.locked", user=user, object_type="user", object_id=user.id,
-                   summary={"until": user.locked_until.isoformat(), "minutes": lock_minutes},
-                   ip=ip)
-            session.flush()
-            return LoginOutcome("locked", user, user.locked_until)
+        else:
+            user.failed_logins = (user.failed_logins or 0) + 1
+            record(session, "login.failure", user=user, object_type="user",
+                   object_id=user.id, summary=summary, ip=ip)
         session.flush()
-        return LoginOutcome("wrong", user)
+        return LoginOutcome("wrong", user, wait)
+    forget(session, key)
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = _now()
     record(session, "login.success", user=user, object_type="user", object_id=user.id, ip=ip)
     return LoginOutcome("ok", user)
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active, unlocked user with this email and password, or None."""
+    """The active user with this email and password, or None."""
     outcome = check_login(session, email, password)
     return outcome.user if outcome.status == "ok" else None
 
@@ -164,11 +168,6 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def _fingerprint(user: User) -> str:
     """Changes when the password changes, so a used reset link stops working."""
     return hashlib.sha256((user.password_hash or "-").encode()).hexdigest()[:16]
-
-
-def session_fingerprint(user: User) -> str:
-    """Kept in the signed session at sign-in; a password change ends the other sessions."""
-    return _fingerprint(user)
 
 
 def reset_token(user: User, secret: str) -> str:
@@ -213,6 +212,7 @@ def reset_password(session: Session, secret: str, token: str, password: str, *,
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    end_sessions(session, user, "password.reset")
     record(session, "password.reset", user=user, object_type="user", object_id=user.id, ip=ip)
     return user
 
@@ -313,6 +313,7 @@ def set_role(session: Session, user: User, role: str, *, by: Any = None) -> User
     before = user.role
     if before != role:
         user.role = role
+        end_sessions(session, user, "role.changed")
         record(session, "role.changed", user=by, organization_id=user.organization_id,
                object_type="user", object_id=user.id,
                summary={"email": user.email, "from": before, "to": role})
@@ -333,6 +334,7 @@ def remove_member(session: Session, user: User, *, by: Any) -> User:
     user.organization_id = None
     user.role = "viewer"
     user.active = False
+    end_sessions(session, user, "member.removed")
     record(session, "member.removed", user=by, organization_id=former, object_type="user",
            object_id=user.id, summary={"email": user.email})
     return user
@@ -345,10 +347,12 @@ def random_password() -> str:
 
 def change_password(session: Session, user: User, current: str, new: str, *,
                     ip: str | None = None) -> User:
-    """A signed-in user's new password; the current one must be given."""
+    """A signed-in user's new password; the current one must be given. Every session of
+    the account ends (the caller starts a new one for the browser that changed it)."""
     if not verify_password(user.password_hash, current or ""):
         raise BadInput(_("The current password is wrong."), field="current_password")
     check_password_strength(new)
     user.password_hash = hash_password(new)
+    end_sessions(session, user, "password.changed")
     record(session, "password.changed", user=user, object_type="user", object_id=user.id, ip=ip)
     return user

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from data.clitools import ErrorMappingGroup
 from data.db import db
-from data.errors import NotFound
+from data.errors import BadInput, NotFound
 from network import accounts, organizations, tokens
 
 # --- directory ------------------------------------------------------------
@@ -224,6 +224,17 @@ def users_set_role(email: str, role: str) -> None:
     click.echo(f"{user.email}: {user.role}")
 
 
+@users_cli.command("sign-out")
+@click.argument("email")
+def users_sign_out(email: str) -> None:
+    """End every signed-in session of the user with EMAIL (audited)."""
+    from network.sessions import end_sessions
+
+    count = end_sessions(db.session, _user(email), "ended_by_admin", audit=True)
+    db.session.commit()
+    click.echo(f"{email}: {count} session(s) ended")
+
+
 @users_cli.command("reset-link")
 @click.argument("email")
 def users_reset_link(email: str) -> None:
@@ -280,10 +291,17 @@ def orgs_pending() -> None:
 @orgs_cli.command("verify")
 @click.argument("org_ref")
 @click.option("--reject", is_flag=True, help="Reject instead of verifying.")
-@click.option("--reason", default="", help="Required with --reject.")
-def orgs_verify(org_ref: str, reject: bool, reason: str) -> None:
-    """Verify the organisation ORG (id, acronym or registration number), or reject it."""
+@click.option("--suspend", is_flag=True,
+              help="Suspend instead of verifying (its members are signed out, the open "
+                   "referrals it received go back to their senders).")
+@click.option("--reason", default="", help="Required with --reject or --suspend.")
+def orgs_verify(org_ref: str, reject: bool, suspend: bool, reason: str) -> None:
+    """Verify the organisation ORG (id, acronym or registration number), or reject or
+    suspend it."""
+    if reject and suspend:
+        raise BadInput(_("Give --reject or --suspend, not both."), field="suspend")
     org = accounts.find_organization(db.session, org_ref)
-    organizations.decide(db.session, org, verify=not reject, reason=reason)
+    organizations.decide(db.session, org, verify=not (reject or suspend), suspend=suspend,
+                         reason=reason)
     db.session.commit()
     click.echo(f"{org.name_en}: {org.verification}")

@@ -346,13 +346,15 @@ def verify_service(session: Session, service_id: int, viewer: Viewer,
     return svc
 
 
-def get_service(session: Session, service_id: int) -> Service:
-    """The service with its relations loaded; NotFound when it does not exist."""
+def get_service(session: Session, service_id: int, viewer: Viewer | None = None) -> Service:
+    """The service with its relations loaded; NotFound when it does not exist or its
+    organisation is not shown to ``viewer`` (None: the public; see ``Viewer.sees_org``)."""
     svc = session.scalar(select(Service).where(Service.id == service_id).options(
         selectinload(Service.sites), selectinload(Service.hours),
         selectinload(Service.target_groups), selectinload(Service.coverage),
         selectinload(Service.organization), selectinload(Service.service_type)))
-    if svc is None:
+    if svc is None or not (viewer or Viewer()).sees_org(svc.organization_id,
+                                                         svc.organization.verification):
         raise NotFound(_("Service %(id)s does not exist.", id=service_id))
     return svc
 
@@ -471,10 +473,12 @@ def update_organization(session: Session, organization_id: int, data: Mapping, v
     return org
 
 
-def get_organization(session: Session, organization_id: int) -> Organization:
-    """The organisation; NotFound when it does not exist or was rejected."""
+def get_organization(session: Session, organization_id: int,
+                     viewer: Viewer | None = None) -> Organization:
+    """The organisation; NotFound when it does not exist or is not shown to ``viewer``
+    (None: the public): only verified ones are shown to others (``Viewer.sees_org``)."""
     org = session.get(Organization, organization_id)
-    if org is None or org.verification == "rejected":
+    if org is None or not (viewer or Viewer()).sees_org(org.id, org.verification):
         raise NotFound(_("Organisation %(id)s does not exist.", id=organization_id))
     return org
 
@@ -488,10 +492,17 @@ def organization_services(session: Session, organization_id: int) -> list[Servic
 
 
 def list_organizations(session: Session, *, q: str | None = None, pcode: str | None = None,
-                       verified: bool | None = None, page: int = 1,
-                       per_page: int = 20) -> tuple[list[Organization], int]:
-    """Organisations matching a keyword (Arabic-normalised) and present in an area."""
-    stmt = select(Organization).where(Organization.verification.not_in(("rejected",)))
+                       verified: bool | None = None, page: int = 1, per_page: int = 20,
+                       viewer: Viewer | None = None) -> tuple[list[Organization], int]:
+    """Organisations matching a keyword (Arabic-normalised) and present in an area: the
+    verified ones, plus, for a platform admin, those waiting (pending), and the viewer's own."""
+    viewer = viewer or Viewer()
+    shown = Organization.verification == "verified"
+    if viewer.role == "platform_admin":
+        shown = Organization.verification.in_(("verified", "pending"))
+    if viewer.organization_id is not None:
+        shown = or_(shown, Organization.id == viewer.organization_id)
+    stmt = select(Organization).where(shown)
     if q:
         norm = normalize(q) or q.lower()
         stmt = stmt.where(or_(Organization.search_text.bool_op("%>")(norm),

@@ -60,7 +60,7 @@ class OrganizationPage:
 
 def service_page(session: Session, service_id: int, viewer: Viewer) -> ServicePage:
     """Everything the service page shows; NotFound for an unknown service."""
-    svc = get_service(session, service_id)
+    svc = get_service(session, service_id, viewer)
     detail = service_detail(svc, viewer)
     return ServicePage(
         service=svc, detail=detail, can_edit=can_edit(viewer, svc.organization_id),
@@ -71,7 +71,7 @@ def service_page(session: Session, service_id: int, viewer: Viewer) -> ServicePa
 def organization_page(session: Session, organization_id: int,
                       viewer: Viewer) -> OrganizationPage:
     """Everything the organisation page shows; NotFound for an unknown organisation."""
-    org = get_organization(session, organization_id)
+    org = get_organization(session, organization_id, viewer)
     services = organization_services(session, org.id)
     editable = can_edit(viewer, org.id)
     return OrganizationPage(

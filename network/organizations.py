@@ -131,22 +131,34 @@ def members(session: Session, org: Organization) -> list[User]:
 
 
 def decide(session: Session, org: Organization, *, verify: bool, reason: str = "",
-           by: Any = None, notify_admins: bool = True) -> Organization:
-    """A platform admin's decision: verified, or rejected with a reason (required)."""
+           by: Any = None, notify_admins: bool = True, suspend: bool = False) -> Organization:
+    """A platform admin's decision: verified, or rejected (``suspend``: suspended) with a
+    reason (required). A rejection or suspension bites at once: the open referrals the
+    organisation received move to ``receiver_revoked`` (their senders are told, with the
+    reason) and every session of its members ends."""
     reason = (reason or "").strip()
     if not verify and not reason:
         raise BadInput(_("A rejection needs a reason."), field="reason")
     before = org.verification
-    org.verification = "verified" if verify else "rejected"
+    org.verification = "verified" if verify else "suspended" if suspend else "rejected"
     org.verified_at = dt.datetime.now(dt.UTC) if verify else None
     record(session, f"organization.{org.verification}", user=by, organization_id=org.id,
            object_type="organization", object_id=org.id,
            summary={"from": before, "reason": reason} if reason else {"from": before})
+    session.flush()
+    if not verify:
+        from referral.lifecycle import revoke_receiver
+
+        revoke_receiver(session, org.id, reason)
+        end_member_sessions(session, org, "organization." + org.verification)
     if notify_admins:
         from referral.notify import notify
 
         if verify:
             ar, en = "تم التحقق من منظمتك.", "Your organisation is verified."
+        elif suspend:
+            ar = f"عُلِّق حساب منظمتك على المنصة: {reason}"
+            en = f"Your organisation is suspended on the platform: {reason}"
         else:
             ar = f"طلب تسجيل منظمتك مرفوض: {reason}"
             en = f"Your registration was declined: {reason}"
@@ -154,3 +166,10 @@ def decide(session: Session, org: Organization, *, verify: bool, reason: str = "
                "/accounts/organization")
     session.flush()
     return org
+
+
+def end_member_sessions(session: Session, org: Organization, reason: str) -> int:
+    """End every signed-in session of ``org``'s members (how many ended)."""
+    from network.sessions import end_sessions
+
+    return sum(end_sessions(session, user, reason) for user in members(session, org))

@@ -1,6 +1,9 @@
 """Who may see a referral and its details, and the audit trail of views and overrides.
 
-Only users of the sending and the receiving organisation see a referral (others get 404).
+Only users of the sending and the receiving organisation see a referral (others get 404), and
+only while their organisation is in good standing: the receiving side must be verified, the
+sending side neither rejected nor suspended (issue 17: a rejected organisation's members must
+read nothing of a referral, open or closed, from their next request on).
 The person's details (and, for sensitive services, everything beyond status and dates) are
 shown only to the *assigned staff*: the sending caseworker, the receiving staff member assigned
 to the referral, and, while nobody is assigned on a side, that side's organisation admins
@@ -14,10 +17,11 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from data.errors import NotFound
-from data.models import Referral
+from data.errors import Conflict, Forbidden, NotFound
+from data.models import Organization, Referral
 
-__all__ = ["RECEIVER", "SENDER", "is_assigned", "side_of", "visible_referral"]
+__all__ = ["RECEIVER", "SENDER", "is_assigned", "require_verified_receiver", "side_of",
+           "visible_referral"]
 
 SENDER = "sender"
 RECEIVER = "receiver"
@@ -44,7 +48,29 @@ def visible_referral(session: Session, referral_id: int, actor: Any, *,
     side = side_of(referral, actor) if referral is not None else None
     if side is None or (side == RECEIVER and referral.status == "draft"):
         raise NotFound(_("Referral %(id)s doesn't exist.", id=referral_id), field="id")
+    org = session.get(Organization, actor.organization_id)
+    if org is None or not in_good_standing(org, side):
+        raise Forbidden(_("Your organisation is not verified on the platform (%(state)s): "
+                          "referrals are closed to its members.",
+                          state=org.verification if org else "-"), code="org_not_verified")
     return referral
+
+
+def in_good_standing(org: Organization, side: str) -> bool:
+    """True when members of ``org`` may read referrals of that ``side``: a receiver must be
+    verified; a sender must be neither rejected nor suspended."""
+    if side == RECEIVER:
+        return org.verification == "verified"
+    return org.verification not in ("rejected", "suspended")
+
+
+def require_verified_receiver(org: Organization | None) -> None:
+    """Refuse (409) a referral to an organisation that is not verified: only verified
+    organisations receive people's data."""
+    if org is not None and org.verification != "verified":
+        raise Conflict(_("%(name)s is not a verified organisation (%(state)s); it cannot "
+                         "receive referrals.", name=org.name_en, state=org.verification),
+                       code="receiver_not_verified", field="service_id")
 
 
 def is_assigned(referral: Referral, actor: Any) -> bool:

@@ -15,7 +15,14 @@ from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from data.errors import BadInput
-from data.models import AdminArea, Service, ServiceSite, service_coverage, service_target_group
+from data.models import (
+    AdminArea,
+    Organization,
+    Service,
+    ServiceSite,
+    service_coverage,
+    service_target_group,
+)
 from matching.setcover import solve
 from referral.cases import CaseInput
 
@@ -62,7 +69,10 @@ def candidates(session: Session, profile: CaseInput, sender_org_id: int | None) 
     else:
         dist = literal(0.0)
     conds = [Service.service_type_code.in_(profile.needs), Service.status == "active",
-             Service.availability != "full"]
+             Service.availability != "full",
+             # only verified organisations receive people's data (issue 17)
+             Service.organization_id.in_(select(Organization.id).where(
+                 Organization.verification == "verified"))]
     if sender_org_id is not None:
         conds.append(Service.organization_id != sender_org_id)
     if profile.age is not None:

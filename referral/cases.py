@@ -28,6 +28,7 @@ from data.models import (
     ServiceType,
     TargetGroup,
 )
+from referral.access import require_verified_receiver
 from referral.consent import apply_consent, check_override, missing_consent, parse_consent
 from referral.crypto import DataCipher, require_key, seal
 from referral.eligibility import audit_override, check_eligibility
@@ -166,6 +167,7 @@ def _services(session: Session, payload: dict, sender_org_id: int) -> list[Servi
         if svc.status != "active":
             raise BadInput(_("Service %(id)s is %(status)s; it takes no referrals.", id=sid,
                              status=svc.status), field=field)
+        require_verified_receiver(svc.organization)
         if svc.organization_id == sender_org_id:
             raise BadInput(_("Service %(id)s belongs to your own organisation; referrals go "
                              "to another organisation.", id=sid), field=field)

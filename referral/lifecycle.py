@@ -20,7 +20,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from data import fields
 from data.errors import BadInput, Conflict, Forbidden
 from data.members import org_admins
-from data.models import REASONS, Referral, ReferralEvent, Service, User
+from data.models import (
+    REASONS,
+    SYSTEM_REASONS,
+    Organization,
+    Referral,
+    ReferralEvent,
+    Service,
+    User,
+)
 from data.models.base import utcnow
 from referral.access import RECEIVER, SENDER, side_of, visible_referral
 from referral.crypto import DataCipher, configured_cipher, seal
@@ -28,10 +36,11 @@ from referral.notify import MailConfig, notify
 from referral.workdays import add_working_days
 
 __all__ = ["ACTIONS", "REASON_LABELS", "STATUS_LABELS", "SYSTEM", "TRANSITIONS", "Rule",
-           "add_note", "allowed_actions", "receiver_staff", "transition"]
+           "add_note", "allowed_actions", "receiver_staff", "revoke_receiver", "transition"]
 
 SYSTEM = "system"
 STAFF = frozenset({"org_admin", "caseworker"})
+OPEN_STATES = frozenset({"sent", "accepted", "in_progress"})  # the receiver holds the case
 NOTE_MAX = 2000
 REASON_TEXT_MAX = 500
 DEFAULT_RESPONSE_DAYS = 5
@@ -60,9 +69,14 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
     (RECEIVER, "close_unmet"): Rule(frozenset({"accepted", "in_progress"}), "closed_unmet",
                                     STAFF, needs_reason=True),
     (SYSTEM, "expire"): Rule(frozenset({"sent"}), "expired", frozenset({SYSTEM})),
+    # the receiving organisation was rejected or suspended: its members lose the referral
+    (SYSTEM, "revoke_receiver"): Rule(OPEN_STATES, "receiver_revoked", frozenset({SYSTEM}),
+                                      needs_reason=True),
 }
 ACTIONS = ("send", "accept", "decline", "start", "complete", "close_unmet", "withdraw",
-           "expire")
+           "expire", "revoke_receiver")
+CLOSED_STATES = ("declined", "completed", "closed_unmet", "withdrawn", "expired",
+                 "receiver_revoked")
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "draft": ("مسودة", "draft"),
@@ -74,6 +88,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "closed_unmet": ("مغلقة دون تلبية", "closed unmet"),
     "withdrawn": ("مسحوبة", "withdrawn"),
     "expired": ("منتهية المهلة", "expired"),
+    "receiver_revoked": ("أُلغيت: الجهة المستقبِلة غير موثّقة", "revoked: receiver not verified"),
 }
 REASON_LABELS: dict[str, tuple[str, str]] = {
     "no_capacity": ("لا توجد قدرة استيعابية", "no capacity"),
@@ -83,6 +98,8 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
     "person_declined": ("الشخص رفض", "the person declined"),
     "duplicate": ("إحالة مكررة", "duplicate"),
     "other": ("سبب آخر", "other"),
+    "receiver_unverified": ("الجهة المستقبِلة لم تعد موثّقة على المنصة",
+                            "the receiving organisation is no longer verified on the platform"),
 }
 ACTION_LABELS: dict[str, tuple[str, str]] = {
     "send": ("إرسال", "send"), "accept": ("قبول", "accept"), "decline": ("رفض", "decline"),
@@ -90,6 +107,7 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "close_unmet": ("إغلاق دون تلبية", "close unmet"), "withdraw": ("سحب", "withdraw"),
     "expire": ("انتهاء المهلة", "expire"), "note": ("ملاحظة", "note"),
     "create": ("إنشاء", "create"),
+    "revoke_receiver": ("سحب الإحالة من جهة غير موثّقة", "taken back from an unverified receiver"),
 }
 
 
@@ -116,6 +134,11 @@ def allowed_actions(referral: Referral, actor: Any) -> list[str]:
 
 
 def _check_reason(rule: Rule, reason: str | None, reason_text: str | None) -> None:
+    if SYSTEM in rule.roles:  # the platform's own reasons, given by code, not by a user
+        if (rule.needs_reason or reason is not None) and reason not in SYSTEM_REASONS + REASONS:
+            raise BadInput(_("%(field)s must be one of: %(values)s.", field="reason",
+                             values=", ".join(SYSTEM_REASONS)), field="reason")
+        return
     if reason_text is not None and len(reason_text) > REASON_TEXT_MAX:
         raise fields.too_long("reason_text", REASON_TEXT_MAX)
     if not rule.needs_reason and reason in (None, ""):
@@ -197,8 +220,10 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
                          current=referral.version), code="stale_version",
                        details={"field": "version", "version": referral.version})
     if action == "send":
+        from referral.access import require_verified_receiver
         from referral.consent import require_consent
 
+        require_verified_receiver(session.get(Organization, referral.receiver_org_id))
         require_consent(referral.case)
     now = now or utcnow()
     before = referral.status
@@ -238,7 +263,7 @@ def _apply(session: Session, referral: Referral, actor: Any, action: str, target
         referral.responded_at = now
         if action == "accept" and referral.assigned_user_id is None and actor is not None:
             referral.assigned_user_id = actor.id
-    if target in ("declined", "completed", "closed_unmet", "withdrawn", "expired"):
+    if target in CLOSED_STATES:
         referral.closed_at = now
 
 
@@ -305,3 +330,18 @@ def _tell(session: Session, referral: Referral, actor: Any, action: str,
             f"Referral {ref} is now {en}."
     notify(session, users, f"referral.{action}", text_ar, text_en,
            f"/referrals/{referral.id}", config=mail_config)
+
+
+def revoke_receiver(session: Session, organization_id: int, reason_text: str, *,
+                    mail_config: MailConfig | None = None) -> list[Referral]:
+    """Take back every open referral received by an organisation that was rejected or
+    suspended: each moves to ``receiver_revoked`` (an event, the sender is told) with the
+    platform's reason, so the sender can refer the person elsewhere."""
+    rows = list(session.scalars(select(Referral).where(
+        Referral.receiver_org_id == organization_id,
+        Referral.status.in_(sorted(OPEN_STATES))).order_by(Referral.id)))
+    for referral in rows:
+        transition(session, referral.id, None, "revoke_receiver", version=referral.version,
+                   reason="receiver_unverified", reason_text=(reason_text or "")[:REASON_TEXT_MAX],
+                   mail_config=mail_config)
+    return rows

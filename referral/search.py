@@ -73,6 +73,12 @@ class Viewer:
     role: str | None = None
     organization_id: int | None = None
 
+    def sees_org(self, org_id: int, verification: str) -> bool:
+        """Only verified organisations (and their services) are shown to others; a pending,
+        rejected or suspended one only to its own members and platform admins."""
+        return (verification == "verified" or self.role == "platform_admin"
+                or (self.organization_id is not None and self.organization_id == org_id))
+
     def sees_site(self, service_org_id: int, sensitive: bool) -> bool:
         """Sensitive sites are shown to caseworkers, admins and the owning organisation."""
         if not sensitive:

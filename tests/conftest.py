@@ -306,14 +306,18 @@ def make(session) -> Factory:
 
 
 @pytest.fixture
-def login(client):
-    """``login(user)``: make the test client signed in as ``user`` (Flask-Login session)."""
+def login(client, session):
+    """``login(user)``: make the test client signed in as ``user``: a server-side session
+    row (network.sessions) and the cookie that carries its secret, as at sign-in."""
+    from network.sessions import start_session
 
     def _login(user, c=None):
         c = c or client
+        secret = start_session(session, user, client_hint="pytest")
         with c.session_transaction() as sess:
             sess["_user_id"] = str(user.id)
             sess["_fresh"] = True
+            sess["_sid"] = secret
         return c
 
     return _login

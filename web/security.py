@@ -23,7 +23,8 @@ from data.models import ROLES
 
 __all__ = ["AUTHENTICATED", "PUBLIC", "ROLES", "allow", "allowed_roles", "caller",
            "is_platform_admin", "map_page", "may_call", "organization_id", "permits", "principal",
-           "require_role", "require_same_org", "role", "same_org", "sign_in"]
+           "require_role", "require_same_org", "role", "same_org", "session_user", "sign_in",
+           "sign_out", "sign_out_everywhere"]
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -151,14 +152,64 @@ def enforce() -> None:
 
 
 def sign_in(user: Any) -> None:
-    """Start a session for ``user`` (Flask-Login), bound to its current password."""
+    """Start a server-side session for ``user`` (a row in ``user_session``; the signed
+    cookie carries only its random secret) and commit it."""
     from flask import session
     from flask_login import login_user
 
-    from network.accounts import session_fingerprint
+    from data.db import db
+    from network.sessions import end_session, start_session
 
+    end_session(db.session, session.get("_sid"), "replaced")  # e.g. after a password change
+    secret = start_session(db.session, user, client_hint=request.user_agent.string or "")
+    db.session.commit()
+    lang = session.get("lang")
+    session.clear()  # nothing of the anonymous session carries over (but its language)
+    if lang:
+        session["lang"] = lang
     login_user(user)
-    session["_pw"] = session_fingerprint(user)
+    session["_sid"] = secret
+
+
+def sign_out(reason: str = "logout") -> None:
+    """End the current browser session, server-side too (a copied cookie stops working)."""
+    from flask import session
+    from flask_login import logout_user
+
+    from data.db import db
+    from network.sessions import end_session
+
+    end_session(db.session, session.get("_sid"), reason)
+    db.session.commit()
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def session_user() -> Any:
+    """The person of the browser session (an API token has no sessions: 403)."""
+    user = caller()
+    if getattr(user, "id", None) is None:
+        raise Forbidden(_("Only a signed-in person has sessions; an API token has none."))
+    return user
+
+
+def sign_out_everywhere() -> int:
+    """End every session of the signed-in person, this one too (audited); how many ended."""
+    from data.db import db
+    from network.sessions import end_sessions
+
+    user = session_user()
+    count = end_sessions(db.session, user, "signed_out_everywhere", by=user, audit=True)
+    sign_out("signed_out_everywhere")
+    return count
+
+
+def current_session_id() -> int | None:
+    """The id of the caller's live ``user_session`` row (None: no browser session)."""
+    return g.get("user_session_id")
 
 
 def load_token() -> None:
@@ -180,6 +231,14 @@ def load_token() -> None:
         raise Unauthorized(_("The API token is not valid or was revoked."), code="invalid_token")
     db.session.commit()  # the last-used time
     g.principal = found
+
+
+def _load_session_user() -> None:
+    """before_request: resolve the browser session now, before any view writes, because
+    the lookup commits its last-seen time (never in the middle of a view's work)."""
+    if request.endpoint and request.endpoint != "static" and not request.endpoint.endswith(
+            ".static"):
+        getattr(current_user, "is_authenticated", None)
 
 
 def check_csrf() -> None:
@@ -274,22 +333,31 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
+        """The user of a live server-side session (ended, idle or too old: signed out)."""
         from flask import session
 
-        from network.accounts import session_fingerprint
+        from network.sessions import Lifetimes, find_session
 
-        user = db.session.get(User, int(user_id))
+        row = find_session(db.session, session.get("_sid"),
+                           Lifetimes.from_config(current_app.config))
+        if row is None or str(row.user_id) != str(user_id):
+            db.session.commit()  # an expired session is marked ended
+            return None
+        user = db.session.get(User, row.user_id)
+        db.session.commit()  # the last-seen time
         if user is None or not user.active:
             return None
-        seen = session.get("_pw")  # set at sign-in; a password change ends other sessions
-        if seen is not None and seen != session_fingerprint(user):
-            return None
+        g.user_session_id = row.id
         return user
 
     login_manager.login_view = "auth.login"
     # CSRFProtect's own hook is switched off: check_csrf runs it after the token is known.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    from .proxies import install
+
+    install(app)  # TASHARUK_TRUSTED_PROXIES: the client's address behind reverse proxies
     app.before_request(load_token)
+    app.before_request(_load_session_user)
     app.before_request(check_csrf)
     app.before_request(enforce)
     app.after_request(security_headers)

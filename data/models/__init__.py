@@ -23,6 +23,7 @@ from .referral import (
     CONSENT_SCOPES,
     REASONS,
     REFERRAL_STATES,
+    SYSTEM_REASONS,
     URGENCIES,
     Case,
     Referral,
@@ -41,16 +42,19 @@ from .service import (
     service_coverage,
     service_target_group,
 )
+from .sessions import LoginThrottle, UserSession
 from .taxonomy import Sector, ServiceType, TargetGroup
 from .tokens import ApiToken
 
 __all__ = [
     "CATEGORY_KINDS", "DOC_KINDS", "DOC_STATUSES", "TOPICS", "Attachment", "ForumCategory",
+    "LoginThrottle", "UserSession",
     "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",
     "TopicFollow",
     "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "COSTS",
     "MODALITIES", "ORG_TYPES", "REASONS",
-    "REFERRAL_METHODS", "REFERRAL_STATES", "ROLES", "SEXES", "STATUSES", "URGENCIES",
+    "REFERRAL_METHODS", "REFERRAL_STATES", "SYSTEM_REASONS", "ROLES", "SEXES", "STATUSES",
+    "URGENCIES",
     "VERIFICATION_STATES", "Activity", "ApiToken", "AdminArea", "AuditLog", "Base", "Case", "Need",
     "ImportBatch",
     "Notification", "OpeningPeriod", "Organization", "OrganizationAlias", "Referral",

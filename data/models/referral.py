@@ -36,10 +36,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, Timestamps
 
 REFERRAL_STATES = ("draft", "sent", "accepted", "declined", "in_progress", "completed",
-                   "closed_unmet", "withdrawn", "expired")
+                   "closed_unmet", "withdrawn", "expired", "receiver_revoked")
 URGENCIES = ("low", "normal", "high", "emergency")
 REASONS = ("no_capacity", "not_eligible", "outside_area", "no_contact", "person_declined",
-           "duplicate", "other")
+           "duplicate", "other")  # what staff may give
+# given by the platform only: the receiving organisation was rejected or suspended
+SYSTEM_REASONS = ("receiver_unverified",)
 CONSENT_METHODS = ("verbal", "written")
 # What a person may agree to share with the receiving organisation.
 CONSENT_SCOPES = ("name", "phone", "age_sex", "location", "needs", "target_groups",
@@ -94,7 +96,8 @@ class Referral(Timestamps, Base):
     __tablename__ = "referral"
     __table_args__ = (
         CheckConstraint(f"status IN {REFERRAL_STATES}", name="status"),
-        CheckConstraint(f"reason_code IS NULL OR reason_code IN {REASONS}", name="reason"),
+        CheckConstraint(f"reason_code IS NULL OR reason_code IN {REASONS + SYSTEM_REASONS}",
+                        name="reason"),
         Index("ix_referral_inbox", "receiver_org_id", "status", "sent_at"),
         Index("ix_referral_outbox", "sender_org_id", "status", "sent_at"),
         # The expiry job reads only referrals still waiting for an answer.

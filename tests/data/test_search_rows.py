@@ -152,7 +152,8 @@ def test_refresh_rewrites_rows_loaded_without_triggers(session, make):
     assert stale_rows(session, svc.id) == []
 
 
-@pytest.mark.parametrize(("status", "listed"), [("verified", True), ("pending", True),
+# only verified organisations are listed (issue 17: a pending one was ranked first)
+@pytest.mark.parametrize(("status", "listed"), [("verified", True), ("pending", False),
                                                 ("rejected", False), ("suspended", False)])
 def test_listed_follows_the_organisation_standing(session, make, status, listed):
     svc = make.service(sites=[east(1)])

@@ -17,8 +17,9 @@ PATHS = {
     "declined": ["send", "decline"], "in_progress": ["send", "accept", "start"],
     "completed": ["send", "accept", "start", "complete"],
     "closed_unmet": ["send", "accept", "close_unmet"], "withdrawn": ["withdraw"],
-    "expired": ["send", "expire"],
+    "expired": ["send", "expire"], "receiver_revoked": ["send", "accept", "revoke_receiver"],
 }
+SYSTEM_ACTIONS = ("expire", "revoke_receiver")  # the platform's, never a user's
 
 
 @dataclass
@@ -93,9 +94,10 @@ def new_referral(session, world: World, *, status: str = "sent", service=None,
                "note": "needs PSS after displacement" if data_cipher else ""}  # sealed: a key
     _, (referral,) = create_referrals(session, actor, payload, data_cipher, send=False)
     for action in PATHS[status]:
-        who = None if action == "expire" else world.users[
+        who = None if action in SYSTEM_ACTIONS else world.users[
             ("sender" if action in ("send", "withdraw") else "receiver", "caseworker")]
-        reason = "no_capacity" if action in ("decline", "close_unmet") else None
+        reason = {"decline": "no_capacity", "close_unmet": "no_capacity",
+                  "revoke_receiver": "receiver_unverified"}.get(action)
         transition(session, referral.id, who, action, version=referral.version, reason=reason)
     return referral
 

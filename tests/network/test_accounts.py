@@ -1,4 +1,4 @@
-"""Accounts: sign-in and lock-out, password reset links, registration and verification,
+"""Accounts: sign-in, password reset links, registration and verification,
 membership (invitations, roles, removal), and the audit entries each of them writes."""
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def sign_in(client, email, password=PASSWORD, **kw):
     return client.post("/auth/login", data={"email": email, "password": password}, **kw)
 
 
-# ---------------------------------------------------------------- sign-in, lock-out, sign-out
+# ---------------------------------------------------------------- sign-in, sign-out
+# (throttling: test_login_throttle.py; sessions: test_sessions.py)
 
 def test_sign_in_with_the_right_password_and_audit(client, session, make):
     user = make.user("caseworker", email="amal@example.org")
@@ -55,23 +56,6 @@ def test_unknown_email_is_refused_like_a_wrong_password(client, session):
     assert resp.status_code == 401
     entry = session.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
     assert entry.action == "login.failure" and entry.summary["email"] == "nobody@example.org"
-
-
-def test_lock_out_after_repeated_failures_then_unlock(app, client, session, make, monkeypatch):
-    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES", 3)
-    monkeypatch.setitem(app.config, "LOGIN_LOCK_MINUTES", 10)
-    user = make.user("caseworker")
-    assert [sign_in(client, user.email, "wrong").status_code for _ in range(3)] == [401, 401, 429]
-    locked = sign_in(client, user.email)  # even the right password
-    assert locked.status_code == 429
-    assert "مقفل" in locked.get_data(as_text=True)
-    session.refresh(user)
-    assert user.locked_until > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=9)
-    assert actions(session, user_id=user.id) == ["login.failure"] * 3 + [
-        "account.locked", "login.refused_locked"]
-    user.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    session.flush()
-    assert sign_in(client, user.email).status_code == 302
 
 
 def test_sign_in_form_errors_are_400(client):

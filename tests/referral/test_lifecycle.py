@@ -10,7 +10,7 @@ from data.models import REFERRAL_STATES, ReferralEvent
 from referral.crypto import DataCipher
 from referral.lifecycle import ACTIONS, TRANSITIONS, transition
 from tests.conftest import TEST_DATA_KEY
-from tests.kits.referrals import new_referral, world_fixture  # noqa: F401
+from tests.kits.referrals import SYSTEM_ACTIONS, new_referral, world_fixture  # noqa: F401
 
 CIPHER = DataCipher([TEST_DATA_KEY])
 
@@ -56,11 +56,11 @@ def test_every_transition_for_each_side_and_role(session, world, status, action,
         ReferralEvent.__table__.select().where(ReferralEvent.referral_id == referral.id)).all())
     reason = "no_capacity" if action in ("decline", "close_unmet") else None
     version = referral.version
-    if action == "expire":
-        # expiry is the system's job; no user side may do it
+    if action in SYSTEM_ACTIONS:
+        # expiry and revocation are the system's job; no user side may do them
         with pytest.raises(Conflict) as err:
             transition(session, referral.id, actor, action, version=version)
-        assert "expire" not in err.value.details["allowed"]
+        assert action not in err.value.details["allowed"]
         return
     if (side, action, status) in ALLOWED:
         assert _expected(side, role, status, action)
@@ -130,6 +130,26 @@ def test_system_expires_only_sent_referrals(session, world):
     accepted = new_referral(session, world, status="accepted")
     with pytest.raises(Conflict):
         transition(session, accepted.id, None, "expire", version=accepted.version)
+
+
+def test_system_revokes_only_open_referrals_with_its_own_reason(session, world):
+    for status in ("sent", "accepted", "in_progress"):
+        referral = new_referral(session, world, status=status)
+        done = transition(session, referral.id, None, "revoke_receiver",
+                          version=referral.version, reason="receiver_unverified",
+                          reason_text="fake registration")
+        assert done.status == "receiver_revoked" and done.closed_at is not None
+    for status in ("completed", "declined", "draft"):
+        closed = new_referral(session, world, status=status)
+        with pytest.raises(Conflict):
+            transition(session, closed.id, None, "revoke_receiver", version=closed.version,
+                       reason="receiver_unverified")
+    referral = new_referral(session, world, status="sent")
+    with pytest.raises(BadInput):  # the revocation always says why
+        transition(session, referral.id, None, "revoke_receiver", version=referral.version)
+    with pytest.raises(BadInput):  # and staff cannot give the platform's reason
+        transition(session, referral.id, world.users[("receiver", "caseworker")], "decline",
+                   version=referral.version, reason="receiver_unverified")
 
 
 @pytest.mark.parametrize("action,start", [("decline", "sent"), ("close_unmet", "accepted"),

@@ -140,9 +140,10 @@ def test_token_creation_is_rate_limited(client, session, make, login, limits):
 
 
 def test_limits_are_off_unless_enabled(client):
-    # an unknown email: no account to lock, so only a rate limit could answer 429
-    codes = {client.post("/auth/login", data={"email": "nobody@example.org", "password": "x"})
-             .status_code for _ in range(12)}
+    # a new unknown email each time: login throttling (per account and client) never starts,
+    # so only a rate limit could answer 429
+    codes = {client.post("/auth/login", data={"email": f"nobody{i}@example.org",
+                                              "password": "x"}).status_code for i in range(12)}
     assert codes == {401}
 
 

@@ -60,9 +60,10 @@ class TokenForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=[SelectChoice("verify", _l("Verify")),
-                                                    SelectChoice("reject", _l("Reject"))],
+                                                    SelectChoice("reject", _l("Reject")),
+                                                    SelectChoice("suspend", _l("Suspend"))],
                            validators=[DataRequired()])
-    reason = TextAreaField(_l("Reason (required to reject)"),
+    reason = TextAreaField(_l("Reason (required to reject or suspend)"),
                            validators=[Optional(), Length(max=2000)])
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_wtf import FlaskForm
 
 from data.audit import audit_page, audit_query
 from data.db import db
 from data.errors import NotFound, TasharukError
 from data.members import org_admins
 from data.models import Organization, User
-from network import accounts, organizations, tokens
+from network import accounts, organizations, sessions, tokens
 from referral.notify import MailConfig, send_email
 from web.accounts.forms import (
     AuditFilterForm,
@@ -25,7 +27,13 @@ from ..args import page_arg
 from ..auth.forms import fill_choices, show_error
 from ..extensions import limiter, rate
 from ..i18n import current_locale
-from ..security import allow, organization_id, principal, require_same_org
+from ..security import (
+    allow,
+    current_session_id,
+    organization_id,
+    principal,
+    require_same_org,
+)
 from . import bp
 
 ORG_ROLES = ("org_admin", "caseworker", "planner", "viewer")
@@ -227,7 +235,8 @@ def pending_organizations():
 @bp.post("/admin/organizations/<int:org_id>/decision")
 @allow("platform_admin")
 def decide_organization(org_id: int):
-    """Verify an organisation, or reject it with a reason."""
+    """Verify an organisation, or reject or suspend it with a reason (its members' sessions
+    end and the open referrals it received go back to their senders)."""
     org = db.session.get(Organization, org_id)
     if org is None:
         raise NotFound(_("No such organisation."))
@@ -235,6 +244,7 @@ def decide_organization(org_id: int):
     if form.validate_on_submit():
         try:
             organizations.decide(db.session, org, verify=form.decision.data == "verify",
+                                 suspend=form.decision.data == "suspend",
                                  reason=form.reason.data or "", by=principal())
         except TasharukError as exc:
             db.session.rollback()
@@ -245,6 +255,37 @@ def decide_organization(org_id: int):
         return redirect(url_for("accounts.pending_organizations"))
     flash(_("Choose verify or reject."), "error")
     return redirect(url_for("accounts.pending_organizations")), 303
+
+
+def _any_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No user %(id)s.", id=user_id))
+    return user
+
+
+@bp.get("/admin/users/<int:user_id>/sessions")
+@allow("platform_admin")
+def user_sessions(user_id: int):
+    """A user's signed-in sessions, for a platform admin, with "sign out everywhere"."""
+    user = _any_user(user_id)
+    rows = sessions.live_sessions(db.session, user,
+                                  sessions.Lifetimes.from_config(current_app.config))
+    return render_template("auth/sessions.html", rows=rows, current=current_session_id(),
+                           form=FlaskForm(), user=user,
+                           end_url=url_for("accounts.end_user_sessions", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/sessions/end")
+@allow("platform_admin")
+def end_user_sessions(user_id: int):
+    """Sign a user out everywhere (a platform admin's emergency stop for an account)."""
+    user = _any_user(user_id)
+    count = sessions.end_sessions(db.session, user, "ended_by_admin", by=principal(),
+                                  audit=True)
+    db.session.commit()
+    flash(ngettext("%(num)d session was ended.", "%(num)d sessions were ended.", count))
+    return redirect(url_for("accounts.user_sessions", user_id=user.id))
 
 
 @bp.get("/admin/audit")

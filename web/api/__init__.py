@@ -20,6 +20,8 @@ from . import (  # noqa: E402
     referrals,
     root,
     services,
+    sessions,
 )
 
-RESOURCES = [root, me, gaps, referrals, library, forum, services, organizations, partners, exports]
+RESOURCES = [root, me, sessions, gaps, referrals, library, forum, services, organizations,
+             partners, exports]

@@ -54,7 +54,7 @@ def list_organizations():
     per_page = int_arg("per_page", 20, 1, MAX_PER_PAGE)
     orgs, total = directory.list_organizations(
         db.session, q=q, pcode=pcode, verified=None if verified is None else verified == "true",
-        page=page, per_page=per_page)
+        page=page, per_page=per_page, viewer=viewer())
     return {"items": [_org(o) for o in orgs], "total": total, "page": page,
             "per_page": per_page}
 
@@ -63,7 +63,7 @@ def list_organizations():
 @allow(PUBLIC)
 def get_organization(organization_id: int):
     """One organisation's profile and its services."""
-    org = directory.get_organization(db.session, organization_id)
+    org = directory.get_organization(db.session, organization_id, viewer())
     return _org(org, services=directory.organization_services(db.session, org.id))
 
 
@@ -73,7 +73,7 @@ def update_organization(organization_id: int):
     """Change the profile of the caller's own organisation."""
     directory.update_organization(db.session, organization_id, json_body(), viewer(), _actor())
     db.session.commit()
-    org = directory.get_organization(db.session, organization_id)
+    org = directory.get_organization(db.session, organization_id, viewer())
     return _org(org, services=directory.organization_services(db.session, org.id))
 
 

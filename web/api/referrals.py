@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput, Forbidden
+from data.models import REFERRAL_STATES
 from referral.boxes import list_box, parse_filters
 from referral.cases import create_referrals
 from referral.detail import referral_detail
@@ -104,9 +105,7 @@ OPENAPI_SCHEMAS = {
         "properties": {
             "id": {"type": "integer"}, "uuid": {"type": "string"},
             "reference": {"type": "string"},
-            "status": {"type": "string", "enum": ["draft", "sent", "accepted", "declined",
-                                                  "in_progress", "completed", "closed_unmet",
-                                                  "withdrawn", "expired"]},
+            "status": {"type": "string", "enum": list(REFERRAL_STATES)},
             "version": {"type": "integer"}, "urgency": {"type": "string"},
             "sensitive": {"type": "boolean"}, "side": {"type": "string"},
             "assigned": {"type": "boolean"}, "details_visible": {"type": "boolean"},

@@ -47,7 +47,7 @@ def list_services():
 @allow(PUBLIC)
 def get_service(service_id: int):
     """One service with its sites (sensitive addresses hidden from the public)."""
-    svc = directory.get_service(db.read_session, service_id)
+    svc = directory.get_service(db.read_session, service_id, viewer())
     return directory.service_detail(svc, viewer())
 
 
@@ -65,7 +65,7 @@ def create_service():
                        field="organization_id")
     svc = directory.create_service(db.session, org_id, data, viewer(), _actor())
     db.session.commit()
-    detail = directory.service_detail(directory.get_service(db.session, svc.id), viewer())
+    detail = directory.service_detail(directory.get_service(db.session, svc.id, viewer()), viewer())
     return detail, 201, {"Location": url_for("api.get_service", service_id=svc.id)}
 
 
@@ -75,7 +75,8 @@ def update_service(service_id: int):
     """Change a service of the caller's organisation (only the fields sent)."""
     directory.update_service(db.session, service_id, json_body(), viewer(), _actor())
     db.session.commit()
-    return directory.service_detail(directory.get_service(db.session, service_id), viewer())
+    svc = directory.get_service(db.session, service_id, viewer())
+    return directory.service_detail(svc, viewer())
 
 
 # ------------------------------------------------------------------ OpenAPI

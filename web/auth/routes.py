@@ -1,20 +1,32 @@
-"""Sign in and out, password reset by signed link, organisation registration, invitations."""
+"""Sign in and out, one's sessions and "sign out everywhere", password reset by signed link,
+organisation registration, invitations."""
 
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from data.audit import record
 from data.db import db
 from data.errors import TasharukError
-from network import accounts, organizations
+from network import accounts, organizations, sessions
+from network.throttle import Throttle
 from referral.notify import MailConfig, send_email
 
 from ..extensions import limiter, rate
-from ..security import AUTHENTICATED, PUBLIC, allow, sign_in
+from ..security import (
+    AUTHENTICATED,
+    PUBLIC,
+    allow,
+    current_session_id,
+    session_user,
+    sign_in,
+    sign_out,
+    sign_out_everywhere,
+)
 from . import bp
 from .forms import (
     ChangePasswordForm,
@@ -47,22 +59,25 @@ def _link_error(exc: TasharukError):
 @allow(PUBLIC)
 @limiter.limit(rate("LOGIN_RATE_LIMIT", "10 per minute"), methods=["POST"])
 def login():
-    """Show the sign-in form; sign in with email and password (locked after failures)."""
+    """Show the sign-in form; sign in with email and password (throttled per account and
+    client after failures, never locked)."""
     form = LoginForm()
     if form.validate_on_submit():
         outcome = accounts.check_login(
             db.session, form.email.data, form.password.data, ip=request.remote_addr,
-            max_failures=int(_cfg("LOGIN_MAX_FAILURES", 5)),
-            lock_minutes=int(_cfg("LOGIN_LOCK_MINUTES", 15)))
+            throttle=Throttle(free=int(_cfg("LOGIN_FREE_FAILURES", 5)),
+                              ceiling=float(_cfg("LOGIN_DELAY_MAX", 900))))
         db.session.commit()
         if outcome.status == "ok":
             sign_in(outcome.user)
             return redirect(_safe_next(request.args.get("next")))
-        if outcome.status == "locked":
-            until = format_datetime(outcome.locked_until, "short")
-            form.password.errors.append(_("Too many failed attempts: this account is locked "
-                                          "until %(until)s.", until=until))
-            return render_template("auth/login.html", form=form), 429
+        if outcome.status == "throttled":
+            form.password.errors.append(ngettext(
+                "Too many failed attempts from this device: wait %(num)d second and try "
+                "again.", "Too many failed attempts from this device: wait %(num)d seconds "
+                "and try again.", outcome.retry_after))
+            return render_template("auth/login.html", form=form), 429, {
+                "Retry-After": str(outcome.retry_after)}
         form.password.errors.append(_("Wrong email or password."))
         return render_template("auth/login.html", form=form), 401
     status = 400 if request.method == "POST" else 200
@@ -72,14 +87,34 @@ def login():
 @bp.post("/logout")
 @allow(AUTHENTICATED)
 def logout():
-    """Sign out."""
+    """Sign out: the session ends on the server, so a copy of the cookie stops working."""
     if getattr(current_user, "id", None) is not None:
         record(db.session, "logout", user=current_user, object_type="user",
                object_id=current_user.id, ip=request.remote_addr)
-        db.session.commit()
-    logout_user()
+    sign_out()
     flash(_("You are signed out."))
     return redirect(url_for("main.index"))
+
+
+@bp.get("/sessions")
+@allow(AUTHENTICATED)
+def sessions_page():
+    """One's own signed-in sessions (browser, since, last seen) and "sign out everywhere"."""
+    user = session_user()
+    rows = sessions.live_sessions(db.session, user, sessions.Lifetimes.from_config(
+        current_app.config))
+    return render_template("auth/sessions.html", rows=rows, current=current_session_id(),
+                           form=FlaskForm())
+
+
+@bp.post("/sessions/end")
+@allow(AUTHENTICATED)
+def end_all_sessions():
+    """Sign out everywhere: every session of the account ends, this one too."""
+    count = sign_out_everywhere()
+    flash(ngettext("%(num)d session was ended. Sign in again.",
+                   "%(num)d sessions were ended. Sign in again.", count))
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

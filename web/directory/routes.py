@@ -18,7 +18,7 @@ from referral.search import search as run_search
 from ..api.services import viewer
 from ..lazy import lazy_module
 from ..maps import map_json
-from ..security import PUBLIC, allow, may_call
+from ..security import PUBLIC, allow, is_platform_admin, may_call
 from . import bp
 from .forms import DAY_NAMES, LABELS, WEEK, ServiceForm
 
@@ -105,8 +105,11 @@ def _ar() -> bool:
 def organization(organization_id: int):
     """An organisation's profile, verified badge, services and coverage map."""
     page = pages.organization_page(db.read_session, organization_id, viewer())
+    from ..accounts.forms import DecisionForm  # a platform admin verifies, rejects, suspends
+
     return render_template(
         "directory/organization.html", org=page.organization, services=page.services,
+        decision_form=DecisionForm() if is_platform_admin() else None,
         labels=LABELS, can_edit=page.can_edit, partners=page.partners, alerts=page.alerts,
         alerts_shown=page.alerts_shown, stale_before=page.stale_before,
         map_data=map_json([], page.outlines))
@@ -258,7 +261,7 @@ def _actor():
 def service_new(organization_id: int):
     """Add a service (the organisation's admins)."""
     s = db.session
-    org = directory.get_organization(s, organization_id)
+    org = directory.get_organization(s, organization_id, viewer())
     if not directory.can_edit(viewer(), org.id):
         from data.errors import Forbidden
 
@@ -284,7 +287,7 @@ def service_new(organization_id: int):
 def service_edit(service_id: int):
     """Change a service (the organisation's admins)."""
     s = db.session
-    svc = directory.get_service(s, service_id)
+    svc = directory.get_service(s, service_id, viewer())
     if not directory.can_edit(viewer(), svc.organization_id):
         from data.errors import Forbidden
 

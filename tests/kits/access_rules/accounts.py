@@ -21,4 +21,11 @@ RULES = {
     "accounts.decide_organization": {"roles": {"platform_admin"}},
     "accounts.audit_log": {"roles": {"platform_admin"}},
     "api.me": {"roles": ALL},
+    "auth.sessions_page": {"roles": ALL},
+    "auth.end_all_sessions": {"roles": ALL},
+    "accounts.user_sessions": {"roles": {"platform_admin"}},
+    "accounts.end_user_sessions": {"roles": {"platform_admin"}},
+    "api.my_sessions": {"roles": ALL},
+    "api.end_my_sessions": {"roles": ALL},
+    "api.end_user_sessions": {"roles": {"platform_admin"}},
 }
