@@ -46,7 +46,8 @@ def test_a_database_outage_is_503_with_retry_after(down_app, path, accept):
 def test_a_signed_in_person_gets_the_page_too(down_app):
     client = down_app.test_client()
     with client.session_transaction() as sess:
-        sess["_user_id"] = "1"  # loading this user is what fails
+        sess["_user_id"] = "1"  # loading this user's server-side session is what fails
+        sess["_sid"] = "a-session-secret"
     for path in ("/referrals/in", "/no-such-page"):  # a page, and a 404 in the layout
         resp = client.get(path, headers={"Accept": "text/html"})
         assert resp.status_code == 503 and "Reload" in resp.get_data(as_text=True)
