@@ -1,8 +1,8 @@
 """verified receivers: only services of verified organisations are listed; a referral whose
 receiver was rejected or suspended moves to ``receiver_revoked``
 
-Revision ID: 0020_verified_receivers
-Revises: 0017_search5
+Revision ID: 0023_verified_receivers
+Revises: 0022_import_batches
 Create Date: 2026-12-06 04:20:00
 
 Why (issue 17, finding 1): a pending organisation, registered by anyone, was ranked first in
@@ -16,8 +16,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = '0020_verified_receivers'
-down_revision = '0017_search5'
+revision = '0023_verified_receivers'
+down_revision = '0022_import_batches'
 branch_labels = None
 depends_on = None
 

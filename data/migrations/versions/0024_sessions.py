@@ -1,8 +1,8 @@
 """sessions: server-side sign-in sessions that logout and revocations end, and per
 account-and-client login throttling instead of an account lock
 
-Revision ID: 0021_sessions
-Revises: 0020_verified_receivers
+Revision ID: 0024_sessions
+Revises: 0023_verified_receivers
 Create Date: 2026-12-06 04:30:00
 
 Why (issue 17, finding 4 and the lock-out): a copied session cookie kept working after
@@ -12,8 +12,8 @@ from anyone locked a named person out for 15 minutes.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021_sessions'
-down_revision = '0020_verified_receivers'
+revision = '0024_sessions'
+down_revision = '0023_verified_receivers'
 branch_labels = None
 depends_on = None
 
