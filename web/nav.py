@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, request, url_for
@@ -17,18 +18,20 @@ class NavItem:
     roles: frozenset[str]
     order: int
     area: str = "main"
+    count: Callable[[], int] | None = None  # a number shown beside the entry (0: none)
 
 
 _ITEMS: list[NavItem] = []
 
 
 def add(endpoint: str, label: LazyString | str, *roles: str, order: int = 50,
-        area: str = "main") -> None:
+        area: str = "main", count: Callable[[], int] | None = None) -> None:
     """Add a menu entry (call at blueprint import); ``roles`` as for ``security.allow``;
-    ``area`` "main" (the menu) or "account" (next to the signed-in user)."""
+    ``area`` "main" (the menu) or "account" (next to the signed-in user); ``count`` gives the
+    number of new things behind the entry (unread, to answer), shown beside it."""
     if any(i.endpoint == endpoint for i in _ITEMS):
         return
-    _ITEMS.append(NavItem(endpoint, label, frozenset(roles or (PUBLIC,)), order, area))
+    _ITEMS.append(NavItem(endpoint, label, frozenset(roles or (PUBLIC,)), order, area, count))
 
 
 def _is_current(url: str) -> bool:
@@ -48,7 +51,8 @@ def items(area: str = "main") -> list[dict]:
                 url = url_for(item.endpoint)
             except Exception:  # noqa: BLE001 - an entry whose blueprint is absent
                 continue
-            out.append({"url": url, "label": str(item.label), "current": _is_current(url)})
+            out.append({"url": url, "label": str(item.label), "current": _is_current(url),
+                        "count": item.count() if item.count else 0})
     return out
 
 

@@ -135,6 +135,10 @@ def test_refer_with_consent_and_the_receiver_completes(visit, target, locale, si
     # the receiver: inbox, accept, start, complete; the case page says how to reach the
     # sender and the person's languages by name
     v.sign_in(RECEIVER)
+    v.goto("/", "the receiver's work queue")
+    assert page.locator(f"#q-new ~ ul a[href='{case_url}'], section a[href='{case_url}']"
+                        ).count() >= 1
+    assert int(page.locator(".main-nav .count").first.inner_text().split()[0]) >= 1
     v.goto("/referrals/in", "inbox")
     v.goto(case_url, "receiver's case page")
     body = page.locator("main").inner_text()

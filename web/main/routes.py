@@ -14,7 +14,16 @@ from . import bp
 @bp.get("/")
 @allow(PUBLIC)
 def index():
-    """The national overview, in Arabic unless English was chosen."""
+    """A signed-in organisation member's work queue; otherwise the national overview."""
+    from flask_login import current_user
+
+    org_id = getattr(current_user, "organization_id", None)
+    if current_user.is_authenticated and org_id and current_user.role in (
+            "org_admin", "caseworker", "viewer"):
+        from referral.queue import RECENT_DAYS, work_queue
+
+        return render_template("main/queue.html", queue=work_queue(db.session, org_id),
+                               recent_days=RECENT_DAYS)
     rows = governorate_summary(db.session)
     totals = platform_totals(db.session)
     return render_template("main/index.html", rows=rows, totals=totals)

@@ -8,8 +8,20 @@ from .. import nav
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
+
+def _to_answer() -> int:
+    """Received referrals waiting for an answer: the inbox entry's count."""
+    from flask_login import current_user
+
+    from data.db import db
+    from referral.queue import new_count
+
+    org_id = getattr(current_user, "organization_id", None)
+    return new_count(db.session, org_id) if org_id else 0
+
+
 nav.add("referrals.inbox", _l("Referrals received"), "org_admin", "caseworker", "viewer",
-        order=30)
+        order=30, count=_to_answer)
 nav.add("referrals.outbox", _l("Referrals sent"), "org_admin", "caseworker", "viewer",
         order=31)
 nav.add("referrals.bundle", _l("Several needs"), "org_admin", "caseworker", order=32)
