@@ -136,7 +136,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bootstrap": ("app:bootstrap",
                 "Everything `make run` does before serving, in one process (fast when already "
                 "done): migrate, reference data, forum categories, boundaries and demo data "
-                "when missing, then the search ranking's referral-outcome terms."),
+                "when missing, the gazetteer's names when given, then the search ranking's "
+                "referral-outcome terms."),
     "db": ("data.cli:db_cli",
                 "Database migrations (Alembic)."),
     "directory": ("network.cli:directory_cli",
