@@ -136,8 +136,7 @@ def allowed_actions(referral: Referral, actor: Any) -> list[str]:
 def _check_reason(rule: Rule, reason: str | None, reason_text: str | None) -> None:
     if SYSTEM in rule.roles:  # the platform's own reasons, given by code, not by a user
         if (rule.needs_reason or reason is not None) and reason not in SYSTEM_REASONS + REASONS:
-            raise BadInput(_("%(field)s must be one of: %(values)s.", field="reason",
-                             values=", ".join(SYSTEM_REASONS)), field="reason")
+            raise fields.not_one_of("reason", SYSTEM_REASONS)
         return
     if reason_text is not None and len(reason_text) > REASON_TEXT_MAX:
         raise fields.too_long("reason_text", REASON_TEXT_MAX)
@@ -340,8 +339,10 @@ def revoke_receiver(session: Session, organization_id: int, reason_text: str, *,
     rows = list(session.scalars(select(Referral).where(
         Referral.receiver_org_id == organization_id,
         Referral.status.in_(sorted(OPEN_STATES))).order_by(Referral.id)))
+    cipher = configured_cipher()  # without a data key the reason code alone says why
+    text = (reason_text or "")[:REASON_TEXT_MAX] if cipher is not None else None
     for referral in rows:
         transition(session, referral.id, None, "revoke_receiver", version=referral.version,
-                   reason="receiver_unverified", reason_text=(reason_text or "")[:REASON_TEXT_MAX],
-                   mail_config=mail_config)
+                   reason="receiver_unverified", reason_text=text, mail_config=mail_config,
+                   cipher=cipher)
     return rows

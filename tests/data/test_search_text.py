@@ -44,6 +44,7 @@ def test_renaming_an_organisation_on_its_profile_refreshes_its_services(session,
     svc.search_text = ""  # as a service written before the rule
     session.flush()
     update_organization(session, org, {"name_en": "Qudsaya Youth Forum"})
+    org.verification = "verified"  # a new name goes back to review; shown again once verified
     session.flush()
     assert svc.id in _found(session, "qudsaya")
     assert "qudsaya" in org.search_text.split()

@@ -137,7 +137,7 @@ def test_system_revokes_only_open_referrals_with_its_own_reason(session, world):
         referral = new_referral(session, world, status=status)
         done = transition(session, referral.id, None, "revoke_receiver",
                           version=referral.version, reason="receiver_unverified",
-                          reason_text="fake registration")
+                          reason_text="fake registration", cipher=CIPHER)
         assert done.status == "receiver_revoked" and done.closed_at is not None
     for status in ("completed", "declined", "draft"):
         closed = new_referral(session, world, status=status)
