@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> dict:
         "resolve_cpu_s": resolve_cpu,
         "resolve_exit": resolve_rc,
         "resolve_found": resolve_rc == 0,
-        "help_within_target": help_cpu <= TARGET_CPU_S,
-        "resolve_within_target": resolve_cpu <= TARGET_CPU_S,
+        "help_within_target": help_rc == 0 and help_cpu <= TARGET_CPU_S,
+        # a resolve that fails (no areas loaded, no database) proves nothing about the target
+        "resolve_within_target": resolve_rc == 0 and resolve_cpu <= TARGET_CPU_S,
     }

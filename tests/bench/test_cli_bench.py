@@ -15,3 +15,12 @@ def test_the_cli_bench_measures_help_and_resolve_against_python(app, capsys, mon
     assert result["help_exit"] == 0 and result["resolve_found"] is True
     assert 0 < result["baseline_python_pass_cpu_s"] < result["help_cpu_s"]
     assert result["resolve_cpu_s"] > result["baseline_python_pass_cpu_s"]
+
+
+def test_a_failing_resolve_is_never_reported_within_target(app, capsys, monkeypatch):
+    """A resolve that exits non-zero (name not found) is fast but proves nothing: not in target."""
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    assert main(["cli", "--repeat", "1", "--area", "Nowhere-at-all-zz"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["resolve_found"] is False and result["resolve_exit"] != 0
+    assert result["resolve_within_target"] is False
