@@ -272,7 +272,8 @@ def create_service(session: Session, organization_id: int, data: Mapping, viewer
     clean = clean_service(session, data, creating=True)
     if "sensitive" not in clean:
         clean["sensitive"] = bool(session.get(ServiceType, clean["service_type_code"]).sensitive)
-    clean.setdefault("last_verified", dt.date.today())
+    if clean.get("last_verified") is None:  # a new listing is fresh from the day it is made
+        clean["last_verified"] = dt.date.today()
     svc = Service(organization=org, name_ar="", name_en="")
     session.add(svc)
     _apply(session, svc, clean)
