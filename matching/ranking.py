@@ -284,7 +284,8 @@ def _reasons(c: Candidates, i: int, *, groups_given: bool, stale: bool,
         add("documents", "Requires documents", "يتطلب وثائق")
     days = float(c.days_since_verified[i])
     if stale:
-        add("stale", "Not verified for over 180 days", "لم يُتحقق منه منذ أكثر من 180 يوماً")
+        over = count("day", STALE_DAYS, genitive=True)
+        add("stale", f"Not verified for over {over[0]}", f"لم يُتحقق منه منذ أكثر من {over[1]}")
     elif not np.isnan(days) and int(days) <= 0:
         add("verified", "Verified today", "تم التحقق اليوم")
     elif not np.isnan(days):

@@ -27,13 +27,17 @@ NOUNS: dict[str, dict[str, str]] = {
                "few": "{n} أشخاص",
                "many": "{n} شخصاً", "other": "{n} شخص", "en_one": "person",
                "en_other": "people"},
+    "service": {"zero": "0 خدمة", "one": "خدمة واحدة", "two": "خدمتان", "two_gen": "خدمتين",
+                "few": "{n} خدمات",
+                "many": "{n} خدمة", "other": "{n} خدمة", "en_one": "service",
+                "en_other": "services"},
 }
 _AR, _EN = Locale("ar"), Locale("en")
 
 
 def count(noun: str, n: int, *, genitive: bool = False) -> tuple[str, str]:
-    """``n`` of ``noun`` ("day", "hour", "person") as (English, Arabic) text; ``genitive``
-    for the dual after a preposition or an adverb (خلال، قبل)."""
+    """``n`` of ``noun`` ("day", "hour", "person", "service") as (English, Arabic) text;
+    ``genitive`` for the dual after a preposition or an adverb (خلال، قبل)."""
     forms = NOUNS[noun]
     en = forms["en_one"] if _EN.plural_form(n) == "one" else forms["en_other"]
     form = _AR.plural_form(n)

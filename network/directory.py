@@ -40,6 +40,7 @@ from data.models import (
     TargetGroup,
 )
 from data.searchtext import organization_search_text, refresh_organization, refresh_service
+from matching import wording
 from matching.ranking import STALE_DAYS
 from referral.notify import notify
 from referral.search import Viewer, check_point, resolve_area, stale_cutoff
@@ -562,12 +563,14 @@ def remind_stale(session: Session, today: dt.date | None = None,
             Notification.kind == "directory_stale", Notification.link == link,
             Notification.created_at >= since)))
         due = [u for u in admins if u.id not in recent]
+        services, days = wording.count("service", count), wording.count("day", STALE_DAYS,
+                                                                         genitive=True)
         notified += notify(
             session, due, "directory_stale",
-            f"لدى منظمتكم {count} من الخدمات لم يُتحقق منها منذ أكثر من {STALE_DAYS} يوماً. "
+            f"لدى منظمتكم {services[1]} لم يُتحقق منها منذ أكثر من {days[1]}. "
             "يرجى مراجعتها وتأكيد صحتها.",
-            f"Your organisation has {count} service listing(s) not verified for over "
-            f"{STALE_DAYS} days. Please review and re-verify them.", link)
+            f"Your organisation has {services[0]} not verified for over {days[0]}. "
+            "Please review and re-verify them.", link)
     return {"organizations": len(by_org), "notified": notified}
 
 

@@ -22,6 +22,9 @@ from matching.wording import count
     ("hour", 24, "24 hours", "24 ساعة"),
     ("person", 2, "2 people", "شخصان"),
     ("person", 460, "460 people", "460 شخصاً"),
+    ("service", 1, "1 service", "خدمة واحدة"),
+    ("service", 3, "3 services", "3 خدمات"),
+    ("service", 12, "12 services", "12 خدمة"),
 ])
 def test_counted_nouns_follow_cldr_plural_rules(noun, n, en, ar):
     assert count(noun, n) == (en, ar)
