@@ -474,6 +474,7 @@ def start_server(url: str, port: int, workers: int | None, threads: int | None,
 
 
 def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM a server (gunicorn, nginx) so it drains; kill it if it is not gone in 40 s."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:

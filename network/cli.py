@@ -21,6 +21,12 @@ from network import accounts, organizations, tokens
 directory_cli = ErrorMappingGroup("directory", help="Service directory maintenance.")
 
 
+def _commit_and_report(counts: dict, line: str) -> None:
+    """Commit a maintenance command's work, then print its counts (``line`` names them)."""
+    db.session.commit()
+    click.echo(line.format(**counts))
+
+
 @directory_cli.command("remind-stale")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Pretend today is this date (YYYY-MM-DD).")
@@ -28,10 +34,9 @@ def remind_stale_cmd(today: dt.datetime | None) -> None:
     """Remind organisation admins of listings not verified for 180 days (once a week)."""
     from network.directory import remind_stale
 
-    counts = remind_stale(db.session, today.date() if today else None)
-    db.session.commit()
-    click.echo(f"organisations with stale listings: {counts['organizations']}, "
-               f"people notified: {counts['notified']}")
+    _commit_and_report(remind_stale(db.session, today.date() if today else None),
+                       "organisations with stale listings: {organizations}, "
+                       "people notified: {notified}")
 
 
 @directory_cli.command("refresh-ranking")
@@ -39,10 +44,8 @@ def refresh_ranking_cmd() -> None:
     """Recompute the referral-outcome terms of the search ranking (cron: e.g. nightly)."""
     from referral.ranking import refresh_ranking
 
-    counts = refresh_ranking(db.session)
-    db.session.commit()
-    click.echo(f"services: {counts['services']}, source: {counts['source']}, "
-               f"new providers (cold start): {counts['cold_start']}")
+    _commit_and_report(refresh_ranking(db.session), "services: {services}, source: {source}, "
+                       "new providers (cold start): {cold_start}")
 
 
 @directory_cli.command("refresh-search-text")
@@ -50,10 +53,8 @@ def refresh_search_text_cmd() -> None:
     """Rebuild the words every organisation and service is found by (data.searchtext)."""
     from data.searchtext import refresh_all
 
-    counts = refresh_all(db.session)
-    db.session.commit()
-    click.echo(f"texts rebuilt: organisations {counts['organizations']}, "
-               f"services {counts['services']}")
+    _commit_and_report(refresh_all(db.session),
+                       "texts rebuilt: organisations {organizations}, services {services}")
 
 
 @directory_cli.command("refresh-search-rows")
@@ -62,10 +63,8 @@ def refresh_search_rows_cmd() -> None:
     differ (after a load or restore that bypassed the triggers; normally none)."""
     from data.searchrows import refresh_search_rows
 
-    stale = refresh_search_rows(db.session)
-    db.session.commit()
-    click.echo(f"search rows rewritten: sites {stale['service_site']}, "
-               f"coverage {stale['service_coverage']}")
+    _commit_and_report(refresh_search_rows(db.session),
+                       "search rows rewritten: sites {service_site}, coverage {service_coverage}")
 
 
 # --- partners ------------------------------------------------------------
@@ -159,8 +158,7 @@ def import_cmd(folder: Path) -> None:
     except Exception:
         db.session.rollback()
         raise
-    db.session.commit()
-    click.echo(f"documents: {counts['documents']}, files: {counts['files']}")
+    _commit_and_report(counts, "documents: {documents}, files: {files}")
 
 
 @forum_cli.command("seed")

@@ -9,7 +9,6 @@ import ipaddress
 import os
 import re
 import shutil
-import signal
 import ssl
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from bench.serve import stop_server
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,16 +123,6 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120.0, *
     pytest.fail(f"{url} did not answer in {timeout} s: {log.read_text()[-3000:]}")
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-
-
 @pytest.fixture(scope="module")
 def deployment(scratch_db, tmp_path_factory):
     """gunicorn (2 workers) behind nginx with the sample site; yields their addresses."""
@@ -182,8 +172,8 @@ def deployment(scratch_db, tmp_path_factory):
                "http": f"http://127.0.0.1:{ports['http']}", "crt": str(crt),
                "app_log": app_log, "url": url}
     finally:
-        _stop(proxy)
-        _stop(app)
+        stop_server(proxy)
+        stop_server(app)
         engine.dispose()
 
 
