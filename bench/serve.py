@@ -146,7 +146,11 @@ def prepare(url: str, n_searches: int, n_transitions: int, seed: int) -> Plan:
     engine = make_engine(url)
     rng = random.Random(seed)
     with Session(engine) as s:
-        services = list(s.scalars(text("SELECT id FROM service ORDER BY id")))
+        # the service page is public: only verified organisations' services are shown to
+        # an anonymous visitor (the others answer 404, as they should)
+        services = list(s.scalars(text(
+            "SELECT s.id FROM service s JOIN organization o ON o.id = s.organization_id "
+            "WHERE o.verification = 'verified' ORDER BY s.id")))
         services = rng.sample(services, min(len(services), 2000))
         orgs = list(s.scalars(text(
             "SELECT receiver_org_id FROM referral WHERE status = 'sent' GROUP BY 1 "

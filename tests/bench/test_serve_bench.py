@@ -40,6 +40,8 @@ def test_serve_benchmark_prints_levels_cpu_and_floor():
         # transition that lost a race for its referral, is the client's business)
         assert not [st for st in level["error_statuses"] if st == 0 or st >= 500], level
         assert {"search", "service", "inbox", "gap_map"} <= set(level["by_kind"])
+        # the mix asks only for pages an anonymous visitor may see (issue 20: 404s)
+        assert level["by_kind"]["service"]["errors"] == 0, level["by_kind"]["service"]
         assert 0 < level["p50_ms"] <= level["p95_ms"] <= level["p99_ms"]
         assert level["requests_per_s"] > 0
         cpu = level["cpu_ms_per_request"]
@@ -50,3 +52,38 @@ def test_serve_benchmark_prints_levels_cpu_and_floor():
     assert result["floor_sql"]["searches"] == 30
     assert result["floor_sql"]["cpu_ms_per_search"]["total"] > 0
     assert result["targets"]["cpu_ms_per_search"] == 4.0
+
+
+@pytest.mark.slow
+def test_service_pages_of_the_mix_are_public():
+    """The mix's service pages are of verified organisations only (an anonymous visitor gets
+    404 for the others, rightly): the 404s of the national run came from the bench."""
+    from sqlalchemy.orm import Session
+
+    from bench import serve
+    from data.db import make_engine
+    from data.models import Organization
+
+    source, name = f"{NAME}_src", f"{NAME}_prep"
+    dataset.ensure(0.002, 1, name=source, progress=False)
+    url = serve._copy_database(dataset.server_url(), source, name)
+    try:
+        eng = make_engine(url)
+        with Session(eng) as s:  # a third of the services move to a pending organisation
+            pending = Organization(name_ar="منظمة قيد التحقق", name_en="Pending org",
+                                   verification="pending")
+            s.add(pending)
+            s.flush()
+            s.execute(text("UPDATE service SET organization_id = :o WHERE id % 3 = 0"),
+                      {"o": pending.id})
+            hidden = set(s.scalars(text(
+                "SELECT s.id FROM service s JOIN organization o ON o.id = s.organization_id "
+                "WHERE o.verification <> 'verified'")))
+            s.commit()
+        eng.dispose()
+        assert hidden
+        plan = serve.prepare(url, 10, 5, seed=1)
+        assert plan.services and not hidden & set(plan.services)
+    finally:
+        serve._drop_database(dataset.server_url(), name)
+        serve._drop_database(dataset.server_url(), source)
