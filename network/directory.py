@@ -63,7 +63,8 @@ __all__ = [
 ]
 
 TEXT_FIELDS = ("name_ar", "name_en", "description_ar", "description_en", "cost_note",
-               "referral_contact")
+               "referral_contact", "what_to_bring_ar", "what_to_bring_en", "next_step_ar",
+               "next_step_en")
 SERVICE_FIELDS = TEXT_FIELDS + (
     "service_type_code", "min_age", "max_age", "sex", "documents_required", "nationalities",
     "capacity_per_month", "availability", "languages", "modality", "cost", "referral_method",
@@ -398,6 +399,8 @@ def service_detail(svc: Service, viewer: Viewer, today: dt.date | None = None) -
         "languages": list(svc.languages), "modality": svc.modality, "cost": svc.cost,
         "cost_note": svc.cost_note, "referral_method": svc.referral_method,
         "referral_contact": svc.referral_contact, "response_days": svc.response_days,
+        "what_to_bring_ar": svc.what_to_bring_ar, "what_to_bring_en": svc.what_to_bring_en,
+        "next_step_ar": svc.next_step_ar, "next_step_en": svc.next_step_en,
         "sensitive": sensitive, "status": svc.status,
         "last_verified": svc.last_verified.isoformat() if svc.last_verified else None,
         "stale": stale,

@@ -28,6 +28,24 @@ MODALITY_P = {"static": 0.70, "mobile": 0.22, "remote": 0.08}
 AVAILABILITY_P = {"open": 0.75, "waitlist": 0.17, "full": 0.08}
 COST_P = {"free": 0.92, "subsidised": 0.06, "paid": 0.02}
 METHOD_P = {"platform": 0.6, "phone": 0.15, "email": 0.1, "form": 0.1, "walk_in": 0.05}
+# The pathway each referral method implies (issue 22), as an organisation would write it.
+NEXT_STEP = {
+    "platform": ("ترد الخدمة على الإحالة في تشارك، ثم يتصل أحد العاملين بالشخص لتحديد موعد.",
+                 "The service answers the referral on Tasharuk, then calls the person to set "
+                 "an appointment."),
+    "phone": ("اتصل برقم الإحالة؛ تعطي الخدمة موعداً عبر الهاتف.",
+              "Call the referral number; the service gives an appointment by phone."),
+    "email": ("أرسل استمارة الإحالة بالبريد الإلكتروني؛ تتصل الخدمة بالشخص خلال مدة الرد.",
+              "Send the referral form by e-mail; the service calls the person within its "
+              "response time."),
+    "form": ("أرسل استمارة الإحالة المشتركة؛ تتصل الخدمة بالشخص لتحديد موعد.",
+             "Send the inter-agency referral form; the service calls the person to set an "
+             "appointment."),
+    "walk_in": ("يأتي الشخص خلال ساعات العمل دون موعد مسبق.",
+                "The person comes during opening hours; no appointment is needed."),
+}
+WHAT_TO_BRING = ("أي وثيقة هوية، وأي تقرير طبي أو تقرير حماية سابق إن وُجد.",
+                 "Any identity document, and any earlier medical or protection report.")
 STATUS_P = {"active": 0.92, "inactive": 0.04, "temporarily closed": 0.03, "defunct": 0.01}
 STALE_MEAN_DAYS = 110  # last_verified age ~ exponential: about 20% older than 180 days
 
@@ -258,6 +276,7 @@ def generate_services(rng: np.random.Generator, geo: Geography, tax: Taxonomy,
         "sensitive": types["sensitive"].to_numpy()[stype].astype(bool),
         "status": _choice(rng, STATUS_P, m),
         "response_days": rng.integers(1, 15, m),
+        "what_to_bring_ar": WHAT_TO_BRING[0], "what_to_bring_en": WHAT_TO_BRING[1],
         "last_verified": last_verified,
         # the words data.searchtext.service_search_text gives (names, descriptions, the
         # organisation's names and acronym, the type's names and keywords), built from
@@ -265,6 +284,9 @@ def generate_services(rng: np.random.Generator, geo: Geography, tax: Taxonomy,
         "search_text": [f"{type_norm[c]} {place_norm[p]} {o} {_FILLER}" for c, p, o in
                         zip(codes, area, org_text, strict=True)],
     })
+    steps = services["referral_method"].map(NEXT_STEP)
+    services["next_step_ar"] = [x[0] for x in steps]
+    services["next_step_en"] = [x[1] for x in steps]
     return {
         "services": services,
         "target_groups": _target_groups(rng, codes, sector_codes, set(tax.target_groups)),

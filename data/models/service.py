@@ -34,7 +34,7 @@ SEXES = ("any", "female", "male")
 AVAILABILITY = ("open", "waitlist", "full")
 MODALITIES = ("static", "mobile", "remote")
 COSTS = ("free", "subsidised", "paid")
-REFERRAL_METHODS = ("platform", "form", "email", "phone", "walk_in", "none")
+REFERRAL_METHODS = ("platform", "form", "email", "phone", "walk_in", "focal_point", "none")
 STATUSES = ("active", "inactive", "defunct", "temporarily closed")
 
 service_target_group = Table(
@@ -102,6 +102,11 @@ class Service(Timestamps, Base):
     referral_method: Mapped[str] = mapped_column(
         String(12), default="platform", server_default="platform")
     referral_contact: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The pathway a caseworker explains to the person (issue 22): what to bring, what next.
+    what_to_bring_ar: Mapped[str] = mapped_column(Text, default="", server_default="")
+    what_to_bring_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    next_step_ar: Mapped[str] = mapped_column(Text, default="", server_default="")
+    next_step_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
     response_days: Mapped[int] = mapped_column(SmallInteger, default=5, server_default="5")

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from data.db import autocommit_reads, db
 from data.errors import BadInput
+from data.models import REFERRAL_METHODS
 from network import directory
 from referral.search import PARAMS, Viewer, parse_query, record_unmet, search
 
@@ -118,9 +119,19 @@ _COMMON = {
     "availability": {"enum": ["open", "waitlist", "full"]},
     "capacity_per_month": _INT_OR_NULL, "languages": _LIST,
     "modality": {"enum": ["static", "mobile", "remote"]},
-    "cost": {"enum": ["free", "subsidised", "paid"]}, "referral_method": {"type": "string"},
+    "cost": {"enum": ["free", "subsidised", "paid"]},
+    "referral_method": {"enum": list(REFERRAL_METHODS),
+                        "description": "how to refer: through Tasharuk, an inter-agency form, "
+                                       "e-mail, phone, walk-in, a focal point, or not needed"},
     "last_verified": {"type": ["string", "null"], "format": "date"},
     "stale": {"type": "boolean"}, "sensitive": {"type": "boolean"},
+}
+
+_PATHWAY = {
+    "what_to_bring_ar": "what the person must bring (Arabic)",
+    "what_to_bring_en": "what the person must bring (English)",
+    "next_step_ar": "what happens after the referral, as the person can expect it (Arabic)",
+    "next_step_en": "what happens after the referral, as the person can expect it (English)",
 }
 
 _REFERRAL_STATS = {
@@ -157,7 +168,8 @@ OPENAPI_SCHEMAS = {
     "Service": {
         "type": "object",
         "required": list(_COMMON) + ["description_ar", "description_en", "coverage", "sites",
-                                     "hours", "status", "referral_contact", "response_days"],
+                                     "hours", "status", "referral_contact", "response_days",
+                                     *_PATHWAY],
         "additionalProperties": False,
         "properties": {
             **_COMMON,
@@ -173,7 +185,10 @@ OPENAPI_SCHEMAS = {
                                            "description": "ISO: 5 Friday, 6 Saturday"},
                                "opens": {"type": "string"}, "closes": {"type": "string"}}}},
             "cost_note": {"type": "string"}, "referral_contact": {"type": "string"},
-            "response_days": {"type": "integer"}, "status": {"type": "string"},
+            "response_days": {"type": "integer", "minimum": 1,
+                              "description": "the response time the service promises, in days"},
+            "status": {"type": "string"},
+            **{name: {"type": "string", "description": desc} for name, desc in _PATHWAY.items()},
         },
     },
     "ServiceInput": {
@@ -190,7 +205,10 @@ OPENAPI_SCHEMAS = {
             "availability": {"enum": ["open", "waitlist", "full"]}, "languages": _LIST,
             "modality": {"enum": ["static", "mobile", "remote"]},
             "cost": {"enum": ["free", "subsidised", "paid"]}, "cost_note": {"type": "string"},
-            "referral_method": {"type": "string"}, "referral_contact": {"type": "string"},
+            "referral_method": {"enum": list(REFERRAL_METHODS)},
+            "referral_contact": {"type": "string"},
+            "response_days": {"type": "integer", "minimum": 1, "maximum": 365},
+            **{name: {"type": "string", "description": desc} for name, desc in _PATHWAY.items()},
             "sensitive": {"type": "boolean"}, "status": {"type": "string"},
             "last_verified": {"type": "string", "format": "date"},
             "target_groups": _LIST,

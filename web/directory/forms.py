@@ -21,7 +21,8 @@ LABELS = {
     "remote": _l("Remote or hotline"),
     "free": _l("Free"), "subsidised": _l("Subsidised"), "paid": _l("Paid"),
     "platform": _l("Through Tasharuk"), "form": _l("Inter-agency form"), "email": _l("Email"),
-    "phone": _l("Phone"), "walk_in": _l("Walk-in"), "none": _l("No referral needed"),
+    "phone": _l("Phone"), "walk_in": _l("Walk-in"),
+    "focal_point": _l("Through a focal point"), "none": _l("No referral needed"),
 }
 
 
@@ -63,6 +64,11 @@ class ServiceForm(FlaskForm):
     referral_method = SelectField(_l("Referral method"), choices=_choices(REFERRAL_METHODS),
                                   validate_choice=False)
     referral_contact = StringField(_l("Referral contact"))
+    response_days = StringField(_l("Promised response time (days)"))
+    what_to_bring_ar = TextAreaField(_l("What the person must bring, in Arabic"))
+    what_to_bring_en = TextAreaField(_l("What the person must bring, in English"))
+    next_step_ar = TextAreaField(_l("Next step the person can expect, in Arabic"))
+    next_step_en = TextAreaField(_l("Next step the person can expect, in English"))
     sensitive = BooleanField(_l("Sensitive (GBV, child protection): hide the address from "
                                 "the public"))
     last_verified = StringField(_l("Last verified (YYYY-MM-DD)"))

@@ -180,13 +180,17 @@ def _hours_from(form: ServiceForm) -> list[dict]:
     return out
 
 
+PATHWAY_TEXTS = ("what_to_bring_ar", "what_to_bring_en", "next_step_ar", "next_step_en")
+
+
 def _data_from(form: ServiceForm) -> dict:
     """The form's values as the use case takes them (sites and hours parsed here)."""
     data = {name: getattr(form, name).data for name in (
         "service_type_code", "name_ar", "name_en", "description_ar", "description_en",
         "target_groups", "min_age", "max_age", "sex", "documents_required", "nationalities",
         "capacity_per_month", "availability", "languages", "modality", "cost", "cost_note",
-        "referral_method", "referral_contact", "sensitive", "last_verified")}
+        "referral_method", "referral_contact", "sensitive", "last_verified", "response_days",
+        *PATHWAY_TEXTS)}
     data["coverage"] = list(form.coverage_govs.data or []) + [
         c for c in re.split(r"[,،\s]+", form.coverage_more.data or "") if c]
     data["sites"] = _sites_from(form.sites.data)
@@ -208,7 +212,7 @@ def _show_error(form: ServiceForm, exc: BadInput) -> None:
 def _prefill(form: ServiceForm, d: dict) -> None:
     for name in ("service_type_code", "name_ar", "name_en", "description_ar", "description_en",
                  "availability", "modality", "cost", "cost_note", "referral_method",
-                 "referral_contact", "sensitive", "last_verified"):
+                 "referral_contact", "sensitive", "last_verified", *PATHWAY_TEXTS):
         getattr(form, name).data = d[name] if name in d else d.get("service_type", {}).get(
             "code")
     form.service_type_code.data = d["service_type"]["code"]
@@ -221,6 +225,7 @@ def _prefill(form: ServiceForm, d: dict) -> None:
     form.nationalities.data = ", ".join(e["nationalities"])
     form.capacity_per_month.data = "" if d["capacity_per_month"] is None \
         else str(d["capacity_per_month"])
+    form.response_days.data = str(d["response_days"])
     form.languages.data = ", ".join(d["languages"])
     govs = [c["pcode"] for c in d["coverage"] if c["level"] == 1]
     form.coverage_govs.data = govs
