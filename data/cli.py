@@ -32,6 +32,13 @@ def _(message: str, **values) -> str:
     return gettext(message, **values)
 
 
+def ngettext(singular: str, plural: str, num: int, **values) -> str:
+    """Flask-Babel's ngettext, imported on use like ``_``."""
+    from flask_babel import ngettext as plural_of
+
+    return plural_of(singular, plural, num, **values)
+
+
 db_cli = ErrorMappingGroup("db", help="Database migrations (Alembic).")
 load_cli = ErrorMappingGroup("load", help="Load reference data, boundaries, gazetteers, demo data.")
 
@@ -260,17 +267,23 @@ def import_batches_cmd(source: str | None) -> None:
 @import_cli.command("rollback")
 @click.argument("batch_id", type=int)
 def import_rollback_cmd(batch_id: int) -> None:
-    """Delete the rows import batch BATCH_ID wrote (and the coverage only they supported)."""
+    """Delete the rows import batch BATCH_ID wrote, the coverage only they supported and the
+    services it created that nothing else refers to (one transaction)."""
     from data.io.batches import rollback_batch
 
     try:
-        batch = rollback_batch(session(), batch_id)
+        done = rollback_batch(session(), batch_id)
     except BadInput:
         session().rollback()
         raise
     session().commit()
-    click.echo(_("import batch %(id)s of %(source)s rolled back.", id=batch.id,
-                 source=batch.source))
+    click.echo(_("import batch %(id)s of %(source)s rolled back.", id=done.batch.id,
+                 source=done.batch.source))
+    click.echo(" ".join((
+        ngettext("%(num)s activity deleted;", "%(num)s activities deleted;", done.activities),
+        ngettext("%(num)s coverage area taken back;", "%(num)s coverage areas taken back;",
+                 done.coverage),
+        ngettext("%(num)s service deleted.", "%(num)s services deleted.", done.services))))
 
 
 @import_cli.command("hsds")

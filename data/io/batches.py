@@ -5,13 +5,16 @@ with other content (a corrected file, a changed mapping or period) the import is
 unless asked to replace, and then the earlier batch's rows that the new import does not
 carry are deleted in the same transaction, never left beside a second copy. Rows with the
 same content from another source are one row (their fingerprint), owned by the batch that
-wrote them first. Coverage an import created is taken back when no remaining row supports it.
+wrote them first. Coverage an import created is taken back when no remaining row supports it,
+and a service it created when nothing refers to it any more.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, exists, func, select, tuple_, update
+from sqlalchemy import and_, delete, exists, func, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from data.errors import BadInput, NotFound
@@ -19,7 +22,11 @@ from data.models import Activity, ImportBatch, Service, service_coverage
 
 from .report import ImportReport
 
-__all__ = ["list_batches", "rollback_batch", "settle"]
+__all__ = ["RolledBack", "list_batches", "rollback_batch", "settle"]
+
+# Tables that refer to a service but are its own parts or derived from it: they never keep
+# a service an import created alive.
+_OWN_PARTS = ("service_target_group", "provider_ranking")
 
 
 def _totals(session: Session, batch: ImportBatch) -> None:
@@ -49,6 +56,36 @@ def _take_back(session: Session, pairs: list) -> list[list]:
     return [[s, p] for s, p in left]
 
 
+def _referrers(session: Session) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key to ``service`` but the service's own parts,
+    read from the catalog so that a table added later counts too."""
+    rows = session.execute(text(
+        "SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c "
+        "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+        "WHERE c.contype = 'f' AND c.confrelid = 'service'::regclass")).all()
+    return [(t, c) for t, c in rows if t not in _OWN_PARTS]
+
+
+def _take_back_services(session: Session, ids: list) -> tuple[list[int], int]:
+    """Delete the services ``ids`` (created by an import) that no activity with people
+    reached supports, no other row refers to (coverage, sites, referrals, ...) and nobody
+    edited since; return the ids that stay and how many were deleted."""
+    if not ids:
+        return [], 0
+    keys = sorted({int(i) for i in ids})
+    used = " ".join(f"AND NOT EXISTS (SELECT 1 FROM {t} r WHERE r.{c} = s.id)"
+                    for t, c in _referrers(session))
+    gone = set(session.scalars(text(
+        "DELETE FROM service s WHERE s.id = ANY(:ids) AND s.updated_at = s.created_at "
+        "AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.organization_id = s.organization_id "
+        "AND a.service_type_code = s.service_type_code AND coalesce(a.reached_total, 1) > 0) "
+        f"{used} RETURNING s.id"), {"ids": keys}))
+    for obj in list(session.identity_map.values()):  # nothing stale to write back
+        if isinstance(obj, Service) and obj.id in gone:
+            session.expunge(obj)
+    return [i for i in keys if i not in gone], len(gone)
+
+
 def _diff(gone: list, came: list, old: list, prior: ImportBatch) -> dict:
     """Rows added, removed and changed (same row number, other content), and people."""
     gone_rows = {row for _fp, row, _p in gone}
@@ -62,11 +99,12 @@ def _diff(gone: list, came: list, old: list, prior: ImportBatch) -> dict:
 
 
 def settle(session: Session, batch: ImportBatch, written: list[tuple[str, int, int]],
-           created_coverage: list[tuple[int, str]], report: ImportReport, *,
-           replace: bool) -> str | None:
+           created_coverage: list[tuple[int, str]], created_services: set[int],
+           report: ImportReport, *, replace: bool) -> str | None:
     """Finish ``batch`` after its rows were written: against the source's earlier batch,
     keep one copy. Returns a reason to refuse the import (the caller rolls back), or None."""
     batch.coverage = [[s, p] for s, p in created_coverage]
+    batch.services = sorted(created_services)
     prior = session.scalars(
         select(ImportBatch).where(ImportBatch.source == batch.source,
                                   ImportBatch.sheet == batch.sheet,
@@ -103,7 +141,9 @@ def settle(session: Session, batch: ImportBatch, written: list[tuple[str, int, i
                     .values(batch_id=batch.id))
     prior.status, prior.replaced_by = "replaced", batch.id
     batch.coverage = _take_back(session, prior.coverage) + batch.coverage
-    prior.coverage = []
+    kept, _n = _take_back_services(session, prior.services)
+    batch.services = sorted(set(kept) | set(batch.services))
+    prior.coverage, prior.services = [], []
     _totals(session, batch)
     session.flush()
     return None
@@ -117,16 +157,29 @@ def list_batches(session: Session, source: str | None = None) -> list[ImportBatc
     return list(session.scalars(stmt))
 
 
-def rollback_batch(session: Session, batch_id: int) -> ImportBatch:
-    """Delete the rows an active batch wrote and the coverage only they supported."""
+@dataclass
+class RolledBack:
+    """A rolled-back batch and what its rollback deleted."""
+
+    batch: ImportBatch
+    activities: int
+    coverage: int
+    services: int
+
+
+def rollback_batch(session: Session, batch_id: int) -> RolledBack:
+    """Delete, in the caller's transaction, the rows an active batch wrote, the coverage
+    only they supported and the services it created that nothing else refers to."""
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
         raise NotFound(_("import batch %(id)s doesn't exist.", id=batch_id), field="batch")
     if batch.status != "active":
         raise BadInput(_("import batch %(id)s is %(status)s; only an active batch can be "
                          "rolled back.", id=batch_id, status=batch.status), field="batch")
-    session.execute(delete(Activity).where(Activity.batch_id == batch.id))
-    _take_back(session, batch.coverage)
-    batch.status, batch.coverage, batch.rows, batch.people = "rolled_back", [], 0, 0
+    rows = session.execute(delete(Activity).where(Activity.batch_id == batch.id)).rowcount
+    coverage = len(batch.coverage) - len(_take_back(session, batch.coverage))
+    _kept, services = _take_back_services(session, batch.services)
+    batch.status, batch.rows, batch.people = "rolled_back", 0, 0
+    batch.coverage, batch.services = [], []
     session.flush()
-    return batch
+    return RolledBack(batch, rows, coverage, services)

@@ -627,7 +627,8 @@ def import_4w(session: Session, path, *, sheet: str | None = None, mapping=None,
             report.warn(_("%(source)s: the file has a header but no data rows; nothing to "
                           "import.", source=source + (f" ({table.sheet})" if table.sheet
                                                       else "")))
-        conflict = settle(session, batch, imp.written, imp.created_coverage, report,
+        conflict = settle(session, batch, imp.written, imp.created_coverage,
+                          imp.new_services, report,
                           replace=replace)
     except BaseException:
         savepoint.rollback()

@@ -97,6 +97,9 @@ class ImportBatch(Base):
     # (service id, p-code) pairs of service coverage this import created, so a rollback or
     # a replacement can take back what no remaining row supports.
     coverage: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
+    # ids of the services this import created, taken back with it when nothing else refers
+    # to them
+    services: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
 
 
 class Need(Base):

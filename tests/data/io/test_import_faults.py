@@ -10,13 +10,14 @@ import zipfile
 
 import openpyxl
 import pytest
+from geoalchemy2 import WKTElement
 from sqlalchemy import func, select
 
 from data.errors import BadInput
 from data.io.batches import list_batches, rollback_batch
 from data.io.fourw import import_4w
 from data.io.hxl import export_4w
-from data.models import Activity, ImportBatch
+from data.models import Activity, ImportBatch, Organization, Service, ServiceSite
 from tests.conftest import shared_path
 
 ORG = "Maram Foundation (MF)"
@@ -169,12 +170,74 @@ def test_a_batch_rolls_back_and_other_sources_merge_as_before(session, boundarie
     other.write_bytes(path.read_bytes())
     again = import_4w(session, other, period="2023-01")
     assert again.created["activities"] == 0 and again.unchanged == 50  # merged, no copy
-    batch = rollback_batch(session, report.batch["id"])
-    assert batch.status == "rolled_back"
+    done = rollback_batch(session, report.batch["id"])
+    assert done.batch.status == "rolled_back" and done.activities == 50
     assert session.scalar(select(func.count()).select_from(Activity)) == 0
     with pytest.raises(BadInput):
         rollback_batch(session, report.batch["id"])
     assert session.get(ImportBatch, report.batch["id"]).checksum
+
+
+def _services(session, org_id: int) -> dict[str, int]:
+    return dict(session.execute(select(Service.service_type_code, Service.id)
+                                .where(Service.organization_id == org_id)).all())
+
+
+def test_a_rollback_takes_back_the_services_and_coverage_it_created_and_nothing_else(
+        session, boundaries, tmp_path):
+    """Rolled back, a batch leaves no service of its own behind (they stayed listed before);
+    a service another batch's rows support, or one somebody gave a site, stays."""
+    head = "implementing_partner,admin3pcode,activity_code,unit,value,month"
+    first = import_4w(session, _csv(tmp_path, "a.csv", head,
+                                    f"{ORG},SY020405,GP4,Individuals,9,2023-02",
+                                    f"{ORG},SY020405,GP6,Individuals,4,2023-02",
+                                    f"{ORG},SY020405,CP2,Individuals,3,2023-02"))
+    org = session.scalar(select(Organization.id).where(Organization.name_en.contains("Maram")))
+    made = _services(session, org)
+    assert set(made) == {"prot_pss", "prot_legal", "cp_community"}
+    # another file's rows support legal aid; somebody adds a site to the child spaces
+    import_4w(session, _csv(tmp_path, "b.csv", head, f"{ORG},SY020405,GP6,Individuals,7,"
+                                                     "2023-03"))
+    session.add(ServiceSite(service_id=made["cp_community"], name_en="Centre", name_ar="مركز",
+                            geom=WKTElement("POINT(37.16 36.2)", srid=4326)))
+    session.flush()
+    done = rollback_batch(session, first.batch["id"])
+    assert (done.activities, done.services) == (3, 1)
+    assert done.coverage == 2  # legal aid's stays: b.csv's rows support it
+    left = _services(session, org)
+    assert set(left) == {"prot_legal", "cp_community"}
+    assert session.get(ImportBatch, first.batch["id"]).services == []
+    covered = session.execute(select(func.count()).select_from(Service).join(Service.coverage)
+                              .where(Service.id == made["prot_pss"])).scalar()
+    assert covered == 0
+
+
+def test_replacing_a_batch_takes_back_the_services_only_the_earlier_file_had(
+        session, boundaries, tmp_path):
+    head = "implementing_partner,admin3pcode,activity_code,unit,value,month"
+    import_4w(session, _csv(tmp_path, "c.csv", head, f"{ORG},SY020405,GP4,Individuals,9,2023-02",
+                            f"{ORG},SY020405,GP6,Individuals,4,2023-02"))
+    org = session.scalar(select(Organization.id).where(Organization.name_en.contains("Maram")))
+    assert set(_services(session, org)) == {"prot_pss", "prot_legal"}
+    again = import_4w(session, _csv(tmp_path, "c.csv", head,
+                                    f"{ORG},SY020405,GP6,Individuals,4,2023-02"), replace=True)
+    assert set(_services(session, org)) == {"prot_legal"}
+    batch = session.get(ImportBatch, again.batch["id"])
+    assert batch.services == [_services(session, org)["prot_legal"]]
+    assert rollback_batch(session, batch.id).services == 1
+    assert _services(session, org) == {}
+
+
+def test_the_cli_rollback_says_what_it_deleted(runner, session, boundaries, tmp_path):
+    path = _csv(tmp_path, "d.csv", "implementing_partner,admin3pcode,activity_code,unit,value,"
+                "month", f"{ORG},SY020405,GP4,Individuals,9,2023-02",
+                f"{ORG},SY020405,GP4,Individuals,2,2023-03")
+    batch = import_4w(session, path).batch["id"]
+    res = runner.invoke(args=["import", "rollback", str(batch)])
+    assert res.exit_code == 0, res.output
+    assert "2 activities deleted; 1 coverage area taken back; 1 service deleted." in res.output
+    res = runner.invoke(args=["import", "rollback", str(batch)])
+    assert res.exit_code == 2 and "only an active batch" in res.output
 
 
 def test_the_cli_dry_run_exits_as_the_real_run_would(runner, session, boundaries, tmp_path):
