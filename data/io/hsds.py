@@ -7,7 +7,10 @@ the same documents. Service areas carry the OCHA p-code as ``uri`` (``urn:ocha:p
 and a simplified GeoJSON extent; target groups, the service type and eligibility go into
 ``attributes`` with taxonomy terms. No ``address`` table: Syria has no postal codes, and HSDS
 requires ``postal_code`` and ``state_province`` in an address; sites are locations with
-latitude/longitude and the sub-district p-code as ``external_identifier``.
+latitude/longitude and the sub-district p-code as ``external_identifier``. The CSV tables are
+spreadsheet-safe: a text cell that a spreadsheet would run as a formula gets a leading
+apostrophe (``cells.neutralize``; ``cells.restore`` gives the text back); the JSON documents,
+which the import reads, are exact.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from data.models import (
     TargetGroup,
 )
 from data.searchtext import organization_search_text, service_search_text
+
+from .cells import neutralize
 
 __all__ = ["check_service", "export_hsds", "import_hsds", "service_document"]
 
@@ -216,7 +221,8 @@ def export_hsds(session: Session, folder: Path) -> dict[str, int]:
         with (folder / "csv" / file).open("w", encoding="utf-8", newline="") as out:
             writer = csv.DictWriter(out, fieldnames=fields)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: neutralize(v) if isinstance(v, str) else v
+                              for k, v in r.items()} for r in rows)
         resources.append({"name": name, "path": f"csv/{file}",
                           "profile": "tabular-data-resource",
                           "schema": {"fields": [{"name": f} for f in fields],

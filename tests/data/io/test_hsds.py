@@ -13,6 +13,7 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy.orm import Session
 
 from data.errors import BadInput
+from data.io.cells import TRIGGERS, restore
 from data.io.hsds import check_service, export_hsds, import_hsds
 from tests.conftest import shared_path
 
@@ -84,6 +85,29 @@ def test_export_validates_against_official_schemas(session, directory, tmp_path)
                     obj[k] = int(v) if kind == "integer" else float(v) if kind == "number" \
                         else v
                 assert list(validator.iter_errors(obj)) == [], (res["name"], obj)
+
+
+def test_csv_tables_cannot_attack_a_spreadsheet_and_give_the_text_back(
+        session, make, boundaries, tmp_path):
+    """A name that a spreadsheet would run (=HYPERLINK, @SUM, a tab) is plain text in the CSV
+    tables; ``restore`` gives what the JSON document, and the database, hold."""
+    org = make.org(name_en="@SUM(1+1)", name_ar="=1+1", acronym="XX")
+    make.service(organization=org, name_en='=HYPERLINK("http://x.example","go")',
+                 name_ar="\tنص", description_en="-2+3", coverage=["SY07"])
+    session.flush()
+    export_hsds(session, tmp_path)
+    with (tmp_path / "csv" / "services.csv").open(encoding="utf-8", newline="") as f:
+        [row] = [r for r in csv.DictReader(f) if r["description"] == "'-2+3"]
+    assert row["name"].startswith("'=HYPERLINK")
+    with (tmp_path / "csv" / "organizations.csv").open(encoding="utf-8", newline="") as f:
+        names = {r["name"] for r in csv.DictReader(f)}
+    assert "'@SUM(1+1)" in names and "@SUM(1+1)" not in names
+    doc = json.loads((tmp_path / "services" / f"{row['id']}.json").read_text())
+    assert restore(row["name"]) == doc["name"] == '=HYPERLINK("http://x.example","go")'
+    assert restore(row["description"]) == doc["description"] == "-2+3"
+    cells = [v for p in (tmp_path / "csv").glob("*.csv")
+             for r in csv.reader(p.read_text(encoding="utf-8").splitlines()) for v in r]
+    assert len(cells) > 50 and not any(v.startswith(TRIGGERS) for v in cells)
 
 
 FAIL = ("service_full.json", "service_list.json", "taxonomy_term.json")
