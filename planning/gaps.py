@@ -9,9 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+from dataclasses import dataclass, field
 
 import pandas as pd
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from data.errors import BadInput
@@ -19,7 +21,8 @@ from data.gapdata import area_shapes, load_gap_inputs, service_sites
 from geo.maps import MAP_TOLERANCE_DEG, gap_map
 from matching.gaps import GAP_COLUMNS, GapInputError, GapInputs, GapSelection, compute_gaps
 
-__all__ = ["EXPORT_HEADERS", "filter_choices", "gap_map_html", "gap_table", "parse_selection",
+__all__ = ["EXPORT_HEADERS", "SORT_COLUMNS", "GapPage", "filter_choices", "gap_map_html",
+           "gap_page", "gap_table", "need_periods", "parse_selection", "score_words",
            "table_csv", "table_records", "table_xlsx"]
 
 # Column headers of the exports, Arabic and English.
@@ -164,3 +167,109 @@ def filter_choices(session: Session, locale: str = "ar") -> dict[str, list[tuple
     return {"sectors": named(Sector, Sector.sort),
             "service_types": named(ServiceType, ServiceType.code),
             "groups": named(TargetGroup, TargetGroup.sort)}
+
+
+# ---------------------------------------------------------------- the dashboard's table
+
+# Sortable columns of the dashboard (``?sort=``); "name" is the area's name in the reader's
+# language. Rank and name read upwards by default, figures largest first.
+SORT_COLUMNS = ("rank", "name", "gap_score", "people_in_need", "severity", "organizations",
+                "services", "capacity", "reached", "coverage", "declined_referrals",
+                "unmet_searches")
+ASCENDING_FIRST = ("rank", "name")
+PAGE_ROWS = 25
+
+
+@dataclass
+class GapPage:
+    """One page of the ranked gap table, as the dashboard shows it."""
+
+    rows: list[dict]
+    total: int
+    page: int
+    pages: int
+    sort: str
+    direction: str
+    periods: list[str] = field(default_factory=list)  # years with needs data, latest first
+    no_need_data: bool = False  # the chosen period has no needs data: say so, no zeros
+
+
+def need_periods(data: GapInputs) -> list[str]:
+    """The years that have people-in-need figures, latest first."""
+    needs = data.needs
+    if needs.empty:
+        return []
+    known = needs[needs["people_in_need"].notna()]["period"].astype(str).str[:4]
+    return sorted(set(known), reverse=True)
+
+
+def _choice(args: dict, name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = str(args.get(name) or "").strip() or default
+    if value not in allowed:
+        raise BadInput(_("%(field)s must be one of %(choices)s.", field=name,
+                         choices=", ".join(allowed)), field=name)
+    return value
+
+
+def _page_number(args: dict) -> int:
+    raw = str(args.get("page") or "1").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        raise BadInput(_("page must be a whole number from 1."), field="page")
+    return int(raw)
+
+
+def gap_page(session: Session, selection: GapSelection, args: dict, locale: str = "ar",
+             per_page: int = PAGE_ROWS) -> GapPage:
+    """The page of the ranked table that ``args`` asks for (``sort``, ``dir``, ``page``), or a
+    notice listing the years with data when the chosen period has no needs figures."""
+    sort = _choice(args, "sort", SORT_COLUMNS, "rank")
+    direction = _choice(args, "dir", ("asc", "desc"),
+                        "asc" if sort in ASCENDING_FIRST else "desc")
+    page = _page_number(args)
+    data = load_gap_inputs(session, sector=selection.sector,
+                           service_type=selection.service_type)
+    periods = need_periods(data)
+    table = gap_table(session, selection, data)  # validates the selection first
+    if selection.period and selection.period[:4] not in periods:
+        return GapPage([], 0, 1, 1, sort, direction, periods, no_need_data=True)
+    key = ("name_en" if locale == "en" else "name_ar") if sort == "name" else sort
+    ordered = table.sort_values([key, "rank"], ascending=[direction == "asc", True],
+                                na_position="last", kind="stable")
+    pages = max(1, math.ceil(len(ordered) / per_page))
+    page = min(page, pages)
+    rows = table_records(ordered.iloc[(page - 1) * per_page:page * per_page])
+    for row in rows:
+        row["level_words"], row["why"] = score_words(row)
+    return GapPage(rows, len(ordered), page, pages, sort, direction, periods)
+
+
+def score_words(row: dict) -> tuple[str, str]:
+    """(how large the gap is, why) in words, for the number beside them."""
+    score = row.get("gap_score") or 0.0
+    if score >= 60:
+        level = _("very large gap")
+    elif score >= 35:
+        level = _("large gap")
+    elif score >= 15:
+        level = _("moderate gap")
+    elif score > 0:
+        level = _("small gap")
+    else:
+        level = _("no gap measured")
+    pin = row.get("people_in_need")
+    failures = int((row.get("declined_referrals") or 0) + (row.get("unmet_searches") or 0))
+    if not pin:
+        why = _("No people in need recorded here.")
+    elif row.get("need_without_presence"):
+        why = ngettext("%(people)s person in need and no organisation present.",
+                       "%(people)s people in need and no organisation present.", round(pin),
+                       people=f"{round(pin):,}")
+    else:
+        uncovered = round(row.get("uncovered") or 0)
+        why = ngettext("%(uncovered)s of %(people)s person in need not served.",
+                       "%(uncovered)s of %(people)s people in need not served.", round(pin),
+                       uncovered=f"{uncovered:,}", people=f"{round(pin):,}")
+    if failures:
+        why += " " + ngettext("%(num)s referral or search failed.",
+                              "%(num)s referrals or searches failed.", failures)
+    return level, why

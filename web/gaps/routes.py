@@ -6,6 +6,7 @@ from flask import Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from data.db import db
+from data.errors import BadInput
 
 from ..i18n import current_locale
 from ..lazy import lazy_module
@@ -15,7 +16,6 @@ from .forms import GapFilterForm
 from .forms import choices as select_choices
 
 uc = lazy_module("planning.gaps")  # pandas, folium: loaded by the first request
-PAGE_ROWS = 100  # keeps the page small; the exports carry every row
 FILTERS = ("level", "sector", "service", "group", "period")
 
 
@@ -48,23 +48,36 @@ def _links(row: dict, sector: str | None) -> dict[str, str]:
 @bp.get("/")
 @allow(*GAP_ROLES)
 def dashboard():
-    """Filters, the gap map (in an iframe) and the ranked table beside it."""
+    """Filters, the gap map (in an iframe) and one page of the ranked table below it; a bad
+    filter is shown next to its field with the other filters kept (HTTP 400)."""
     form = GapFilterForm(request.args)
     choices = uc.filter_choices(db.read_session, current_locale())
     form.sector.choices = select_choices(_("All sectors"), choices["sectors"])
     form.service.choices = select_choices(_("All service types"), choices["service_types"])
     form.group.choices = select_choices(_("Everyone"), choices["groups"])
-    selection = uc.parse_selection(request.args)
-    table = uc.gap_table(db.read_session, selection)
-    rows = uc.table_records(table.head(PAGE_ROWS))
-    sector = selection.sector
-    for row in rows:
-        row["links"] = _links(row, sector)
     args = _filters()
     if request.args.get("sites"):
         args["sites"] = "1"
-    return render_template("gaps/dashboard.html", form=form, rows=rows, args=args,
-                           selection=selection, total=len(table))
+    try:
+        selection = uc.parse_selection(request.args)
+        view = uc.gap_page(db.read_session, selection, request.args, current_locale())
+    except BadInput as exc:
+        name = str(exc.details.get("field", ""))
+        target = getattr(form, name if name in FILTERS else "", None)
+        errors = {target.id if target is not None else name: exc.message}
+        if target is not None:
+            target.errors = [exc.message]
+        return render_template("gaps/dashboard.html", form=form, view=None, args=args,
+                               errors=errors, labels=_labels(form)), 400
+    for row in view.rows:
+        row["links"] = _links(row, selection.sector)
+    return render_template("gaps/dashboard.html", form=form, view=view, args=args,
+                           selection=selection, errors={}, labels={})
+
+
+def _labels(form: GapFilterForm) -> dict[str, str]:
+    """Field id -> label, for the error summary's links."""
+    return {getattr(form, k).id: str(getattr(form, k).label.text) for k in FILTERS}
 
 
 @bp.get("/map")

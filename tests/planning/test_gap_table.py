@@ -1,0 +1,108 @@
+"""The planner's gap table as people use it (issue 21, findings 1 and 2): sorted, paged on
+the server, actions beside the area's name, the score in words; a period without needs data
+said, not shown as zeros; bad filters shown next to their field with the others kept."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+import pytest
+
+from tests.planning.test_gap_pages import _page_row
+
+
+def _body(page: str) -> str:
+    return page[page.index("<tbody>"):page.index("</tbody>")]
+
+
+def _ranks(page: str) -> list[int]:
+    return [int(r) for r in re.findall(r'<tr[^>]*>\s*<td class="num">(\d+)</td>', _body(page))]
+
+
+def test_table_is_paged_on_the_server_and_sortable(planner, boundaries):
+    """Finding 1: 25 rows a page with page links, every column sortable both ways."""
+    first = planner.get("/gaps/?level=3&lang=en").get_data(as_text=True)
+    assert _ranks(first) == list(range(1, 26))
+    assert "Page 1 of 11" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    second = planner.get("/gaps/?level=3&page=2&lang=en").get_data(as_text=True)
+    assert _ranks(second) == list(range(26, 51)) and 'rel="prev"' in second
+    last = planner.get("/gaps/?level=3&page=11&lang=en").get_data(as_text=True)
+    assert len(_ranks(last)) == 272 - 250
+    by_name = planner.get("/gaps/?level=3&sort=name&dir=asc&lang=en").get_data(as_text=True)
+    names = re.findall(r'<td class="area">(.*?) <code>', _body(by_name))
+    assert names == sorted(names) and len(names) == 25
+    assert 'aria-sort="ascending"' in by_name
+    down = planner.get("/gaps/?level=3&sort=name&dir=desc&lang=en").get_data(as_text=True)
+    assert re.findall(r'<td class="area">(.*?) <code>', _body(down))[0] >= names[-1]
+    # the header links keep the filters and flip the direction of the current column
+    heads = [html_lib.unescape(h) for h in re.findall(r'<th scope="col"[^>]*><a href="([^"]+)"',
+                                                      by_name)]
+    assert "/gaps/?level=3&sort=name&dir=desc" in heads
+    assert "/gaps/?level=3&sort=people_in_need&dir=desc" in heads
+
+
+def test_rows_carry_actions_on_the_reading_side_and_the_score_in_words(client, make, login,
+                                                                        gaps_data):
+    """Finding 1: links sit in the area's cell (read first in both directions), and the score
+    comes with words a planner can act on."""
+    login(make.user("planner", gaps_data))
+    page = client.get("/gaps/?level=1&sector=protection&lang=en").get_data(as_text=True)
+    row = next(r for r in _body(page).split("</tr>") if "<code>SY07</code>" in r)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert "/forum/threads/new" in cells[1] and "/partners/" in cells[1]
+    assert not any("href" in c for c in cells[2:])
+    assert "800 of 1,000 people in need not served." in cells[2]
+    assert "2 referrals or searches failed." in cells[2]
+    assert re.search(r"(very large|large|moderate|small) gap", cells[2])
+    aleppo = next(r for r in _body(page).split("</tr>") if "<code>SY02</code>" in r)
+    assert "500 people in need and no organisation present." in aleppo
+    arabic = client.get("/gaps/?level=1&sector=protection&lang=ar").get_data(as_text=True)
+    assert "800 من أصل 1,000 شخص محتاج لا يصلهم أحد." in arabic
+
+
+def test_a_period_without_needs_data_is_said_not_zeros(planner, gaps_data):
+    """Finding 2: the notice names the period and links the years that have needs data."""
+    resp = planner.get("/gaps/?level=1&sector=protection&period=2022&lang=en")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "There are no people-in-need figures for 2022" in page
+    assert "<tbody>" not in page and "0.0" not in page
+    links = [html_lib.unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
+    assert "/gaps/?level=1&sector=protection&period=2023" in links
+    # a month of a year with data is a normal table
+    assert _page_row(planner, "level=1&sector=protection&period=2023-01")[3] == "1,000"
+
+
+@pytest.mark.parametrize(("query", "field", "message"), [
+    ("period=May", "period", "period must be YYYY or YYYY-MM, got &#39;May&#39;."),
+    ("sector=nope", "sector", "unknown sector &#39;nope&#39;"),
+    ("group=aliens", "group", "unknown target group &#39;aliens&#39;"),
+    ("level=9", "level", "level must be 1, 2 or 3."),
+])
+def test_bad_filters_are_shown_inline_and_the_others_kept(planner, gaps_data, query, field,
+                                                         message):
+    """Finding 2: the message sits by its field, an error summary links it, the other
+    filters keep their values; HTTP 400, never a bare error page."""
+    from urllib.parse import urlencode
+
+    name, value = query.split("=")
+    args = {"level": "1", "sector": "protection", "group": "women", "lang": "en", name: value}
+    resp = planner.get(f"/gaps/?{urlencode(args)}")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    block = re.search(r'<div class="field[^"]*has-error[^"]*">(.*?)</div>', page, re.S)
+    assert block and f'id="{field}"' in block.group(1) and message in block.group(1), page
+    assert 'class="error-summary"' in page and f'href="#{field}"' in page
+    if field != "sector":
+        assert re.search(r'<option selected value="protection">|<option value="protection" '
+                         r'selected>', page)
+    if field != "group":
+        assert re.search(r'<option selected value="women">|<option value="women" selected>',
+                         page)
+
+
+def test_bad_sort_or_page_names_the_parameter(planner, gaps_data):
+    for query, name in (("sort=colour", "sort"), ("page=0", "page"), ("dir=up", "dir")):
+        resp = planner.get(f"/gaps/?level=1&{query}&lang=en")
+        assert resp.status_code == 400 and f"{name} must" in resp.get_data(as_text=True)
