@@ -16,12 +16,16 @@ class UploadForm(FlaskForm):
     period = StringField(_l("Period for rows without a year (YYYY-MM, optional)"),
                          validators=[Optional(), Regexp(r"^\d{4}-\d{2}$",
                                                         message=_l("Write it as 2023-02."))])
+    replace = BooleanField(_l("Replace the earlier import of this file (same file name and "
+                              "sheet): its rows that the new file does not carry are deleted"))
 
 
 class ConfirmForm(FlaskForm):
     token = HiddenField(validators=[Regexp(r"^[0-9a-f]{32}\.(csv|xlsx|xlsm|txt)$")])
     sheet = HiddenField()
     period = HiddenField()
+    name = HiddenField(validators=[Length(max=200)])
+    replace = BooleanField(_l("Replace the earlier import of this file"))
     accept_partial = BooleanField(_l("Import the good rows and leave the rejected ones out"))
 
 

@@ -40,14 +40,24 @@ def _restriction() -> int | None:
     return who.organization_id
 
 
-def _run(token: str, sheet: str, period: str, *, dry_run: bool, accept_partial: bool):
+def _source(name: str | None, token: str) -> str:
+    """The import's source: the file name as uploaded, so that uploading a corrected file
+    again finds its earlier import; an organisation admin's under their organisation, so
+    that nobody else's file of the same name is ever replaced."""
+    name = Path((name or "").replace("\\", "/")).name.strip()[:200] or token
+    restrict = _restriction()
+    return name if restrict is None else f"{restrict}/{name}"
+
+
+def _run(token: str, sheet: str, period: str, name: str | None, *, dry_run: bool,
+         accept_partial: bool, replace: bool):
     path = _folder() / token
     if not path.exists():
         raise NotFound(_("This upload has expired; upload the file again."))
     return import_4w(db.session, path, sheet=sheet or None, period=period or None,
                      dry_run=dry_run, accept_partial=accept_partial,
-                     restrict_to_org=_restriction(), source_name=path.name,
-                     imported_by=f"user {principal().id}")
+                     restrict_to_org=_restriction(), source_name=_source(name, token),
+                     imported_by=f"user {principal().id}", replace=replace)
 
 
 def _index(form: UploadForm, status: int = 200):
@@ -69,21 +79,22 @@ def upload():
     form = UploadForm()
     if not form.validate_on_submit():
         return _index(form, 400)
-    suffix = Path(form.file.data.filename or "").suffix.lower() or ".csv"
+    name = form.file.data.filename or ""
+    suffix = Path(name).suffix.lower() or ".csv"
     token = secrets.token_hex(16) + suffix
     form.file.data.save(_folder() / token)
     try:
-        report = _run(token, form.sheet.data, form.period.data, dry_run=True,
-                      accept_partial=True)
+        report = _run(token, form.sheet.data, form.period.data, name, dry_run=True,
+                      accept_partial=True, replace=form.replace.data)
     except BadInput as exc:
         (_folder() / token).unlink(missing_ok=True)
-        form.file.errors = [file_error(exc.message, token, Path(
-            form.file.data.filename or "").name)]
+        form.file.errors = [file_error(exc.message, token, Path(name).name)]
         return _index(form, 400)
     confirm = ConfirmForm(token=token, sheet=form.sheet.data or "",
-                          period=form.period.data or "")
+                          period=form.period.data or "", name=name,
+                          replace=form.replace.data)
     return render_template("exchange/preview.html", report=report, confirm=confirm,
-                           name=form.file.data.filename)
+                           name=name)
 
 
 @bp.post("/import/confirm")
@@ -95,17 +106,22 @@ def confirm():
     if not form.validate_on_submit():
         raise BadInput(_("The confirmation form is incomplete; upload the file again."))
     try:
-        report = _run(form.token.data, form.sheet.data, form.period.data, dry_run=False,
-                      accept_partial=form.accept_partial.data)
+        report = _run(form.token.data, form.sheet.data, form.period.data, form.name.data,
+                      dry_run=False, accept_partial=form.accept_partial.data,
+                      replace=form.replace.data)
     except BadInput as exc:
         db.session.rollback()
         report = getattr(exc, "report", None)
         if report is None:
             raise
-        flash(_("Nothing was imported: %(n)s rows were rejected.", n=report.rows_rejected),
-              "error")
+        if exc.details.get("field") == "replace":
+            flash(_("Nothing was imported: this file was imported before with other "
+                    "content. Choose to replace the earlier import, or cancel."), "error")
+        else:
+            flash(_("Nothing was imported: %(n)s rows were rejected.",
+                    n=report.rows_rejected), "error")
         return render_template("exchange/preview.html", report=report, confirm=form,
-                               name=""), 400
+                               name=form.name.data), 400
     who = principal()
     record(db.session, "import.4w", user=who, organization_id=who.organization_id,
            object_type="activity",

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from data.models import Activity, AuditLog
+from data.models import Activity, AuditLog, ImportBatch
 
 
 def _csv(*rows: str) -> bytes:
@@ -65,6 +65,68 @@ def test_org_admin_imports_only_their_own_rows(client, session, make, login, bou
     assert resp.status_code == 302
     orgs = session.scalars(select(Activity.organization_id)).all()
     assert orgs == [mine.id]
+
+
+def _people(session) -> tuple[int, int]:
+    return session.execute(select(func.count(), func.coalesce(func.sum(
+        Activity.reached_total), 0)).select_from(Activity)).one()
+
+
+def test_a_corrected_upload_shows_the_difference_and_replaces_only_when_chosen(
+        client, session, make, login, boundaries):
+    """Uploading a corrected file again: the preview shows what would change; without the
+    replace choice nothing is imported, with it the earlier import is replaced (one copy)."""
+    login(make.user("platform_admin"))
+    html = _upload(client, _csv("Maram Foundation (MF),SY020405,Food Baskets,40",
+                                "MF,SY070301,Cooked Meals,12"), "food.csv").get_data(as_text=True)
+    assert client.post("/exchange/import/confirm",
+                       data={"token": _token(html), "name": "food.csv"}).status_code == 302
+    assert tuple(_people(session)) == (2, 52)
+    corrected = _csv("Maram Foundation (MF),SY020405,Food Baskets,45")
+    resp = _upload(client, corrected, "food.csv")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "سبق استيراد هذا الملف" in html
+    assert "المحتوى مختلف" in html  # nothing is imported unless replace is chosen
+    diff = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html))
+    assert (diff["الصفوف المضافة"], diff["الصفوف المحذوفة"], diff["الصفوف المتغيّرة"]) == \
+        ("0", "1", "1")
+    assert (diff["الأشخاص الذين تم الوصول إليهم قبل"],
+            diff["الأشخاص الذين تم الوصول إليهم بعد"]) == ("52", "45")
+    assert 'name="replace"' in html and tuple(_people(session)) == (2, 52)
+    resp = client.post("/exchange/import/confirm", data={"token": _token(html), "name": "food.csv"})
+    assert resp.status_code == 400 and "سبق استيراد هذا الملف بمحتوى مختلف" in \
+        resp.get_data(as_text=True)
+    assert tuple(_people(session)) == (2, 52)
+    resp = client.post("/exchange/import/confirm",
+                       data={"token": _token(html), "name": "food.csv", "replace": "y"})
+    assert resp.status_code == 302 and tuple(_people(session)) == (1, 45)
+    statuses = session.execute(select(ImportBatch.source, ImportBatch.status)
+                               .order_by(ImportBatch.id)).all()
+    assert statuses == [("food.csv", "replaced"), ("food.csv", "active")]
+    # the same file once more: the preview says it changes nothing
+    html = _upload(client, corrected, "food.csv").get_data(as_text=True)
+    assert "استيراده مرة أخرى لا يغيّر شيئاً" in html
+
+
+def test_the_replace_choice_on_the_upload_page_previews_the_replacement_in_english(
+        client, session, make, login, boundaries):
+    mine = make.org(name_en="Maram Foundation", acronym="MF")
+    login(make.user("org_admin", mine))
+    with client.session_transaction() as sess:
+        sess["lang"] = "en"
+    html = _upload(client, _csv("MF,SY020405,Food Baskets,40")).get_data(as_text=True)
+    client.post("/exchange/import/confirm", data={"token": _token(html), "name": "4w.csv"})
+    resp = client.post("/exchange/import", data={
+        "file": (io.BytesIO(_csv("MF,SY020405,Food Baskets,41")), "4w.csv"), "replace": "y"},
+        content_type="multipart/form-data")
+    html = resp.get_data(as_text=True)
+    assert "Importing replaces it" in html and re.search(r'name="replace"[^>]* checked', html) \
+        or re.search(r'checked[^>]*name="replace"', html)
+    resp = client.post("/exchange/import/confirm",
+                       data={"token": _token(html), "name": "4w.csv", "replace": "y"})
+    assert resp.status_code == 302 and tuple(_people(session)) == (1, 41)
+    # an organisation's uploads are its own source: no other file named 4w.csv is touched
+    assert set(session.scalars(select(ImportBatch.source))) == {f"{mine.id}/4w.csv"}
 
 
 def test_bad_upload_is_explained(client, make, login):
