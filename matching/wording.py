@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from babel import Locale
 
-__all__ = ["NOUNS", "count"]
+__all__ = ["NOUNS", "count", "distance"]
 
 # Arabic forms per CLDR category: "{n}" is the number; zero, one and two are spelt out.
 NOUNS: dict[str, dict[str, str]] = {
@@ -31,16 +31,33 @@ NOUNS: dict[str, dict[str, str]] = {
                 "few": "{n} خدمات",
                 "many": "{n} خدمة", "other": "{n} خدمة", "en_one": "service",
                 "en_other": "services"},
+    "kilometre": {"zero": "0 كيلومتر", "one": "كيلومتر واحد", "two": "كيلومتران",
+                  "two_gen": "كيلومترين", "few": "{n} كيلومترات", "many": "{n} كيلومتراً",
+                  "other": "{n} كيلومتر", "en_one": "kilometre", "en_other": "kilometres"},
 }
 _AR, _EN = Locale("ar"), Locale("en")
 
 
 def count(noun: str, n: int, *, genitive: bool = False) -> tuple[str, str]:
-    """``n`` of ``noun`` ("day", "hour", "person", "service") as (English, Arabic) text;
-    ``genitive`` for the dual after a preposition or an adverb (خلال، قبل)."""
+    """``n`` of ``noun`` ("day", "hour", "person", "service", "kilometre") as (English, Arabic)
+    text; ``genitive`` for the dual after a preposition or an adverb (خلال، قبل)."""
     forms = NOUNS[noun]
     en = forms["en_one"] if _EN.plural_form(n) == "one" else forms["en_other"]
     form = _AR.plural_form(n)
     if form == "two" and genitive:
         form = "two_gen"
     return f"{n} {en}", forms[form].format(n=n)
+
+
+def distance(metres: float) -> tuple[str, str]:
+    """A distance in whole kilometres as (English, Arabic) words, in the genitive that follows
+    "على بعد" or "من"; under one kilometre as such.
+
+    >>> distance(400)
+    ('under a kilometre', 'أقل من كيلومتر')
+    >>> distance(2100)[1], distance(3400)[1], distance(12_000)
+    ('كيلومترين', '3 كيلومترات', ('12 kilometres', '12 كيلومتراً'))
+    """
+    if metres < 1000:
+        return "under a kilometre", "أقل من كيلومتر"
+    return count("kilometre", int(metres / 1000 + 0.5), genitive=True)

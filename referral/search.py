@@ -423,6 +423,7 @@ def _ranked(qy: SearchQuery, alias: str) -> str:
 # The person's point, and the radius test on a site ``ss``: public for the bench's floor,
 # which must test the same things (``bench/search.py``), like ``filters_sql``.
 POINT_SQL = "CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography)"
+AREA_SQL = "CAST(:area AS text)"
 # ``ST_DWithin(g, pt, r)`` spelled as its two halves: the box test the GiST index answers and
 # the exact spheroid distance. Same rows, but the planner no longer multiplies the box's
 # selectivity by ST_DWithin's own guess (it estimated 7 sites where 6,000 lie within 25 km and
@@ -630,11 +631,19 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
 
 def detail_sql(qy: SearchQuery) -> str:
     """What a result shows, for the services of one page (``:ids``): names, organisation,
-    type, eligibility, the site nearest the person (or the first site) and the provider's
-    referral figures."""
-    nearest = f"ss.geom::geography <-> {POINT_SQL}" if qy.point else "ss.id"
+    type, eligibility, the site nearest the person (or the searched area's centre, with its
+    distance from it; else the first site) and the provider's referral figures."""
+    area_d = "NULL::float8"
+    if qy.point:
+        nearest = f"ss.geom::geography <-> {POINT_SQL}"
+    elif qy.pcode:  # the site nearest the searched area's centre, and how far it is from it
+        centre = f"(SELECT a.centroid::geography FROM admin_area a WHERE a.pcode = {AREA_SQL})"
+        nearest = f"ss.geom::geography <-> {centre}"
+        area_d = f"ST_Distance(ss.geom::geography, {centre})"
+    else:
+        nearest = "ss.id"
     site = ("SELECT ss.id, ST_X(ss.geom) AS lon, ST_Y(ss.geom) AS lat, ss.address_ar, "
-            "ss.address_en, ss.admin3_pcode FROM service_site ss "
+            f"ss.address_en, ss.admin3_pcode, {area_d} AS area_d FROM service_site ss "
             f"WHERE ss.service_id = sv.id ORDER BY {nearest} LIMIT 1")
     return (
         "SELECT sv.id, sv.uuid, sv.name_ar, sv.name_en, sv.organization_id, o.name_ar AS org_ar,"
@@ -646,6 +655,7 @@ def detail_sql(qy: SearchQuery) -> str:
         " ARRAY(SELECT g.target_group_code FROM service_target_group g"
         "       WHERE g.service_id = sv.id ORDER BY 1) AS groups,"
         " ns.id AS site_id, ns.lon, ns.lat, ns.address_ar, ns.address_en, ns.admin3_pcode,"
+        " ns.area_d,"
         " coalesce(pr.history, 0) AS history, pr.acceptance_rate, pr.top_decline_reason,"
         " pr.top_decline_share "
         "FROM service sv JOIN organization o ON o.id = sv.organization_id "
@@ -675,15 +685,21 @@ def generic_plan_safe(qy: SearchQuery) -> bool:
             and (qy.pcode is None or is_subdistrict(qy.pcode)))
 
 
+def _shown_distance(metres: float | None, visible: bool) -> float | None:
+    """A distance as shown: to the decimetre, or up to the whole kilometre when the site is
+    hidden from the viewer (no trilateration to the metre)."""
+    if metres is None:
+        return None
+    return round(float(metres), 1) if visible else float(math.ceil(metres / 1000.0) * 1000)
+
+
 def _item(row: dict[str, Any], col: dict[str, Any], i: int, *, score: float, stale: bool,
           reasons: list, viewer: Viewer, point: bool) -> dict[str, Any]:
     """One result: the page row ``row`` (what is shown, the referral figures) and candidate
     ``i`` of the columns ``col`` (distance and response time, as ranked)."""
     visible = viewer.sees_site(row["organization_id"], row["sensitive"])
     d = col["distance_m"][i]
-    distance = None if math.isnan(d) else round(float(d), 1)
-    if distance is not None and not visible:
-        distance = float(math.ceil(distance / 1000.0) * 1000)  # no trilateration to the metre
+    distance = _shown_distance(None if math.isnan(d) else d, visible)
     site = None
     if row["site_id"] is not None:
         site = {"lon": row["lon"] if visible else None, "lat": row["lat"] if visible else None,
@@ -710,6 +726,7 @@ def _item(row: dict[str, Any], col: dict[str, Any], i: int, *, score: float, sta
         "last_verified": verified.isoformat() if verified else None,
         "stale": stale, "sensitive": bool(row["sensitive"]),
         "distance_m": distance if point else None,
+        "area_distance_m": None if point else _shown_distance(row["area_d"], visible),
         "score": score, "reasons": reasons, "site": site,
         "referral_stats": {
             "acceptance_rate": None if acceptance is None else round(float(acceptance), 3),
@@ -753,6 +770,8 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
         detail_params: dict[str, Any] = {"ids": [ids[i] for i in page]}
         if qy.point:
             detail_params.update(lon=qy.lon, lat=qy.lat)
+        elif qy.pcode:
+            detail_params["area"] = qy.pcode
         dkeys, drows = fetch_all(session, detail_sql(qy), detail_params)
         shown = {r[0]: dict(zip(dkeys, r, strict=True)) for r in drows}  # id first
         for i in page:

@@ -46,6 +46,31 @@ def test_search_page_in_english_is_one_click_away(client, world):
     assert 'dir="ltr"' in page and "5 services found" in page and "Nearest site 1.0 km" in page
 
 
+@pytest.mark.parametrize(("lang", "point", "place", "mobile"), [
+    ("ar", "على بعد كيلومتر واحد", "على بعد 5 كيلومترات من مركز مركز إدلب", "فريق متنقل"),
+    ("en", "1 kilometre away", "5 kilometres from the centre of Idleb centre", "Mobile team"),
+])
+def test_result_cards_show_modality_and_distance_in_words(client, session, world, lang, point,
+                                                          place, mobile):
+    """A card says how the service is given and how far it is: from the point, or from the
+    searched place's centre for a place search (a mobile team is no longer read as a service
+    elsewhere), its noun agreeing with the number."""
+    from sqlalchemy import text
+
+    from data.models import Service
+
+    session.execute(text("UPDATE admin_area SET centroid = ST_SetSRID(ST_MakePoint(:lon, :lat),"
+                         " 4326) WHERE pcode = 'SY070000'"), {"lon": P[0], "lat": P[1]})
+    session.get(Service, world["C"]).modality = "mobile"
+    session.flush()
+    near = html(client.get(f"/directory/?need=prot_pss&{PT}&lang={lang}"))
+    assert point in near
+    by_place = html(client.get(f"/directory/?need=prot_pss&pcode=SY070000&lang={lang}"))
+    assert place in by_place
+    cards = re.findall(r'<span class="modality">([^<]*)</span>', by_place)
+    assert mobile in cards and len(cards) == 3
+
+
 def test_search_page_weighs_under_150_kb_with_its_assets(client, world):
     page = client.get(f"/directory/?{PT}").data
     total = len(gzip.compress(page))

@@ -122,6 +122,33 @@ def test_sensitive_site_hidden_from_those_who_may_not_see_it(session, world, who
         assert site["address_ar"] is None and result.items[0]["distance_m"] % 1000 == 0
 
 
+def _centre_at_p(session) -> None:
+    """The sub-district SY070000's centre at the person's point P."""
+    session.execute(text("UPDATE admin_area SET centroid = ST_SetSRID(ST_MakePoint(:lon, :lat),"
+                         " 4326) WHERE pcode = 'SY070000'"), {"lon": P[0], "lat": P[1]})
+
+
+@pytest.mark.parametrize(("viewer_role", "g_metres"), [(None, 2000), ("caseworker", 1500)])
+def test_place_search_gives_the_distance_from_the_place_s_centre(session, world, viewer_role,
+                                                                  g_metres):
+    """Searched by place name or p-code (no point), each result still says how far its nearest
+    site is from the place's centre (a hidden site's up to the kilometre); a service without a
+    site has none, and a point search keeps ``distance_m``."""
+    from referral.search import Viewer
+
+    _centre_at_p(session)
+    viewer = Viewer(viewer_role, 999) if viewer_role else Viewer()
+    ids, result = run(session, world, viewer=viewer, pcode="SY070000")
+    by = {i: item for i, item in zip(ids, result.items, strict=True)}
+    assert by["A"]["area_distance_m"] == pytest.approx(1000, rel=0.01)
+    assert by["C"]["area_distance_m"] == pytest.approx(5000, rel=0.01)
+    assert by["B"]["area_distance_m"] is None  # covers the area, no site
+    assert by["G"]["area_distance_m"] == pytest.approx(g_metres, rel=0.01)
+    assert all(item["distance_m"] is None for item in result.items)
+    _, near = run(session, world, need="prot_pss", **PT)
+    assert all(item["area_distance_m"] is None for item in near.items)
+
+
 def test_unmet_search_is_logged_anonymously(session, world):
     from data.models import UnmetSearch
 

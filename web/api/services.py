@@ -151,14 +151,19 @@ _REFERRAL_STATS = {
 OPENAPI_SCHEMAS = {
     "ServiceHit": {
         "type": "object",
-        "required": list(_COMMON) + ["distance_m", "score", "reasons", "site",
-                                     "referral_stats"],
+        "required": list(_COMMON) + ["distance_m", "area_distance_m", "score", "reasons",
+                                     "site", "referral_stats"],
         "additionalProperties": False,
         "properties": {
             **_COMMON,
             "distance_m": {"type": ["number", "null"], "minimum": 0,
                            "description": "Metres to the nearest site (rounded up to the "
                                           "kilometre when the site is hidden)."},
+            "area_distance_m": {"type": ["number", "null"], "minimum": 0,
+                                "description": "Searched by place: metres from the place's "
+                                               "centre to the service's nearest site (rounded "
+                                               "up likewise); null for a point search or a "
+                                               "service without a site."},
             "score": {"type": "number", "minimum": 0, "maximum": 1},
             "reasons": {"type": "array", "items": _REASON},
             "site": {"oneOf": [{"type": "null"}, _SITE]},

@@ -3,7 +3,7 @@
 Stored times are UTC; people read them in Syria's time (``DISPLAY_TIMEZONE``, default
 Asia/Damascus). Dates are written as 2026-07-30 and times as 14:05 in both languages, so a
 date never changes meaning between the Arabic and English pages; templates use
-``{{ value|day }}``, ``{{ value|when }}`` and ``{{ n|number }}``.
+``{{ value|day }}``, ``{{ value|when }}``, ``{{ n|number }}`` and ``{{ metres|distance }}``.
 """
 
 from __future__ import annotations
@@ -68,9 +68,21 @@ def languages(codes: list[str] | None) -> str:
     return ("، " if loc == "ar" else ", ").join(language_name(c, loc) for c in codes or ())
 
 
+def distance(metres: float) -> str:
+    """A distance in words in the page's language, its noun agreeing with its number
+    ("3 كيلومترات", "12 kilometres")."""
+    from matching.wording import distance as words
+
+    from ..i18n import current_locale
+
+    en, ar = words(metres)
+    return ar if current_locale() == "ar" else en
+
+
 def init_app(app: Flask) -> None:
-    """Register the ``day``, ``when``, ``number`` and ``languages`` template filters."""
+    """Register the ``day``, ``when``, ``number``, ``languages`` and ``distance`` filters."""
     app.add_template_filter(languages, "languages")
+    app.add_template_filter(distance, "distance")
     app.add_template_filter(day, "day")
     app.add_template_filter(when, "when")
     app.add_template_filter(number, "number")
