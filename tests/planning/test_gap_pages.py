@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -299,6 +300,33 @@ def _page_row(client, query: str, pcode: str = "SY07") -> list[str]:
     row = next(r for r in body.split("</tr>") if f"<code>{pcode}</code>" in r)
     return [re.sub(r"<[^>]+>", " ", c).split()[0] if re.sub(r"<[^>]+>", "", c).strip()
             else "" for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def test_dashboard_shows_organisations_present_that_reached_nobody(client, session, make, login,
+                                                                   gaps_data):
+    """4W rows of people with nobody reached: counted apart on the page, as in the API and
+    exports, beside an organisations figure they do not add to (Aleppo stays a need without
+    presence)."""
+    for i, name in enumerate(("Silent", "Quiet")):
+        org = make.org(name_en=name, name_ar=name)
+        session.add(Activity(organization_id=org.id, sector_code="protection", pcode="SY02",
+                             period_start=dt.date(2023, 1, 1), unit="people", reached_total=0,
+                             fingerprint=f"nobody-{i}"))
+    session.flush()
+    login(make.user("planner"))
+    row = _row_html(client, "level=1&sector=protection&lang=en", "SY02")
+    assert "2 more organisations present, nobody reached" in row and "need, no presence" in row
+    assert _page_row(client, "level=1&sector=protection", "SY02")[5] == "0"
+    arabic = _row_html(client, "level=1&sector=protection&lang=ar", "SY02")
+    assert "منظمتان أخريان حاضرتان لم تصلا إلى أحد" in arabic
+    assert "present, nobody reached" not in _row_html(client, "level=1&sector=protection&lang=en",
+                                                      "SY07")
+
+
+def _row_html(client, query: str, pcode: str) -> str:
+    html = client.get(f"/gaps/?{query}").get_data(as_text=True)
+    body = html[html.index("<tbody>"):html.index("</tbody>")]
+    return next(r for r in body.split("</tr>") if f"<code>{pcode}</code>" in r)
 
 
 def test_dashboard_page_filters_service_group_and_period(planner, gaps_data):
