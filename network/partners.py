@@ -41,7 +41,7 @@ __all__ = [
     "DuplicationAlert", "PartnerData", "PartnerSuggestion", "check_insight_access",
     "duplication_alerts", "get_org",
     "end_partnership", "fit_recommender", "list_requests", "load_frames", "org_partners",
-    "partnership_network", "request_partnership", "respond_to_request", "suggestions",
+    "partnership_network", "relations", "request_partnership", "respond_to_request", "suggestions",
     "withdraw_request",
 ]
 
@@ -347,6 +347,13 @@ def _pending_with(session: Session, org_id: int) -> set[int]:
         or_(PartnershipRequest.requester_org_id == org_id,
             PartnershipRequest.target_org_id == org_id))).all()
     return {b if a == org_id else a for a, b in rows}
+
+
+def relations(session: Session, org_id: int) -> dict[int, str]:
+    """Other organisation id -> "partner" or "pending" (a request either way), for ``org_id``."""
+    out = dict.fromkeys(_pending_with(session, org_id), "pending")
+    out.update(dict.fromkeys(_partner_ids(session, org_id), "partner"))
+    return out
 
 
 def suggestions(session: Session, org: int | str, *, top: int = 10, area: str | None = None,

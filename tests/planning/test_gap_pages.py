@@ -346,10 +346,10 @@ def test_dashboard_page_filters_service_group_and_period(planner, gaps_data):
     assert 'src="/gaps/map?level=1&amp;sector=protection&amp;period=2023-02"' in html
 
 
-def test_gap_links_name_the_area_and_reach_partner_search(client, session, make, login,
+def test_gap_links_name_the_area_and_reach_who_can_fill_it(client, session, make, login,
                                                           gaps_data):
     """From a gap: the forum thread is titled with the area's name, and a reader with an
-    organisation gets a partner search for that area and sector (issue 6)."""
+    organisation gets the organisations able to fill that gap (issues 6 and 21)."""
     import html as html_lib
     from urllib.parse import parse_qs, urlsplit
 
@@ -359,10 +359,10 @@ def test_gap_links_name_the_area_and_reach_partner_search(client, session, make,
     hrefs = [html_lib.unescape(h) for h in re.findall(r'href="([^"]+)"', row)]
     forum = next(h for h in hrefs if h.startswith("/forum/threads/new"))
     assert parse_qs(urlsplit(forum).query)["title"] == ["فجوة في التغطية في إدلب (SY07)"]
-    partners = next(h for h in hrefs if h.startswith("/partners/"))
-    assert parse_qs(urlsplit(partners).query) == {"area": ["SY07"], "sector": ["protection"]}
-    assert client.get(partners).status_code == 200
-    # a platform admin without an organisation has no partner link (nobody to pair with)
+    fill = next(h for h in hrefs if h.startswith("/gaps/fill"))
+    assert parse_qs(urlsplit(fill).query) == {"pcode": ["SY07"], "sector": ["protection"]}
+    assert client.get(fill).status_code == 200
+    # a platform admin without an organisation gets the same list (issue 21, finding 3)
     login(make.user("platform_admin", None))
     page = client.get("/gaps/?level=1&sector=protection").get_data(as_text=True)
-    assert "/partners/?area=" not in page
+    assert "/gaps/fill?sector=protection&amp;pcode=SY07" in page

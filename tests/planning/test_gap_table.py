@@ -50,7 +50,7 @@ def test_rows_carry_actions_on_the_reading_side_and_the_score_in_words(client, m
     page = client.get("/gaps/?level=1&sector=protection&lang=en").get_data(as_text=True)
     row = next(r for r in _body(page).split("</tr>") if "<code>SY07</code>" in r)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-    assert "/forum/threads/new" in cells[1] and "/partners/" in cells[1]
+    assert "/forum/threads/new" in cells[1] and "/gaps/fill?" in cells[1]
     assert not any("href" in c for c in cells[2:])
     assert "800 of 1,000 people in need not served." in cells[2]
     assert "2 referrals or searches failed." in cells[2]

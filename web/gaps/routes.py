@@ -8,14 +8,17 @@ from flask_babel import gettext as _
 from data.db import db
 from data.errors import BadInput
 
+from ..directory.forms import LABELS
 from ..i18n import current_locale
 from ..lazy import lazy_module
+from ..partners.forms import RequestForm
 from ..security import allow, map_page, principal
 from . import GAP_ROLES, bp
 from .forms import GapFilterForm
 from .forms import choices as select_choices
 
 uc = lazy_module("planning.gaps")  # pandas, folium: loaded by the first request
+FILL_ARGS = ("pcode", "sector", "service", "group")
 FILTERS = ("level", "sector", "service", "group", "period")
 
 
@@ -32,10 +35,9 @@ def _links(row: dict, sector: str | None) -> dict[str, str]:
         links["organizations"] = url_for("directory.search", pcode=pcode)
     elif "api.services" in views:
         links["organizations"] = url_for("api.services", pcode=pcode)
-    who = principal()
-    if "partners.index" in views and getattr(who, "organization_id", None):
-        # partners for the reader's organisation who could close the gap in this area
-        links["partners"] = url_for("partners.index", area=pcode, sector=sector)
+    # the organisations able to fill this gap (the sector's services in or near the area)
+    fill = {k: v for k, v in _filters().items() if k in FILL_ARGS}
+    links["fill"] = url_for("gaps.fill", **{**fill, "pcode": pcode})
     if "forum.new_thread" in views:
         name = row.get("name_en") if current_locale() == "en" else row.get("name_ar")
         links["forum"] = url_for("forum.new_thread", pcode=pcode, sector=sector,
@@ -123,3 +125,29 @@ def export(fmt: str):
     from data.errors import NotFound
 
     raise NotFound(_("Exports are CSV or XLSX."), field="format")
+
+
+@bp.get("/fill")
+@allow(*GAP_ROLES)
+def fill():
+    """Who can fill a gap: verified organisations with services of the sector in or near the
+    area, with capacity and distance; an organisation's admin asks one to partner in a click."""
+    from network import partners
+    from planning.fill import NEAR_M, gap_fillers
+
+    args = {k: request.args[k] for k in FILL_ARGS if request.args.get(k)}
+    back = url_for("gaps.dashboard", **{k: v for k, v in args.items() if k != "pcode"})
+    try:
+        if not args.get("pcode"):
+            raise BadInput(_("Choose an area: open this page from a row of the gap table."),
+                           field="pcode")
+        found = gap_fillers(db.read_session, args["pcode"], sector=args.get("sector"),
+                            service=args.get("service"), group=args.get("group"))
+    except BadInput as exc:
+        return render_template("gaps/fill.html", found=None, error=exc.message, back=back), 400
+    who = principal()
+    own = who.organization_id if who.role == "org_admin" else None
+    status = partners.relations(db.read_session, own) if own else {}
+    return render_template("gaps/fill.html", found=found, error=None, back=back, own=own,
+                           status=status, near_km=NEAR_M // 1000, form=RequestForm(),
+                           labels=LABELS)

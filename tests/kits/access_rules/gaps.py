@@ -15,3 +15,4 @@ RULES = {
     "gaps.export": {"roles": GAP},
     "api.gaps": {"roles": GAP},
 }
+RULES["gaps.fill"] = {"roles": GAP}
