@@ -66,7 +66,7 @@ def search(v, **fields) -> None:
     for name, value in fields.items():
         loc = page.locator(f"#{name}")
         if not loc.is_visible():
-            page.locator("details.filters > summary").click()
+            page.locator("details.more-filters > summary").click()
         if loc.evaluate("e => e.tagName") == "SELECT":
             loc.select_option(value)
         else:
@@ -156,6 +156,33 @@ def test_refer_with_consent_and_the_receiver_completes(visit, target, locale, si
     assert page.locator("ol.timeline li").count() >= 4
     v.goto(case_url + "/print", "print form")
     assert ("Kurdish" if locale == "en" else "الكردية") in page.locator("main").inner_text()
+
+
+@pytest.mark.parametrize(("locale", "size"), [("ar", PHONE), ("en", DESKTOP)],
+                         ids=["ar-phone", "en-desktop"])
+def test_search_results_come_first_and_errors_are_summarised(visit, target, locale, size):
+    """Finding 5 on the search page: the first result is on the first screen (the other
+    filters folded), its count is announced; a refused search has its errors summarised on
+    top, focused, each a link to its field."""
+    v = visit(size=size, locale=locale)
+    page = v.page
+    v.set_language(locale)
+    v.goto(f"/directory/?need={target.need}&pcode={target.pcode}", "results first")
+    assert page.locator(".hits li.hit").first.bounding_box()["y"] < size["height"]
+    assert not page.locator("details.more-filters").evaluate("e => e.open")
+    page.wait_for_function("() => document.getElementById('search-status').textContent")
+    status = page.locator("#search-status").text_content()
+    assert status and status in page.locator("#results-title").inner_text()
+    page.locator("details.more-filters > summary").click()
+    page.fill("#age", "-4")
+    with page.expect_navigation():
+        page.locator("form.search button[type=submit]").click()
+    v.check("a refused search")
+    summary = page.locator(".error-summary[role=alert]")
+    assert summary.evaluate("e => e === document.activeElement")
+    assert summary.bounding_box()["y"] < size["height"]
+    summary.locator("a[href='#age']").click()
+    assert page.locator("#age").evaluate("e => e === document.activeElement")
 
 
 def test_the_form_takes_a_place_by_name_and_checks_eligibility(visit, demo_app, target):

@@ -92,6 +92,33 @@ def test_bad_search_input_shows_arabic_message_next_to_the_field(client, world):
     assert 'id="lon-error"' in page and "خارج سوريا" in page
 
 
+def test_search_errors_are_summarised_at_the_top_and_linked_to_their_field(client, world):
+    """A refused search names each wrong field in a summary above the form (announced and
+    focused), linked to the field, which is marked invalid; a folded filter in error is
+    unfolded."""
+    page = html(client.get("/directory/?need=prot_pss&pcode=SY0700&age=-4"))
+    summary = page.index('class="error-summary" role="alert"')
+    assert summary < page.index('<form method="get" class="search"')
+    assert re.search(r'<a href="#age">العمر: يجب أن يكون العمر بين 0 و120.</a>', page)
+    assert 'id="age" name="age" inputmode="numeric" value="-4" aria-invalid="true" ' \
+        'aria-describedby="age-error"' in page
+    assert '<details class="more-filters" open>' in page
+
+
+def test_results_come_before_the_map_and_the_other_filters_fold(client, world):
+    """After a search the need and place stay in view, the other filters fold (saying how many
+    are in use), the results come before the map, and their count waits for the live region;
+    before any search every filter is open."""
+    first = html(client.get("/directory/?lang=en"))
+    assert '<details class="more-filters" open>' in first
+    assert 'data-text=' not in first
+    page = html(client.get(f"/directory/?need=prot_pss&{PT}&age=30&lang=en"))
+    assert '<details class="more-filters">' in page and "(2 in use)" in page
+    assert page.index('<ol class="hits"') < page.index('id="map"')
+    assert '<p id="search-status" class="sr-only" role="status" aria-live="polite" ' \
+        'data-text="5 services found">' in page
+
+
 def test_empty_search_says_it_was_recorded(client, session, world):
     from sqlalchemy import func, select
 
