@@ -304,7 +304,8 @@ def import_hsds_cmd(path: Path) -> None:
 @export_cli.command("hsds")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def export_hsds_cmd(folder: Path) -> None:
-    """Write HSDS 3.0 JSON documents and the tabular CSV data package to FOLDER."""
+    """Write HSDS 3.0 JSON documents and the tabular CSV data package to FOLDER (verified
+    organisations and their services only)."""
     from data.io.hsds import export_hsds
 
     counts = export_hsds(session(), folder)
@@ -315,7 +316,8 @@ def export_hsds_cmd(folder: Path) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--hxl", is_flag=True, help="Add the HXL hashtag row (CSV); XLSX always has it.")
 def export_4w_cmd(file: Path, hxl: bool) -> None:
-    """Write every activity as a WoS-template-shaped 4W table (.csv or .xlsx)."""
+    """Write the activities (not those of unverified organisations) as a
+    WoS-template-shaped 4W table (.csv or .xlsx)."""
     from data.io.hxl import export_4w
 
     n = export_4w(session(), file, hxl=hxl)
@@ -325,7 +327,8 @@ def export_4w_cmd(file: Path, hxl: bool) -> None:
 @export_cli.command("geojson")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_geojson_cmd(file: Path) -> None:
-    """Write services' sites (points) and coverage (areas) as a GeoJSON FeatureCollection."""
+    """Write the sites (points) and coverage (areas) of verified organisations' services as a
+    GeoJSON FeatureCollection."""
     from data.io.geojson import export_geojson
 
     with file.open("w", encoding="utf-8") as out:

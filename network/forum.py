@@ -37,7 +37,9 @@ from data.models import (
     Sector,
     User,
 )
+from network.directory import get_organization
 from referral.notify import notify
+from referral.search import Viewer
 
 __all__ = [
     "THREADS_PER_PAGE", "WRITER_ROLES", "add_files", "can_write", "create_thread",
@@ -170,12 +172,11 @@ def list_threads(session: Session, category_id: int | None = None, *, page: int 
     return list(rows), total
 
 
-def organization_threads(session: Session, org_id: int) -> tuple[Organization,
-                                                                 list[ForumThread]]:
-    """An organisation and the visible threads it started or was mentioned in."""
-    org = session.get(Organization, org_id)
-    if org is None:
-        raise NotFound(_("Organisation %(id)s does not exist.", id=org_id))
+def organization_threads(session: Session, org_id: int, viewer: Viewer | None = None
+                         ) -> tuple[Organization, list[ForumThread]]:
+    """An organisation and the visible threads it started or was mentioned in; NotFound for
+    one not shown to ``viewer`` (pending, rejected, suspended: its members and admins only)."""
+    org = get_organization(session, org_id, viewer)
     mentioned = select(ForumPost.thread_id).join(
         ForumMention, ForumMention.post_id == ForumPost.id).where(
         ForumMention.organization_id == org_id, ~ForumPost.hidden)

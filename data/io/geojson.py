@@ -1,5 +1,6 @@
 """Export services' sites (points) and coverage (one feature per admin area, listing the
-services that cover it) as one GeoJSON FeatureCollection, written as a stream."""
+services that cover it) as one GeoJSON FeatureCollection, written as a stream. Only services
+of verified organisations: pending, rejected and suspended ones are never shown to others."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def export_geojson(session: Session, out: TextIO) -> int:
                Service.service_type_code, Organization.name_en)
         .join(Service, Service.id == ServiceSite.service_id)
         .join(Organization, Organization.id == Service.organization_id)
-        .where(Service.sensitive.is_(False))
+        .where(Service.sensitive.is_(False), Organization.verified)
         .order_by(ServiceSite.id))
     for sid, geom, name_en, name_ar, pcode, suuid, stype, org in sites:
         feature = {"type": "Feature", "id": f"site-{sid}", "geometry": json.loads(geom),
@@ -48,6 +49,8 @@ def export_geojson(session: Session, out: TextIO) -> int:
                func.count(func.distinct(Service.id)))
         .join(service_coverage, service_coverage.c.pcode == AdminArea.pcode)
         .join(Service, Service.id == service_coverage.c.service_id)
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(Organization.verified)
         .group_by(AdminArea.pcode).order_by(AdminArea.pcode))
     for pcode, level, en, ar, geom, types, count in cover:
         feature = {"type": "Feature", "id": f"area-{pcode}",

@@ -171,7 +171,8 @@ def _extents(session: Session, pcodes: set[str]) -> dict[str, str]:
 
 
 def _services(session: Session):
-    return session.scalars(select(Service).order_by(Service.uuid).options(
+    return session.scalars(select(Service).join(Service.organization)
+                           .where(Organization.verified).order_by(Service.uuid).options(
         selectinload(Service.organization), selectinload(Service.service_type),
         selectinload(Service.target_groups), selectinload(Service.coverage),
         selectinload(Service.sites), selectinload(Service.hours)))
@@ -179,7 +180,8 @@ def _services(session: Session):
 
 def export_hsds(session: Session, folder: Path) -> dict[str, int]:
     """Write ``organizations/*.json``, ``services/*.json`` and a CSV data package
-    (``csv/*.csv`` + ``datapackage.json``) to ``folder``."""
+    (``csv/*.csv`` + ``datapackage.json``) to ``folder``: verified organisations and their
+    services only (pending, rejected and suspended ones are never shown to others)."""
     folder = Path(folder)
     services = list(_services(session))
     extents = _extents(session, {a.pcode for s in services for a in s.coverage})
@@ -207,7 +209,8 @@ def export_hsds(session: Session, folder: Path) -> dict[str, int]:
         for att in doc["attributes"]:
             terms[att["taxonomy_term"]["id"]] = att["taxonomy_term"]
             tables["attributes"].append({k: v for k, v in att.items() if k != "taxonomy_term"})
-    for org in session.scalars(select(Organization).order_by(Organization.uuid)):
+    for org in session.scalars(select(Organization).where(Organization.verified)
+                               .order_by(Organization.uuid)):
         doc = orgs.get(str(org.uuid)) or organization_document(org)
         _write(folder / "organizations" / f"{doc['id']}.json", doc)
         tables["organizations"].append(doc)

@@ -1,5 +1,6 @@
 """Export activities as a 4W table in the Whole of Syria template's shape, with an HXL
-hashtag row (libhxl-parsable); importing the file back gives the same activities. Text cells
+hashtag row (libhxl-parsable); importing the file back gives the same activities. Activities
+of organisations that are not verified are left out (``rows``). Text cells
 a spreadsheet would evaluate are neutralised (``cells``): an apostrophe in CSV, explicit
 text cells in XLSX."""
 
@@ -70,12 +71,18 @@ def _place_cells(areas: dict, pcode: str | None) -> dict[str, str]:
 
 
 def rows(session: Session):
-    """Each activity as a list of cells in ``COLUMNS`` order."""
+    """Each activity as a list of cells in ``COLUMNS`` order: those of verified organisations
+    and those matched to none (the file's own text); an activity of a pending, rejected or
+    suspended organisation is left out, as the organisation is never shown to others."""
     areas = {p: (lv, par, en) for p, lv, par, en in session.execute(
         select(AdminArea.pcode, AdminArea.level, AdminArea.parent_pcode, AdminArea.name_en))}
-    orgs = {o.id: _label(o) for o in session.scalars(select(Organization))}
+    orgs = {o.id: _label(o) for o in session.scalars(select(Organization)
+                                                       .where(Organization.verified))}
+    shown = Activity.organization_id.is_(None) | Activity.organization_id.in_(
+        select(Organization.id).where(Organization.verified))
     places: dict[str | None, dict[str, str]] = {}  # the admin cells, once per p-code
-    for act in session.scalars(select(Activity).order_by(Activity.id)).yield_per(2000):
+    for act in session.scalars(select(Activity).where(shown).order_by(Activity.id)
+                                ).yield_per(2000):
         place = places.get(act.pcode)
         if place is None:
             place = places[act.pcode] = _place_cells(areas, act.pcode)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Uuid,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamps
@@ -61,8 +62,10 @@ class Organization(Timestamps, Base):
     services: Mapped[list[Service]] = relationship(  # noqa: F821
         back_populates="organization", cascade="all, delete-orphan")
 
-    @property
+    @hybrid_property
     def verified(self) -> bool:
+        """Verified by a platform admin: only such organisations are shown to others (also a
+        SQL condition, ``select(...).where(Organization.verified)``)."""
         return self.verification == "verified"
 
     def name(self, locale: str = "ar") -> str:

@@ -43,6 +43,22 @@ def _collection_app():
                        "DATABASE_URL": "postgresql://collect@/none?host=/nonexistent"})
 
 
+def dummy_values(rule) -> dict:
+    """A dummy value for each argument of URL rule ``rule``, by its converter."""
+    values = {}
+    for name, conv in rule._converters.items():
+        kind = type(conv).__name__.replace("Converter", "").lower()
+        kind = {"integer": "int", "id": "int", "unicodestring": "default",
+                "string": "default", "any": "default"}.get(kind, kind)
+        value = DUMMY.get(kind, "x")
+        if kind == "default" and "pcode" in name:
+            value = "SY07"
+        if kind == "any":
+            value = conv.items[0] if hasattr(conv, "items") else "x"
+        values[name] = value
+    return values
+
+
 def routes(app) -> list[tuple[str, str, str]]:
     """(endpoint, method, url) for every rule, dummy values in its arguments."""
     out = []
@@ -51,18 +67,7 @@ def routes(app) -> list[tuple[str, str, str]]:
             continue
         methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
         method = "GET" if "GET" in methods else methods[0]
-        values = {}
-        for name, conv in rule._converters.items():
-            kind = type(conv).__name__.replace("Converter", "").lower()
-            kind = {"integer": "int", "id": "int", "unicodestring": "default",
-                    "string": "default", "any": "default"}.get(kind, kind)
-            value = DUMMY.get(kind, "x")
-            if kind == "default" and "pcode" in name:
-                value = "SY07"
-            if kind == "any":
-                value = conv.items[0] if hasattr(conv, "items") else "x"
-            values[name] = value
-        url = rule.build(values, append_unknown=False)[1]
+        url = rule.build(dummy_values(rule), append_unknown=False)[1]
         out.append((rule.endpoint, method, url))
     return sorted(out)
 

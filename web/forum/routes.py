@@ -9,6 +9,7 @@ from data.db import db
 from data.errors import BadInput, Forbidden
 from network import forum as uc
 
+from ..api.services import viewer
 from ..args import page_arg
 from ..i18n import current_locale
 from ..library.files import (
@@ -233,7 +234,7 @@ def follow():
 @allow(AUTHENTICATED)
 def organization(org_id: int):
     """An organisation's threads in the forum: started by it or mentioning it."""
-    org, threads = uc.organization_threads(db.session, org_id)
+    org, threads = uc.organization_threads(db.session, org_id, viewer())
     return render_template("forum/organization.html", org=org, threads=threads)
 
 

@@ -14,6 +14,7 @@ from data.io.geojson import export_geojson
 from data.io.hxl import export_4w
 from data.models import Activity
 from tests.conftest import shared_path
+from tests.kits.exports import verify_all
 
 FIELDS = ("organization_id", "service_type_code", "activity_code", "activity_text", "pcode",
           "community_pcode", "period_start", "period_end", "unit", "reached_total",
@@ -29,6 +30,7 @@ def _snapshot(session):
 def test_4w_export_imports_back_to_the_same_data(session, boundaries, tmp_path, suffix):
     import_4w(session, shared_path("4w", "prot.csv"), period="2023-02")
     import_4w(session, shared_path("4w", "cbr_com_20230519.csv"), accept_partial=True)
+    verify_all(session)
     before = _snapshot(session)
     path = tmp_path / f"4w{suffix}"
     assert export_4w(session, path, hxl=True) == len(before)
@@ -45,6 +47,7 @@ def test_4w_export_imports_back_to_the_same_data(session, boundaries, tmp_path, 
 
 def test_hxl_export_is_readable_by_libhxl(session, boundaries, tmp_path):
     import_4w(session, shared_path("4w", "fsl_tracker_20230519.csv"), accept_partial=True)
+    verify_all(session)
     path = tmp_path / "4w.csv"
     export_4w(session, path, hxl=True)
     with path.open("rb") as handle:

@@ -11,10 +11,12 @@ import pytest
 
 from data.io.fourw import import_4w
 from tests.conftest import shared_path
+from tests.kits.exports import verify_all
 
 
 def test_api_exports(client, session, make, login, boundaries):
     import_4w(session, shared_path("4w", "fsl_tracker_20230519.csv"), accept_partial=True)
+    verify_all(session)
     make.service(coverage=["SY070301"], sites=[(36.77, 36.21, "SY070301")])
     session.flush()
     login(make.user("viewer"))

@@ -20,6 +20,7 @@ from data.io.fourw import import_4w
 from data.io.hxl import export_4w
 from data.models import Activity
 from tests.conftest import shared_path
+from tests.kits.exports import verify_all
 
 pytestmark = pytest.mark.shared_data
 
@@ -113,6 +114,7 @@ def test_every_shape_imports_to_the_cluster_s_people_per_sub_district(
 def test_the_wos_template_shaped_export_reads_back_to_the_same_people(
         session, boundaries, tmp_path, prot):
     import_4w(session, shared_path("4w", "prot.csv"), period="2023-01")
+    verify_all(session)
     path = tmp_path / "wos.xlsx"
     export_4w(session, path)
     session.execute(Activity.__table__.delete())

@@ -19,6 +19,7 @@ from data.io.fourw import import_4w
 from data.io.hxl import export_4w
 from data.models import Activity, ImportBatch, Organization, Service, ServiceSite
 from tests.conftest import shared_path
+from tests.kits.exports import verify_all
 
 ORG = "Maram Foundation (MF)"
 
@@ -273,6 +274,7 @@ def test_exports_neutralise_formulas_and_read_back_as_written(session, boundarie
     path = _csv(tmp_path, "f.csv", "implementing_partner,admin3pcode,activity,beneficiaries,"
                 "month", *rows)
     import_4w(session, path)
+    verify_all(session)
     assert sorted(a.activity_text for a in _acts(session)) == sorted(FORMULAS)
     out = tmp_path / "out.csv"
     export_4w(session, out)
