@@ -42,6 +42,7 @@ from data.models import (
 from data.searchtext import organization_search_text, refresh_organization, refresh_service
 from matching import wording
 from matching.ranking import STALE_DAYS
+from referral.measured import measured_figures
 from referral.notify import notify
 from referral.search import Viewer, check_point, resolve_area, stale_cutoff
 from textmatch.arabic import normalize
@@ -56,6 +57,7 @@ __all__ = [
     "list_organizations",
     "remind_stale",
     "service_detail",
+    "service_view",
     "stale_services",
     "update_organization",
     "update_service",
@@ -360,6 +362,12 @@ def get_service(session: Session, service_id: int, viewer: Viewer | None = None)
                                                          svc.organization.verification):
         raise NotFound(_("Service %(id)s does not exist.", id=service_id))
     return svc
+
+
+def service_view(session: Session, svc: Service, viewer: Viewer) -> dict[str, Any]:
+    """``service_detail`` with the figures measured from its referrals (one statement)."""
+    return service_detail(svc, viewer) | {
+        "measured": measured_figures(session, [svc.id])[svc.id].as_json()}
 
 
 def service_detail(svc: Service, viewer: Viewer, today: dt.date | None = None) -> dict[str, Any]:

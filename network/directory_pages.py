@@ -21,7 +21,7 @@ from network.directory import (
     get_organization,
     get_service,
     organization_services,
-    service_detail,
+    service_view,
 )
 from network.partners import DuplicationAlert, duplication_alerts, org_partners
 from referral.ranking import service_referral_stats
@@ -38,7 +38,7 @@ class ServicePage:
     """A service as its page shows it to one viewer."""
 
     service: Service
-    detail: dict[str, Any]  # ``service_detail``: sensitive addresses hidden as the viewer must
+    detail: dict[str, Any]  # ``service_view``: sensitive addresses hidden, measured figures
     can_edit: bool
     referral_stats: dict | None  # None before the ranking's first refresh
     outlines: list[dict]  # GeoJSON features of the covered areas
@@ -61,7 +61,7 @@ class OrganizationPage:
 def service_page(session: Session, service_id: int, viewer: Viewer) -> ServicePage:
     """Everything the service page shows; NotFound for an unknown service."""
     svc = get_service(session, service_id, viewer)
-    detail = service_detail(svc, viewer)
+    detail = service_view(session, svc, viewer)
     return ServicePage(
         service=svc, detail=detail, can_edit=can_edit(viewer, svc.organization_id),
         referral_stats=service_referral_stats(session, svc.id),

@@ -32,6 +32,7 @@ from data.errors import BadInput
 from data.models import AVAILABILITY, UnmetSearch
 from matching.ranking import STALE_DAYS, Candidates, OutcomeFigures, rank
 from referral.lifecycle import REASON_LABELS
+from referral.measured import MEASURED_COLUMNS, MEASURED_LATERAL, measured
 from textmatch.arabic import normalize_words
 
 __all__ = [
@@ -632,7 +633,8 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
 def detail_sql(qy: SearchQuery) -> str:
     """What a result shows, for the services of one page (``:ids``): names, organisation,
     type, eligibility, the site nearest the person (or the searched area's centre, with its
-    distance from it; else the first site) and the provider's referral figures."""
+    distance from it; else the first site), the provider's referral figures and the
+    service's measured ones (``referral.measured``)."""
     area_d = "NULL::float8"
     if qy.point:
         nearest = f"ss.geom::geography <-> {POINT_SQL}"
@@ -657,11 +659,11 @@ def detail_sql(qy: SearchQuery) -> str:
         " ns.id AS site_id, ns.lon, ns.lat, ns.address_ar, ns.address_en, ns.admin3_pcode,"
         " ns.area_d,"
         " coalesce(pr.history, 0) AS history, pr.acceptance_rate, pr.top_decline_reason,"
-        " pr.top_decline_share "
+        f" pr.top_decline_share, sv.response_days, {MEASURED_COLUMNS} "
         "FROM service sv JOIN organization o ON o.id = sv.organization_id "
         "JOIN service_type st ON st.code = sv.service_type_code "
         "LEFT JOIN provider_ranking pr ON pr.service_id = sv.id "
-        f"LEFT JOIN LATERAL ({site}) ns ON TRUE "
+        f"LEFT JOIN LATERAL ({site}) ns ON TRUE {MEASURED_LATERAL} "
         "WHERE sv.id = ANY(CAST(:ids AS int[]))"
     )
 
@@ -722,7 +724,9 @@ def _item(row: dict[str, Any], col: dict[str, Any], i: int, *, score: float, sta
                         "documents_required": list(row["documents_required"]),
                         "nationalities": list(row["nationalities"])},
         "languages": list(row["languages"]), "modality": row["modality"], "cost": row["cost"],
-        "referral_method": row["referral_method"],
+        "referral_method": row["referral_method"], "response_days": row["response_days"],
+        "measured": measured(row["m_answered"], row["m_hours"], row["m_declined"],
+                             row["m_reason"]).as_json(),
         "last_verified": verified.isoformat() if verified else None,
         "stale": stale, "sensitive": bool(row["sensitive"]),
         "distance_m": distance if point else None,

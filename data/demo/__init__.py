@@ -19,9 +19,11 @@ What is generated (numpy in bulk, written with PostgreSQL COPY in the caller's t
   organisation that receives the most referrals, and an admin and a caseworker
   (``sender-admin@demo.tasharuk``, ``sender@demo.tasharuk``) in the verified organisation that
   sends it the most, so the whole referral loop can be walked without registering.
-- A referral history: cases (pseudonymous, consent recorded), referrals and their append-only
-  events, and a few anonymous searches that found nothing; plus 4W activity rows and people in
-  need per area and sector.
+- A referral history: cases (pseudonymous, consent recorded), referrals (10 per
+  organisation by default, concentrated as real referrals are: a service's popularity is
+  lognormal with sigma 2, so the busiest services have enough answers in the last 90 days for
+  the measured figures of issue 22) and their append-only events, and a few anonymous searches
+  that found nothing; plus 4W activity rows and people in need per area and sector.
 
 The referral outcome model (what a model trained on the history should recover). For referral
 i to service s of organisation o, sent in month t, at distance d metres:
@@ -126,7 +128,7 @@ def generate(session: Session, *, orgs: int, seed: int, services: int | None = N
              today: dt.date | None = None) -> dict[str, pd.DataFrame]:
     """Every demo frame (local ids), from the areas and taxonomy in the database."""
     services = 20 * orgs if services is None else services
-    referrals = 4 * orgs if referrals is None else referrals
+    referrals = 10 * orgs if referrals is None else referrals
     activities = 10 * orgs if activities is None else activities
     _validate(orgs, services, referrals, activities)
     today = today or dt.date.today()

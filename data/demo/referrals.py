@@ -79,7 +79,7 @@ def generate_history(rng: np.random.Generator, geo: Geography, orgs: pd.DataFram
     c = max(1, int(round(r / 1.25))) if r else 0
     eligible = ((services["status"] == "active").to_numpy()
                 & (orgs["verification"].to_numpy()[org_of] == "verified"))
-    popularity = rng.lognormal(0.0, 0.8, m) * np.where(eligible, 1.0, 0.02)
+    popularity = rng.lognormal(0.0, 2.0, m) * np.where(eligible, 1.0, 0.02)
     primary = rng.choice(m, c, p=popularity / popularity.sum())
     dist_km = np.clip(rng.lognormal(np.log(6.0), 1.1, c), 0.1, 250.0)
     bearing = rng.uniform(0, 2 * np.pi, c)

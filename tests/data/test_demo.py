@@ -80,7 +80,7 @@ def test_counts_and_every_service_has_coverage_and_a_site(session, no_boundaries
     counts = result.counts
     assert counts["organizations"] == 12
     assert counts["services"] == 240
-    assert counts["referrals"] == 48
+    assert counts["referrals"] == 120
     assert counts["users"] == len(DEMO_USERS)
     assert _scalar(session, "SELECT count(*) FROM organization") == 12
     assert _scalar(session, "SELECT count(*) FROM service") == 240

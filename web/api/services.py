@@ -48,8 +48,8 @@ def list_services():
 @allow(PUBLIC)
 def get_service(service_id: int):
     """One service with its sites (sensitive addresses hidden from the public)."""
-    svc = directory.get_service(db.read_session, service_id, viewer())
-    return directory.service_detail(svc, viewer())
+    s = db.read_session
+    return directory.service_view(s, directory.get_service(s, service_id, viewer()), viewer())
 
 
 @bp.post("/services")
@@ -66,7 +66,8 @@ def create_service():
                        field="organization_id")
     svc = directory.create_service(db.session, org_id, data, viewer(), _actor())
     db.session.commit()
-    detail = directory.service_detail(directory.get_service(db.session, svc.id, viewer()), viewer())
+    detail = directory.service_view(
+        db.session, directory.get_service(db.session, svc.id, viewer()), viewer())
     return detail, 201, {"Location": url_for("api.get_service", service_id=svc.id)}
 
 
@@ -77,7 +78,7 @@ def update_service(service_id: int):
     directory.update_service(db.session, service_id, json_body(), viewer(), _actor())
     db.session.commit()
     svc = directory.get_service(db.session, service_id, viewer())
-    return directory.service_detail(svc, viewer())
+    return directory.service_view(db.session, svc, viewer())
 
 
 # ------------------------------------------------------------------ OpenAPI
@@ -134,6 +135,24 @@ _PATHWAY = {
     "next_step_en": "what happens after the referral, as the person can expect it (English)",
 }
 
+_MEASURED = {
+    "type": "object", "additionalProperties": False,
+    "required": ["period_days", "referrals", "shown", "median_response_hours",
+                 "declined_share", "top_decline_reason"],
+    "description": "What the service achieves, measured from its referrals answered "
+                   "(accepted or declined) in the last `period_days` days; the figures are "
+                   "null (`shown` false) below a minimum count, rather than misleading.",
+    "properties": {
+        "period_days": {"type": "integer"},
+        "referrals": {"type": "integer", "minimum": 0, "description": "answered referrals"},
+        "shown": {"type": "boolean"},
+        "median_response_hours": {"type": ["number", "null"], "minimum": 0},
+        "declined_share": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        "top_decline_reason": {"type": ["string", "null"],
+                               "description": "the most frequent coded decline reason"},
+    },
+}
+
 _REFERRAL_STATS = {
     "type": "object", "required": ["acceptance_rate", "median_response_hours", "referrals"],
     "additionalProperties": False,
@@ -152,7 +171,7 @@ OPENAPI_SCHEMAS = {
     "ServiceHit": {
         "type": "object",
         "required": list(_COMMON) + ["distance_m", "area_distance_m", "score", "reasons",
-                                     "site", "referral_stats"],
+                                     "site", "referral_stats", "response_days", "measured"],
         "additionalProperties": False,
         "properties": {
             **_COMMON,
@@ -168,13 +187,16 @@ OPENAPI_SCHEMAS = {
             "reasons": {"type": "array", "items": _REASON},
             "site": {"oneOf": [{"type": "null"}, _SITE]},
             "referral_stats": _REFERRAL_STATS,
+            "response_days": {"type": "integer", "minimum": 1,
+                              "description": "the response time the service promises, in days"},
+            "measured": _MEASURED,
         },
     },
     "Service": {
         "type": "object",
         "required": list(_COMMON) + ["description_ar", "description_en", "coverage", "sites",
                                      "hours", "status", "referral_contact", "response_days",
-                                     *_PATHWAY],
+                                     "measured", *_PATHWAY],
         "additionalProperties": False,
         "properties": {
             **_COMMON,
@@ -192,7 +214,7 @@ OPENAPI_SCHEMAS = {
             "cost_note": {"type": "string"}, "referral_contact": {"type": "string"},
             "response_days": {"type": "integer", "minimum": 1,
                               "description": "the response time the service promises, in days"},
-            "status": {"type": "string"},
+            "status": {"type": "string"}, "measured": _MEASURED,
             **{name: {"type": "string", "description": desc} for name, desc in _PATHWAY.items()},
         },
     },

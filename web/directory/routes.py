@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from data.db import db
 from data.errors import BadInput
 from network import directory
+from referral.lifecycle import REASON_LABELS
 from referral.search import PARAMS, parse_query, record_unmet
 from referral.search import search as run_search
 
@@ -88,7 +89,7 @@ def search():
     return render_template(
         "directory/search.html", choices=directory.search_choices(s), args=request.args,
         errors=errors, result=result, map_data=map_json(points, areas), labels=LABELS,
-        refer_urls=refer_urls, service_urls=service_urls,
+        refer_urls=refer_urls, service_urls=service_urls, reasons=REASON_LABELS,
         area=directory.area_name(s, result.area if result else None),
         selected_groups=set(request.args.getlist("group")),
         selected_available=set(request.args.getlist("available")))
@@ -130,7 +131,8 @@ def service(service_id: int):
         groups=groups, can_edit=page.can_edit,
         refer_url=_refer_url(svc.id, needs=request.args.getlist("needs")
                              or [svc.service_type_code], **_profile(request.args)),
-        referral_stats=page.referral_stats, map_data=map_json(points, page.outlines))
+        referral_stats=page.referral_stats, map_data=map_json(points, page.outlines),
+        reasons=REASON_LABELS)
 
 
 @bp.get("/basemap/<int:level>.json")
