@@ -123,7 +123,7 @@ def test_the_demo_data_shows_measured_figures(client, session):
     from data.demo import load_demo
     from data.models import Service
 
-    load_demo(session, orgs=25, seed=11, progress=False)  # one service passes the minimum
+    load_demo(session, orgs=40, seed=1, progress=False)
     session.flush()
     ids = list(session.scalars(select(Service.id).where(Service.status == "active")))
     figures = measured_figures(session, ids)
