@@ -4,7 +4,8 @@ On demand: ``mail.send`` (enqueued by ``referral.notify`` in the change's own tr
 ``exports.run`` (``jobs.enqueue_export``) and ``exports.cache`` (a large export's download,
 web.downloads). Periodic (cron, UTC): referral expiry every
 15 minutes, SLA reminders hourly, stale-listing reminders daily, the search ranking's
-refresh and the national gap tables nightly, and pruning of old finished jobs.
+refresh and the national gap tables nightly, and pruning of old finished jobs, of sign-in
+sessions that can no longer be used and of login-throttle rows quiet for a day.
 """
 
 from __future__ import annotations
@@ -140,3 +141,21 @@ def prune(session: Session, timestamp: int | None = None) -> int:
         session.execute(text("DELETE FROM procrastinate_jobs WHERE id = ANY(:ids)"),
                         {"ids": ids})
     return len(ids)
+
+
+@queue.periodic(cron="30 3 * * *")
+@job("sessions.purge")
+def purge_sessions(session: Session, timestamp: int | None = None) -> int:
+    """Delete sign-in sessions that ended or expired (idle or absolute lifetime)."""
+    from network.sessions import Lifetimes, purge
+
+    return purge(session, Lifetimes.from_config(current_app.config))
+
+
+@queue.periodic(cron="35 3 * * *")
+@job("throttle.purge")
+def purge_throttle(session: Session, timestamp: int | None = None) -> int:
+    """Delete login-throttle rows quiet for a day (their failures are forgotten anyway)."""
+    from network.throttle import purge
+
+    return purge(session)

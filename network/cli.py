@@ -233,6 +233,18 @@ def users_sign_out(email: str) -> None:
     click.echo(f"{email}: {count} session(s) ended")
 
 
+@users_cli.command("purge-sessions")
+def users_purge_sessions() -> None:
+    """Delete sign-in sessions that ended or expired and login-throttle rows quiet for a day
+    (the worker does it nightly); print how many of each, as JSON."""
+    from network import sessions, throttle
+
+    done = {"sessions": sessions.purge(db.session, sessions.Lifetimes.from_config(
+        current_app.config)), "login_throttle": throttle.purge(db.session)}
+    db.session.commit()
+    click.echo(json.dumps(done))
+
+
 @users_cli.command("reset-link")
 @click.argument("email")
 def users_reset_link(email: str) -> None:

@@ -13,14 +13,14 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from data.audit import record
 from data.models import User, UserSession
 
 __all__ = ["Lifetimes", "end_session", "end_sessions", "find_session", "live_sessions",
-           "start_session"]
+           "purge", "start_session"]
 
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen_at is written at most once a minute
 
@@ -116,3 +116,14 @@ def live_sessions(session: Session, user: User, lifetimes: Lifetimes) -> list[Us
         UserSession.created_at > now - lifetimes.absolute)
         .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()))
     return list(rows)
+
+
+def purge(session: Session, lifetimes: Lifetimes, now: dt.datetime | None = None) -> int:
+    """Delete the sessions that can no longer be used (ended, idle too long or past the
+    absolute lifetime): how many. Run nightly by the worker (``sessions.purge``) and by
+    ``tasharuk users purge-sessions``; a deleted row and an ended one refuse a cookie alike."""
+    now = now or _now()
+    done = session.execute(delete(UserSession).where(or_(
+        UserSession.ended_at.is_not(None), UserSession.last_seen_at < now - lifetimes.idle,
+        UserSession.created_at < now - lifetimes.absolute)))
+    return done.rowcount

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from data.models import LoginThrottle
 
-__all__ = ["Throttle", "blocked_for", "forget", "key_of", "record_failure"]
+__all__ = ["Throttle", "blocked_for", "forget", "key_of", "purge", "record_failure"]
 
 FORGET_AFTER = dt.timedelta(days=1)  # a quiet day wipes a client's failures
 
@@ -85,7 +85,8 @@ def forget(session: Session, key: str) -> None:
 
 
 def purge(session: Session, now: dt.datetime | None = None) -> int:
-    """Delete rows quiet for a day (how many); run from the periodic maintenance."""
+    """Delete rows quiet for a day (how many): their failures would be forgotten anyway. Run
+    nightly by the worker (``throttle.purge``) and by ``tasharuk users purge-sessions``."""
     now = now or _now()
     done = session.execute(delete(LoginThrottle).where(
         LoginThrottle.last_failure_at < now - FORGET_AFTER))

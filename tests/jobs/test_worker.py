@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import SMTPSink, free_port
@@ -137,3 +137,45 @@ def test_failing_job_is_retried_then_kept_failed_with_its_error_then_retried_by_
     assert res.returncode == 0, res.stderr
     assert len(smtp.wait_for(1)) == 1
     assert {j[0]: j[1] for j in mail_jobs(db_session)}[job_id] == "succeeded"
+
+
+def test_the_worker_purges_dead_sessions_and_old_throttle_rows(db_session, queue_db):
+    """The nightly purges (``sessions.purge``, ``throttle.purge``), run by a real worker on
+    committed rows: live sessions and recent throttle rows stay, the rest go."""
+    import datetime as dt
+    import uuid
+
+    from data.models import LoginThrottle, UserSession
+    from data.queue import enqueue
+    from network.sessions import start_session
+    from tests.conftest import Factory
+
+    tag = uuid.uuid4().hex[:8]
+    make = Factory(db_session)
+    user = make.user("viewer", org=make.org(name_en=f"Purge {tag}", acronym=f"P{tag}"))
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(3):
+        start_session(db_session, user)
+    live, ended, idle = db_session.scalars(select(UserSession).where(
+        UserSession.user_id == user.id).order_by(UserSession.id)).all()
+    ended.ended_at = now
+    idle.last_seen_at = now - dt.timedelta(hours=3)
+    db_session.add_all([
+        LoginThrottle(key=f"{tag}-new".ljust(64, "0"), failures=2, last_failure_at=now),
+        LoginThrottle(key=f"{tag}-old".ljust(64, "0"), failures=7,
+                      last_failure_at=now - dt.timedelta(days=2))])
+    job_ids = [enqueue(db_session, "sessions.purge", timestamp=0),
+               enqueue(db_session, "throttle.purge", timestamp=0)]
+    db_session.commit()
+
+    res = tasharuk(queue_db, "worker", "--once", mail_port=free_port())
+    assert res.returncode == 0, res.stderr
+    db_session.rollback()
+    assert db_session.scalars(select(UserSession.id).where(
+        UserSession.user_id == user.id)).all() == [live.id]
+    assert db_session.scalars(select(LoginThrottle.key).where(
+        LoginThrottle.key.startswith(tag))).all() == [f"{tag}-new".ljust(64, "0")]
+    states = db_session.execute(text(
+        "SELECT task_name, status::text FROM procrastinate_jobs WHERE id = ANY(:ids) "
+        "ORDER BY id"), {"ids": job_ids}).all()
+    assert states == [("sessions.purge", "succeeded"), ("throttle.purge", "succeeded")]

@@ -243,3 +243,63 @@ def test_last_seen_is_written_at_most_once_a_minute(client, session, make):
     assert _signed_in(client)
     session.refresh(row)
     assert row.last_seen_at > earlier + dt.timedelta(minutes=1)
+
+
+# ---------------------------------------------------------------- purging (nothing kept forever)
+
+def _aged_sessions(session, make) -> dict[str, int]:
+    """One user's sessions in each state (ids): live, ended, idle too long, too old."""
+    from network.sessions import start_session
+
+    user = make.user("viewer")
+    now = dt.datetime.now(dt.UTC)
+    ages = {"live": (now, now, None), "ended": (now, now, now),
+            "idle": (now - dt.timedelta(hours=3), now - dt.timedelta(hours=3), None),
+            "old": (now - dt.timedelta(hours=13), now, None)}
+    ids = {}
+    for name, (created, seen, ended) in ages.items():
+        start_session(session, user)
+        row = session.scalars(select(UserSession).where(UserSession.user_id == user.id)
+                              .order_by(UserSession.id.desc())).first()
+        row.created_at, row.last_seen_at, row.ended_at = created, seen, ended
+        ids[name] = row.id
+    session.flush()
+    return ids
+
+
+def _throttle_rows(session) -> None:
+    from data.models import LoginThrottle
+
+    now = dt.datetime.now(dt.UTC)
+    session.add_all([LoginThrottle(key="a" * 64, failures=3, last_failure_at=now),
+                     LoginThrottle(key="b" * 64, failures=9,
+                                   last_failure_at=now - dt.timedelta(days=2))])
+    session.flush()
+
+
+def test_the_purge_deletes_only_sessions_that_can_no_longer_be_used(session, make):
+    from network.sessions import Lifetimes, purge
+
+    ids = _aged_sessions(session, make)
+    assert purge(session, Lifetimes(idle_minutes=120, max_hours=12)) >= 3
+    left = set(session.scalars(select(UserSession.id).where(
+        UserSession.id.in_(ids.values()))))
+    assert left == {ids["live"]}
+
+
+def test_cli_purges_sessions_and_old_throttle_rows(runner, session, make):
+    import json
+
+    from data.models import LoginThrottle
+
+    ids = _aged_sessions(session, make)
+    _throttle_rows(session)
+    res = runner.invoke(args=["users", "purge-sessions"])
+    assert res.exit_code == 0, res.output
+    done = json.loads(res.output)
+    assert done["sessions"] >= 3 and done["login_throttle"] >= 1
+    session.expire_all()
+    assert set(session.scalars(select(UserSession.id).where(
+        UserSession.id.in_(ids.values())))) == {ids["live"]}
+    assert set(session.scalars(select(LoginThrottle.key).where(
+        LoginThrottle.key.in_(["a" * 64, "b" * 64])))) == {"a" * 64}
