@@ -75,6 +75,8 @@ class Config:
         # Login throttling per account and client (network/throttle.py).
         self.LOGIN_FREE_FAILURES = int(env("TASHARUK_LOGIN_FREE_FAILURES", "5"))
         self.LOGIN_DELAY_MAX = float(env("TASHARUK_LOGIN_DELAY_MAX", "900"))
+        # Consent (referral/consent.py): days it lasts when the person states no end.
+        self.CONSENT_DAYS = int(env("TASHARUK_CONSENT_DAYS", "365"))
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))

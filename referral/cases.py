@@ -231,7 +231,8 @@ def create_referrals(session: Session, actor: Any, payload: dict,
                 phone_enc=cipher.encrypt(case_in.phone) if cipher else None)
     session.add(case)
     session.flush()
-    apply_consent(session, case, actor, consent, override, cipher)
+    apply_consent(session, case, actor, consent, override, cipher,
+                  [s.organization_id for s in services])
     referrals = []
     for svc in services:
         stype = session.get(ServiceType, svc.service_type_code)

@@ -1,7 +1,11 @@
 """Consent to share: recorded before a referral is sent, or overridden by an allowed role.
 
-Consent records who gave it (the person or a guardian, as free text), how (verbal or written),
-when, and the scope: which of ``CONSENT_SCOPES`` may be shared with the receiving organisation.
+Consent is a record (issue 23): who gave it (the person or a guardian, as free text), how
+(verbal, written, or a parent or guardian for a child), when, the scope (which of
+``CONSENT_SCOPES`` may be shared), with which organisations (by default the receivers of the
+case's referrals), for which purpose, and until when (``CONSENT_DAYS`` after it was given unless
+a date is stated). Revoked or expired consent refuses every read of the shared fields, saying
+why, and no referral is sent on it (referral/revocation.py withdraws the open ones).
 
 Override rule (decided here, documented in the README): an ``org_admin`` may override with a
 reason; a ``caseworker`` may override only for an *emergency* case (e.g. a child at risk), with
@@ -21,21 +25,63 @@ from sqlalchemy.orm import Session
 
 from data import fields
 from data.audit import record
-from data.errors import BadInput, Forbidden
+from data.errors import BadInput, Conflict, Forbidden
 from data.models import CONSENT_METHODS, CONSENT_SCOPES, Case
 from data.models.base import utcnow
 from referral.crypto import DataCipher, seal
 
-__all__ = ["OVERRIDE_ROLES", "ConsentInput", "apply_consent", "may_override", "missing_consent",
-           "parse_consent", "require_consent", "shared_scope"]
+__all__ = ["CONSENT_DAYS", "OVERRIDE_ROLES", "ConsentInput", "apply_consent", "consent_state",
+           "may_override", "missing_consent", "parse_consent", "refused", "require_consent",
+           "shared_scope"]
 
 OVERRIDE_ROLES = {"org_admin": "any", "caseworker": "emergency"}
 GIVEN_BY_MAX = 200
 OVERRIDE_REASON_MAX = 1000
+PURPOSE_MAX = 300
+CONSENT_DAYS = 365  # default validity when no expiry is stated (TASHARUK_CONSENT_DAYS)
+MAX_ORGS = 20
 
 
 class ConsentInput(dict):
-    """Validated consent: ``given_by``, ``method``, ``at``, ``scope``."""
+    """Validated consent: ``given_by``, ``method``, ``at``, ``scope``, ``purpose``,
+    ``organization_ids`` and ``expires_at``."""
+
+
+def _when(value: Any, field: str, *, end_of_day: bool = False) -> dt.datetime:
+    """An ISO date or date-time from a form or JSON, aware (UTC when no zone is given); a
+    bare date is its start, or with ``end_of_day`` its end (valid through that day)."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value) if len(value) == 10 else \
+                dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise BadInput(_("%(field)s must be an ISO date-time, e.g. "
+                             "2026-11-29T10:00:00+02:00.", field=field), field=field) from None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time(23, 59, 59) if end_of_day else dt.time())
+    if not isinstance(value, dt.datetime):
+        raise BadInput(_("%(field)s must be a date-time.", field=field), field=field)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _org_ids(raw: Any) -> list[int]:
+    """The organisations consent covers, as ids (empty: the case's receivers)."""
+    if raw in (None, "", []):
+        return []
+    if not isinstance(raw, list | tuple) or len(raw) > MAX_ORGS or not all(
+            isinstance(x, int) and not isinstance(x, bool) and 0 < x < 2**31 for x in raw):
+        raise BadInput(_("consent.organization_ids lists the organisations (ids, at most "
+                         "%(n)s) the person agreed to share with.", n=MAX_ORGS),
+                       field="consent.organization_ids")
+    return list(dict.fromkeys(raw))
+
+
+def default_days() -> int:
+    """How long consent lasts when no expiry is stated (the app's TASHARUK_CONSENT_DAYS)."""
+    from flask import current_app, has_app_context
+
+    return int(current_app.config.get("CONSENT_DAYS", CONSENT_DAYS)) if has_app_context() \
+        else CONSENT_DAYS
 
 
 def parse_consent(raw: Any, *, now: dt.datetime | None = None) -> ConsentInput | None:
@@ -57,20 +103,23 @@ def parse_consent(raw: Any, *, now: dt.datetime | None = None) -> ConsentInput |
                                 details={"allowed": list(CONSENT_METHODS)})
     at = raw.get("at")
     now = now or utcnow()
-    if at in (None, ""):
-        at = now
-    elif isinstance(at, str):
-        try:
-            at = dt.datetime.fromisoformat(at)
-        except ValueError:
-            raise BadInput(_("consent.at must be an ISO date-time, e.g. "
-                             "2026-11-29T10:00:00+02:00."), field="consent.at") from None
-    if not isinstance(at, dt.datetime):
-        raise BadInput(_("consent.at must be a date-time."), field="consent.at")
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
+    at = now if at in (None, "") else _when(at, "consent.at")
     if at > now + dt.timedelta(minutes=5):
         raise BadInput(_("consent.at is in the future."), field="consent.at")
+    expires = raw.get("expires_at")
+    expires = at + dt.timedelta(days=default_days()) if expires in (None, "") else \
+        _when(expires, "consent.expires_at", end_of_day=True)
+    if expires <= now:
+        raise BadInput(_("consent.expires_at must be in the future: consent that has "
+                         "expired cannot be recorded."), field="consent.expires_at")
+    purpose = raw.get("purpose")
+    if purpose is not None and not isinstance(purpose, str):
+        raise BadInput(_("%(field)s must be text.", field="consent.purpose"),
+                       field="consent.purpose")
+    purpose = (purpose or "").strip() or None
+    if purpose is not None and len(purpose) > PURPOSE_MAX:
+        raise fields.too_long("consent.purpose", PURPOSE_MAX)
+    org_ids = _org_ids(raw.get("organization_ids"))
     scope = raw.get("scope")
     if not isinstance(scope, list | tuple) or not scope:
         raise BadInput(_("consent.scope lists what may be shared, from %(values)s.",
@@ -83,7 +132,8 @@ def parse_consent(raw: Any, *, now: dt.datetime | None = None) -> ConsentInput |
                          values=", ".join(CONSENT_SCOPES)), field="consent.scope",
                        details={"allowed": list(CONSENT_SCOPES)})
     return ConsentInput(given_by=given_by, method=method, at=at,
-                        scope=[s for s in CONSENT_SCOPES if s in scope])
+                        scope=[s for s in CONSENT_SCOPES if s in scope], purpose=purpose,
+                        organization_ids=org_ids, expires_at=expires)
 
 
 def may_override(role: str | None, urgency: str) -> bool:
@@ -108,13 +158,35 @@ def check_override(actor: Any, urgency: str, reason: str | None) -> str:
 
 
 def apply_consent(session: Session, case: Case, actor: Any, consent: ConsentInput | None,
-                  override_reason: str | None, cipher: DataCipher | None) -> None:
-    """Store consent, or a checked override (audited), on ``case``; free text encrypted."""
+                  override_reason: str | None, cipher: DataCipher | None,
+                  receiver_org_ids: list[int] | None = None) -> None:
+    """Store consent, or a checked override (audited), on ``case``; free text encrypted.
+
+    Consent that names organisations must cover every receiver; without names it covers the
+    receivers of this request (``receiver_org_ids``), which the record then lists."""
     if consent is not None:
+        receivers = list(dict.fromkeys(receiver_org_ids or ()))
+        named = consent.get("organization_ids") or []
+        uncovered = [o for o in receivers if named and o not in named]
+        if uncovered:
+            raise BadInput(_("The person's consent does not cover organisation %(ids)s: add "
+                             "it to consent.organization_ids, or ask the person again.",
+                             ids=", ".join(map(str, uncovered))),
+                           field="consent.organization_ids")
         case.consent_given_by = consent["given_by"]
         case.consent_method = consent["method"]
         case.consent_at = consent["at"]
         case.consent_scope = list(consent["scope"])
+        case.consent_purpose = consent.get("purpose")
+        case.consent_org_ids = list(named or receivers)
+        case.consent_expires_at = consent.get("expires_at")
+        session.flush()
+        record(session, "consent.recorded", user=actor, object_type="case",
+               object_id=str(case.id), summary={
+                   "method": case.consent_method, "scope": case.consent_scope,
+                   "organization_ids": case.consent_org_ids,
+                   "expires_at": case.consent_expires_at.isoformat()
+                   if case.consent_expires_at else None})
         return
     if override_reason:
         case.consent_override_reason_enc = seal(cipher, override_reason,
@@ -140,10 +212,49 @@ def missing_consent() -> BadInput:
                     field="consent")
 
 
-def require_consent(case: Case) -> None:
-    """Refuse to send a referral whose case has neither consent nor an override."""
+def consent_state(case: Case, now: dt.datetime | None = None) -> str:
+    """'valid', 'override', 'revoked', 'expired' or 'missing': may the shared fields go out?"""
+    if case.consent_revoked_at is not None:
+        return "revoked"
+    if case.consent_at is None or not case.consent_method:
+        return "override" if has_consent(case) else "missing"
+    if case.consent_expires_at is not None and case.consent_expires_at <= (now or utcnow()):
+        return "expired"
+    return "valid"
+
+
+def refused(case: Case, now: dt.datetime | None = None) -> Conflict | None:
+    """The error saying why the shared fields may not be read (revoked or expired consent),
+    or None while consent holds."""
+    state = consent_state(case, now)
+    if state == "revoked":
+        return Conflict(_("The person revoked their consent on %(date)s: the details they "
+                          "had agreed to share are no longer available.",
+                          date=case.consent_revoked_at.date().isoformat()
+                          if case.consent_revoked_at else "-"),
+                        code="consent_revoked", field="consent")
+    if state == "expired":
+        return Conflict(_("The person's consent expired on %(date)s: the details they had "
+                          "agreed to share are no longer available until they agree again.",
+                          date=case.consent_expires_at.date().isoformat()
+                          if case.consent_expires_at else "-"),
+                        code="consent_expired", field="consent")
+    return None
+
+
+def require_consent(case: Case, receiver_org_id: int | None = None) -> None:
+    """Refuse to send a referral whose case has neither consent nor an override, whose
+    consent was revoked or has expired, or does not cover the receiving organisation."""
     if not has_consent(case):
         raise missing_consent()
+    error = refused(case)
+    if error is not None:
+        raise error
+    if receiver_org_id is not None and case.consent_org_ids and \
+            consent_state(case) == "valid" and receiver_org_id not in case.consent_org_ids:
+        raise BadInput(_("The person's consent does not cover organisation %(ids)s: add "
+                         "it to consent.organization_ids, or ask the person again.",
+                         ids=str(receiver_org_id)), field="consent.organization_ids")
 
 
 def shared_scope(case: Case) -> set[str]:

@@ -14,7 +14,7 @@ from data.audit import record
 from data.errors import Forbidden
 from data.models import Organization, Referral, ReferralEvent, Service, User
 from referral.access import SENDER, is_assigned, side_of, visible_referral
-from referral.consent import has_consent, shared_scope
+from referral.consent import consent_state, has_consent, refused, shared_scope
 from referral.crypto import DataCipher, unseal
 from referral.lifecycle import allowed_actions, reference
 
@@ -26,9 +26,12 @@ _SCOPED = {"age": "age_sex", "sex": "age_sex", "pcode": "location", "needs": "ne
 
 
 def _case(referral: Referral, scope: set[str] | None, show_person: bool,
-          cipher: DataCipher | None) -> dict:
+          cipher: DataCipher | None, withheld: str | None = None) -> dict:
     case = referral.case
     out: dict[str, Any] = {"case_code": case.case_code, "urgency": case.urgency}
+    if withheld is not None:  # revoked or expired consent: none of the shared fields
+        scope, show_person = set(), False
+        out["withheld"] = withheld
     for field, key in _SCOPED.items():
         if scope is None or key in scope:
             out[field] = getattr(case, field)
@@ -41,7 +44,10 @@ def _case(referral: Referral, scope: set[str] | None, show_person: bool,
                       "at": case.consent_at, "scope": list(case.consent_scope or ()),
                       "override_reason": unseal(cipher, case.consent_override_reason_enc,
                                                 case.consent_override_reason),
-                      "recorded": has_consent(case)}
+                      "recorded": has_consent(case), "purpose": case.consent_purpose,
+                      "organization_ids": list(case.consent_org_ids or ()),
+                      "expires_at": case.consent_expires_at,
+                      "revoked_at": case.consent_revoked_at, "state": consent_state(case)}
     return out
 
 
@@ -68,6 +74,14 @@ def referral_detail(session: Session, referral_id: int, actor: Any,
     details = assigned or not referral.sensitive
     # The sender sees its own case in full; the receiver (and any printout) only the scope.
     scope = None if (side == SENDER and not printable) else shared_scope(referral.case)
+    withheld = None
+    refusal = refused(referral.case) if scope is not None else None
+    if refusal is not None:  # what the person agreed to share is no longer readable: say why
+        record(session, "consent.read_refused", user=actor, obj=referral,
+               summary={"side": side or "", "state": refusal.code})
+        if printable:
+            raise refusal
+        withheld, scope = refusal.message, set()
     service = session.get(Service, referral.service_id) if referral.service_id else None
     sender = session.get(Organization, referral.sender_org_id)
     receiver = session.get(Organization, referral.receiver_org_id)
@@ -111,7 +125,8 @@ def referral_detail(session: Session, referral_id: int, actor: Any,
         if details else None,
         "note": (unseal(cipher, referral.note_enc, referral.note) or "")
         if details and (scope is None or "note" in scope) else "",
-        "case": _case(referral, scope, assigned, cipher) if details else None,
+        "case": _case(referral, scope, assigned, cipher, withheld) if details else None,
+        "withheld": withheld,
         "allowed_actions": [] if printable else allowed_actions(referral, actor),
         "events": events,
     }

@@ -100,6 +100,7 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
     "other": ("سبب آخر", "other"),
     "receiver_unverified": ("الجهة المستقبِلة لم تعد موثّقة على المنصة",
                             "the receiving organisation is no longer verified on the platform"),
+    "consent_revoked": ("الشخص سحب موافقته", "the person revoked their consent"),
 }
 ACTION_LABELS: dict[str, tuple[str, str]] = {
     "send": ("إرسال", "send"), "accept": ("قبول", "accept"), "decline": ("رفض", "decline"),
@@ -174,8 +175,11 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
                version: Any, reason: str | None = None, reason_text: str | None = None,
                note: str | None = None, now: dt.datetime | None = None,
                mail_config: MailConfig | None = None,
-               cipher: DataCipher | None = None) -> Referral:
+               cipher: DataCipher | None = None, system_reason: str | None = None) -> Referral:
     """Apply ``action`` to the referral as ``actor`` (None: the system); flush, never commit.
+
+    ``system_reason``: a reason of the platform's (``SYSTEM_REASONS``, e.g. a revoked consent
+    withdrawing the referral), recorded on a user's action; never taken from a request.
 
     The reason text and the note are stored encrypted with ``cipher`` (default: the app's
     configured one); without a key, text in them is refused (BadInput naming the field).
@@ -209,6 +213,10 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
                        details={"field": "action", "status": referral.status,
                                 "allowed": allowed})
     _check_reason(rule, reason, reason_text)
+    if system_reason is not None:
+        if system_reason not in SYSTEM_REASONS:
+            raise fields.not_one_of("reason", SYSTEM_REASONS)
+        reason = system_reason
     cipher = cipher or configured_cipher()
     reason_text = (reason_text or "").strip() or None
     reason_enc = seal(cipher, reason_text, "reason_text")
@@ -223,7 +231,7 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
         from referral.consent import require_consent
 
         require_verified_receiver(session.get(Organization, referral.receiver_org_id))
-        require_consent(referral.case)
+        require_consent(referral.case, referral.receiver_org_id)
     now = now or utcnow()
     before = referral.status
     try:
@@ -324,6 +332,9 @@ def _tell(session: Session, referral: Referral, actor: Any, action: str,
     if action == "send":
         text_ar, text_en = f"إحالة جديدة {ref} وصلت إلى منظمتكم.", \
             f"New referral {ref} for your organisation."
+    elif action == "withdraw" and referral.reason_code == "consent_revoked":
+        text_ar, text_en = f"سُحبت الإحالة {ref}: الشخص سحب موافقته على مشاركة بياناته.", \
+            f"Referral {ref} was withdrawn: the person revoked their consent to share."
     else:
         text_ar, text_en = f"تغيّرت حالة الإحالة {ref}: {ar}.", \
             f"Referral {ref} is now {en}."

@@ -41,8 +41,10 @@ URGENCIES = ("low", "normal", "high", "emergency")
 REASONS = ("no_capacity", "not_eligible", "outside_area", "no_contact", "person_declined",
            "duplicate", "other")  # what staff may give
 # given by the platform only: the receiving organisation was rejected or suspended
-SYSTEM_REASONS = ("receiver_unverified",)
-CONSENT_METHODS = ("verbal", "written")
+# the person revoked consent (through the sending caseworker): open referrals are withdrawn
+SYSTEM_REASONS = ("receiver_unverified", "consent_revoked")
+# guardian: a parent or guardian agreed for a child
+CONSENT_METHODS = ("verbal", "written", "guardian")
 # What a person may agree to share with the receiving organisation.
 CONSENT_SCOPES = ("name", "phone", "age_sex", "location", "needs", "target_groups",
                   "languages", "note")
@@ -86,6 +88,17 @@ class Case(Timestamps, Base):
     consent_override_reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     consent_override_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL"))
+    # Consent as a record (issue 23): for which purpose, which receiving organisations (empty:
+    # any the case is referred to), until when; revoked by the person through the caseworker.
+    consent_purpose: Mapped[str | None] = mapped_column(Text)  # what the data is shared for
+    consent_org_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list,
+                                                       server_default="{}")
+    consent_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_revoked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"))
+    # Retention: when the personal data of the closed case was erased (statistics stay).
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     referrals: Mapped[list[Referral]] = relationship(back_populates="case")
 

@@ -12,6 +12,7 @@ from referral.boxes import list_box, parse_filters
 from referral.cases import create_referrals
 from referral.detail import referral_detail
 from referral.lifecycle import transition
+from referral.revocation import consent_receipt, revoke_consent
 
 from ..referrals.common import cipher, jsonable
 from ..security import allow, principal
@@ -86,6 +87,22 @@ def transition_referral(referral_id: int):
     return jsonable(detail)
 
 
+@bp.get("/referrals/<int:referral_id>/consent")
+@allow(*STAFF)
+def get_consent(referral_id: int):
+    """What the person agreed to for this referral's case (sending organisation's staff)."""
+    return jsonable(consent_receipt(db.session, referral_id, principal()))
+
+
+@bp.post("/referrals/<int:referral_id>/consent/revoke")
+@allow(*STAFF)
+def revoke_referral_consent(referral_id: int):
+    """The person revoked consent: open referrals withdrawn, shared fields closed, audited."""
+    done = revoke_consent(db.session, referral_id, principal())
+    db.session.commit()
+    return jsonable(done)
+
+
 _NULLSTR = {"type": ["string", "null"]}
 _ORG = {"type": "object", "required": ["id", "name_ar", "name_en"],
         "properties": {"id": {"type": "integer"}, "name_ar": {"type": "string"},
@@ -155,7 +172,16 @@ OPENAPI_SCHEMAS = {
             "consent": {"type": "object", "required": ["given_by", "method", "scope"],
                         "properties": {"given_by": {"type": "string"},
                                        "method": {"type": "string",
-                                                  "enum": ["verbal", "written"]},
+                                                  "enum": ["verbal", "written", "guardian"]},
+                                       "purpose": {"type": "string", "maxLength": 300},
+                                       "organization_ids": {
+                                           "type": "array", "items": {"type": "integer"},
+                                           "description": "The organisations it covers "
+                                                          "(default: the receivers)"},
+                                       "expires_at": {
+                                           "type": "string",
+                                           "description": "A date or date-time (default: "
+                                                          "TASHARUK_CONSENT_DAYS after at)"},
                                        "at": {"type": "string", "format": "date-time"},
                                        "scope": {"type": "array",
                                                  "items": {"type": "string"}}}},
@@ -220,6 +246,22 @@ OPENAPI_PATHS = {
         "parameters": [_ID],
         "responses": {"200": _json(_ref("Referral"), "The referral"),
                       **error_responses(401, 403, 404)}}},
+    "/referrals/{referral_id}/consent": {"get": {
+        "summary": "The consent receipt of the referral's case", "operationId": "getConsent",
+        "parameters": [_ID],
+        "responses": {"200": _json({"type": "object", "required": ["state", "scope"],
+                                    "properties": {"state": {"type": "string", "enum": [
+                                        "valid", "override", "revoked", "expired",
+                                        "missing"]}, "scope": {"type": "array", "items": {
+                                            "type": "string"}}}}, "What was agreed"),
+                      **error_responses(401, 403, 404)}}},
+    "/referrals/{referral_id}/consent/revoke": {"post": {
+        "summary": "The person revoked consent: withdraw open referrals, close shared fields",
+        "operationId": "revokeConsent", "parameters": [_ID],
+        "responses": {"200": _json({"type": "object", "required": ["withdrawn"],
+                                    "properties": {"withdrawn": {"type": "array", "items": {
+                                        "type": "integer"}}}}, "What the revocation did"),
+                      **error_responses(400, 401, 403, 404, 409)}}},
     "/referrals/{referral_id}/transitions": {"post": {
         "summary": "Move a referral along its lifecycle", "operationId": "transitionReferral",
         "parameters": [_ID],

@@ -30,7 +30,8 @@ SCOPE_CHOICES = _options(("age_sex", _l("Age and sex")), ("location", _l("Locati
                          ("languages", _l("Languages")), ("name", _l("Name")),
                          ("phone", _l("Phone")), ("note", _l("Note to the provider")))
 METHOD_CHOICES = _options(("", _l("No consent recorded")), ("verbal", _l("Verbal")),
-                          ("written", _l("Written")))
+                          ("written", _l("Written")),
+                          ("guardian", _l("By a parent or guardian (for a child)")))
 
 
 class MultiCheckbox(SelectMultipleField):
@@ -67,6 +68,10 @@ class ReferralForm(ProfileForm):
     consent_given_by = StringField(_l("Consent given by"),
                                    validators=[Optional(), Length(max=200)])
     consent_at = DateField(_l("Consent date (empty: today)"), validators=[Optional()])
+    consent_purpose = StringField(_l("Consent given for (purpose)"),
+                                  validators=[Optional(), Length(max=300)])
+    consent_expires = DateField(_l("Consent valid until (empty: one year)"),
+                                validators=[Optional()])
     consent_scope = MultiCheckbox(_l("What may be shared"), choices=SCOPE_CHOICES,
                                   default=["age_sex", "location", "needs", "note"])
     consent_override_reason = TextAreaField(
@@ -85,6 +90,12 @@ class TransitionForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=[], validate_choice=False)
     reason_text = StringField(_l("Reason (other)"), validators=[Optional(), Length(max=500)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class RevokeForm(FlaskForm):
+    """The person revokes consent, through the caseworker: one confirmed button."""
+
+    confirm = StringField(validators=[Length(max=10)])
 
 
 class NoteForm(FlaskForm):

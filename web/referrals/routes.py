@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
 from data.db import db
@@ -16,6 +17,7 @@ from referral.cases import create_referrals, parse_case
 from referral.detail import case_labels, referral_detail, services_by_id
 from referral.eligibility import problems
 from referral.lifecycle import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, add_note, transition
+from referral.revocation import consent_receipt, revoke_consent
 from referral.search import resolve_area
 from textmatch.languages import language_codes, language_name
 
@@ -23,7 +25,14 @@ from ..i18n import current_locale
 from ..security import allow, principal
 from . import bp
 from .common import cipher
-from .forms import SCOPE_CHOICES, NoteForm, ProfileForm, ReferralForm, TransitionForm
+from .forms import (
+    SCOPE_CHOICES,
+    NoteForm,
+    ProfileForm,
+    ReferralForm,
+    RevokeForm,
+    TransitionForm,
+)
 
 STAFF = ("org_admin", "caseworker")
 READERS = ("org_admin", "caseworker", "viewer")
@@ -75,6 +84,7 @@ def _message(exc: TasharukError) -> str:
         "consent.given_by": _("Say who gave consent (the person or a guardian)."),
         "consent.scope": _("Tick what may be shared."),
         "consent.at": _("The consent date cannot be in the future."),
+        "consent.expires_at": _("Consent must be valid until a date after today."),
         "consent_override_reason": _("Only an organisation admin may send without consent; a "
                                      "caseworker only in an emergency, always with a reason."),
         "case.age": _("Age must be a whole number between 0 and 120."),
@@ -92,7 +102,8 @@ def _message(exc: TasharukError) -> str:
 
 FIELD_OF = {"consent": "consent_method", "consent.method": "consent_method",
             "consent.given_by": "consent_given_by", "consent.scope": "consent_scope",
-            "consent.at": "consent_at"}
+            "consent.at": "consent_at", "consent.purpose": "consent_purpose",
+            "consent.expires_at": "consent_expires"}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -136,7 +147,10 @@ def new():
         if form.consent_method.data:
             consent = {"given_by": form.consent_given_by.data, "method": form.consent_method.data,
                        "scope": form.consent_scope.data,
-                       "at": form.consent_at.data.isoformat() if form.consent_at.data else None}
+                       "at": form.consent_at.data.isoformat() if form.consent_at.data else None,
+                       "purpose": form.consent_purpose.data or None,
+                       "expires_at": form.consent_expires.data.isoformat()
+                       if form.consent_expires.data else None}
         payload = {"service_ids": service_ids, "note": form.note.data,
                    "consent": consent,
                    "consent_override_reason": form.consent_override_reason.data or None,
@@ -291,6 +305,38 @@ def print_form(referral_id: int):
     return render_template("referrals/print.html", r=data,
                            names=case_labels(db.session, data["case"], current_locale()),
                            status_label=lambda s: _label(STATUS_LABELS, s))
+
+
+@bp.get("/<int:referral_id>/consent")
+@allow(*STAFF)
+def consent(referral_id: int):
+    """The printable consent receipt (what the person agreed to), with the revoke button."""
+    receipt = consent_receipt(db.session, referral_id, principal())
+    return render_template("referrals/consent.html", c=receipt, form=RevokeForm(),
+                           scope_labels={c.value: str(c.label) for c in SCOPE_CHOICES},
+                           status_label=lambda s: _label(STATUS_LABELS, s))
+
+
+@bp.post("/<int:referral_id>/consent/revoke")
+@allow(*STAFF)
+def revoke(referral_id: int):
+    """The person revoked consent: withdraw the open referrals and close the shared fields."""
+    form = RevokeForm()
+    if not form.validate_on_submit() or form.confirm.data != "yes":
+        raise BadInput(_("Confirm that the person revoked their consent."), field="confirm")
+    try:
+        done = revoke_consent(db.session, referral_id, principal())
+    except TasharukError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("referrals.consent", referral_id=referral_id))
+    db.session.commit()
+    flash(ngettext("Consent revoked; %(num)d open referral was withdrawn.",
+                   "Consent revoked; %(num)d open referrals were withdrawn.",
+                   len(done["withdrawn"])))
+    return redirect(url_for("referrals.consent", referral_id=referral_id))
 
 
 @bp.route("/bundle", methods=["GET", "POST"])

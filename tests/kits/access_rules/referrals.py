@@ -13,8 +13,12 @@ RULES = {
     "referrals.note": {"roles": STAFF},
     "referrals.print_form": {"roles": STAFF},
     "referrals.bundle": {"roles": STAFF},
+    "referrals.consent": {"roles": STAFF},
+    "referrals.revoke": {"roles": STAFF},
     "api.create_referral": {"roles": STAFF},
     "api.list_referrals": {"roles": READERS},
     "api.get_referral": {"roles": READERS},
     "api.transition_referral": {"roles": STAFF},
+    "api.get_consent": {"roles": STAFF},
+    "api.revoke_referral_consent": {"roles": STAFF},
 }
