@@ -5,11 +5,13 @@ database (the referral transitions write), starts ``tasharuk serve`` on 127.0.0.
 with a small asyncio HTTP/1.1 client (keep-alive connections, one per simulated client) at
 2, 16 and 64 concurrent clients over the mix: search 70 %, service page 10 %, inbox 10 %,
 referral transitions 5 %, gap map 5 %. Every search of a run is distinct (no cache can help),
-every transition accepts a different referral. Then 16 clients of searches alone give the CPU
-per served search; the same searches as bare SQL give the floor. CPU is measured in the same
-run from /proc (psutil): the gunicorn processes, the PostgreSQL server's processes, and the
-load generator itself (it shares the machine). ``--restart`` restarts PostgreSQL under load
-(the project's own cluster only): answers while it is down, and how soon full service is back.
+every transition accepts a different referral; the gap maps are served from the snapshot of
+the nightly recomputation, which runs once first (``gap_recompute_s``). Then 16 clients of
+searches alone give the CPU per served search; the same searches as bare SQL give the floor.
+CPU is measured in the same run from /proc (psutil): the gunicorn processes, the PostgreSQL
+server's processes, and the load generator itself (it shares the machine). ``--restart``
+restarts PostgreSQL under load (the project's own cluster only): answers while it is down,
+and how soon full service is back.
 
     python -m bench serve [--scale 1] [--levels 2,16,64] [--requests 3000] [--seconds 30]
 """
@@ -445,15 +447,42 @@ def _data_directory(url: str) -> Path:
 
 # ----------------------------------------------------------------- the server
 
+def server_env(url: str, folder: Path) -> dict[str, str]:
+    """The environment of the bench's server and worker: database ``url``, files in
+    ``folder`` (uploads, exports and the gap pages' cache)."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-serve",
+           "TASHARUK_RATELIMIT": "0", "TASHARUK_GZIP": "0", "TASHARUK_MAX_REQUESTS": "0",
+           "TASHARUK_UPLOADS": str(folder / "uploads"),
+           "TASHARUK_EXPORTS": str(folder / "exports"),
+           "TASHARUK_EXPORT_CACHE": str(folder / "export-cache")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    return env
+
+
+def recompute_gaps(url: str, folder: Path) -> float:
+    """Run the nightly gap recomputation once, as the worker would (the gap pages are
+    served from its snapshot); its wall time in seconds."""
+    from data.db import make_engine
+    from data.queue import enqueue
+
+    engine = make_engine(url)
+    with Session(engine) as s:
+        enqueue(s, "gaps.recompute", timestamp=0)
+        s.commit()
+    engine.dispose()
+    t = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "tasharuk"), "worker", "--once",
+                    "--queue", "default"], env=server_env(url, folder), check=True,
+                   stdout=subprocess.DEVNULL)
+    return round(time.perf_counter() - t, 1)
+
+
 def start_server(url: str, port: int, workers: int | None, threads: int | None,
                  log: Path) -> subprocess.Popen:
     """``tasharuk serve`` on 127.0.0.1:``port`` for database ``url``; waits for /readyz."""
     import httpx
 
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-serve",
-           "TASHARUK_RATELIMIT": "0", "TASHARUK_GZIP": "0", "TASHARUK_MAX_REQUESTS": "0",
-           "TASHARUK_UPLOADS": str(log.parent / "uploads")}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env = server_env(url, log.parent)
     argv = [str(Path(sys.executable).parent / "tasharuk"), "serve", "--bind",
             f"127.0.0.1:{port}"]
     if workers:
@@ -555,6 +584,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     plan = prepare(url, n_search, n_transition, args.seed)
     port = _free_port()
     tmp = Path(tempfile.mkdtemp(prefix="tasharuk-bench-serve-"))
+    _progress("the nightly gap recomputation (the gap pages serve its snapshot)")
+    gap_seconds = recompute_gaps(url, tmp)
     proc = start_server(url, port, getattr(args, "workers", None),
                         getattr(args, "threads", None), tmp / "server.log")
     try:
@@ -589,6 +620,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "scale": args.scale, "server": {"workers": settings.workers,
                                         "threads": settings.threads},
         "cpus": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
+        "gap_recompute_s": gap_seconds,
         "levels": out_levels,
         "searches_alone": {**alone, "searches_per_s": alone["requests_per_s"],
                            "cpu_ms_per_search": cpu},

@@ -19,7 +19,7 @@ from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
 from data.db import db
-from data.io.downloads import BUILD_TASK, build, cache_folder
+from data.io.downloads import BUILD_TASK, build, cache_folder, gap_cache_folder
 from data.models import User
 from data.queue import base_app
 from jobs.exports import EXPORT_TASK, run_export
@@ -106,18 +106,28 @@ def refresh_ranking(session: Session, timestamp: int | None = None) -> dict:
 
 
 @queue.periodic(cron="0 2 * * *")
-@job("gaps.recompute")
-def recompute_gaps(session: Session, timestamp: int | None = None) -> list[str]:
-    """Recompute the national gap tables (every level) into EXPORT_FOLDER/gaps/."""
-    from planning.gaps import gap_table, parse_selection, table_csv
+@job("gaps.recompute", with_job_id=True)  # planning.gapcache.RECOMPUTE_TASK
+def recompute_gaps(session: Session, job_id: int, timestamp: int | None = None) -> list[str]:
+    """Recompute the national gap tables (every level) into EXPORT_FOLDER/gaps/, and every
+    level x sector table into the gap pages' cache under this run's snapshot (the pages
+    switch to it when the job has succeeded)."""
+    from sqlalchemy import select
 
+    from data.models import Sector
+    from planning.gapcache import job_snapshot, warm
+    from planning.gaps import table_csv
+
+    read = db.read_session  # read from a replica if any
+    sectors: list[str | None] = [None, *read.scalars(
+        select(Sector.code).where(Sector.parent_code.is_(None)).order_by(Sector.code))]
+    national = warm(read, gap_cache_folder(current_app.config), job_snapshot(session, job_id),
+                    GAP_LEVELS, sectors)
     folder = Path(current_app.config["EXPORT_FOLDER"]) / "gaps"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for level in GAP_LEVELS:  # read from a replica if any
-        csv = table_csv(gap_table(db.read_session, parse_selection({"level": level})))
+    for level in GAP_LEVELS:
         partial = folder / f".level-{level}.csv.partial"
-        partial.write_text(csv, encoding="utf-8")
+        partial.write_text(table_csv(national[level]), encoding="utf-8")
         partial.replace(folder / f"level-{level}.csv")
         written.append(f"level-{level}.csv")
     return written

@@ -219,17 +219,21 @@ def _page_number(args: dict) -> int:
 
 
 def gap_page(session: Session, selection: GapSelection, args: dict, locale: str = "ar",
-             per_page: int = PAGE_ROWS) -> GapPage:
+             per_page: int = PAGE_ROWS,
+             facts: tuple[pd.DataFrame, list[str]] | None = None) -> GapPage:
     """The page of the ranked table that ``args`` asks for (``sort``, ``dir``, ``page``), or a
-    notice listing the years with data when the chosen period has no needs figures."""
+    notice listing the years with data when the chosen period has no needs figures.
+    ``facts``: the table and the years with needs figures, when already known (the gap
+    pages' cache, ``planning.gapcache``); else computed now."""
     sort = _choice(args, "sort", SORT_COLUMNS, "rank")
     direction = _choice(args, "dir", ("asc", "desc"),
                         "asc" if sort in ASCENDING_FIRST else "desc")
     page = _page_number(args)
-    data = load_gap_inputs(session, sector=selection.sector,
-                           service_type=selection.service_type)
-    periods = need_periods(data)
-    table = gap_table(session, selection, data)  # validates the selection first
+    if facts is None:
+        data = load_gap_inputs(session, sector=selection.sector,
+                               service_type=selection.service_type)
+        facts = gap_table(session, selection, data), need_periods(data)  # validates first
+    table, periods = facts
     if selection.period and selection.period[:4] not in periods:
         return GapPage([], 0, 1, 1, sort, direction, periods, no_need_data=True)
     key = ("name_en" if locale == "en" else "name_ar") if sort == "name" else sort

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from data.errors import Unavailable
 
 __all__ = ["BUILD_TASK", "EXPORT_TABLES", "FORMATS", "Export", "build", "cache_folder",
-           "cached_export", "data_version", "write_export"]
+           "cached_export", "data_version", "gap_cache_folder", "write_export"]
 
 BUILD_TASK = "exports.cache"  # the background job that builds an export into the cache
 
@@ -101,6 +101,12 @@ def cache_folder(config: Mapping[str, Any]) -> Path:
     from data.cluster import INSTANCE
 
     return INSTANCE / "export-cache"
+
+
+def gap_cache_folder(config: Mapping[str, Any]) -> Path:
+    """Where the gap pages' tables and maps are kept per snapshot (``planning.gapcache``):
+    ``gaps/`` in the exports cache."""
+    return cache_folder(config) / "gaps"
 
 
 def _file_name(kind: str, hxl: bool, version: str) -> str:

@@ -52,6 +52,7 @@ def test_serve_benchmark_prints_levels_cpu_and_floor():
     assert result["floor_sql"]["searches"] == 30
     assert result["floor_sql"]["cpu_ms_per_search"]["total"] > 0
     assert result["targets"]["cpu_ms_per_search"] == 4.0
+    assert result["gap_recompute_s"] > 0
 
 
 @pytest.mark.slow

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput
+from data.io.downloads import gap_cache_folder
 
 from ..lazy import lazy_module
 from ..security import allow
@@ -16,6 +17,7 @@ from .openapi import error_responses
 GAP_ROLES = ("planner", "platform_admin", "org_admin")
 
 uc = lazy_module("planning.gaps")  # pandas, folium: loaded by the first request
+cache = lazy_module("planning.gapcache")  # the tables of the last nightly run
 
 
 @bp.get("/gaps")
@@ -26,7 +28,8 @@ def gaps():
     if fmt not in ("json", "csv"):
         raise BadInput(_("format must be json or csv."), field="format")
     selection = uc.parse_selection(request.args)
-    table = uc.gap_table(db.read_session, selection)
+    table = cache.cached_table(db.read_session, gap_cache_folder(current_app.config),
+                               selection)
     if fmt == "csv":
         return Response(uc.table_csv(table, "en"), mimetype="text/csv")
     return {"level": selection.level, "sector": selection.sector,

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput
+from data.io.downloads import gap_cache_folder
 
 from ..directory.forms import LABELS
 from ..i18n import current_locale
@@ -18,6 +19,7 @@ from .forms import GapFilterForm
 from .forms import choices as select_choices
 
 uc = lazy_module("planning.gaps")  # pandas, folium: loaded by the first request
+cache = lazy_module("planning.gapcache")  # the tables and maps of the last nightly run
 FILL_ARGS = ("pcode", "sector", "service", "group")
 FILTERS = ("level", "sector", "service", "group", "period")
 
@@ -47,6 +49,11 @@ def _links(row: dict, sector: str | None) -> dict[str, str]:
     return links
 
 
+def _cache():
+    """Where the gap pages' tables and maps of the last nightly run are kept."""
+    return gap_cache_folder(current_app.config)
+
+
 @bp.get("/")
 @allow(*GAP_ROLES)
 def dashboard():
@@ -62,7 +69,8 @@ def dashboard():
         args["sites"] = "1"
     try:
         selection = uc.parse_selection(request.args)
-        view = uc.gap_page(db.read_session, selection, request.args, current_locale())
+        view = uc.gap_page(db.read_session, selection, request.args, current_locale(),
+                           facts=cache.cached_facts(db.read_session, _cache(), selection))
     except BadInput as exc:
         name = str(exc.details.get("field", ""))
         target = getattr(form, name if name in FILTERS else "", None)
@@ -87,10 +95,11 @@ def _labels(form: GapFilterForm) -> dict[str, str]:
 @map_page
 def map_view():
     """The map alone (the dashboard embeds it in an iframe)."""
-    html = uc.gap_map_html(db.read_session, uc.parse_selection(request.args),
-                        sites=bool(request.args.get("sites")),
-                        tiles_url=current_app.config.get("TILES_URL", ""),
-                        asset_base=url_for("main.leaflet_asset", filename="x")[:-2])
+    html = cache.cached_map_html(
+        db.read_session, _cache(), uc.parse_selection(request.args),
+        sites=bool(request.args.get("sites")),
+        tiles_url=current_app.config.get("TILES_URL", ""),
+        asset_base=url_for("main.leaflet_asset", filename="x")[:-2])
     return Response(html, mimetype="text/html")
 
 
@@ -100,9 +109,10 @@ def map_view():
 def map_download():
     """The map as one standalone HTML file (Leaflet inlined: opens without a network)."""
     selection = uc.parse_selection(request.args)
-    html = uc.gap_map_html(db.read_session, selection, sites=bool(request.args.get("sites")),
-                        standalone=True, tiles_url=current_app.config.get("TILES_URL", ""),
-                        title=_("Coverage gaps"))
+    html = cache.cached_map_html(
+        db.read_session, _cache(), selection, sites=bool(request.args.get("sites")),
+        standalone=True, tiles_url=current_app.config.get("TILES_URL", ""),
+        title=_("Coverage gaps"))
     name = f"gaps-level{selection.level}-{selection.sector or selection.service_type or 'all'}"
     return Response(html, mimetype="text/html", headers={
         "Content-Disposition": f'attachment; filename="{name}.html"'})
@@ -113,7 +123,7 @@ def map_download():
 def export(fmt: str):
     """The ranked table as CSV or XLSX, headers in the interface language."""
     selection = uc.parse_selection(request.args)
-    table = uc.gap_table(db.read_session, selection)
+    table = cache.cached_table(db.read_session, _cache(), selection)
     name = f"gaps-level{selection.level}-{selection.sector or selection.service_type or 'all'}"
     if fmt == "csv":
         return Response(uc.table_csv(table, current_locale()), mimetype="text/csv",

@@ -1,0 +1,166 @@
+"""The gap tables and maps kept as files per snapshot, so a gap page is not recomputed on
+every request.
+
+Why: at national scale a gap table reads every service, coverage row, 4W activity, need and
+failed referral (1-10 s) and its map draws every polygon; at 5 % of the requests the gap map
+held the server's threads for most of a load test. The figures are a planning view of the
+nightly recomputation (``gaps.recompute``), so its run is the *snapshot*: a table or map is
+computed once per selection after each run, written under the snapshot's name, then read
+from the file (the job itself writes every level x sector table ahead). Referral outcomes and
+searches change all day and would invalidate an exact data version at every transition;
+the pages say figures are as of the last recomputation, which a platform admin can re-run
+from the jobs page. Before the first run (a fresh install, the tests) nothing is cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from data.gapdata import load_gap_inputs
+from matching.gaps import GapSelection
+
+from .gaps import gap_map_html, gap_table, need_periods
+
+__all__ = ["RECOMPUTE_TASK", "cached_facts", "cached_map_html", "cached_table", "job_snapshot",
+           "snapshot", "warm"]
+
+RECOMPUTE_TASK = "gaps.recompute"
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def snapshot(session: Session) -> str | None:
+    """The name of the last successful recomputation (its job id and the time it was queued,
+    so a new database's job ids never meet an older one's files); None before the first."""
+    row = session.execute(text(
+        "SELECT j.id, (SELECT min(e.at) FROM procrastinate_events e WHERE e.job_id = j.id) "
+        "FROM procrastinate_jobs j WHERE j.task_name = :task AND j.status = 'succeeded' "
+        "ORDER BY j.id DESC LIMIT 1"), {"task": RECOMPUTE_TASK}).first()
+    return None if row is None else job_snapshot(session, row[0], row[1])
+
+
+def job_snapshot(session: Session, job_id: int, queued_at=None) -> str:
+    """The snapshot name of recomputation job ``job_id`` (what ``snapshot`` gives once it
+    has succeeded)."""
+    if queued_at is None:
+        queued_at = session.scalar(text(
+            "SELECT min(at) FROM procrastinate_events WHERE job_id = :id"), {"id": job_id})
+    stamp = int(queued_at.timestamp() * 1e6) if queued_at is not None else 0
+    return f"{job_id}-{stamp}"
+
+
+def _key(selection: GapSelection, *extra: object) -> str:
+    return hashlib.sha256(repr((selection, *extra)).encode()).hexdigest()[:20]
+
+
+def _lock(name: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(name, threading.Lock())
+
+
+def _write(folder: Path, version: str, name: str, data: str) -> None:
+    """Write ``data`` whole under ``name`` (aside, then renamed); drop other snapshots'."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".building-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(data)
+        os.replace(tmp, folder / name)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    mine = _job_id(version)
+    for old in folder.iterdir():  # older snapshots only: a running job writes a newer one
+        if not old.name.startswith(".") and _job_id(old.name.split(".", 1)[0]) < mine:
+            old.unlink(missing_ok=True)
+
+
+def _job_id(version: str) -> int:
+    head = version.split("-", 1)[0]
+    return int(head) if head.isdigit() else -1
+
+
+def _cached(folder: Path | None, session: Session, name: str,
+            make: Callable[[], str]) -> str:
+    """The text of entry ``name`` of the current snapshot: read, or made once and kept."""
+    version = snapshot(session) if folder is not None else None
+    if folder is None or version is None:
+        return make()
+    path = folder / f"{version}.{name}"
+    with _lock(path.name):  # one thread of this process makes it; the others read it
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            data = make()
+            _write(folder, version, path.name, data)
+            return data
+
+
+def _to_text(table: pd.DataFrame, periods: list[str]) -> str:
+    return json.dumps({"periods": periods,
+                       "table": table.to_json(orient="table", index=False)})
+
+
+def _from_text(data: str) -> tuple[pd.DataFrame, list[str]]:
+    entry = json.loads(data)
+    return pd.read_json(io.StringIO(entry["table"]), orient="table"), entry["periods"]
+
+
+def _facts_now(session: Session, selection: GapSelection) -> str:
+    data = load_gap_inputs(session, sector=selection.sector,
+                           service_type=selection.service_type)
+    table = gap_table(session, selection, data)  # validates the selection first
+    return _to_text(table, need_periods(data))
+
+
+def cached_facts(session: Session, folder: Path | None,
+                 selection: GapSelection) -> tuple[pd.DataFrame, list[str]]:
+    """The ranked gap table of ``selection`` and the years with needs figures, as of the
+    current snapshot (``folder``: where the files are; None computes them now)."""
+    return _from_text(_cached(folder, session, f"table.{_key(selection)}",
+                              lambda: _facts_now(session, selection)))
+
+
+def cached_table(session: Session, folder: Path | None,
+                 selection: GapSelection) -> pd.DataFrame:
+    """The ranked gap table of ``selection`` as of the current snapshot."""
+    return cached_facts(session, folder, selection)[0]
+
+
+def cached_map_html(session: Session, folder: Path | None, selection: GapSelection,
+                    **options) -> str:
+    """The gap map of ``selection`` (``options``: those of ``gap_map_html``) as of the
+    current snapshot; its table from the same snapshot."""
+    def make() -> str:
+        table = cached_table(session, folder, selection)
+        return gap_map_html(session, selection, table, **options)
+
+    return _cached(folder, session, f"map.{_key(selection, sorted(options.items()))}", make)
+
+
+def warm(session: Session, folder: Path, version: str, levels: tuple[str, ...],
+         sectors: list[str | None]) -> dict[str, pd.DataFrame]:
+    """Compute every level's table for each of ``sectors`` (None: all) into ``folder`` under
+    snapshot ``version``, reading each sector's facts once; the national tables by level."""
+    national = {}
+    for sector in sectors:
+        data = load_gap_inputs(session, sector=sector)
+        periods = need_periods(data)
+        for level in levels:
+            selection = GapSelection(level=int(level), sector=sector)
+            table = gap_table(session, selection, data)
+            _write(folder, version, f"{version}.table.{_key(selection)}",
+                   _to_text(table, periods))
+            if sector is None:
+                national[level] = table
+    return national
