@@ -20,7 +20,8 @@ capacity                      people per month; a service's capacity is shared e
 reached                       people reached by 4W activities counted in people            yes
 people_in_need                HNO PiN of the selected sector (inter-sector if none)        yes
 severity                      HNO severity; above the recorded level, PiN-weighted mean    no
-declined_referrals            referrals declined for no capacity, or closed unmet          yes
+declined_referrals            referrals declined or closed unmet for a supply reason       yes
+                              (no capacity, not offered any more; ``reasons``)
 unmet_searches                provider searches that found nothing                         yes
 served                        max(reached, capacity x months of the period)                no
 coverage                      min(served / PiN, 1); empty when PiN is unknown or 0          no
@@ -62,6 +63,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .reasons import SUPPLY_REASONS
 
 __all__ = ["ADDITIVE", "GAP_COLUMNS", "GapInputError", "GapInputs", "GapSelection",
            "ancestry", "compute_gap_levels", "compute_gaps", "compute_gaps_by"]
@@ -372,8 +375,10 @@ def compute_gap_levels(data: GapInputs, selection: GapSelection,
     act = _activities(data, sel, sectors, geo)
     need = _needs(data, sel, need_sector, geo)
     ref = data.referrals
-    failed = (((ref["status"] == "declined") & (ref["reason_code"] == "no_capacity"))
-              | (ref["status"] == "closed_unmet")).astype(bool)
+    failed = (ref["status"].isin(("declined", "closed_unmet"))
+              & (ref["reason_code"].isin(SUPPLY_REASONS)
+                 | ((ref["status"] == "closed_unmet") & ref["reason_code"].isna()))
+              ).astype(bool)  # ``reasons.supply_failure``, vectorised
     # Integer facts, computed once: positions of areas and distinct pairs.
     org = pd.factorize(np.concatenate([pres["org"].to_numpy(), act["org"].to_numpy()]))[0]
     # presence with nobody reached (4W rows of people, 0 reached) is counted apart

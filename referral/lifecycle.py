@@ -30,6 +30,7 @@ from data.models import (
     User,
 )
 from data.models.base import utcnow
+from matching import reasons
 from referral.access import RECEIVER, SENDER, side_of, visible_referral
 from referral.crypto import DataCipher, configured_cipher, seal
 from referral.notify import MailConfig, notify
@@ -90,18 +91,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "expired": ("منتهية المهلة", "expired"),
     "receiver_revoked": ("أُلغيت: الجهة المستقبِلة غير موثّقة", "revoked: receiver not verified"),
 }
-REASON_LABELS: dict[str, tuple[str, str]] = {
-    "no_capacity": ("لا توجد قدرة استيعابية", "no capacity"),
-    "not_eligible": ("غير مؤهل/ة", "not eligible"),
-    "outside_area": ("خارج منطقة التغطية", "outside the area"),
-    "no_contact": ("تعذّر التواصل مع الشخص", "could not contact the person"),
-    "person_declined": ("الشخص رفض", "the person declined"),
-    "duplicate": ("إحالة مكررة", "duplicate"),
-    "other": ("سبب آخر", "other"),
-    "receiver_unverified": ("الجهة المستقبِلة لم تعد موثّقة على المنصة",
-                            "the receiving organisation is no longer verified on the platform"),
-    "consent_revoked": ("الشخص سحب موافقته", "the person revoked their consent"),
-}
+REASON_LABELS: dict[str, tuple[str, str]] = reasons.LABELS  # (Arabic, English)
 ACTION_LABELS: dict[str, tuple[str, str]] = {
     "send": ("إرسال", "send"), "accept": ("قبول", "accept"), "decline": ("رفض", "decline"),
     "start": ("بدء الخدمة", "start"), "complete": ("إكمال", "complete"),

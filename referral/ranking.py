@@ -151,4 +151,17 @@ def service_referral_stats(session: Session, service_id: int) -> dict | None:
         accepted = {"en": en, "ar": ar}
     return {"acceptance_rate": row.acceptance_rate, "median_response_hours": hours,
             "referrals": row.history, "completion_probability": round(row.p_default, 3),
-            "acceptance_text": accepted, "response_text": answers}
+            "acceptance_text": accepted, "response_text": answers,
+            "decline_reasons": _decline_breakdown(session, row.organization_id)}
+
+
+def _decline_breakdown(session: Session, organization_id: int) -> list[dict]:
+    """The provider's declined and closed-unmet referrals by coded reason, most frequent
+    first, each with its label in both languages (the period of the acceptance figure: all
+    time)."""
+    from matching.reasons import LABELS
+
+    st = provider_stats(session, by="organization", ids=[organization_id]).get(organization_id)
+    counts = sorted((st.decline_reasons if st else {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"code": code, "n": n, "ar": LABELS.get(code, (code, code))[0],
+             "en": LABELS.get(code, (code, code))[1]} for code, n in counts]

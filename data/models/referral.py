@@ -33,16 +33,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from matching.reasons import REASONS, SYSTEM_REASONS  # staff's codes; the platform's own
+
 from .base import Base, Timestamps
 
 REFERRAL_STATES = ("draft", "sent", "accepted", "declined", "in_progress", "completed",
                    "closed_unmet", "withdrawn", "expired", "receiver_revoked")
 URGENCIES = ("low", "normal", "high", "emergency")
-REASONS = ("no_capacity", "not_eligible", "outside_area", "no_contact", "person_declined",
-           "duplicate", "other")  # what staff may give
-# given by the platform only: the receiving organisation was rejected or suspended
-# the person revoked consent (through the sending caseworker): open referrals are withdrawn
-SYSTEM_REASONS = ("receiver_unverified", "consent_revoked")
 # guardian: a parent or guardian agreed for a child
 CONSENT_METHODS = ("verbal", "written", "guardian")
 # What a person may agree to share with the receiving organisation.

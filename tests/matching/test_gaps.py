@@ -78,6 +78,24 @@ def case():
     )
 
 
+def test_referral_failures_count_the_supply_reasons_only():
+    """A referral declined or closed unmet because there is no capacity or the service is not
+    offered any more counts towards the gap; one the person declined, could not be reached
+    for, or was not eligible for does not (``matching.reasons``)."""
+    def failures(*referrals):
+        data = inputs(services=[], coverage=[], activities=[],
+                      needs=[("SY010102", "protection", None, "2023", 500, 3)],
+                      referrals=[("SY010102", None, "prot_pss", [], s, r, AT)
+                                 for s, r in referrals], unmet=[])
+        return by_pcode(compute_gaps(data, level=3, sector="protection"))[
+            "SY010102"]["declined_referrals"]
+
+    assert failures(("declined", "not_offered"), ("closed_unmet", "not_offered")) == 2
+    assert failures(("declined", "no_capacity"), ("closed_unmet", None)) == 2
+    assert failures(("closed_unmet", "no_contact"), ("closed_unmet", "person_declined"),
+                    ("declined", "not_eligible"), ("declined", "duplicate")) == 0
+
+
 def test_the_formula_on_hand_made_sub_districts(case):
     t = by_pcode(compute_gaps(case, level=3, sector="protection"))
     s1, s2, s3 = t["SY010101"], t["SY010102"], t["SY010201"]

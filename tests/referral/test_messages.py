@@ -67,9 +67,9 @@ CASES = [
     (("receiver", "caseworker"), "post", "/api/v1/referrals/{id}/transitions",
      lambda w: {"action": "decline", "version": "{v}"}, 400, "reason",
      "يتطلب هذا الإجراء ذكر سبب، وهو أحد: no_capacity, not_eligible, outside_area, "
-     "no_contact, person_declined, duplicate, other.",
+     "not_offered, no_contact, person_declined, duplicate, other.",
      "This action needs a reason, one of no_capacity, not_eligible, outside_area, "
-     "no_contact, person_declined, duplicate, other."),
+     "not_offered, no_contact, person_declined, duplicate, other."),
     (("receiver", "caseworker"), "post", "/api/v1/referrals/{id}/transitions",
      lambda w: {"action": "start", "version": "{v}"}, 409, "action",
      "الإجراء start غير مسموح على إحالة حالتها sent بالنسبة إلى المنظمة المستقبِلة؛ "

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput, Forbidden
-from data.models import REFERRAL_STATES
+from data.models import REASONS, REFERRAL_STATES
 from referral.boxes import list_box, parse_filters
 from referral.cases import create_referrals
 from referral.detail import referral_detail
@@ -197,9 +197,7 @@ OPENAPI_SCHEMAS = {
         "type": "object", "required": ["action", "version"],
         "properties": {"action": {"type": "string", "enum": [
             "send", "accept", "decline", "start", "complete", "close_unmet", "withdraw"]},
-            "reason": {"type": "string", "enum": ["no_capacity", "not_eligible",
-                                                  "outside_area", "no_contact",
-                                                  "person_declined", "duplicate", "other"]},
+            "reason": {"type": "string", "enum": list(REASONS)},
             "reason_text": {"type": "string", "maxLength": 500},
             "note": {"type": "string", "maxLength": 2000},
             "version": {"type": "integer"}}},
