@@ -9,6 +9,7 @@ languages) and writes an audit entry. Functions flush, never commit.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,7 @@ from data.members import org_admins
 from data.models import (
     AVAILABILITY,
     COSTS,
+    FRONT_GATES,
     MODALITIES,
     REFERRAL_METHODS,
     SEXES,
@@ -42,6 +44,8 @@ from data.models import (
 from data.searchtext import organization_search_text, refresh_organization, refresh_service
 from matching import wording
 from matching.ranking import STALE_DAYS
+from referral.confidential import site_exact
+from referral.crypto import configured_cipher, seal
 from referral.measured import measured_figures
 from referral.notify import notify
 from referral.search import Viewer, check_point, resolve_area, stale_cutoff
@@ -149,24 +153,79 @@ def _sites(session: Session, value: Any) -> list[dict[str, Any]]:
         if not isinstance(item, Mapping):
             raise BadInput(_("sites must be a list."), field="sites")
         where = f"sites[{n}]"
-        try:
-            lon, lat = float(item["lon"]), float(item["lat"])
-            if not (math.isfinite(lon) and math.isfinite(lat)):
-                raise ValueError
-        except (KeyError, TypeError, ValueError):
-            raise BadInput(_("%(field)s needs a latitude and a longitude.", field=where),
-                           field=where) from None
-        area = check_point(session, lon, lat, lon_field=f"{where}.lon", lat_field=f"{where}.lat")
-        admin3 = item.get("admin3_pcode") or None
-        if admin3:
-            admin3 = resolve_area(session, str(admin3), f"{where}.admin3_pcode")
-        elif area:
-            level = session.scalar(select(AdminArea.level).where(AdminArea.pcode == area))
-            admin3 = area if level == 3 else None
-        out.append({"lon": lon, "lat": lat, "admin3_pcode": admin3,
-                    **{k: str(item.get(k) or "").strip()[:500]
-                       for k in ("name_ar", "name_en", "address_ar", "address_en")}})
+        lon, lat = _point(item, where)
+        site = {"lon": lon, "lat": lat,
+                 "admin3_pcode": _admin3(session, lon, lat, item.get("admin3_pcode"), where),
+                 **{k: str(item.get(k) or "").strip()[:500]
+                    for k in ("name_ar", "name_en", "address_ar", "address_en")},
+                 "confidential": bool(fields.boolean(
+                     {f"{where}.confidential": item.get("confidential", False)},
+                     f"{where}.confidential"))}
+        if site["confidential"]:
+            site = _behind_gate(session, site, item.get("front_gate"), where)
+        out.append(site)
     return out
+
+
+def _point(item: Mapping, where: str) -> tuple[float, float]:
+    """``item``'s finite longitude and latitude; BadInput naming ``where`` otherwise."""
+    try:
+        lon, lat = float(item["lon"]), float(item["lat"])
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise ValueError
+    except (KeyError, TypeError, ValueError):
+        raise BadInput(_("%(field)s needs a latitude and a longitude.", field=where),
+                       field=where) from None
+    return lon, lat
+
+
+def _admin3(session: Session, lon: float, lat: float, given: Any, where: str) -> str | None:
+    """The sub-district of a point inside Syria: ``given`` when named, else the one found."""
+    area = check_point(session, lon, lat, lon_field=f"{where}.lon", lat_field=f"{where}.lat")
+    if given:
+        return resolve_area(session, str(given), f"{where}.admin3_pcode")
+    if area:
+        level = session.scalar(select(AdminArea.level).where(AdminArea.pcode == area))
+        return area if level == 3 else None
+    return None
+
+
+EXACT_KEYS = ("lon", "lat", "admin3_pcode", "address_ar", "address_en")
+
+
+def _behind_gate(session: Session, site: dict[str, Any], gate: Any,
+                 where: str) -> dict[str, Any]:
+    """A confidential site: its exact point and address sealed, its public point and address
+    replaced by the front gate (a meeting point, or the sub-district's centre and name).
+    Refused, naming ``<where>.front_gate``, when the gate is missing or unusable."""
+    name = f"{where}.front_gate"
+    exact = {k: site[k] for k in EXACT_KEYS}
+    if gate == "subdistrict":
+        area = session.get(AdminArea, site["admin3_pcode"]) if site["admin3_pcode"] else None
+        if area is None or area.centroid is None:
+            raise BadInput(_("%(field)s: this site's sub-district is not known; give a meeting "
+                             "point as its front gate.", field=name), field=name)
+        centre = to_shape(area.centroid)
+        public = {"lon": centre.x, "lat": centre.y, "admin3_pcode": area.pcode,
+                  "address_ar": area.name_ar, "address_en": area.name_en}
+    elif isinstance(gate, Mapping) and gate:
+        lon, lat = _point(gate, name)
+        public = {"lon": lon, "lat": lat,
+                  "admin3_pcode": _admin3(session, lon, lat, None, name),
+                  **{k: str(gate.get(k) or "").strip()[:500]
+                     for k in ("address_ar", "address_en")}}
+        if abs(lon - exact["lon"]) < 1e-4 and abs(lat - exact["lat"]) < 1e-4:
+            raise BadInput(_("%(field)s: the meeting point must not be the site itself.",
+                             field=name), field=name)
+    elif gate in (None, "", {}):
+        raise BadInput(_("%(field)s: a confidential site needs a front gate: a meeting point "
+                         "or its sub-district.", field=name), field=name)
+    else:
+        raise BadInput(_("%(field)s must be \"subdistrict\" or a meeting point with a "
+                         "latitude and a longitude.", field=name), field=name)
+    sealed = seal(configured_cipher(), json.dumps(exact, sort_keys=True), f"{where}.confidential")
+    return {**site, **public, "front_gate": FRONT_GATES[0 if isinstance(gate, Mapping) else 1],
+            "exact": exact, "exact_enc": sealed}
 
 
 def clean_service(session: Session, data: Mapping, *, creating: bool,
@@ -260,7 +319,10 @@ def _apply(session: Session, svc: Service, clean: dict[str, Any]) -> None:
             svc.sites = [ServiceSite(geom=from_shape(Point(s["lon"], s["lat"]), srid=4326),
                                      admin3_pcode=s["admin3_pcode"], name_ar=s["name_ar"],
                                      name_en=s["name_en"], address_ar=s["address_ar"],
-                                     address_en=s["address_en"]) for s in clean["sites"]]
+                                     address_en=s["address_en"],
+                                     confidential=s["confidential"],
+                                     front_gate=s.get("front_gate"),
+                                     exact_enc=s.get("exact_enc")) for s in clean["sites"]]
         if "hours" in clean:
             svc.hours = [OpeningPeriod(weekday=d, opens=o, closes=c)
                          for d, o, c in clean["hours"]]
@@ -310,13 +372,18 @@ def update_service(session: Session, service_id: int, data: Mapping, viewer: Vie
 _SITE_KEYS = ("admin3_pcode", "name_ar", "name_en", "address_ar", "address_en")
 
 
+def _exact_key(exact: dict[str, Any] | None) -> str:
+    """A confidential site's exact place as one comparable string ("" for other sites)."""
+    return json.dumps(exact, sort_keys=True) if exact else ""
+
+
 def _comparable(name: str, value: Any) -> Any:
     """A cleaned service field in a form that compares equal to ``_service_value``'s."""
     if name in ("target_groups", "coverage"):
         return sorted(value)
     if name == "sites":
-        return sorted((float(s["lon"]), float(s["lat"]), *(s.get(k) for k in _SITE_KEYS))
-                      for s in value)
+        return sorted((float(s["lon"]), float(s["lat"]), *(s.get(k) for k in _SITE_KEYS),
+                       s.get("front_gate") or "", _exact_key(s.get("exact"))) for s in value)
     if name == "hours":
         return sorted(tuple(h) for h in value)
     return value
@@ -332,7 +399,8 @@ def _service_value(svc: Service, name: str) -> Any:
         out = []
         for site in svc.sites:
             point = to_shape(site.geom)
-            out.append((point.x, point.y, *(getattr(site, k) for k in _SITE_KEYS)))
+            out.append((point.x, point.y, *(getattr(site, k) for k in _SITE_KEYS),
+                        site.front_gate or "", _exact_key(site_exact(site))))
         return sorted(out)
     if name == "hours":
         return sorted((h.weekday, h.opens, h.closes) for h in svc.hours)
@@ -370,8 +438,11 @@ def service_view(session: Session, svc: Service, viewer: Viewer) -> dict[str, An
         "measured": measured_figures(session, [svc.id])[svc.id].as_json()}
 
 
-def service_detail(svc: Service, viewer: Viewer, today: dt.date | None = None) -> dict[str, Any]:
-    """Everything about a service as plain data, sensitive sites redacted for ``viewer``."""
+def service_detail(svc: Service, viewer: Viewer, today: dt.date | None = None, *,
+                   editing: bool = False) -> dict[str, Any]:
+    """Everything about a service as plain data, sensitive sites redacted for ``viewer``;
+    confidential sites show their front gate, and their exact place (``exact``) only when
+    ``editing`` for one who may edit the service (its admins' form)."""
     today = today or dt.date.today()
     sensitive = bool(svc.sensitive or svc.service_type.sensitive)
     visible = viewer.sees_site(svc.organization_id, sensitive)
@@ -382,7 +453,10 @@ def service_detail(svc: Service, viewer: Viewer, today: dt.date | None = None) -
                       "lon": pt.x if visible else None, "lat": pt.y if visible else None,
                       "address_ar": s.address_ar if visible else None,
                       "address_en": s.address_en if visible else None,
-                      "admin3_pcode": s.admin3_pcode, "hidden": not visible})
+                      "admin3_pcode": s.admin3_pcode, "hidden": not visible,
+                      "confidential": s.confidential, "front_gate": s.front_gate})
+        if editing and s.confidential and can_edit(viewer, svc.organization_id):
+            sites[-1]["exact"] = site_exact(s)
     org = svc.organization
     stale = svc.last_verified is None or svc.last_verified < stale_cutoff(today)
     return {

@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from data.errors import BadInput
-from data.models import Case, Referral, ReferralEvent
+from data.models import Case, Referral, ReferralEvent, ServiceSite
 
 __all__ = ["SEALED", "DataCipher", "cipher_from_config", "configured_cipher", "generate_key",
            "require_key", "rotate_all", "seal", "unseal"]
@@ -29,6 +29,7 @@ SEALED: dict[type, tuple[tuple[str, str | None], ...]] = {
            ("consent_override_reason_enc", "consent_override_reason")),
     Referral: (("note_enc", "note"), ("reason_text_enc", "reason_text")),
     ReferralEvent: (("note_enc", "note"), ("reason_text_enc", "reason_text")),
+    ServiceSite: (("exact_enc", None),),  # a confidential site's exact place
 }
 # The legacy plain columns' empty value (note is NOT NULL, the others are NULL when empty).
 _PLAIN_EMPTY = {"note": ""}

@@ -14,6 +14,7 @@ from data.audit import record
 from data.errors import Forbidden
 from data.models import Organization, Referral, ReferralEvent, Service, User
 from referral.access import SENDER, is_assigned, side_of, visible_referral
+from referral.confidential import released_sites
 from referral.consent import consent_state, has_consent, refused, shared_scope
 from referral.crypto import DataCipher, unseal
 from referral.lifecycle import allowed_actions, reference
@@ -129,6 +130,8 @@ def referral_detail(session: Session, referral_id: int, actor: Any,
         "withheld": withheld,
         "allowed_actions": [] if printable else allowed_actions(referral, actor),
         "events": events,
+        # a confidential site's exact place: the sender's caseworker, once accepted (audited)
+        "confidential_sites": [] if printable else released_sites(session, referral, actor),
     }
     if referral.sensitive:
         record(session, "referral.print_sensitive" if printable else "referral.view_sensitive",

@@ -32,6 +32,7 @@ from .referral import (
 from .service import (
     AVAILABILITY,
     COSTS,
+    FRONT_GATES,
     MODALITIES,
     REFERRAL_METHODS,
     SEXES,
@@ -52,7 +53,7 @@ __all__ = [
     "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",
     "TopicFollow",
     "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "COSTS",
-    "MODALITIES", "ORG_TYPES", "REASONS",
+    "FRONT_GATES", "MODALITIES", "ORG_TYPES", "REASONS",
     "REFERRAL_METHODS", "REFERRAL_STATES", "SYSTEM_REASONS", "ROLES", "SEXES", "STATUSES",
     "URGENCIES",
     "VERIFICATION_STATES", "Activity", "ApiToken", "AdminArea", "AuditLog", "Base", "Case", "Need",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Table,
@@ -36,6 +37,7 @@ MODALITIES = ("static", "mobile", "remote")
 COSTS = ("free", "subsidised", "paid")
 REFERRAL_METHODS = ("platform", "form", "email", "phone", "walk_in", "focal_point", "none")
 STATUSES = ("active", "inactive", "defunct", "temporarily closed")
+FRONT_GATES = ("meeting_point", "subdistrict")  # what a confidential site shows instead
 
 service_target_group = Table(
     "service_target_group",
@@ -128,9 +130,21 @@ class Service(Timestamps, Base):
 
 
 class ServiceSite(Base):
-    """A place where a service is delivered, resolved to the sub-district containing it."""
+    """A place where a service is delivered, resolved to the sub-district containing it.
+
+    A *confidential* site (a shelter, a safe space) keeps its exact point and address only
+    sealed in ``exact_enc`` (JSON, encrypted with the data keys); ``geom`` and the address
+    columns then hold its *front gate* (a meeting point, or the sub-district's centre), so
+    every search, map, export and API reading them shows the gate and never the place.
+    """
 
     __tablename__ = "service_site"
+    __table_args__ = (
+        CheckConstraint(f"front_gate IS NULL OR front_gate IN {FRONT_GATES}",
+                        name="front_gate"),
+        CheckConstraint("NOT confidential OR (front_gate IS NOT NULL AND exact_enc IS NOT NULL)",
+                        name="confidential_gate"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(
@@ -142,6 +156,9 @@ class ServiceSite(Base):
     geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     admin3_pcode: Mapped[str | None] = mapped_column(
         ForeignKey("admin_area.pcode"), index=True)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    front_gate: Mapped[str | None] = mapped_column(String(20))
+    exact_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     service: Mapped[Service] = relationship(back_populates="sites")
 

@@ -139,6 +139,15 @@ OPENAPI_SCHEMAS = {
             "allowed_actions": {"type": "array", "items": {"type": "string"}},
             "events": {"type": "array", "items": {"$ref": "#/components/schemas/ReferralEvent"}},
             "linked": {"type": "array", "items": {"type": "integer"}},
+            "confidential_sites": {
+                "type": "array", "description": "The exact place of the service's "
+                "confidential sites: only for the sending caseworker, once the referral is "
+                "accepted and while it is open (each release audited); else empty.",
+                "items": {"type": "object", "properties": {
+                    "site_id": {"type": "integer"}, "name_ar": {"type": "string"},
+                    "name_en": {"type": "string"}, "lon": {"type": "number"},
+                    "lat": {"type": "number"}, "admin3_pcode": _NULLSTR,
+                    "address_ar": {"type": "string"}, "address_en": {"type": "string"}}}},
         }},
     "ReferralListItem": {
         "type": "object",

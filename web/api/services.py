@@ -112,7 +112,11 @@ _SITE = {"type": "object", "required": ["lon", "lat", "address_ar", "address_en"
                         "name_en": {"type": "string"}, "lon": _NUM_OR_NULL,
                         "lat": _NUM_OR_NULL, "address_ar": _STR_OR_NULL,
                         "address_en": _STR_OR_NULL, "admin3_pcode": _STR_OR_NULL,
-                        "hidden": {"type": "boolean"}}}
+                        "hidden": {"type": "boolean"},
+                        "confidential": {"type": "boolean", "description":
+                                         "a shelter or safe space: the point and address "
+                                         "are its front gate, never the place itself"},
+                        "front_gate": {"enum": ["meeting_point", "subdistrict", None]}}}
 _COMMON = {
     "id": {"type": "integer"}, "uuid": {"type": "string", "format": "uuid"},
     "name_ar": {"type": "string"}, "name_en": {"type": "string"},
@@ -248,7 +252,18 @@ OPENAPI_SCHEMAS = {
                                "name_ar": {"type": "string"}, "name_en": {"type": "string"},
                                "address_ar": {"type": "string"},
                                "address_en": {"type": "string"},
-                               "admin3_pcode": {"type": "string"}}}},
+                               "admin3_pcode": {"type": "string"},
+                               "confidential": {"type": "boolean"},
+                               "front_gate": {
+                                   "description": "required when confidential: "
+                                   "\"subdistrict\" (its centre) or a meeting point",
+                                   "oneOf": [{"enum": ["subdistrict"]}, {
+                                       "type": "object", "required": ["lon", "lat"],
+                                       "properties": {
+                                           "lon": {"type": "number"},
+                                           "lat": {"type": "number"},
+                                           "address_ar": {"type": "string"},
+                                           "address_en": {"type": "string"}}}]}}}},
             "hours": {"type": "array", "items": {
                 "type": "object", "required": ["weekday", "opens", "closes"],
                 "properties": {"weekday": {"type": "integer"}, "opens": {"type": "string"},

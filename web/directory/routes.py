@@ -153,7 +153,34 @@ def basemap(level: int):
 _SITE_LINE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,،]\s*(-?\d+(?:\.\d+)?)\s*(?:\|(.*))?$")
 
 
+_POINT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,،]\s*(-?\d+(?:\.\d+)?)\s*$")
+CONFIDENTIAL_WORDS = ("confidential", "سري", "سرّي")
+SUBDISTRICT_WORDS = ("subdistrict", "sub-district", "ناحية", "الناحية")
+
+
+def _lang_key(*texts: str) -> str:
+    return "ar" if re.search("[\u0600-\u06ff]", "".join(texts)) else "en"
+
+
+def _front_gate_from(rest: list[str]) -> str | dict | None:
+    """The front gate written after ``confidential``: ``subdistrict`` (or ``الناحية``), or a
+    meeting point ``latitude, longitude | address``; None when nothing is written."""
+    gate = rest[0] if rest else ""
+    if not gate:
+        return None
+    if gate.lower() in SUBDISTRICT_WORDS:
+        return "subdistrict"
+    m = _POINT.match(gate)
+    if not m:
+        raise BadInput(_("Write the front gate as subdistrict, or as a meeting point: "
+                         "latitude, longitude | address."), field="sites")
+    address = rest[1] if len(rest) > 1 else ""
+    return {"lat": float(m[1]), "lon": float(m[2]), f"address_{_lang_key(address)}": address}
+
+
 def _sites_from(text: str) -> list[dict]:
+    """Sites from the form's lines: ``latitude, longitude | name | address``, and for a
+    confidential one ``| confidential | front gate`` after them."""
     sites = []
     for line in (text or "").splitlines():
         if not line.strip():
@@ -165,10 +192,29 @@ def _sites_from(text: str) -> list[dict]:
         rest = [p.strip() for p in (m[3] or "").split("|")]
         name = rest[0] if rest else ""
         address = rest[1] if len(rest) > 1 else ""
-        key = "ar" if re.search("[\u0600-\u06ff]", name + address) else "en"
-        sites.append({"lat": float(m[1]), "lon": float(m[2]), f"name_{key}": name,
-                      f"address_{key}": address})
+        key = _lang_key(name, address)
+        site = {"lat": float(m[1]), "lon": float(m[2]), f"name_{key}": name,
+                f"address_{key}": address}
+        if len(rest) > 2 and rest[2]:
+            if rest[2].lower() not in CONFIDENTIAL_WORDS:
+                raise BadInput(_("Write each site as: latitude, longitude | name | address."),
+                               field="sites")
+            site["confidential"] = True
+            site["front_gate"] = _front_gate_from(rest[3:])
+        sites.append(site)
     return sites
+
+
+def _site_line(x: dict) -> str:
+    """One site as the form writes it back (a confidential one with its exact place)."""
+    exact = x.get("exact")
+    if not exact:
+        return (f"{x['lat']}, {x['lon']} | {x['name_ar'] or x['name_en']} | "
+                f"{x['address_ar'] or x['address_en'] or ''}")
+    gate = "subdistrict" if x["front_gate"] == "subdistrict" else (
+        f"{x['lat']}, {x['lon']} | {x['address_ar'] or x['address_en'] or ''}")
+    return (f"{exact['lat']}, {exact['lon']} | {x['name_ar'] or x['name_en']} | "
+            f"{exact['address_ar'] or exact['address_en'] or ''} | confidential | {gate}")
 
 
 def _hours_from(form: ServiceForm) -> list[dict]:
@@ -232,9 +278,7 @@ def _prefill(form: ServiceForm, d: dict) -> None:
     govs = [c["pcode"] for c in d["coverage"] if c["level"] == 1]
     form.coverage_govs.data = govs
     form.coverage_more.data = " ".join(c["pcode"] for c in d["coverage"] if c["level"] != 1)
-    form.sites.data = "\n".join(
-        f"{x['lat']}, {x['lon']} | {x['name_ar'] or x['name_en']} | "
-        f"{x['address_ar'] or x['address_en'] or ''}" for x in d["sites"])
+    form.sites.data = "\n".join(_site_line(x) for x in d["sites"])
     for day in WEEK:
         periods = [f"{h['opens']}-{h['closes']}" for h in d["hours"] if h["weekday"] == day]
         getattr(form, f"hours_{day}").data = ", ".join(periods)
@@ -312,7 +356,7 @@ def service_edit(service_id: int):
             _show_error(form, exc)
         return _render_form(form, org, svc, status=400)
     if request.method == "GET":
-        _prefill(form, directory.service_detail(svc, viewer()))
+        _prefill(form, directory.service_detail(svc, viewer(), editing=True))
     return _render_form(form, org, svc)
 
 
