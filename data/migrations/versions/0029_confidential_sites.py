@@ -1,8 +1,8 @@
 """confidential sites: a service site may be marked confidential; its exact point and address
 are kept only sealed (``exact_enc``) and the public columns hold its front gate
 
-Revision ID: 0028_confidential_sites
-Revises: 0027_consent_record
+Revision ID: 0029_confidential_sites
+Revises: 0028_reason_not_offered
 Create Date: 2026-12-06 20:00:00
 
 Why (issue 23): shelters and safe spaces must never appear at their exact place in a search,
@@ -12,8 +12,8 @@ meeting point or the sub-district's centre), which distance ranking uses unchang
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0028_confidential_sites'
-down_revision = '0027_consent_record'
+revision = '0029_confidential_sites'
+down_revision = '0028_reason_not_offered'
 branch_labels = None
 depends_on = None
 
