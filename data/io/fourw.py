@@ -136,8 +136,10 @@ class _Importer:
             (o, t): i for i, o, t in session.execute(
                 select(Service.id, Service.organization_id, Service.service_type_code))}
         self.new_services: set[int] = set()
-        self.coverage: set[tuple[int, str]] = set()
-        self.service_groups: set[tuple[int, str]] = set()
+        self.wanted: dict[tuple[int, str], object] = {}  # (org id, type) -> org, to create
+        # keyed by (org id, service type): the service ids are known only in ``finish``
+        self.coverage: set[tuple[tuple[int, str], str]] = set()
+        self.service_groups: set[tuple[tuple[int, str], str]] = set()
         self.pending: list[dict] = []
         self.staged = False
         self.singles = {f: idx[0] for f, idx in cmap.fields.items() if idx}
@@ -434,10 +436,12 @@ class _Importer:
             self.flush()
         if nobody:
             return True
-        sid = self._service(org, st.code)
-        self.coverage.add((sid, pcode))
+        key = (org.id, st.code)
+        if key not in self.services:
+            self.wanted[key] = org
+        self.coverage.add((key, pcode))
         for g in groups:
-            self.service_groups.add((sid, g))
+            self.service_groups.add((key, g))
         return True
 
     def _groups(self, row: _Row, values: dict, cells: list[str]) -> set[str]:
@@ -470,20 +474,25 @@ class _Importer:
                 groups.add(code.strip())
         return groups & self.groups
 
-    def _service(self, org, type_code: str) -> int:
-        key = (org.id, type_code)
-        sid = self.services.get(key)
-        if sid is None:
+    def _create_services(self) -> None:
+        """Create the services the rows need and the directory lacks, in one INSERT (the
+        search-word trigger runs once, not per service)."""
+        if not self.wanted:
+            return
+        made = []
+        for (_org_id, type_code), org in sorted(self.wanted.items(), key=lambda kv: kv[0]):
             st = self.taxonomy.types[type_code]
             svc = Service(organization_id=org.id, service_type_code=type_code,
                           name_en=st.name_en, name_ar=st.name_ar, sensitive=st.sensitive,
                           capacity_per_month=None)
             svc.search_text = service_search_text(svc, org, st)
-            self.s.add(svc)
-            self.s.flush()
-            sid = self.services[key] = svc.id
-            self.new_services.add(sid)
-        return sid
+            made.append(svc)
+        self.s.add_all(made)
+        self.s.flush()
+        for svc in made:
+            self.services[(svc.organization_id, svc.service_type_code)] = svc.id
+            self.new_services.add(svc.id)
+        self.wanted = {}
 
     def flush(self) -> None:
         """Insert the pending activities whose fingerprint is new: the existing ones are
@@ -534,20 +543,25 @@ class _Importer:
 
     def finish(self) -> None:
         self.flush()
+        self._create_services()
+        sid = self.services
         grown: set[int] = set()
+        # target groups first: their trigger then refreshes no coverage row of a new service,
+        # which gets its groups when it is inserted below
+        if self.service_groups:
+            rows = [{"service_id": s, "target_group_code": g}
+                    for s, g in sorted({(sid[k], g) for k, g in self.service_groups})]
+            done = self.s.execute(insert(service_target_group).on_conflict_do_nothing()
+                                  .returning(service_target_group.c.service_id), rows).all()
+            grown |= {d[0] for d in done}
         if self.coverage:
-            rows = [{"service_id": s, "pcode": p} for s, p in sorted(self.coverage)]
+            rows = [{"service_id": s, "pcode": p}
+                    for s, p in sorted({(sid[k], p) for k, p in self.coverage})]
             done = self.s.execute(insert(service_coverage).on_conflict_do_nothing()
                                   .returning(service_coverage.c.service_id,
                                              service_coverage.c.pcode), rows).all()
             self.r.created["coverage"] += len(done)
             self.created_coverage = [(d[0], d[1]) for d in done]
-            grown |= {d[0] for d in done}
-        if self.service_groups:
-            rows = [{"service_id": s, "target_group_code": g}
-                    for s, g in sorted(self.service_groups)]
-            done = self.s.execute(insert(service_target_group).on_conflict_do_nothing()
-                                  .returning(service_target_group.c.service_id), rows).all()
             grown |= {d[0] for d in done}
         self.r.created["services"] += len(self.new_services)
         self.r.updated["services"] += len(grown - self.new_services)
