@@ -1,7 +1,8 @@
 """Creating a case (minimum necessary data) and its referral(s) to one or more services.
 
 Everything is validated before anything is written; the case, its referrals and their first
-events are flushed together and sent (unless kept as drafts). Name and phone are encrypted.
+events are flushed together and sent (unless kept as drafts). Name, phone and the number or
+address of the contact channel the person agreed to are encrypted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from data import fields
 from data.errors import BadInput, Forbidden, NotFound
 from data.models import (
+    CONTACT_CHANNELS,
     URGENCIES,
     AdminArea,
     Case,
@@ -35,7 +37,7 @@ from referral.eligibility import audit_override, check_eligibility
 from referral.lifecycle import NOTE_MAX, STAFF, transition
 from referral.notify import MailConfig
 
-__all__ = ["CaseInput", "create_referrals", "parse_case"]
+__all__ = ["CaseInput", "create_referrals", "parse_case", "parse_contact"]
 
 SEXES = ("female", "male", "other", "unknown")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-/.]{0,39}$")
@@ -59,6 +61,8 @@ class CaseInput:
     urgency: str
     name: str | None
     phone: str | None
+    contact_channel: str | None = None
+    contact_handle: str | None = None  # the number or address, for the channels that need one
 
 
 def _str_list(raw: Any, field: str) -> list[str]:
@@ -133,7 +137,44 @@ def parse_case(session: Session, raw: Any) -> CaseInput:
     if phone is not None and not PHONE_RE.match(phone):
         raise BadInput(_("phone: digits, spaces, '+', '-' and brackets only (5 to 30)."),
                        field="case.phone")
-    return CaseInput(code, age, sex, groups, pcode, needs, languages, urgency, name, phone)
+    channel, handle = parse_contact(raw)
+    return CaseInput(code, age, sex, groups, pcode, needs, languages, urgency, name, phone,
+                     channel, handle)
+
+
+# the channels reached at a number, and at an address; the others need none
+_NUMBER_CHANNELS, _ADDRESS_CHANNELS = ("phone", "whatsapp", "sms"), ("email",)
+
+
+def parse_contact(raw: dict) -> tuple[str | None, str | None]:
+    """The contact channel the person agreed to and its number or address: a number for phone,
+    WhatsApp and SMS, an address for e-mail, nothing for in person or through the
+    caseworker. BadInput names ``case.contact_channel`` or ``case.contact_handle``."""
+    channel = str(raw.get("contact_channel") or "").strip() or None
+    handle = str(raw.get("contact_handle") or "").strip() or None
+    if channel is None:
+        if handle is not None:
+            raise BadInput(_("contact_handle: choose first how the person agreed to be "
+                             "contacted (contact_channel)."), field="case.contact_channel")
+        return None, None
+    if channel not in CONTACT_CHANNELS:
+        raise fields.not_one_of("contact_channel", CONTACT_CHANNELS,
+                                where="case.contact_channel")
+    if channel in _NUMBER_CHANNELS:
+        if handle is None:
+            raise BadInput(_("contact_handle: give the number for this contact channel."),
+                           field="case.contact_handle")
+        if not PHONE_RE.match(handle):
+            raise BadInput(_("contact_handle: a number of digits, spaces, '+', '-' and "
+                             "brackets (5 to 30)."), field="case.contact_handle")
+    elif channel in _ADDRESS_CHANNELS:
+        if handle is None or "@" not in handle or len(handle) > 254 or " " in handle:
+            raise BadInput(_("contact_handle: give the e-mail address for this contact "
+                             "channel."), field="case.contact_handle")
+    elif handle is not None:
+        raise BadInput(_("contact_handle: this contact channel takes no number or address."),
+                       field="case.contact_handle")
+    return channel, handle
 
 
 def _id(raw: Any, field: str) -> int:
@@ -214,7 +255,7 @@ def create_referrals(session: Session, actor: Any, payload: dict,
         raise missing_consent()
     else:
         override = None
-    if (case_in.name or case_in.phone) and cipher is None:
+    if (case_in.name or case_in.phone or case_in.contact_handle) and cipher is None:
         raise BadInput(_("No data key configured: names and phone numbers are stored only "
                          "encrypted (set TASHARUK_DATA_KEYS)."), field="case.name")
     note_enc = seal(cipher, note, "note")
@@ -228,7 +269,9 @@ def create_referrals(session: Session, actor: Any, payload: dict,
                 target_groups=case_in.target_groups, pcode=case_in.pcode, needs=needs,
                 languages=case_in.languages, urgency=case_in.urgency,
                 name_enc=cipher.encrypt(case_in.name) if cipher else None,
-                phone_enc=cipher.encrypt(case_in.phone) if cipher else None)
+                phone_enc=cipher.encrypt(case_in.phone) if cipher else None,
+                contact_channel=case_in.contact_channel,
+                contact_handle_enc=cipher.encrypt(case_in.contact_handle) if cipher else None)
     session.add(case)
     session.flush()
     apply_consent(session, case, actor, consent, override, cipher,

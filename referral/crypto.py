@@ -25,7 +25,7 @@ __all__ = ["SEALED", "DataCipher", "cipher_from_config", "configured_cipher", "g
 
 # model -> (sealed column, legacy plain column or None): everything encrypted at rest.
 SEALED: dict[type, tuple[tuple[str, str | None], ...]] = {
-    Case: (("name_enc", None), ("phone_enc", None),
+    Case: (("name_enc", None), ("phone_enc", None), ("contact_handle_enc", None),
            ("consent_override_reason_enc", "consent_override_reason")),
     Referral: (("note_enc", "note"), ("reason_text_enc", "reason_text")),
     ReferralEvent: (("note_enc", "note"), ("reason_text_enc", "reason_text")),

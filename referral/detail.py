@@ -41,6 +41,11 @@ def _case(referral: Referral, scope: set[str] | None, show_person: bool,
             out["name"] = cipher.decrypt(case.name_enc)
         if scope is None or "phone" in scope:
             out["phone"] = cipher.decrypt(case.phone_enc)
+    # how the person agreed to be reached: the channel with the case, its number or address
+    # only to the assigned staff (the receiver's after acceptance), like name and phone
+    out["contact"] = {"channel": None if withheld is not None else case.contact_channel,
+                      "handle": cipher.decrypt(case.contact_handle_enc)
+                      if show_person and cipher is not None else None}
     out["consent"] = {"given_by": case.consent_given_by, "method": case.consent_method,
                       "at": case.consent_at, "scope": list(case.consent_scope or ()),
                       "override_reason": unseal(cipher, case.consent_override_reason_enc,

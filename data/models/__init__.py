@@ -21,6 +21,7 @@ from .ranking import ProviderRanking, SearchWord
 from .referral import (
     CONSENT_METHODS,
     CONSENT_SCOPES,
+    CONTACT_CHANNELS,
     REASONS,
     REFERRAL_STATES,
     SYSTEM_REASONS,
@@ -52,8 +53,8 @@ __all__ = [
     "LoginThrottle", "UserSession",
     "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",
     "TopicFollow",
-    "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "COSTS",
-    "FRONT_GATES", "MODALITIES", "ORG_TYPES", "REASONS",
+    "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "CONTACT_CHANNELS",
+    "COSTS", "FRONT_GATES", "MODALITIES", "ORG_TYPES", "REASONS",
     "REFERRAL_METHODS", "REFERRAL_STATES", "SYSTEM_REASONS", "ROLES", "SEXES", "STATUSES",
     "URGENCIES",
     "VERIFICATION_STATES", "Activity", "ApiToken", "AdminArea", "AuditLog", "Base", "Case", "Need",

@@ -42,6 +42,10 @@ REFERRAL_STATES = ("draft", "sent", "accepted", "declined", "in_progress", "comp
 URGENCIES = ("low", "normal", "high", "emergency")
 # guardian: a parent or guardian agreed for a child
 CONSENT_METHODS = ("verbal", "written", "guardian")
+# How the person agreed to be contacted by the receiving organisation: by phone, WhatsApp, SMS
+# or e-mail at a number or address (``contact_handle_enc``, encrypted), in person, or only
+# through the sending caseworker.
+CONTACT_CHANNELS = ("phone", "whatsapp", "sms", "email", "in_person", "via_caseworker")
 # What a person may agree to share with the receiving organisation.
 CONSENT_SCOPES = ("name", "phone", "age_sex", "location", "needs", "target_groups",
                   "languages", "note")
@@ -57,6 +61,8 @@ class Case(Timestamps, Base):
         CheckConstraint(f"urgency IN {URGENCIES}", name="urgency"),
         CheckConstraint(f"consent_method IS NULL OR consent_method IN {CONSENT_METHODS}",
                         name="consent_method"),
+        CheckConstraint(f"contact_channel IS NULL OR contact_channel IN {CONTACT_CHANNELS}",
+                        name="contact_channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +81,8 @@ class Case(Timestamps, Base):
     urgency: Mapped[str] = mapped_column(String(10), default="normal")
     name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contact_channel: Mapped[str | None] = mapped_column(String(20))  # CONTACT_CHANNELS
+    contact_handle_enc: Mapped[bytes | None] = mapped_column(LargeBinary)  # number or address
     # Consent: who gave it, how, when, what may be shared; or an audited override.
     consent_given_by: Mapped[str | None] = mapped_column(Text)  # a relationship, not a name
     consent_method: Mapped[str | None] = mapped_column(String(20))

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput, Forbidden
-from data.models import REASONS, REFERRAL_STATES
+from data.models import CONTACT_CHANNELS, REASONS, REFERRAL_STATES
 from referral.boxes import list_box, parse_filters
 from referral.cases import create_referrals
 from referral.detail import referral_detail
@@ -135,7 +135,13 @@ OPENAPI_SCHEMAS = {
                 "case_code": {"type": "string"}, "age": {"type": ["integer", "null"]},
                 "sex": {"type": "string"}, "pcode": _NULLSTR,
                 "needs": {"type": "array", "items": {"type": "string"}},
-                "name": _NULLSTR, "phone": _NULLSTR, "consent": {"type": "object"}}},
+                "name": _NULLSTR, "phone": _NULLSTR, "consent": {"type": "object"},
+                "contact": {"type": "object", "description": (
+                    "How the person agreed to be contacted; the number or address only to "
+                    "the assigned staff (the receiver's once it accepts)"), "properties": {
+                        "channel": {"type": ["string", "null"],
+                                    "enum": [*CONTACT_CHANNELS, None]},
+                        "handle": _NULLSTR}}}},
             "allowed_actions": {"type": "array", "items": {"type": "string"}},
             "events": {"type": "array", "items": {"$ref": "#/components/schemas/ReferralEvent"}},
             "linked": {"type": "array", "items": {"type": "integer"}},
@@ -177,7 +183,11 @@ OPENAPI_SCHEMAS = {
                 "languages": {"type": "array", "items": {"type": "string"}},
                 "urgency": {"type": "string", "enum": ["low", "normal", "high", "emergency"]},
                 "name": {"type": "string", "maxLength": 200},
-                "phone": {"type": "string", "maxLength": 30}}},
+                "phone": {"type": "string", "maxLength": 30},
+                "contact_channel": {"type": "string", "enum": list(CONTACT_CHANNELS)},
+                "contact_handle": {"type": "string", "maxLength": 254, "description": (
+                    "The number (phone, whatsapp, sms) or address (email) for the channel; "
+                    "none for in_person or via_caseworker. Stored encrypted.")}}},
             "consent": {"type": "object", "required": ["given_by", "method", "scope"],
                         "properties": {"given_by": {"type": "string"},
                                        "method": {"type": "string",

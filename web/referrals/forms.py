@@ -29,6 +29,10 @@ SCOPE_CHOICES = _options(("age_sex", _l("Age and sex")), ("location", _l("Locati
                          ("needs", _l("Needs")), ("target_groups", _l("Target groups")),
                          ("languages", _l("Languages")), ("name", _l("Name")),
                          ("phone", _l("Phone")), ("note", _l("Note to the provider")))
+CONTACT_CHOICES = _options(("", _l("Not stated")), ("phone", _l("Phone call")),
+                           ("whatsapp", _l("WhatsApp")), ("sms", _l("SMS")),
+                           ("email", _l("E-mail")), ("in_person", _l("In person")),
+                           ("via_caseworker", _l("Only through the caseworker")))
 METHOD_CHOICES = _options(("", _l("No consent recorded")), ("verbal", _l("Verbal")),
                           ("written", _l("Written")),
                           ("guardian", _l("By a parent or guardian (for a child)")))
@@ -63,6 +67,10 @@ class ReferralForm(ProfileForm):
                                                                      Length(max=200)])
     phone = StringField(_l("Phone (optional, encrypted)"), validators=[Optional(),
                                                                        Length(max=30)])
+    contact_channel = SelectField(_l("How the person agreed to be contacted"),
+                                  choices=CONTACT_CHOICES, default="")
+    contact_handle = StringField(_l("Number or address for it (encrypted)"),
+                                 validators=[Optional(), Length(max=254)])
     note = TextAreaField(_l("Note to the provider"), validators=[Optional(), Length(max=2000)])
     consent_method = SelectField(_l("Consent"), choices=METHOD_CHOICES, default="")
     consent_given_by = StringField(_l("Consent given by"),

@@ -26,6 +26,7 @@ from ..security import allow, principal
 from . import bp
 from .common import cipher
 from .forms import (
+    CONTACT_CHOICES,
     SCOPE_CHOICES,
     NoteForm,
     ProfileForm,
@@ -100,6 +101,11 @@ def _message(exc: TasharukError) -> str:
     return by_code.get(exc.code) or by_field.get(field) or exc.message
 
 
+def _contact_labels() -> dict[str, str]:
+    """The contact channels by name, in the user's language."""
+    return {c.value: str(c.label) for c in CONTACT_CHOICES if c.value}
+
+
 FIELD_OF = {"consent": "consent_method", "consent.method": "consent_method",
             "consent.given_by": "consent_given_by", "consent.scope": "consent_scope",
             "consent.at": "consent_at", "consent.purpose": "consent_purpose",
@@ -121,7 +127,7 @@ def new():
     _choices(form)
     data_cipher = cipher()
     if data_cipher is None:  # no data key: name, phone and note cannot be stored: not asked
-        form.name.data = form.phone.data = form.note.data = None
+        form.name.data = form.phone.data = form.note.data = form.contact_handle.data = None
         form.consent_scope.choices = [c for c in SCOPE_CHOICES
                                       if c.value not in ("name", "phone", "note")]
     if request.method == "GET":
@@ -161,7 +167,9 @@ def new():
                             "target_groups": form.target_groups.data,
                             "needs": form.needs.data, "languages": languages,
                             "urgency": form.urgency.data, "name": form.name.data,
-                            "phone": form.phone.data}}
+                            "phone": form.phone.data,
+                            "contact_channel": form.contact_channel.data,
+                            "contact_handle": form.contact_handle.data}}
         try:
             case, referrals = create_referrals(db.session, principal(), payload, data_cipher)
         except TasharukError as exc:
@@ -254,6 +262,7 @@ def detail(referral_id: int):
     return render_template("referrals/detail.html", r=data, form=form, note_form=NoteForm(),
                            names=case_labels(db.session, data["case"], current_locale()),
                            scope_labels={c.value: str(c.label) for c in SCOPE_CHOICES},
+                           contact_labels=_contact_labels(),
                            status_label=lambda s: _label(STATUS_LABELS, s),
                            action_label=lambda a: _label(ACTION_LABELS, a),
                            reason_label=lambda r: _label(REASON_LABELS, r),
@@ -302,7 +311,7 @@ def print_form(referral_id: int):
     """The printable referral form for an organisation not on the platform (consented data)."""
     data = referral_detail(db.session, referral_id, principal(), cipher(), printable=True)
     db.session.commit()
-    return render_template("referrals/print.html", r=data,
+    return render_template("referrals/print.html", r=data, contact_labels=_contact_labels(),
                            names=case_labels(db.session, data["case"], current_locale()),
                            status_label=lambda s: _label(STATUS_LABELS, s))
 
@@ -314,6 +323,7 @@ def consent(referral_id: int):
     receipt = consent_receipt(db.session, referral_id, principal())
     return render_template("referrals/consent.html", c=receipt, form=RevokeForm(),
                            scope_labels={c.value: str(c.label) for c in SCOPE_CHOICES},
+                           contact_labels=_contact_labels(),
                            status_label=lambda s: _label(STATUS_LABELS, s))
 
 
