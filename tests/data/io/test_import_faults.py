@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -384,6 +385,23 @@ def _ods(path, rows: list[list[str]]):
         z.writestr("content.xml", content)
         z.writestr("META-INF/manifest.xml", manifest)
     return path
+
+
+def test_a_real_xlsb_workbook_imports_through_calamine(runner, session, boundaries):
+    """A binary workbook as Excel's format has it (made by an .xlsb writer, see
+    files/README.md): the 4W sheet found after a read-me sheet and below its title rows,
+    names resolved, whole and decimal numbers read as people."""
+    path = Path(__file__).parent / "files" / "cluster_4w.xlsb"
+    report = import_4w(session, path)
+    assert (report.rows_read, report.rows_imported, report.rows_rejected) == (3, 3, 0)
+    got = [(a.pcode, a.reached_total, a.period_start, a.service_type_code, a.source_row)
+           for a in _acts(session)]
+    assert got == [("SY020405", 120, dt.date(2023, 2, 1), "food_assistance", 4),
+                   ("SY020001", 35, dt.date(2023, 2, 1), "prot_pss", 5),
+                   ("SY070301", 7, dt.date(2023, 3, 1), "prot_legal", 6)]
+    assert session.get(ImportBatch, report.batch["id"]).sheet == "4W"
+    res = runner.invoke(args=["import", "4w", str(path), "--sheet", "Sheet1", "--dry-run"])
+    assert res.exit_code == 2 and "Read me, 4W" in res.output, res.output
 
 
 def test_ods_workbooks_are_read_and_unreadable_xlsb_exits_2(runner, session, boundaries,
