@@ -409,13 +409,17 @@ class PartnerRecommender(BaseEstimator):
 
     # ------------------------------------------------------------------ duplication
     def duplication_alerts(self, *, org: object | None = None, area: str | None = None,
-                           min_orgs: int = 2) -> pd.DataFrame:
+                           min_orgs: int = 2, periods: float = 1.0,
+                           min_coverage: float | None = None) -> pd.DataFrame:
         """Offers made by ``min_orgs`` or more organisations: same service, group and area.
 
         Columns: ``area, group, service_type, orgs`` (tuple of ids), ``n_orgs, need,
-        capacity, coverage_ratio`` (capacity / need; NaN when either is unknown). Restrict
-        to the offers of ``org`` and/or to areas whose p-code starts with ``area``. Sorted by
-        the number of organisations, then the coverage ratio, both descending.
+        capacity, coverage_ratio`` (capacity x ``periods`` / need, e.g. ``periods=12`` for a
+        year of monthly capacity against a year's need; NaN when either is unknown). Restrict
+        to the offers of ``org`` and/or to areas whose p-code starts with ``area``; with
+        ``min_coverage``, keep only offers whose organisations together cover at least that
+        share of the need (duplication *beyond* the need, never where coverage is low).
+        Sorted by the number of organisations, then the coverage ratio, both descending.
         """
         check_is_fitted(self, "offers_")
         csc = self.offers_.tocsc()
@@ -434,8 +438,10 @@ class PartnerRecommender(BaseEstimator):
         out.insert(3, "orgs", [tuple(self.orgs_[np.sort(m)].tolist()) for m in members])
         out.insert(4, "n_orgs", counts[cols])
         need = out["need"].to_numpy(float)
-        out["coverage_ratio"] = np.divide(out["capacity"].to_numpy(float), need,
+        out["coverage_ratio"] = np.divide(out["capacity"].to_numpy(float) * periods, need,
                                           out=np.full(len(out), np.nan), where=need > 0)
+        if min_coverage is not None:
+            out = out[out["coverage_ratio"].to_numpy(float) >= min_coverage]  # NaN: never
         return out.sort_values(["n_orgs", "coverage_ratio"], ascending=False,
                                na_position="last", kind="stable").reset_index(drop=True)
 

@@ -9,7 +9,7 @@ this module turns codes into Arabic and English sentences. Use cases flush, neve
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # pandas and scikit-learn load with the first suggestion, not
 
 __all__ = [
     "DuplicationAlert", "PartnerData", "PartnerSuggestion", "check_insight_access",
+    "match_words",
     "duplication_alerts", "get_org",
     "end_partnership", "fit_recommender", "list_requests", "load_frames", "org_partners",
     "partnership_network", "relations", "request_partnership", "respond_to_request", "suggestions",
@@ -224,12 +225,16 @@ _TEXT = {
                "ar": "تخدم المنظمتان {group} في {areas}."},
     "pair": {"en": "Your “{own}” complements their “{theirs}”.",
              "ar": "خدمتكم «{own}» تكمّلها خدمتهم «{theirs}»."},
+    "act": {"en": "In {area}, {need} {group} are in need: you offer “{own}” there, and "
+                  "{partner} offers “{theirs}” to the same group. Refer to each other.",
+            "ar": "في {area} {need} من {group} بحاجة: تقدّمون هناك «{own}»، وتقدّم {partner} "
+                  "«{theirs}» للفئة نفسها. أحيلوا إلى بعضكم."},
     "dup": {"en": "You both offer “{type}” to {group} in {area}: coordinate.",
             "ar": "تقدّم المنظمتان «{type}» {group} في {area}: نسّقوا فيما بينكم."},
-    "alert": {"en": "{n} organisations offer “{type}” to {group} in {area} "
-                    "(coverage {ratio}).",
-              "ar": "عدد المنظمات التي تقدّم «{type}» {group} في {area}: {n} "
-                    "(نسبة التغطية {ratio})."},
+    "alert": {"en": "{n} organisations offer “{type}” to {group} in {area}: together they "
+                    "can serve {ratio} of the {need} people in need in a year.",
+              "ar": "عدد المنظمات التي تقدّم «{type}» {group} في {area}: {n}، وتستطيع معاً "
+                    "خدمة {ratio} من المحتاجين ({need}) في السنة."},
 }
 
 
@@ -251,7 +256,7 @@ def _reasons(s: Suggestion, names: _Names, locale: str) -> list[str]:
     for own, theirs, _strength in s.service_pairs:
         out.append(_TEXT["pair"][locale].format(own=names.of("type", own, locale),
                                                 theirs=names.of("type", theirs, locale)))
-    for area, group, stype in s.duplicated:
+    for area, group, stype in s.duplicated[:3]:
         out.append(_TEXT["dup"][locale].format(type=names.of("type", stype, locale),
                                                group=_to_group(names.of("group", group,
                                                                         locale), locale),
@@ -260,6 +265,28 @@ def _reasons(s: Suggestion, names: _Names, locale: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- suggestions
+
+def _act(s: Suggestion, names: _Names, partner: Organization, locale: str) -> str:
+    """One sentence a manager can act on: the neediest shared place and group, what each side
+    offers there (empty when they share no place or no complementary pair)."""
+    if not s.shared_cells or not s.service_pairs:
+        return ""
+    area, group, need = s.shared_cells[0]
+    own, theirs, _strength = s.service_pairs[0]
+    return _TEXT["act"][locale].format(
+        area=names.of("area", area, locale), need=f"{round(need):,}",
+        group=names.of("group", group, locale), own=names.of("type", own, locale),
+        theirs=names.of("type", theirs, locale), partner=partner.name(locale))
+
+
+def match_words(score: float) -> str:
+    """How good a suggested partnership is, in words beside the percentages."""
+    if score >= 0.25:
+        return _("strong match")
+    if score >= 0.08:
+        return _("good match")
+    return _("possible match")
+
 
 @dataclass
 class PartnerSuggestion:
@@ -273,6 +300,12 @@ class PartnerSuggestion:
     codes: Suggestion
     reasons: dict[str, list[str]] = field(default_factory=dict)
     pending_request: bool = False
+    action: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def match(self) -> str:
+        """The score in words (strong, good or possible match)."""
+        return match_words(self.score)
 
     def to_dict(self) -> dict:
         """JSON form (API and CLI)."""
@@ -381,6 +414,14 @@ def suggestions(session: Session, org: int | str, *, top: int = 10, area: str | 
                           exclude=sorted(_partner_ids(session, organization.id)))
     if not found:
         return organization, []
+    over = _over_covered(model, organization.id)
+    dup_with: dict[int, list[tuple[str, str, str]]] = {}
+    for row in over.itertuples(index=False):
+        for other in row.orgs:
+            if other != organization.id:
+                dup_with.setdefault(other, []).append((row.area, row.group, row.service_type))
+    # the card counts and names the same offers as the duplication list
+    found = [replace(s, duplicated=dup_with.get(s.partner, [])) for s in found]
     orgs = organizations_by_id(session, {s.partner for s in found})
     names = _Names(session, areas={c[0] for s in found for c in s.shared_cells}
                    | {d[0] for s in found for d in s.duplicated})
@@ -388,7 +429,8 @@ def suggestions(session: Session, org: int | str, *, top: int = 10, area: str | 
     out = [PartnerSuggestion(orgs[s.partner], s.score, s.reach, s.complementarity,
                              s.duplication, s,
                              {loc: _reasons(s, names, loc) for loc in ("ar", "en")},
-                             s.partner in pending)
+                             s.partner in pending,
+                             {loc: _act(s, names, orgs[s.partner], loc) for loc in ("ar", "en")})
            for s in found]
     return organization, out
 
@@ -423,19 +465,45 @@ def _ratio(value: float | None, locale: str) -> str:
     return f"{value:.0%}" if locale == "en" else f"{value * 100:.0f}٪"
 
 
+# Duplication is several organisations covering the same people's need *beyond* it: the same
+# service to the same group in the same area, their monthly capacity over a year reaching at
+# least the people in need there. Several organisations where coverage is low is a gap.
+DUPLICATION_MIN_COVERAGE = 1.0
+DUPLICATION_SORTS = ("organizations", "coverage", "area")
+
+
 def duplication_alerts(session: Session, *, org: int | str | None = None,
-                       area: str | None = None, limit: int = 200) -> list[DuplicationAlert]:
-    """Duplicated offers involving ``org`` and/or inside ``area`` (a p-code prefix)."""
+                       area: str | None = None, group: str | None = None,
+                       sector: str | None = None, sort: str = "organizations",
+                       limit: int | None = 200) -> list[DuplicationAlert]:
+    """Offers duplicated beyond the need involving ``org`` and/or inside ``area`` (a p-code
+    prefix), for ``group`` and the service types of ``sector`` when given, sorted by
+    ``sort`` (most organisations, highest coverage, or area)."""
     import pandas as pd
 
     organization = get_org(session, org) if org is not None else None
     if area and session.get(AdminArea, area) is None:
         raise BadInput(_("Unknown area p-code '%(code)s'.", code=area), field="area")
+    if group and session.get(TargetGroup, group) is None:
+        raise BadInput(_("Unknown target group '%(code)s'.", code=group), field="group")
+    if sort not in DUPLICATION_SORTS:
+        raise BadInput(_("%(field)s must be one of %(choices)s.", field="sort",
+                         choices=", ".join(DUPLICATION_SORTS)), field="sort")
+    types = _partner_types(session, sector) if sector else None
     model, _comp, _data = fit_recommender(session)
     if organization is not None and organization.id not in set(model.orgs_.tolist()):
         return []
-    frame = model.duplication_alerts(org=organization.id if organization else None,
-                                     area=area or None).head(limit)
+    frame = _over_covered(model, organization.id if organization else None, area)
+    if group:
+        frame = frame[frame["group"] == group]
+    if types is not None:
+        frame = frame[frame["service_type"].isin(types)]
+    if sort == "coverage":
+        frame = frame.sort_values(["coverage_ratio", "n_orgs"], ascending=False, kind="stable")
+    elif sort == "area":
+        frame = frame.sort_values(["area", "group", "service_type"], kind="stable")
+    if limit is not None:
+        frame = frame.head(limit)
     if frame.empty:
         return []
     orgs = organizations_by_id(session, {i for t in frame["orgs"] for i in t})
@@ -446,13 +514,20 @@ def duplication_alerts(session: Session, *, org: int | str | None = None,
         text_ = {loc: _TEXT["alert"][loc].format(
             n=row.n_orgs, type=names.of("type", row.service_type, loc),
             group=_to_group(names.of("group", row.group, loc), loc),
-            area=names.of("area", row.area, loc),
+            area=names.of("area", row.area, loc), need=f"{round(row.need):,}",
             ratio=_ratio(ratio, loc)) for loc in ("ar", "en")}
         out.append(DuplicationAlert(row.area, row.group, row.service_type,
                                     [orgs[i] for i in row.orgs if i in orgs], float(row.need),
                                     None if pd.isna(row.capacity) else float(row.capacity),
                                     ratio, text_))
     return out
+
+
+def _over_covered(model: PartnerRecommender, org: int | None,
+                  area: str | None = None) -> pd.DataFrame:
+    """The model's duplicated offers whose organisations together cover the need in a year."""
+    return model.duplication_alerts(org=org, area=area or None, periods=12,
+                                    min_coverage=DUPLICATION_MIN_COVERAGE)
 
 
 # ---------------------------------------------------------------- partnership requests

@@ -211,24 +211,16 @@ def _choice(args: dict, name: str, allowed: tuple[str, ...], default: str) -> st
     return value
 
 
-def _page_number(args: dict) -> int:
-    raw = str(args.get("page") or "1").strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
-        raise BadInput(_("page must be a whole number from 1."), field="page")
-    return int(raw)
-
-
 def gap_page(session: Session, selection: GapSelection, args: dict, locale: str = "ar",
-             per_page: int = PAGE_ROWS,
+             page: int = 1, per_page: int = PAGE_ROWS,
              facts: tuple[pd.DataFrame, list[str]] | None = None) -> GapPage:
-    """The page of the ranked table that ``args`` asks for (``sort``, ``dir``, ``page``), or a
+    """Page ``page`` of the ranked table sorted as ``args`` asks (``sort``, ``dir``), or a
     notice listing the years with data when the chosen period has no needs figures.
     ``facts``: the table and the years with needs figures, when already known (the gap
     pages' cache, ``planning.gapcache``); else computed now."""
     sort = _choice(args, "sort", SORT_COLUMNS, "rank")
     direction = _choice(args, "dir", ("asc", "desc"),
                         "asc" if sort in ASCENDING_FIRST else "desc")
-    page = _page_number(args)
     if facts is None:
         data = load_gap_inputs(session, sector=selection.sector,
                                service_type=selection.service_type)

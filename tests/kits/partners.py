@@ -2,7 +2,9 @@
 
 A (GBV case management) and B (legal aid) serve displaced women in Dana, Salqin and Harim
 (Idleb); C offers psychosocial support there; D offers legal aid in Aleppo only; E duplicates
-A's GBV case management in Dana and Salqin.
+A's GBV case management in Dana and Salqin: beyond the need for displaced people (1,000 in need
+in each, 520 a month offered), not for women (12,000 and 8,000 in need: a gap, not a
+duplication).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def build_world(session, make) -> World:
         b=org_with("prot_legal", SUBS, "PTB"),
         c=org_with("prot_pss", SUBS, "PTC"),
         d=org_with("prot_legal", ["SY0200"], "PTD"),
-        e=org_with("gbv_case_management", SUBS[:2], "PTE", capacity=40),
+        e=org_with("gbv_case_management", SUBS[:2], "PTE", capacity=1000),
     )
     for pcode, pin in zip(SUBS, (12000, 8000, 30000), strict=True):
         session.add(Need(pcode=pcode, sector_code="gbv", target_group_code="women",

@@ -227,3 +227,14 @@ def test_parameters_default_constructible():
 
     for cls in (PartnerRecommender, ComplementarityModel):
         check_parameters_default_constructible(cls.__name__, cls())
+
+
+def test_duplication_beyond_need_only(world):
+    """Issue 21, finding 4: with ``min_coverage`` an offer is duplication only where the
+    organisations together cover the need; several of them in a poorly covered cell is a gap."""
+    model = PartnerRecommender().fit(*world)
+    low = model.duplication_alerts(org=1, periods=12, min_coverage=1.0)
+    assert low.empty  # 180 a month x 12 against 5,000 in need: 43%, a gap not a duplication
+    year = model.duplication_alerts(org=1, periods=12)
+    assert year["coverage_ratio"].to_numpy() == pytest.approx(12 * 180 / 5000)
+    assert len(model.duplication_alerts(org=1, periods=12, min_coverage=0.4)) == len(year)

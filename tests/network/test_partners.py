@@ -66,20 +66,44 @@ def test_governorate_coverage_counts_in_every_sub_district(session, make, world)
 
 
 def test_duplication_alerts_per_org_and_per_area(session, world):
+    """Duplication is coverage beyond the need (issue 21, finding 4): A and E together offer
+    520 a month where 1,000 displaced people are in need (flagged), and the same 520 where
+    12,000 and 8,000 women are in need (a gap: never flagged)."""
     alerts = uc.duplication_alerts(session, org=world.a.id)
-    assert {(a.area, a.group) for a in alerts} == {(p, g) for p in SUBS[:2]
-                                                   for g in ("idps", "women")}
+    assert {(a.area, a.group) for a in alerts} == {(p, "idps") for p in SUBS[:2]}
     assert all({o.id for o in a.organizations} == {world.a.id, world.e.id} for a in alerts)
-    dana = next(a for a in alerts if a.area == "SY070301" and a.group == "women")
-    # capacity shared among each service's areas: 60/3 + 40/2 per month for 12,000 in need
-    assert dana.coverage_ratio == pytest.approx(40 / 12000)
+    dana = next(a for a in alerts if a.area == "SY070301")
+    # capacity shared among each service's areas: (60/3 + 1000/2) a month, x 12, for 1,000
+    assert dana.coverage_ratio == pytest.approx(12 * 520 / 1000)
     assert "دانا" in dana.text["ar"] and "Dana" in dana.text["en"]
-    assert "للنساء في دانا" in dana.text["ar"] and ": 2" in dana.text["ar"]
+    assert "في دانا: 2" in dana.text["ar"] and "624٪" in dana.text["ar"]
     assert dana.text["en"].startswith("2 organisations offer")
+    assert "together they can serve 624% of the 1,000 people in need in a year" in dana.text["en"]
     assert uc.duplication_alerts(session, org=world.b.id) == []
     by_area = uc.duplication_alerts(session, area="SY070302")
     assert {a.area for a in by_area} == {"SY070302"}
     assert uc.duplication_alerts(session, area="SY070300") == []
+    assert uc.duplication_alerts(session, org=world.a.id, group="women") == []
+    assert len(uc.duplication_alerts(session, org=world.a.id, sector="protection")) == 2
+    assert uc.duplication_alerts(session, org=world.a.id, sector="health") == []
+    by_name = uc.duplication_alerts(session, org=world.a.id, sort="area")
+    assert [a.area for a in by_name] == sorted(SUBS[:2])
+    with pytest.raises(BadInput) as err:
+        uc.duplication_alerts(session, org=world.a.id, sort="colour")
+    assert err.value.details["field"] == "sort"
+
+
+def test_many_organisations_where_coverage_is_low_is_a_gap_not_duplication(session, make,
+                                                                              world):
+    """Finding 4: "11 organisations offer livelihoods to youth ... coverage 1%" was flagged;
+    several organisations far below the need are never a duplication alert."""
+    many = [make.org(acronym=f"PL{i}") for i in range(5)]
+    for org in many:
+        make.service(organization=org, service_type_code="gbv_case_management",
+                     coverage=["SY070300"], target_groups=["women"], capacity_per_month=5)
+    assert uc.duplication_alerts(session, area="SY070300") == []  # 25 a month for 30,000
+    _, found = uc.suggestions(session, world.a.id, top=10)
+    assert all(s.codes.duplicated == [] for s in found if s.organization in many)
 
 
 def test_unverified_and_inactive_are_left_out(session, make, world):

@@ -102,7 +102,9 @@ def test_bad_filters_are_shown_inline_and_the_others_kept(planner, gaps_data, qu
                          page)
 
 
-def test_bad_sort_or_page_names_the_parameter(planner, gaps_data):
-    for query, name in (("sort=colour", "sort"), ("page=0", "page"), ("dir=up", "dir")):
+def test_bad_sort_names_the_parameter_and_a_bad_page_shows_the_first(planner, gaps_data):
+    for query, name in (("sort=colour", "sort"), ("dir=up", "dir")):
         resp = planner.get(f"/gaps/?level=1&{query}&lang=en")
         assert resp.status_code == 400 and f"{name} must" in resp.get_data(as_text=True)
+    # as on every HTML list of the site (web.args.page_arg): an unusable page is the first
+    assert _ranks(planner.get("/gaps/?level=1&page=0").get_data(as_text=True))[0] == 1

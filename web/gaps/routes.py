@@ -9,6 +9,7 @@ from data.db import db
 from data.errors import BadInput
 from data.io.downloads import gap_cache_folder
 
+from ..args import page_arg
 from ..directory.forms import LABELS
 from ..i18n import current_locale
 from ..lazy import lazy_module
@@ -70,6 +71,7 @@ def dashboard():
     try:
         selection = uc.parse_selection(request.args)
         view = uc.gap_page(db.read_session, selection, request.args, current_locale(),
+                           page=page_arg(),
                            facts=cache.cached_facts(db.read_session, _cache(), selection))
     except BadInput as exc:
         name = str(exc.details.get("field", ""))

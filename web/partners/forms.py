@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -33,10 +34,16 @@ class AnswerForm(FlaskForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class AreaForm(FlaskForm):
-    """Duplication by area, for planners."""
+class DuplicationForm(FlaskForm):
+    """GET filters of the duplication lists: area, group, sector, order (no CSRF)."""
 
     class Meta:
         csrf = False
 
-    area = StringField(_l("Area p-code"), validators=[DataRequired(), Length(max=20)])
+    area = StringField(_l("Area p-code"), validators=[Optional(), Length(max=20)])
+    group = SelectField(_l("Target group"), choices=[], validate_choice=False)
+    sector = SelectField(_l("Sector"), choices=[], validate_choice=False)
+    sort = SelectField(_l("Order"), choices=[
+        SelectChoice("organizations", _l("Most organisations first")),
+        SelectChoice("coverage", _l("Highest coverage first")),
+        SelectChoice("area", _l("By area"))], default="organizations")

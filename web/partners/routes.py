@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from data.db import db
-from data.errors import BadInput, Forbidden, NotFound
+from data.errors import BadInput, Conflict, Forbidden, NotFound
 from network import partners as uc
 from network import reference
 
+from ..args import page_arg
 from ..i18n import current_locale
 from ..maps import map_json
 from ..security import AUTHENTICATED, allow, principal
 from . import bp
-from .forms import AnswerForm, AreaForm, FilterForm, RequestForm
+from .forms import AnswerForm, DuplicationForm, FilterForm, RequestForm
 
 ACTIONS = ("accept", "decline", "withdraw")
 ORG_ROLES = ("org_admin", "caseworker", "viewer", "planner", "platform_admin")
@@ -51,18 +53,23 @@ def suggestion_discussion_link(org, partner) -> str | None:
     return discussion_link(title, page, category="partnership-requests")
 
 
+def _with_choices(form):
+    """The form with its target group and sector choices in the reader's language."""
+    loc = current_locale()
+    form.group.choices = [SelectChoice("", _("Any group"))] + [
+        SelectChoice(g.code, g.name(loc)) for g in reference.target_groups(db.read_session)]
+    form.sector.choices = [SelectChoice("", _("Any sector"))] + [
+        SelectChoice(s.code, s.name(loc)) for s in reference.sectors(db.read_session)]
+    return form
+
+
 @bp.get("/")
 @allow(*ORG_ROLES)
 def index():
     """Suggested partners of an organisation, with reasons and filters."""
     org_id = _target_org_id()
     uc.check_insight_access(principal(), org_id)
-    form = FilterForm(request.args)
-    loc = current_locale()
-    form.group.choices = [("", _("Any group"))] + [
-        (g.code, g.name(loc)) for g in reference.target_groups(db.read_session)]
-    form.sector.choices = [("", _("Any sector"))] + [
-        (s.code, s.name(loc)) for s in reference.sectors(db.read_session)]
+    form = _with_choices(FilterForm(request.args))
     top = form.top.data if isinstance(form.top.data, int) else 10
     org, found = uc.suggestions(db.read_session, org_id, top=top, area=form.area.data or None,
                                 group=form.group.data or None, sector=form.sector.data or None)
@@ -78,12 +85,20 @@ def index():
 @bp.post("/requests")
 @allow("org_admin")
 def create_request():
-    """Send a partnership request to another organisation."""
+    """Send a partnership request (with an optional message) to another organisation; a
+    refusal (oneself, twice, an unverified organisation) is said on the requests page."""
     form = RequestForm()
     if not form.validate_on_submit() or not str(form.target.data).isdigit():
-        raise BadInput(_("The request form is incomplete."), field="target")
-    uc.request_partnership(db.session, principal(), int(form.target.data),
-                           message=form.message.data or "")
+        field = "message" if form.message.errors else "target"
+        error = BadInput(_("The message is longer than 2,000 characters.") if field == "message"
+                         else _("The request form is incomplete."), field=field)
+        return _requests_page(error=error.message), error.status
+    try:
+        uc.request_partnership(db.session, principal(), int(form.target.data),
+                               message=form.message.data or "")
+    except (BadInput, Conflict, NotFound) as exc:
+        db.session.rollback()
+        return _requests_page(error=exc.message), exc.status
     db.session.commit()
     flash(_("Partnership request sent."), "ok")
     return redirect(url_for("partners.requests"))
@@ -93,12 +108,17 @@ def create_request():
 @allow("org_admin")
 def requests():
     """Incoming and outgoing partnership requests, and the current partners."""
+    return _requests_page()
+
+
+def _requests_page(error: str | None = None) -> str:
+    """The requests page, with a refused request's reason at the top when there is one."""
     org_id = principal().organization_id
     incoming, outgoing = uc.list_requests(db.session, org_id)
     ids = {r.requester_org_id for r in incoming} | {r.target_org_id for r in outgoing}
     orgs = uc.organizations_by_id(db.session, ids)
     return render_template("partners/requests.html", incoming=incoming, outgoing=outgoing,
-                           orgs=orgs, form=AnswerForm(),
+                           orgs=orgs, form=AnswerForm(), error=error,
                            partners=uc.org_partners(db.session, org_id))
 
 
@@ -136,28 +156,50 @@ def end(partnership_id: int):
     return redirect(url_for("partners.requests"))
 
 
+DUPLICATION_PAGE = 25
+
+
+def _duplication_page(org=None):
+    """The duplication list of ``org`` (or of every organisation), filtered, sorted and paged
+    as the query string asks; a bad filter is shown by its field (HTTP 400)."""
+    form = _with_choices(DuplicationForm(request.args))
+    args = {k: v for k, v in request.args.items()
+            if k in ("org", "area", "group", "sector", "sort") and v}
+    page = page_arg()
+    try:
+        alerts = uc.duplication_alerts(
+            db.read_session, org=org.id if org else None,
+            area=(form.area.data or "").strip().upper() or None,
+            group=form.group.data or None, sector=form.sector.data or None,
+            sort=form.sort.data or "organizations", limit=None)
+    except BadInput as exc:
+        target = getattr(form, str(exc.details.get("field", "")), None) or form.area
+        target.errors = [exc.message]
+        return render_template("partners/duplication.html", org=org, alerts=None, form=form,
+                               args=args, page=1, pages=1, total=0,
+                               discussion_link=discussion_link), 400
+    pages = max(1, -(-len(alerts) // DUPLICATION_PAGE))
+    page = min(page, pages)
+    shown = alerts[(page - 1) * DUPLICATION_PAGE:page * DUPLICATION_PAGE]
+    return render_template("partners/duplication.html", org=org, alerts=shown, form=form,
+                           args=args, page=page, pages=pages, total=len(alerts),
+                           discussion_link=discussion_link)
+
+
 @bp.get("/duplication")
 @allow(*ORG_ROLES)
 def duplication():
-    """Where the organisation duplicates others (dashboard block as a page)."""
+    """Where the organisation duplicates others beyond the need (sorted, filtered, paged)."""
     org_id = _target_org_id()
     uc.check_insight_access(principal(), org_id)
-    org = uc.get_org(db.session, org_id)
-    alerts = uc.duplication_alerts(db.session, org=org_id)
-    return render_template("partners/duplication.html", org=org, alerts=alerts, form=None,
-                           discussion_link=discussion_link)
+    return _duplication_page(uc.get_org(db.read_session, org_id))
 
 
 @bp.get("/duplication/area")
 @allow("planner", "platform_admin")
 def area_duplication():
-    """Duplicated offers inside an area, for planners."""
-    form = AreaForm(request.args)
-    alerts = None
-    if form.area.data:
-        alerts = uc.duplication_alerts(db.session, area=form.area.data.strip().upper())
-    return render_template("partners/duplication.html", org=None, alerts=alerts, form=form,
-                           discussion_link=discussion_link)
+    """Offers duplicated beyond the need, across organisations, for planners (by area)."""
+    return _duplication_page()
 
 
 @bp.get("/network")
