@@ -77,6 +77,8 @@ class Config:
         self.LOGIN_DELAY_MAX = float(env("TASHARUK_LOGIN_DELAY_MAX", "900"))
         # Consent (referral/consent.py): days it lasts when the person states no end.
         self.CONSENT_DAYS = int(env("TASHARUK_CONSENT_DAYS", "365"))
+        # Break-the-glass (referral/glass.py): hours a supervisor's emergency access lasts.
+        self.GLASS_HOURS = float(env("TASHARUK_GLASS_HOURS", "3"))
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))

@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from data.errors import BadInput
-from data.models import Case, Referral, ReferralEvent, ServiceSite
+from data.models import Case, GlassAccess, Referral, ReferralEvent, ServiceSite
 
 __all__ = ["SEALED", "DataCipher", "cipher_from_config", "configured_cipher", "generate_key",
            "require_key", "rotate_all", "seal", "unseal"]
@@ -30,6 +30,7 @@ SEALED: dict[type, tuple[tuple[str, str | None], ...]] = {
     Referral: (("note_enc", "note"), ("reason_text_enc", "reason_text")),
     ReferralEvent: (("note_enc", "note"), ("reason_text_enc", "reason_text")),
     ServiceSite: (("exact_enc", None),),  # a confidential site's exact place
+    GlassAccess: (("reason_enc", None),),  # why a supervisor broke the glass
 }
 # The legacy plain columns' empty value (note is NOT NULL, the others are NULL when empty).
 _PLAIN_EMPTY = {"note": ""}

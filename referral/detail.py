@@ -17,6 +17,7 @@ from referral.access import SENDER, is_assigned, side_of, visible_referral
 from referral.confidential import released_sites
 from referral.consent import consent_state, has_consent, refused, shared_scope
 from referral.crypto import DataCipher, unseal
+from referral.glass import active_glass, record_read
 from referral.lifecycle import allowed_actions, reference
 
 __all__ = ["referral_detail"]
@@ -77,7 +78,11 @@ def referral_detail(session: Session, referral_id: int, actor: Any,
     if printable and side != SENDER:
         raise Forbidden(_("Only the sending organisation prints the referral form."))
     assigned = is_assigned(referral, actor)
-    details = assigned or not referral.sensitive
+    # a supervisor's break-the-glass grant opens a sensitive referral for a few hours
+    grant = active_glass(session, referral, actor) if referral.sensitive and not assigned \
+        else None
+    sees_person = assigned or grant is not None
+    details = sees_person or not referral.sensitive
     # The sender sees its own case in full; the receiver (and any printout) only the scope.
     scope = None if (side == SENDER and not printable) else shared_scope(referral.case)
     withheld = None
@@ -131,13 +136,16 @@ def referral_detail(session: Session, referral_id: int, actor: Any,
         if details else None,
         "note": (unseal(cipher, referral.note_enc, referral.note) or "")
         if details and (scope is None or "note" in scope) else "",
-        "case": _case(referral, scope, assigned, cipher, withheld) if details else None,
+        "case": _case(referral, scope, sees_person, cipher, withheld) if details else None,
+        "glass": {"id": grant.id, "expires_at": grant.expires_at} if grant else None,
         "withheld": withheld,
         "allowed_actions": [] if printable else allowed_actions(referral, actor),
         "events": events,
         # a confidential site's exact place: the sender's caseworker, once accepted (audited)
         "confidential_sites": [] if printable else released_sites(session, referral, actor),
     }
+    if grant is not None:
+        record_read(session, grant, actor, referral, "print" if printable else "detail")
     if referral.sensitive:
         record(session, "referral.print_sensitive" if printable else "referral.view_sensitive",
                user=actor, obj=referral, summary={"side": side or "", "details_shown": details})

@@ -27,6 +27,7 @@ from .referral import (
     SYSTEM_REASONS,
     URGENCIES,
     Case,
+    GlassAccess,
     Referral,
     ReferralEvent,
 )
@@ -50,7 +51,7 @@ from .tokens import ApiToken
 
 __all__ = [
     "CATEGORY_KINDS", "DOC_KINDS", "DOC_STATUSES", "TOPICS", "Attachment", "ForumCategory",
-    "LoginThrottle", "UserSession",
+    "GlassAccess", "LoginThrottle", "UserSession",
     "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",
     "TopicFollow",
     "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "CONTACT_CHANNELS",

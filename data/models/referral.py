@@ -176,3 +176,22 @@ class ReferralEvent(Base):
     note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     referral: Mapped[Referral] = relationship(back_populates="events")
+
+
+class GlassAccess(Base):
+    """Break-the-glass: a supervisor's time-limited access to a sensitive referral outside
+    their normal access, with a reason (sealed, free text); every read under it is audited."""
+
+    __tablename__ = "glass_access"
+    __table_args__ = (
+        Index("ix_glass_access_user_referral", "user_id", "referral_id", "expires_at"),
+        CheckConstraint("expires_at > started_at", name="expires_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    reason_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

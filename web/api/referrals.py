@@ -11,6 +11,7 @@ from data.models import CONTACT_CHANNELS, REASONS, REFERRAL_STATES
 from referral.boxes import list_box, parse_filters
 from referral.cases import create_referrals
 from referral.detail import referral_detail
+from referral.glass import open_glass
 from referral.lifecycle import transition
 from referral.revocation import consent_receipt, revoke_consent
 
@@ -101,6 +102,18 @@ def revoke_referral_consent(referral_id: int):
     done = revoke_consent(db.session, referral_id, principal())
     db.session.commit()
     return jsonable(done)
+
+
+@bp.post("/referrals/<int:referral_id>/glass")
+@allow("org_admin")
+def break_glass(referral_id: int):
+    """Break the glass: ``{"reason"}`` opens a sensitive referral for a few hours, audited."""
+    body = json_body()
+    grant = open_glass(db.session, referral_id, principal(), body.get("reason"), cipher())
+    db.session.commit()
+    return {"id": grant.id, "referral_id": grant.referral_id,
+            "started_at": grant.started_at.isoformat(),
+            "expires_at": grant.expires_at.isoformat()}, 201
 
 
 _NULLSTR = {"type": ["string", "null"]}
@@ -278,6 +291,19 @@ OPENAPI_PATHS = {
         "responses": {"200": _json({"type": "object", "required": ["withdrawn"],
                                     "properties": {"withdrawn": {"type": "array", "items": {
                                         "type": "integer"}}}}, "What the revocation did"),
+                      **error_responses(400, 401, 403, 404, 409)}}},
+    "/referrals/{referral_id}/glass": {"post": {
+        "summary": "Break the glass: time-limited, audited access to a sensitive referral",
+        "operationId": "breakGlass", "parameters": [_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["reason"], "properties": {
+                "reason": {"type": "string", "maxLength": 500}}}}}},
+        "responses": {"201": _json({"type": "object", "required": ["id", "expires_at"],
+                                    "properties": {"id": {"type": "integer"},
+                                                   "referral_id": {"type": "integer"},
+                                                   "started_at": {"type": "string"},
+                                                   "expires_at": {"type": "string"}}},
+                                   "The grant"),
                       **error_responses(400, 401, 403, 404, 409)}}},
     "/referrals/{referral_id}/transitions": {"post": {
         "summary": "Move a referral along its lifecycle", "operationId": "transitionReferral",

@@ -25,5 +25,6 @@ nav.add("referrals.inbox", _l("Referrals received"), "org_admin", "caseworker", 
 nav.add("referrals.outbox", _l("Referrals sent"), "org_admin", "caseworker", "viewer",
         order=31)
 nav.add("referrals.bundle", _l("Several needs"), "org_admin", "caseworker", order=32)
+nav.add("referrals.glass_list", _l("Break-the-glass review"), "org_admin", order=33)
 
 from . import routes  # noqa: E402,F401

@@ -106,6 +106,13 @@ class RevokeForm(FlaskForm):
     confirm = StringField(validators=[Length(max=10)])
 
 
+class GlassForm(FlaskForm):
+    """Break-the-glass: the supervisor's reason (required, checked again by the use case)."""
+
+    reason = TextAreaField(_l("Why you must see this record now"),
+                           validators=[Optional(), Length(max=500)])
+
+
 class NoteForm(FlaskForm):
     """A note on the timeline."""
 

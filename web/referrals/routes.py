@@ -16,6 +16,7 @@ from referral.bundles import propose_bundle
 from referral.cases import create_referrals, parse_case
 from referral.detail import case_labels, referral_detail, services_by_id
 from referral.eligibility import problems
+from referral.glass import glass_review, open_glass
 from referral.lifecycle import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, add_note, transition
 from referral.revocation import consent_receipt, revoke_consent
 from referral.search import resolve_area
@@ -28,6 +29,7 @@ from .common import cipher
 from .forms import (
     CONTACT_CHOICES,
     SCOPE_CHOICES,
+    GlassForm,
     NoteForm,
     ProfileForm,
     ReferralForm,
@@ -260,6 +262,7 @@ def detail(referral_id: int):
     form.reason.choices = [SelectChoice("", "—")] + [
         SelectChoice(r, _label(REASON_LABELS, r)) for r in REASONS]
     return render_template("referrals/detail.html", r=data, form=form, note_form=NoteForm(),
+                           glass_form=GlassForm(),
                            names=case_labels(db.session, data["case"], current_locale()),
                            scope_labels={c.value: str(c.label) for c in SCOPE_CHOICES},
                            contact_labels=_contact_labels(),
@@ -316,6 +319,19 @@ def print_form(referral_id: int):
                            status_label=lambda s: _label(STATUS_LABELS, s))
 
 
+def _attempt(call, endpoint: str, referral_id: int):
+    """Run a use case: (its result, None), or after a user's error (not 403/404, which
+    stay errors) the rollback, the message flashed and (None, a redirect to ``endpoint``)."""
+    try:
+        return call(), None
+    except TasharukError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.session.rollback()
+        flash(exc.message, "error")
+        return None, redirect(url_for(endpoint, referral_id=referral_id))
+
+
 @bp.get("/<int:referral_id>/consent")
 @allow(*STAFF)
 def consent(referral_id: int):
@@ -334,19 +350,44 @@ def revoke(referral_id: int):
     form = RevokeForm()
     if not form.validate_on_submit() or form.confirm.data != "yes":
         raise BadInput(_("Confirm that the person revoked their consent."), field="confirm")
-    try:
-        done = revoke_consent(db.session, referral_id, principal())
-    except TasharukError as exc:
-        if exc.status in (403, 404):
-            raise
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("referrals.consent", referral_id=referral_id))
+    done, back = _attempt(lambda: revoke_consent(db.session, referral_id, principal()),
+                          "referrals.consent", referral_id)
+    if back is not None:
+        return back
     db.session.commit()
     flash(ngettext("Consent revoked; %(num)d open referral was withdrawn.",
                    "Consent revoked; %(num)d open referrals were withdrawn.",
                    len(done["withdrawn"])))
     return redirect(url_for("referrals.consent", referral_id=referral_id))
+
+
+@bp.post("/<int:referral_id>/glass")
+@allow("org_admin")
+def glass(referral_id: int):
+    """Break the glass: a supervisor states why and sees the sensitive record for a while."""
+    form = GlassForm()
+    if not form.validate_on_submit():
+        raise BadInput(_("Breaking the glass needs a reason: why you must see this record."),
+                       field="reason")
+    grant, back = _attempt(lambda: open_glass(db.session, referral_id, principal(),
+                                              form.reason.data, cipher()),
+                           "referrals.detail", referral_id)
+    if back is not None:
+        return back
+    db.session.commit()
+    hours = (grant.expires_at - grant.started_at).total_seconds() / 3600
+    flash(ngettext("Access opened for %(num)d hour; your organisation's admins were told.",
+                   "Access opened for %(num)d hours; your organisation's admins were told.",
+                   round(hours)))
+    return redirect(url_for("referrals.detail", referral_id=referral_id))
+
+
+@bp.get("/glass")
+@allow("org_admin")
+def glass_list():
+    """Break-the-glass grants of the organisation, with reasons and reads, for review."""
+    rows = glass_review(db.session, _org_id(), cipher())
+    return render_template("referrals/glass.html", rows=rows)
 
 
 @bp.route("/bundle", methods=["GET", "POST"])

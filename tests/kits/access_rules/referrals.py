@@ -15,10 +15,13 @@ RULES = {
     "referrals.bundle": {"roles": STAFF},
     "referrals.consent": {"roles": STAFF},
     "referrals.revoke": {"roles": STAFF},
+    "referrals.glass": {"roles": {"org_admin"}},
+    "referrals.glass_list": {"roles": {"org_admin"}},
     "api.create_referral": {"roles": STAFF},
     "api.list_referrals": {"roles": READERS},
     "api.get_referral": {"roles": READERS},
     "api.transition_referral": {"roles": STAFF},
     "api.get_consent": {"roles": STAFF},
     "api.revoke_referral_consent": {"roles": STAFF},
+    "api.break_glass": {"roles": {"org_admin"}},
 }
