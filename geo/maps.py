@@ -152,7 +152,7 @@ def _inline_assets(fig: Any) -> None:
 def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | None = None,
             tiles_url: str | None = None, asset_base: str = "/vendor/leaflet",
             standalone: bool = False, tolerance_deg: float = MAP_TOLERANCE_DEG,
-            title: str = "") -> str:
+            title: str = "", lang: str = "ar") -> str:
     """The HTML of a choropleth of ``table``'s gap scores (``shapes``: pcode, wkb, lon, lat).
 
     ``tolerance_deg``: how much to simplify the polygons (0 when ``shapes`` already are, e.g.
@@ -160,7 +160,8 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
     snapped to a 1e-4° grid either way.
 
     ``standalone`` inlines Leaflet so the file opens anywhere without a network; otherwise
-    Leaflet is linked from ``asset_base`` (the app's own route).
+    Leaflet is linked from ``asset_base`` (the app's own route). The page declares ``lang``
+    (and its direction) and carries ``title``, for screen readers inside the dashboard's frame.
     """
     fmap = folium.Map(location=[35.0, 38.5], zoom_start=7, tiles=None, prefer_canvas=True)
     fmap.add_child(_MetricScale())
@@ -228,4 +229,6 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
     elif len(pts):
         fmap.fit_bounds([[pts["lat"].min(), pts["lon"].min()],
                          [pts["lat"].max(), pts["lon"].max()]])
-    return fig.render()
+    direction = "rtl" if lang == "ar" else "ltr"
+    return re.sub(r"<html>", f'<html lang="{escape(lang)}" dir="{direction}">', fig.render(),
+                  count=1)

@@ -107,6 +107,31 @@ def table_records(table: pd.DataFrame) -> list[dict]:
     return out
 
 
+# Decimals kept in the exports (no "166.66666666666669") and the spreadsheet's number format
+# for each figure; counts of people are shared out (capacity split among areas), hence a tenth.
+EXPORT_DECIMALS = {"capacity": 1, "reached": 1, "people_in_need": 1, "served": 1,
+                   "uncovered": 1, "severity": 2, "coverage": 4, "gap_score": 2}
+XLSX_FORMATS = {"capacity": "#,##0", "reached": "#,##0", "people_in_need": "#,##0",
+                "served": "#,##0", "uncovered": "#,##0", "severity": "0.00",
+                "coverage": "0.0%", "gap_score": "0.00", "organizations": "#,##0",
+                "services": "#,##0", "declined_referrals": "#,##0", "unmet_searches": "#,##0"}
+
+
+def _export_rows(table: pd.DataFrame) -> list[list]:
+    """The export's cells in column order: figures rounded, whole numbers written as such."""
+    rows = []
+    for row in table_records(table):
+        cells = []
+        for c in GAP_COLUMNS:
+            value = row[c]
+            if isinstance(value, float) and c in EXPORT_DECIMALS:
+                value = round(value, EXPORT_DECIMALS[c])
+                value = int(value) if value.is_integer() else value
+            cells.append(value)
+        rows.append(cells)
+    return rows
+
+
 def _header(locale: str) -> list[str]:
     i = 0 if locale == "ar" else 1
     return [EXPORT_HEADERS[c][i] for c in GAP_COLUMNS]
@@ -117,8 +142,8 @@ def table_csv(table: pd.DataFrame, locale: str = "ar") -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(_header(locale))
-    for row in table_records(table):
-        writer.writerow(["" if row[c] is None else row[c] for c in GAP_COLUMNS])
+    for cells in _export_rows(table):
+        writer.writerow(["" if v is None else v for v in cells])
     return "\ufeff" + buf.getvalue()
 
 
@@ -131,8 +156,12 @@ def table_xlsx(table: pd.DataFrame, locale: str = "ar") -> bytes:
     sheet.title = "gaps"
     sheet.sheet_view.rightToLeft = locale == "ar"
     sheet.append(_header(locale))
-    for row in table_records(table):
-        sheet.append([row[c] for c in GAP_COLUMNS])
+    for cells in _export_rows(table):
+        sheet.append(cells)
+    for i, c in enumerate(GAP_COLUMNS, start=1):
+        if c in XLSX_FORMATS:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = XLSX_FORMATS[c]
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
@@ -140,7 +169,8 @@ def table_xlsx(table: pd.DataFrame, locale: str = "ar") -> bytes:
 
 def gap_map_html(session: Session, selection: GapSelection, table: pd.DataFrame | None = None,
                  *, sites: bool = False, standalone: bool = False, tiles_url: str = "",
-                 asset_base: str = "/vendor/leaflet", title: str = "") -> str:
+                 asset_base: str = "/vendor/leaflet", title: str = "",
+                 lang: str = "ar") -> str:
     """The folium map of ``selection`` (polygons simplified for the web; sites optional)."""
     if table is None:
         table = gap_table(session, selection)
@@ -152,7 +182,7 @@ def gap_map_html(session: Session, selection: GapSelection, table: pd.DataFrame 
                                    service_type=selection.service_type)
     return gap_map(table, shapes, sites=site_frame, tiles_url=tiles_url or None,
                    tolerance_deg=0.0,
-                   asset_base=asset_base, standalone=standalone, title=title)
+                   asset_base=asset_base, standalone=standalone, title=title, lang=lang)
 
 
 def filter_choices(session: Session, locale: str = "ar") -> dict[str, list[tuple[str, str]]]:

@@ -108,3 +108,44 @@ def test_bad_sort_names_the_parameter_and_a_bad_page_shows_the_first(planner, ga
         assert resp.status_code == 400 and f"{name} must" in resp.get_data(as_text=True)
     # as on every HTML list of the site (web.args.page_arg): an unusable page is the first
     assert _ranks(planner.get("/gaps/?level=1&page=0").get_data(as_text=True))[0] == 1
+
+
+def test_map_frame_declares_language_and_title(planner, gaps_data):
+    """Finding 6: the gap map inside the dashboard's frame has a language and a title."""
+    ar = planner.get("/gaps/map?level=1&lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in ar and "<title>خريطة درجة الفجوة</title>" in ar
+    en = planner.get("/gaps/map?level=1&lang=en").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in en and "<title>Map of the gap score</title>" in en
+
+
+def test_exports_round_figures_and_carry_number_formats():
+    """Finding 6: no "166.66666666666669" in the exports; the workbook formats its numbers."""
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from matching.gaps import GAP_COLUMNS
+    from planning.gaps import table_csv, table_xlsx
+
+    row = dict.fromkeys(GAP_COLUMNS, 0)
+    row.update({"rank": 1, "pcode": "SY07", "level": 1, "parent_pcode": None,
+                "name_ar": "إدلب", "name_en": "Idleb", "capacity": 500 / 3,
+                "people_in_need": 1000.0, "served": 2000 / 3, "uncovered": 1000 / 3,
+                "coverage": 2 / 3, "gap_score": 100 / 7, "severity": 10 / 3,
+                "need_without_presence": False})
+    table = pd.DataFrame([row], columns=list(GAP_COLUMNS))
+    text = table_csv(table, "en")
+    assert "166.66666666666669" not in text and "0.6666666666666666" not in text
+    import csv
+
+    header, first = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    values = dict(zip(header, first, strict=True))
+    assert values["Capacity per month"] == "166.7" and values["People in need"] == "1000"
+    assert values["Coverage"] == "0.6667" and values["Gap score"] == "14.29"
+    sheet = load_workbook(io.BytesIO(table_xlsx(table, "en"))).active
+    header = [c.value for c in sheet[1]]
+    cell = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert cell["Coverage"].number_format == "0.0%" and cell["Coverage"].value == 0.6667
+    assert cell["Capacity per month"].number_format == "#,##0"
+    assert cell["Gap score"].number_format == "0.00"

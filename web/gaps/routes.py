@@ -101,7 +101,8 @@ def map_view():
         db.read_session, _cache(), uc.parse_selection(request.args),
         sites=bool(request.args.get("sites")),
         tiles_url=current_app.config.get("TILES_URL", ""),
-        asset_base=url_for("main.leaflet_asset", filename="x")[:-2])
+        asset_base=url_for("main.leaflet_asset", filename="x")[:-2],
+        title=_("Map of the gap score"), lang=current_locale())
     return Response(html, mimetype="text/html")
 
 
@@ -114,7 +115,7 @@ def map_download():
     html = cache.cached_map_html(
         db.read_session, _cache(), selection, sites=bool(request.args.get("sites")),
         standalone=True, tiles_url=current_app.config.get("TILES_URL", ""),
-        title=_("Coverage gaps"))
+        title=_("Coverage gaps"), lang=current_locale())
     name = f"gaps-level{selection.level}-{selection.sector or selection.service_type or 'all'}"
     return Response(html, mimetype="text/html", headers={
         "Content-Disposition": f'attachment; filename="{name}.html"'})
