@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 MIX = (("search", 70), ("service", 10), ("inbox", 10), ("transition", 5), ("gap_map", 5))
 SEARCH_ONLY_CLIENTS = 16
+RESTART_WRITES = 300  # referral acceptances among the searches of the restart under load
 INBOX_ORGS = 20
 
 
@@ -154,18 +155,29 @@ def prepare(url: str, n_searches: int, n_transitions: int, seed: int) -> Plan:
             "SELECT s.id FROM service s JOIN organization o ON o.id = s.organization_id "
             "WHERE o.verification = 'verified' ORDER BY s.id")))
         services = rng.sample(services, min(len(services), 2000))
-        orgs = list(s.scalars(text(
-            "SELECT receiver_org_id FROM referral WHERE status = 'sent' GROUP BY 1 "
-            "ORDER BY count(*) DESC LIMIT :n"), {"n": INBOX_ORGS}))
+        # the busiest receivers first; as many as it takes for n_transitions distinct
+        # referrals to accept (the 20 busiest hold ~150 at national scale: the first runs
+        # ran out of transitions after the first level)
+        busiest = s.execute(text(
+            "SELECT r.receiver_org_id, count(*) FROM referral r JOIN organization o "
+            "ON o.id = r.receiver_org_id WHERE r.status = 'sent' "
+            "AND o.verification = 'verified' GROUP BY 1 ORDER BY 2 DESC, 1")).all()
+        receivers, enough = [], 0
+        for org_id, count in busiest:
+            if len(receivers) >= INBOX_ORGS and enough >= n_transitions:
+                break
+            receivers.append(org_id)
+            enough += count
+        orgs = receivers[:INBOX_ORGS]
         tokens = {}
-        for org_id in orgs:
+        for org_id in receivers:
             _tok, secret = create_token(s, s.get(Organization, org_id), "org_admin",
                                         name="bench serve")
             tokens[org_id] = secret
         sent = s.execute(text(
             "SELECT receiver_org_id, id, version FROM referral WHERE status = 'sent' "
             "AND receiver_org_id = ANY(:orgs) ORDER BY random() LIMIT :n"),
-            {"orgs": orgs, "n": n_transitions}).all()
+            {"orgs": receivers, "n": n_transitions}).all()
         sectors = list(s.scalars(text("SELECT code FROM sector WHERE parent_code IS NULL "
                                       "ORDER BY code")))
         s.commit()
@@ -188,6 +200,7 @@ class Result:
     ms: float
     status: int  # 0: no answer (connection error)
     retry_after: bool = False
+    path: str = ""
 
 
 class Conn:
@@ -254,7 +267,7 @@ async def _drive(port: int, reqs: list[Req], clients: int, seconds: float) -> li
                     status, retry = 0, False
                     await conn.close()
                 results.append(Result(req.kind, t, (time.perf_counter() - t) * 1000, status,
-                                       retry))
+                                       retry, req.path))
         finally:
             await conn.close()
 
@@ -394,9 +407,21 @@ def floor(url: str, search_paths: list[str]) -> dict[str, Any]:
 
 # ----------------------------------------------------------------- a database restart
 
+def lost_writes(session: Session, results: list[Result]) -> list[int]:
+    """Referrals whose acceptance the server acknowledged (2xx) but which are not accepted
+    in the database now: acknowledged writes that were lost."""
+    acked = [int(r.path.split("/")[4]) for r in results
+             if r.kind == "transition" and 200 <= r.status < 300]
+    kept = set(session.scalars(text(
+        "SELECT id FROM referral WHERE id = ANY(:ids) AND status = 'accepted'"),
+        {"ids": acked}))
+    return sorted(set(acked) - kept)
+
+
 def restart_under_load(port: int, url: str, reqs: list[Req], clients: int) -> dict[str, Any]:
-    """Searches at ``clients`` clients; after 2 s the project's cluster restarts. Answers
-    while it is down (503 with Retry-After expected), and how soon all answers are 200."""
+    """Searches and referral acceptances at ``clients`` clients; after 2 s the project's
+    cluster restarts. Answers while it is down (503 with Retry-After expected), how soon all
+    answers are 200, and whether every acknowledged acceptance is in the database after."""
     from data.cluster import PROJECT, TEST
 
     folder = _data_directory(url)
@@ -423,8 +448,21 @@ def restart_under_load(port: int, url: str, reqs: list[Req], clients: int) -> di
     after = sorted((r for r in results if r.start >= marks["up"]), key=lambda r: r.start)
     bad_after = [r for r in after if r.status != 200]
     full = (max(r.start + r.ms / 1000 for r in bad_after) - marks["up"]) if bad_after else 0.0
+    writes = [r for r in results if r.kind == "transition"]
+    from data.db import make_engine
+
+    engine = make_engine(url)
+    with Session(engine) as s:
+        lost = lost_writes(s, results)
+    engine.dispose()
     return {
         "clients": clients, "requests": len(results),
+        "writes": {"sent": len(writes),
+                   "acknowledged": sum(200 <= r.status < 300 for r in writes),
+                   "refused_503": sum(r.status == 503 for r in writes),
+                   "other": sorted({r.status for r in writes
+                                    if not 200 <= r.status < 300 and r.status != 503}),
+                   "acknowledged_lost": len(lost)},
         "down_seconds": round(marks["up"] - marks["down"], 2),
         "answers_while_down": {str(k): sum(r.status == k for r in while_down)
                                for k in sorted({r.status for r in while_down})},
@@ -579,7 +617,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     upgrade(url)  # a data set built by older code lacks the newer migrations (/readyz: 503)
     per_level = args.requests
     n_search = int(per_level * 0.7 + 1) * (len(levels) + 1) + args.searches + 200
-    n_transition = int(per_level * 0.05 + 1) * (len(levels) + 1) + 20
+    n_transition = int(per_level * 0.05 + 1) * (len(levels) + 1) + 20 + RESTART_WRITES
     _progress(f"preparing {n_search} distinct searches, tokens and referrals to accept")
     plan = prepare(url, n_search, n_transition, args.seed)
     port = _free_port()
@@ -611,6 +649,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if getattr(args, "restart", False):
             _progress("restarting PostgreSQL under load")
             more = plan.take("search", min(args.searches, plan.capacity("search")))
+            more += plan.take("transition", min(RESTART_WRITES, plan.capacity("transition")))
+            random.Random(args.seed).shuffle(more)
             restart = restart_under_load(port, url, more, SEARCH_ONLY_CLIENTS)
     finally:
         stop_server(proc)

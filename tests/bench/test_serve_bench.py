@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from bench import dataset
 from tests.conftest import TEST_DB
+from tests.kits.referrals import world_fixture  # noqa: F401
 
 NAME = f"{TEST_DB}__bench_serve_pytest"
 
@@ -80,11 +81,35 @@ def test_service_pages_of_the_mix_are_public():
             hidden = set(s.scalars(text(
                 "SELECT s.id FROM service s JOIN organization o ON o.id = s.organization_id "
                 "WHERE o.verification <> 'verified'")))
+            to_accept = s.scalar(text(
+                "SELECT count(*) FROM referral r JOIN organization o "
+                "ON o.id = r.receiver_org_id WHERE r.status = 'sent' "
+                "AND o.verification = 'verified'"))
             s.commit()
         eng.dispose()
-        assert hidden
-        plan = serve.prepare(url, 10, 5, seed=1)
+        assert hidden and to_accept
+        plan = serve.prepare(url, 10, to_accept, seed=1)
         assert plan.services and not hidden & set(plan.services)
+        # every sent referral can be accepted, not only the 20 busiest receivers'
+        assert len({rid for _tok, rid, _v in plan.transitions}) == to_accept
     finally:
         serve._drop_database(dataset.server_url(), name)
         serve._drop_database(dataset.server_url(), source)
+
+
+def test_restart_counts_an_acknowledged_acceptance_missing_from_the_database(session, world):
+    """The restart's write check: an acceptance answered 2xx must be in the database; one
+    refused (503) or unanswered proves nothing either way."""
+    from bench.serve import Result, lost_writes
+    from tests.kits.referrals import new_referral
+
+    kept = new_referral(session, world, status="accepted")
+    lost = new_referral(session, world, status="sent")  # acknowledged, yet not accepted
+    refused = new_referral(session, world, status="sent")
+
+    def answer(rid: int, status: int) -> Result:
+        return Result("transition", 0.0, 1.0, status, path=f"/api/v1/referrals/{rid}/transitions")
+
+    results = [answer(kept.id, 200), answer(lost.id, 200), answer(refused.id, 503),
+               Result("search", 0.0, 1.0, 200, path="/api/v1/services?q=x")]
+    assert lost_writes(session, results) == [lost.id]
