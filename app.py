@@ -79,6 +79,9 @@ class Config:
         self.CONSENT_DAYS = int(env("TASHARUK_CONSENT_DAYS", "365"))
         # Break-the-glass (referral/glass.py): hours a supervisor's emergency access lasts.
         self.GLASS_HOURS = float(env("TASHARUK_GLASS_HOURS", "3"))
+        # Retention (referral/retention.py): days after which closed referrals lose their
+        # personal data (the statistics stay).
+        self.RETENTION_DAYS = int(env("TASHARUK_RETENTION_DAYS", "365"))
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -169,7 +172,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Complementary partner suggestions (ORG: id or acronym) and the referral "
                 "acceptance model."),
     "referrals": ("referral.cli:referrals_cli",
-                "Referral jobs: expiry, key rotation."),
+                "Referral jobs: expiry, key rotation, erasure of closed referrals."),
     "restore": ("data.cli:restore_cmd",
                 "Restore the backup in DIR into the empty database DATABASE_URL and the "
                 "empty upload folder; every table's row count is checked against the "

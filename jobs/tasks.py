@@ -4,7 +4,8 @@ On demand: ``mail.send`` (enqueued by ``referral.notify`` in the change's own tr
 ``exports.run`` (``jobs.enqueue_export``) and ``exports.cache`` (a large export's download,
 web.downloads). Periodic (cron, UTC): referral expiry every
 15 minutes, SLA reminders hourly, stale-listing reminders daily, the search ranking's
-refresh and the national gap tables nightly, and pruning of old finished jobs, of sign-in
+refresh, the national gap tables and the erasure of long-closed referrals' personal data
+(retention) nightly, and pruning of old finished jobs, of sign-in
 sessions that can no longer be used and of login-throttle rows quiet for a day.
 """
 
@@ -103,6 +104,16 @@ def refresh_ranking(session: Session, timestamp: int | None = None) -> dict:
     from referral.ranking import refresh_ranking as refresh
 
     return refresh(session)
+
+
+@queue.periodic(cron="45 2 * * *")
+@job("referrals.erase_closed")
+def erase_closed(session: Session, timestamp: int | None = None) -> dict:
+    """Erase the personal data of referrals closed TASHARUK_RETENTION_DAYS ago (nightly)."""
+    from referral.retention import erase_closed as erase
+
+    report = erase(session, days=int(current_app.config.get("RETENTION_DAYS", 365)))
+    return {"cases": report.cases, "referrals": report.referrals, "events": report.events}
 
 
 @queue.periodic(cron="0 2 * * *")

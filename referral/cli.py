@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from data.clitools import ErrorMappingGroup
 from data.db import db
 
-referrals_cli = ErrorMappingGroup("referrals", help="Referral jobs: expiry, key rotation.")
+referrals_cli = ErrorMappingGroup(
+    "referrals", help="Referral jobs: expiry, key rotation, erasure of closed referrals.")
 
 
 @referrals_cli.command("expire")
@@ -20,6 +22,30 @@ def expire_cmd() -> None:
     n = expire_overdue(db.session)
     db.session.commit()
     click.echo(f"expired: {n}")
+
+
+@referrals_cli.command("erase-closed")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Erase referrals closed more than this many days ago "
+                   "(default: TASHARUK_RETENTION_DAYS, 365).")
+@click.option("--dry-run", is_flag=True, help="Report what would be erased; change nothing.")
+def erase_closed_cmd(days: int | None, dry_run: bool) -> None:
+    """Erase the personal data of referrals closed long ago (the statistics stay)."""
+    from referral.retention import erase_closed
+
+    days = days or int(current_app.config.get("RETENTION_DAYS", 365))
+    report = erase_closed(db.session, days=days, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    text = _("would erase (dry run)") if dry_run else _("erased")
+    click.echo(_("%(what)s: %(cases)s, %(referrals)s, %(events)s; closed before %(cutoff)s",
+                 what=text, cases=ngettext("%(num)d case", "%(num)d cases", report.cases),
+                 referrals=ngettext("%(num)d referral", "%(num)d referrals",
+                                    report.referrals),
+                 events=ngettext("%(num)d event", "%(num)d events", report.events),
+                 cutoff=report.cutoff.date().isoformat()))
 
 
 @referrals_cli.command("rotate-keys")

@@ -46,7 +46,8 @@ def test_schedules_are_declared_in_code():
     assert crons == {
         "referrals.expire": "*/15 * * * *", "referrals.remind_due": "5 * * * *",
         "directory.remind_stale": "0 6 * * *", "ranking.refresh": "30 1 * * *",
-        "gaps.recompute": "0 2 * * *", "jobs.prune": "15 3 * * *",
+        "gaps.recompute": "0 2 * * *", "referrals.erase_closed": "45 2 * * *",
+        "jobs.prune": "15 3 * * *",
         "sessions.purge": "30 3 * * *", "throttle.purge": "35 3 * * *"}
 
 
