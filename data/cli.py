@@ -268,7 +268,7 @@ def import_batches_cmd(source: str | None) -> None:
 @click.argument("batch_id", type=int)
 def import_rollback_cmd(batch_id: int) -> None:
     """Delete the rows import batch BATCH_ID wrote, the coverage only they supported and the
-    services it created that nothing else refers to (one transaction)."""
+    services and organisations it created that nothing else refers to (one transaction)."""
     from data.io.batches import rollback_batch
 
     try:
@@ -283,7 +283,9 @@ def import_rollback_cmd(batch_id: int) -> None:
         ngettext("%(num)s activity deleted;", "%(num)s activities deleted;", done.activities),
         ngettext("%(num)s coverage area taken back;", "%(num)s coverage areas taken back;",
                  done.coverage),
-        ngettext("%(num)s service deleted.", "%(num)s services deleted.", done.services))))
+        ngettext("%(num)s service deleted;", "%(num)s services deleted;", done.services),
+        ngettext("%(num)s organisation deleted.", "%(num)s organisations deleted.",
+                 done.organizations))))
 
 
 @import_cli.command("hsds")

@@ -6,7 +6,7 @@ unless asked to replace, and then the earlier batch's rows that the new import d
 carry are deleted in the same transaction, never left beside a second copy. Rows with the
 same content from another source are one row (their fingerprint), owned by the batch that
 wrote them first. Coverage an import created is taken back when no remaining row supports it,
-and a service it created when nothing refers to it any more.
+and a service or organisation it created when nothing refers to it any more.
 """
 
 from __future__ import annotations
@@ -18,15 +18,25 @@ from sqlalchemy import and_, delete, exists, func, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from data.errors import BadInput, NotFound
-from data.models import Activity, ImportBatch, Service, service_coverage
+from data.models import Activity, ImportBatch, Organization, Service, service_coverage
 
 from .report import ImportReport
 
 __all__ = ["RolledBack", "list_batches", "rollback_batch", "settle"]
 
-# Tables that refer to a service but are its own parts or derived from it: they never keep
-# a service an import created alive.
-_OWN_PARTS = ("service_target_group", "provider_ranking")
+# Tables that refer to what an import created but are its own parts or derived from it:
+# they never keep such a service or organisation alive.
+_OWN_PARTS = {"service": ("service_target_group", "provider_ranking"),
+              "organization": ("organization_alias",)}
+# What else keeps one: a service while a row with people reached supports it; an
+# organisation once it was verified (or rejected) by an admin.
+_KEEP = {
+    "service": "AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.organization_id = "
+               "x.organization_id AND a.service_type_code = x.service_type_code AND "
+               "coalesce(a.reached_total, 1) > 0)",
+    "organization": "AND x.verification = 'pending'",
+}
+_MODELS = {"service": Service, "organization": Organization}
 
 
 def _totals(session: Session, batch: ImportBatch) -> None:
@@ -56,32 +66,32 @@ def _take_back(session: Session, pairs: list) -> list[list]:
     return [[s, p] for s, p in left]
 
 
-def _referrers(session: Session) -> list[tuple[str, str]]:
-    """(table, column) of every foreign key to ``service`` but the service's own parts,
-    read from the catalog so that a table added later counts too."""
+def _referrers(session: Session, table: str) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key to ``table`` but its own parts, read from the
+    catalog so that a table added later counts too."""
     rows = session.execute(text(
         "SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c "
         "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
-        "WHERE c.contype = 'f' AND c.confrelid = 'service'::regclass")).all()
-    return [(t, c) for t, c in rows if t not in _OWN_PARTS]
+        "WHERE c.contype = 'f' AND c.confrelid = CAST(:t AS regclass)"), {"t": table}).all()
+    return [(t, c) for t, c in rows if t not in _OWN_PARTS[table]]
 
 
-def _take_back_services(session: Session, ids: list) -> tuple[list[int], int]:
-    """Delete the services ``ids`` (created by an import) that no activity with people
-    reached supports, no other row refers to (coverage, sites, referrals, ...) and nobody
-    edited since; return the ids that stay and how many were deleted."""
+def _take_back_created(session: Session, table: str, ids: list) -> tuple[list[int], int]:
+    """Delete the rows ``ids`` of ``table`` (services or organisations an import created)
+    that no other row refers to (coverage, sites, referrals, members, remaining
+    activities, ...), that nobody edited since and that nothing in ``_KEEP`` keeps;
+    return the ids that stay and how many were deleted."""
     if not ids:
         return [], 0
     keys = sorted({int(i) for i in ids})
-    used = " ".join(f"AND NOT EXISTS (SELECT 1 FROM {t} r WHERE r.{c} = s.id)"
-                    for t, c in _referrers(session))
+    used = " ".join(f"AND NOT EXISTS (SELECT 1 FROM {t} r WHERE r.{c} = x.id)"
+                    for t, c in _referrers(session, table))
     gone = set(session.scalars(text(
-        "DELETE FROM service s WHERE s.id = ANY(:ids) AND s.updated_at = s.created_at "
-        "AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.organization_id = s.organization_id "
-        "AND a.service_type_code = s.service_type_code AND coalesce(a.reached_total, 1) > 0) "
-        f"{used} RETURNING s.id"), {"ids": keys}))
+        f"DELETE FROM {table} x WHERE x.id = ANY(:ids) AND x.updated_at = x.created_at "
+        f"{_KEEP[table]} {used} RETURNING x.id"), {"ids": keys}))
+    model = _MODELS[table]
     for obj in list(session.identity_map.values()):  # nothing stale to write back
-        if isinstance(obj, Service) and obj.id in gone:
+        if isinstance(obj, model) and obj.id in gone:
             session.expunge(obj)
     return [i for i in keys if i not in gone], len(gone)
 
@@ -100,11 +110,12 @@ def _diff(gone: list, came: list, old: list, prior: ImportBatch) -> dict:
 
 def settle(session: Session, batch: ImportBatch, written: list[tuple[str, int, int]],
            created_coverage: list[tuple[int, str]], created_services: set[int],
-           report: ImportReport, *, replace: bool) -> str | None:
+           created_orgs: set[int], report: ImportReport, *, replace: bool) -> str | None:
     """Finish ``batch`` after its rows were written: against the source's earlier batch,
     keep one copy. Returns a reason to refuse the import (the caller rolls back), or None."""
     batch.coverage = [[s, p] for s, p in created_coverage]
     batch.services = sorted(created_services)
+    batch.organizations = sorted(created_orgs)
     prior = session.scalars(
         select(ImportBatch).where(ImportBatch.source == batch.source,
                                   ImportBatch.sheet == batch.sheet,
@@ -141,9 +152,11 @@ def settle(session: Session, batch: ImportBatch, written: list[tuple[str, int, i
                     .values(batch_id=batch.id))
     prior.status, prior.replaced_by = "replaced", batch.id
     batch.coverage = _take_back(session, prior.coverage) + batch.coverage
-    kept, _n = _take_back_services(session, prior.services)
+    kept, _n = _take_back_created(session, "service", prior.services)
     batch.services = sorted(set(kept) | set(batch.services))
-    prior.coverage, prior.services = [], []
+    kept, _n = _take_back_created(session, "organization", prior.organizations)
+    batch.organizations = sorted(set(kept) | set(batch.organizations))
+    prior.coverage, prior.services, prior.organizations = [], [], []
     _totals(session, batch)
     session.flush()
     return None
@@ -165,11 +178,13 @@ class RolledBack:
     activities: int
     coverage: int
     services: int
+    organizations: int
 
 
 def rollback_batch(session: Session, batch_id: int) -> RolledBack:
     """Delete, in the caller's transaction, the rows an active batch wrote, the coverage
-    only they supported and the services it created that nothing else refers to."""
+    only they supported and the services and organisations it created that nothing else
+    refers to."""
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
         raise NotFound(_("import batch %(id)s doesn't exist.", id=batch_id), field="batch")
@@ -178,8 +193,9 @@ def rollback_batch(session: Session, batch_id: int) -> RolledBack:
                          "rolled back.", id=batch_id, status=batch.status), field="batch")
     rows = session.execute(delete(Activity).where(Activity.batch_id == batch.id)).rowcount
     coverage = len(batch.coverage) - len(_take_back(session, batch.coverage))
-    _kept, services = _take_back_services(session, batch.services)
+    _kept, services = _take_back_created(session, "service", batch.services)
+    _kept, orgs = _take_back_created(session, "organization", batch.organizations)
     batch.status, batch.rows, batch.people = "rolled_back", 0, 0
-    batch.coverage, batch.services = [], []
+    batch.coverage, batch.services, batch.organizations = [], [], []
     session.flush()
-    return RolledBack(batch, rows, coverage, services)
+    return RolledBack(batch, rows, coverage, services, orgs)

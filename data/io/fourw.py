@@ -642,7 +642,7 @@ def import_4w(session: Session, path, *, sheet: str | None = None, mapping=None,
                           "import.", source=source + (f" ({table.sheet})" if table.sheet
                                                       else "")))
         conflict = settle(session, batch, imp.written, imp.created_coverage,
-                          imp.new_services, report,
+                          imp.new_services, imp.orgs.created, report,
                           replace=replace)
     except BaseException:
         savepoint.rollback()

@@ -100,6 +100,8 @@ class ImportBatch(Base):
     # ids of the services this import created, taken back with it when nothing else refers
     # to them
     services: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
+    # ids of the organisations it created (pending), taken back the same way
+    organizations: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
 
 
 class Need(Base):

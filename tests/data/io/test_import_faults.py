@@ -230,6 +230,25 @@ def test_replacing_a_batch_takes_back_the_services_only_the_earlier_file_had(
     assert _services(session, org) == {}
 
 
+def test_a_rollback_takes_back_a_pending_organisation_it_created_not_a_verified_one(
+        session, boundaries, tmp_path):
+    head = "implementing_partner,admin3pcode,activity_code,unit,value,month"
+    done = import_4w(session, _csv(tmp_path, "e.csv", head,
+                                   "Nour Relief (NR),SY020405,GP4,Individuals,3,2023-02",
+                                   "Sanad Aid (SA),SY020405,GP4,Individuals,5,2023-02"))
+    orgs = dict(session.execute(select(Organization.acronym, Organization.id)
+                                .where(Organization.acronym.in_(["NR", "SA"]))).all())
+    assert sorted(session.get(ImportBatch, done.batch["id"]).organizations) == \
+        sorted(orgs.values())
+    session.get(Organization, orgs["SA"]).verification = "verified"  # an admin verified it
+    session.flush()
+    back = rollback_batch(session, done.batch["id"])
+    assert (back.services, back.organizations) == (2, 1)
+    left = set(session.scalars(select(Organization.acronym)
+                               .where(Organization.acronym.in_(["NR", "SA"]))))
+    assert left == {"SA"}
+
+
 def test_the_cli_rollback_says_what_it_deleted(runner, session, boundaries, tmp_path):
     path = _csv(tmp_path, "d.csv", "implementing_partner,admin3pcode,activity_code,unit,value,"
                 "month", f"{ORG},SY020405,GP4,Individuals,9,2023-02",
@@ -237,7 +256,8 @@ def test_the_cli_rollback_says_what_it_deleted(runner, session, boundaries, tmp_
     batch = import_4w(session, path).batch["id"]
     res = runner.invoke(args=["import", "rollback", str(batch)])
     assert res.exit_code == 0, res.output
-    assert "2 activities deleted; 1 coverage area taken back; 1 service deleted." in res.output
+    assert ("2 activities deleted; 1 coverage area taken back; 1 service deleted; "
+            "1 organisation deleted.") in res.output
     res = runner.invoke(args=["import", "rollback", str(batch)])
     assert res.exit_code == 2 and "only an active batch" in res.output
 
