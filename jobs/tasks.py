@@ -3,9 +3,9 @@
 On demand: ``mail.send`` (enqueued by ``referral.notify`` in the change's own transaction)
 ``exports.run`` (``jobs.enqueue_export``) and ``exports.cache`` (a large export's download,
 web.downloads). Periodic (cron, UTC): referral expiry every
-15 minutes, SLA reminders hourly, stale-listing reminders daily, the search ranking's
-refresh, the national gap tables and the erasure of long-closed referrals' personal data
-(retention) nightly, and pruning of old finished jobs, of sign-in
+15 minutes, SLA reminders hourly, stale-listing reminders and review links daily, the search
+ranking's refresh, the national gap tables and the erasure of long-closed referrals' personal
+data (retention) nightly, and pruning of old finished jobs, of sign-in
 sessions that can no longer be used and of login-throttle rows quiet for a day.
 """
 
@@ -95,6 +95,15 @@ def remind_stale(session: Session, timestamp: int) -> dict:
     from network.directory import remind_stale as remind
 
     return remind(session)
+
+
+@queue.periodic(cron="15 6 * * *")
+@job("directory.review_links")
+def send_review_links(session: Session, timestamp: int) -> dict:
+    """Send signed review links for listings due for review (one live link per listing)."""
+    from network.freshness import send_review_links as send
+
+    return send(session, current_app.config["SECRET_KEY"])
 
 
 @queue.periodic(cron="30 1 * * *")

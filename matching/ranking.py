@@ -33,7 +33,9 @@ freshness       0.10    1 up to 90 days since last verification, falling linearl
 ==============  ======  =====================================================================
 
 Components that do not apply (distance without a point, coverage without a place) are left
-out and the weights of the others renormalised. A stale listing (not verified for 180 days)
+out and the weights of the others renormalised. (The search rows' verification clock follows
+each listing's declared review cadence, migration 0033_freshness: "stale" here is "overdue for
+review".) A stale listing (not verified for 180 days)
 has its score multiplied by 0.8 on top, so it ranks below an equivalent fresh one. Ties
 break on distance, then id.
 """
@@ -284,8 +286,8 @@ def _reasons(c: Candidates, i: int, *, groups_given: bool, stale: bool,
         add("documents", "Requires documents", "يتطلب وثائق")
     days = float(c.days_since_verified[i])
     if stale:
-        over = count("day", STALE_DAYS, genitive=True)
-        add("stale", f"Not verified for over {over[0]}", f"لم يُتحقق منه منذ أكثر من {over[1]}")
+        add("stale", "Overdue for review: not reviewed as often as its organisation declared",
+            "متأخرة المراجعة: لم تُراجع بالوتيرة التي أعلنتها منظمتها")
     elif not np.isnan(days) and int(days) <= 0:
         add("verified", "Verified today", "تم التحقق اليوم")
     elif not np.isnan(days):

@@ -39,6 +39,18 @@ def remind_stale_cmd(today: dt.datetime | None) -> None:
                        "people notified: {notified}")
 
 
+@directory_cli.command("send-review-links")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Pretend today is this date (YYYY-MM-DD).")
+def send_review_links_cmd(today: dt.datetime | None) -> None:
+    """Send signed one-click review links for listings due for review (issue 22)."""
+    from network.freshness import send_review_links
+
+    _commit_and_report(send_review_links(db.session, current_app.config["SECRET_KEY"],
+                                         today=today.date() if today else None),
+                       "listings due for review: {services}, links sent: {links}")
+
+
 @directory_cli.command("refresh-ranking")
 def refresh_ranking_cmd() -> None:
     """Recompute the referral-outcome terms of the search ranking (cron: e.g. nightly)."""

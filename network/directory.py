@@ -31,6 +31,7 @@ from data.models import (
     FRONT_GATES,
     MODALITIES,
     REFERRAL_METHODS,
+    REVIEW_CADENCES,
     SEXES,
     STATUSES,
     AdminArea,
@@ -44,6 +45,7 @@ from data.models import (
 from data.searchtext import organization_search_text, refresh_organization, refresh_service
 from matching import wording
 from matching.ranking import STALE_DAYS
+from network.freshness import freshness
 from referral.confidential import site_exact
 from referral.crypto import configured_cipher, seal
 from referral.measured import measured_figures
@@ -75,7 +77,7 @@ SERVICE_FIELDS = TEXT_FIELDS + (
     "service_type_code", "min_age", "max_age", "sex", "documents_required", "nationalities",
     "capacity_per_month", "availability", "languages", "modality", "cost", "referral_method",
     "sensitive", "status", "response_days", "last_verified", "target_groups", "coverage",
-    "sites", "hours")
+    "sites", "hours", "review_every_days")
 ORG_FIELDS = ("name_ar", "name_en", "acronym", "description_ar", "description_en", "email",
               "phone", "website", "hq_pcode")
 WEEKDAYS = range(1, 8)  # ISO: 5 Friday and 6 Saturday are the weekend
@@ -276,6 +278,9 @@ def clean_service(session: Session, data: Mapping, *, creating: bool,
         if not re.fullmatch(r"[a-z]{2,3}", lang):
             raise BadInput(_("Languages are two- or three-letter codes such as ar, en, ku."),
                            field="languages")
+    cadence = fields.choice(data, "review_every_days", [str(c) for c in REVIEW_CADENCES])
+    if cadence is not None:
+        out["review_every_days"] = int(cadence)
     if "sensitive" in data:
         out["sensitive"] = fields.boolean(data, "sensitive")
     if "last_verified" in data:
@@ -415,6 +420,7 @@ def verify_service(session: Session, service_id: int, viewer: Viewer,
         raise NotFound(_("Service %(id)s does not exist.", id=service_id))
     _require_edit(viewer, svc.organization_id)
     svc.last_verified = today or dt.date.today()
+    svc.review_requested_at, svc.review_request_reason = None, None
     record(session, "service.verify", user=actor, obj=svc, organization_id=svc.organization_id)
     return svc
 
@@ -458,7 +464,7 @@ def service_detail(svc: Service, viewer: Viewer, today: dt.date | None = None, *
         if editing and s.confidential and can_edit(viewer, svc.organization_id):
             sites[-1]["exact"] = site_exact(s)
     org = svc.organization
-    stale = svc.last_verified is None or svc.last_verified < stale_cutoff(today)
+    fresh = freshness(svc, today)
     return {
         "id": svc.id, "uuid": str(svc.uuid), "name_ar": svc.name_ar, "name_en": svc.name_en,
         "description_ar": svc.description_ar, "description_en": svc.description_en,
@@ -485,7 +491,7 @@ def service_detail(svc: Service, viewer: Viewer, today: dt.date | None = None, *
         "next_step_ar": svc.next_step_ar, "next_step_en": svc.next_step_en,
         "sensitive": sensitive, "status": svc.status,
         "last_verified": svc.last_verified.isoformat() if svc.last_verified else None,
-        "stale": stale,
+        "stale": fresh.state == "overdue", "freshness": fresh.as_json(),
     }
 
 

@@ -230,6 +230,8 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
             if reason:
                 referral.reason_code = reason
                 referral.reason_text_enc = reason_enc
+                if action in ("decline", "close_unmet"):
+                    _flag_for_review(session, referral, reason, now)
             session.add(ReferralEvent(
                 referral_id=referral.id, actor_user_id=getattr(actor, "id", None),
                 action=action, from_status=before, to_status=rule.target,
@@ -243,6 +245,34 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
                        details={"field": "version"}) from None
     _tell(session, referral, actor, action, mail_config)
     return referral
+
+
+# Coded reasons that say the listing itself may be wrong (issue 22): the service is not
+# offered any more, or the person was "not eligible" although the listing's criteria fit.
+REVIEW_REASONS = ("not_offered", "not_eligible")
+
+
+def _fits_listing(svc: Service, case: Any) -> bool:
+    """Whether the person fits the listing's own criteria (age, sex, target groups)."""
+    if case.age is not None and ((svc.min_age is not None and case.age < svc.min_age)
+                                 or (svc.max_age is not None and case.age > svc.max_age)):
+        return False
+    if svc.sex in ("female", "male") and case.sex in ("female", "male") and case.sex != svc.sex:
+        return False
+    groups = {g.code for g in svc.target_groups}
+    return not groups or not case.target_groups or bool(groups & set(case.target_groups))
+
+
+def _flag_for_review(session: Session, referral: Referral, reason: str,
+                     now: dt.datetime) -> None:
+    """Ask for a review of the listing when a decline says the listing may be wrong."""
+    if reason not in REVIEW_REASONS or referral.service_id is None:
+        return
+    svc = session.get(Service, referral.service_id)
+    if svc is None or (reason == "not_eligible" and not _fits_listing(svc, referral.case)):
+        return
+    svc.review_requested_at = svc.review_requested_at or now
+    svc.review_request_reason = f"declined_{reason}"
 
 
 def _apply(session: Session, referral: Referral, actor: Any, action: str, target: str,

@@ -781,6 +781,11 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
         for i in page:
             row = shown.get(ids[i])  # None: deleted between the two statements
             if row is not None:
+                # the rows' staleness clock follows the review cadence (migration
+                # 0033_freshness); the reasons say how long ago it really was verified
+                real = row["last_verified"]
+                cands.days_since_verified[i] = (  # type: ignore[index]
+                    math.nan if real is None else float((today - real).days))
                 figures = OutcomeFigures(row["history"], row["top_decline_reason"],
                                          row["top_decline_share"], row["acceptance_rate"])
                 items.append(_item(row, col, i, score=float(ranked.scores[i]),

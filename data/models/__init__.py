@@ -31,12 +31,14 @@ from .referral import (
     Referral,
     ReferralEvent,
 )
+from .review import REVIEW_ANSWERS, ReviewLink
 from .service import (
     AVAILABILITY,
     COSTS,
     FRONT_GATES,
     MODALITIES,
     REFERRAL_METHODS,
+    REVIEW_CADENCES,
     SEXES,
     STATUSES,
     OpeningPeriod,
@@ -51,7 +53,8 @@ from .tokens import ApiToken
 
 __all__ = [
     "CATEGORY_KINDS", "DOC_KINDS", "DOC_STATUSES", "TOPICS", "Attachment", "ForumCategory",
-    "GlassAccess", "LoginThrottle", "UserSession",
+    "GlassAccess", "LoginThrottle", "UserSession", "REVIEW_ANSWERS", "REVIEW_CADENCES",
+    "ReviewLink",
     "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",
     "TopicFollow",
     "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "CONTACT_CHANNELS",

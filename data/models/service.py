@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -38,6 +39,8 @@ COSTS = ("free", "subsidised", "paid")
 REFERRAL_METHODS = ("platform", "form", "email", "phone", "walk_in", "focal_point", "none")
 STATUSES = ("active", "inactive", "defunct", "temporarily closed")
 FRONT_GATES = ("meeting_point", "subdistrict")  # what a confidential site shows instead
+# How often an organisation reviews a listing (days): monthly, quarterly, half-yearly, yearly.
+REVIEW_CADENCES = (30, 90, 180, 365)
 
 service_target_group = Table(
     "service_target_group",
@@ -72,6 +75,7 @@ class Service(Timestamps, Base):
         CheckConstraint("capacity_per_month IS NULL OR capacity_per_month >= 0",
                         name="capacity"),
         CheckConstraint("response_days > 0", name="response_days"),
+        CheckConstraint(f"review_every_days IN {REVIEW_CADENCES}", name="review_every_days"),
         Index("ix_service_search_trgm", "search_text", postgresql_using="gin",
               postgresql_ops={"search_text": "gin_trgm_ops"}),
         Index("ix_service_search_fts", text("to_tsvector('simple', search_text)"),
@@ -113,6 +117,12 @@ class Service(Timestamps, Base):
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
     response_days: Mapped[int] = mapped_column(SmallInteger, default=5, server_default="5")
     last_verified: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # Freshness (issue 22): the declared review cadence, and a review asked for by the loop
+    # (a decline "not offered any more", a report) until the organisation answers.
+    review_every_days: Mapped[int] = mapped_column(SmallInteger, default=180,
+                                                   server_default="180")
+    review_requested_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    review_request_reason: Mapped[str | None] = mapped_column(String(40))
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     organization: Mapped[Organization] = relationship(back_populates="services")

@@ -45,7 +45,8 @@ def test_schedules_are_declared_in_code():
     crons = {p.task.name: p.cron for p in base_app().periodic_registry.periodic_tasks.values()}
     assert crons == {
         "referrals.expire": "*/15 * * * *", "referrals.remind_due": "5 * * * *",
-        "directory.remind_stale": "0 6 * * *", "ranking.refresh": "30 1 * * *",
+        "directory.remind_stale": "0 6 * * *", "directory.review_links": "15 6 * * *",
+        "ranking.refresh": "30 1 * * *",
         "gaps.recompute": "0 2 * * *", "referrals.erase_closed": "45 2 * * *",
         "jobs.prune": "15 3 * * *",
         "sessions.purge": "30 3 * * *", "throttle.purge": "35 3 * * *"}

@@ -90,7 +90,7 @@ def test_stale_listing_ranks_below_an_identical_fresh_one(session, make):
     today = dt.date.today()
     fresh = make.service(sites=[east(3)], coverage=["SY02"], target_groups=[])
     stale = make.service(sites=[east(3)], coverage=["SY02"], target_groups=[],
-                         last_verified=today - dt.timedelta(days=181))
+                         last_verified=today - dt.timedelta(days=226))  # 180 + 45 grace
     res = search(session, parse_query(session, MultiDict({"need": "prot_pss", **PT})),
                  Viewer())
     items = {i["id"]: i for i in res.items}
@@ -98,7 +98,7 @@ def test_stale_listing_ranks_below_an_identical_fresh_one(session, make):
     assert items[stale.id]["stale"] and not items[fresh.id]["stale"]
     assert items[stale.id]["score"] < items[fresh.id]["score"]
     assert "stale" in [r["code"] for r in items[stale.id]["reasons"]]
-    assert any("180" in r["ar"] for r in items[stale.id]["reasons"])
+    assert any("متأخرة المراجعة" in r["ar"] for r in items[stale.id]["reasons"])
 
 
 @pytest.mark.parametrize(("who", "sees"), [

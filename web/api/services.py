@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from data.db import autocommit_reads, db
 from data.errors import BadInput
-from data.models import REFERRAL_METHODS
+from data.models import REFERRAL_METHODS, REVIEW_CADENCES
 from network import directory
 from referral.search import PARAMS, Viewer, parse_query, record_unmet, search
 
@@ -157,6 +157,22 @@ _MEASURED = {
     },
 }
 
+_FRESHNESS = {
+    "type": "object", "additionalProperties": False,
+    "required": ["state", "review_every_days", "review_due_on", "review_requested"],
+    "description": "fresh while reviewed within its cadence; due up to a quarter of the "
+                   "cadence later (at least 7 days) or while a review is asked for; then "
+                   "overdue (down-ranked in search, as `stale`)",
+    "properties": {
+        "state": {"enum": ["fresh", "due", "overdue"]},
+        "review_every_days": {"enum": list(REVIEW_CADENCES)},
+        "review_due_on": {"type": ["string", "null"], "format": "date"},
+        "review_requested": {"type": ["string", "null"],
+                             "description": "why the referral loop or its organisation "
+                                            "asked for a review, while it waits"},
+    },
+}
+
 _REFERRAL_STATS = {
     "type": "object", "required": ["acceptance_rate", "median_response_hours", "referrals"],
     "additionalProperties": False,
@@ -200,7 +216,7 @@ OPENAPI_SCHEMAS = {
         "type": "object",
         "required": list(_COMMON) + ["description_ar", "description_en", "coverage", "sites",
                                      "hours", "status", "referral_contact", "response_days",
-                                     "measured", *_PATHWAY],
+                                     "measured", "freshness", *_PATHWAY],
         "additionalProperties": False,
         "properties": {
             **_COMMON,
@@ -218,7 +234,7 @@ OPENAPI_SCHEMAS = {
             "cost_note": {"type": "string"}, "referral_contact": {"type": "string"},
             "response_days": {"type": "integer", "minimum": 1,
                               "description": "the response time the service promises, in days"},
-            "status": {"type": "string"}, "measured": _MEASURED,
+            "status": {"type": "string"}, "measured": _MEASURED, "freshness": _FRESHNESS,
             **{name: {"type": "string", "description": desc} for name, desc in _PATHWAY.items()},
         },
     },
@@ -239,6 +255,8 @@ OPENAPI_SCHEMAS = {
             "referral_method": {"enum": list(REFERRAL_METHODS)},
             "referral_contact": {"type": "string"},
             "response_days": {"type": "integer", "minimum": 1, "maximum": 365},
+            "review_every_days": {"enum": list(REVIEW_CADENCES),
+                                  "description": "how often the listing is reviewed, in days"},
             **{name: {"type": "string", "description": desc} for name, desc in _PATHWAY.items()},
             "sensitive": {"type": "boolean"}, "status": {"type": "string"},
             "last_verified": {"type": "string", "format": "date"},

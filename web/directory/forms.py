@@ -26,6 +26,21 @@ LABELS = {
 }
 
 
+REVIEW_LABELS = {"still_accurate": _l("Still accurate"), "needs_changes": _l("Needs changes"),
+                 "closed": _l("Service closed")}
+FRESHNESS_LABELS = {"fresh": _l("Fresh"), "due": _l("Due for review"),
+                    "overdue": _l("Overdue for review")}
+REVIEW_REQUEST_LABELS = {
+    "declined_not_offered": _l("review asked: a referral was declined as not offered any more"),
+    "declined_not_eligible": _l("review asked: a referral was declined as not eligible although "
+                                "the listing's criteria fit"),
+    "needs_changes": _l("its organisation said it needs changes"),
+    "report": _l("review asked: someone reported inaccurate information"),
+}
+CADENCE_LABELS = {30: _l("Every month"), 90: _l("Every three months"),
+                  180: _l("Every six months"), 365: _l("Every year")}
+
+
 class MultiCheckbox(SelectMultipleField):
     """Several choices as checkboxes (works without JavaScript)."""
 
@@ -72,6 +87,9 @@ class ServiceForm(FlaskForm):
     sensitive = BooleanField(_l("Sensitive (GBV, child protection): hide the address from "
                                 "the public"))
     last_verified = StringField(_l("Last verified (YYYY-MM-DD)"))
+    review_every_days = SelectField(
+        _l("How often this listing is reviewed"), default="180", validate_choice=False,
+        choices=[SelectChoice(str(d), label) for d, label in CADENCE_LABELS.items()])
     coverage_govs = MultiCheckbox(_l("Governorates covered"), choices=[])
     coverage_more = StringField(_l("Districts or sub-districts covered (p-codes or names)"))
     sites = TextAreaField(_l("Sites: one per line, latitude, longitude | name | address"))

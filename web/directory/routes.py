@@ -11,17 +11,28 @@ from wtforms.fields.choices import SelectChoice
 
 from data.db import db
 from data.errors import BadInput
+from data.models import Service
 from network import directory
 from referral.lifecycle import REASON_LABELS
 from referral.search import PARAMS, parse_query, record_unmet
 from referral.search import search as run_search
 
 from ..api.services import viewer
+from ..extensions import limiter, rate
 from ..lazy import lazy_module
 from ..maps import map_json
 from ..security import PUBLIC, allow, is_platform_admin, may_call
 from . import bp
-from .forms import DAY_NAMES, LABELS, WEEK, ServiceForm
+from .forms import (
+    CADENCE_LABELS,
+    DAY_NAMES,
+    FRESHNESS_LABELS,
+    LABELS,
+    REVIEW_LABELS,
+    REVIEW_REQUEST_LABELS,
+    WEEK,
+    ServiceForm,
+)
 
 pages = lazy_module("network.directory_pages")  # partners and ranking: pandas, scikit-learn
 
@@ -132,7 +143,8 @@ def service(service_id: int):
         refer_url=_refer_url(svc.id, needs=request.args.getlist("needs")
                              or [svc.service_type_code], **_profile(request.args)),
         referral_stats=page.referral_stats, map_data=map_json(points, page.outlines),
-        reasons=REASON_LABELS)
+        reasons=REASON_LABELS, freshness_labels=FRESHNESS_LABELS,
+        cadence_labels=CADENCE_LABELS, review_reasons=REVIEW_REQUEST_LABELS)
 
 
 @bp.get("/basemap/<int:level>.json")
@@ -238,7 +250,7 @@ def _data_from(form: ServiceForm) -> dict:
         "target_groups", "min_age", "max_age", "sex", "documents_required", "nationalities",
         "capacity_per_month", "availability", "languages", "modality", "cost", "cost_note",
         "referral_method", "referral_contact", "sensitive", "last_verified", "response_days",
-        *PATHWAY_TEXTS)}
+        "review_every_days", *PATHWAY_TEXTS)}
     data["coverage"] = list(form.coverage_govs.data or []) + [
         c for c in re.split(r"[,،\s]+", form.coverage_more.data or "") if c]
     data["sites"] = _sites_from(form.sites.data)
@@ -274,6 +286,7 @@ def _prefill(form: ServiceForm, d: dict) -> None:
     form.capacity_per_month.data = "" if d["capacity_per_month"] is None \
         else str(d["capacity_per_month"])
     form.response_days.data = str(d["response_days"])
+    form.review_every_days.data = str(d["freshness"]["review_every_days"])
     form.languages.data = ", ".join(d["languages"])
     govs = [c["pcode"] for c in d["coverage"] if c["level"] == 1]
     form.coverage_govs.data = govs
@@ -368,3 +381,33 @@ def service_verify(service_id: int):
     db.session.commit()
     flash(_("Thank you: the listing is marked as verified today."))
     return redirect(url_for("directory.service", service_id=service_id))
+
+
+# ------------------------------------------------------------------ review links (issue 22)
+
+_LINK_STATUS = {"forged": 400, "expired": 410, "used": 409}
+
+
+@bp.route("/review/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(rate("REVIEW_LINK_RATE_LIMIT", "30 per minute"))
+def review(token: str):
+    """A signed review link, without signing in: the listing and three answers (GET), the
+    answer applied once (POST); a forged, expired or used link changes nothing."""
+    from network.freshness import LinkProblem, answer_review, open_review
+
+    s = db.session
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        if request.method == "POST":
+            link = answer_review(s, token, request.form.get("answer", ""), secret)
+            s.commit()
+            return render_template("directory/review.html", link=link, answers=REVIEW_LABELS,
+                                   svc=s.get(Service, link.service_id), done=True)
+        link = open_review(s, token, secret)
+    except LinkProblem as problem:
+        s.rollback()
+        return render_template("directory/review.html", problem=problem.kind), \
+            _LINK_STATUS[problem.kind]
+    return render_template("directory/review.html", link=link, answers=REVIEW_LABELS,
+                           svc=s.get(Service, link.service_id), done=False)

@@ -5,6 +5,7 @@ RULES = {
     "directory.organization": {"roles": {"public"}},
     "directory.service": {"roles": {"public"}},
     "directory.basemap": {"roles": {"public"}},
+    "directory.review": {"roles": {"public"}},
     "directory.service_new": {"roles": {"org_admin", "platform_admin"}},
     "directory.service_edit": {"roles": {"org_admin", "platform_admin"}},
     "directory.service_verify": {"roles": {"org_admin", "platform_admin"}},
