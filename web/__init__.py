@@ -34,6 +34,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .directory import bp as directory_bp
     from .exchange import bp as exchange_bp
+    from .focal import bp as focal_bp
     from .forum import bp as forum_bp
     from .gaps import bp as gaps_bp
     from .jobs import bp as jobs_bp
@@ -55,4 +56,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(partners_bp)
     app.register_blueprint(exchange_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(focal_bp)
     app.register_blueprint(jobs_bp)

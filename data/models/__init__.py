@@ -3,6 +3,7 @@
 from .accounts import ROLES, AuditLog, Notification, User
 from .activity import AGE_SEX_COLUMNS, Activity, ImportBatch, Need, UnmetSearch
 from .base import Base
+from .focal import FOCAL_STATES, FocalPoint, FocalRequest
 from .forum import (
     CATEGORY_KINDS,
     ForumCategory,
@@ -55,6 +56,7 @@ __all__ = [
     "CATEGORY_KINDS", "DOC_KINDS", "DOC_STATUSES", "TOPICS", "Attachment", "ForumCategory",
     "GlassAccess", "LoginThrottle", "UserSession", "REVIEW_ANSWERS", "REVIEW_CADENCES",
     "ReviewLink",
+    "FOCAL_STATES", "FocalPoint", "FocalRequest",
     "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",
     "TopicFollow",
     "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "CONTACT_CHANNELS",

@@ -11,6 +11,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Resource modules, in the order their paths appear in the OpenAPI document.
 from . import (  # noqa: E402
     exports,
+    focal,
     forum,
     gaps,
     library,
@@ -23,5 +24,5 @@ from . import (  # noqa: E402
     sessions,
 )
 
-RESOURCES = [root, me, sessions, gaps, referrals, library, forum, services, organizations,
-             partners, exports]
+RESOURCES = [root, me, sessions, gaps, referrals, focal, library, forum, services,
+             organizations, partners, exports]

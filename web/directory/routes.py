@@ -21,7 +21,7 @@ from ..api.services import viewer
 from ..extensions import limiter, rate
 from ..lazy import lazy_module
 from ..maps import map_json
-from ..security import PUBLIC, allow, is_platform_admin, may_call
+from ..security import PUBLIC, allow, caller, is_platform_admin, may_call
 from . import bp
 from .forms import (
     CADENCE_LABELS,
@@ -130,7 +130,11 @@ def organization(organization_id: int):
 @bp.get("/services/<int:service_id>")
 @allow(PUBLIC)
 def service(service_id: int):
-    """Everything about a service, its sites on a map and how to refer."""
+    """Everything about a service, its sites on a map and how to refer; a sensitive service
+    routed through focal points shows a non-specialist only how to request it (issue 23)."""
+    gate = _focal_gate(service_id)
+    if gate is not None:
+        return gate
     page = pages.service_page(db.read_session, service_id, viewer())
     svc, detail = page.service, page.detail
     name_key = "name_ar" if _ar() else "name_en"
@@ -145,6 +149,19 @@ def service(service_id: int):
         referral_stats=page.referral_stats, map_data=map_json(points, page.outlines),
         reasons=REASON_LABELS, freshness_labels=FRESHNESS_LABELS,
         cadence_labels=CADENCE_LABELS, review_reasons=REVIEW_REQUEST_LABELS)
+
+
+def _focal_gate(service_id: int):
+    """The "request through the focal point" page instead of the listing, when it applies."""
+    from data.models import Service
+    from referral.focal import routes_through_focal_point
+
+    s = db.read_session
+    svc = s.get(Service, service_id)
+    if svc is None or not routes_through_focal_point(s, svc, caller()) or not viewer().sees_org(
+            svc.organization_id, svc.organization.verification):
+        return None
+    return render_template("focal/gate.html", svc=svc, org=svc.organization)
 
 
 @bp.get("/basemap/<int:level>.json")

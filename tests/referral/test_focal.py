@@ -1,0 +1,202 @@
+"""Focal-point routing (issue 23): a non-specialist sees only "request through the focal
+point", sends area, urgency and channel (no narrative; no channel is refused), the focal point
+is notified, calls back and converts it into a referral with consent; every step timed and
+audited, through the API and the pages, in Arabic and English."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.kits.referrals import CONSENT, world_fixture  # noqa: F401
+
+SECRET = "DESCRIPTION-ONLY-SPECIALISTS-SEE"
+
+
+@pytest.fixture
+def gbv(make, world):
+    """A GBV service of the receiving organisation, with a description only specialists see."""
+    return make.service(organization=world.receiver_org, service_type_code="gbv_case_management",
+                        sensitive=True, coverage=["SY07"], description_en=SECRET,
+                        name_en="Women's case management")
+
+
+@pytest.fixture
+def focal_user(session, world, login, client):
+    """The receiving caseworker, designated focal point for Idleb by its admin (API)."""
+    login(world.users[("receiver", "org_admin")])
+    user = world.users[("receiver", "caseworker")]
+    resp = client.post("/api/v1/focal-points", json={"user_id": user.id, "pcode": "SY07"})
+    assert resp.status_code == 201, resp.get_json()
+    return user
+
+
+def _as(app, login, user):
+    return login(user, app.test_client())
+
+
+def _audit(session, action):
+    from data.models import AuditLog
+
+    return session.scalars(select(AuditLog).where(AuditLog.action == action)).all()
+
+
+def test_designation_names_bad_fields(client, login, world, session):
+    login(world.users[("receiver", "org_admin")])
+    member = world.users[("receiver", "caseworker")]
+    outsider = world.users[("other", "caseworker")]
+    cases = [({"user_id": outsider.id, "pcode": "SY07"}, "user_id"),
+             ({"user_id": member.id}, "pcode"),
+             ({"user_id": member.id, "pcode": "SY99"}, "pcode")]
+    for body, field in cases:
+        resp = client.post("/api/v1/focal-points?lang=en", json=body)
+        assert resp.status_code == 400 and resp.get_json()["error"]["details"]["field"] == field
+    ok = client.post("/api/v1/focal-points", json={"user_id": member.id, "pcode": "SY07"})
+    assert ok.status_code == 201 and len(_audit(session, "focal_point.designated")) == 1
+    listed = client.get("/api/v1/focal-points").get_json()["items"]
+    assert [(p["user_id"], p["pcode"]) for p in listed] == [(member.id, "SY07")]
+    assert client.delete(f"/api/v1/focal-points/{ok.get_json()['id']}").status_code == 204
+    assert client.get("/api/v1/focal-points").get_json()["items"] == []
+    assert len(_audit(session, "focal_point.removed")) == 1
+
+
+def test_a_non_specialist_sees_only_the_focal_point_route(app, login, world, gbv, focal_user):
+    page = _as(app, login, world.users[("other", "caseworker")]).get(
+        f"/directory/services/{gbv.id}?lang=en").get_data(as_text=True)
+    assert "GBV support available – request through the focal point" in page
+    assert SECRET not in page and f"/focal/request?service_id={gbv.id}" in page
+    arabic = _as(app, login, world.users[("sender", "caseworker")]).get(
+        f"/directory/services/{gbv.id}?lang=ar").get_data(as_text=True)
+    assert "نقطة الاتصال" in arabic and SECRET not in arabic
+    # specialists: the service's own staff, and any focal point, see the listing
+    for user in (world.users[("receiver", "caseworker")], world.users[("receiver", "viewer")]):
+        assert SECRET in _as(app, login, user).get(
+            f"/directory/services/{gbv.id}?lang=en").get_data(as_text=True)
+
+
+def test_without_focal_points_the_listing_shows_as_before(app, login, world, gbv):
+    page = _as(app, login, world.users[("other", "caseworker")]).get(
+        f"/directory/services/{gbv.id}?lang=en").get_data(as_text=True)
+    assert SECRET in page and "request through the focal point" not in page
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"pcode": "SY07", "urgency": "high"}, "channel"),
+    ({"pcode": "SY07", "urgency": "high", "channel": ""}, "channel"),
+    ({"pcode": "SY07", "urgency": "high", "channel": "pigeon"}, "channel"),
+    ({"pcode": "SY07", "urgency": "high", "channel": "sms", "note": "she said"}, "note"),
+    ({"pcode": "SY07", "urgency": "high", "channel": "sms", "name": "Fatima"}, "name"),
+    ({"urgency": "high", "channel": "sms"}, "pcode"),
+    ({"pcode": "SY07", "channel": "sms"}, "urgency"),
+])
+def test_a_request_without_a_channel_or_with_a_narrative_is_refused(app, login, world, gbv,
+                                                                     focal_user, session,
+                                                                     body, field):
+    from data.models import FocalRequest, Notification
+
+    c = _as(app, login, world.users[("other", "caseworker")])
+    resp = c.post("/api/v1/focal-requests?lang=en", json={"service_id": gbv.id, **body})
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]["details"]["field"] == field
+    assert session.scalar(select(func.count()).select_from(FocalRequest)) == 0
+    assert session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "focal_request")) == 0
+
+
+def test_the_whole_path_is_timed_and_audited(app, login, world, gbv, focal_user, session):
+    from data.models import FocalRequest, Notification, Referral
+
+    asker = world.users[("other", "caseworker")]
+    c = _as(app, login, asker)
+    resp = c.post("/api/v1/focal-requests", json={"service_id": gbv.id, "pcode": "SY0703",
+                                                  "urgency": "high", "channel": "in_person"})
+    assert resp.status_code == 201, resp.get_json()
+    rid = resp.get_json()["id"]
+    note = session.scalar(select(Notification).where(Notification.kind == "focal_request"))
+    assert note.user_id == focal_user.id and note.link == f"/focal/requests/{rid}"
+    # the asker's side cannot handle it; another organisation cannot see it
+    assert c.post(f"/api/v1/focal-requests/{rid}/call-back").status_code == 403
+    outsider = _as(app, login, world.users[("sender", "caseworker")])
+    assert outsider.post(f"/api/v1/focal-requests/{rid}/call-back").status_code == 404
+    fp = _as(app, login, focal_user)
+    assert [r["id"] for r in fp.get("/api/v1/focal-requests").get_json()["received"]] == [rid]
+    called = fp.post(f"/api/v1/focal-requests/{rid}/call-back").get_json()
+    assert called["status"] == "called_back" and called["called_back_at"]
+    assert fp.post(f"/api/v1/focal-requests/{rid}/call-back").status_code == 409
+    no_consent = fp.post(f"/api/v1/focal-requests/{rid}/convert?lang=en", json={"case": {}})
+    assert no_consent.status_code == 400
+    assert no_consent.get_json()["error"]["details"]["field"] == "consent"
+    done = fp.post(f"/api/v1/focal-requests/{rid}/convert",
+                   json={"consent": CONSENT, "case": {"age": 30, "sex": "female"}})
+    assert done.status_code == 200, done.get_json()
+    req = session.get(FocalRequest, rid)
+    ref = session.get(Referral, req.referral_id)
+    assert req.status == "converted" and req.converted_at >= req.called_back_at
+    assert (ref.sender_org_id, ref.sender_user_id, ref.receiver_org_id, ref.status) == (
+        world.other_org.id, asker.id, world.receiver_org.id, "accepted")
+    steps = {a: _audit(session, a) for a in ("focal_request.created",
+                                             "focal_request.called_back",
+                                             "focal_request.converted")}
+    assert all(len(v) == 1 for v in steps.values())
+    assert steps["focal_request.created"][0].summary["channel"] == "in_person"
+    assert steps["focal_request.converted"][0].user_id == focal_user.id
+    assert steps["focal_request.converted"][0].summary["seconds_since_request"] >= 0
+    assert steps["focal_request.called_back"][0].summary["seconds_since_request"] >= 0
+    told = session.scalar(select(Notification).where(Notification.user_id == asker.id,
+                                                     Notification.kind == "focal_request"))
+    assert told.link == f"/referrals/{ref.id}"
+
+
+def test_the_pages_send_call_back_and_convert(app, login, world, gbv, focal_user, session):
+    from data.models import FocalRequest
+
+    asker = _as(app, login, world.users[("other", "caseworker")])
+    url = f"/focal/request?service_id={gbv.id}"
+    form = asker.get(url + "&lang=en").get_data(as_text=True)
+    assert "no name and no story" in form and "narrative" not in form.lower().replace(
+        "no narrative", "")
+    bad = asker.post(url + "&lang=en", data={"pcode": "SY07", "urgency": "high", "channel": ""})
+    assert bad.status_code == 400 and "how the person chose to be contacted" in \
+        bad.get_data(as_text=True)
+    bad_ar = asker.post(url + "&lang=ar", data={"pcode": "SY07", "urgency": "high", "channel": ""})
+    assert bad_ar.status_code == 400 and 'dir="rtl"' in bad_ar.get_data(as_text=True)
+    ok = asker.post(url, data={"pcode": "SY07", "urgency": "high", "channel": "sms"})
+    assert ok.status_code == 302
+    req = session.scalar(select(FocalRequest))
+    fp = _as(app, login, focal_user)
+    inbox = fp.get("/focal/?lang=en").get_data(as_text=True)
+    assert "SMS" in inbox and "I called the person back" in inbox
+    assert fp.post(f"/focal/requests/{req.id}/call-back").status_code == 302
+    convert = f"/focal/requests/{req.id}/convert"
+    no = fp.post(convert + "?lang=en", data={"given_by": "", "method": "verbal"})
+    assert no.status_code == 400 and "consent" in no.get_data(as_text=True)
+    no_number = fp.post(convert + "?lang=en", data={"given_by": "the person", "method": "verbal",
+                                                    "scope": ["age_sex"], "sex": "female"})
+    assert no_number.status_code == 400 and "give the number" in no_number.get_data(as_text=True)
+    yes = fp.post(convert, data={"given_by": "the person", "method": "verbal",
+                                 "scope": ["age_sex", "location", "needs"], "sex": "female",
+                                 "contact_handle": "+963 944 000111"})
+    assert yes.status_code == 302 and "/referrals/" in yes.headers["Location"]
+    session.refresh(req)
+    assert req.status == "converted" and req.referral_id
+    from data.models import Referral
+
+    case = session.get(Referral, req.referral_id).case
+    assert case.contact_channel == "sms" and case.contact_handle_enc  # sealed, as chosen
+
+
+def test_the_points_page_designates_and_removes(app, login, world, session):
+    from data.models import FocalPoint
+
+    admin = _as(app, login, world.users[("receiver", "org_admin")])
+    member = world.users[("receiver", "caseworker")]
+    bad = admin.post("/focal/points?lang=en", data={"user_id": str(member.id), "pcode": ""})
+    assert bad.status_code == 400 and "pcode" in bad.get_data(as_text=True)
+    assert admin.post("/focal/points", data={"user_id": str(member.id),
+                                             "pcode": "SY07"}).status_code == 302
+    fp = session.scalar(select(FocalPoint))
+    assert (fp.user_id, fp.pcode) == (member.id, "SY07")
+    page = admin.get("/focal/points?lang=ar").get_data(as_text=True)
+    assert member.name in page and 'dir="rtl"' in page
+    assert admin.post(f"/focal/points/{fp.id}/remove").status_code == 302
+    assert session.scalar(select(FocalPoint)) is None
