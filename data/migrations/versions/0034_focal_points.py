@@ -1,8 +1,8 @@
 """focal points: members designated per governorate or district for sensitive services, and
 the minimal focal requests routed to them with the time of each step
 
-Revision ID: 0030_focal_points
-Revises: 0029_confidential_sites
+Revision ID: 0034_focal_points
+Revises: 0033_freshness
 Create Date: 2026-12-06 20:30:00
 
 Why (issue 23): GBV referrals go through district focal points, not public listings; a
@@ -11,8 +11,8 @@ caseworker who is not a specialist sends area, urgency and contact channel only.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0030_focal_points'
-down_revision = '0029_confidential_sites'
+revision = '0034_focal_points'
+down_revision = '0033_freshness'
 branch_labels = None
 depends_on = None
 
