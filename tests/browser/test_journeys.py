@@ -185,6 +185,47 @@ def test_search_results_come_first_and_errors_are_summarised(visit, target, loca
     assert page.locator("#age").evaluate("e => e === document.activeElement")
 
 
+@pytest.mark.parametrize(("locale", "size"), [("ar", PHONE), ("en", DESKTOP)],
+                         ids=["ar-phone", "en-desktop"])
+def test_without_javascript_search_refer_and_send(visit, demo_app, target, locale, size):
+    """A browser without JavaScript: the search (filters unfolded by the native
+    details/summary), the results, the service page, the referral form and sending it all
+    work; only the maps are missing."""
+    from data.db import db
+
+    v = visit(size=size, locale=locale, javascript=False)
+    page = v.page
+    v.set_language(locale)
+    v.sign_in(SENDER)
+    search(v, need=target.need, pcode=target.place_ar, age="30", sex="male")
+    v.check("no-JS search by an Arabic place name")
+    assert page.locator("#search-status").text_content() == ""  # no script ran
+    link = page.locator(f".hits h3 a[href*='/directory/services/{target.service_id}?']")
+    assert link.count() == 1
+    with page.expect_navigation():
+        link.click()
+    v.check("no-JS service page")
+    with page.expect_navigation():
+        page.locator("a.button[href*='/referrals/new']").click()
+    v.check("no-JS referral form")
+    assert page.locator("#age").input_value() == "30"
+    page.fill("#case_code", "NOJS-" + locale)
+    page.select_option("#consent_method", "verbal")
+    page.fill("#consent_given_by", "the person" if locale == "en" else "الشخص نفسه")
+    page.select_option("#contact_channel", "whatsapp")
+    page.fill("#contact_handle", "+963 944 000 222")
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    v.check("no-JS referral sent")
+    assert re.search(r"/referrals/\d+$", page.url)
+    with demo_app.app_context():
+        sent = db.session.execute(text(
+            "SELECT r.status, c.contact_channel FROM referral r JOIN referral_case c "
+            "ON c.id = r.case_id WHERE r.id = :id"),
+            {"id": int(page.url.rsplit("/", 1)[1])}).one()
+    assert tuple(sent) == ("sent", "whatsapp")
+
+
 def test_the_form_takes_a_place_by_name_and_checks_eligibility(visit, demo_app, target):
     """Finding 4: a place name goes through the resolver (ambiguities offered as choices, the
     rest of the form kept); a person outside a service's ages gets a warning and needs an
