@@ -27,6 +27,8 @@ import numpy as np
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from matching.reasons import SUPPLY_REASONS
+
 SCALE = {"organizations": 5000, "services": 100_000, "activities": 100_000,
          "referrals": 200_000, "unmet_searches": 20_000}
 BENCH_DB = "tasharuk_bench_gaps"
@@ -89,7 +91,8 @@ WITH anc AS (
          count(*) AS declined
   FROM referral r JOIN referral_case c ON c.id = r.case_id JOIN clip ON clip.pcode = c.pcode
   JOIN anc ON anc.pcode = clip.eff
-  WHERE (r.status = 'declined' AND r.reason_code = 'no_capacity') OR r.status = 'closed_unmet'
+  WHERE r.status IN ('declined', 'closed_unmet') AND (r.reason_code = ANY(:supply)
+         OR (r.status = 'closed_unmet' AND r.reason_code IS NULL))
   GROUP BY 1
 ), unmet_l AS (
   SELECT CASE :level WHEN 1 THEN anc.anc1 WHEN 2 THEN anc.anc2 ELSE anc.anc3 END AS area,
@@ -245,7 +248,7 @@ def build(url: str, scale: float, seed: int, rebuild: bool = False) -> dict[str,
             for i in range(want["referrals"])])
         case_ids = list(s.scalars(select(Case.id)))
         states = ["sent", "accepted", "declined", "completed", "closed_unmet", "withdrawn"]
-        reasons = ["no_capacity", "not_eligible", "outside_area", "other"]
+        reasons = ["no_capacity", "not_eligible", "outside_area", "not_offered", "other"]
         rows = []
         for cid in case_ids:
             status = rng.choice(states)
@@ -287,7 +290,8 @@ def run(args: argparse.Namespace) -> dict:
         sector_s, _ = _timed(lambda: compute_gap_levels(data, GapSelection(
             sector="protection", group="women")))
         sql_s, sql_tables = _timed(lambda: {
-            lv: s.execute(text(SQL), {"level": lv}).mappings().all() for lv in (1, 2, 3)})
+            lv: s.execute(text(SQL), {"level": lv, "supply": list(SUPPLY_REASONS)})
+            .mappings().all() for lv in (1, 2, 3)})
         worst = 0.0
         for lv in (1, 2, 3):
             ours = tables[lv].set_index("pcode")
