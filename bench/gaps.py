@@ -8,7 +8,10 @@ HNO, and synthetic organisations, services, 4W rows, referrals and unmet searche
   for the protection sector;
 * ``sql_s``: the same aggregation written as one SQL query per level (the baseline), and
   whether its figures agree with the engine's;
-* ``map_s`` / ``map_bytes``: the level-3 map (target <= 2 s and <= 3 MB), linked and standalone.
+* ``map_s`` / ``map_bytes``: the level-3 map (target <= 2 s and <= 3 MB), linked and standalone;
+* ``page``: the planner's gap page at sub-district level with service sites as served (the
+  dashboard and its map frame through the app, signed in as a planner, no cache): bytes
+  (target < 500 KB together) and server time (target < 1 s), each the best of three.
 
 Runnable as ``python -m bench.gaps`` too. Prints JSON.
 """
@@ -305,6 +308,7 @@ def run(args: argparse.Namespace) -> dict:
             s, 3, tolerance_deg=MAP_TOLERANCE_DEG), tolerance_deg=0.0, standalone=True),
             repeat=1)
     engine.dispose()
+    page = _page_figures(url)
     return {
         "scale": args.scale, "rows": counts,
         "load_s": round(load_s, 3),
@@ -317,7 +321,43 @@ def run(args: argparse.Namespace) -> dict:
                 "map_size": len(full.encode()) <= 3_000_000},
         "areas": {lv: int(len(t)) for lv, t in tables.items()},
         "need_without_presence_l3": int(np.sum(tables[3]["need_without_presence"])),
+        "page": page,
     }
+
+
+def _page_figures(url: str) -> dict:
+    """Bytes and server time of /gaps/?level=3&sites=1 and its map frame, through the app."""
+    from app import create_app
+    from data.db import db
+    from data.models import User
+    from network.sessions import start_session
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
+                      "SERVER_NAME": None, "TILES_URL": ""})
+    client = app.test_client()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "planner@bench.gaps"))
+        if user is None:
+            user = User(email="planner@bench.gaps", name="Bench planner", role="planner",
+                        password_hash="!")
+            db.session.add(user)
+            db.session.flush()
+        secret = start_session(db.session, user, client_hint="bench")
+        db.session.commit()
+        uid = user.id
+    with client.session_transaction() as sess:
+        sess.update({"_user_id": str(uid), "_fresh": True, "_sid": secret})
+    out = {}
+    for name, path in (("dashboard", "/gaps/?level=3&sites=1"),
+                       ("map", "/gaps/map?level=3&sites=1")):
+        seconds, body = _timed(lambda p=path: client.get(p).get_data())
+        out[f"{name}_bytes"], out[f"{name}_s"] = len(body), round(seconds, 3)
+    total = out["dashboard_bytes"] + out["map_bytes"]
+    out.update({"total_bytes": total, "targets": {"total_bytes": 500_000, "server_s": 1.0},
+                "met": {"weight": total < 500_000,
+                        "time": max(out["dashboard_s"], out["map_s"]) < 1.0}})
+    app.extensions["tasharuk_db"]["engine"].dispose()
+    return out
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ from geo.shapes import simplify
 __all__ = ["COLORS", "LABELS", "MAP_TOLERANCE_DEG", "color_for", "gap_map", "leaflet_dir",
            "simplify_shapes"]
 
-MAP_TOLERANCE_DEG = 0.01  # ~1 km: polygons as the web map draws them (simplified once)
+MAP_TOLERANCE_DEG = 0.02  # ~2 km: polygons as the web map draws them (simplified once)
+MAP_GRID_DEG = 1e-3  # ~100 m: coordinates snapped to it (no false precision, fewer bytes)
 
 COLORS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # score 0-20 ... 80-100
 NO_DATA = "#cfd4da"
@@ -84,13 +85,40 @@ def _fmt(name: str, value: Any) -> str:
     return f"{value:,.0f}"
 
 
-def _tooltip(row: dict[str, Any]) -> str:
-    lines = [f"<b>{escape(str(row['name_ar']))} · {escape(str(row['name_en']))}</b> "
-             f"<small>{escape(row['pcode'])}</small>"]
-    for name in FIGURES:
-        ar, en = LABELS[name]
-        lines.append(f"{ar} · {en}: <b>{_fmt(name, row.get(name))}</b>")
+def _label(name: str, lang: str | None) -> str:
+    """A label in ``lang`` (Arabic or English), or both when the map travels as a file."""
+    ar, en = LABELS[name]
+    return ar if lang == "ar" else en if lang == "en" else f"{ar} · {en}"
+
+
+def _tooltip(row: dict[str, Any], lang: str | None = None) -> str:
+    """An area's figures; in the reader's language only inside the app (a third of the
+    bytes: Arabic travels escaped in the map's JSON), in both in the downloaded file."""
+    name = (row["name_ar"] if lang == "ar" else row["name_en"] if lang == "en"
+            else f"{row['name_ar']} · {row['name_en']}")
+    lines = [f"<b>{escape(str(name))}</b> <small>{escape(row['pcode'])}</small>"]
+    for figure in FIGURES:
+        lines.append(f"{_label(figure, lang)}: <b>{_fmt(figure, row.get(figure))}</b>")
     return "<div dir='auto'>" + "<br>".join(lines) + "</div>"
+
+
+def _site_groups(sites: pd.DataFrame, lang: str | None) -> list[dict[str, Any]]:
+    """Sites grouped by sub-district (else by a ~5 km cell): one marker per group at the mean
+    position, with the count and the first few services, instead of one marker per site."""
+    key = sites["pcode"].where(sites["pcode"].notna(),
+                               (sites["lon"] / 0.05).round().astype(str) + ":"
+                               + (sites["lat"] / 0.05).round().astype(str))
+    groups = []
+    for _key, part in sites.groupby(key, sort=True):
+        names = [f"{escape(str(r.service_ar if lang == 'ar' else r.service_en))} · "
+                 f"{escape(str(r.org_ar if lang == 'ar' else r.org_en))}"
+                 for r in part.head(3).itertuples(index=False)]
+        more = len(part) - len(names)
+        groups.append({"lat": round(float(part["lat"].mean()), 4),
+                       "lon": round(float(part["lon"].mean()), 4), "count": len(part),
+                       "tip": f"<b>{_label('sites', lang)}: {len(part)}</b><br>"
+                              + "<br>".join(names) + (f"<br>+{more}" if more > 0 else "")})
+    return groups
 
 
 class _MetricScale(MacroElement):
@@ -163,6 +191,7 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
     Leaflet is linked from ``asset_base`` (the app's own route). The page declares ``lang``
     (and its direction) and carries ``title``, for screen readers inside the dashboard's frame.
     """
+    tip_lang = None if standalone else lang  # the downloaded file carries both languages
     fmap = folium.Map(location=[35.0, 38.5], zoom_start=7, tiles=None, prefer_canvas=True)
     fmap.add_child(_MetricScale())
     fmap.default_js = [] if standalone else [("leaflet", f"{asset_base}/leaflet.js")]
@@ -181,7 +210,7 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
     features = []
     if has_poly.any():
         polygons = shapely.from_wkb(merged.loc[has_poly, "wkb"].to_numpy())
-        geoms = simplify(polygons, tolerance_deg)
+        geoms = simplify(polygons, tolerance_deg, MAP_GRID_DEG)
         texts = shapely.to_geojson(geoms)
         for row, geo in zip([r for r, h in zip(rows, has_poly, strict=True) if h], texts,
                             strict=True):
@@ -189,7 +218,7 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
                             and math.isnan(row["people_in_need"])) or row["gap_score"] > 0
             features.append({"type": "Feature", "geometry": json.loads(geo), "properties": {
                 "pcode": row["pcode"], "fill": color_for(row["gap_score"], has_data),
-                "tip": _tooltip(row)}})
+                "tip": _tooltip(row, tip_lang)}})
     areas = folium.FeatureGroup(name=" · ".join(LABELS["areas"]), show=True)
     if features:
         folium.GeoJson(
@@ -208,17 +237,20 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
                 location=[row["lat"], row["lon"]], radius=4 + 26 * math.sqrt(pin / top),
                 color="#555", weight=1, fill=True, fill_opacity=0.75,
                 fill_color=color_for(row["gap_score"], pin > 0 or row["gap_score"] > 0),
-                tooltip=_tooltip(row)).add_to(areas)
+                tooltip=_tooltip(row, tip_lang)).add_to(areas)
     areas.add_to(fmap)
     if sites is not None and len(sites):
         layer = folium.FeatureGroup(name=" · ".join(LABELS["sites"]), show=False)
-        for site in sites.to_dict("records"):
-            folium.CircleMarker(
-                location=[site["lat"], site["lon"]], radius=3, color="#0b6e4f", weight=1,
-                fill=True, fill_opacity=0.9,
-                tooltip=f"{escape(str(site['service_ar']))} · {escape(str(site['service_en']))}"
-                        f"<br>{escape(str(site['org_ar']))} · {escape(str(site['org_en']))}",
-            ).add_to(layer)
+        groups = [{"type": "Feature", "geometry": {"type": "Point",
+                                                   "coordinates": [g["lon"], g["lat"]]},
+                   "properties": {"tip": g["tip"]}}
+                  for g in _site_groups(sites, tip_lang or "en")]
+        folium.GeoJson(  # one layer of data, not one script per marker
+            {"type": "FeatureCollection", "features": groups},
+            marker=folium.CircleMarker(radius=6, color="#0b6e4f", weight=1, fill=True,
+                                       fill_color="#0b6e4f", fill_opacity=0.8),
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False), name="sites",
+        ).add_to(layer)
         layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.add_child(_Legend(_legend_html()))
@@ -230,5 +262,11 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
         fmap.fit_bounds([[pts["lat"].min(), pts["lon"].min()],
                          [pts["lat"].max(), pts["lon"].max()]])
     direction = "rtl" if lang == "ar" else "ltr"
-    return re.sub(r"<html>", f'<html lang="{escape(lang)}" dir="{direction}">', fig.render(),
+    html = re.sub(r"<html>", f'<html lang="{escape(lang)}" dir="{direction}">', fig.render(),
                   count=1)
+    # folium's JSON escapes every Arabic letter as \u06xx (6 bytes): write them as UTF-8 (2)
+    return _ESCAPED_TEXT.sub(lambda m: chr(int(m.group(1), 16)), html)
+
+
+# Arabic letters and the few punctuation marks of the tooltips, as JSON escapes them.
+_ESCAPED_TEXT = re.compile(r"(?<!\\)\\u(06[0-9a-f]{2}|00b7|2013|066a|060c)")

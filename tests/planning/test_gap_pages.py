@@ -235,14 +235,17 @@ def test_sites_layer_is_optional_and_hides_sensitive_services(planner, make, gap
     make.service(name_en="Safe house", name_ar="بيت آمن", coverage=["SY07"], sensitive=True,
                  service_type_code="prot_pss", sites=[(36.71, 35.81)])
     without = planner.get("/gaps/map?level=1&sector=protection").get_data(as_text=True)
-    assert "Open clinic site" not in without
+    assert "عيادة مفتوحة" not in without
     with_sites = planner.get("/gaps/map?level=1&sector=protection&sites=1").get_data(
         as_text=True)
-    assert "Open clinic site" in with_sites and "Service sites" in with_sites
-    assert "Safe house" not in with_sites and "[35.81, 36.71]" not in with_sites
-    assert "[35.93, 36.63]" in with_sites
+    assert "عيادة مفتوحة" in with_sites and "Service sites" in with_sites  # the layer's name
+    assert "بيت آمن" not in with_sites and "36.71, 35.81" not in with_sites
+    assert "[36.63, 35.93]" in with_sites  # sites grouped: GeoJSON points, lon first
+    english = planner.get("/gaps/map?level=1&sector=protection&sites=1&lang=en").get_data(
+        as_text=True)
+    assert "Open clinic site" in english and "Safe house" not in english
     health = planner.get("/gaps/map?level=1&sector=health&sites=1").get_data(as_text=True)
-    assert "Open clinic site" not in health  # sites follow the sector filter
+    assert "عيادة مفتوحة" not in health  # sites follow the sector filter
 
 
 def test_dashboard_bad_filter_is_a_clear_400_page(planner):

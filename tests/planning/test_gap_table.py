@@ -149,3 +149,33 @@ def test_exports_round_figures_and_carry_number_formats():
     assert cell["Coverage"].number_format == "0.0%" and cell["Coverage"].value == 0.6667
     assert cell["Capacity per month"].number_format == "#,##0"
     assert cell["Gap score"].number_format == "0.00"
+
+
+@pytest.mark.shared_data
+def test_sub_district_page_with_sites_weighs_under_500_kb(planner, make, boundaries, session):
+    """Finding 6: the gap page at sub-district level with service sites (the dashboard and its
+    map) stays under 500 KB: polygons simplified and snapped, tooltips in the reader's
+    language with Arabic written as UTF-8, sites grouped by sub-district."""
+    import random
+
+    from sqlalchemy import text
+
+    places = session.execute(text(
+        "SELECT pcode, ST_X(centroid), ST_Y(centroid) FROM admin_area "
+        "WHERE level = 3 AND centroid IS NOT NULL ORDER BY pcode")).all()
+    rnd = random.Random(1)
+    org = make.org(name_en="Many Sites", name_ar="مواقع كثيرة")
+    for _ in range(400):
+        pcode, lon, lat = rnd.choice(places)
+        make.service(organization=org, coverage=[pcode],
+                     sites=[(lon + rnd.uniform(-0.02, 0.02), lat, pcode)])
+    page = planner.get("/gaps/?level=3&sites=1").get_data()
+    frame = planner.get("/gaps/map?level=3&sites=1").get_data()
+    assert len(page) + len(frame) < 500_000, (len(page), len(frame))
+    html = frame.decode()
+    assert "\\u0627" not in html and "درجة الفجوة" in html and "Gap score:" not in html
+    groups = len({p for p, _x, _y in places})
+    assert html.count('"type": "Point"') <= groups  # one marker per sub-district with sites
+    assert "مواقع الخدمات: " in html  # the group's count, in the reader's language
+    english = planner.get("/gaps/map?level=3&sites=1&lang=en").get_data(as_text=True)
+    assert "Gap score:" in english and "درجة الفجوة:" not in english
