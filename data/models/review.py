@@ -1,16 +1,17 @@
-"""Signed review links (issue 22): one row per link sent to an organisation admin, so that a
-link works once, expires, and the answer records who confirmed what."""
+"""Keeping listings true (issue 22): signed review links (one row per link sent to an
+organisation admin, so that a link works once, expires, and records who confirmed what) and
+reports of inaccurate information."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-__all__ = ["REVIEW_ANSWERS", "ReviewLink"]
+__all__ = ["REPORT_KINDS", "REPORT_STATES", "REVIEW_ANSWERS", "ReviewLink", "ServiceReport"]
 
 REVIEW_ANSWERS = ("still_accurate", "needs_changes", "closed")
 
@@ -33,3 +34,36 @@ class ReviewLink(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     answer: Mapped[str | None] = mapped_column(String(20))
+
+
+REPORT_KINDS = ("wrong_contact", "closed", "moved", "criteria_changed", "hours_changed",
+                "other")
+REPORT_STATES = ("open", "fixed", "not_changed")
+
+
+class ServiceReport(Base):
+    """A report that a listing is inaccurate, by a caseworker or anyone (no account): the
+    organisation answers it, the reporter sees the answer by ``code`` (and in-app when signed
+    in). ``detail_enc``: free text, sealed in case someone writes a person's details."""
+
+    __tablename__ = "service_report"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {REPORT_KINDS}", name="kind"),
+        CheckConstraint(f"status IN {REPORT_STATES}", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    detail_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reporter_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
+    status: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
+    answer: Mapped[str] = mapped_column(Text, default="", server_default="")
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"))

@@ -19,10 +19,11 @@ from . import (  # noqa: E402
     organizations,
     partners,
     referrals,
+    reports,
     root,
     services,
     sessions,
 )
 
-RESOURCES = [root, me, sessions, gaps, referrals, focal, library, forum, services,
+RESOURCES = [root, me, sessions, gaps, referrals, focal, library, forum, services, reports,
              organizations, partners, exports]

@@ -37,6 +37,13 @@ REVIEW_REQUEST_LABELS = {
     "needs_changes": _l("its organisation said it needs changes"),
     "report": _l("review asked: someone reported inaccurate information"),
 }
+REPORT_KIND_LABELS = {
+    "wrong_contact": _l("Wrong phone or contact"), "closed": _l("The service has closed"),
+    "moved": _l("It has moved"), "criteria_changed": _l("Who it serves has changed"),
+    "hours_changed": _l("Opening hours have changed"), "other": _l("Something else"),
+}
+REPORT_STATE_LABELS = {"open": _l("Waiting for the organisation's answer"),
+                       "fixed": _l("Fixed"), "not_changed": _l("Checked: no change needed")}
 CADENCE_LABELS = {30: _l("Every month"), 90: _l("Every three months"),
                   180: _l("Every six months"), 365: _l("Every year")}
 

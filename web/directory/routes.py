@@ -28,6 +28,8 @@ from .forms import (
     DAY_NAMES,
     FRESHNESS_LABELS,
     LABELS,
+    REPORT_KIND_LABELS,
+    REPORT_STATE_LABELS,
     REVIEW_LABELS,
     REVIEW_REQUEST_LABELS,
     WEEK,
@@ -428,3 +430,74 @@ def review(token: str):
             _LINK_STATUS[problem.kind]
     return render_template("directory/review.html", link=link, answers=REVIEW_LABELS,
                            svc=s.get(Service, link.service_id), done=False)
+
+
+# ------------------------------------------------------------------ reports (issue 22)
+
+
+def _reporter():
+    """The signed-in person reporting (None: the public, or an API token)."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+@bp.route("/services/<int:service_id>/report", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.shared_limit(rate("REPORT_RATE_LIMIT", "5 per hour"), scope="service_reports",
+                      methods=["POST"])
+def service_report(service_id: int):
+    """Report inaccurate information on a listing: anyone, no account needed."""
+    from network import reports
+
+    s = db.session
+    svc = directory.get_service(s, service_id, viewer())
+    error, form = None, {"kind": "", "detail": ""}
+    if request.method == "POST":
+        form = {"kind": request.form.get("kind", ""), "detail": request.form.get("detail", "")}
+        try:
+            report = reports.report_inaccuracy(s, svc.id, form, _reporter())
+            s.commit()
+            return redirect(url_for("directory.report_status", code=report.code))
+        except BadInput as exc:
+            s.rollback()
+            error = exc.message
+    return render_template("directory/report.html", svc=svc, kinds=REPORT_KIND_LABELS,
+                           error=error, form=form), 400 if error else 200
+
+
+@bp.get("/reports/<code>")
+@allow(PUBLIC)
+def report_status(code: str):
+    """A report's answer, for whoever holds its code (the reporter)."""
+    from network import reports
+
+    report, svc = reports.report_status(db.session, code)
+    return render_template("directory/report_status.html", report=report, svc=svc,
+                           kinds=REPORT_KIND_LABELS, states=REPORT_STATE_LABELS)
+
+
+@bp.get("/organizations/<int:organization_id>/reports")
+@allow("org_admin", "platform_admin")
+def organization_reports(organization_id: int):
+    """Reports on the organisation's listings, to answer (its admins)."""
+    from network import reports
+
+    org = directory.get_organization(db.session, organization_id, viewer())
+    items = reports.organization_reports(db.session, org.id, viewer())
+    return render_template("directory/reports.html", org=org, items=items,
+                           kinds=REPORT_KIND_LABELS, states=REPORT_STATE_LABELS)
+
+
+@bp.post("/reports/<int:report_id>/answer")
+@allow("org_admin", "platform_admin")
+def report_answer(report_id: int):
+    """The organisation answers a report (fixed or not changed, with a word)."""
+    from network import reports
+
+    s = db.session
+    report = reports.answer_report(s, report_id, {"status": request.form.get("status", ""),
+                                                  "answer": request.form.get("answer", "")},
+                                   viewer(), _actor())
+    org_id = s.get(Service, report.service_id).organization_id  # type: ignore[union-attr]
+    s.commit()
+    flash(_("Your answer was saved and the reporter told."))
+    return redirect(url_for("directory.organization_reports", organization_id=org_id))
