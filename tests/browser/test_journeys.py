@@ -156,6 +156,20 @@ def test_refer_with_consent_and_the_receiver_completes(visit, target, locale, si
     assert page.locator("ol.timeline li").count() >= 4
     v.goto(case_url + "/print", "print form")
     assert ("Kurdish" if locale == "en" else "الكردية") in page.locator("main").inner_text()
+    # the consent receipt states what was agreed; the person revokes through the caseworker
+    v.goto(case_url + "/consent", "consent receipt")
+    assert ("Consent holds" if locale == "en" else "الموافقة سارية") in \
+        page.locator("main").inner_text()
+    with page.expect_navigation():
+        page.locator("form[action$='/consent/revoke'] button[type=submit]").click()
+    v.check("consent revoked")
+    assert ("Consent revoked" if locale == "en" else "سُحبت الموافقة") in \
+        page.locator("main").inner_text()
+    v.goto(case_url, "the sender's case page after the revocation")
+    sign_out(v)
+    # the receiving organisation's admin: the break-the-glass review page
+    v.sign_in("orgadmin@demo.tasharuk")
+    v.goto("/referrals/glass", "break-the-glass review")
 
 
 @pytest.mark.parametrize(("locale", "size"), [("ar", PHONE), ("en", DESKTOP)],

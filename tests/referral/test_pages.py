@@ -39,12 +39,29 @@ def test_form_from_a_service_is_arabic_and_sends(client, login, session, world, 
     assert "أنثى" in page and "شفهية" in page and "عادية" in page  # labels, not codes
 
 
+def test_the_form_records_a_guardian_s_consent_with_purpose_and_end(client, login, session,
+                                                                     world, keys):
+    """Issue 23: method, purpose and end date from the page reach the consent record."""
+    login(world.users[("sender", "caseworker")])
+    resp = client.post(f"/referrals/new?service_id={world.service.id}", data=_form(
+        consent_method="guardian", consent_purpose="child protection follow-up",
+        consent_expires="2030-06-30"))
+    assert resp.status_code == 302
+    case = session.scalars(select(Case).order_by(Case.id.desc())).first()
+    assert (case.consent_method, case.consent_purpose) == ("guardian",
+                                                           "child protection follow-up")
+    assert case.consent_expires_at.date() == dt.date(2030, 6, 30)
+    assert case.consent_org_ids == [world.receiver_org.id]
+
+
 @pytest.mark.parametrize("change,message,status", [
     ({"consent_method": ""}, "دون موافقة مسجّلة", 400),
     ({"age": "300"}, "120", 400),
     ({"phone": "call me"}, "الهاتف: أرقام", 400),
     ({"consent_method": "", "consent_override_reason": "child at risk"}, "لمدير المنظمة", 403),
     ({"consent_at": "2999-01-01"}, "في المستقبل", 400),
+    ({"consent_expires": "2020-01-01"}, "سارية حتى تاريخ بعد اليوم", 400),  # issue 23
+    ({"consent_purpose": "p" * 301}, "consent_purpose-error", 400),
 ])
 def test_form_errors_are_shown_and_nothing_is_written(client, login, session, world, keys,
                                                       change, message, status):

@@ -155,6 +155,12 @@ OPENAPI_SCHEMAS = {
                         "channel": {"type": ["string", "null"],
                                     "enum": [*CONTACT_CHANNELS, None]},
                         "handle": _NULLSTR}}}},
+            "withheld": {"type": ["string", "null"], "description":
+                         "Why the shared fields are not shown (consent revoked or expired)"},
+            "glass": {"type": ["object", "null"], "description":
+                      "The reader's break-the-glass grant in force, if any",
+                      "properties": {"id": {"type": "integer"},
+                                     "expires_at": {"type": "string"}}},
             "allowed_actions": {"type": "array", "items": {"type": "string"}},
             "events": {"type": "array", "items": {"$ref": "#/components/schemas/ReferralEvent"}},
             "linked": {"type": "array", "items": {"type": "integer"}},
