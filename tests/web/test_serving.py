@@ -70,3 +70,35 @@ def test_serve_check_prints_the_settings_and_a_bad_flag_exits_2():
     bad = _cli(["serve", "--check", "--threads", "100"])
     assert bad.exit_code == 2
     assert "--threads: 100 is outside 1-64" in bad.output
+
+
+def test_gunicorn_builds_no_access_line_the_configuration_drops():
+    """The app logs each request; gunicorn's access logger is at WARNING, so its logger must
+    not build the line's fields (the real gunicorn Logger did, on every request)."""
+    import logging
+
+    from gunicorn.config import Config
+
+    from web.serving import gunicorn_conf
+    from web.serving.logger import AppLogger
+
+    conf = ServerSettings.from_env({}).gunicorn()
+    assert conf["logger_class"] == "web.serving.logger.AppLogger"
+    names = ("", "gunicorn.error", "gunicorn.access")  # gunicorn configures these: restored
+    saved = {n: (logging.getLogger(n).level, list(logging.getLogger(n).handlers),
+                 logging.getLogger(n).propagate) for n in names}
+    cfg = Config()
+    cfg.set("logconfig_dict", gunicorn_conf.logconfig_dict)
+    logger = AppLogger(cfg)
+    try:
+        assert logger.access_log_enabled  # gunicorn's own test: it would build the fields
+        logger.access(None, None, {}, None)  # built, these would raise AttributeError
+        logging.getLogger("gunicorn.access").setLevel(logging.INFO)
+        with pytest.raises(AttributeError):
+            logger.access(None, None, {}, None)  # enabled: gunicorn's own path again
+    finally:
+        for name, (level, handlers, propagate) in saved.items():
+            log = logging.getLogger(name)
+            log.setLevel(level)
+            log.handlers[:] = handlers
+            log.propagate = propagate

@@ -80,6 +80,7 @@ class ServerSettings:
             "limit_request_field_size": 8190,
             "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
             "accesslog": None,  # one JSON line a request comes from the app (web.ops)
+            "logger_class": "web.serving.logger.AppLogger",  # (nor its fields built)
             "proc_name": "tasharuk",
             "control_socket_disable": True,  # (gunicorn 24+'s control socket: unused here)
         }
