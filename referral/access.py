@@ -15,12 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from data.errors import Conflict, Forbidden, NotFound
-from data.models import Organization, Referral
+from data.models import FocalPoint, Organization, Referral, Service, ServiceType
 
-__all__ = ["RECEIVER", "SENDER", "is_assigned", "require_verified_receiver", "side_of",
+__all__ = ["RECEIVER", "SENDER", "is_assigned", "is_focal_point", "is_sensitive",
+           "require_verified_receiver", "routes_through_focal_point", "side_of",
            "visible_referral"]
 
 SENDER = "sender"
@@ -88,3 +90,30 @@ def is_assigned(referral: Referral, actor: Any) -> bool:
     return False
 
 
+def is_focal_point(session: Session, user: Any) -> bool:
+    """True for a member designated a focal point by their organisation (for any area)."""
+    uid = getattr(user, "id", None)
+    return uid is not None and bool(session.scalar(select(exists().where(
+        FocalPoint.user_id == uid))))
+
+
+def is_sensitive(session: Session, svc: Service) -> bool:
+    """A sensitive service: flagged itself, or of a sensitive service type."""
+    stype = session.get(ServiceType, svc.service_type_code)
+    return bool(svc.sensitive or (stype and stype.sensitive))
+
+
+def routes_through_focal_point(session: Session, svc: Service, user: Any) -> bool:
+    """True when ``user`` must request ``svc`` through a focal point instead of seeing its
+    listing: a sensitive service whose organisation has focal points, and a user who is not a
+    specialist (its own organisation, a platform admin, a focal point)."""
+    if not is_sensitive(session, svc):
+        return False
+    if getattr(user, "role", None) == "platform_admin":
+        return False
+    if getattr(user, "organization_id", None) == svc.organization_id:
+        return False
+    if not session.scalar(select(exists().where(
+            FocalPoint.organization_id == svc.organization_id))):
+        return False
+    return not is_focal_point(session, user)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data import fields
-from data.errors import BadInput, Forbidden, NotFound
+from data.errors import BadInput, Conflict, Forbidden, NotFound
 from data.models import (
     CONTACT_CHANNELS,
     URGENCIES,
@@ -30,7 +30,7 @@ from data.models import (
     ServiceType,
     TargetGroup,
 )
-from referral.access import require_verified_receiver
+from referral.access import require_verified_receiver, routes_through_focal_point
 from referral.consent import apply_consent, check_override, missing_consent, parse_consent
 from referral.crypto import DataCipher, require_key, seal
 from referral.eligibility import audit_override, check_eligibility
@@ -231,15 +231,25 @@ def _services(session: Session, payload: dict, sender_org_id: int) -> list[Servi
 
 def create_referrals(session: Session, actor: Any, payload: dict,
                      cipher: DataCipher | None, *, send: bool = True,
-                     mail_config: MailConfig | None = None) -> tuple[Case, list[Referral]]:
+                     mail_config: MailConfig | None = None, via_focal_point: bool = False
+                     ) -> tuple[Case, list[Referral]]:
     """Validate ``payload`` and write one case with one referral per service (linked by the
-    case); send them unless ``send`` is false. Nothing is written when any field is bad."""
+    case); send them unless ``send`` is false. Nothing is written when any field is bad.
+    A non-specialist cannot refer to a sensitive service routed through focal points (409)
+    except through a focal point's conversion of their request (``via_focal_point``)."""
     if not isinstance(payload, dict):
         raise BadInput(_("The request body must be a JSON object."), field="body")
     if getattr(actor, "role", None) not in STAFF or actor.organization_id is None:
         raise Forbidden(_("Only caseworkers and organisation admins of an organisation "
                           "refer."))
     services = _services(session, payload, actor.organization_id)
+    routed = [] if via_focal_point else [
+        svc for svc in services if routes_through_focal_point(session, svc, actor)]
+    if routed:
+        raise Conflict(_("%(name)s takes requests through its focal points: send the "
+                         "person's area, the urgency and the contact channel there "
+                         "(/focal/request?service_id=%(id)s).", name=routed[0].name_en,
+                         id=routed[0].id), code="focal_point_only", field="service_id")
     case_in = parse_case(session, payload.get("case") or {})
     for name in ("note", "consent_override_reason"):
         if payload.get(name) is not None and not isinstance(payload[name], str):

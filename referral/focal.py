@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data import fields
@@ -27,10 +27,14 @@ from data.models import (
     FocalPoint,
     FocalRequest,
     Service,
-    ServiceType,
     User,
 )
-from referral.access import require_verified_receiver
+from referral.access import (
+    is_focal_point,
+    is_sensitive,
+    require_verified_receiver,
+    routes_through_focal_point,
+)
 from referral.cases import create_referrals
 from referral.crypto import DataCipher
 from referral.lifecycle import transition
@@ -47,34 +51,6 @@ STAFF = ("org_admin", "caseworker")
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def is_focal_point(session: Session, user: Any) -> bool:
-    """True for a member designated a focal point by their organisation (for any area)."""
-    uid = getattr(user, "id", None)
-    return uid is not None and bool(session.scalar(select(exists().where(
-        FocalPoint.user_id == uid))))
-
-
-def _sensitive(session: Session, svc: Service) -> bool:
-    stype = session.get(ServiceType, svc.service_type_code)
-    return bool(svc.sensitive or (stype and stype.sensitive))
-
-
-def routes_through_focal_point(session: Session, svc: Service, user: Any) -> bool:
-    """True when ``user`` must request ``svc`` through a focal point instead of seeing its
-    listing: a sensitive service whose organisation has focal points, and a user who is not a
-    specialist (its own organisation, a platform admin, a focal point)."""
-    if not _sensitive(session, svc):
-        return False
-    if getattr(user, "role", None) == "platform_admin":
-        return False
-    if getattr(user, "organization_id", None) == svc.organization_id:
-        return False
-    if not session.scalar(select(exists().where(
-            FocalPoint.organization_id == svc.organization_id))):
-        return False
-    return not is_focal_point(session, user)
 
 
 # ------------------------------------------------------------------ designation
@@ -167,7 +143,7 @@ def create_request(session: Session, actor: Any, data: Mapping) -> FocalRequest:
     if svc is None:
         raise BadInput(_("service_id is required: the service the person is referred to."),
                        field="service_id")
-    if not _sensitive(session, svc):
+    if not is_sensitive(session, svc):
         raise BadInput(_("service_id: only sensitive services are requested through a focal "
                          "point."), field="service_id")
     require_verified_receiver(svc.organization)
@@ -272,7 +248,8 @@ def convert(session: Session, actor: Any, request_id: int, payload: Mapping,
     case.setdefault("contact_channel", req.channel)  # as the person chose it
     body = {"service_id": req.service_id, "consent": payload["consent"], "case": case,
             "note": payload.get("note") or ""}
-    _case, (referral,) = create_referrals(session, requester, body, cipher)
+    _case, (referral,) = create_referrals(session, requester, body, cipher,
+                                          via_focal_point=True)
     transition(session, referral.id, actor, "accept", version=referral.version)
     now = _now()
     req.status, req.converted_at, req.referral_id = "converted", now, referral.id

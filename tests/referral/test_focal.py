@@ -200,3 +200,21 @@ def test_the_points_page_designates_and_removes(app, login, world, session):
     assert member.name in page and 'dir="rtl"' in page
     assert admin.post(f"/focal/points/{fp.id}/remove").status_code == 302
     assert session.scalar(select(FocalPoint)) is None
+
+
+def test_a_non_specialist_cannot_refer_around_the_focal_point(app, login, world, gbv,
+                                                             focal_user, session):
+    from data.models import Referral
+
+    asker = _as(app, login, world.users[("other", "caseworker")])
+    form = asker.get(f"/referrals/new?service_id={gbv.id}&pcode=SY07")
+    assert form.status_code == 302
+    assert f"/focal/request?service_id={gbv.id}" in form.headers["Location"]
+    resp = asker.post("/api/v1/referrals?lang=en", json={
+        "service_id": gbv.id, "consent": CONSENT, "case": {"age": 30, "sex": "female"}})
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "focal_point_only"
+    assert "/focal/request" in resp.get_json()["error"]["message"]
+    assert session.scalar(select(func.count()).select_from(Referral)) == 0
+    # the service's own staff refer as before
+    own = _as(app, login, world.users[("receiver", "caseworker")])
+    assert own.get(f"/referrals/new?service_id={gbv.id}").status_code == 200

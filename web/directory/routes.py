@@ -156,7 +156,7 @@ def service(service_id: int):
 def _focal_gate(service_id: int):
     """The "request through the focal point" page instead of the listing, when it applies."""
     from data.models import Service
-    from referral.focal import routes_through_focal_point
+    from referral.access import routes_through_focal_point
 
     s = db.read_session
     svc = s.get(Service, service_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
@@ -11,6 +11,7 @@ from data.db import db
 from data.errors import BadInput, Forbidden, TasharukError
 from data.models import REASONS, Service
 from network import reference
+from referral.access import routes_through_focal_point
 from referral.boxes import box_services, list_box, parse_filters
 from referral.bundles import propose_bundle
 from referral.cases import create_referrals, parse_case
@@ -125,6 +126,11 @@ def new():
     if any(sid not in found for sid in service_ids):
         abort(404, _("This service doesn't exist."))
     services = [found[sid] for sid in service_ids]
+    routed = [svc for svc in services
+              if routes_through_focal_point(db.session, svc, principal())]
+    if routed and "focal.new_request" in current_app.view_functions:  # issue 23
+        return redirect(url_for("focal.new_request", service_id=routed[0].id,
+                                pcode=request.args.get("pcode", "")))
     form = ReferralForm()
     _choices(form)
     data_cipher = cipher()
