@@ -205,3 +205,20 @@ def test_consent_receipt_page_and_revoke_button(client, login, session, world, k
     # the receiver has no receipt to read
     login(world.users[("receiver", "caseworker")])
     assert client.get(f"/referrals/{ref.id}/consent").status_code == 403
+
+
+def test_revoked_consent_hides_why_consent_was_overridden(client, login, session, world, keys,
+                                                          app):
+    """An override's reason speaks of the person: withheld with the rest once revoked."""
+    from tests.kits.referrals import cipher
+
+    ref = _sent(session, world, keys, app)
+    ref.case.consent_override_reason_enc = cipher(app).encrypt("guardian unreachable, risk")
+    session.flush()
+    login(world.users[("receiver", "caseworker")])
+    shown = client.get(f"/api/v1/referrals/{ref.id}?lang=en").get_json()["case"]["consent"]
+    assert shown["override_reason"] == "guardian unreachable, risk"
+    ref.case.consent_revoked_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    body = client.get(f"/api/v1/referrals/{ref.id}?lang=en").get_json()
+    assert body["case"]["consent"]["override_reason"] is None and body["withheld"]
