@@ -85,6 +85,9 @@ def test_demo_benchmark_prints_figure_and_baseline():
     assert result["orgs"] == 2 and result["services"] == 40
     assert result["load_demo_s"] > 0 and result["baseline_copy_s"] > 0
     assert "COPY" in result["baseline"]
+    sealed = result["sealed_text_triggers"]  # the same COPY with and without them
+    assert sealed["triggers"] == 3 and sealed["rows_checked"] > 0
+    assert len(sealed["copy_with_s"]) == len(sealed["copy_without_s"]) == 2
     assert not dataset._exists(demo.DB_NAME)  # cleaned up
 
 
