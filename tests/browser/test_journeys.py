@@ -160,6 +160,7 @@ def test_refer_with_consent_and_the_receiver_completes(visit, target, locale, si
     v.goto(case_url + "/consent", "consent receipt")
     assert ("Consent holds" if locale == "en" else "الموافقة سارية") in \
         page.locator("main").inner_text()
+    page.check("form[action$='/consent/revoke'] input[name=confirm]")
     with page.expect_navigation():
         page.locator("form[action$='/consent/revoke'] button[type=submit]").click()
     v.check("consent revoked")
