@@ -106,6 +106,15 @@ def send_review_links(session: Session, timestamp: int) -> dict:
     return send(session, current_app.config["SECRET_KEY"])
 
 
+@queue.periodic(cron="20 3 * * *")
+@job("changes.prune")
+def prune_changes(session: Session, timestamp: int) -> int:
+    """Delete change-feed entries older than 90 days (older cursors are then refused)."""
+    from network.changes import prune_changes as prune
+
+    return prune(session)
+
+
 @queue.periodic(cron="30 1 * * *")
 @job("ranking.refresh")
 def refresh_ranking(session: Session, timestamp: int | None = None) -> dict:

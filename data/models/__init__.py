@@ -32,7 +32,14 @@ from .referral import (
     Referral,
     ReferralEvent,
 )
-from .review import REPORT_KINDS, REPORT_STATES, REVIEW_ANSWERS, ReviewLink, ServiceReport
+from .review import (
+    REPORT_KINDS,
+    REPORT_STATES,
+    REVIEW_ANSWERS,
+    ChangeLog,
+    ReviewLink,
+    ServiceReport,
+)
 from .service import (
     AVAILABILITY,
     COSTS,
@@ -55,7 +62,7 @@ from .tokens import ApiToken
 __all__ = [
     "CATEGORY_KINDS", "DOC_KINDS", "DOC_STATUSES", "TOPICS", "Attachment", "ForumCategory",
     "GlassAccess", "LoginThrottle", "UserSession", "REVIEW_ANSWERS", "REVIEW_CADENCES",
-    "ReviewLink", "REPORT_KINDS", "REPORT_STATES", "ServiceReport",
+    "ReviewLink", "REPORT_KINDS", "REPORT_STATES", "ServiceReport", "ChangeLog",
     "FOCAL_STATES", "FocalPoint", "FocalRequest",
     "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",
     "TopicFollow",

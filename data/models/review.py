@@ -1,17 +1,30 @@
 """Keeping listings true (issue 22): signed review links (one row per link sent to an
 organisation admin, so that a link works once, expires, and records who confirmed what) and
-reports of inaccurate information."""
+reports of inaccurate information; the change log partner systems follow."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, LargeBinary, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    Uuid,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-__all__ = ["REPORT_KINDS", "REPORT_STATES", "REVIEW_ANSWERS", "ReviewLink", "ServiceReport"]
+__all__ = ["REPORT_KINDS", "REPORT_STATES", "REVIEW_ANSWERS", "ChangeLog", "ReviewLink",
+           "ServiceReport"]
 
 REVIEW_ANSWERS = ("still_accurate", "needs_changes", "closed")
 
@@ -67,3 +80,19 @@ class ServiceReport(Base):
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     answered_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL"))
+
+
+class ChangeLog(Base):
+    """One created, updated or withdrawn organisation, service or location, written by
+    triggers (migration ``0036_change_log``) in the changing transaction (``txid``)."""
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    txid: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    entity_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    organization_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10))

@@ -10,6 +10,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Resource modules, in the order their paths appear in the OpenAPI document.
 from . import (  # noqa: E402
+    changes,
     exports,
     focal,
     forum,
@@ -26,4 +27,4 @@ from . import (  # noqa: E402
 )
 
 RESOURCES = [root, me, sessions, gaps, referrals, focal, library, forum, services, reports,
-             organizations, partners, exports]
+             organizations, partners, changes, exports]

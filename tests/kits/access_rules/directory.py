@@ -11,6 +11,7 @@ RULES = {
     "directory.organization_reports": {"roles": {"org_admin", "platform_admin"}},
     "directory.report_answer": {"roles": {"org_admin", "platform_admin"}},
     "api.create_report": {"roles": {"public"}},
+    "api.list_changes": {"roles": {"public"}},
     "api.get_report": {"roles": {"public"}},
     "api.organization_reports": {"roles": {"org_admin", "platform_admin"}},
     "api.answer_report": {"roles": {"org_admin", "platform_admin"}},
