@@ -265,7 +265,10 @@ def create_referrals(session: Session, actor: Any, payload: dict,
         raise missing_consent()
     else:
         override = None
-    if (case_in.name or case_in.phone or case_in.contact_handle) and cipher is None:
+    if case_in.contact_handle and cipher is None:
+        raise BadInput(_("No data key configured: a contact number or address is stored "
+                         "only encrypted (set TASHARUK_DATA_KEYS)."), field="case.contact_handle")
+    if (case_in.name or case_in.phone) and cipher is None:
         raise BadInput(_("No data key configured: names and phone numbers are stored only "
                          "encrypted (set TASHARUK_DATA_KEYS)."), field="case.name")
     note_enc = seal(cipher, note, "note")

@@ -87,3 +87,19 @@ def test_rotate_keys_covers_the_contact_handle():
     from referral.crypto import SEALED
 
     assert ("contact_handle_enc", None) in SEALED[Case]
+
+
+def test_without_a_data_key_only_channels_without_a_number_are_offered(
+        app, client, login, session, world, monkeypatch):
+    """No data key: the number could not be stored, so the form offers only in person and
+    through the caseworker, and the API refuses a number naming it."""
+    monkeypatch.setitem(app.config, "TASHARUK_DATA_KEYS", "")
+    login(world.users[("sender", "caseworker")])
+    page = client.get(f"/referrals/new?service_id={world.service.id}").get_data(as_text=True)
+    assert 'value="via_caseworker"' in page and 'value="whatsapp"' not in page
+    resp = client.post("/api/v1/referrals", json=_payload(
+        world, contact_channel="whatsapp", contact_handle=HANDLE))
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]["details"]["field"] == "case.contact_handle"
+    ok = client.post("/api/v1/referrals", json=_payload(world, contact_channel="in_person"))
+    assert ok.status_code == 201 and ok.get_json()["case"]["contact"]["channel"] == "in_person"

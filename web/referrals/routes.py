@@ -138,6 +138,8 @@ def new():
         form.name.data = form.phone.data = form.note.data = form.contact_handle.data = None
         form.consent_scope.choices = [c for c in SCOPE_CHOICES
                                       if c.value not in ("name", "phone", "note")]
+        form.contact_channel.choices = [c for c in CONTACT_CHOICES  # those without a number
+                                        if c.value in ("", "in_person", "via_caseworker")]
     if request.method == "GET":
         for name in ("age", "sex", "pcode", "urgency"):
             if request.args.get(name):
