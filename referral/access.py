@@ -22,6 +22,7 @@ from data.errors import Conflict, Forbidden, NotFound
 from data.models import FocalPoint, Organization, Referral, Service, ServiceType
 
 __all__ = ["RECEIVER", "SENDER", "is_assigned", "is_focal_point", "is_sensitive",
+           "routed_service_ids",
            "require_verified_receiver", "routes_through_focal_point", "side_of",
            "visible_referral"]
 
@@ -117,3 +118,18 @@ def routes_through_focal_point(session: Session, svc: Service, user: Any) -> boo
             FocalPoint.organization_id == svc.organization_id))):
         return False
     return not is_focal_point(session, user)
+
+
+def routed_service_ids(session: Session, service_ids: list[int], user: Any) -> set[int]:
+    """Which of these (sensitive) services ``user`` must request through a focal point: the
+    search cards' form of ``routes_through_focal_point``, in one statement."""
+    if not service_ids or getattr(user, "role", None) == "platform_admin" \
+            or is_focal_point(session, user):
+        return set()
+    stmt = (select(Service.id).join(ServiceType, ServiceType.code == Service.service_type_code)
+            .where(Service.id.in_(service_ids), Service.sensitive | ServiceType.sensitive,
+                   exists().where(FocalPoint.organization_id == Service.organization_id)))
+    own = getattr(user, "organization_id", None)
+    if own is not None:
+        stmt = stmt.where(Service.organization_id != own)
+    return set(session.scalars(stmt))

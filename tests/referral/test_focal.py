@@ -218,3 +218,21 @@ def test_a_non_specialist_cannot_refer_around_the_focal_point(app, login, world,
     # the service's own staff refer as before
     own = _as(app, login, world.users[("receiver", "caseworker")])
     assert own.get(f"/referrals/new?service_id={gbv.id}").status_code == 200
+
+
+def test_search_cards_route_a_non_specialist_to_the_focal_point(app, login, world, gbv,
+                                                                focal_user, make):
+    from data.searchtext import refresh_service
+    from tests.kits.directory import add_areas
+
+    add_areas(make.s)
+    refresh_service(make.s, gbv)
+    make.s.flush()
+    url = "/directory/?need=gbv_case_management&pcode=SY07&lang=en"
+    page = _as(app, login, world.users[("other", "caseworker")]).get(url).get_data(as_text=True)
+    assert f"/focal/request?service_id={gbv.id}" in page
+    assert f"/referrals/new?service_id={gbv.id}" not in page
+    assert "GBV support available – request through the focal point" in page
+    fp_page = _as(app, login, focal_user).get(url).get_data(as_text=True)
+    assert f"/referrals/new?service_id={gbv.id}" in fp_page
+    assert "request through the focal point" not in fp_page

@@ -91,7 +91,12 @@ def search():
                                "name": item["name_ar" if _ar() else "name_en"],
                                "url": url_for("directory.service", service_id=item["id"])})
     areas = directory.area_outlines(s, [result.area] if result and result.area else [])
-    refer_urls, service_urls = {}, {}
+    refer_urls, service_urls, focal_ids = {}, {}, set()
+    if result and any(item["sensitive"] for item in result.items):  # issue 23
+        from referral.access import routed_service_ids
+
+        focal_ids = routed_service_ids(
+            s, [item["id"] for item in result.items if item["sensitive"]], caller())
     if result:
         prefill = _profile(request.args, result.area)
         refer_urls = {item["id"]: _refer_url(item["id"], needs=[item["service_type"]["code"]],
@@ -103,6 +108,7 @@ def search():
         "directory/search.html", choices=directory.search_choices(s), args=request.args,
         errors=errors, result=result, map_data=map_json(points, areas), labels=LABELS,
         refer_urls=refer_urls, service_urls=service_urls, reasons=REASON_LABELS,
+        focal_ids=focal_ids,
         area=directory.area_name(s, result.area if result else None),
         selected_groups=set(request.args.getlist("group")),
         selected_available=set(request.args.getlist("available")))
