@@ -62,6 +62,9 @@ class Config:
         self.EXPORT_SLOTS = int(env("TASHARUK_EXPORT_SLOTS", "1"))
         self.EXPORT_RATE_LIMIT = env("TASHARUK_EXPORT_RATE_LIMIT", "30 per hour")
         self.EXPORT_TOKEN_RATE_LIMIT = env("TASHARUK_EXPORT_TOKEN_RATE_LIMIT", "20 per hour")
+        # Webhooks (network/webhooks.py): plain http to 127.0.0.1 only when asked (tests, trials).
+        self.TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK = env(
+            "TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK", "0") == "1"
         # Serving (docs/deploying.md): gzip unless the proxy compresses; who may read /metrics.
         self.GZIP = env("TASHARUK_GZIP", "1") != "0"
         self.METRICS_TOKEN = env("TASHARUK_METRICS_TOKEN", "")

@@ -115,6 +115,23 @@ def prune_changes(session: Session, timestamp: int) -> int:
     return prune(session)
 
 
+@queue.periodic(cron="* * * * *")
+@job("webhooks.fanout")
+def webhooks_fanout(session: Session, timestamp: int) -> int:
+    """One delivery job per new change for every active webhook."""
+    from network.webhooks import fan_out
+
+    return fan_out(session)
+
+
+@job("webhooks.deliver", queue="webhooks", attempts=1)
+def webhooks_deliver(session: Session, delivery_id: int) -> str:
+    """Send one webhook event (its own retries are scheduled as new jobs, logged)."""
+    from network.webhooks import deliver
+
+    return deliver(session, delivery_id)
+
+
 @queue.periodic(cron="30 1 * * *")
 @job("ranking.refresh")
 def refresh_ranking(session: Session, timestamp: int | None = None) -> dict:

@@ -18,7 +18,15 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from data.errors import BadInput
-from data.models import Case, GlassAccess, Referral, ReferralEvent, ServiceReport, ServiceSite
+from data.models import (
+    Case,
+    GlassAccess,
+    Referral,
+    ReferralEvent,
+    ServiceReport,
+    ServiceSite,
+    Webhook,
+)
 
 __all__ = ["SEALED", "DataCipher", "cipher_from_config", "configured_cipher", "generate_key",
            "require_key", "rotate_all", "seal", "unseal"]
@@ -32,6 +40,7 @@ SEALED: dict[type, tuple[tuple[str, str | None], ...]] = {
     ServiceSite: (("exact_enc", None),),  # a confidential site's exact place
     GlassAccess: (("reason_enc", None),),  # why a supervisor broke the glass
     ServiceReport: (("detail_enc", None),),  # what a report of an inaccurate listing says
+    Webhook: (("secret_enc", None),),  # the secret that signs an organisation's events
 }
 # The legacy plain columns' empty value (note is NOT NULL, the others are NULL when empty).
 _PLAIN_EMPTY = {"note": ""}

@@ -58,11 +58,13 @@ from .service import (
 from .sessions import LoginThrottle, UserSession
 from .taxonomy import Sector, ServiceType, TargetGroup
 from .tokens import ApiToken
+from .webhooks import DELIVERY_STATES, Webhook, WebhookDelivery
 
 __all__ = [
     "CATEGORY_KINDS", "DOC_KINDS", "DOC_STATUSES", "TOPICS", "Attachment", "ForumCategory",
     "GlassAccess", "LoginThrottle", "UserSession", "REVIEW_ANSWERS", "REVIEW_CADENCES",
     "ReviewLink", "REPORT_KINDS", "REPORT_STATES", "ServiceReport", "ChangeLog",
+    "DELIVERY_STATES", "Webhook", "WebhookDelivery",
     "FOCAL_STATES", "FocalPoint", "FocalRequest",
     "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",
     "TopicFollow",

@@ -49,6 +49,7 @@ def test_schedules_are_declared_in_code():
         "ranking.refresh": "30 1 * * *",
         "gaps.recompute": "0 2 * * *", "referrals.erase_closed": "45 2 * * *",
         "jobs.prune": "15 3 * * *", "changes.prune": "20 3 * * *",
+        "webhooks.fanout": "* * * * *",
         "sessions.purge": "30 3 * * *", "throttle.purge": "35 3 * * *"}
 
 

@@ -24,7 +24,8 @@ from . import (  # noqa: E402
     root,
     services,
     sessions,
+    webhooks,
 )
 
 RESOURCES = [root, me, sessions, gaps, referrals, focal, library, forum, services, reports,
-             organizations, partners, changes, exports]
+             organizations, partners, changes, webhooks, exports]

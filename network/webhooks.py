@@ -1,0 +1,186 @@
+"""Webhooks (issue 22): an organisation registers an HTTPS URL and gets a secret; every
+change of the feed (``network.changes``) reaches it as a signed, timestamped event.
+
+Delivery never blocks the request that made the change: a periodic job (``webhooks.fanout``)
+reads the feed after each webhook's cursor and writes one delivery per event, each sent by
+its own job (``webhooks.deliver``). A failing or slow endpoint (timeout ``TIMEOUT_S``) is
+tried again with back-off (``RETRY_BASE_S`` x 2^n) up to ``MAX_ATTEMPTS``; then the delivery
+is failed and the webhook marked failing (it keeps receiving; the first success clears it).
+Every attempt's answer or error is in the delivery log.
+
+Signature: ``X-Tasharuk-Signature: sha256=HEX``, the HMAC-SHA256 with the secret of
+``TIMESTAMP.BODY`` (bytes), ``TIMESTAMP`` in ``X-Tasharuk-Timestamp`` (Unix seconds): the
+receiver recomputes it and refuses old timestamps (replays).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from data import fields
+from data.audit import record
+from data.errors import BadInput, Forbidden, NotFound
+from data.models import Organization, Webhook, WebhookDelivery
+from data.queue import enqueue
+from network.changes import changes
+from referral.crypto import DataCipher, configured_cipher, seal, unseal
+from referral.search import Viewer
+
+__all__ = ["DELIVER_TASK", "MAX_ATTEMPTS", "deliver", "deliveries", "fan_out",
+           "register_webhook", "sign", "webhooks"]
+
+DELIVER_TASK = "webhooks.deliver"
+MAX_ATTEMPTS = 5
+RETRY_BASE_S = 30.0
+TIMEOUT_S = 5.0
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature header's value for ``body`` sent at ``timestamp``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def _require_admin(session: Session, viewer: Viewer, organization_id: int) -> None:
+    if session.get(Organization, organization_id) is None:
+        raise NotFound(_("Organisation %(id)s does not exist.", id=organization_id))
+    if not (viewer.role == "platform_admin" or (viewer.role == "org_admin"
+                                                 and viewer.organization_id == organization_id)):
+        raise Forbidden(_("Only this organisation's administrators may change it."))
+
+
+def _check_url(url: str, allow_loopback_http: bool) -> str:
+    parts = urlsplit(url)
+    loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    if not parts.hostname or not (parts.scheme == "https" or (loopback and allow_loopback_http)):
+        raise BadInput(_("The webhook's address must start with https://."), field="url")
+    return url
+
+
+def webhook_json(hook: Webhook) -> dict[str, Any]:
+    """A webhook as the API gives it (never its secret)."""
+    return {"id": hook.id, "organization_id": hook.organization_id, "url": hook.url,
+            "active": hook.active, "failing": hook.failing_since is not None,
+            "failing_since": hook.failing_since.isoformat() if hook.failing_since else None,
+            "created_at": hook.created_at.isoformat() if hook.created_at else None}
+
+
+def register_webhook(session: Session, organization_id: int, data: dict, viewer: Viewer,
+                     actor: Any = None, *, allow_loopback_http: bool = False
+                     ) -> tuple[Webhook, str]:
+    """A new webhook from now on; returns it and its secret (shown once)."""
+    _require_admin(session, viewer, organization_id)
+    unknown = sorted(set(data) - {"url"})
+    if unknown:
+        raise BadInput(_("Unknown field: %(name)s.", name=unknown[0]), field=unknown[0])
+    url = _check_url(fields.text(data, "url", max_len=2000, required=True) or "",
+                     allow_loopback_http)
+    secret = secrets.token_urlsafe(32)
+    start = session.execute(text(
+        "SELECT txid, id FROM change_log ORDER BY txid DESC, id DESC LIMIT 1")).first()
+    hook = Webhook(organization_id=organization_id, url=url,
+                   secret_enc=seal(configured_cipher(), secret, "secret"),
+                   cursor=f"{start[0]}-{start[1]}" if start else "")
+    session.add(hook)
+    session.flush()
+    record(session, "webhook.created", user=actor, obj=hook, organization_id=organization_id,
+           summary={"host": urlsplit(url).hostname})
+    return hook, secret
+
+
+def webhooks(session: Session, organization_id: int, viewer: Viewer) -> list[Webhook]:
+    """An organisation's webhooks (its admins)."""
+    _require_admin(session, viewer, organization_id)
+    return list(session.scalars(select(Webhook).where(
+        Webhook.organization_id == organization_id).order_by(Webhook.id)))
+
+
+def deliveries(session: Session, webhook_id: int, viewer: Viewer, limit: int = 100
+               ) -> list[dict[str, Any]]:
+    """The delivery log of one webhook, newest first (its organisation's admins)."""
+    hook = session.get(Webhook, webhook_id)
+    if hook is None:
+        raise NotFound(_("No webhook %(id)s.", id=webhook_id), field="webhook_id")
+    _require_admin(session, viewer, hook.organization_id)
+    rows = session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == hook.id).order_by(WebhookDelivery.id.desc()).limit(limit))
+    return [{"id": d.id, "change_cursor": d.change_cursor, "status": d.status,
+             "attempts": d.attempts, "last_status_code": d.last_status_code,
+             "last_error": d.last_error,
+             "finished_at": d.finished_at.isoformat() if d.finished_at else None}
+            for d in rows]
+
+
+def fan_out(session: Session, limit: int = 100) -> int:
+    """One delivery (and its job) per new change for every active webhook."""
+    made = 0
+    for hook in session.scalars(select(Webhook).where(Webhook.active).order_by(Webhook.id)):
+        page = changes(session, hook.cursor or None, limit)
+        for item in page["items"]:
+            payload = json.dumps({"event": "directory.change", "change": item},
+                                 ensure_ascii=False, separators=(",", ":"))
+            delivery = WebhookDelivery(webhook_id=hook.id, change_cursor=item["cursor"],
+                                       payload=payload)
+            session.add(delivery)
+            session.flush()
+            enqueue(session, DELIVER_TASK, queue="webhooks", delivery_id=delivery.id)
+            made += 1
+        hook.cursor = page["next_cursor"]
+    session.flush()
+    return made
+
+
+def deliver(session: Session, delivery_id: int, *, now: float | None = None,
+            timeout: float = TIMEOUT_S, cipher: DataCipher | None = None) -> str:
+    """Send one delivery; on failure schedule the next attempt or give up (failing).
+    ``cipher``: the data keys that unseal the secret (default: the app's)."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.status != "pending":
+        return "skipped"
+    hook = session.get(Webhook, delivery.webhook_id)
+    assert hook is not None  # deliveries cascade with their webhook
+    secret = unseal(cipher or configured_cipher(), hook.secret_enc)
+    if not secret:  # never send an unsigned event
+        raise RuntimeError("no data key unseals this webhook's secret (TASHARUK_DATA_KEYS)")
+    timestamp = int(now if now is not None else time.time())
+    body = delivery.payload.encode()
+    request = urllib.request.Request(hook.url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "User-Agent": "Tasharuk-Webhooks/1",
+        "X-Tasharuk-Timestamp": str(timestamp),
+        "X-Tasharuk-Signature": sign(secret, timestamp, body),
+        "X-Tasharuk-Delivery": str(delivery.id)})
+    delivery.attempts += 1
+    code, error = None, None
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 (checked)
+            code = resp.status
+    except urllib.error.HTTPError as exc:
+        code, error = exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    delivery.last_status_code, delivery.last_error = code, error
+    finished = dt.datetime.now(dt.UTC)
+    if code is not None and 200 <= code < 300:
+        delivery.status, delivery.finished_at = "delivered", finished
+        hook.failing_since = None
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status, delivery.finished_at = "failed", finished
+        hook.failing_since = hook.failing_since or finished
+    else:
+        enqueue(session, DELIVER_TASK, queue="webhooks", delivery_id=delivery.id,
+                schedule_in=dt.timedelta(seconds=RETRY_BASE_S * 2 ** (delivery.attempts - 1)))
+    session.flush()
+    return delivery.status

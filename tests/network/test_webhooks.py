@@ -1,0 +1,179 @@
+"""Webhooks (issue 22): an organisation registers an HTTPS endpoint; each change reaches it
+as a signed, timestamped event, delivered by jobs with retries and back-off, then marked
+failing; every attempt is logged. Tested against a real HTTP server on loopback that checks
+the signature itself."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.server
+import json
+import threading
+import time
+
+import pytest
+from sqlalchemy import select, text
+
+from data.models import Webhook, WebhookDelivery
+from network.webhooks import MAX_ATTEMPTS, deliver, fan_out
+from tests.network.test_directory_api import check
+
+
+class Receiver:
+    """A partner system's endpoint: verifies each event's signature and timestamp."""
+
+    def __init__(self):
+        self.secret = ""
+        self.mode = "ok"  # ok, fail, slow
+        self.events: list[dict] = []
+        self.refused = 0
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                ts = self.headers["X-Tasharuk-Timestamp"]
+                want = "sha256=" + hmac.new(receiver.secret.encode(), f"{ts}.".encode() + body,
+                                            hashlib.sha256).hexdigest()
+                fresh = abs(time.time() - int(ts)) < 300
+                if not (fresh and hmac.compare_digest(want,
+                                                      self.headers["X-Tasharuk-Signature"])):
+                    receiver.refused += 1
+                    self.send_response(401)
+                elif receiver.mode == "slow":
+                    time.sleep(1.5)
+                    self.send_response(200)
+                elif receiver.mode == "fail":
+                    self.send_response(500)
+                else:
+                    receiver.events.append(json.loads(body))
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                return None
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(app):
+    """The receiving server, and the app's context (the worker's: its data keys)."""
+    old = app.config.get("TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK")
+    app.config["TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK"] = True
+    r = Receiver()
+    with app.app_context():
+        yield r
+    r.close()
+    app.config["TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK"] = old
+
+
+@pytest.fixture
+def hooked(client, make, login, receiver):
+    org = make.org()
+    login(make.user("org_admin", org))
+    resp = client.post(f"/api/v1/organizations/{org.id}/webhooks", json={"url": receiver.url})
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    receiver.secret = body["secret"]
+    return org, body
+
+
+def _jobs(session) -> int:
+    return session.scalar(text("SELECT count(*) FROM procrastinate_jobs "
+                               "WHERE task_name = 'webhooks.deliver'"))
+
+
+def test_a_change_reaches_the_endpoint_signed(client, session, make, receiver, hooked):
+    org, hook = hooked
+    spec = client.get("/api/v1/openapi.json").get_json()
+    jobs = _jobs(session)
+    svc = make.service(organization=org)
+    assert fan_out(session) >= 1 and _jobs(session) > jobs  # one job per delivery
+    ids = session.scalars(select(WebhookDelivery.id).where(
+        WebhookDelivery.webhook_id == hook["id"]).order_by(WebhookDelivery.id)).all()
+    assert [deliver(session, i) for i in ids] == ["delivered"] * len(ids)
+    assert receiver.refused == 0
+    assert ("service", svc.id, "created") in [
+        (e["change"]["entity"], e["change"]["id"], e["change"]["action"])
+        for e in receiver.events]
+    log = check(spec, "/webhooks/{webhook_id}/deliveries", "get",
+                client.get(f"/api/v1/webhooks/{hook['id']}/deliveries"))["items"]
+    assert {d["status"] for d in log} == {"delivered"} and log[0]["last_status_code"] == 204
+    assert "secret" not in client.get(f"/api/v1/organizations/{org.id}/webhooks"
+                                      ).get_json()["items"][0]
+    assert fan_out(session) == 0  # the cursor moved on
+
+
+def test_a_failing_endpoint_is_retried_with_backoff_then_marked_failing(session, make,
+                                                                         receiver, hooked):
+    org, hook = hooked
+    make.service(organization=org)
+    fan_out(session)
+    delivery = session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == hook["id"])).first()
+    receiver.mode = "fail"
+    waits = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        status = deliver(session, delivery.id)
+        assert delivery.attempts == attempt and delivery.last_status_code == 500
+        if attempt < MAX_ATTEMPTS:
+            assert status == "pending"
+            waits.append(session.scalar(text(
+                "SELECT extract(epoch FROM scheduled_at - now()) FROM procrastinate_jobs "
+                "WHERE task_name = 'webhooks.deliver' ORDER BY id DESC LIMIT 1")))
+    assert status == "failed"
+    assert [round(w) for w in waits] == [30, 60, 120, 240]  # doubling
+    webhook = session.get(Webhook, hook["id"])
+    assert webhook.failing_since is not None
+    receiver.mode = "ok"  # the next success clears the failing mark
+    make.service(organization=org)
+    fan_out(session)
+    last = session.scalars(select(WebhookDelivery.id).where(
+        WebhookDelivery.webhook_id == hook["id"]).order_by(WebhookDelivery.id.desc())).first()
+    assert deliver(session, last) == "delivered" and webhook.failing_since is None
+
+
+def test_a_slow_endpoint_times_out_and_is_logged(session, make, receiver, hooked):
+    org, hook = hooked
+    make.service(organization=org)
+    fan_out(session)
+    delivery = session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == hook["id"])).first()
+    receiver.mode = "slow"
+    assert deliver(session, delivery.id, timeout=0.3) == "pending"
+    assert "timed out" in (delivery.last_error or "").lower()
+
+
+def test_a_wrong_secret_is_refused_by_the_receiver(session, make, receiver, hooked):
+    org, hook = hooked
+    receiver.secret = "not-the-secret"
+    make.service(organization=org)
+    fan_out(session)
+    delivery = session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == hook["id"])).first()
+    assert deliver(session, delivery.id) == "pending" and receiver.refused == 1
+    assert delivery.last_status_code == 401
+
+
+@pytest.mark.parametrize(("url", "loopback_allowed"), [
+    ("http://partner.example.org/hook", True), ("ftp://partner.example.org/x", True),
+    ("http://127.0.0.1:9/hook", False), ("not a url", True)])
+def test_only_https_is_accepted(client, app, make, login, url, loopback_allowed, session):
+    org = make.org()
+    login(make.user("org_admin", org))
+    old = app.config.get("TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK")
+    app.config["TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK"] = loopback_allowed
+    try:
+        resp = client.post(f"/api/v1/organizations/{org.id}/webhooks", json={"url": url})
+    finally:
+        app.config["TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK"] = old
+    assert resp.status_code == 400 and resp.get_json()["error"]["details"]["field"] == "url"
+    assert session.scalar(select(Webhook.id).where(Webhook.organization_id == org.id)) is None

@@ -1,0 +1,93 @@
+"""Webhooks (issue 22): an organisation's admins register HTTPS endpoints that receive the
+change feed as signed events, and read each one's delivery log."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+from data.db import db
+from network import webhooks
+
+from ..security import allow, caller
+from . import bp
+from .body import json_body
+from .openapi import error_responses
+from .services import viewer
+
+
+@bp.get("/organizations/<int:organization_id>/webhooks")
+@allow("org_admin", "platform_admin")
+def list_webhooks(organization_id: int):
+    """The organisation's webhooks (never their secrets)."""
+    return {"items": [webhooks.webhook_json(h) for h in
+                      webhooks.webhooks(db.session, organization_id, viewer())]}
+
+
+@bp.post("/organizations/<int:organization_id>/webhooks")
+@allow("org_admin", "platform_admin")
+def create_webhook(organization_id: int):
+    """Register an HTTPS endpoint; the answer carries its signing secret, once."""
+    hook, secret = webhooks.register_webhook(
+        db.session, organization_id, json_body(), viewer(), caller(),
+        allow_loopback_http=bool(current_app.config.get("TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK")))
+    db.session.commit()
+    return webhooks.webhook_json(hook) | {"secret": secret}, 201, {
+        "Location": url_for("api.webhook_deliveries", webhook_id=hook.id)}
+
+
+@bp.get("/webhooks/<int:webhook_id>/deliveries")
+@allow("org_admin", "platform_admin")
+def webhook_deliveries(webhook_id: int):
+    """A webhook's delivery log, newest first."""
+    return {"items": webhooks.deliveries(db.session, webhook_id, viewer())}
+
+
+_ID = {"type": "integer", "minimum": 1, "maximum": 2147483647}
+_HOOK = {"type": "object", "required": ["id", "organization_id", "url", "active", "failing",
+                                        "failing_since", "created_at"],
+         "properties": {"id": {"type": "integer"}, "organization_id": {"type": "integer"},
+                        "url": {"type": "string"}, "active": {"type": "boolean"},
+                        "failing": {"type": "boolean"},
+                        "failing_since": {"type": ["string", "null"], "format": "date-time"},
+                        "created_at": {"type": ["string", "null"], "format": "date-time"},
+                        "secret": {"type": "string", "description": "on creation only"}}}
+_DELIVERY = {"type": "object", "required": ["id", "change_cursor", "status", "attempts"],
+             "properties": {"id": {"type": "integer"}, "change_cursor": {"type": "string"},
+                            "status": {"enum": ["pending", "delivered", "failed"]},
+                            "attempts": {"type": "integer"},
+                            "last_status_code": {"type": ["integer", "null"]},
+                            "last_error": {"type": ["string", "null"]},
+                            "finished_at": {"type": ["string", "null"],
+                                            "format": "date-time"}}}
+
+
+def _items(schema: dict) -> dict:
+    return {"application/json": {"schema": {"type": "object", "required": ["items"],
+                                            "properties": {"items": {"type": "array",
+                                                                     "items": schema}}}}}
+
+
+_ORG = [{"name": "organization_id", "in": "path", "required": True, "schema": _ID}]
+OPENAPI_PATHS = {
+    "/organizations/{organization_id}/webhooks": {
+        "get": {"summary": "An organisation's webhooks (its admins)",
+                "operationId": "listWebhooks", "parameters": _ORG,
+                "responses": {"200": {"description": "Webhooks", "content": _items(_HOOK)},
+                              **error_responses(401, 403, 404)}},
+        "post": {"summary": "Register a webhook: an HTTPS URL that receives every change of "
+                            "the feed, signed (X-Tasharuk-Signature: sha256= HMAC-SHA256 of "
+                            "'TIMESTAMP.BODY', X-Tasharuk-Timestamp)",
+                 "operationId": "createWebhook", "parameters": _ORG,
+                 "requestBody": {"required": True, "content": {"application/json": {
+                     "schema": {"type": "object", "required": ["url"],
+                                "properties": {"url": {"type": "string"}}}}}},
+                 "responses": {"201": {"description": "The webhook and its secret (once)",
+                                       "content": {"application/json": {"schema": _HOOK}}},
+                               **error_responses(400, 401, 403, 404)}}},
+    "/webhooks/{webhook_id}/deliveries": {"get": {
+        "summary": "A webhook's delivery log", "operationId": "webhookDeliveries",
+        "parameters": [{"name": "webhook_id", "in": "path", "required": True, "schema": _ID}],
+        "responses": {"200": {"description": "Deliveries, newest first",
+                              "content": _items(_DELIVERY)},
+                      **error_responses(401, 403, 404)}}},
+}
