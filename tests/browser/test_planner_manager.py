@@ -120,6 +120,18 @@ def test_planner_journey(visit, demo_app, locale, size):
 
     sheet = load_workbook(io.BytesIO(xlsx.body())).active
     assert sheet.max_row == len(table) and sheet.sheet_view.rightToLeft == (locale == "ar")
+    # the planners' notebook, linked from the gap page, read and downloadable
+    v.goto("/gaps/?level=1", "back to the gaps")
+    with page.expect_navigation():
+        page.locator("a[href='/gaps/notebooks/']").click()
+    v.check("the planners' notebooks")
+    with page.expect_navigation():
+        page.locator("main li a[href^='/gaps/notebooks/']").first.click()
+    v.check("a notebook")
+    assert page.locator("article.notebook pre code").count() > 3
+    ipynb = page.request.get(v.url(page.locator("a[href$='.ipynb']").first
+                                   .get_attribute("href")))
+    assert ipynb.ok and ipynb.json()["nbformat"] == 4
 
 
 def _org_admin_of_another_org(demo_app, index: int) -> tuple[str, int, int]:
@@ -220,4 +232,6 @@ def test_manager_journey(visit, demo_app, locale, size, index):
     v.check("accepted")
     v.goto("/partners/network", "the partnership network map")
     page.locator(".leaflet-container").first.wait_for(timeout=30_000)
+    page.wait_for_selector("#map[data-base-1]", timeout=30_000)  # geography, not grey
+    assert int(page.locator("#map").get_attribute("data-base-1")) == 14
     v.check("network map drawn")

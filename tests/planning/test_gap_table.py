@@ -179,3 +179,37 @@ def test_sub_district_page_with_sites_weighs_under_500_kb(planner, make, boundar
     assert "مواقع الخدمات: " in html  # the group's count, in the reader's language
     english = planner.get("/gaps/map?level=3&sites=1&lang=en").get_data(as_text=True)
     assert "Gap score:" in english and "درجة الفجوة:" not in english
+
+
+def test_notebook_page_renders_and_offers_the_ipynb(app, planner, tmp_path, monkeypatch):
+    """Finding 6: the planners' notebook is linked from the product, read as a page (text as
+    sanitised Markdown, code as text, outputs when an executed copy is stored) and downloaded
+    as .ipynb."""
+    import json
+
+    import nbformat
+
+    assert 'href="/gaps/notebooks/"' in planner.get("/gaps/?level=1").get_data(as_text=True)
+    index = planner.get("/gaps/notebooks/?lang=en").get_data(as_text=True)
+    assert 'href="/gaps/notebooks/protection_gaps"' in index
+    assert 'href="/gaps/notebooks/protection_gaps.ipynb"' in index
+    page = planner.get("/gaps/notebooks/protection_gaps?lang=en")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and re.search(r"<h1[^>]*>Protection gaps by sub-district", html)
+    assert "<pre><code>import os" in html and "without their results" in html
+    assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"]
+    download = planner.get("/gaps/notebooks/protection_gaps.ipynb")
+    assert download.headers["Content-Disposition"].endswith('protection_gaps.ipynb"')
+    nb = json.loads(download.get_data(as_text=True))
+    assert nb["nbformat"] == 4 and len(nb["cells"]) > 5
+    assert planner.get("/gaps/notebooks/nope").status_code == 404
+    # an executed copy in the exports cache: its outputs are shown
+    executed = nbformat.reads(download.get_data(as_text=True), as_version=4)
+    code = next(c for c in executed.cells if c.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", text="272 sub-districts loaded\n")]
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(executed, tmp_path / "notebooks" / "protection_gaps.ipynb")
+    monkeypatch.setitem(app.config, "EXPORT_CACHE", str(tmp_path))
+    shown = planner.get("/gaps/notebooks/protection_gaps?lang=en").get_data(as_text=True)
+    assert '<pre class="output">272 sub-districts loaded' in shown
+    assert "without their results" not in shown

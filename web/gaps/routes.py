@@ -164,3 +164,49 @@ def fill():
     return render_template("gaps/fill.html", found=found, error=None, back=back, own=own,
                            status=status, near_km=NEAR_M // 1000, form=RequestForm(),
                            labels=LABELS)
+
+
+@bp.get("/notebooks/")
+@allow(*GAP_ROLES)
+def notebooks():
+    """The planners' notebooks: analyses to read here or download and run."""
+    from planning.notebooks import notebook
+
+    found = [notebook(name, _executed_dir()) for name in _notebook_names()]
+    return render_template("gaps/notebooks.html", notebooks=found)
+
+
+@bp.get("/notebooks/<name>")
+@allow(*GAP_ROLES)
+def notebook_page(name: str):
+    """One notebook rendered: text as Markdown (sanitised), code and its outputs as text."""
+    from network.forum import render_markdown
+    from planning.notebooks import notebook
+
+    nb = notebook(name, _executed_dir())
+    return render_template("gaps/notebook.html", nb=nb, render_markdown=render_markdown)
+
+
+@bp.get("/notebooks/<name>.ipynb")
+@allow(*GAP_ROLES)
+def notebook_download(name: str):
+    """The notebook as .ipynb, to open in Jupyter."""
+    from planning.notebooks import notebook
+
+    nb = notebook(name, _executed_dir())
+    return Response(nb.ipynb, mimetype="application/x-ipynb+json", headers={
+        "Content-Disposition": f'attachment; filename="{nb.name}.ipynb"'})
+
+
+def _notebook_names() -> list[str]:
+    """The notebooks' names (``planning.notebooks``)."""
+    from planning.notebooks import notebook_names
+
+    return notebook_names()
+
+
+def _executed_dir():
+    """Where executed copies of the notebooks are kept (``notebooks/`` in the exports cache)."""
+    from data.io.downloads import cache_folder
+
+    return cache_folder(current_app.config) / "notebooks"

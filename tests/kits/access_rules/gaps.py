@@ -16,3 +16,6 @@ RULES = {
     "api.gaps": {"roles": GAP},
 }
 RULES["gaps.fill"] = {"roles": GAP}
+RULES["gaps.notebooks"] = {"roles": GAP}
+RULES["gaps.notebook_page"] = {"roles": GAP}
+RULES["gaps.notebook_download"] = {"roles": GAP}
