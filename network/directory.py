@@ -439,9 +439,14 @@ def get_service(session: Session, service_id: int, viewer: Viewer | None = None)
 
 
 def service_view(session: Session, svc: Service, viewer: Viewer) -> dict[str, Any]:
-    """``service_detail`` with the figures measured from its referrals (one statement)."""
+    """``service_detail`` with the figures measured from its referrals and the feedback of
+    the people served (one statement each)."""
+    from network.feedback import feedback_figures
+
     return service_detail(svc, viewer) | {
-        "measured": measured_figures(session, [svc.id])[svc.id].as_json()}
+        "measured": measured_figures(session, [svc.id])[svc.id].as_json(),
+        "feedback": feedback_figures(session, [svc.id], viewer,
+                                     {svc.id: svc.organization_id})[svc.id]}
 
 
 def service_detail(svc: Service, viewer: Viewer, today: dt.date | None = None, *,

@@ -23,6 +23,7 @@ from data.models import (
     GlassAccess,
     Referral,
     ReferralEvent,
+    ServiceFeedback,
     ServiceReport,
     ServiceSite,
     Webhook,
@@ -41,6 +42,7 @@ SEALED: dict[type, tuple[tuple[str, str | None], ...]] = {
     GlassAccess: (("reason_enc", None),),  # why a supervisor broke the glass
     ServiceReport: (("detail_enc", None),),  # what a report of an inaccurate listing says
     Webhook: (("secret_enc", None),),  # the secret that signs an organisation's events
+    ServiceFeedback: (("comment_enc", None),),  # a person's comment on a service
 }
 # The legacy plain columns' empty value (note is NOT NULL, the others are NULL when empty).
 _PLAIN_EMPTY = {"note": ""}

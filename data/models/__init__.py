@@ -37,7 +37,9 @@ from .review import (
     REPORT_STATES,
     REVIEW_ANSWERS,
     ChangeLog,
+    FeedbackCode,
     ReviewLink,
+    ServiceFeedback,
     ServiceReport,
 )
 from .service import (
@@ -64,6 +66,7 @@ __all__ = [
     "CATEGORY_KINDS", "DOC_KINDS", "DOC_STATUSES", "TOPICS", "Attachment", "ForumCategory",
     "GlassAccess", "LoginThrottle", "UserSession", "REVIEW_ANSWERS", "REVIEW_CADENCES",
     "ReviewLink", "REPORT_KINDS", "REPORT_STATES", "ServiceReport", "ChangeLog",
+    "FeedbackCode", "ServiceFeedback",
     "DELIVERY_STATES", "Webhook", "WebhookDelivery",
     "FOCAL_STATES", "FocalPoint", "FocalRequest",
     "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",

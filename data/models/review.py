@@ -9,6 +9,7 @@ import uuid
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -23,8 +24,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-__all__ = ["REPORT_KINDS", "REPORT_STATES", "REVIEW_ANSWERS", "ChangeLog", "ReviewLink",
-           "ServiceReport"]
+__all__ = ["MODERATION_STATES", "REPORT_KINDS", "REPORT_STATES", "REVIEW_ANSWERS", "ChangeLog",
+           "FeedbackCode", "ReviewLink", "ServiceFeedback", "ServiceReport"]
 
 REVIEW_ANSWERS = ("still_accurate", "needs_changes", "closed")
 
@@ -96,3 +97,43 @@ class ChangeLog(Base):
     entity_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     organization_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(10))
+
+
+MODERATION_STATES = ("none", "pending", "approved", "rejected")
+
+
+class FeedbackCode(Base):
+    """A short code a caseworker hands the person, good for one feedback on one service."""
+
+    __tablename__ = "feedback_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ServiceFeedback(Base):
+    """Structured feedback of a person served (no personal data): was the service provided,
+    respectful, timely; an optional comment, sealed and shown only once moderated."""
+
+    __tablename__ = "service_feedback"
+    __table_args__ = (CheckConstraint(f"moderation IN {MODERATION_STATES}", name="moderation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("feedback_code.id", ondelete="CASCADE"),
+                                         unique=True)
+    provided: Mapped[bool] = mapped_column(Boolean)
+    respectful: Mapped[bool | None] = mapped_column(Boolean)
+    timely: Mapped[bool | None] = mapped_column(Boolean)
+    comment_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    moderation: Mapped[str] = mapped_column(String(10), default="none", server_default="none")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())

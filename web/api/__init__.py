@@ -12,6 +12,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from . import (  # noqa: E402
     changes,
     exports,
+    feedback,
     focal,
     forum,
     gaps,
@@ -28,4 +29,4 @@ from . import (  # noqa: E402
 )
 
 RESOURCES = [root, me, sessions, gaps, referrals, focal, library, forum, services, reports,
-             organizations, partners, changes, webhooks, exports]
+             organizations, partners, changes, webhooks, feedback, exports]

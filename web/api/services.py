@@ -173,6 +173,18 @@ _FRESHNESS = {
     },
 }
 
+_SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+_FEEDBACK = {
+    "type": "object", "additionalProperties": False,
+    "required": ["responses", "shown", "provided_share", "respectful_share", "timely_share"],
+    "description": "what the people served said (with a code from their caseworker): the "
+                   "shares answering yes, to the organisation's admins always, to others from "
+                   "5 answers (null otherwise)",
+    "properties": {"responses": {"type": "integer", "minimum": 0},
+                   "shown": {"type": "boolean"}, "provided_share": _SHARE,
+                   "respectful_share": _SHARE, "timely_share": _SHARE},
+}
+
 _REFERRAL_STATS = {
     "type": "object", "required": ["acceptance_rate", "median_response_hours", "referrals"],
     "additionalProperties": False,
@@ -216,7 +228,7 @@ OPENAPI_SCHEMAS = {
         "type": "object",
         "required": list(_COMMON) + ["description_ar", "description_en", "coverage", "sites",
                                      "hours", "status", "referral_contact", "response_days",
-                                     "measured", "freshness", *_PATHWAY],
+                                     "measured", "freshness", "feedback", *_PATHWAY],
         "additionalProperties": False,
         "properties": {
             **_COMMON,
@@ -235,6 +247,7 @@ OPENAPI_SCHEMAS = {
             "response_days": {"type": "integer", "minimum": 1,
                               "description": "the response time the service promises, in days"},
             "status": {"type": "string"}, "measured": _MEASURED, "freshness": _FRESHNESS,
+            "feedback": _FEEDBACK,
             **{name: {"type": "string", "description": desc} for name, desc in _PATHWAY.items()},
         },
     },

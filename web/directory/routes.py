@@ -156,7 +156,8 @@ def service(service_id: int):
                              or [svc.service_type_code], **_profile(request.args)),
         referral_stats=page.referral_stats, map_data=map_json(points, page.outlines),
         reasons=REASON_LABELS, freshness_labels=FRESHNESS_LABELS,
-        cadence_labels=CADENCE_LABELS, review_reasons=REVIEW_REQUEST_LABELS)
+        cadence_labels=CADENCE_LABELS, review_reasons=REVIEW_REQUEST_LABELS,
+        can_hand_code=may_call("directory.feedback_code"))
 
 
 def _focal_gate(service_id: int):
@@ -507,3 +508,45 @@ def report_answer(report_id: int):
     s.commit()
     flash(_("Your answer was saved and the reporter told."))
     return redirect(url_for("directory.organization_reports", organization_id=org_id))
+
+
+# ------------------------------------------------------------------ feedback (issue 22)
+
+
+@bp.post("/services/<int:service_id>/feedback-code")
+@allow("caseworker", "org_admin")
+def feedback_code(service_id: int):
+    """A single-use code (and link) for the person to give feedback on this service."""
+    from network import feedback
+
+    s = db.session
+    svc = directory.get_service(s, service_id, viewer())
+    code = feedback.issue_code(s, svc.id, _actor())
+    s.commit()
+    return render_template("directory/feedback_code.html", svc=svc, code=code.code,
+                           url=url_for("directory.give_feedback", code=code.code,
+                                       _external=True))
+
+
+@bp.route("/feedback/<code>", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.shared_limit(rate("FEEDBACK_RATE_LIMIT", "10 per hour"), scope="feedback",
+                      methods=["POST"])
+def give_feedback(code: str):
+    """The person's feedback form, with the code their caseworker gave (no account)."""
+    from data.errors import Conflict, NotFound
+    from network import feedback
+
+    s = db.session
+    error, done = None, False
+    if request.method == "POST":
+        try:
+            feedback.submit_feedback(s, code, {k: request.form.get(k, "") for k in (
+                "provided", "respectful", "timely", "comment")})
+            s.commit()
+            done = True
+        except (BadInput, Conflict, NotFound) as exc:
+            s.rollback()
+            error = exc.message
+    return render_template("directory/feedback.html", code=code, error=error, done=done), \
+        400 if error else 200
