@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
 
 from data.errors import BadInput
 
-__all__ = ["boolean", "choice", "empty", "missing", "not_codes", "not_one_of", "past_date",
-           "text", "text_list", "too_long", "whole_number"]
+__all__ = ["CONTROL", "NOT_BLANK", "PLAIN", "Field", "boolean", "choice", "empty", "missing",
+           "not_codes", "not_one_of", "object_schema", "past_date", "text", "text_list",
+           "too_long", "whole_number"]
 
 TRUE = ("1", "true", "yes", "on", "y")
 FALSE = ("0", "false", "no", "off", "", "none")
@@ -135,3 +137,87 @@ def past_date(data: Mapping, name: str, today: dt.date) -> dt.date | None:
     if day > today:
         raise BadInput(_("%(field)s cannot be in the future.", field=name), field=name)
     return day
+
+
+# ---------------------------------------------------------------- declared fields
+# A field declared once gives both the check (``read``) and the JSON Schema the OpenAPI
+# document states (``schema``): the bounds a client reads are the bounds the server enforces.
+
+# C0 controls and DEL that no value may hold (tab, line feed and carriage return may): the
+# request-wide check (web/bounds.py) refuses them, and every input string's schema says so.
+CONTROL = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f"
+PLAIN = f"^[^{CONTROL}]*$"  # a string without those (JSON Schema / ECMA and Python alike)
+NOT_BLANK = f"^[^{CONTROL}]*[^{CONTROL}\\s][^{CONTROL}]*$"  # ... with a visible character
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input field: its kind and bounds, read with the checks above and described as JSON
+    Schema. Kinds: text, number, choice, flag, list (of strings), date (not in the future)."""
+
+    kind: str
+    max_len: int = 4000
+    lo: int = 0
+    hi: int = 0
+    values: tuple[str, ...] = ()
+    pattern: str | None = None  # a non-empty text (each list item) must match it (search)
+    message: Any = None  # the BadInput message when ``pattern`` does not match (lazy_gettext)
+    nullable: bool = True
+    description: str = ""
+
+    def read(self, data: Mapping, name: str, *, today: dt.date | None = None) -> Any:
+        """The checked value of ``data[name]`` (None when absent), or BadInput naming it."""
+        if self.kind == "number":
+            return whole_number(data, name, self.lo, self.hi)
+        if self.kind == "choice":
+            return choice(data, name, self.values)
+        if self.kind == "flag":
+            return boolean(data, name)
+        if self.kind == "date":
+            return past_date(data, name, today or dt.date.today())
+        if self.kind == "list":
+            items = text_list(data, name)
+            for item in items or []:
+                if len(item) > self.max_len:
+                    raise too_long(name, self.max_len)
+                self._match(name, item)
+            return items
+        value = text(data, name, max_len=self.max_len)
+        if value:
+            self._match(name, value)
+        return value
+
+    def _match(self, name: str, value: str) -> None:
+        if self.pattern and not re.search(self.pattern, value):
+            raise BadInput(str(self.message or _("%(field)s is not in the expected form.",
+                                                 field=name)), field=name)
+
+    def schema(self) -> dict[str, Any]:
+        """This field as JSON Schema: what ``read`` accepts (within the request-wide bounds)."""
+        out: dict[str, Any]
+        if self.kind == "number":
+            out = {"type": ["integer", "null"] if self.nullable else "integer",
+                   "minimum": self.lo, "maximum": self.hi}
+        elif self.kind == "choice":
+            out = {"enum": list(self.values)}
+        elif self.kind == "flag":
+            out = {"type": "boolean"}
+        elif self.kind == "date":
+            out = {"type": "string", "format": "date", "description": "not in the future"}
+        elif self.kind == "list":
+            out = {"type": "array", "items": {"type": "string", "maxLength": self.max_len,
+                                              "pattern": self.pattern or NOT_BLANK}}
+        else:
+            out = {"type": ["string", "null"] if self.nullable else "string",
+                   "maxLength": self.max_len, "pattern": self.pattern or PLAIN}
+        if self.description:
+            out["description"] = self.description
+        return out
+
+
+def object_schema(spec: Mapping[str, Field], *, required: Iterable[str] = (),
+                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON Schema of a request body made of ``spec``'s fields (``extra``: fields checked
+    elsewhere, with their schemas); other fields are refused, as the checks refuse them."""
+    return {"type": "object", "additionalProperties": False, "required": list(required),
+            "properties": {**{name: f.schema() for name, f in spec.items()}, **(extra or {})}}

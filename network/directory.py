@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
 from sqlalchemy import func, or_, select, text
@@ -54,7 +55,9 @@ from referral.search import Viewer, check_point, resolve_area, stale_cutoff
 from textmatch.arabic import normalize
 
 __all__ = [
+    "ORG_INPUT",
     "SERVICE_FIELDS",
+    "SERVICE_INPUT",
     "can_edit",
     "create_organization",
     "create_service",
@@ -80,6 +83,39 @@ SERVICE_FIELDS = TEXT_FIELDS + (
     "sites", "hours", "review_every_days")
 ORG_FIELDS = ("name_ar", "name_en", "acronym", "description_ar", "description_en", "email",
               "phone", "website", "hq_pcode")
+# The service and organisation fields read by clean_service/clean_organization, declared once:
+# the checks and the OpenAPI document's ServiceInput/OrganizationInput come from these.
+SERVICE_INPUT: dict[str, fields.Field] = {
+    **{name: fields.Field("text") for name in TEXT_FIELDS},
+    "min_age": fields.Field("number", lo=0, hi=120),
+    "max_age": fields.Field("number", lo=0, hi=120,
+                            description="not below min_age"),
+    "capacity_per_month": fields.Field("number", lo=0, hi=1_000_000),
+    "response_days": fields.Field("number", lo=1, hi=365),
+    "sex": fields.Field("choice", values=SEXES),
+    "availability": fields.Field("choice", values=AVAILABILITY),
+    "modality": fields.Field("choice", values=MODALITIES),
+    "cost": fields.Field("choice", values=COSTS),
+    "referral_method": fields.Field("choice", values=REFERRAL_METHODS),
+    "status": fields.Field("choice", values=STATUSES),
+    "documents_required": fields.Field("list"),
+    "nationalities": fields.Field("list"),
+    "languages": fields.Field("list", pattern="^[a-z]{2,3}$", message=_l(
+        "Languages are two- or three-letter codes such as ar, en, ku.")),
+    "sensitive": fields.Field("flag"),
+    "last_verified": fields.Field("date"),
+}
+ORG_INPUT: dict[str, fields.Field] = {
+    "name_ar": fields.Field("text"), "name_en": fields.Field("text"),
+    "acronym": fields.Field("text", max_len=40),
+    "description_ar": fields.Field("text"), "description_en": fields.Field("text"),
+    "email": fields.Field("text", pattern=f"^[^@\\s{fields.CONTROL}]+@[^@\\s{fields.CONTROL}]+"
+                                          f"\\.[^@\\s{fields.CONTROL}]+$",
+                          message=_l("This email address is not valid.")),
+    "phone": fields.Field("text"),
+    "website": fields.Field("text", pattern=f"^https?://[^{fields.CONTROL}]*$", message=_l(
+        "The website must start with http:// or https://.")),
+}
 WEEKDAYS = range(1, 8)  # ISO: 5 Friday and 6 Saturday are the weekend
 REMIND_EVERY_DAYS = 7
 
@@ -238,10 +274,11 @@ def clean_service(session: Session, data: Mapping, *, creating: bool,
     if unknown:
         raise BadInput(_("Unknown field: %(name)s.", name=unknown[0]), field=unknown[0])
     out: dict[str, Any] = {}
-    for name in TEXT_FIELDS:
-        value = fields.text(data, name)
-        if value is not None:
-            out[name] = value
+    for name, field in SERVICE_INPUT.items():
+        if name in data:
+            value = field.read(data, name, today=today)
+            if value is not None or field.kind in ("number", "date"):
+                out[name] = value
     if creating or "name_ar" in data or "name_en" in data:
         name_ar = out.get("name_ar", data.get("name_ar") or "")
         name_en = out.get("name_en", data.get("name_en") or "")
@@ -255,36 +292,14 @@ def clean_service(session: Session, data: Mapping, *, creating: bool,
             raise BadInput(_("Unknown service type: %(value)s.", value=code),
                            field="service_type_code")
         out["service_type_code"] = code
-    for name, lo, hi in (("min_age", 0, 120), ("max_age", 0, 120),
-                         ("capacity_per_month", 0, 1_000_000), ("response_days", 1, 365)):
-        if name in data:
-            out[name] = fields.whole_number(data, name, lo, hi)
     if out.get("min_age") is not None and out.get("max_age") is not None \
             and out["min_age"] > out["max_age"]:
         raise BadInput(_("The minimum age cannot be above the maximum age."), field="max_age")
     if "response_days" in out and out["response_days"] is None:
         del out["response_days"]
-    for name, allowed in (("sex", SEXES), ("availability", AVAILABILITY),
-                          ("modality", MODALITIES), ("cost", COSTS),
-                          ("referral_method", REFERRAL_METHODS), ("status", STATUSES)):
-        value = fields.choice(data, name, allowed)
-        if value is not None:
-            out[name] = value
-    for name in ("documents_required", "nationalities", "languages"):
-        value = fields.text_list(data, name)
-        if value is not None:
-            out[name] = value
-    for lang in out.get("languages", []):
-        if not re.fullmatch(r"[a-z]{2,3}", lang):
-            raise BadInput(_("Languages are two- or three-letter codes such as ar, en, ku."),
-                           field="languages")
     cadence = fields.choice(data, "review_every_days", [str(c) for c in REVIEW_CADENCES])
     if cadence is not None:
         out["review_every_days"] = int(cadence)
-    if "sensitive" in data:
-        out["sensitive"] = fields.boolean(data, "sensitive")
-    if "last_verified" in data:
-        out["last_verified"] = fields.past_date(data, "last_verified", today)
     groups = fields.text_list(data, "target_groups")
     if groups is not None:
         known = set(session.scalars(select(TargetGroup.code)))
@@ -509,21 +524,13 @@ def clean_organization(session: Session, data: Mapping, *, creating: bool) -> di
     if unknown:
         raise BadInput(_("Unknown field: %(name)s.", name=unknown[0]), field=unknown[0])
     out: dict[str, Any] = {}
-    for name in ORG_FIELDS:
-        if name == "hq_pcode":
-            continue
-        value = fields.text(data, name, max_len=40 if name == "acronym" else 4000)
+    for name, field in ORG_INPUT.items():
+        value = field.read(data, name)
         if value is not None:
             out[name] = value or (None if name in ("acronym", "email", "phone", "website")
                                   else "")
     if creating and not (out.get("name_ar") or out.get("name_en")):
         raise BadInput(_("Give the organisation a name (Arabic or English)."), field="name_ar")
-    email = out.get("email")
-    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise BadInput(_("This email address is not valid."), field="email")
-    website = out.get("website")
-    if website and not re.match(r"https?://", website):
-        raise BadInput(_("The website must start with http:// or https://."), field="website")
     if data.get("hq_pcode"):
         out["hq_pcode"] = resolve_area(session, str(data["hq_pcode"]), "hq_pcode")
     elif "hq_pcode" in data:

@@ -80,6 +80,10 @@ _AR_SUFFIXES = ("ات", "ون", "ين", "ان", "يه", "ها", "هم", "ه", "�
 _EN_SUFFIX = re.compile(r"(?:ations?|ions?|ings?|ed|es|s|e)$")
 _ARABIC = re.compile("[\u0600-\u06ff]")
 MAX_TEXT = 200_000
+# the longest text of each field (_validate checks, the API document states)
+TEXT_LIMITS = {name: MAX_TEXT if name.startswith("body") else 5000
+               if name.startswith("summary") else 40 if name == "number" else 500
+               for name in _TEXT_FIELDS}
 CANDIDATES = 200  # documents re-ranked by title similarity
 MAX_QUERY_WORDS = 12
 
@@ -176,7 +180,7 @@ def _validate(session: Session, data: dict[str, Any], doc: LibraryDocument | Non
         if kind not in DOC_KINDS:
             raise fields.not_one_of("kind", DOC_KINDS)
         out["kind"] = kind
-    title = fields.text(data, "title_ar", required=creating, max_len=500)
+    title = fields.text(data, "title_ar", required=creating, max_len=TEXT_LIMITS["title_ar"])
     if title is not None:
         if not title:
             raise fields.empty("title_ar")
@@ -184,9 +188,7 @@ def _validate(session: Session, data: dict[str, Any], doc: LibraryDocument | Non
     for name in _TEXT_FIELDS:
         if name == "title_ar":
             continue
-        limit = MAX_TEXT if name.startswith("body") else 5000 if name.startswith("summary") \
-            else 40 if name == "number" else 500
-        value = fields.text(data, name, max_len=limit)
+        value = fields.text(data, name, max_len=TEXT_LIMITS[name])
         if value is not None:
             out[name] = value
     if "number" in out:

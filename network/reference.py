@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.models import AdminArea, Sector, ServiceType, TargetGroup
+from data.models import AdminArea, ForumCategory, Sector, ServiceType, TargetGroup
 
 
 def admin_areas(session: Session, *, level: int | None = None,
@@ -34,3 +34,14 @@ def service_types(session: Session) -> Sequence[ServiceType]:
 def target_groups(session: Session) -> Sequence[TargetGroup]:
     """All target groups in their display order."""
     return session.scalars(select(TargetGroup).order_by(TargetGroup.sort)).all()
+
+
+def codes(session: Session) -> dict[str, list[str]]:
+    """The codes inputs are checked against (service types, target groups, sectors, open
+    forum categories), for the API document's enums."""
+    return {"service_types": list(session.scalars(select(ServiceType.code))),
+            "target_groups": list(session.scalars(select(TargetGroup.code))),
+            "sectors": list(session.scalars(select(Sector.code))),
+            # where anyone who may write in the forum may start a thread
+            "forum_categories": list(session.scalars(select(ForumCategory.id).where(
+                ForumCategory.admin_only.is_(False))))}

@@ -7,6 +7,7 @@ benchmark share it. Lists carry no personal details; only a pseudonymous referen
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +54,7 @@ def parse_filters(args: Any) -> BoxFilters:
     service_raw = args.get("service_id") or args.get("service") or None
     service_id = None
     if service_raw is not None:
-        if not str(service_raw).isdigit() or len(str(service_raw)) > 10:
+        if not re.fullmatch(r"[0-9]{1,10}", str(service_raw)) or int(service_raw) > 2**31 - 1:
             raise BadInput(_("%(field)s must be an integer id.", field="service_id"),
                            field="service_id")
         service_id = int(service_raw)

@@ -57,6 +57,7 @@ __all__ = [
 
 PARAMS = ("need", "lat", "lon", "pcode", "group", "age", "sex", "language", "q", "radius_m",
           "available", "page", "per_page")
+PCODE = r"[A-Z]{2}[0-9]{2,}"  # an OCHA p-code, as resolve_area recognises one
 SYRIA_BBOX = (35.5, 32.0, 42.5, 37.5)  # lon_min, lat_min, lon_max, lat_max
 RADIUS_MIN_M, RADIUS_MAX_M, RADIUS_DEFAULT_M = 100, 200_000, 25_000
 NEAR_LIMIT = 40  # nearest sites of the needed service types looked at
@@ -241,7 +242,7 @@ def check_point(session: Session, lon: float, lat: float, *, lon_field: str = "l
 def resolve_area(session: Session, value: str, field_name: str = "pcode") -> str:
     """A p-code for ``value`` (a p-code, or a governorate/district/sub-district name)."""
     code = value.strip().upper()
-    if re.fullmatch(r"[A-Z]{2}[0-9]{2,}", code):
+    if re.fullmatch(PCODE, code):
         if code in taxonomy(session)["pcodes"] or session.execute(
                 text("SELECT 1 FROM admin_area WHERE pcode = :p"), {"p": code}).first():
             return code

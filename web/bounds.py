@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from data.errors import BadInput, NotFound
+from data.fields import CONTROL
 
 from .args import MAX_ID
 
@@ -28,7 +29,7 @@ __all__ = ["IdConverter", "check_ids", "check_request", "first_problem", "init_a
 
 # Every C0 control and DEL; values may keep \t \n \r.
 _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_VALUE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_VALUE_CONTROL = re.compile(f"[{CONTROL}]")  # the same class the OpenAPI document states
 _MAX_DEPTH = 64
 
 

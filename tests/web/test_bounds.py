@@ -146,3 +146,105 @@ def test_the_message_is_in_arabic_for_arabic_readers(client, make, login):
     resp = client.get("/api/v1/services?q=%00", headers={"Accept-Language": "ar"})
     assert resp.status_code == 400
     assert "محرف تحكم" in resp.get_json()["error"]["message"]
+
+
+def test_an_id_filter_past_postgresql_integer_is_400_not_500(client, make, login):
+    """Found by the fuzzer once the document stated the integer bounds."""
+    login(make.user("caseworker"))
+    resp = client.get(f"/api/v1/referrals?service_id={2**31}")
+    assert resp.status_code == 400 and resp.get_json()["error"]["details"]["field"] == "service_id"
+
+
+# ---------------------------------------------------------------- the document states the bounds
+
+def _schemas(app):
+    from web.api.openapi import document
+
+    with app.app_context():
+        return document({"service_types": ["prot_pss"], "target_groups": ["women"],
+                         "pcodes": ["SY07"], "sectors": ["protection"],
+                         "forum_categories": [1]})["components"]["schemas"]
+
+
+def test_service_input_bounds_come_from_the_checks_themselves(app, client, make, login):
+    """Every declared service field's schema is the one its Field (which clean_service reads
+    with) gives; a value just past the stated bound is refused, one at the bound passes."""
+    from network import directory
+
+    props = _schemas(app)["ServiceInput"]["properties"]
+    for name, field in directory.SERVICE_INPUT.items():
+        assert props[name] == field.schema(), name
+    assert props["max_age"]["maximum"] == 120 and props["languages"]["items"]["pattern"]
+    assert props["service_type_code"] == {"$ref": "#/components/schemas/ServiceTypeCode"}
+    assert _schemas(app)["ServiceTypeCode"] == {"enum": ["prot_pss"]}
+    svc = make.service()
+    login(make.user("org_admin", svc.organization))
+    limit = props["cost_note"]["maxLength"]
+    resp = client.patch(f"/api/v1/services/{svc.id}", json={"cost_note": "x" * (limit + 1)})
+    assert resp.status_code == 400 and resp.get_json()["error"]["details"]["field"] == "cost_note"
+    assert client.patch(f"/api/v1/services/{svc.id}", json={"cost_note": "x" * limit,
+                                                            "max_age": 120}).status_code == 200
+    resp = client.patch(f"/api/v1/services/{svc.id}?lang=en", json={"languages": ["arabic"]})
+    assert resp.status_code == 400 and "two- or three-letter" in resp.get_json()["error"][
+        "message"]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"email": "not-an-address"}, "email"),
+    ({"website": "ftp://x.example.org"}, "website"),
+    ({"acronym": "A" * 41}, "acronym"),
+])
+def test_organisation_input_is_refused_where_the_document_says(app, client, make, login,
+                                                               body, field):
+    import re
+
+    schema = _schemas(app)["OrganizationInput"]["properties"][field]
+    value = body[field]
+    assert len(value) > schema.get("maxLength", 10**6) or not re.search(schema["pattern"],
+                                                                        value)
+    org = make.org()
+    login(make.user("org_admin", org))
+    resp = client.patch(f"/api/v1/organizations/{org.id}", json=body)
+    assert resp.status_code == 400 and resp.get_json()["error"]["details"]["field"] == field
+
+
+def test_every_input_string_excludes_what_the_request_check_refuses(app):
+    """Request bodies and parameters state the request-wide bounds (web/bounds.py): strings
+    without control characters, numbers within PostgreSQL's integer, plain extra fields."""
+    import re
+
+    from web.api.openapi import document
+
+    with app.app_context():
+        doc = document()
+    strings, numbers = [], []
+
+    def walk(schema):
+        if isinstance(schema, dict):
+            kinds = schema.get("type")
+            kinds = set(kinds if isinstance(kinds, list) else [kinds])
+            if "string" in kinds and not {"enum", "format"} & set(schema):
+                strings.append(schema["pattern"])
+            if kinds & {"integer", "number"}:
+                numbers.append((schema["minimum"], schema["maximum"]))
+            for key in ("properties",):
+                for sub in schema.get(key, {}).values():
+                    walk(sub)
+            for key in ("items", "additionalProperties"):
+                walk(schema.get(key))
+            for key in ("anyOf", "oneOf", "allOf"):
+                for sub in schema.get(key, []):
+                    walk(sub)
+
+    for item in doc["paths"].values():
+        for op in (item.get(m) for m in ("get", "post", "patch", "put", "delete")):
+            for param in (op or {}).get("parameters", []) + item.get("parameters", []):
+                walk(param["schema"])
+            for media in (op or {}).get("requestBody", {}).get("content", {}).values():
+                walk(media["schema"])
+    for name in ("ServiceInput", "OrganizationInput", "ReferralCreate", "LibraryDocumentInput"):
+        walk(doc["components"]["schemas"][name])
+    assert len(strings) > 40 and len(numbers) > 20
+    for pattern in strings:
+        assert not re.search(pattern, "a\x00b"), pattern
+    assert all(-(2**31) < lo and hi < 2**31 for lo, hi in numbers)

@@ -43,19 +43,35 @@ def served(app, session):
 @pytest.fixture
 def tokens(session, make) -> dict[str, str]:
     """Bearer secrets of a caseworker and an org admin of one verified organisation, which
-    has a service with a site, so the fuzzer meets real rows too."""
+    has a service with a site, so the fuzzer meets real rows too; and the id of another
+    verified organisation (``partner``)."""
     from network.tokens import create_token
 
     org = make.org()
     make.service(organization=org, coverage=["SY07"], sites=[(36.29, 33.51)],
                  hours=[(1, "08:00", "14:00")])
-    out = {}
+    out = {"partner": str(make.org(name_en="Fuzz partner").id)}
     for role in ("caseworker", "org_admin"):
         _token, secret = create_token(session, org, role, name=f"fuzz {role}")
         out[role] = secret
     session.flush()
     return out
 
+
+# The fuzzer does not invent session cookies: a cookie with a JSON write and no X-CSRFToken is
+# refused (400 csrf) by design; callers here authenticate with a bearer token or not at all.
+# Not yet failing on ``validation_mismatch`` (an operation refusing every request the document
+# calls valid): as org admin, four operations whose valid requests need rows of this test
+# (a service, an organisation, a category's p-code, a service to refer to) still warn.
+CONFIG = """
+[generation]
+with-security-parameters = false
+
+# an organisation that may be asked (the fuzzer cannot know the ids of this test's rows)
+[[operations]]
+include-name = "POST /partnership-requests"
+parameters = {{ "body.target_org_id" = {partner} }}
+"""
 
 # who -> phases. The coverage phase (boundary values, wrong types, NUL and other control
 # characters, ids past 2^31-1, missing and extra fields: ~2,500 requests) runs for the role
@@ -69,7 +85,10 @@ ROLES = {"anonymous": "examples,fuzzing", "caseworker": "examples,fuzzing",
 def test_the_api_answers_every_fuzzed_request_as_documented(served, tokens, who, phases,
                                                            tmp_path):
     st = Path(sys.executable).with_name("st")
-    cmd = [str(st), "run", f"{served}/api/v1/openapi.json", "--checks", CHECKS,
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(CONFIG.format(partner=tokens["partner"]), encoding="utf-8")
+    cmd = [str(st), "--config-file", str(config), "run", f"{served}/api/v1/openapi.json",
+           "--checks", CHECKS,
            "--max-examples", str(EXAMPLES), "--seed", str(SEED), "--generation-deterministic",
            "--workers", "1", "--no-shrink",
            "--phases", phases, "--request-timeout", "30",

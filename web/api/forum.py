@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from data import fields
 from data.db import db
 from data.errors import BadInput, Forbidden
 from data.models import ForumCategory, ForumPost, ForumThread, User
@@ -102,6 +103,11 @@ def forum_reply(thread_id: int):
 
 
 _S = {"type": "string"}
+# the bounds network.forum checks: a title and a body with something in them, within limits;
+# a link relative to the site or http(s), without spaces
+_TITLE = {"type": "string", "maxLength": uc.MAX_TITLE, "pattern": fields.NOT_BLANK}
+_BODY = {"type": "string", "maxLength": uc.MAX_BODY, "pattern": fields.NOT_BLANK}
+_LINK = "^(|/(?!/)\\S*|[Hh][Tt][Tt][Pp][Ss]?://[^\\s/]+\\S*)$"
 _THREAD_PROPS = {"id": {"type": "integer"}, "category_id": {"type": "integer"}, "title": _S,
                  "organization_id": {"type": ["integer", "null"]},
                  "pcode": {"type": ["string", "null"]}, "sector": {"type": ["string", "null"]},
@@ -148,8 +154,11 @@ OPENAPI_PATHS = {
             "operationId": "createThread",
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["category_id", "title", "body"], "properties": {
-                    "category_id": {"type": "integer"}, "title": _S, "body": _S,
-                    "pcode": _S, "sector": _S, "link": _S}}}}},
+                    "category_id": {"$ref": "#/components/schemas/ForumCategoryId"},
+                    "title": _TITLE, "body": _BODY,
+                    "pcode": {"$ref": "#/components/schemas/PCode"},
+                    "sector": {"$ref": "#/components/schemas/SectorCode"},
+                    "link": {"type": "string", "maxLength": 1000, "pattern": _LINK}}}}}},
             "responses": {"201": {"description": "The new thread", "content": {
                 "application/json": {"schema": _THREAD_FULL}}},
                 **error_responses(400, 401, 403)}},
@@ -167,7 +176,7 @@ OPENAPI_PATHS = {
         "post": {"summary": "Reply to a thread", "operationId": "forumReply",
                  "requestBody": {"required": True, "content": {"application/json": {
                      "schema": {"type": "object", "required": ["body"],
-                                "properties": {"body": _S}}}}},
+                                "properties": {"body": _BODY}}}}},
                  "responses": {"201": {"description": "The reply", "content": {
                      "application/json": {"schema": {
                          "$ref": "#/components/schemas/ForumPost"}}}},

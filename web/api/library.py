@@ -6,8 +6,9 @@ import datetime as dt
 
 from flask import request
 
+from data import fields
 from data.db import db
-from data.models import LibraryDocument
+from data.models import DOC_KINDS, DOC_STATUSES, TOPICS, LibraryDocument
 from network import library as uc
 
 from ..args import MAX_PAGE, MAX_PER_PAGE, int_arg
@@ -111,13 +112,29 @@ OPENAPI_SCHEMAS = {
                                     "type": "object",
                                     "required": ["id", "filename", "content_type", "size",
                                                  "url"]}}}},
-    "LibraryDocumentInput": {"type": "object", "properties": {
-        **{k: v for k, v in _DOC_PROPS.items() if k not in ("id", "url")},
-        "body_ar": _STR, "body_en": _STR, "service_types": {"type": "array", "items": _STR}}},
+    # the bounds network.library._validate checks, from its own constants
+    "LibraryDocumentInput": {"type": "object", "additionalProperties": False, "properties": {
+        "kind": {"enum": list(DOC_KINDS)},
+        **{name: {"type": ["string", "null"], "maxLength": limit,
+                  "pattern": fields.NOT_BLANK if name == "title_ar" else fields.PLAIN}
+           for name, limit in uc.TEXT_LIMITS.items()},
+        "issue_date": {"type": ["string", "null"], "format": "date"},
+        "topics": {"type": "array", "items": {"enum": list(TOPICS)}},
+        "sectors": {"type": "array", "items": {"$ref": "#/components/schemas/SectorCode"}},
+        "service_types": {"type": "array",
+                          "items": {"$ref": "#/components/schemas/ServiceTypeCode"}},
+        "status": {"enum": list(DOC_STATUSES),
+                   "description": "other than in_force, status_by_id names the document"},
+        "status_by_id": {"type": ["integer", "null"], "minimum": 1},
+        "published": {"type": "boolean"}}},
 }
+OPENAPI_SCHEMAS["NewLibraryDocument"] = {**OPENAPI_SCHEMAS["LibraryDocumentInput"],
+                                         "required": ["kind", "title_ar"]}
 _FULL = {"application/json": {"schema": {"$ref": "#/components/schemas/LibraryDocumentFull"}}}
 _INPUT = {"required": True, "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/LibraryDocumentInput"}}}}
+_NEW = {"required": True, "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/NewLibraryDocument"}}}}
 OPENAPI_PATHS = {
     "/library/documents": {
         "get": {
@@ -145,7 +162,7 @@ OPENAPI_PATHS = {
                 **error_responses(400)}},
         "post": {
             "summary": "Create a document (platform admins)", "operationId": "createDocument",
-            "requestBody": _INPUT,
+            "requestBody": _NEW,
             "responses": {"201": {"description": "Created", "content": _FULL},
                           **error_responses(400, 401, 403)}},
     },

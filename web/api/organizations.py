@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 
+from data import fields
 from data.db import db
 from data.errors import BadInput
 from network import directory
@@ -101,8 +102,8 @@ OPENAPI_SCHEMAS = {
                            "last_verified": {"type": ["string", "null"], "format": "date"},
                            "stale": {"type": "boolean"}}}}},
     },
-    "OrganizationInput": {"type": "object", "properties": {
-        k: {"type": ["string", "null"]} for k in directory.ORG_FIELDS}},
+    "OrganizationInput": fields.object_schema(directory.ORG_INPUT, extra={
+        "hq_pcode": {"anyOf": [{"$ref": "#/components/schemas/PCode"}, {"type": "null"}]}}),
 }
 
 

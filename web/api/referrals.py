@@ -5,14 +5,24 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 
+from data import fields
 from data.db import db
 from data.errors import BadInput, Forbidden
-from data.models import CONTACT_CHANNELS, REASONS, REFERRAL_STATES
+from data.models import (
+    CONSENT_METHODS,
+    CONSENT_SCOPES,
+    CONTACT_CHANNELS,
+    REASONS,
+    REFERRAL_STATES,
+    URGENCIES,
+)
 from referral.boxes import list_box, parse_filters
-from referral.cases import create_referrals
+from referral.cases import CODE_RE, LANG_RE, NAME_MAX, PHONE_RE, create_referrals
+from referral.cases import SEXES as CASE_SEXES
+from referral.consent import GIVEN_BY_MAX
 from referral.detail import referral_detail
 from referral.glass import open_glass
-from referral.lifecycle import transition
+from referral.lifecycle import NOTE_MAX, REASON_TEXT_MAX, transition
 from referral.revocation import consent_receipt, revoke_consent
 
 from ..referrals.common import cipher, jsonable
@@ -186,31 +196,37 @@ OPENAPI_SCHEMAS = {
                        "sent_at": _NULLSTR, "due_at": _NULLSTR, "overdue": {"type": "boolean"},
                        "other_org_id": {"type": "integer"}, "other_org_name_ar": {
                            "type": "string"}, "other_org_name_en": {"type": "string"}}},
+    # from the constants parse_case, parse_consent and create_referrals check against
     "ReferralCreate": {
         "type": "object", "required": ["case"],
+        "anyOf": [{"required": ["service_id"]}, {"required": ["service_ids"]}],
         "properties": {
-            "service_id": {"type": "integer"},
-            "service_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 10},
+            "service_id": {"type": "integer", "minimum": 1},
+            "service_ids": {"type": "array", "items": {"type": "integer", "minimum": 1},
+                            "minItems": 1, "maxItems": 10},
             "organization_id": {"type": "integer"},
             "case": {"type": "object", "properties": {
-                "case_code": {"type": "string", "maxLength": 40},
+                "case_code": {"type": "string", "pattern": CODE_RE.pattern},
                 "age": {"type": "integer", "minimum": 0, "maximum": 120},
-                "sex": {"type": "string", "enum": ["female", "male", "other", "unknown"]},
-                "target_groups": {"type": "array", "items": {"type": "string"}},
-                "pcode": {"type": "string"},
-                "needs": {"type": "array", "items": {"type": "string"}},
-                "languages": {"type": "array", "items": {"type": "string"}},
-                "urgency": {"type": "string", "enum": ["low", "normal", "high", "emergency"]},
-                "name": {"type": "string", "maxLength": 200},
-                "phone": {"type": "string", "maxLength": 30},
+                "sex": {"enum": list(CASE_SEXES)},
+                "target_groups": {"type": "array",
+                                  "items": {"$ref": "#/components/schemas/TargetGroupCode"}},
+                "pcode": {"$ref": "#/components/schemas/PCode"},
+                "needs": {"type": "array",
+                          "items": {"$ref": "#/components/schemas/ServiceTypeCode"}},
+                "languages": {"type": "array",
+                              "items": {"type": "string", "pattern": LANG_RE.pattern}},
+                "urgency": {"enum": list(URGENCIES)},
+                "name": {"type": "string", "maxLength": NAME_MAX},
+                "phone": {"type": "string", "pattern": PHONE_RE.pattern},
                 "contact_channel": {"type": "string", "enum": list(CONTACT_CHANNELS)},
                 "contact_handle": {"type": "string", "maxLength": 254, "description": (
                     "The number (phone, whatsapp, sms) or address (email) for the channel; "
                     "none for in_person or via_caseworker. Stored encrypted.")}}},
             "consent": {"type": "object", "required": ["given_by", "method", "scope"],
-                        "properties": {"given_by": {"type": "string"},
-                                       "method": {"type": "string",
-                                                  "enum": ["verbal", "written", "guardian"]},
+                        "properties": {"given_by": {"type": "string", "maxLength": GIVEN_BY_MAX,
+                                                    "pattern": fields.NOT_BLANK},
+                                       "method": {"enum": list(CONSENT_METHODS)},
                                        "purpose": {"type": "string", "maxLength": 300},
                                        "organization_ids": {
                                            "type": "array", "items": {"type": "integer"},
@@ -220,24 +236,25 @@ OPENAPI_SCHEMAS = {
                                            "type": "string",
                                            "description": "A date or date-time (default: "
                                                           "TASHARUK_CONSENT_DAYS after at)"},
-                                       "at": {"type": "string", "format": "date-time"},
-                                       "scope": {"type": "array",
-                                                 "items": {"type": "string"}}}},
+                                       "at": {"type": "string", "format": "date-time",
+                                              "description": "not in the future"},
+                                       "scope": {"type": "array", "minItems": 1,
+                                                 "items": {"enum": list(CONSENT_SCOPES)}}}},
             "consent_override_reason": {"type": "string", "maxLength": 1000},
             "eligibility_override_reason": {
                 "type": "string", "maxLength": 500,
                 "description": "Required when the person does not fit a service (age, sex) "
                                "or it is full; the reason is audited. Without it such a "
                                "referral is refused with details.problems."},
-            "note": {"type": "string", "maxLength": 2000},
+            "note": {"type": "string", "maxLength": NOTE_MAX},
             "send": {"type": "boolean"}}},
     "ReferralTransition": {
         "type": "object", "required": ["action", "version"],
         "properties": {"action": {"type": "string", "enum": [
             "send", "accept", "decline", "start", "complete", "close_unmet", "withdraw"]},
             "reason": {"type": "string", "enum": list(REASONS)},
-            "reason_text": {"type": "string", "maxLength": 500},
-            "note": {"type": "string", "maxLength": 2000},
+            "reason_text": {"type": "string", "maxLength": REASON_TEXT_MAX},
+            "note": {"type": "string", "maxLength": NOTE_MAX},
             "version": {"type": "integer"}}},
 }
 

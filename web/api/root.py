@@ -24,8 +24,8 @@ def root():
 @bp.get("/openapi.json")
 @allow(PUBLIC)
 def openapi():
-    """The OpenAPI 3 document describing every endpoint."""
-    return jsonify(document())
+    """The OpenAPI 3 document describing every endpoint, with the reference tables' codes."""
+    return jsonify(document(reference.codes(db.session)))
 
 
 @bp.get("/areas")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import request, url_for
 from flask_babel import gettext as _
 
+from data import fields
 from data.db import autocommit_reads, db
 from data.errors import BadInput
 from data.models import REFERRAL_METHODS, REVIEW_CADENCES
 from network import directory
-from referral.search import PARAMS, Viewer, parse_query, record_unmet, search
+from referral.search import PARAMS, SYRIA_BBOX, Viewer, parse_query, record_unmet, search
 
 from ..security import PUBLIC, allow, is_platform_admin, organization_id, principal, role
 from . import bp
@@ -199,6 +200,53 @@ _REFERRAL_STATS = {
     },
 }
 
+def _service_input() -> dict:
+    """ServiceInput: the fields clean_service reads, from its own declarations
+    (network.directory.SERVICE_INPUT), and those it checks against the database or in
+    structures, whose codes the document lists (web.api.openapi.CODES)."""
+    lon_min, lat_min, lon_max, lat_max = SYRIA_BBOX
+    time = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
+    return fields.object_schema(directory.SERVICE_INPUT, extra={
+        "organization_id": {"type": "integer", "description": "platform admins only"},
+        "service_type_code": {"$ref": "#/components/schemas/ServiceTypeCode"},
+        "review_every_days": {"enum": list(REVIEW_CADENCES),
+                              "description": "how often the listing is reviewed, in days"},
+        "target_groups": {"type": "array",
+                          "items": {"$ref": "#/components/schemas/TargetGroupCode"}},
+        "coverage": {"type": "array", "items": {"$ref": "#/components/schemas/PCode"},
+                     "description": "p-codes (or names) of governorates, districts, "
+                                    "sub-districts"},
+        "sites": {"type": "array", "items": {
+            "type": "object", "required": ["lon", "lat"], "additionalProperties": False,
+            "description": "a point inside Syria's boundaries",
+            "properties": {"lon": {"type": "number", "minimum": lon_min, "maximum": lon_max},
+                           "lat": {"type": "number", "minimum": lat_min, "maximum": lat_max},
+                           **{k: {"type": "string", "maxLength": 500,
+                                  "pattern": fields.PLAIN}
+                              for k in ("name_ar", "name_en", "address_ar", "address_en")},
+                           "admin3_pcode": {"$ref": "#/components/schemas/PCode"},
+                           "confidential": {"type": "boolean"},
+                           "front_gate": {
+                               "description": "required when confidential: "
+                               "\"subdistrict\" (its centre) or a meeting point",
+                               "oneOf": [{"enum": ["subdistrict"]}, {
+                                   "type": "object", "required": ["lon", "lat"],
+                                   "properties": {
+                                       "lon": {"type": "number", "minimum": lon_min,
+                                               "maximum": lon_max},
+                                       "lat": {"type": "number", "minimum": lat_min,
+                                               "maximum": lat_max},
+                                       "address_ar": {"type": "string"},
+                                       "address_en": {"type": "string"}}}]}}}},
+        "hours": {"type": "array", "description": "periods of one day do not overlap",
+                  "items": {"type": "object", "required": ["weekday", "opens", "closes"],
+                            "additionalProperties": False,
+                            "properties": {"weekday": {"type": "integer", "minimum": 1,
+                                                       "maximum": 7},
+                                           "opens": time, "closes": time}}},
+    })
+
+
 OPENAPI_SCHEMAS = {
     "ServiceHit": {
         "type": "object",
@@ -251,56 +299,8 @@ OPENAPI_SCHEMAS = {
             **{name: {"type": "string", "description": desc} for name, desc in _PATHWAY.items()},
         },
     },
-    "ServiceInput": {
-        "type": "object",
-        "description": "Fields of a service; on PATCH only those sent change.",
-        "properties": {
-            "organization_id": {"type": "integer", "description": "platform admins only"},
-            "service_type_code": {"type": "string"}, "name_ar": {"type": "string"},
-            "name_en": {"type": "string"}, "description_ar": {"type": "string"},
-            "description_en": {"type": "string"}, "min_age": _INT_OR_NULL,
-            "max_age": _INT_OR_NULL, "sex": {"enum": ["any", "female", "male"]},
-            "documents_required": _LIST, "nationalities": _LIST,
-            "capacity_per_month": _INT_OR_NULL,
-            "availability": {"enum": ["open", "waitlist", "full"]}, "languages": _LIST,
-            "modality": {"enum": ["static", "mobile", "remote"]},
-            "cost": {"enum": ["free", "subsidised", "paid"]}, "cost_note": {"type": "string"},
-            "referral_method": {"enum": list(REFERRAL_METHODS)},
-            "referral_contact": {"type": "string"},
-            "response_days": {"type": "integer", "minimum": 1, "maximum": 365},
-            "review_every_days": {"enum": list(REVIEW_CADENCES),
-                                  "description": "how often the listing is reviewed, in days"},
-            **{name: {"type": "string", "description": desc} for name, desc in _PATHWAY.items()},
-            "sensitive": {"type": "boolean"}, "status": {"type": "string"},
-            "last_verified": {"type": "string", "format": "date"},
-            "target_groups": _LIST,
-            "coverage": {"type": "array", "items": {"type": "string"},
-                         "description": "p-codes (or names) of governorates, districts, "
-                                        "sub-districts"},
-            "sites": {"type": "array", "items": {
-                "type": "object", "required": ["lon", "lat"],
-                "properties": {"lon": {"type": "number"}, "lat": {"type": "number"},
-                               "name_ar": {"type": "string"}, "name_en": {"type": "string"},
-                               "address_ar": {"type": "string"},
-                               "address_en": {"type": "string"},
-                               "admin3_pcode": {"type": "string"},
-                               "confidential": {"type": "boolean"},
-                               "front_gate": {
-                                   "description": "required when confidential: "
-                                   "\"subdistrict\" (its centre) or a meeting point",
-                                   "oneOf": [{"enum": ["subdistrict"]}, {
-                                       "type": "object", "required": ["lon", "lat"],
-                                       "properties": {
-                                           "lon": {"type": "number"},
-                                           "lat": {"type": "number"},
-                                           "address_ar": {"type": "string"},
-                                           "address_en": {"type": "string"}}}]}}}},
-            "hours": {"type": "array", "items": {
-                "type": "object", "required": ["weekday", "opens", "closes"],
-                "properties": {"weekday": {"type": "integer"}, "opens": {"type": "string"},
-                               "closes": {"type": "string"}}}},
-        },
-    },
+    "ServiceInput": _service_input(),
+    "NewService": {**_service_input(), "required": ["service_type_code", "name_ar"]},
 }
 
 _PARAM_DOCS = {
@@ -349,7 +349,7 @@ OPENAPI_PATHS = {
             "summary": "Add a service to the caller's organisation", "operationId": "createService",
             "security": [{"bearer": []}, {"session": []}],
             "requestBody": {"required": True,
-                            "content": _json({"$ref": "#/components/schemas/ServiceInput"})},
+                            "content": _json({"$ref": "#/components/schemas/NewService"})},
             "responses": {"201": {"description": "Created",
                                   "content": _json({"$ref": "#/components/schemas/Service"})},
                           **error_responses(400, 401, 403, 404)},
