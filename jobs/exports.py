@@ -5,8 +5,6 @@ file is never visible) and ``export_file`` finds it."""
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,12 +35,9 @@ def _geojson(session: Session, path: Path) -> None:
 
 
 def _hsds(session: Session, path: Path) -> None:
-    from data.io.hsds import export_hsds
+    from data.io.hsds import export_hsds_zip
 
-    with tempfile.TemporaryDirectory() as tmp:
-        export_hsds(session, Path(tmp))
-        archive = shutil.make_archive(str(path.with_suffix("")), "zip", tmp)
-    os.replace(archive, path)
+    export_hsds_zip(session, path)
 
 
 def _gaps(session: Session, path: Path, *, level: str = "3", sector: str | None = None,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,15 +72,9 @@ def data_version(session: Session) -> str:
 def write_export(session: Session, kind: str, path: Path, *, hxl: bool = True) -> None:
     """Write export ``kind`` (one of ``FORMATS``) to the file ``path``."""
     if kind == "hsds":
-        from .hsds import export_hsds
+        from .hsds import export_hsds_zip
 
-        with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-            folder = Path(tmp) / "hsds"
-            export_hsds(session, folder)
-            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-                for item in sorted(folder.rglob("*")):
-                    if item.is_file():
-                        zf.write(item, item.relative_to(folder).as_posix())
+        export_hsds_zip(session, path)  # streamed: a page of services at a time
     elif kind.startswith("4w"):
         from .hxl import export_4w
 

@@ -10,7 +10,9 @@ requires ``postal_code`` and ``state_province`` in an address; sites are locatio
 latitude/longitude and the sub-district p-code as ``external_identifier``. The CSV tables are
 spreadsheet-safe: a text cell that a spreadsheet would run as a formula gets a leading
 apostrophe (``cells.neutralize``; ``cells.restore`` gives the text back); the JSON documents,
-which the import reads, are exact.
+which the import reads, are exact. The export is streamed: services are read a page at a time
+(``BATCH``), and each document and CSV row is written out as it is made, so a national build
+holds one page in memory, not the directory.
 """
 
 from __future__ import annotations
@@ -19,7 +21,11 @@ import csv
 import datetime as dt
 import json
 import re
+import shutil
+import tempfile
 import uuid
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -43,7 +49,8 @@ from data.searchtext import organization_search_text, service_search_text
 
 from .cells import neutralize
 
-__all__ = ["check_service", "export_hsds", "import_hsds", "service_document"]
+__all__ = ["BATCH", "check_service", "export_hsds", "export_hsds_zip", "import_hsds",
+           "service_document"]
 
 NS = uuid.UUID("5b0c3a4e-7d8f-4e62-9a51-0c6f1f0d2a11")
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -170,74 +177,154 @@ def _extents(session: Session, pcodes: set[str]) -> dict[str, str]:
     return dict(rows.all())
 
 
-def _services(session: Session):
-    return session.scalars(select(Service).join(Service.organization)
-                           .where(Organization.verified).order_by(Service.uuid).options(
-        selectinload(Service.organization), selectinload(Service.service_type),
-        selectinload(Service.target_groups), selectinload(Service.coverage),
-        selectinload(Service.sites), selectinload(Service.hours)))
+BATCH = 500  # services (or organisations) read, written and released at a time
+
+# Each CSV table's columns: every key its rows may have, id first (the data package's schema).
+TABLE_FIELDS = {t: ["id", *sorted(f)] for t, f in (
+    ("organizations", ("name", "alternate_name", "description", "email", "website")),
+    ("services", ("organization_id", "name", "alternate_name", "description", "status",
+                  "eligibility_description", "minimum_age", "maximum_age", "assured_date")),
+    ("service_areas", ("service_id", "name", "description", "uri", "extent", "extent_type")),
+    ("locations", ("location_type", "name", "alternate_name", "description", "latitude",
+                   "longitude", "external_identifier", "external_identifier_type")),
+    ("service_at_locations", ("service_id", "location_id")),
+    ("schedules", ("service_id", "freq", "byday", "opens_at", "closes_at")),
+    ("languages", ("service_id", "code")),
+    ("attributes", ("link_id", "link_type", "link_entity", "taxonomy_term_id", "value")),
+    ("taxonomy_terms", ("code", "name", "description", "taxonomy")),
+    ("required_documents", ("service_id", "document")))}
 
 
-def export_hsds(session: Session, folder: Path) -> dict[str, int]:
+def _batches(session: Session, model: type[Service] | type[Organization], options: tuple,
+             batch: int) -> Iterator[list]:
+    """Rows of verified organisations (``model`` Service or Organization) by uuid, ``batch``
+    at a time: keyset pages, each loaded with ``options`` and released before the next."""
+    shown = select(model).join(Service.organization) if model is Service else select(model)
+    shown = shown.where(Organization.verified).order_by(model.uuid).limit(batch)
+    last = None
+    while True:
+        page = session.scalars((shown if last is None else shown.where(model.uuid > last))
+                               .options(*options)).all()
+        if not page:
+            return
+        yield list(page)
+        last = page[-1].uuid
+        session.expunge_all()  # the page's objects go; memory stays bounded by ``batch``
+
+
+_SERVICE_LOADS = (selectinload(Service.organization), selectinload(Service.service_type),
+                  selectinload(Service.target_groups), selectinload(Service.coverage),
+                  selectinload(Service.sites), selectinload(Service.hours))
+
+
+class _Tables:
+    """The CSV tables, written row by row to files in ``folder`` (never held in memory)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.files = {t: (folder / TABLES[t][1]).open("w", encoding="utf-8", newline="")
+                      for t in TABLES}
+        self.writers = {t: csv.DictWriter(f, fieldnames=TABLE_FIELDS[t])
+                        for t, f in self.files.items()}
+        for writer in self.writers.values():
+            writer.writeheader()
+
+    def add(self, table: str, *rows: dict) -> None:
+        self.writers[table].writerows({k: neutralize(v) if isinstance(v, str) else v
+                                       for k, v in r.items()} for r in rows)
+
+    def close(self) -> None:
+        for f in self.files.values():
+            f.close()
+
+
+def _write_service(tables: _Tables, doc: dict, terms: dict[str, dict]) -> None:
+    """One service document's rows in the CSV tables (its taxonomy terms kept in ``terms``)."""
+    tables.add("services", {k: v for k, v in doc.items() if not isinstance(v, list | dict)})
+    for table in ("service_areas", "schedules", "languages", "required_documents"):
+        tables.add(table, *doc[table])
+    for sal in doc["service_at_locations"]:
+        tables.add("locations", sal["location"])
+        tables.add("service_at_locations", {k: v for k, v in sal.items() if k != "location"})
+    for att in doc["attributes"]:
+        terms[att["taxonomy_term"]["id"]] = att["taxonomy_term"]
+        tables.add("attributes", {k: v for k, v in att.items() if k != "taxonomy_term"})
+
+
+def _export(session: Session, put: Callable[[str, bytes | Path], None], *,
+            batch: int) -> dict[str, int]:
+    """Every export member through ``put(name, bytes or file)``, read ``batch`` services at
+    a time on a session of its own (in the caller's transaction): a national directory is
+    never held in memory, only one page of it and the small taxonomy."""
+    session.flush()
+    counts = {"organizations": 0, "services": 0}
+    terms: dict[str, dict] = {}
+    extents: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as tmp, \
+            Session(bind=session.connection(), autoflush=False) as reader:
+        tables = _Tables(Path(tmp))
+        try:
+            for page in _batches(reader, Service, _SERVICE_LOADS, batch):
+                new = {a.pcode for s in page for a in s.coverage} - set(extents)
+                extents.update(_extents(reader, new))  # one per admin area: bounded
+                for svc in page:
+                    doc = service_document(svc, extents)
+                    put(f"services/{doc['id']}.json", _json(doc))
+                    _write_service(tables, doc, terms)
+                counts["services"] += len(page)
+            for page in _batches(reader, Organization, (), batch):
+                for org in page:
+                    doc = organization_document(org)
+                    put(f"organizations/{doc['id']}.json", _json(doc))
+                    tables.add("organizations", doc)
+                counts["organizations"] += len(page)
+            tables.add("taxonomy_terms", *sorted(terms.values(), key=lambda t: t["id"]))
+        finally:
+            tables.close()
+        resources = []
+        for table, (name, file) in TABLES.items():
+            put(f"csv/{file}", Path(tmp) / file)
+            resources.append({"name": name, "path": f"csv/{file}",
+                              "profile": "tabular-data-resource",
+                              "schema": {"fields": [{"name": f} for f in TABLE_FIELDS[table]],
+                                         "primaryKey": "id"}})
+    put("datapackage.json", _json({"name": "tasharuk", "profile": "tabular-data-package",
+                                   "version": "3.0.0", "resources": resources}))
+    return counts
+
+
+def export_hsds(session: Session, folder: Path, *, batch: int | None = None) -> dict[str, int]:
     """Write ``organizations/*.json``, ``services/*.json`` and a CSV data package
     (``csv/*.csv`` + ``datapackage.json``) to ``folder``: verified organisations and their
     services only (pending, rejected and suspended ones are never shown to others)."""
     folder = Path(folder)
-    services = list(_services(session))
-    extents = _extents(session, {a.pcode for s in services for a in s.coverage})
-    (folder / "services").mkdir(parents=True, exist_ok=True)
-    (folder / "organizations").mkdir(parents=True, exist_ok=True)
-    tables: dict[str, list[dict]] = {k: [] for k in (
-        "organizations", "services", "service_areas", "locations", "service_at_locations",
-        "schedules", "languages", "attributes", "taxonomy_terms", "required_documents")}
-    orgs: dict[str, dict] = {}
-    terms: dict[str, dict] = {}
-    for svc in services:
-        doc = service_document(svc, extents)
-        _write(folder / "services" / f"{doc['id']}.json", doc)
-        orgs[doc["organization_id"]] = doc["organization"]
-        flat = {k: v for k, v in doc.items() if not isinstance(v, list | dict)}
-        tables["services"].append(flat)
-        tables["service_areas"] += doc["service_areas"]
-        tables["schedules"] += doc["schedules"]
-        tables["languages"] += doc["languages"]
-        tables["required_documents"] += doc["required_documents"]
-        for sal in doc["service_at_locations"]:
-            tables["locations"].append(sal["location"])
-            tables["service_at_locations"].append(
-                {k: v for k, v in sal.items() if k != "location"})
-        for att in doc["attributes"]:
-            terms[att["taxonomy_term"]["id"]] = att["taxonomy_term"]
-            tables["attributes"].append({k: v for k, v in att.items() if k != "taxonomy_term"})
-    for org in session.scalars(select(Organization).where(Organization.verified)
-                               .order_by(Organization.uuid)):
-        doc = orgs.get(str(org.uuid)) or organization_document(org)
-        _write(folder / "organizations" / f"{doc['id']}.json", doc)
-        tables["organizations"].append(doc)
-    tables["taxonomy_terms"] = sorted(terms.values(), key=lambda t: t["id"])
-    (folder / "csv").mkdir(exist_ok=True)
-    resources = []
-    for table, rows in tables.items():
-        name, file = TABLES[table]
-        fields = sorted({k for r in rows for k in r}) or ["id"]
-        fields.sort(key=lambda f: f != "id")
-        with (folder / "csv" / file).open("w", encoding="utf-8", newline="") as out:
-            writer = csv.DictWriter(out, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows({k: neutralize(v) if isinstance(v, str) else v
-                              for k, v in r.items()} for r in rows)
-        resources.append({"name": name, "path": f"csv/{file}",
-                          "profile": "tabular-data-resource",
-                          "schema": {"fields": [{"name": f} for f in fields],
-                                     "primaryKey": "id"}})
-    _write(folder / "datapackage.json", {"name": "tasharuk", "profile": "tabular-data-package",
-                                         "version": "3.0.0", "resources": resources})
-    return {"organizations": len(tables["organizations"]), "services": len(services)}
+    for sub in ("services", "organizations", "csv"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+
+    def put(name: str, data: bytes | Path) -> None:
+        if isinstance(data, Path):
+            shutil.copyfile(data, folder / name)
+        else:
+            (folder / name).write_bytes(data)
+
+    return _export(session, put, batch=batch or BATCH)
 
 
-def _write(path: Path, doc: dict) -> None:
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                    encoding="utf-8")
+def export_hsds_zip(session: Session, path: Path, *, batch: int | None = None
+                    ) -> dict[str, int]:
+    """The same export as one zip file at ``path``, its members written as they are made."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        def put(name: str, data: bytes | Path) -> None:
+            if isinstance(data, Path):
+                zf.write(data, name)
+            else:
+                zf.writestr(name, data)
+
+        return _export(session, put, batch=batch or BATCH)
+
+
+def _json(doc: dict) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
 # ---------------------------------------------------------------- checks (our own)

@@ -183,3 +183,57 @@ def test_official_example_from_another_directory_imports(session):
     assert svc.service_type_code == "health_mental"  # "... mental health conditions ..."
     assert sorted(h.weekday for h in svc.hours) == [4, 5]
     assert svc.languages == ["ur"] and svc.sites == []
+
+
+# ---------------------------------------------------------------- streaming (issue 17)
+
+def _members(path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def test_a_build_holds_one_page_of_services_never_the_directory(session, make, tmp_path,
+                                                                 monkeypatch):
+    """A cold build reads BATCH services at a time and lets them go: the most services ever
+    held by the session that loads them is one page, whatever the directory's size; and the
+    zip is the same whatever the page size."""
+    from sqlalchemy import event
+
+    from data.io import hsds
+    from data.models import Service
+
+    orgs = [make.org() for _ in range(3)]
+    for i in range(25):
+        make.service(organization=orgs[i % 3], coverage=["SY07"], sites=[(36.6 + i / 100, 35.9)])
+    held: list[int] = []
+
+    def loaded(target, context):
+        held.append(sum(isinstance(o, Service) for o in context.session.identity_map.values()))
+
+    monkeypatch.setattr(hsds, "BATCH", 10, raising=False)
+    event.listen(Service, "load", loaded)
+    try:
+        hsds.export_hsds(session, tmp_path / "small-pages")
+    finally:
+        event.remove(Service, "load", loaded)
+    assert len(held) >= 25 and max(held) <= 10
+    assert hsds.export_hsds_zip(session, tmp_path / "a.zip", batch=7) == {
+        "organizations": 3, "services": 25}
+    hsds.export_hsds_zip(session, tmp_path / "b.zip", batch=1000)
+    assert _members(tmp_path / "a.zip") == _members(tmp_path / "b.zip")
+    folder = {p.relative_to(tmp_path / "small-pages").as_posix(): p.read_bytes()
+              for p in (tmp_path / "small-pages").rglob("*") if p.is_file()}
+    assert folder == _members(tmp_path / "a.zip")  # the CLI's folder and the zip agree
+
+
+def test_the_csv_tables_have_their_declared_columns(session, directory, tmp_path):
+    from data.io.hsds import TABLE_FIELDS, TABLES
+
+    export_hsds(session, tmp_path)
+    for table, (_name, file) in TABLES.items():
+        with (tmp_path / "csv" / file).open(encoding="utf-8") as f:
+            assert next(csv.reader(f)) == TABLE_FIELDS[table]
+    package = json.loads((tmp_path / "datapackage.json").read_text())
+    assert [r["path"] for r in package["resources"]] == [f"csv/{f}" for _n, f in TABLES.values()]
