@@ -74,6 +74,25 @@ def test_a_non_specialist_sees_only_the_focal_point_route(app, login, world, gbv
             f"/directory/services/{gbv.id}?lang=en").get_data(as_text=True)
 
 
+def test_the_api_gives_a_non_specialist_only_the_focal_point_route(app, login, world, make,
+                                                                   focal_user):
+    """GET /api/v1/services/ID held the whole listing for anyone the pages route elsewhere."""
+    gbv = make.service(organization=world.receiver_org, service_type_code="gbv_case_management",
+                       sensitive=True, coverage=["SY07"], description_en=SECRET,
+                       referral_contact="+963-CONTACT-ONLY-SPECIALISTS", name_en="Case management")
+    url = f"/api/v1/services/{gbv.id}"
+    for user in (world.users[("other", "caseworker")], world.users[("sender", "caseworker")]):
+        got = _as(app, login, user).get(url)
+        body = got.get_data(as_text=True)
+        assert got.status_code == 200 and got.get_json()["referral_method"] == "focal_point"
+        assert SECRET not in body and "CONTACT-ONLY" not in body
+        assert got.get_json()["sites"] == [] and got.get_json()["name_en"] == "Case management"
+    assert SECRET not in app.test_client().get(url).get_data(as_text=True)  # the public too
+    for user in (world.users[("receiver", "caseworker")], world.users[("receiver", "viewer")]):
+        own = _as(app, login, user).get(url).get_json()
+        assert own["description_en"] == SECRET and own["referral_method"] != "focal_point"
+
+
 def test_without_focal_points_the_listing_shows_as_before(app, login, world, gbv):
     page = _as(app, login, world.users[("other", "caseworker")]).get(
         f"/directory/services/{gbv.id}?lang=en").get_data(as_text=True)

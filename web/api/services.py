@@ -12,7 +12,7 @@ from data.models import REFERRAL_METHODS, REVIEW_CADENCES
 from network import directory
 from referral.search import PARAMS, SYRIA_BBOX, Viewer, parse_query, record_unmet, search
 
-from ..security import PUBLIC, allow, is_platform_admin, organization_id, principal, role
+from ..security import PUBLIC, allow, caller, is_platform_admin, organization_id, principal, role
 from . import bp
 from .body import json_body
 from .openapi import error_responses
@@ -48,9 +48,25 @@ def list_services():
 @bp.get("/services/<int:service_id>")
 @allow(PUBLIC)
 def get_service(service_id: int):
-    """One service with its sites (sensitive addresses hidden from the public)."""
+    """One service with its sites (sensitive addresses hidden from the public); a sensitive
+    service routed through focal points shows a non-specialist only how to request it."""
+    from referral.access import routes_through_focal_point
+
     s = db.read_session
-    return directory.service_view(s, directory.get_service(s, service_id, viewer()), viewer())
+    svc = directory.get_service(s, service_id, viewer())
+    detail = directory.service_view(s, svc, viewer())
+    if routes_through_focal_point(s, svc, caller()):
+        detail = _through_focal_point(detail)
+    return detail
+
+
+def _through_focal_point(detail: dict) -> dict:
+    """``detail`` as a non-specialist may see a service routed through focal points (issue
+    23): no places, hours, contact or narrative; its name, organisation and type stay, and
+    ``referral_method`` "focal_point" says to ask through ``POST /focal-requests``."""
+    return detail | {"description_ar": "", "description_en": "", "sites": [], "hours": [],
+                     "referral_contact": "", "referral_method": "focal_point",
+                     **dict.fromkeys(_PATHWAY, "")}
 
 
 @bp.post("/services")
