@@ -8,9 +8,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from tests.kits.directory import add_areas
 from tests.kits.referrals import CONSENT, world_fixture  # noqa: F401
 
 SECRET = "DESCRIPTION-ONLY-SPECIALISTS-SEE"
+
+
+@pytest.fixture(autouse=True)
+def _idleb_districts(session):
+    """The districts the requests name exist with or without ../shared/data."""
+    add_areas(session)
 
 
 @pytest.fixture
