@@ -11,7 +11,6 @@ documents are written (no tabular CSV package yet).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from pathlib import Path
 
@@ -20,7 +19,17 @@ from sqlalchemy.orm import Session
 
 from data.models import Organization, Service
 
-from .hsds import NS, _extents, _id, _services, _write, organization_document, service_document
+from .hsds import (
+    _SERVICE_LOADS,
+    BATCH,
+    NS,
+    _batches,
+    _extents,
+    _id,
+    _json,
+    organization_document,
+    service_document,
+)
 
 __all__ = ["UNIT", "export_hsds_31", "import_hsds_31", "organization_document_31",
            "service_document_31"]
@@ -61,29 +70,35 @@ def service_document_31(svc: Service, extents: dict[str, str], base_url: str) ->
     return doc
 
 
-def export_hsds_31(session: Session, folder: Path, base_url: str) -> dict[str, int]:
+def export_hsds_31(session: Session, folder: Path, base_url: str, *,
+                   batch: int = BATCH) -> dict[str, int]:
     """Write HSDS 3.1 ``services/*.json`` and ``organizations/*.json`` (verified
-    organisations and their services only) and a ``datapackage.json`` naming the version."""
+    organisations and their services only), read ``batch`` at a time as the 3.0 export does,
+    and a ``datapackage.json`` naming the version."""
     folder = Path(folder)
-    services = list(_services(session))
-    extents = _extents(session, {a.pcode for s in services for a in s.coverage})
-    (folder / "services").mkdir(parents=True, exist_ok=True)
-    (folder / "organizations").mkdir(parents=True, exist_ok=True)
-    for svc in services:
-        doc = service_document_31(svc, extents, base_url)
-        _write(folder / "services" / f"{doc['id']}.json", doc)
-    orgs = 0
-    for org in session.scalars(select(Organization).where(Organization.verified)
-                               .order_by(Organization.uuid)):
-        doc = organization_document_31(org)
-        _write(folder / "organizations" / f"{doc['id']}.json", doc)
-        orgs += 1
-    (folder / "datapackage.json").write_text(json.dumps(
+    for sub in ("services", "organizations"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    session.flush()
+    counts = {"organizations": 0, "services": 0}
+    extents: dict[str, str] = {}
+    with Session(bind=session.connection(), autoflush=False) as reader:
+        for page in _batches(reader, Service, _SERVICE_LOADS, batch):
+            new = {a.pcode for s in page for a in s.coverage} - set(extents)
+            extents.update(_extents(reader, new))
+            for svc in page:
+                doc = service_document_31(svc, extents, base_url)
+                (folder / "services" / f"{doc['id']}.json").write_bytes(_json(doc))
+            counts["services"] += len(page)
+        for page in _batches(reader, Organization, (), batch):
+            for org in page:
+                doc = organization_document_31(org)
+                (folder / "organizations" / f"{doc['id']}.json").write_bytes(_json(doc))
+            counts["organizations"] += len(page)
+    (folder / "datapackage.json").write_bytes(_json(
         {"name": "tasharuk", "version": VERSION, "profile": "data-package",
          "resources": [{"name": "services", "path": "services/"},
-                       {"name": "organizations", "path": "organizations/"}]},
-        indent=1) + "\n", encoding="utf-8")
-    return {"organizations": orgs, "services": len(services)}
+                       {"name": "organizations", "path": "organizations/"}]}))
+    return counts
 
 
 def import_hsds_31(session: Session, path: Path) -> dict[str, int]:
