@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 from data import fields
 from data.errors import BadInput, Conflict, Forbidden, NotFound
 from data.models import FeedbackCode, Service, ServiceFeedback, User
-from referral.crypto import configured_cipher, seal
+from referral.crypto import configured_cipher, seal, unseal
 from referral.search import Viewer
 
-__all__ = ["COMMENT_MAX", "MIN_FEEDBACK", "feedback_figures", "issue_code", "moderate",
-           "submit_feedback"]
+__all__ = ["COMMENT_MAX", "MIN_FEEDBACK", "approved_comments", "feedback_figures", "issue_code",
+           "moderate", "submit_feedback"]
 
 MIN_FEEDBACK = 5
 COMMENT_MAX = 500
@@ -120,3 +120,27 @@ def moderate(session: Session, feedback_id: int, decision: str, viewer: Viewer
     feedback.moderation = decision
     session.flush()
     return feedback
+
+
+def approved_comments(session: Session, organization_id: int, viewer: Viewer,
+                      limit: int = 100) -> list[dict[str, Any]]:
+    """The moderated-in comments on an organisation's services, newest first (its admins)."""
+    from data.models import Organization
+
+    if session.get(Organization, organization_id) is None:
+        raise NotFound(_("Organisation %(id)s does not exist.", id=organization_id))
+    if not (viewer.role == "platform_admin" or (viewer.role == "org_admin"
+                                                 and viewer.organization_id == organization_id)):
+        raise Forbidden(_("Only this organisation's administrators may change it."))
+    cipher = configured_cipher()
+    rows = session.execute(
+        select(ServiceFeedback, Service.name_ar, Service.name_en)
+        .join(Service, Service.id == ServiceFeedback.service_id)
+        .where(Service.organization_id == organization_id,
+               ServiceFeedback.moderation == "approved")
+        .order_by(ServiceFeedback.id.desc()).limit(limit)).all()
+    return [{"id": f.id, "service_id": f.service_id, "service_name_ar": ar,
+             "service_name_en": en, "provided": f.provided, "respectful": f.respectful,
+             "timely": f.timely, "comment": unseal(cipher, f.comment_enc) or "",
+             "created_at": f.created_at.isoformat() if f.created_at else None}
+            for f, ar, en in rows]

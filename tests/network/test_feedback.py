@@ -107,6 +107,13 @@ def test_comments_are_moderated_by_platform_admins(client, make, login, session)
     assert resp.status_code == 200 and resp.get_json()["moderation"] == "approved"
     assert client.post(f"/api/v1/feedback/{fid}/moderate", json={"decision": "maybe"}
                        ).status_code == 400
+    login(make.user("org_admin", svc.organization))  # the organisation reads it now
+    items = client.get(f"/api/v1/organizations/{svc.organization_id}/feedback"
+                       ).get_json()["items"]
+    assert [(i["id"], i["comment"]) for i in items] == [(fid, "ok")]
+    login(make.user("org_admin", make.org()))
+    assert client.get(f"/api/v1/organizations/{svc.organization_id}/feedback"
+                      ).status_code == 403
 
 
 @pytest.fixture

@@ -46,12 +46,37 @@ def moderate_feedback(feedback_id: int):
     return {"id": row.id, "service_id": row.service_id, "moderation": row.moderation}
 
 
+@bp.get("/organizations/<int:organization_id>/feedback")
+@allow("org_admin", "platform_admin")
+def organization_feedback(organization_id: int):
+    """The moderated-in comments of the people served by the organisation (its admins)."""
+    return {"items": feedback.approved_comments(db.session, organization_id, viewer())}
+
+
 _ID = {"type": "integer", "minimum": 1, "maximum": 2147483647}
 _ROW = {"application/json": {"schema": {
     "type": "object", "required": ["id", "service_id", "moderation"],
     "properties": {"id": {"type": "integer"}, "service_id": {"type": "integer"},
                    "moderation": {"enum": ["none", "pending", "approved", "rejected"]}}}}}
+_COMMENT = {"type": "object", "required": ["id", "service_id", "provided", "comment"],
+            "properties": {"id": {"type": "integer"}, "service_id": {"type": "integer"},
+                           "service_name_ar": {"type": "string"},
+                           "service_name_en": {"type": "string"},
+                           "provided": {"type": "boolean"},
+                           "respectful": {"type": ["boolean", "null"]},
+                           "timely": {"type": ["boolean", "null"]},
+                           "comment": {"type": "string"},
+                           "created_at": {"type": ["string", "null"], "format": "date-time"}}}
 OPENAPI_PATHS = {
+    "/organizations/{organization_id}/feedback": {"get": {
+        "summary": "Moderated-in comments of the people served (the organisation's admins)",
+        "operationId": "organizationFeedback",
+        "parameters": [{"name": "organization_id", "in": "path", "required": True,
+                        "schema": _ID}],
+        "responses": {"200": {"description": "Newest first", "content": {"application/json": {
+            "schema": {"type": "object", "required": ["items"],
+                       "properties": {"items": {"type": "array", "items": _COMMENT}}}}}},
+                      **error_responses(401, 403, 404)}}},
     "/services/{service_id}/feedback-codes": {"post": {
         "summary": "A single-use feedback code to hand the person (caseworkers)",
         "operationId": "createFeedbackCode",

@@ -15,6 +15,7 @@ RULES = {
     "api.create_feedback_code": {"roles": {"caseworker", "org_admin"}},
     "api.give_feedback": {"roles": {"public"}},
     "api.moderate_feedback": {"roles": {"platform_admin"}},
+    "api.organization_feedback": {"roles": {"org_admin", "platform_admin"}},
     "directory.give_feedback": {"roles": {"public"}},
     "directory.feedback_code": {"roles": {"caseworker", "org_admin"}},
     "api.list_webhooks": {"roles": {"org_admin", "platform_admin"}},
