@@ -446,7 +446,9 @@ def restart_under_load(port: int, url: str, reqs: list[Req], clients: int) -> di
     thread.join()
     while_down = [r for r in results if marks["down"] <= r.start + r.ms / 1000 <= marks["up"]]
     after = sorted((r for r in results if r.start >= marks["up"]), key=lambda r: r.start)
-    bad_after = [r for r in after if r.status != 200]
+    # the server failing (5xx, no answer); a 4xx (an acceptance refused for its referral's
+    # state) is an answer of a working service
+    bad_after = [r for r in after if r.status == 0 or r.status >= 500]
     full = (max(r.start + r.ms / 1000 for r in bad_after) - marks["up"]) if bad_after else 0.0
     writes = [r for r in results if r.kind == "transition"]
     from data.db import make_engine
