@@ -58,7 +58,7 @@ class Config:
         # Exports (web/downloads.py): where built files are kept, how many builds may run at
         # once across all workers, and how often one person / one API token may download.
         self.EXPORT_CACHE = env("TASHARUK_EXPORT_CACHE", "")
-        self.EXPORT_BACKGROUND = env("TASHARUK_EXPORT_BACKGROUND", "hsds")  # built by a job
+        self.EXPORT_BACKGROUND = env("TASHARUK_EXPORT_BACKGROUND", "hsds,hsds31")  # built by a job
         self.EXPORT_SLOTS = int(env("TASHARUK_EXPORT_SLOTS", "1"))
         self.EXPORT_RATE_LIMIT = env("TASHARUK_EXPORT_RATE_LIMIT", "30 per hour")
         self.EXPORT_TOKEN_RATE_LIMIT = env("TASHARUK_EXPORT_TOKEN_RATE_LIMIT", "20 per hour")

@@ -293,10 +293,10 @@ def import_rollback_cmd(batch_id: int) -> None:
 def import_hsds_cmd(path: Path) -> None:
     """Import HSDS 3.0 or 3.1 JSON documents (a folder or one file) of organisations and
     services."""
-    from data.io.hsds31 import import_hsds_31
+    from data.io.hsds import import_hsds
 
     try:
-        counts = import_hsds_31(session(), path)
+        counts = import_hsds(session(), path)
     except BadInput:
         session().rollback()
         raise
@@ -306,19 +306,16 @@ def import_hsds_cmd(path: Path) -> None:
 
 @export_cli.command("hsds")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--version", "version", type=click.Choice(["3.0", "3.1"]), default="3.0",
-              show_default=True, help="HSDS version: 3.1 adds capacities and URLs (JSON "
-                                      "documents only).")
-def export_hsds_cmd(folder: Path, version: str) -> None:
-    """Write HSDS JSON documents (3.0: and the tabular CSV data package) to FOLDER (verified
+@click.option("--version", "hsds_version", type=click.Choice(["3.0", "3.1"]), default="3.0",
+              show_default=True, help="HSDS version (3.1 adds capacities and urls).")
+def export_hsds_cmd(folder: Path, hsds_version: str) -> None:
+    """Write HSDS JSON documents and the tabular CSV data package to FOLDER (verified
     organisations and their services only)."""
-    from flask import current_app
-
     from data.io.hsds import export_hsds
     from data.io.hsds31 import export_hsds_31
 
-    counts = (export_hsds_31(session(), folder, current_app.config.get("BASE_URL", ""))
-              if version == "3.1" else export_hsds(session(), folder))
+    counts = export_hsds_31(session(), folder, current_app.config.get("BASE_URL")) \
+        if hsds_version == "3.1" else export_hsds(session(), folder)
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 

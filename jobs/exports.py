@@ -34,10 +34,17 @@ def _geojson(session: Session, path: Path) -> None:
         export_geojson(session, out)
 
 
-def _hsds(session: Session, path: Path) -> None:
+def _hsds(session: Session, path: Path, *, version: str = "3.0") -> None:
     from data.io.hsds import export_hsds_zip
+    from data.io.hsds31 import export_hsds_31_zip
 
-    export_hsds_zip(session, path)
+    if version not in ("3.0", "3.1"):
+        raise BadInput(_("%(field)s must be one of: %(values)s.", field="version",
+                         values="3.0, 3.1"), field="version")
+    if version == "3.1":
+        export_hsds_31_zip(session, path, current_app.config.get("BASE_URL"))
+    else:
+        export_hsds_zip(session, path)
 
 
 def _gaps(session: Session, path: Path, *, level: str = "3", sector: str | None = None,

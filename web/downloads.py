@@ -53,7 +53,7 @@ def export_folder() -> Path:
 def in_background(kind: str) -> bool:
     """True when export ``kind`` is built by a background job (``EXPORT_BACKGROUND``: the
     kinds, comma-separated; HSDS by default), not in the request."""
-    kinds = current_app.config.get("EXPORT_BACKGROUND", "hsds") or ""
+    kinds = current_app.config.get("EXPORT_BACKGROUND", "hsds,hsds31") or ""
     return kind in {k.strip() for k in kinds.split(",")}
 
 

@@ -1,5 +1,6 @@
 """The exports as files on disk, built once per data version and then served from there:
-an HSDS zip, the 4W table (CSV with or without the HXL row, or XLSX) and the GeoJSON.
+an HSDS zip (3.0, or 3.1 as ``hsds31``), the 4W table (CSV with or without the HXL row, or
+XLSX) and the GeoJSON.
 
 Why: an HSDS export of the national data set takes seconds and tens of MB to build, and any
 signed-in user may ask for it. Built into a file and kept under a name carrying the data's
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -33,6 +35,7 @@ BUILD_TASK = "exports.cache"  # the background job that builds an export into th
 # kind -> (file name, MIME type)
 FORMATS = {
     "hsds": ("tasharuk-hsds.zip", "application/zip"),
+    "hsds31": ("tasharuk-hsds-3.1.zip", "application/zip"),
     "4w.csv": ("tasharuk-4w.csv", "text/csv"),
     "4w.xlsx": ("tasharuk-4w.xlsx",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -75,6 +78,12 @@ def write_export(session: Session, kind: str, path: Path, *, hxl: bool = True) -
         from .hsds import export_hsds_zip
 
         export_hsds_zip(session, path)  # streamed: a page of services at a time
+    elif kind == "hsds31":
+        from .hsds31 import export_hsds_31_zip
+
+        # the listings' links under BASE_URL (the app's or the worker's)
+        export_hsds_31_zip(session, path, current_app.config.get("BASE_URL")
+                          if has_app_context() else None)
     elif kind.startswith("4w"):
         from .hxl import export_4w
 

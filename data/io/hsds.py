@@ -26,6 +26,7 @@ import tempfile
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session, selectinload
 from data.errors import BadInput
 from data.io.taxonomy import Taxonomy
 from data.models import (
+    AVAILABILITY,
     AdminArea,
     OpeningPeriod,
     Organization,
@@ -49,14 +51,19 @@ from data.searchtext import organization_search_text, service_search_text
 
 from .cells import neutralize
 
-__all__ = ["BATCH", "check_service", "export_hsds", "export_hsds_zip", "import_hsds",
-           "service_document"]
+__all__ = ["BATCH", "HSDS30", "Flavour", "check_service", "export_hsds", "export_hsds_zip",
+           "import_hsds", "service_document"]
 
 NS = uuid.UUID("5b0c3a4e-7d8f-4e62-9a51-0c6f1f0d2a11")
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 URI_PREFIX = "urn:ocha:pcode:"
 TAX_GROUPS, TAX_TYPES, TAX_ELIG = ("tasharuk-target-groups", "tasharuk-service-types",
                                    "tasharuk-eligibility")
+TAX_AVAILABILITY = "tasharuk-availability"  # HSDS 3.1 capacities: open, waitlist or full
+# the unit of a service's capacity (HSDS 3.1): people it can take in a month
+UNIT_PEOPLE_MONTH = {"id": str(uuid.uuid5(NS, "unit|people_per_month")),
+                     "name": "people per month", "scheme": "tasharuk",
+                     "identifier": "people_per_month"}
 
 
 # our table -> (HSDS resource name, file name), as in the official datapackage.json
@@ -217,14 +224,28 @@ _SERVICE_LOADS = (selectinload(Service.organization), selectinload(Service.servi
                   selectinload(Service.sites), selectinload(Service.hours))
 
 
+@dataclass(frozen=True)
+class Flavour:
+    """One HSDS version's export: its documents (made from the same rows) and CSV tables."""
+
+    version: str
+    service_doc: Callable[[Service, dict[str, str]], dict]
+    org_doc: Callable[[Organization], dict]
+    tables: dict[str, tuple[str, str]]  # our table -> (HSDS resource name, file name)
+    fields: dict[str, list[str]]  # our table -> its columns
+
+
+HSDS30 = Flavour("3.0.0", service_document, organization_document, TABLES, TABLE_FIELDS)
+
+
 class _Tables:
     """The CSV tables, written row by row to files in ``folder`` (never held in memory)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, flavour: Flavour) -> None:
         self.folder = folder
-        self.files = {t: (folder / TABLES[t][1]).open("w", encoding="utf-8", newline="")
-                      for t in TABLES}
-        self.writers = {t: csv.DictWriter(f, fieldnames=TABLE_FIELDS[t])
+        self.files = {t: (folder / file).open("w", encoding="utf-8", newline="")
+                      for t, (_name, file) in flavour.tables.items()}
+        self.writers = {t: csv.DictWriter(f, fieldnames=flavour.fields[t])
                         for t, f in self.files.items()}
         for writer in self.writers.values():
             writer.writeheader()
@@ -238,9 +259,11 @@ class _Tables:
             f.close()
 
 
-def _write_service(tables: _Tables, doc: dict, terms: dict[str, dict]) -> None:
-    """One service document's rows in the CSV tables (its taxonomy terms kept in ``terms``)."""
-    tables.add("services", {k: v for k, v in doc.items() if not isinstance(v, list | dict)})
+def _write_service(tables: _Tables, doc: dict, terms: dict[str, dict],
+                   units: dict[str, dict]) -> None:
+    """One service document's rows in the CSV tables (its taxonomy terms kept in ``terms``,
+    the units of its capacities in ``units``)."""
+    tables.add("services", _flat(doc))
     for table in ("service_areas", "schedules", "languages", "required_documents"):
         tables.add(table, *doc[table])
     for sal in doc["service_at_locations"]:
@@ -249,54 +272,77 @@ def _write_service(tables: _Tables, doc: dict, terms: dict[str, dict]) -> None:
     for att in doc["attributes"]:
         terms[att["taxonomy_term"]["id"]] = att["taxonomy_term"]
         tables.add("attributes", {k: v for k, v in att.items() if k != "taxonomy_term"})
+    for cap in doc.get("capacities", []):  # HSDS 3.1
+        units[cap["unit"]["id"]] = _flat(cap["unit"])
+        tables.add("service_capacities", {**_flat(cap), "service_id": doc["id"],
+                                          "unit_id": cap["unit"]["id"]})
+    _write_urls(tables, doc, "additional_urls", "service_id")
+
+
+def _flat(doc: dict) -> dict:
+    """A document's own fields, without its nested objects and arrays (one CSV row)."""
+    return {k: v for k, v in doc.items() if not isinstance(v, list | dict)}
+
+
+def _write_urls(tables: _Tables, doc: dict, key: str, link: str) -> None:
+    """HSDS 3.1: a document's url objects (``additional_urls``/``additional_websites``) as
+    rows of the ``url`` table, linked to the document by ``link``."""
+    if doc.get(key):
+        tables.add("urls", *({**u, link: doc["id"]} for u in doc[key]))
 
 
 def _export(session: Session, put: Callable[[str, bytes | Path], None], *,
-            batch: int) -> dict[str, int]:
+            batch: int, flavour: Flavour) -> dict[str, int]:
     """Every export member through ``put(name, bytes or file)``, read ``batch`` services at
     a time on a session of its own (in the caller's transaction): a national directory is
     never held in memory, only one page of it and the small taxonomy."""
     session.flush()
     counts = {"organizations": 0, "services": 0}
     terms: dict[str, dict] = {}
+    units: dict[str, dict] = {}
     extents: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp, \
             Session(bind=session.connection(), autoflush=False) as reader:
-        tables = _Tables(Path(tmp))
+        tables = _Tables(Path(tmp), flavour)
         try:
             for page in _batches(reader, Service, _SERVICE_LOADS, batch):
                 new = {a.pcode for s in page for a in s.coverage} - set(extents)
                 extents.update(_extents(reader, new))  # one per admin area: bounded
                 for svc in page:
-                    doc = service_document(svc, extents)
+                    doc = flavour.service_doc(svc, extents)
                     put(f"services/{doc['id']}.json", _json(doc))
-                    _write_service(tables, doc, terms)
+                    _write_service(tables, doc, terms, units)
                 counts["services"] += len(page)
             for page in _batches(reader, Organization, (), batch):
                 for org in page:
-                    doc = organization_document(org)
+                    doc = flavour.org_doc(org)
                     put(f"organizations/{doc['id']}.json", _json(doc))
-                    tables.add("organizations", doc)
+                    tables.add("organizations", _flat(doc))
+                    _write_urls(tables, doc, "additional_websites", "organization_id")
                 counts["organizations"] += len(page)
             tables.add("taxonomy_terms", *sorted(terms.values(), key=lambda t: t["id"]))
+            if "units" in flavour.tables:
+                tables.add("units", *sorted(units.values(), key=lambda u: u["id"]))
         finally:
             tables.close()
         resources = []
-        for table, (name, file) in TABLES.items():
+        for table, (name, file) in flavour.tables.items():
             put(f"csv/{file}", Path(tmp) / file)
             resources.append({"name": name, "path": f"csv/{file}",
                               "profile": "tabular-data-resource",
-                              "schema": {"fields": [{"name": f} for f in TABLE_FIELDS[table]],
+                              "schema": {"fields": [{"name": f} for f in flavour.fields[table]],
                                          "primaryKey": "id"}})
     put("datapackage.json", _json({"name": "tasharuk", "profile": "tabular-data-package",
-                                   "version": "3.0.0", "resources": resources}))
+                                   "version": flavour.version, "resources": resources}))
     return counts
 
 
-def export_hsds(session: Session, folder: Path, *, batch: int | None = None) -> dict[str, int]:
+def export_hsds(session: Session, folder: Path, *, batch: int | None = None,
+                flavour: Flavour = HSDS30) -> dict[str, int]:
     """Write ``organizations/*.json``, ``services/*.json`` and a CSV data package
     (``csv/*.csv`` + ``datapackage.json``) to ``folder``: verified organisations and their
-    services only (pending, rejected and suspended ones are never shown to others)."""
+    services only (pending, rejected and suspended ones are never shown to others); HSDS 3.0,
+    or another ``flavour`` (3.1: ``data.io.hsds31``)."""
     folder = Path(folder)
     for sub in ("services", "organizations", "csv"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
@@ -307,11 +353,11 @@ def export_hsds(session: Session, folder: Path, *, batch: int | None = None) -> 
         else:
             (folder / name).write_bytes(data)
 
-    return _export(session, put, batch=batch or BATCH)
+    return _export(session, put, batch=batch or BATCH, flavour=flavour)
 
 
-def export_hsds_zip(session: Session, path: Path, *, batch: int | None = None
-                    ) -> dict[str, int]:
+def export_hsds_zip(session: Session, path: Path, *, batch: int | None = None,
+                    flavour: Flavour = HSDS30) -> dict[str, int]:
     """The same export as one zip file at ``path``, its members written as they are made."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         def put(name: str, data: bytes | Path) -> None:
@@ -320,7 +366,7 @@ def export_hsds_zip(session: Session, path: Path, *, batch: int | None = None
             else:
                 zf.writestr(name, data)
 
-        return _export(session, put, batch=batch or BATCH)
+        return _export(session, put, batch=batch or BATCH, flavour=flavour)
 
 
 def _json(doc: dict) -> bytes:
@@ -334,6 +380,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 STATUSES = ("active", "inactive", "defunct", "temporarily closed")
 
 # entity -> (required fields, {field: kind}, {array field: entity}, {object field: entity})
@@ -346,14 +393,15 @@ SPEC: dict[str, tuple[tuple[str, ...], dict[str, str], dict[str, str], dict[str,
                 {"schedules": "schedule", "service_areas": "service_area",
                  "service_at_locations": "service_at_location", "languages": "language",
                  "attributes": "attribute", "phones": "phone", "contacts": "contact",
-                 "required_documents": "required_document"},
+                 "required_documents": "required_document",
+                 "capacities": "service_capacity", "additional_urls": "url"},
                 {"organization": "organization"}),
     "organization": (("id", "name", "description"),
                      {"id": "uuid", "name": "str", "description": "str", "email": "email",
                       "website": "uri", "logo": "uri", "uri": "uri",
                       "parent_organization_id": "uuid", "year_incorporated": "num"},
                      {"phones": "phone", "contacts": "contact", "services": "service",
-                      "locations": "location"}, {}),
+                      "locations": "location", "additional_websites": "url"}, {}),
     "schedule": (("id",), {"id": "uuid", "service_id": "uuid", "freq": "freq",
                            "opens_at": "time", "closes_at": "time", "valid_from": "date",
                            "valid_to": "date", "dtstart": "date", "schedule_link": "uri",
@@ -379,6 +427,15 @@ SPEC: dict[str, tuple[tuple[str, ...], dict[str, str], dict[str, str], dict[str,
     "phone": (("id", "number"), {"id": "uuid", "number": "str"}, {}, {}),
     "contact": (("id",), {"id": "uuid", "email": "email"}, {}, {}),
     "required_document": (("id",), {"id": "uuid", "document": "str", "uri": "uri"}, {}, {}),
+    # HSDS 3.1
+    "service_capacity": (("id", "unit", "available", "updated"),
+                         {"id": "uuid", "service_id": "uuid", "unit_id": "uuid",
+                          "available": "num", "maximum": "num", "description": "str",
+                          "updated": "datetime"}, {"attributes": "attribute"},
+                         {"unit": "unit"}),
+    "unit": (("id", "name"), {"id": "uuid", "name": "str", "uri": "uri"}, {}, {}),
+    "url": (("id", "url"), {"id": "uuid", "url": "uri", "label": "str",
+                            "organization_id": "uuid", "service_id": "uuid"}, {}, {}),
 }
 
 
@@ -392,6 +449,8 @@ def _pattern_problem(kind: str) -> str:
         return _("must be an absolute URI")
     if kind == "date":
         return _("must be YYYY-MM-DD")
+    if kind == "datetime":
+        return _("must be a date and time with its offset (RFC 3339)")
     return _("must be a time HH:MM")
 
 
@@ -401,7 +460,8 @@ def _kind_problem(kind: str, value: object) -> str | None:
             else _("must be a number")
     if not isinstance(value, str):
         return _("must be a string")
-    checks = {"uuid": _UUID, "email": _EMAIL, "uri": _URI, "date": _DATE, "time": _TIME}
+    checks = {"uuid": _UUID, "email": _EMAIL, "uri": _URI, "date": _DATE, "time": _TIME,
+              "datetime": _DATETIME}
     if kind in checks:
         return None if checks[kind].match(value) else _pattern_problem(kind)
     enums = {"status": STATUSES, "freq": ("WEEKLY", "MONTHLY"), "day": DAYS,
@@ -480,8 +540,28 @@ def _on_earth(loc: dict) -> bool:
         -90 <= lat <= 90 and -180 <= lon <= 180
 
 
+def _read_capacity(svc: Service, doc: dict, name: str) -> None:
+    """HSDS 3.1: the capacity in people per month (``maximum``, else ``available``) and the
+    availability (our attribute, else full when none is available); other units are not ours
+    and are left aside, as is a document without capacities (HSDS 3.0)."""
+    cap = next((c for c in doc.get("capacities") or []
+                if c["unit"].get("identifier") == UNIT_PEOPLE_MONTH["identifier"]), None)
+    if cap is None:
+        return
+    value = cap.get("maximum", cap["available"])
+    if not 0 <= value <= 1_000_000:
+        raise BadInput(_("%(name)s: service %(id)s: capacities.maximum must be between 0 and "
+                         "1000000 (got %(value)s).", name=name, id=doc["id"], value=value),
+                       field="capacities")
+    svc.capacity_per_month = int(value)
+    declared = next((a["taxonomy_term"]["code"] for a in cap.get("attributes") or []
+                     if a.get("taxonomy_term", {}).get("taxonomy") == TAX_AVAILABILITY), None)
+    svc.availability = declared if declared in AVAILABILITY else \
+        "full" if cap["available"] <= 0 else "open"
+
+
 def import_hsds(session: Session, path: Path) -> dict[str, int]:
-    """Import HSDS 3.0 organisation and service documents (upsert by id). Every document is
+    """Import HSDS 3.0 or 3.1 organisation and service documents (upsert by id). Every document is
     checked first; any broken field raises BadInput naming all of them and nothing is written.
     """
     path = Path(path)
@@ -555,6 +635,7 @@ def import_hsds(session: Session, path: Path) -> dict[str, int]:
                 if a.get("taxonomy_term", {}).get("taxonomy") == TAX_ELIG}
         svc.sex = elig.get("sex") or "any"
         svc.nationalities = [x for x in (elig.get("nationality") or "").split("|") if x]
+        _read_capacity(svc, d, name)
         with session.no_autoflush:
             svc.target_groups = [groups[a["taxonomy_term"]["code"]] for a in atts
                                  if a.get("taxonomy_term", {}).get("taxonomy") == TAX_GROUPS

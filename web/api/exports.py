@@ -1,14 +1,19 @@
-"""Downloads of the exchange formats: HSDS 3.0 (zip), 4W (CSV/XLSX, HXL) and GeoJSON."""
+"""Downloads of the exchange formats: HSDS 3.0 or 3.1 (zip), 4W (CSV/XLSX, HXL) and GeoJSON."""
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
+from flask_babel import gettext as _
+
+from data.errors import BadInput
 
 from ..args import int_arg
 from ..downloads import send_export
 from ..security import AUTHENTICATED, allow
 from . import bp
 from .openapi import error_responses
+
+HSDS_VERSIONS = {"3.0": "hsds", "3.1": "hsds31"}  # version asked -> export kind
 
 
 def _send(kind: str) -> Response:
@@ -18,8 +23,13 @@ def _send(kind: str) -> Response:
 @bp.get("/exports/hsds")
 @allow(AUTHENTICATED)
 def export_hsds():
-    """Every organisation and service as Open Referral HSDS 3.0 (JSON + CSV package, zip)."""
-    return _send("hsds")
+    """Every organisation and service as Open Referral HSDS (JSON + CSV package, zip):
+    3.0, or 3.1 (capacities, urls) with ``version=3.1``."""
+    version = request.args.get("version", "3.0")
+    if version not in HSDS_VERSIONS:
+        raise BadInput(_("%(field)s must be one of: %(values)s.", field="version",
+                         values=", ".join(HSDS_VERSIONS)), field="version")
+    return _send(HSDS_VERSIONS[version])
 
 
 @bp.get("/exports/4w.csv")
@@ -61,8 +71,11 @@ def _file(summary: str, op: str, mime: str, schema: dict | None = None) -> dict:
 
 
 OPENAPI_PATHS = {
-    "/exports/hsds": _file("HSDS 3.0 documents and tabular package (zip)", "exportHsds",
-                           "application/zip"),
+    "/exports/hsds": {"get": {**_file("HSDS 3.0 or 3.1 documents and tabular package (zip)",
+                                      "exportHsds", "application/zip")["get"],
+                              "parameters": [{"name": "version", "in": "query", "schema": {
+                                  "type": "string", "enum": ["3.0", "3.1"],
+                                  "default": "3.0"}}]}},
     "/exports/4w.csv": {"get": {**_file("4W table as CSV with an HXL hashtag row",
                                         "export4wCsv", "text/csv")["get"],
                                 "parameters": [{"name": "hxl", "in": "query", "schema": {

@@ -137,7 +137,7 @@ def confirm():
 @bp.get("/download/<kind>")
 @allow(AUTHENTICATED)
 def download_export(kind: str):
-    """One export as a file: hsds, 4w.csv, 4w.xlsx or geojson."""
+    """One export as a file: hsds (3.0), hsds31, 4w.csv, 4w.xlsx or geojson."""
     if kind not in FORMATS:
         raise NotFound(_("No such export."))
     return send_export(kind)

@@ -7,27 +7,16 @@ import csv
 import json
 
 import pytest
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-from sqlalchemy.orm import Session
 
 from data.errors import BadInput
 from data.io.cells import TRIGGERS, restore
 from data.io.hsds import check_service, export_hsds, import_hsds
 from tests.conftest import shared_path
-from tests.kits.exports import verify_all
+from tests.kits.hsds import round_trip, same_documents, typed_row, validator
 
 
-def _validator(name: str) -> Draft202012Validator:
-    folder = shared_path("hsds", "hsds-3.0", "schema")
-    registry = Registry()
-    for f in folder.glob("*.json"):
-        registry = registry.with_resource(f.name, Resource.from_contents(
-            json.loads(f.read_text()), default_specification=DRAFT202012))
-    schema = json.loads((folder / f"{name}.json").read_text())
-    return Draft202012Validator(schema, registry=registry,
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _validator(name: str):
+    return validator(name, "hsds-3.0")
 
 
 @pytest.fixture
@@ -78,13 +67,7 @@ def test_export_validates_against_official_schemas(session, directory, tmp_path)
         props = validator.schema["properties"]
         with (tmp_path / res["path"]).open(encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f):
-                obj = {}
-                for k, v in row.items():
-                    if v == "":
-                        continue
-                    kind = props[k].get("type")
-                    obj[k] = int(v) if kind == "integer" else float(v) if kind == "number" \
-                        else v
+                obj = typed_row(row, props)
                 assert list(validator.iter_errors(obj)) == [], (res["name"], obj)
 
 
@@ -141,32 +124,10 @@ def test_uk_default_mock_passes_our_checks():
 
 
 def test_round_trip_into_an_empty_database(session, directory, tmp_path, scratch_db):
-    from data.db import make_engine
-    from data.io.boundaries import load_boundaries
-    from data.io.reference import load_reference
-    from data.migrate import upgrade
-
-    first = tmp_path / "first"
+    first, second = tmp_path / "first", tmp_path / "second"
     export_hsds(session, first)
-    url = scratch_db("tasharuk_hsds_roundtrip")
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with Session(engine) as s:
-            load_reference(s)
-            load_boundaries(s, [shared_path("boundaries", f"syr_adm{n}_cod_ab_20201217.geojson")
-                                for n in (1, 2, 3)])
-            import_hsds(s, first)
-            verify_all(s)  # imported organisations are pending; exports show verified ones
-            s.commit()
-            second = tmp_path / "second"
-            export_hsds(s, second)
-    finally:
-        engine.dispose()
-    for sub in ("services", "organizations"):
-        a = {p.name: p.read_text() for p in (first / sub).glob("*.json")}
-        b = {p.name: p.read_text() for p in (second / sub).glob("*.json")}
-        assert a == b
+    round_trip(export_hsds, first, second, scratch_db, "tasharuk_hsds_roundtrip")
+    same_documents(first, second)
 
 
 def test_official_example_from_another_directory_imports(session):
