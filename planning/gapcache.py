@@ -33,6 +33,7 @@ from matching.gaps import GapSelection
 from .gaps import gap_map_html, gap_table, need_periods
 
 __all__ = ["RECOMPUTE_TASK", "cached_facts", "cached_map_html", "cached_table", "job_snapshot",
+           "snapshot_time",
            "snapshot", "warm"]
 
 RECOMPUTE_TASK = "gaps.recompute"
@@ -40,14 +41,27 @@ _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
-def snapshot(session: Session) -> str | None:
-    """The name of the last successful recomputation (its job id and the time it was queued,
-    so a new database's job ids never meet an older one's files); None before the first."""
-    row = session.execute(text(
+def _last_run(session: Session):
+    """The id and queue time of the last successful recomputation, or None before the first."""
+    return session.execute(text(
         "SELECT j.id, (SELECT min(e.at) FROM procrastinate_events e WHERE e.job_id = j.id) "
         "FROM procrastinate_jobs j WHERE j.task_name = :task AND j.status = 'succeeded' "
         "ORDER BY j.id DESC LIMIT 1"), {"task": RECOMPUTE_TASK}).first()
+
+
+def snapshot(session: Session) -> str | None:
+    """The name of the last successful recomputation (its job id and the time it was queued,
+    so a new database's job ids never meet an older one's files); None before the first."""
+    row = _last_run(session)
     return None if row is None else job_snapshot(session, row[0], row[1])
+
+
+def snapshot_time(session: Session, folder: Path | None):
+    """When the figures served from ``folder`` were computed (the last successful
+    recomputation's queue time), so the page can say how old they are; None when they are
+    computed on request (no cache folder, or no recomputation yet)."""
+    row = _last_run(session) if folder is not None else None
+    return None if row is None else row[1]
 
 
 def job_snapshot(session: Session, job_id: int, queued_at=None) -> str:

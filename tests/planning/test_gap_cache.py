@@ -35,6 +35,8 @@ def test_before_the_first_recomputation_every_request_computes(client, session, 
     assert _idleb_need(client) == 1000
     _more_need(session)
     assert _idleb_need(client) == 5000
+    page = client.get("/gaps/?level=1&sector=protection&lang=en").get_data(as_text=True)
+    assert "Figures computed now from the current data." in page and "as of" not in page
 
 
 def test_pages_keep_the_snapshot_until_the_next_run(app, client, session, planner, gaps_data,
@@ -45,6 +47,9 @@ def test_pages_keep_the_snapshot_until_the_next_run(app, client, session, planne
     assert _idleb_need(client) == 1000  # the snapshot, not the data of this minute
     page = client.get("/gaps/?level=1&sector=protection&lang=en").get_data(as_text=True)
     assert ">1,000<" in page and ">5,000<" not in page
+    assert "Figures as of <time" in page and "nightly recomputation" in page  # how old, said
+    arabic = client.get("/gaps/?level=1&sector=protection&lang=ar").get_data(as_text=True)
+    assert "الأرقام كما في <time" in arabic
     first = client.get("/gaps/map?level=1&sector=protection")
     assert first.status_code == 200 and "SY07" in first.get_data(as_text=True)
     with count_queries() as q:

@@ -84,7 +84,8 @@ def dashboard():
     for row in view.rows:
         row["links"] = _links(row, selection.sector)
     return render_template("gaps/dashboard.html", form=form, view=view, args=args,
-                           selection=selection, errors={}, labels={})
+                           selection=selection, errors={}, labels={},
+                           as_of=cache.snapshot_time(db.read_session, _cache()))
 
 
 def _labels(form: GapFilterForm) -> dict[str, str]:
