@@ -18,8 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -62,12 +64,58 @@ def _require_admin(session: Session, viewer: Viewer, organization_id: int) -> No
         raise Forbidden(_("Only this organisation's administrators may change it."))
 
 
+def _loopback_http(parts) -> bool:
+    """http to this machine: only registrable where the tests allow it (a local receiver)."""
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+
+
+def _public(address: str) -> bool:
+    """True for an address on the public internet (not loopback, private, link-local ...)."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_global
+    except ValueError:
+        return False
+
+
 def _check_url(url: str, allow_loopback_http: bool) -> str:
+    """An https address on the public internet: a webhook must not make the server call its
+    own network (cloud metadata, the database's host, the admin pages behind the proxy)."""
     parts = urlsplit(url)
-    loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    loopback = _loopback_http(parts)
     if not parts.hostname or not (parts.scheme == "https" or (loopback and allow_loopback_http)):
         raise BadInput(_("The webhook's address must start with https://."), field="url")
+    if loopback:
+        return url
+    host = parts.hostname
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if (literal is not None and not literal.is_global) or host == "localhost" \
+            or host.endswith((".localhost", ".local", ".internal")) or not _resolves_public(parts):
+        raise BadInput(_("The webhook's address must be on the public internet, not a local "
+                         "or private network."), field="url")
     return url
+
+
+def _resolves_public(parts) -> bool:
+    """Every address the webhook's host name resolves to is public (checked before each
+    delivery: a name may be pointed at a private address after registration)."""
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except OSError:
+        return True  # let the request fail and be logged as the endpoint's error
+    return all(_public(info[4][0]) for info in infos)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not an address to follow (it could point inside)."""
+
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def webhook_json(hook: Webhook) -> dict[str, Any]:
@@ -164,8 +212,11 @@ def deliver(session: Session, delivery_id: int, *, now: float | None = None,
         "X-Tasharuk-Delivery": str(delivery.id)})
     delivery.attempts += 1
     code, error = None, None
+    parts = urlsplit(hook.url)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 (checked)
+        if not _loopback_http(parts) and not _resolves_public(parts):
+            raise OSError(f"{parts.hostname} resolves to a private address; not sent")
+        with _OPENER.open(request, timeout=timeout) as resp:  # noqa: S310 (checked above)
             code = resp.status
     except urllib.error.HTTPError as exc:
         code, error = exc.code, f"HTTP {exc.code}"

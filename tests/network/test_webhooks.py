@@ -25,13 +25,15 @@ class Receiver:
 
     def __init__(self):
         self.secret = ""
-        self.mode = "ok"  # ok, fail, slow
+        self.mode = "ok"  # ok, fail, slow, redirect
         self.events: list[dict] = []
+        self.paths: list[str] = []
         self.refused = 0
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's name)
+                receiver.paths.append(self.path)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 ts = self.headers["X-Tasharuk-Timestamp"]
                 want = "sha256=" + hmac.new(receiver.secret.encode(), f"{ts}.".encode() + body,
@@ -44,11 +46,19 @@ class Receiver:
                 elif receiver.mode == "slow":
                     time.sleep(1.5)
                     self.send_response(200)
+                elif receiver.mode == "redirect" and self.path == "/hook":
+                    self.send_response(302)  # urllib followed it (as a GET) by default
+                    self.send_header("Location", "/inside")
                 elif receiver.mode == "fail":
                     self.send_response(500)
                 else:
                     receiver.events.append(json.loads(body))
                     self.send_response(204)
+                self.end_headers()
+
+            def do_GET(self):  # noqa: N802 (a followed redirect arrives as a GET)
+                receiver.paths.append(self.path)
+                self.send_response(200)
                 self.end_headers()
 
             def log_message(self, *args):
@@ -177,3 +187,43 @@ def test_only_https_is_accepted(client, app, make, login, url, loopback_allowed,
         app.config["TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK"] = old
     assert resp.status_code == 400 and resp.get_json()["error"]["details"]["field"] == "url"
     assert session.scalar(select(Webhook.id).where(Webhook.organization_id == org.id)) is None
+
+
+@pytest.mark.parametrize("url", [
+    "https://127.0.0.1/hook", "https://10.1.2.3/hook", "https://192.168.0.9/hook",
+    "https://169.254.169.254/latest/meta-data", "https://[::1]/hook", "https://[fd00::1]/hook",
+    "https://localhost/hook", "https://db.internal/hook", "https://printer.local/hook"])
+def test_an_address_on_a_local_or_private_network_is_refused(client, make, login, url,
+                                                             session):
+    """An https URL inside the server's own network made the server call it (SSRF)."""
+    org = make.org()
+    login(make.user("org_admin", org))
+    resp = client.post(f"/api/v1/organizations/{org.id}/webhooks?lang=en", json={"url": url})
+    assert resp.status_code == 400 and resp.get_json()["error"]["details"]["field"] == "url"
+    assert "public internet" in resp.get_json()["error"]["message"]
+    assert session.scalar(select(Webhook.id).where(Webhook.organization_id == org.id)) is None
+
+
+def test_a_delivery_to_a_name_now_pointing_inside_is_not_sent(session, make, receiver,
+                                                              hooked):
+    """The address is checked again at each delivery: a name may be re-pointed inside."""
+    org, hook = hooked
+    make.service(organization=org)
+    fan_out(session)
+    delivery = session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == hook["id"])).first()
+    port = receiver.server.server_address[1]
+    session.get(Webhook, hook["id"]).url = f"https://localhost:{port}/hook"  # edited in SQL
+    assert deliver(session, delivery.id) == "pending"
+    assert "private address" in delivery.last_error and receiver.paths == []
+
+
+def test_a_redirect_is_an_answer_not_followed(session, make, receiver, hooked):
+    org, hook = hooked
+    make.service(organization=org)
+    fan_out(session)
+    delivery = session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == hook["id"])).first()
+    receiver.mode = "redirect"
+    assert deliver(session, delivery.id) == "pending" and delivery.last_status_code == 302
+    assert receiver.paths == ["/hook"]  # /inside never asked for
