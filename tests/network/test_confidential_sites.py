@@ -200,6 +200,7 @@ EXTRA = ["/directory/?need=prot_pss&lon={x}&lat={y}", "/directory/?pcode=SY07000
          "/referrals/new?service_id={service}", "/referrals/bundle?needs=prot_pss&pcode=SY07",
          "/gaps/map?level=3", "/gaps/?level=3", "/gaps/export.csv?level=3",
          "/partners/network", "/exchange/download/geojson", "/exchange/download/hsds",
+         "/exchange/download/hsds31", "/api/v1/exports/hsds?version=3.1",
          "/exchange/download/4w.csv", "/exchange/download/4w.xlsx", "/gaps/export.xlsx"]
 
 
@@ -274,6 +275,7 @@ def test_the_exact_place_is_nowhere_but_in_the_accepted_referral_of_its_casework
                         marks=("Municipal park gate", "باب الحديقة العامة", "[36.7, 35.9]"))
     assert {f"/directory/services/{world.service.id}", f"/api/v1/services/{world.service.id}",
             "/api/v1/exports/geojson", "/api/v1/exports/hsds", "/exchange/download/hsds",
+            "/api/v1/exports/hsds?version=3.1", "/exchange/download/hsds31",
             "/api/v1/services?need=prot_pss&lon={}&lat={}&radius_m=50000".format(*NEAR),
             } <= set(gate_shown), sorted(gate_shown)
     assert session.scalar(select(AuditLog.id).where(
