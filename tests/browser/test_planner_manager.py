@@ -183,6 +183,9 @@ def test_manager_journey(visit, demo_app, locale, size, index):
     v.check("the new service")
     assert re.search(r"/directory/services/\d+$", page.url), page.url
     assert page.locator(".badge.warn").count() == 0, "a new service is not stale"
+    # the downloads, HSDS 3.0 and 3.1 among them (issue 22)
+    v.goto("/exchange/", "exchange downloads")
+    assert page.locator("main a[href='/exchange/download/hsds31']").count() == 1
     # suggestions in words, duplication alerts with their filters
     v.goto("/partners/", "suggested partners")
     assert page.locator("text=/Score 0\\./").count() == 0
