@@ -45,13 +45,12 @@ from data.models import (
 )
 from data.searchtext import organization_search_text, refresh_organization, refresh_service
 from matching import wording
-from matching.ranking import STALE_DAYS
-from network.freshness import freshness
+from network.freshness import freshness, overdue_services
 from referral.confidential import site_exact
 from referral.crypto import configured_cipher, seal
 from referral.measured import measured_figures
 from referral.notify import notify
-from referral.search import Viewer, check_point, resolve_area, stale_cutoff
+from referral.search import Viewer, check_point, resolve_area
 from textmatch.arabic import normalize
 
 __all__ = [
@@ -67,7 +66,6 @@ __all__ = [
     "remind_stale",
     "service_detail",
     "service_view",
-    "stale_services",
     "update_organization",
     "update_service",
     "verify_service",
@@ -634,27 +632,18 @@ def list_organizations(session: Session, *, q: str | None = None, pcode: str | N
 # ------------------------------------------------------------------ staleness
 
 
-def stale_services(session: Session, today: dt.date | None = None) -> list[Service]:
-    """Active services not verified for 180 days (or never)."""
-    cutoff = stale_cutoff(today)
-    return list(session.scalars(
-        select(Service).where(Service.status == "active",
-                              or_(Service.last_verified.is_(None),
-                                  Service.last_verified < cutoff))
-        .order_by(Service.organization_id, Service.id)))
-
-
 def remind_stale(session: Session, today: dt.date | None = None,
                  every_days: int = REMIND_EVERY_DAYS) -> dict[str, int]:
-    """Notify each organisation's admins of its stale listings, at most once a week.
+    """Notify each organisation's admins of its listings overdue for review (by each one's
+    declared cadence, ``network.freshness``), at most once a week.
 
-    Returns how many organisations had stale listings and how many people were notified.
+    Returns how many organisations had overdue listings and how many people were notified.
     """
     from data.models import Notification
 
     today = today or dt.date.today()
     by_org: dict[int, int] = {}
-    for svc in stale_services(session, today):
+    for svc in overdue_services(session, today):
         by_org[svc.organization_id] = by_org.get(svc.organization_id, 0) + 1
     since = dt.datetime.combine(today - dt.timedelta(days=every_days - 1), dt.time(),
                                 tzinfo=dt.UTC)
@@ -666,14 +655,13 @@ def remind_stale(session: Session, today: dt.date | None = None,
             Notification.kind == "directory_stale", Notification.link == link,
             Notification.created_at >= since)))
         due = [u for u in admins if u.id not in recent]
-        services, days = wording.count("service", count), wording.count("day", STALE_DAYS,
-                                                                         genitive=True)
+        en, ar = wording.count("service", count, genitive=True)
         notified += notify(
             session, due, "directory_stale",
-            f"لدى منظمتكم {services[1]} لم يُتحقق منها منذ أكثر من {days[1]}. "
-            "يرجى مراجعتها وتأكيد صحتها.",
-            f"Your organisation has {services[0]} not verified for over {days[0]}. "
-            "Please review and re-verify them.", link)
+            f"تأخرت مراجعة {ar} لدى منظمتكم عن الموعد الذي حددتموه. "
+            "يرجى تأكيد صحة المعلومات أو تعديلها من صفحة المنظمة.",
+            f"Your organisation has {en} overdue for review (not reviewed as often as "
+            "you declared). Please confirm or correct them from the organisation page.", link)
     return {"organizations": len(by_org), "notified": notified}
 
 

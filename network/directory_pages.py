@@ -8,7 +8,6 @@ duplication alerts.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,9 +22,10 @@ from network.directory import (
     organization_services,
     service_view,
 )
+from network.freshness import overdue
 from network.partners import DuplicationAlert, duplication_alerts, org_partners
 from referral.ranking import service_referral_stats
-from referral.search import Viewer, stale_cutoff
+from referral.search import Viewer
 
 __all__ = ["ORG_PAGE_ALERTS", "OrganizationPage", "ServicePage", "organization_page",
            "service_page"]
@@ -54,7 +54,7 @@ class OrganizationPage:
     partners: list[tuple[Organization, Partnership]]
     alerts: list[DuplicationAlert] | None  # its admins only: up to alerts_shown + 1 (more?)
     alerts_shown: int
-    stale_before: dt.date
+    stale: set[int]  # ids of the services overdue for review, by their own cadence
     outlines: list[dict]
 
 
@@ -79,5 +79,5 @@ def organization_page(session: Session, organization_id: int,
         partners=org_partners(session, org.id),
         alerts=duplication_alerts(session, org=org.id, limit=ORG_PAGE_ALERTS + 1)
         if editable else None,
-        alerts_shown=ORG_PAGE_ALERTS, stale_before=stale_cutoff(),
+        alerts_shown=ORG_PAGE_ALERTS, stale={s.id for s in services if overdue(s)},
         outlines=area_outlines(session, {a.pcode for svc in services for a in svc.coverage}))

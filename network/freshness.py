@@ -30,8 +30,8 @@ from data.models import REVIEW_ANSWERS, REVIEW_CADENCES, ReviewLink, Service
 from referral.notify import notify
 
 __all__ = ["LINK_DAYS", "REVIEW_ANSWERS", "REVIEW_CADENCES", "Freshness", "LinkProblem",
-           "answer_review", "freshness", "grace_days", "open_review", "review_token",
-           "send_review_links"]
+           "answer_review", "freshness", "grace_days", "open_review", "overdue",
+           "overdue_services", "review_token", "send_review_links"]
 
 LINK_DAYS = 14  # a review link expires after two weeks
 SALT = "tasharuk.review-link"
@@ -74,6 +74,12 @@ def freshness(svc: Service, today: dt.date | None = None) -> Freshness:
     else:
         state = "fresh"
     return Freshness(state, cadence, due_on, svc.review_request_reason)
+
+
+def overdue(svc: Service, today: dt.date | None = None) -> bool:
+    """Overdue for review by its own cadence: the one "stale" rule of badges, reminders and
+    the API (the search rows follow the same rule, migration 0033_freshness)."""
+    return freshness(svc, today).state == "overdue"
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
@@ -157,6 +163,11 @@ def due_services(session: Session, today: dt.date) -> list[Service]:
             Service.review_requested_at.is_not(None)))
         .order_by(Service.organization_id, Service.id))
     return [s for s in rows if freshness(s, today).state != "fresh"]
+
+
+def overdue_services(session: Session, today: dt.date) -> list[Service]:
+    """Active services overdue for review, by organisation."""
+    return [s for s in due_services(session, today) if overdue(s, today)]
 
 
 def send_review_links(session: Session, secret: str, *, today: dt.date | None = None,

@@ -30,7 +30,7 @@ from data.areas import resolve
 from data.db import fetch_all
 from data.errors import BadInput
 from data.models import AVAILABILITY, UnmetSearch
-from matching.ranking import STALE_DAYS, Candidates, OutcomeFigures, rank
+from matching.ranking import Candidates, OutcomeFigures, rank
 from referral.lifecycle import REASON_LABELS
 from referral.measured import MEASURED_COLUMNS, MEASURED_LATERAL, measured
 from textmatch.arabic import normalize_words
@@ -809,8 +809,3 @@ def record_unmet(session: Session, qy: SearchQuery) -> UnmetSearch:
     session.add(row)
     session.flush()
     return row
-
-
-def stale_cutoff(today: dt.date | None = None) -> dt.date:
-    """Listings verified before this date are stale."""
-    return (today or dt.date.today()) - dt.timedelta(days=STALE_DAYS)

@@ -231,7 +231,7 @@ def test_remind_stale_notifies_org_admins_once_a_week(runner, make, session, smt
 
     from data.models import Notification
 
-    stale = make.service(last_verified=dt.date.today() - dt.timedelta(days=200))
+    stale = make.service(last_verified=dt.date.today() - dt.timedelta(days=300))  # 180-day cadence
     make.service(organization=stale.organization)  # a fresh one is not counted
     admin = make.user("org_admin", stale.organization)
     make.user("caseworker", stale.organization)  # not an admin: not notified
@@ -242,8 +242,8 @@ def test_remind_stale_notifies_org_admins_once_a_week(runner, make, session, smt
     notes = session.scalars(select(Notification).where(
         Notification.kind == "directory_stale")).all()
     assert [n.user_id for n in notes] == [admin.id]
-    assert "لدى منظمتكم خدمة واحدة لم يُتحقق منها منذ أكثر من 180 يوماً." in notes[0].text_ar
-    assert "has 1 service not verified for over 180 days" in notes[0].text_en
+    assert "تأخرت مراجعة خدمة واحدة لدى منظمتكم عن الموعد الذي حددتموه." in notes[0].text_ar
+    assert "has 1 service overdue for review" in notes[0].text_en
     assert notes[0].link == f"/directory/organizations/{stale.organization_id}"
     mails = smtp_server.wait_for(1)
     assert mails and mails[0]["To"] == admin.email

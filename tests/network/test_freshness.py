@@ -172,3 +172,46 @@ def test_a_decline_saying_the_listing_is_wrong_asks_for_a_review(session, world,
     session.refresh(world.service)
     assert (world.service.review_requested_at is not None) == flagged
     assert freshness(world.service).state == ("due" if flagged else "fresh")
+
+
+def _stale_rows(page: str) -> dict[int, bool]:
+    """Each service row of an organisation page: is it marked stale?"""
+    import re
+
+    return {int(m.group(1)): "badge warn" in m.group(2) for m in re.finditer(
+        r'/directory/services/(\d+)"(.*?)</tr>', page, re.S)}
+
+
+def test_the_organisation_page_api_and_reminder_follow_each_cadence(client, runner, make,
+                                                                    session):
+    """One rule everywhere: a monthly listing reviewed 40 days ago is overdue (the page marks
+    it, the API says so, its admins are reminded); a yearly one reviewed 200 days ago is not
+    (the old fixed 180-day rule said the opposite of both)."""
+    org = make.org()
+    admin = make.user("org_admin", org)
+    monthly = make.service(organization=org, review_every_days=30, last_verified=ago(40))
+    yearly = make.service(organization=org, review_every_days=365, last_verified=ago(200))
+    page = client.get(f"/directory/organizations/{org.id}?lang=en").get_data(as_text=True)
+    assert _stale_rows(page) == {monthly.id: True, yearly.id: False}
+    body = client.get(f"/api/v1/organizations/{org.id}").get_json()
+    assert {s["id"]: s["stale"] for s in body["services"]} == {monthly.id: True,
+                                                               yearly.id: False}
+    result = runner.invoke(args=["directory", "remind-stale"])
+    assert result.exit_code == 0, result.output
+    note = session.scalars(select(Notification).where(
+        Notification.kind == "directory_stale", Notification.user_id == admin.id)).one()
+    assert "has 1 service overdue for review" in note.text_en
+    assert "تأخرت مراجعة خدمة واحدة لدى منظمتكم" in note.text_ar
+    # once a week per organisation, whatever the cadence
+    runner.invoke(args=["directory", "remind-stale"])
+    assert len(session.scalars(select(Notification).where(
+        Notification.kind == "directory_stale", Notification.user_id == admin.id)).all()) == 1
+
+
+def test_a_yearly_listing_reviewed_200_days_ago_is_not_reminded(runner, make, session):
+    org = make.org()
+    admin = make.user("org_admin", org)
+    make.service(organization=org, review_every_days=365, last_verified=ago(200))
+    assert runner.invoke(args=["directory", "remind-stale"]).exit_code == 0
+    assert session.scalars(select(Notification).where(
+        Notification.kind == "directory_stale", Notification.user_id == admin.id)).all() == []

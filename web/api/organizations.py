@@ -9,7 +9,8 @@ from data import fields
 from data.db import db
 from data.errors import BadInput
 from network import directory
-from referral.search import resolve_area, stale_cutoff
+from network.freshness import overdue
+from referral.search import resolve_area
 
 from ..args import MAX_PAGE, MAX_PER_PAGE, int_arg
 from ..security import PUBLIC, allow
@@ -28,13 +29,12 @@ def _org(org, *, services=None) -> dict:
            "description_ar": org.description_ar, "description_en": org.description_en,
            "email": org.email, "phone": org.phone, "website": org.website}
     if services is not None:
-        cutoff = stale_cutoff()
         out["services"] = [{
             "id": s.id, "name_ar": s.name_ar, "name_en": s.name_en,
             "service_type": s.service_type_code, "availability": s.availability,
             "status": s.status, "coverage": sorted(a.pcode for a in s.coverage),
             "last_verified": s.last_verified.isoformat() if s.last_verified else None,
-            "stale": s.last_verified is None or s.last_verified < cutoff} for s in services]
+            "stale": overdue(s)} for s in services]
     return out
 
 

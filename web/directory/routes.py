@@ -131,7 +131,7 @@ def organization(organization_id: int):
         "directory/organization.html", org=page.organization, services=page.services,
         decision_form=DecisionForm() if is_platform_admin() else None,
         labels=LABELS, can_edit=page.can_edit, partners=page.partners, alerts=page.alerts,
-        alerts_shown=page.alerts_shown, stale_before=page.stale_before,
+        alerts_shown=page.alerts_shown, stale=page.stale,
         map_data=map_json([], page.outlines))
 
 
