@@ -8,6 +8,10 @@ tried again with back-off (``RETRY_BASE_S`` x 2^n) up to ``MAX_ATTEMPTS``; then 
 is failed and the webhook marked failing (it keeps receiving; the first success clears it).
 Every attempt's answer or error is in the delivery log.
 
+Its admins switch a webhook off (``set_active``: its pending deliveries are cancelled, no new
+ones are made) and on again (it resumes from the feed's present: what changed meanwhile is read
+from ``GET /changes``), or delete it with its log (``delete_webhook``); each is audited.
+
 Signature: ``X-Tasharuk-Signature: sha256=HEX``, the HMAC-SHA256 with the secret of
 ``TIMESTAMP.BODY`` (bytes), ``TIMESTAMP`` in ``X-Tasharuk-Timestamp`` (Unix seconds): the
 receiver recomputes it and refuses old timestamps (replays).
@@ -41,8 +45,8 @@ from network.changes import changes
 from referral.crypto import DataCipher, configured_cipher, seal, unseal
 from referral.search import Viewer
 
-__all__ = ["DELIVER_TASK", "MAX_ATTEMPTS", "deliver", "deliveries", "fan_out",
-           "register_webhook", "sign", "webhooks"]
+__all__ = ["DELIVER_TASK", "MAX_ATTEMPTS", "delete_webhook", "deliver", "deliveries",
+           "fan_out", "register_webhook", "set_active", "sign", "webhooks"]
 
 DELIVER_TASK = "webhooks.deliver"
 MAX_ATTEMPTS = 5
@@ -137,16 +141,70 @@ def register_webhook(session: Session, organization_id: int, data: dict, viewer:
     url = _check_url(fields.text(data, "url", max_len=2000, required=True) or "",
                      allow_loopback_http)
     secret = secrets.token_urlsafe(32)
-    start = session.execute(text(
-        "SELECT txid, id FROM change_log ORDER BY txid DESC, id DESC LIMIT 1")).first()
     hook = Webhook(organization_id=organization_id, url=url,
                    secret_enc=seal(configured_cipher(), secret, "secret"),
-                   cursor=f"{start[0]}-{start[1]}" if start else "")
+                   cursor=_feed_head(session))
     session.add(hook)
     session.flush()
     record(session, "webhook.created", user=actor, obj=hook, organization_id=organization_id,
            summary={"host": urlsplit(url).hostname})
     return hook, secret
+
+
+def _feed_head(session: Session) -> str:
+    """The change feed's present position: a webhook sends what changes after it."""
+    start = session.execute(text(
+        "SELECT txid, id FROM change_log ORDER BY txid DESC, id DESC LIMIT 1")).first()
+    return f"{start[0]}-{start[1]}" if start else ""
+
+
+def _own_webhook(session: Session, webhook_id: int, viewer: Viewer) -> Webhook:
+    """The webhook, for its organisation's admins (NotFound, Forbidden otherwise)."""
+    hook = session.get(Webhook, webhook_id)
+    if hook is None:
+        raise NotFound(_("No webhook %(id)s.", id=webhook_id), field="webhook_id")
+    _require_admin(session, viewer, hook.organization_id)
+    return hook
+
+
+def set_active(session: Session, webhook_id: int, data: dict, viewer: Viewer,
+               actor: Any = None) -> Webhook:
+    """Switch a webhook off (its pending deliveries cancelled) or on again (from the feed's
+    present, not the backlog: a long pause would otherwise flood it, or outlive the log)."""
+    hook = _own_webhook(session, webhook_id, viewer)
+    unknown = sorted(set(data) - {"active"})
+    if unknown:
+        raise BadInput(_("Unknown field: %(name)s.", name=unknown[0]), field=unknown[0])
+    active = fields.boolean(data, "active")
+    if active is None:
+        raise fields.missing("active")
+    if active == hook.active:
+        return hook
+    hook.active = active
+    if active:
+        hook.cursor, hook.failing_since = _feed_head(session), None
+    else:
+        now = dt.datetime.now(dt.UTC)
+        for delivery in session.scalars(select(WebhookDelivery).where(
+                WebhookDelivery.webhook_id == hook.id, WebhookDelivery.status == "pending")):
+            delivery.status, delivery.finished_at = "failed", now
+            delivery.last_error = "cancelled: the webhook was switched off"
+    session.flush()
+    record(session, "webhook.reactivated" if active else "webhook.deactivated", user=actor,
+           obj=hook, organization_id=hook.organization_id,
+           summary={"host": urlsplit(hook.url).hostname})
+    return hook
+
+
+def delete_webhook(session: Session, webhook_id: int, viewer: Viewer, actor: Any = None
+                   ) -> None:
+    """Delete a webhook and its delivery log (queued deliveries then find nothing to send)."""
+    hook = _own_webhook(session, webhook_id, viewer)
+    record(session, "webhook.deleted", user=actor, obj=hook,
+           organization_id=hook.organization_id,
+           summary={"host": urlsplit(hook.url).hostname})
+    session.delete(hook)
+    session.flush()
 
 
 def webhooks(session: Session, organization_id: int, viewer: Viewer) -> list[Webhook]:
@@ -159,10 +217,7 @@ def webhooks(session: Session, organization_id: int, viewer: Viewer) -> list[Web
 def deliveries(session: Session, webhook_id: int, viewer: Viewer, limit: int = 100
                ) -> list[dict[str, Any]]:
     """The delivery log of one webhook, newest first (its organisation's admins)."""
-    hook = session.get(Webhook, webhook_id)
-    if hook is None:
-        raise NotFound(_("No webhook %(id)s.", id=webhook_id), field="webhook_id")
-    _require_admin(session, viewer, hook.organization_id)
+    hook = _own_webhook(session, webhook_id, viewer)
     rows = session.scalars(select(WebhookDelivery).where(
         WebhookDelivery.webhook_id == hook.id).order_by(WebhookDelivery.id.desc()).limit(limit))
     return [{"id": d.id, "change_cursor": d.change_cursor, "status": d.status,
@@ -200,6 +255,8 @@ def deliver(session: Session, delivery_id: int, *, now: float | None = None,
         return "skipped"
     hook = session.get(Webhook, delivery.webhook_id)
     assert hook is not None  # deliveries cascade with their webhook
+    if not hook.active:  # switched off while this job waited
+        return "skipped"
     secret = unseal(cipher or configured_cipher(), hook.secret_enc)
     if not secret:  # never send an unsigned event
         raise RuntimeError("no data key unseals this webhook's secret (TASHARUK_DATA_KEYS)")

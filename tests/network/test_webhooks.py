@@ -15,7 +15,7 @@ import time
 import pytest
 from sqlalchemy import select, text
 
-from data.models import Webhook, WebhookDelivery
+from data.models import AuditLog, Webhook, WebhookDelivery
 from network.webhooks import MAX_ATTEMPTS, deliver, fan_out
 from tests.network.test_directory_api import check
 
@@ -227,3 +227,90 @@ def test_a_redirect_is_an_answer_not_followed(session, make, receiver, hooked):
     receiver.mode = "redirect"
     assert deliver(session, delivery.id) == "pending" and delivery.last_status_code == 302
     assert receiver.paths == ["/hook"]  # /inside never asked for
+
+
+def _audit(session, action: str, hook_id: int) -> list[AuditLog]:
+    return list(session.scalars(select(AuditLog).where(AuditLog.action == action,
+                                                       AuditLog.object_id == str(hook_id))))
+
+
+def test_an_admin_switches_a_webhook_off_and_on(client, session, make, receiver, hooked):
+    """Off: its waiting deliveries are cancelled, none sent, none made; on: it resumes from
+    the feed's present (what changed meanwhile is in GET /changes), audited both ways."""
+    org, hook = hooked
+    spec = client.get("/api/v1/openapi.json").get_json()
+    make.service(organization=org)
+    assert fan_out(session) >= 1
+    waiting = session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == hook["id"])).all()
+    off = check(spec, "/webhooks/{webhook_id}", "patch",
+                client.patch(f"/api/v1/webhooks/{hook['id']}", json={"active": False}))
+    assert off["active"] is False
+    for d in waiting:
+        session.refresh(d)
+        assert d.status == "failed" and "switched off" in d.last_error
+        assert deliver(session, d.id) == "skipped"
+    assert receiver.events == [] and receiver.paths == []
+    make.service(organization=org)
+    assert fan_out(session) == 0  # an inactive webhook gets no deliveries
+    assert len(_audit(session, "webhook.deactivated", hook["id"])) == 1
+    on = client.patch(f"/api/v1/webhooks/{hook['id']}", json={"active": True})
+    assert on.status_code == 200 and on.get_json()["active"] is True
+    assert fan_out(session) == 0  # the change made while off is not replayed
+    svc = make.service(organization=org)
+    assert fan_out(session) >= 1
+    last = session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == hook["id"]).order_by(WebhookDelivery.id.desc())).first()
+    assert deliver(session, last.id) == "delivered"
+    assert receiver.events[-1]["change"]["id"] == svc.id
+    assert len(_audit(session, "webhook.reactivated", hook["id"])) == 1
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"active": "maybe"}, "active"), ({}, "active"), ({"url": "https://x.org/h"}, "url")])
+def test_switching_needs_a_boolean_and_nothing_else(client, session, hooked, body, field):
+    _org, hook = hooked
+    resp = client.patch(f"/api/v1/webhooks/{hook['id']}", json=body)
+    assert resp.status_code == 400 and resp.get_json()["error"]["details"]["field"] == field
+    assert session.get(Webhook, hook["id"]).active is True
+    assert _audit(session, "webhook.deactivated", hook["id"]) == []
+
+
+def test_an_admin_deletes_a_webhook_and_its_log(client, session, make, receiver, hooked):
+    org, hook = hooked
+    make.service(organization=org)
+    fan_out(session)
+    queued = session.scalars(select(WebhookDelivery.id).where(
+        WebhookDelivery.webhook_id == hook["id"])).all()
+    assert queued
+    assert client.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 204
+    session.expire_all()
+    assert session.get(Webhook, hook["id"]) is None
+    assert [deliver(session, i) for i in queued] == ["skipped"] * len(queued)
+    assert receiver.paths == []
+    assert client.get(f"/api/v1/organizations/{org.id}/webhooks").get_json()["items"] == []
+    entry = _audit(session, "webhook.deleted", hook["id"])
+    assert len(entry) == 1 and entry[0].summary["host"] == "127.0.0.1"
+    assert client.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 404
+    assert client.patch(f"/api/v1/webhooks/{hook['id']}",
+                        json={"active": True}).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["org_admin", "caseworker"])
+def test_others_cannot_switch_off_or_delete_a_webhook(app, session, make, login, role):
+    """Another organisation's admin (403, as for the delivery log) and a caseworker of the
+    same one (403) change nothing. (No receiver: its app context would keep the first
+    signed-in user for every request.)"""
+    org = make.org()
+    admin = login(make.user("org_admin", org), app.test_client())
+    hook = admin.post(f"/api/v1/organizations/{org.id}/webhooks",
+                      json={"url": "https://partner.example.org/hook"}).get_json()
+    other = login(make.user(role, org if role == "caseworker" else make.org()),
+                  app.test_client())
+    assert other.patch(f"/api/v1/webhooks/{hook['id']}",
+                       json={"active": False}).status_code == 403
+    assert other.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 403
+    session.expire_all()
+    assert session.get(Webhook, hook["id"]).active is True
+    assert admin.patch(f"/api/v1/webhooks/{hook['id']}",
+                       json={"active": False}).status_code == 200

@@ -1,5 +1,5 @@
 """Webhooks (issue 22): an organisation's admins register HTTPS endpoints that receive the
-change feed as signed events, and read each one's delivery log."""
+change feed as signed events, read each one's delivery log, switch one off and on, delete it."""
 
 from __future__ import annotations
 
@@ -42,6 +42,24 @@ def webhook_deliveries(webhook_id: int):
     return {"items": webhooks.deliveries(db.session, webhook_id, viewer())}
 
 
+@bp.patch("/webhooks/<int:webhook_id>")
+@allow("org_admin", "platform_admin")
+def update_webhook(webhook_id: int):
+    """Switch a webhook off (``{"active": false}``) or on again."""
+    hook = webhooks.set_active(db.session, webhook_id, json_body(), viewer(), caller())
+    db.session.commit()
+    return webhooks.webhook_json(hook)
+
+
+@bp.delete("/webhooks/<int:webhook_id>")
+@allow("org_admin", "platform_admin")
+def delete_webhook(webhook_id: int):
+    """Delete a webhook and its delivery log."""
+    webhooks.delete_webhook(db.session, webhook_id, viewer(), caller())
+    db.session.commit()
+    return "", 204
+
+
 _ID = {"type": "integer", "minimum": 1, "maximum": 2147483647}
 _HOOK = {"type": "object", "required": ["id", "organization_id", "url", "active", "failing",
                                         "failing_since", "created_at"],
@@ -68,6 +86,15 @@ def _items(schema: dict) -> dict:
 
 
 _ORG = [{"name": "organization_id", "in": "path", "required": True, "schema": _ID}]
+_HOOK_ID = [{"name": "webhook_id", "in": "path", "required": True, "schema": _ID}]
+_ONE_HOOK = {"application/json": {"schema": _HOOK}}
+
+
+def _body(properties: dict, required: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": [required], "additionalProperties": False,
+        "properties": properties}}}}
+
 OPENAPI_PATHS = {
     "/organizations/{organization_id}/webhooks": {
         "get": {"summary": "An organisation's webhooks (its admins)",
@@ -78,15 +105,25 @@ OPENAPI_PATHS = {
                             "the feed, signed (X-Tasharuk-Signature: sha256= HMAC-SHA256 of "
                             "'TIMESTAMP.BODY', X-Tasharuk-Timestamp)",
                  "operationId": "createWebhook", "parameters": _ORG,
-                 "requestBody": {"required": True, "content": {"application/json": {
-                     "schema": {"type": "object", "required": ["url"],
-                                "properties": {"url": {"type": "string"}}}}}},
+                 "requestBody": _body({"url": {"type": "string"}}, "url"),
                  "responses": {"201": {"description": "The webhook and its secret (once)",
-                                       "content": {"application/json": {"schema": _HOOK}}},
+                                       "content": _ONE_HOOK},
                                **error_responses(400, 401, 403, 404)}}},
+    "/webhooks/{webhook_id}": {
+        "patch": {"summary": "Switch a webhook off (its pending deliveries cancelled) or on "
+                             "again (from the feed's present; read what changed meanwhile "
+                             "from /changes)",
+                  "operationId": "updateWebhook", "parameters": _HOOK_ID,
+                  "requestBody": _body({"active": {"type": "boolean"}}, "active"),
+                  "responses": {"200": {"description": "The webhook", "content": _ONE_HOOK},
+                                **error_responses(400, 401, 403, 404)}},
+        "delete": {"summary": "Delete a webhook and its delivery log",
+                   "operationId": "deleteWebhook", "parameters": _HOOK_ID,
+                   "responses": {"204": {"description": "Deleted"},
+                                 **error_responses(401, 403, 404)}}},
     "/webhooks/{webhook_id}/deliveries": {"get": {
         "summary": "A webhook's delivery log", "operationId": "webhookDeliveries",
-        "parameters": [{"name": "webhook_id", "in": "path", "required": True, "schema": _ID}],
+        "parameters": _HOOK_ID,
         "responses": {"200": {"description": "Deliveries, newest first",
                               "content": _items(_DELIVERY)},
                       **error_responses(401, 403, 404)}}},

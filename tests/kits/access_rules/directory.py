@@ -21,6 +21,8 @@ RULES = {
     "api.list_webhooks": {"roles": {"org_admin", "platform_admin"}},
     "api.create_webhook": {"roles": {"org_admin", "platform_admin"}},
     "api.webhook_deliveries": {"roles": {"org_admin", "platform_admin"}},
+    "api.update_webhook": {"roles": {"org_admin", "platform_admin"}},
+    "api.delete_webhook": {"roles": {"org_admin", "platform_admin"}},
     "api.get_report": {"roles": {"public"}},
     "api.organization_reports": {"roles": {"org_admin", "platform_admin"}},
     "api.answer_report": {"roles": {"org_admin", "platform_admin"}},
