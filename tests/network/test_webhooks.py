@@ -18,6 +18,8 @@ from sqlalchemy import select, text
 from data.models import AuditLog, Webhook, WebhookDelivery
 from network.webhooks import MAX_ATTEMPTS, deliver, fan_out
 from tests.network.test_directory_api import check
+from tests.web.test_security import _token as _csrf
+from tests.web.test_security import csrf_app  # noqa: F401 (the fixture)
 
 
 class Receiver:
@@ -314,3 +316,55 @@ def test_others_cannot_switch_off_or_delete_a_webhook(app, session, make, login,
     assert session.get(Webhook, hook["id"]).active is True
     assert admin.patch(f"/api/v1/webhooks/{hook['id']}",
                        json={"active": False}).status_code == 200
+
+
+def test_the_webhooks_page_lists_switches_and_deletes(client, session, make, receiver, hooked):
+    """The organisation's admins see each webhook's address, state and last deliveries in
+    Arabic and English, reached from "My organisation", and switch it off, on, or delete it."""
+    org, hook = hooked
+    assert "/accounts/webhooks" in client.get("/accounts/organization").get_data(as_text=True)
+    make.service(organization=org)
+    fan_out(session)
+    page = client.get("/accounts/webhooks").get_data(as_text=True)
+    assert 'dir="rtl"' in page and "خطافات الويب" in page and receiver.url in page
+    assert "بانتظار الإرسال" in page and "يعمل" in page
+    off = client.post(f"/accounts/webhooks/{hook['id']}/active", data={"active": "false"},
+                      follow_redirects=True)
+    assert off.status_code == 200 and "متوقف الآن" in off.get_data(as_text=True)
+    assert session.get(Webhook, hook["id"]).active is False
+    assert "تشغيل" in off.get_data(as_text=True)  # the button now switches it on
+    assert client.post(f"/accounts/webhooks/{hook['id']}/active",
+                       data={"active": "maybe"}).status_code == 400
+    assert client.post(f"/accounts/webhooks/{hook['id']}/delete").status_code == 302
+    session.expire_all()
+    assert session.get(Webhook, hook["id"]) is None
+    assert client.post(f"/accounts/webhooks/{hook['id']}/delete").status_code == 404
+
+
+def test_the_webhooks_page_in_english(app, make, login):
+    """(Without the receiver: its app context would keep the first request's language.)"""
+    org = make.org()
+    admin = login(make.user("org_admin", org), app.test_client())
+    hook = admin.post(f"/api/v1/organizations/{org.id}/webhooks",
+                      json={"url": "https://partner.example.org/hook"}).get_json()
+    admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"active": False})
+    page = admin.get("/accounts/webhooks?lang=en").get_data(as_text=True)
+    assert 'dir="ltr"' in page and "https://partner.example.org/hook" in page
+    assert "Off" in page and "Switch on" in page and "Nothing sent yet." in page
+
+
+def test_the_page_s_buttons_need_their_csrf_token(csrf_app, make, login, session):  # noqa: F811
+    org = make.org()
+    admin = login(make.user("org_admin", org), csrf_app.test_client())
+    hook = Webhook(organization_id=org.id, url="https://partner.example.org/hook",
+                   secret_enc=b"x", cursor="")
+    session.add(hook)
+    session.flush()
+    assert admin.post(f"/accounts/webhooks/{hook.id}/active",
+                      data={"active": "false"}).status_code == 400
+    assert admin.post(f"/accounts/webhooks/{hook.id}/delete").status_code == 400
+    page = admin.get("/accounts/webhooks").get_data(as_text=True)
+    assert admin.post(f"/accounts/webhooks/{hook.id}/active",
+                      data={"active": "false", "csrf_token": _csrf(page)}).status_code == 302
+    session.refresh(hook)
+    assert hook.active is False

@@ -1,4 +1,5 @@
-"""Organisation profile, members and invitations, API tokens; verification and audit log."""
+"""Organisation profile, members and invitations, API tokens, webhooks; verification and audit
+log."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from data.db import db
 from data.errors import NotFound, TasharukError
 from data.members import org_admins
 from data.models import Organization, User
-from network import accounts, organizations, sessions, tokens
+from network import accounts, organizations, sessions, tokens, webhooks
 from referral.notify import MailConfig, send_email
 from web.accounts.forms import (
     AuditFilterForm,
@@ -23,6 +24,7 @@ from web.accounts.forms import (
     TokenForm,
 )
 
+from ..api.services import viewer
 from ..args import page_arg
 from ..auth.forms import fill_choices, show_error
 from ..extensions import limiter, rate
@@ -215,6 +217,42 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash(_("The token %(prefix)s… was revoked.", prefix=token.prefix))
     return redirect(url_for("accounts.tokens"))
+
+
+WEBHOOK_LOG = 5  # deliveries shown per webhook; the rest is in the API's log
+
+
+@bp.get("/webhooks")
+@allow("org_admin")
+def webhooks_page():
+    """The organisation's webhooks: address, failing since, last deliveries; off, on, delete."""
+    org, who = _my_org(), viewer()
+    hooks = webhooks.webhooks(db.session, org.id, who)
+    return render_template("accounts/webhooks.html", org=org, hooks=[
+        (h, webhooks.deliveries(db.session, h.id, who, limit=WEBHOOK_LOG)) for h in hooks])
+
+
+@bp.post("/webhooks/<int:webhook_id>/active")
+@allow("org_admin")
+def switch_webhook(webhook_id: int):
+    """Switch one of the organisation's webhooks off or on (form field ``active``)."""
+    hook = webhooks.set_active(db.session, webhook_id,
+                               {k: v for k, v in request.form.items() if k == "active"},
+                               viewer(), principal())
+    db.session.commit()
+    flash(_("The webhook to %(url)s is on.", url=hook.url) if hook.active
+          else _("The webhook to %(url)s is off.", url=hook.url))
+    return redirect(url_for("accounts.webhooks_page"))
+
+
+@bp.post("/webhooks/<int:webhook_id>/delete")
+@allow("org_admin")
+def delete_webhook(webhook_id: int):
+    """Delete one of the organisation's webhooks and its delivery log."""
+    webhooks.delete_webhook(db.session, webhook_id, viewer(), principal())
+    db.session.commit()
+    flash(_("The webhook was deleted."))
+    return redirect(url_for("accounts.webhooks_page"))
 
 
 # ---------------------------------------------------------------- platform administrators
