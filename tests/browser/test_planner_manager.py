@@ -160,6 +160,20 @@ def _org_admin_of_another_org(demo_app, index: int) -> tuple[str, int, int]:
     return email, org_id, own
 
 
+def _webhook_of(demo_app, org_id: int) -> None:
+    """The organisation's one webhook (never delivered here: no worker runs)."""
+    from sqlalchemy import delete
+
+    from data.db import db
+    from data.models import Webhook
+
+    with demo_app.app_context():
+        db.session.execute(delete(Webhook).where(Webhook.organization_id == org_id))
+        db.session.add(Webhook(organization_id=org_id, url="https://partner.example.org/hook",
+                               secret_enc=b"-", cursor=""))
+        db.session.commit()
+
+
 @pytest.mark.parametrize(("locale", "size", "index"), [("ar", PHONE, 0), ("en", DESKTOP, 1)],
                          ids=["ar-phone", "en-desktop"])
 def test_manager_journey(visit, demo_app, locale, size, index):
@@ -170,6 +184,16 @@ def test_manager_journey(visit, demo_app, locale, size, index):
     v.sign_in(manager)
     # "My organisation" links to adding a service; the new service is fresh
     v.goto("/accounts/organization", "my organisation")
+    # its webhooks, listed and switched off with the page's own button (issue 22)
+    _webhook_of(demo_app, org_id)
+    with page.expect_navigation():
+        page.locator("main a[href='/accounts/webhooks']").click()
+    v.check("webhooks")
+    with page.expect_navigation():
+        page.locator("form[action$='/active'] button").first.click()
+    v.check("webhook switched off")
+    assert page.locator(".badge.muted").count() == 1
+    v.goto("/accounts/organization", "my organisation again")
     with page.expect_navigation():
         page.locator(f"a[href='/directory/organizations/{org_id}/services/new']").click()
     v.check("add a service")
