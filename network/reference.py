@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.models import AdminArea, ForumCategory, Sector, ServiceType, TargetGroup
+from referral.focal import FOCAL_LEVELS
 
 
 def admin_areas(session: Session, *, level: int | None = None,
@@ -38,10 +39,13 @@ def target_groups(session: Session) -> Sequence[TargetGroup]:
 
 def codes(session: Session) -> dict[str, list[str]]:
     """The codes inputs are checked against (service types, target groups, sectors, open
-    forum categories), for the API document's enums."""
+    forum categories, the governorates and districts a focal point may cover), for the API
+    document's enums."""
     return {"service_types": list(session.scalars(select(ServiceType.code))),
             "target_groups": list(session.scalars(select(TargetGroup.code))),
             "sectors": list(session.scalars(select(Sector.code))),
             # where anyone who may write in the forum may start a thread
             "forum_categories": list(session.scalars(select(ForumCategory.id).where(
-                ForumCategory.admin_only.is_(False))))}
+                ForumCategory.admin_only.is_(False)))),
+            "focal_areas": list(session.scalars(select(AdminArea.pcode).where(
+                AdminArea.level.in_(FOCAL_LEVELS))))}

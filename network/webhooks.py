@@ -45,8 +45,8 @@ from network.changes import changes
 from referral.crypto import DataCipher, configured_cipher, seal, unseal
 from referral.search import Viewer
 
-__all__ = ["DELIVER_TASK", "MAX_ATTEMPTS", "delete_webhook", "deliver", "deliveries",
-           "fan_out", "register_webhook", "set_active", "sign", "webhooks"]
+__all__ = ["DELIVER_TASK", "MAX_ATTEMPTS", "URL_MAX", "URL_SCHEMA", "delete_webhook", "deliver",
+           "deliveries", "fan_out", "register_webhook", "set_active", "sign", "webhooks"]
 
 DELIVER_TASK = "webhooks.deliver"
 MAX_ATTEMPTS = 5
@@ -79,6 +79,15 @@ def _public(address: str) -> bool:
         return ipaddress.ip_address(address.split("%", 1)[0]).is_global
     except ValueError:
         return False
+
+
+URL_MAX = 2000
+# What _check_url accepts, as the API document states it: https to a host name (an address
+# literal, ``localhost`` and the ``.local``/``.internal`` names are refused; so is a name that
+# resolves to a private address, which no pattern can say).
+URL_SCHEMA = {"type": "string", "format": "uri", "maxLength": URL_MAX,
+              "pattern": "^https://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}"
+                         "[a-z0-9])?)*\\.[a-z]{2,63}(/[A-Za-z0-9._~%/-]*)?$"}
 
 
 def _check_url(url: str, allow_loopback_http: bool) -> str:
@@ -138,7 +147,7 @@ def register_webhook(session: Session, organization_id: int, data: dict, viewer:
     unknown = sorted(set(data) - {"url"})
     if unknown:
         raise BadInput(_("Unknown field: %(name)s.", name=unknown[0]), field=unknown[0])
-    url = _check_url(fields.text(data, "url", max_len=2000, required=True) or "",
+    url = _check_url(fields.text(data, "url", max_len=URL_MAX, required=True) or "",
                      allow_loopback_http)
     secret = secrets.token_urlsafe(32)
     hook = Webhook(organization_id=organization_id, url=url,

@@ -37,7 +37,8 @@ from referral.eligibility import audit_override, check_eligibility
 from referral.lifecycle import NOTE_MAX, STAFF, transition
 from referral.notify import MailConfig
 
-__all__ = ["CaseInput", "create_referrals", "parse_case", "parse_contact"]
+__all__ = ["ADDRESS_CHANNELS", "MAX_CODES", "NUMBER_CHANNELS", "CaseInput", "create_referrals",
+           "parse_case", "parse_contact"]
 
 SEXES = ("female", "male", "other", "unknown")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-/.]{0,39}$")
@@ -45,6 +46,8 @@ PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,30}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}$")
 NAME_MAX = 200
 MAX_SERVICES = 10
+MAX_CODES = 30  # entries of a case's code lists (target groups, needs, languages)
+EMAIL_MAX = 254
 
 
 @dataclass
@@ -72,9 +75,9 @@ def _str_list(raw: Any, field: str) -> list[str]:
         raw = [x for x in re.split(r"[,\s]+", raw) if x]
     if not isinstance(raw, list | tuple) or not all(isinstance(x, str) for x in raw):
         raise fields.not_codes(field)
-    if len(raw) > 30:
+    if len(raw) > MAX_CODES:
         raise BadInput(_("%(field)s lists too many entries (at most %(max)s).", field=field,
-                         max=30), field=field)
+                         max=MAX_CODES), field=field)
     return list(dict.fromkeys(x.strip() for x in raw if x.strip()))
 
 
@@ -143,7 +146,7 @@ def parse_case(session: Session, raw: Any) -> CaseInput:
 
 
 # the channels reached at a number, and at an address; the others need none
-_NUMBER_CHANNELS, _ADDRESS_CHANNELS = ("phone", "whatsapp", "sms"), ("email",)
+NUMBER_CHANNELS, ADDRESS_CHANNELS = ("phone", "whatsapp", "sms"), ("email",)
 
 
 def parse_contact(raw: dict) -> tuple[str | None, str | None]:
@@ -160,15 +163,15 @@ def parse_contact(raw: dict) -> tuple[str | None, str | None]:
     if channel not in CONTACT_CHANNELS:
         raise fields.not_one_of("contact_channel", CONTACT_CHANNELS,
                                 where="case.contact_channel")
-    if channel in _NUMBER_CHANNELS:
+    if channel in NUMBER_CHANNELS:
         if handle is None:
             raise BadInput(_("contact_handle: give the number for this contact channel."),
                            field="case.contact_handle")
         if not PHONE_RE.match(handle):
             raise BadInput(_("contact_handle: a number of digits, spaces, '+', '-' and "
                              "brackets (5 to 30)."), field="case.contact_handle")
-    elif channel in _ADDRESS_CHANNELS:
-        if handle is None or "@" not in handle or len(handle) > 254 or " " in handle:
+    elif channel in ADDRESS_CHANNELS:
+        if handle is None or "@" not in handle or len(handle) > EMAIL_MAX or " " in handle:
             raise BadInput(_("contact_handle: give the e-mail address for this contact "
                              "channel."), field="case.contact_handle")
     elif handle is not None:

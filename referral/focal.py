@@ -45,6 +45,8 @@ __all__ = ["REQUEST_FIELDS", "call_back", "convert", "create_request", "designat
            "focal_points", "get_request", "is_focal_point", "list_requests",
            "remove_focal_point", "request_json", "routes_through_focal_point"]
 
+FOCAL_LEVELS = (1, 2)  # a focal point covers a governorate or a district
+
 REQUEST_FIELDS = ("service_id", "pcode", "urgency", "channel")  # nothing more: no narrative
 STAFF = ("org_admin", "caseworker")
 
@@ -82,7 +84,7 @@ def designate(session: Session, actor: Any, organization_id: int, user_id: Any,
     if not pcode or not str(pcode).strip():
         raise fields.missing("pcode")
     code = resolve_area(session, str(pcode), "pcode")
-    if session.scalar(select(AdminArea.level).where(AdminArea.pcode == code)) not in (1, 2):
+    if session.scalar(select(AdminArea.level).where(AdminArea.pcode == code)) not in FOCAL_LEVELS:
         raise BadInput(_("pcode: a focal point covers a governorate or a district."),
                        field="pcode")
     found = session.scalar(select(FocalPoint).where(FocalPoint.user_id == user.id,

@@ -115,7 +115,8 @@ OPENAPI_PATHS = {
                  "requestBody": {"required": True, "content": {"application/json": {"schema": {
                      "type": "object", "required": ["user_id", "pcode"],
                      "properties": {"user_id": _ID,
-                                    "pcode": {"type": "string", "maxLength": 200}}}}}},
+                                    "pcode": {"$ref": "#/components/schemas/FocalAreaCode",
+                                              "description": "a governorate or district"}}}}}},
                  "responses": {"201": {"description": "Designated"},
                                **error_responses(400, 401, 403)}}},
     "/focal-points/{focal_point_id}": {"delete": {

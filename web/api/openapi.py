@@ -58,7 +58,8 @@ def _bounded(paths: dict[str, Any]) -> dict[str, Any]:
 # Codes the server checks against its reference tables: listed when the document is served
 # (``codes`` from the database), plain strings otherwise.
 CODES = {"ServiceTypeCode": "service_types", "TargetGroupCode": "target_groups",
-         "SectorCode": "sectors", "ForumCategoryId": "forum_categories"}
+         "SectorCode": "sectors", "ForumCategoryId": "forum_categories",
+         "FocalAreaCode": "focal_areas"}
 
 
 def _input_bounds(schema: Any) -> None:

@@ -17,14 +17,27 @@ from data.models import (
     URGENCIES,
 )
 from referral.boxes import list_box, parse_filters
-from referral.cases import CODE_RE, LANG_RE, NAME_MAX, PHONE_RE, create_referrals
+from referral.cases import (
+    ADDRESS_CHANNELS,
+    CODE_RE,
+    EMAIL_MAX,
+    LANG_RE,
+    MAX_CODES,
+    MAX_SERVICES,
+    NAME_MAX,
+    NUMBER_CHANNELS,
+    PHONE_RE,
+    create_referrals,
+)
 from referral.cases import SEXES as CASE_SEXES
-from referral.consent import GIVEN_BY_MAX
+from referral.consent import GIVEN_BY_MAX, MAX_ORGS, OVERRIDE_REASON_MAX, PURPOSE_MAX
 from referral.detail import referral_detail
+from referral.eligibility import REASON_MAX as ELIGIBILITY_REASON_MAX
 from referral.glass import open_glass
 from referral.lifecycle import NOTE_MAX, REASON_TEXT_MAX, transition
 from referral.revocation import consent_receipt, revoke_consent
 
+from ..args import MAX_ID
 from ..referrals.common import cipher, jsonable
 from ..security import allow, principal
 from . import bp
@@ -127,6 +140,23 @@ def break_glass(referral_id: int):
 
 
 _NULLSTR = {"type": ["string", "null"]}
+_SERVICE_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+_ORG_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+_ADDRESS = f"^[^\\s@{fields.CONTROL}]+@[^\\s{fields.CONTROL}]+$"  # e-mail: an @, no spaces
+# parse_contact: a number for the number channels, an address for e-mail, nothing otherwise
+_CONTACT = [
+    {"required": ["contact_channel", "contact_handle"],
+     "properties": {"contact_channel": {"enum": list(NUMBER_CHANNELS)},
+                    "contact_handle": {"type": "string", "pattern": PHONE_RE.pattern}}},
+    {"required": ["contact_channel", "contact_handle"],
+     "properties": {"contact_channel": {"enum": list(ADDRESS_CHANNELS)},
+                    "contact_handle": {"type": "string", "maxLength": EMAIL_MAX,
+                                       "pattern": _ADDRESS}}},
+    {"required": ["contact_channel"],
+     "properties": {"contact_channel": {"enum": [
+         c for c in CONTACT_CHANNELS if c not in NUMBER_CHANNELS + ADDRESS_CHANNELS]},
+         "contact_handle": False}},
+    {"properties": {"contact_channel": False, "contact_handle": False}}]
 _ORG = {"type": "object", "required": ["id", "name_ar", "name_en"],
         "properties": {"id": {"type": "integer"}, "name_ar": {"type": "string"},
                        "name_en": {"type": "string"}}}
@@ -199,50 +229,58 @@ OPENAPI_SCHEMAS = {
     # from the constants parse_case, parse_consent and create_referrals check against
     "ReferralCreate": {
         "type": "object", "required": ["case"],
-        "anyOf": [{"required": ["service_id"]}, {"required": ["service_ids"]}],
+        "allOf": [
+            {"anyOf": [{"required": ["service_id"]}, {"required": ["service_ids"]}]},
+            # sent on recorded consent, on an allowed override, or kept as a draft
+            {"anyOf": [{"required": ["consent"]}, {"required": ["consent_override_reason"]},
+                       {"required": ["send"], "properties": {"send": {"const": False}}}]}],
         "properties": {
-            "service_id": {"type": "integer", "minimum": 1},
-            "service_ids": {"type": "array", "items": {"type": "integer", "minimum": 1},
-                            "minItems": 1, "maxItems": 10},
-            "organization_id": {"type": "integer"},
-            "case": {"type": "object", "properties": {
+            "service_id": _SERVICE_ID,
+            "service_ids": {"type": "array", "items": _SERVICE_ID,
+                            "minItems": 1, "maxItems": MAX_SERVICES},
+            "organization_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
+                                "description": "the service's organisation, if given"},
+            "case": {"type": "object", "anyOf": _CONTACT, "properties": {
                 "case_code": {"type": "string", "pattern": CODE_RE.pattern},
                 "age": {"type": "integer", "minimum": 0, "maximum": 120},
                 "sex": {"enum": list(CASE_SEXES)},
-                "target_groups": {"type": "array",
+                "target_groups": {"type": "array", "maxItems": MAX_CODES,
                                   "items": {"$ref": "#/components/schemas/TargetGroupCode"}},
                 "pcode": {"$ref": "#/components/schemas/PCode"},
-                "needs": {"type": "array",
+                "needs": {"type": "array", "maxItems": MAX_CODES,
                           "items": {"$ref": "#/components/schemas/ServiceTypeCode"}},
-                "languages": {"type": "array",
+                "languages": {"type": "array", "maxItems": MAX_CODES,
                               "items": {"type": "string", "pattern": LANG_RE.pattern}},
                 "urgency": {"enum": list(URGENCIES)},
                 "name": {"type": "string", "maxLength": NAME_MAX},
                 "phone": {"type": "string", "pattern": PHONE_RE.pattern},
                 "contact_channel": {"type": "string", "enum": list(CONTACT_CHANNELS)},
-                "contact_handle": {"type": "string", "maxLength": 254, "description": (
+                "contact_handle": {"type": "string", "maxLength": EMAIL_MAX, "description": (
                     "The number (phone, whatsapp, sms) or address (email) for the channel; "
                     "none for in_person or via_caseworker. Stored encrypted.")}}},
             "consent": {"type": "object", "required": ["given_by", "method", "scope"],
                         "properties": {"given_by": {"type": "string", "maxLength": GIVEN_BY_MAX,
                                                     "pattern": fields.NOT_BLANK},
                                        "method": {"enum": list(CONSENT_METHODS)},
-                                       "purpose": {"type": "string", "maxLength": 300},
+                                       "purpose": {"type": "string", "maxLength": PURPOSE_MAX},
                                        "organization_ids": {
-                                           "type": "array", "items": {"type": "integer"},
-                                           "description": "The organisations it covers "
+                                           "type": "array", "items": _ORG_ID,
+                                           "maxItems": MAX_ORGS,
+                                           "description": "The organisations it covers, "
+                                                          "every receiver among them "
                                                           "(default: the receivers)"},
                                        "expires_at": {
-                                           "type": "string",
-                                           "description": "A date or date-time (default: "
+                                           "type": "string", "format": "date-time",
+                                           "description": "in the future (default: "
                                                           "TASHARUK_CONSENT_DAYS after at)"},
                                        "at": {"type": "string", "format": "date-time",
                                               "description": "not in the future"},
                                        "scope": {"type": "array", "minItems": 1,
                                                  "items": {"enum": list(CONSENT_SCOPES)}}}},
-            "consent_override_reason": {"type": "string", "maxLength": 1000},
+            "consent_override_reason": {"type": "string", "maxLength": OVERRIDE_REASON_MAX,
+                                        "pattern": fields.NOT_BLANK},
             "eligibility_override_reason": {
-                "type": "string", "maxLength": 500,
+                "type": "string", "maxLength": ELIGIBILITY_REASON_MAX,
                 "description": "Required when the person does not fit a service (age, sex) "
                                "or it is full; the reason is audited. Without it such a "
                                "referral is refused with details.problems."},

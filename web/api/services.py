@@ -216,14 +216,25 @@ _REFERRAL_STATS = {
     },
 }
 
-def _service_input() -> dict:
-    """ServiceInput: the fields clean_service reads, from its own declarations
-    (network.directory.SERVICE_INPUT), and those it checks against the database or in
-    structures, whose codes the document lists (web.api.openapi.CODES)."""
+# clean_service: a service keeps a name in Arabic or English (a change that sends names
+# leaves one that is not blank)
+_NAMED = [{"required": [name], "properties": {name: {"type": "string",
+                                                     "pattern": fields.NOT_BLANK}}}
+          for name in ("name_ar", "name_en")]
+_NAMED_IF_SENT = [{"properties": {"name_ar": False, "name_en": False}}, *_NAMED]
+
+
+def _service_input(*, creating: bool = False) -> dict:
+    """ServiceInput (a change) or NewService (``creating``): the fields clean_service reads,
+    from its own declarations (network.directory.SERVICE_INPUT), and those it checks against
+    the database or in structures, whose codes the document lists (web.api.openapi.CODES).
+    Only a new service may name ``organization_id`` (a change refuses it as unknown)."""
     lon_min, lat_min, lon_max, lat_max = SYRIA_BBOX
     time = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
-    return fields.object_schema(directory.SERVICE_INPUT, extra={
-        "organization_id": {"type": "integer", "description": "platform admins only"},
+    creator = {"organization_id": {"type": "integer", "minimum": 1,
+                                   "description": "platform admins only"}} if creating else {}
+    schema = fields.object_schema(directory.SERVICE_INPUT, extra={
+        **creator,
         "service_type_code": {"$ref": "#/components/schemas/ServiceTypeCode"},
         "review_every_days": {"enum": list(REVIEW_CADENCES),
                               "description": "how often the listing is reviewed, in days"},
@@ -261,6 +272,10 @@ def _service_input() -> dict:
                                                        "maximum": 7},
                                            "opens": time, "closes": time}}},
     })
+    schema["anyOf"] = _NAMED if creating else _NAMED_IF_SENT
+    if creating:
+        schema["required"] = ["service_type_code"]
+    return schema
 
 
 OPENAPI_SCHEMAS = {
@@ -316,7 +331,7 @@ OPENAPI_SCHEMAS = {
         },
     },
     "ServiceInput": _service_input(),
-    "NewService": {**_service_input(), "required": ["service_type_code", "name_ar"]},
+    "NewService": _service_input(creating=True),
 }
 
 _PARAM_DOCS = {

@@ -105,7 +105,7 @@ OPENAPI_PATHS = {
                             "the feed, signed (X-Tasharuk-Signature: sha256= HMAC-SHA256 of "
                             "'TIMESTAMP.BODY', X-Tasharuk-Timestamp)",
                  "operationId": "createWebhook", "parameters": _ORG,
-                 "requestBody": _body({"url": {"type": "string"}}, "url"),
+                 "requestBody": _body({"url": webhooks.URL_SCHEMA}, "url"),
                  "responses": {"201": {"description": "The webhook and its secret (once)",
                                        "content": _ONE_HOOK},
                                **error_responses(400, 401, 403, 404)}}},
