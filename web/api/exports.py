@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, request
-from flask_babel import gettext as _
 
-from data.errors import BadInput
+from data import fields
 
 from ..args import int_arg
 from ..downloads import send_export
@@ -27,8 +26,7 @@ def export_hsds():
     3.0, or 3.1 (capacities, urls) with ``version=3.1``."""
     version = request.args.get("version", "3.0")
     if version not in HSDS_VERSIONS:
-        raise BadInput(_("%(field)s must be one of: %(values)s.", field="version",
-                         values=", ".join(HSDS_VERSIONS)), field="version")
+        raise fields.not_one_of("version", HSDS_VERSIONS)
     return _send(HSDS_VERSIONS[version])
 
 
