@@ -98,6 +98,14 @@ def hooked(client, make, login, receiver):
     return org, body
 
 
+def _first_delivery(session, make, org, hook) -> WebhookDelivery:
+    """A change of ``org`` (a new service) fanned out: the hook's first delivery, not sent yet."""
+    make.service(organization=org)
+    fan_out(session)
+    return session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == hook["id"]).order_by(WebhookDelivery.id)).first()
+
+
 def _jobs(session) -> int:
     return session.scalar(text("SELECT count(*) FROM procrastinate_jobs "
                                "WHERE task_name = 'webhooks.deliver'"))
@@ -127,10 +135,7 @@ def test_a_change_reaches_the_endpoint_signed(client, session, make, receiver, h
 def test_a_failing_endpoint_is_retried_with_backoff_then_marked_failing(session, make,
                                                                          receiver, hooked):
     org, hook = hooked
-    make.service(organization=org)
-    fan_out(session)
-    delivery = session.scalars(select(WebhookDelivery).where(
-        WebhookDelivery.webhook_id == hook["id"])).first()
+    delivery = _first_delivery(session, make, org, hook)
     receiver.mode = "fail"
     waits = []
     for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -155,10 +160,7 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_marked_failing(session,
 
 def test_a_slow_endpoint_times_out_and_is_logged(session, make, receiver, hooked):
     org, hook = hooked
-    make.service(organization=org)
-    fan_out(session)
-    delivery = session.scalars(select(WebhookDelivery).where(
-        WebhookDelivery.webhook_id == hook["id"])).first()
+    delivery = _first_delivery(session, make, org, hook)
     receiver.mode = "slow"
     assert deliver(session, delivery.id, timeout=0.3) == "pending"
     assert "timed out" in (delivery.last_error or "").lower()
@@ -167,10 +169,7 @@ def test_a_slow_endpoint_times_out_and_is_logged(session, make, receiver, hooked
 def test_a_wrong_secret_is_refused_by_the_receiver(session, make, receiver, hooked):
     org, hook = hooked
     receiver.secret = "not-the-secret"
-    make.service(organization=org)
-    fan_out(session)
-    delivery = session.scalars(select(WebhookDelivery).where(
-        WebhookDelivery.webhook_id == hook["id"])).first()
+    delivery = _first_delivery(session, make, org, hook)
     assert deliver(session, delivery.id) == "pending" and receiver.refused == 1
     assert delivery.last_status_code == 401
 
@@ -210,10 +209,7 @@ def test_a_delivery_to_a_name_now_pointing_inside_is_not_sent(session, make, rec
                                                               hooked):
     """The address is checked again at each delivery: a name may be re-pointed inside."""
     org, hook = hooked
-    make.service(organization=org)
-    fan_out(session)
-    delivery = session.scalars(select(WebhookDelivery).where(
-        WebhookDelivery.webhook_id == hook["id"])).first()
+    delivery = _first_delivery(session, make, org, hook)
     port = receiver.server.server_address[1]
     session.get(Webhook, hook["id"]).url = f"https://localhost:{port}/hook"  # edited in SQL
     assert deliver(session, delivery.id) == "pending"
@@ -222,10 +218,7 @@ def test_a_delivery_to_a_name_now_pointing_inside_is_not_sent(session, make, rec
 
 def test_a_redirect_is_an_answer_not_followed(session, make, receiver, hooked):
     org, hook = hooked
-    make.service(organization=org)
-    fan_out(session)
-    delivery = session.scalars(select(WebhookDelivery).where(
-        WebhookDelivery.webhook_id == hook["id"])).first()
+    delivery = _first_delivery(session, make, org, hook)
     receiver.mode = "redirect"
     assert deliver(session, delivery.id) == "pending" and delivery.last_status_code == 302
     assert receiver.paths == ["/hook"]  # /inside never asked for
