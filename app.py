@@ -153,7 +153,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "directory": ("network.cli:directory_cli",
                 "Service directory maintenance."),
     "export": ("data.cli:export_cli",
-                "Export HSDS 3.0, 4W (HXL) and GeoJSON."),
+                "Export HSDS 3.0 or 3.1, 4W (HXL) and GeoJSON."),
     "forum": ("network.cli:forum_cli",
                 "The organisations' forum."),
     "gaps": ("planning.cli:gaps_cmd",

@@ -193,7 +193,8 @@ def load_needs_cmd(path: Path, period: str | None) -> None:
 # --- cli ------------------------------------------------------------
 
 import_cli = ErrorMappingGroup("import", help="Import 3W/4W spreadsheets and HSDS data.")
-export_cli = ErrorMappingGroup("export", help="Export HSDS 3.0, 4W (HXL) and GeoJSON.")
+export_cli = ErrorMappingGroup("export", help="Export HSDS 3.0 or 3.1, 4W (HXL) and "
+                               "GeoJSON.")
 
 
 def _print_report(report, fmt: str, report_csv: Path | None) -> None:

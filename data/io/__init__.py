@@ -1,1 +1,2 @@
-"""Data exchange: 3W/4W imports (CSV, XLSX, HXL), HSDS 3.0, HXL and GeoJSON exports."""
+"""Data exchange: 3W/4W imports (CSV, XLSX, HXL), HSDS 3.0 and 3.1 (import and export), HXL and
+GeoJSON exports."""

@@ -1,5 +1,5 @@
 """Open Referral HSDS 3.0: export organisations and services as JSON documents and a tabular
-CSV data package; import such documents back, checking every field ourselves.
+CSV data package; import such documents (3.0 or 3.1) back, checking every field ourselves.
 
 Ids are our UUIDs; ids of sub-objects (service areas, locations, attributes, schedules) are
 UUID5s of the parent id and a stable key, so an export -> import -> export round trip gives
