@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from data.clitools import ErrorMappingGroup
 from data.db import db
@@ -242,7 +243,8 @@ def users_sign_out(email: str) -> None:
 
     count = end_sessions(db.session, _user(email), "ended_by_admin", audit=True)
     db.session.commit()
-    click.echo(f"{email}: {count} session(s) ended")
+    click.echo(ngettext("%(email)s: %(num)d session ended", "%(email)s: %(num)d sessions ended",
+                        count, email=email))
 
 
 @users_cli.command("purge-sessions")

@@ -303,3 +303,22 @@ def test_cli_purges_sessions_and_old_throttle_rows(runner, session, make):
         UserSession.id.in_(ids.values())))) == {ids["live"]}
     assert set(session.scalars(select(LoginThrottle.key).where(
         LoginThrottle.key.in_(["a" * 64, "b" * 64])))) == {"a" * 64}
+
+
+@pytest.mark.parametrize(("lang", "browsers", "said"), [
+    ("en_GB.UTF-8", 0, "{email}: 0 sessions ended"),
+    ("en_GB.UTF-8", 1, "{email}: 1 session ended"),
+    ("en_GB.UTF-8", 2, "{email}: 2 sessions ended"),
+    ("ar_SY.UTF-8", 0, "{email}: لم تُنهَ أي جلسة"),
+    ("ar_SY.UTF-8", 1, "{email}: أُنهيت جلسة واحدة"),
+    ("ar_SY.UTF-8", 2, "{email}: أُنهيت جلستان"),
+    ("ar_SY.UTF-8", 3, "{email}: أُنهيت 3 جلسات"),
+])
+def test_cli_sign_out_speaks_the_shells_language(app, runner, make, lang, browsers, said):
+    user = make.user("caseworker")
+    clients = [_sign_in(app.test_client(), user) for _ in range(browsers)]
+    res = runner.invoke(args=["users", "sign-out", user.email],
+                        env={"LC_ALL": None, "LC_MESSAGES": None, "LANG": lang})
+    assert res.exit_code == 0, res.output
+    assert res.output.strip() == said.format(email=user.email)
+    assert not any(_signed_in(c) for c in clients)
