@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from babel import Locale
 
-__all__ = ["NOUNS", "count", "distance"]
+__all__ = ["NOUNS", "PROPER_WORDS", "count", "distance", "mid_sentence"]
 
 # Arabic forms per CLDR category: "{n}" is the number; zero, one and two are spelt out.
 NOUNS: dict[str, dict[str, str]] = {
@@ -61,3 +61,25 @@ def distance(metres: float) -> tuple[str, str]:
     if metres < 1000:
         return "under a kilometre", "أقل من كيلومتر"
     return count("kilometre", int(metres / 1000 + 0.5), genitive=True)
+
+
+# Words that open a group's English name and are proper (peoples, places): they keep their capital.
+PROPER_WORDS = frozenset({
+    "Arab", "Armenian", "Assyrian", "Bedouin", "Circassian", "Druze", "Iraqi", "Kurdish",
+    "Lebanese", "Palestine", "Palestinian", "Syrian", "Turkmen", "Yazidi"})
+
+
+def mid_sentence(name: str) -> str:
+    """An English name (a target group) as it reads inside a sentence: a common noun loses its
+    capital, so "Both of you serve women", not "serve Women"; acronyms and proper names keep it.
+
+    >>> mid_sentence("Women"), mid_sentence("Female-headed households")
+    ('women', 'female-headed households')
+    >>> mid_sentence("IDPs in camps"), mid_sentence("Palestine refugees"), mid_sentence("")
+    ('IDPs in camps', 'Palestine refugees', '')
+    """
+    first = name.split(" ", 1)[0]
+    if len(first) < 2 or not first[0].isupper() or not first[1:].islower() \
+            or first.strip(",.;:") in PROPER_WORDS:
+        return name
+    return name[0].lower() + name[1:]

@@ -29,6 +29,7 @@ from data.models import (
     TargetGroup,
     User,
 )
+from matching.wording import mid_sentence
 
 if TYPE_CHECKING:  # pandas and scikit-learn load with the first suggestion, not the app
     import numpy as np
@@ -215,6 +216,11 @@ class _Names:
         obj = getattr(self, kind).get(code)
         return obj.name(locale) if obj is not None else code
 
+    def group_in_text(self, code: str, locale: str) -> str:
+        """A target group's name inside a sentence ("serve women", not "serve Women")."""
+        name = self.of("group", code, locale)
+        return name if locale == "ar" else mid_sentence(name)
+
 
 def _join(items: list[str], locale: str) -> str:
     return ("، " if locale == "ar" else ", ").join(items)
@@ -251,15 +257,15 @@ def _reasons(s: Suggestion, names: _Names, locale: str) -> list[str]:
     for area, group, _need in s.shared_cells:
         by_group.setdefault(group, []).append(names.of("area", area, locale))
     for group, areas in by_group.items():
-        out.append(_TEXT["shared"][locale].format(group=names.of("group", group, locale),
+        out.append(_TEXT["shared"][locale].format(group=names.group_in_text(group, locale),
                                                   areas=_join(areas, locale)))
     for own, theirs, _strength in s.service_pairs:
         out.append(_TEXT["pair"][locale].format(own=names.of("type", own, locale),
                                                 theirs=names.of("type", theirs, locale)))
     for area, group, stype in s.duplicated[:3]:
         out.append(_TEXT["dup"][locale].format(type=names.of("type", stype, locale),
-                                               group=_to_group(names.of("group", group,
-                                                                        locale), locale),
+                                               group=_to_group(names.group_in_text(group, locale),
+                                                               locale),
                                                area=names.of("area", area, locale)))
     return out
 
@@ -275,7 +281,7 @@ def _act(s: Suggestion, names: _Names, partner: Organization, locale: str) -> st
     own, theirs, _strength = s.service_pairs[0]
     return _TEXT["act"][locale].format(
         area=names.of("area", area, locale), need=f"{round(need):,}",
-        group=names.of("group", group, locale), own=names.of("type", own, locale),
+        group=names.group_in_text(group, locale), own=names.of("type", own, locale),
         theirs=names.of("type", theirs, locale), partner=partner.name(locale))
 
 
@@ -513,7 +519,7 @@ def duplication_alerts(session: Session, *, org: int | str | None = None,
         ratio = None if pd.isna(row.coverage_ratio) else float(row.coverage_ratio)
         text_ = {loc: _TEXT["alert"][loc].format(
             n=row.n_orgs, type=names.of("type", row.service_type, loc),
-            group=_to_group(names.of("group", row.group, loc), loc),
+            group=_to_group(names.group_in_text(row.group, loc), loc),
             area=names.of("area", row.area, loc), need=f"{round(row.need):,}",
             ratio=_ratio(ratio, loc)) for loc in ("ar", "en")}
         out.append(DuplicationAlert(row.area, row.group, row.service_type,

@@ -130,7 +130,7 @@ def test_suggestion_cards_link_profiles_speak_in_words_and_take_a_message(client
     assert re.search(r"Shared reach \d+%: the share of your places", card)
     assert re.search(r"Complementarity \d+%: ", card)
     assert "Score 0." not in page and not re.search(r"Score \d", page)
-    assert re.search(r"In Harim, 30,000 Women are in need: you offer “GBV case management[^”]*” "
+    assert re.search(r"In Harim, 30,000 women are in need: you offer “GBV case management[^”]*” "
                      r"there, and .+ offers “Legal aid and civil documentation” to the same "
                      r"group\. Refer to each other\.", card, re.I)
     assert 'name="message"' in card and "<textarea" in card

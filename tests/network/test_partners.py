@@ -261,3 +261,46 @@ def test_network_places_partners_at_their_head_office(session, world, admins):
     # both head offices are in Idleb: spread apart so that both markers show
     a, b = ((n["lon"], n["lat"]) for n in net["nodes"])
     assert a != b and abs(a[0] - b[0]) < 0.1 and abs(a[1] - b[1]) < 0.1
+
+
+@pytest.mark.parametrize(("locale", "group", "said"), [
+    # common nouns mid-sentence: lower case in English (the reference names are capitalised)
+    ("en", "women", ["Both of you serve women in SY070301.",
+                     "” to women in SY070301: coordinate.",
+                     "In SY070301, 12,000 women are in need: you offer"]),
+    ("en", "idps", ["Both of you serve internally displaced people in SY070301.",
+                    "to internally displaced people in SY070301",
+                    "12,000 internally displaced people are in need"]),
+    ("en", "female_headed_households", ["serve female-headed households in"]),
+    # Arabic has no capitals: the names as they are, joined to the preposition
+    ("ar", "women", ["تخدم المنظمتان النساء في SY070301.", "» للنساء في SY070301: نسّقوا",
+                     "في SY070301 12,000 من النساء بحاجة"]),
+])
+def test_reason_sentences_name_groups_as_the_sentence_needs(session, make, locale, group,
+                                                            said):
+    from matching.partners import Suggestion
+
+    partner = make.org(name_en="Dana Aid", name_ar="عون دانا")
+    codes = Suggestion(partner.id, 0.5, 0.5, 0.5, 0.1,
+                       shared_cells=[("SY070301", group, 12000.0)],
+                       service_pairs=[("gbv_case_management", "prot_legal", 0.9)],
+                       duplicated=[("SY070301", group, "gbv_case_management")])
+    names = uc._Names(session)
+    text = " ".join([*uc._reasons(codes, names, locale), uc._act(codes, names, partner, locale)])
+    for part in said:
+        assert part in text, text
+
+
+def test_proper_group_names_keep_their_capital_in_english(session):
+    from data.models import TargetGroup
+
+    session.add(TargetGroup(code="pal_refugees", name_en="Palestine refugees",
+                            name_ar="اللاجئون الفلسطينيون", sort=999))
+    session.add(TargetGroup(code="idps_camps", name_en="IDPs in camps",
+                            name_ar="النازحون في المخيمات", sort=999))
+    session.flush()
+    names = uc._Names(session)
+    assert names.group_in_text("pal_refugees", "en") == "Palestine refugees"
+    assert names.group_in_text("idps_camps", "en") == "IDPs in camps"
+    assert names.group_in_text("older_people", "en") == "older people"
+    assert names.group_in_text("older_people", "ar") == "كبار السن"
