@@ -170,6 +170,31 @@ def test_print_view_has_consented_data_only(client, login, session, world, app, 
     assert client.get(f"/referrals/{referral.id}/print").status_code == 403
 
 
+@pytest.mark.parametrize(("page", "lang", "heading"), [
+    ("print", "en", "Referral form"), ("print", "ar", "نموذج الإحالة"),
+    ("consent", "en", "Consent receipt"), ("consent", "ar", "إيصال الموافقة"),
+])
+def test_print_pages_have_one_header_that_matches_their_title(client, login, session, world,
+                                                              app, keys, page, lang, heading):
+    """The referral form and the consent receipt show their header once: one heading (what
+    and whose), one way back, and a browser title saying the same as the heading."""
+    import re
+
+    referral = new_referral(session, world, status="sent", data_cipher=cipher(app))
+    login(world.users[("sender", "caseworker")])
+    html = client.get(f"/referrals/{referral.id}/{page}?lang={lang}").get_data(as_text=True)
+    h1s = re.findall(r"<h1>(.*?)</h1>", html, re.S)
+    titles = re.findall(r"<title>(.*?)</title>", html, re.S)
+    assert len(h1s) == 1 and len(titles) == 1, html
+    plain = re.sub(r"<[^>]+>", "", h1s[0])
+    from referral.lifecycle import reference
+
+    code = reference(referral) if page == "print" else referral.case.case_code
+    assert plain == titles[0] == f"{heading} · {code}"
+    back = re.findall(r'<a href="([^"]+)">([^<]+)</a>', html)
+    assert back.count((f"/referrals/{referral.id}", "Back" if lang == "en" else "رجوع")) == 1
+
+
 def test_bundle_page_proposes_and_links_to_the_form(client, login, session, make, world):
     legal = make.service(service_type_code="prot_legal")
     login(world.users[("sender", "caseworker")])
