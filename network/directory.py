@@ -45,7 +45,7 @@ from data.models import (
 )
 from data.searchtext import organization_search_text, refresh_organization, refresh_service
 from matching import wording
-from network.freshness import freshness, overdue_services
+from network.freshness import freshness, overdue_counts
 from referral.confidential import site_exact
 from referral.crypto import configured_cipher, seal
 from referral.measured import measured_figures
@@ -642,9 +642,7 @@ def remind_stale(session: Session, today: dt.date | None = None,
     from data.models import Notification
 
     today = today or dt.date.today()
-    by_org: dict[int, int] = {}
-    for svc in overdue_services(session, today):
-        by_org[svc.organization_id] = by_org.get(svc.organization_id, 0) + 1
+    by_org = overdue_counts(session, today)
     since = dt.datetime.combine(today - dt.timedelta(days=every_days - 1), dt.time(),
                                 tzinfo=dt.UTC)
     notified = 0

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Date, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from data.audit import record
@@ -31,7 +31,7 @@ from referral.notify import notify
 
 __all__ = ["LINK_DAYS", "REVIEW_ANSWERS", "REVIEW_CADENCES", "Freshness", "LinkProblem",
            "answer_review", "freshness", "grace_days", "open_review", "overdue",
-           "overdue_services", "review_token", "send_review_links"]
+           "overdue_clause", "overdue_counts", "review_token", "send_review_links"]
 
 LINK_DAYS = 14  # a review link expires after two weeks
 SALT = "tasharuk.review-link"
@@ -165,9 +165,22 @@ def due_services(session: Session, today: dt.date) -> list[Service]:
     return [s for s in rows if freshness(s, today).state != "fresh"]
 
 
-def overdue_services(session: Session, today: dt.date) -> list[Service]:
-    """Active services overdue for review, by organisation."""
-    return [s for s in due_services(session, today) if overdue(s, today)]
+def overdue_clause(today: dt.date) -> ColumnElement[bool]:
+    """The rule of ``overdue`` in SQL, for a WHERE: never reviewed, or reviewed before today
+    less the cadence and its grace (``grace_days``: a quarter, at least 7 days)."""
+    cadence = Service.review_every_days
+    return or_(Service.last_verified.is_(None),
+               Service.last_verified < literal(today, Date)
+               - (cadence + func.greatest(7, cadence // 4)))
+
+
+def overdue_counts(session: Session, today: dt.date) -> dict[int, int]:
+    """How many active services each organisation has overdue for review: one statement,
+    which reads only the overdue rows' organisations (not every listing a month old)."""
+    return dict(session.execute(
+        select(Service.organization_id, func.count())
+        .where(Service.status == "active", overdue_clause(today))
+        .group_by(Service.organization_id).order_by(Service.organization_id)).tuples().all())
 
 
 def send_review_links(session: Session, secret: str, *, today: dt.date | None = None,

@@ -215,3 +215,36 @@ def test_a_yearly_listing_reviewed_200_days_ago_is_not_reminded(runner, make, se
     assert runner.invoke(args=["directory", "remind-stale"]).exit_code == 0
     assert session.scalars(select(Notification).where(
         Notification.kind == "directory_stale", Notification.user_id == admin.id)).all() == []
+
+
+def test_the_sql_rule_of_overdue_agrees_with_the_python_rule(session, make, count_queries):
+    """``directory remind-stale`` counts overdue listings in SQL (``overdue_counts``): for
+    every cadence, at every age around its due and overdue days, with or without a review
+    asked for, and never reviewed, it picks exactly what ``overdue`` says; inactive listings
+    never; in one statement, whatever the number of organisations."""
+    from data.models import REVIEW_CADENCES
+    from network.freshness import grace_days, overdue, overdue_counts
+
+    services = []
+    for cadence in REVIEW_CADENCES:
+        org = make.org()
+        limit = cadence + grace_days(cadence)
+        for age in (None, 0, 29, 31, cadence, cadence + 1, limit - 1, limit, limit + 1,
+                    limit + 30):
+            for flagged in (False, True):
+                services.append(make.service(
+                    organization=org, review_every_days=cadence,
+                    last_verified=None if age is None else ago(age),
+                    review_requested_at=dt.datetime.now(dt.UTC) if flagged else None))
+        make.service(organization=org, review_every_days=cadence, last_verified=None,
+                     status="inactive")
+    expected: dict[int, int] = {}
+    for svc in services:
+        if svc.status == "active" and overdue(svc, TODAY):
+            expected[svc.organization_id] = expected.get(svc.organization_id, 0) + 1
+    mine = {s.organization_id for s in services}
+    with count_queries() as q:
+        found = overdue_counts(session, TODAY)
+    assert {k: v for k, v in found.items() if k in mine} == expected
+    assert len(expected) == len(REVIEW_CADENCES) and all(n >= 6 for n in expected.values())
+    assert q.count == 1
