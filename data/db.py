@@ -62,7 +62,10 @@ def make_engine(url: str, *, workers: bool = True, **kw) -> Engine:
 
     ``workers=False`` (the web app's engine): no parallel workers at all. A request's
     statements take milliseconds and requests run side by side; a search whose estimate
-    crossed even the raised setup cost waited 15-100 ms for two workers to start.
+    crossed even the raised setup cost waited 15-100 ms for two workers to start. Nor JIT
+    compilation: a search whose estimate crossed ``jit_above_cost`` (a KNN walk with a
+    selective filter is costed at ~500,000) spent 0.1-5 s of CPU compiling a plan that ran in
+    a few milliseconds (docs/performance.md, "CPU per served search").
     """
     kw.setdefault("pool_recycle", RECYCLE_S)
     engine = create_engine(sqlalchemy_url(url), **kw)
@@ -79,9 +82,10 @@ def _session_settings(dbapi_conn, record, *, workers: bool = True) -> None:
     autocommit = dbapi_conn.autocommit
     dbapi_conn.autocommit = True  # leave no transaction open behind SQLAlchemy's back
     with dbapi_conn.cursor() as cur:
-        # (batch engines keep the server's own max_parallel_workers_per_gather)
+        # (batch engines keep the server's own max_parallel_workers_per_gather and JIT)
         no_workers = "" if workers else \
-            ", set_config('max_parallel_workers_per_gather', '0', false)"
+            ", set_config('max_parallel_workers_per_gather', '0', false)" \
+            ", set_config('jit', 'off', false)"
         cur.execute("SELECT set_config('plan_cache_mode', %s, false), "
                     "set_config('parallel_setup_cost', %s, false)" + no_workers,
                     (PLAN_CACHE_MODE, str(PARALLEL_SETUP_COST)))

@@ -63,10 +63,15 @@ def test_fetch_all_prepares_a_repeated_statement_unless_told_not_to(session, pre
     assert bool(statements) is prepared
 
 
-@pytest.mark.parametrize(("workers", "expected"), [(True, "2"), (False, "0")])
-def test_the_web_engine_starts_no_parallel_workers(database_url, workers, expected):
-    """Batch engines keep the server's own setting (two workers per gather here); the web
-    (``workers=False``) none: starting them cost a search 15-100 ms here."""
+@pytest.mark.parametrize(("workers", "setting", "expected"), [
+    (True, "max_parallel_workers_per_gather", "2"), (False, "max_parallel_workers_per_gather", "0"),
+    (True, "jit", "on"), (False, "jit", "off"),
+])
+def test_the_web_engine_starts_no_parallel_workers_and_compiles_nothing(database_url, workers,
+                                                                        setting, expected):
+    """Batch engines keep the server's own settings (two workers per gather, JIT on); the web
+    (``workers=False``) neither: starting workers cost a search 15-100 ms here, compiling one
+    up to 5 s of CPU (issue 20)."""
     from sqlalchemy import text
 
     from data.db import make_engine
@@ -74,19 +79,21 @@ def test_the_web_engine_starts_no_parallel_workers(database_url, workers, expect
     engine = make_engine(database_url, workers=workers)
     try:
         with engine.connect() as conn:
-            shown = conn.execute(text("SHOW max_parallel_workers_per_gather")).scalar()
+            shown = conn.execute(text(f"SHOW {setting}")).scalar()
     finally:
         engine.dispose()
     assert shown == expected
 
 
-def test_the_app_engine_is_the_one_without_workers(app):
+@pytest.mark.parametrize(("setting", "expected"),
+                         [("max_parallel_workers_per_gather", "0"), ("jit", "off")])
+def test_the_app_engine_is_the_one_without_workers(app, setting, expected):
     from sqlalchemy import text
 
     engine = app.extensions["tasharuk_db"]["engine"]
     try:
         with engine.connect() as conn:
-            shown = conn.execute(text("SHOW max_parallel_workers_per_gather")).scalar()
+            shown = conn.execute(text(f"SHOW {setting}")).scalar()
     finally:
         engine.dispose()  # (close the pooled connection: nothing else uses this pool here)
-    assert shown == "0"
+    assert shown == expected
