@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # pandas and scikit-learn load with the first suggestion, not
 
 __all__ = [
     "DuplicationAlert", "PartnerData", "PartnerSuggestion", "check_insight_access",
+    "close_request",
     "match_words",
     "duplication_alerts", "get_org",
     "end_partnership", "fit_recommender", "list_requests", "load_frames", "org_partners",
@@ -595,21 +596,31 @@ def _load_request(session: Session, actor: User, request_id: int) -> Partnership
     return req
 
 
-def respond_to_request(session: Session, actor: User, request_id: int, *, accept: bool,
-                       note: str = "") -> PartnershipRequest:
-    """The target organisation's admin accepts (a partnership begins) or declines."""
-    _require_org_admin(actor)
-    req = _load_request(session, actor, request_id)
-    if actor.organization_id != req.target_org_id:
+def close_request(actor: User, req: Any, status: str, note: str = "") -> None:
+    """Answer ("accepted"/"declined", by the asked organisation's admin) or withdraw (by the
+    asker's) a pending request of either kind (partnership, referral pathway); refused for
+    the other side, for a request closed already and for a note over 2,000 characters."""
+    if status == "withdrawn":
+        if actor.organization_id != req.requester_org_id:
+            raise Forbidden(_("Only the admin of the requesting organisation can withdraw it."))
+    elif actor.organization_id != req.target_org_id:
         raise Forbidden(_("Only the admin of the organisation that was asked can answer."))
     if req.status != "pending":
         raise Conflict(_already(req.status), field="status")
     if len(note or "") > 2000:
         raise BadInput(_("The note is longer than 2,000 characters."), field="note")
-    req.status = "accepted" if accept else "declined"
+    req.status = status
     req.responded_by_id = actor.id
     req.responded_at = func.now()
     req.response_note = (note or "").strip()
+
+
+def respond_to_request(session: Session, actor: User, request_id: int, *, accept: bool,
+                       note: str = "") -> PartnershipRequest:
+    """The target organisation's admin accepts (a partnership begins) or declines."""
+    _require_org_admin(actor)
+    req = _load_request(session, actor, request_id)
+    close_request(actor, req, "accepted" if accept else "declined", note)
     if accept and req.requester_org_id not in _partner_ids(session, req.target_org_id):
         low, high = sorted((req.requester_org_id, req.target_org_id))
         session.add(Partnership(org_low_id=low, org_high_id=high, request_id=req.id))
@@ -631,13 +642,7 @@ def withdraw_request(session: Session, actor: User, request_id: int) -> Partners
     """The requesting organisation's admin withdraws a pending request."""
     _require_org_admin(actor)
     req = _load_request(session, actor, request_id)
-    if actor.organization_id != req.requester_org_id:
-        raise Forbidden(_("Only the admin of the requesting organisation can withdraw it."))
-    if req.status != "pending":
-        raise Conflict(_already(req.status), field="status")
-    req.status = "withdrawn"
-    req.responded_by_id = actor.id
-    req.responded_at = func.now()
+    close_request(actor, req, "withdrawn")
     session.flush()
     record(session, "partnership.withdrawn", user=actor, obj=req)
     return req

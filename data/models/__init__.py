@@ -17,7 +17,13 @@ from .geo import AdminArea
 from .jobs import JobError
 from .library import DOC_KINDS, DOC_STATUSES, TOPICS, Attachment, LibraryDocument, TopicFollow
 from .org import ORG_TYPES, VERIFICATION_STATES, Organization, OrganizationAlias
-from .partners import PARTNERSHIP_STATES, REQUEST_STATES, Partnership, PartnershipRequest
+from .partners import (
+    PARTNERSHIP_STATES,
+    REQUEST_STATES,
+    Partnership,
+    PartnershipRequest,
+    PathwayRequest,
+)
 from .ranking import ProviderRanking, SearchWord
 from .referral import (
     CONSENT_METHODS,
@@ -80,7 +86,7 @@ __all__ = [
     "Notification", "OpeningPeriod", "Organization", "OrganizationAlias", "Referral",
     "ReferralEvent", "Sector", "Service", "ServiceSite", "ServiceType", "TargetGroup",
     "UnmetSearch", "User", "service_coverage", "service_target_group",
-    "PARTNERSHIP_STATES", "REQUEST_STATES", "Partnership", "PartnershipRequest",
+    "PARTNERSHIP_STATES", "REQUEST_STATES", "Partnership", "PartnershipRequest", "PathwayRequest",
     "ProviderRanking",
     "SearchWord",
     "JobError",

@@ -246,6 +246,15 @@ def test_manager_journey(visit, demo_app, locale, size, index):
     page.wait_for_load_state("load")
     v.check("asked twice")
     assert page.locator(".flash.error[role=alert]").count() == 1
+    # a referral pathway for protection in Idleb, asked from "who can fill this gap"
+    v.goto("/gaps/fill?pcode=SY07&sector=protection", "who can fill: a referral pathway")
+    pathway = page.locator("form[action='/partners/pathways']").first
+    assert pathway.count() == 1
+    pathway.locator("input[name=target]").evaluate(f"e => e.value = '{receiver_org}'")
+    with page.expect_navigation():
+        pathway.locator("button[type=submit]").click()
+    v.check("pathway request sent")
+    assert _pathway_row(page, receiver_org).count() == 1
     page.locator("header form button[type=submit]").click()
     page.wait_for_load_state("load")
     # the receiving organisation's admin reads the message and accepts
@@ -257,8 +266,21 @@ def test_manager_journey(visit, demo_app, locale, size, index):
     with page.expect_navigation():
         row.locator("form[action$='/accept'] button").click()
     v.check("accepted")
+    # and agrees the referral pathway
+    assert _pathway_row(page, org_id).count() == 1
+    with page.expect_navigation():
+        _pathway_row(page, org_id).locator("form[action$='/accept'] button").click()
+    v.check("pathway agreed")
+    assert _pathway_row(page, org_id).locator("form").count() == 0  # answered
     v.goto("/partners/network", "the partnership network map")
     page.locator(".leaflet-container").first.wait_for(timeout=30_000)
     page.wait_for_selector("#map[data-base-1]", timeout=30_000)  # geography, not grey
     assert int(page.locator("#map").get_attribute("data-base-1")) == 14
     v.check("network map drawn")
+    # the table's organisations link to their profiles
+    linked = page.locator(f"table.data a[href='/directory/organizations/{org_id}']")
+    assert linked.count() >= 1
+    with page.expect_navigation():
+        linked.first.click()
+    v.check("a partner's profile from the network table")
+    assert page.url.endswith(f"/directory/organizations/{org_id}")

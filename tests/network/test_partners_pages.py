@@ -99,6 +99,8 @@ def test_request_accept_and_partners_list(client, make, login, world, app, smtp_
     net = client.get("/partners/network").get_data(as_text=True)
     assert "/vendor/leaflet/leaflet.js" in net and "/directory/static/map.js" in net
     assert world.a.name_ar in net and "<script>" not in net  # no inline script
+    for org in (world.a, world.b):  # the table's names link to the organisations' profiles
+        assert f'<a href="/directory/organizations/{org.id}">{org.name_ar}</a>' in net
     data = json.loads(re.search(r'id="map-data">(.*?)</script>', net, re.S).group(1))
     assert {p["name"] for p in data["points"]} >= {world.a.name_ar, world.b.name_ar}
     assert len(data["lines"]) == 1  # the one partnership, drawn between its two offices

@@ -13,7 +13,7 @@ from ..args import page_arg
 from ..directory.forms import LABELS
 from ..i18n import current_locale
 from ..lazy import lazy_module
-from ..partners.forms import RequestForm
+from ..partners.forms import PathwayForm, RequestForm
 from ..security import allow, map_page, principal
 from . import GAP_ROLES, bp
 from .forms import GapFilterForm
@@ -145,8 +145,10 @@ def export(fmt: str):
 @allow(*GAP_ROLES)
 def fill():
     """Who can fill a gap: verified organisations with services of the sector in or near the
-    area, with capacity and distance; an organisation's admin asks one to partner in a click."""
+    area, with capacity and distance; an organisation's admin asks one to partner, or to set up
+    a referral pathway for the sector there, in a click."""
     from network import partners
+    from network.pathway_requests import pathway_status
     from planning.fill import NEAR_M, gap_fillers
 
     args = {k: request.args[k] for k in FILL_ARGS if request.args.get(k)}
@@ -162,8 +164,12 @@ def fill():
     who = principal()
     own = who.organization_id if who.role == "org_admin" else None
     status = partners.relations(db.read_session, own) if own else {}
+    scope = {"sector": None if args.get("service") else args.get("sector"),
+             "service": args.get("service")}
+    pathway = pathway_status(db.read_session, own, found.area.pcode, **scope) if own else {}
     return render_template("gaps/fill.html", found=found, error=None, back=back, own=own,
                            status=status, near_km=NEAR_M // 1000, form=RequestForm(),
+                           pathway=pathway, pathway_form=PathwayForm(), scope_args=scope,
                            labels=LABELS)
 
 

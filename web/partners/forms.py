@@ -28,6 +28,16 @@ class RequestForm(FlaskForm):
     message = TextAreaField(_l("Message (optional)"), validators=[Optional(), Length(max=2000)])
 
 
+class PathwayForm(FlaskForm):
+    """Ask an organisation for a referral pathway for a sector (or service type) in an area."""
+
+    target = HiddenField(validators=[DataRequired()])
+    pcode = HiddenField(validators=[DataRequired(), Length(max=20)])
+    sector = HiddenField(validators=[Optional(), Length(max=40)])
+    service = HiddenField(validators=[Optional(), Length(max=60)])
+    message = TextAreaField(_l("Message (optional)"), validators=[Optional(), Length(max=2000)])
+
+
 class AnswerForm(FlaskForm):
     """Accept, decline or withdraw a request; end a partnership (a CSRF-protected button)."""
 

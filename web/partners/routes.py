@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from data.db import db
 from data.errors import BadInput, Conflict, Forbidden, NotFound
 from network import partners as uc
+from network import pathway_requests as pathways
 from network import reference
 
 from ..args import page_arg
@@ -16,7 +17,7 @@ from ..i18n import current_locale
 from ..maps import map_json
 from ..security import AUTHENTICATED, allow, principal
 from . import bp
-from .forms import AnswerForm, DuplicationForm, FilterForm, RequestForm
+from .forms import AnswerForm, DuplicationForm, FilterForm, PathwayForm, RequestForm
 
 ACTIONS = ("accept", "decline", "withdraw")
 ORG_ROLES = ("org_admin", "caseworker", "viewer", "planner", "platform_admin")
@@ -82,26 +83,78 @@ def index():
                            suggestion_discussion_link=suggestion_discussion_link)
 
 
-@bp.post("/requests")
-@allow("org_admin")
-def create_request():
-    """Send a partnership request (with an optional message) to another organisation; a
-    refusal (oneself, twice, an unverified organisation) is said on the requests page."""
-    form = RequestForm()
+def _send(form, send, sent: str):
+    """Send the request of ``form`` with ``send(target id)``; a refusal (oneself, twice, an
+    unverified organisation, a bad field) is said on the requests page, nothing written."""
     if not form.validate_on_submit() or not str(form.target.data).isdigit():
         field = "message" if form.message.errors else "target"
         error = BadInput(_("The message is longer than 2,000 characters.") if field == "message"
                          else _("The request form is incomplete."), field=field)
         return _requests_page(error=error.message), error.status
     try:
-        uc.request_partnership(db.session, principal(), int(form.target.data),
-                               message=form.message.data or "")
+        send(int(form.target.data))
     except (BadInput, Conflict, NotFound) as exc:
         db.session.rollback()
         return _requests_page(error=exc.message), exc.status
     db.session.commit()
-    flash(_("Partnership request sent."), "ok")
+    flash(sent, "ok")
     return redirect(url_for("partners.requests"))
+
+
+def _answer(action: str, unknown: str, withdraw, respond, accepted: str):
+    """Withdraw (``withdraw()``) or accept/decline (``respond(accept, note)``) a request,
+    then back to the requests page; ``unknown`` for an action that is none of ACTIONS."""
+    if action not in ACTIONS:
+        raise NotFound(unknown)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        raise BadInput(_("The note is too long."), field="note")
+    if action == "withdraw":
+        withdraw()
+        message = _("Request withdrawn.")
+    else:
+        respond(action == "accept", form.note.data or "")
+        message = accepted if action == "accept" else _("Request declined.")
+    db.session.commit()
+    flash(message, "ok")
+    return redirect(url_for("partners.requests"))
+
+
+@bp.post("/requests")
+@allow("org_admin")
+def create_request():
+    """Send a partnership request (with an optional message) to another organisation; a
+    refusal (oneself, twice, an unverified organisation) is said on the requests page."""
+    form = RequestForm()
+    return _send(form, lambda target: uc.request_partnership(
+        db.session, principal(), target, message=form.message.data or ""),
+        _("Partnership request sent."))
+
+
+@bp.post("/pathways")
+@allow("org_admin")
+def create_pathway_request():
+    """Ask another organisation for a referral pathway for a sector in an area (from "who can
+    fill this gap"); a refusal (oneself, twice, an unverified organisation) is said on the
+    requests page."""
+    form = PathwayForm()
+    return _send(form, lambda target: pathways.request_pathway(
+        db.session, principal(), target, form.pcode.data, sector=form.sector.data or None,
+        service=form.service.data or None, message=form.message.data or ""),
+        _("Referral pathway request sent."))
+
+
+@bp.post("/pathways/<int:request_id>/<action>")
+@allow("org_admin")
+def answer_pathway(request_id: int, action: str):
+    """Accept, decline or withdraw a referral pathway request."""
+    return _answer(
+        action, _("No action '%(action)s' on referral pathway requests; use one of "
+                  "%(actions)s.", action=action, actions=", ".join(ACTIONS)),
+        lambda: pathways.withdraw_pathway(db.session, principal(), request_id),
+        lambda accept, note: pathways.respond_to_pathway(db.session, principal(), request_id,
+                                                         accept=accept, note=note),
+        _("Referral pathway agreed."))
 
 
 @bp.get("/requests")
@@ -117,8 +170,10 @@ def _requests_page(error: str | None = None) -> str:
     incoming, outgoing = uc.list_requests(db.session, org_id)
     ids = {r.requester_org_id for r in incoming} | {r.target_org_id for r in outgoing}
     orgs = uc.organizations_by_id(db.session, ids)
+    pathways_in, pathways_out = pathways.list_pathway_requests(db.session, org_id)
     return render_template("partners/requests.html", incoming=incoming, outgoing=outgoing,
                            orgs=orgs, form=AnswerForm(), error=error,
+                           pathways_in=pathways_in, pathways_out=pathways_out,
                            partners=uc.org_partners(db.session, org_id))
 
 
@@ -126,22 +181,13 @@ def _requests_page(error: str | None = None) -> str:
 @allow("org_admin")
 def answer(request_id: int, action: str):
     """Accept, decline or withdraw a partnership request."""
-    if action not in ACTIONS:
-        raise NotFound(_("No action '%(action)s' on partnership requests; use one of "
-                         "%(actions)s.", action=action, actions=", ".join(ACTIONS)))
-    form = AnswerForm()
-    if not form.validate_on_submit():
-        raise BadInput(_("The note is too long."), field="note")
-    if action == "withdraw":
-        uc.withdraw_request(db.session, principal(), request_id)
-        message = _("Request withdrawn.")
-    else:
-        uc.respond_to_request(db.session, principal(), request_id, accept=action == "accept",
-                              note=form.note.data or "")
-        message = _("Partnership accepted.") if action == "accept" else _("Request declined.")
-    db.session.commit()
-    flash(message, "ok")
-    return redirect(url_for("partners.requests"))
+    return _answer(
+        action, _("No action '%(action)s' on partnership requests; use one of "
+                  "%(actions)s.", action=action, actions=", ".join(ACTIONS)),
+        lambda: uc.withdraw_request(db.session, principal(), request_id),
+        lambda accept, note: uc.respond_to_request(db.session, principal(), request_id,
+                                                   accept=accept, note=note),
+        _("Partnership accepted."))
 
 
 @bp.post("/partnerships/<int:partnership_id>/end")

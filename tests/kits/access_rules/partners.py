@@ -8,6 +8,8 @@ RULES = {
     "partners.create_request": {"roles": {"org_admin"}},
     "partners.requests": {"roles": {"org_admin"}},
     "partners.answer": {"roles": {"org_admin"}},
+    "partners.create_pathway_request": {"roles": {"org_admin"}},
+    "partners.answer_pathway": {"roles": {"org_admin"}},
     "partners.end": {"roles": {"org_admin"}},
     "partners.duplication": {"roles": ORG_ROLES},
     "partners.area_duplication": {"roles": {"planner", "platform_admin"}},
