@@ -169,6 +169,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Background jobs: list, retry a failed one, counts."),
     "load": ("data.cli:load_cli",
                 "Load reference data, boundaries, gazetteers, demo data."),
+    "notebooks": ("planning.cli:notebooks_cli",
+                "The planners' notebooks: execute them on this site's data (read-only) for the "
+                "page."),
     "orgs": ("network.cli:orgs_cli",
                 "Organisations: list pending, verify or reject."),
     "partners": ("network.cli:partners_cli",

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["PING_IDLE_S", "PLAN_CACHE_MODE", "PRIMARY_UNTIL", "RECYCLE_S", "REPLICA_APPLICATION",
            "Database",
-           "autocommit_reads", "db", "fetch_all", "make_engine", "sqlalchemy_url"]
+           "autocommit_reads", "db", "fetch_all", "make_engine", "read_only_engine",
+           "sqlalchemy_url"]
 
 PLAN_CACHE_MODE = "auto"  # PostgreSQL's own; see make_engine and fetch_all(prepare=False)
 # Launching parallel workers costs ~15 ms here: PostgreSQL's default (1000, ~1 ms of work)
@@ -75,6 +76,14 @@ def make_engine(url: str, *, workers: bool = True, **kw) -> Engine:
         event.listen(engine, "checkout",
                      lambda conn, record, proxy: _ping_if_idle(engine, conn, record))
     return engine
+
+
+def read_only_engine(url: str, **kw) -> Engine:
+    """An engine whose every transaction is read-only (``default_transaction_read_only``): for
+    analyses of the product's own data that must write nothing (the planners' notebooks)."""
+    args = dict(kw.pop("connect_args", {}))
+    args["options"] = (args.get("options", "") + " -c default_transaction_read_only=on").strip()
+    return make_engine(url, connect_args=args, **kw)
 
 
 def _session_settings(dbapi_conn, record, *, workers: bool = True) -> None:

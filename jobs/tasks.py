@@ -4,9 +4,10 @@ On demand: ``mail.send`` (enqueued by ``referral.notify`` in the change's own tr
 ``exports.run`` (``jobs.enqueue_export``) and ``exports.cache`` (a large export's download,
 web.downloads). Periodic (cron, UTC): referral expiry every
 15 minutes, SLA reminders hourly, stale-listing reminders and review links daily, the search
-ranking's refresh, the national gap tables and the erasure of long-closed referrals' personal
-data (retention) nightly, and pruning of old finished jobs, of sign-in
-sessions that can no longer be used and of login-throttle rows quiet for a day.
+ranking's refresh, the national gap tables, the planners' notebooks (executed read-only
+after them) and the erasure of long-closed referrals' personal data (retention) nightly,
+and pruning of old finished jobs, of sign-in sessions that can no longer be used and of
+login-throttle rows quiet for a day.
 """
 
 from __future__ import annotations
@@ -177,6 +178,16 @@ def recompute_gaps(session: Session, job_id: int, timestamp: int | None = None) 
         partial.replace(folder / f"level-{level}.csv")
         written.append(f"level-{level}.csv")
     return written
+
+
+@queue.periodic(cron="40 2 * * *")
+@job("notebooks.execute")
+def execute_notebooks(session: Session, timestamp: int | None = None) -> list[str]:
+    """Execute the planners' notebooks on the site's data, read-only, after the nightly gap
+    recomputation: the notebook page shows their outputs and offers the executed .ipynb."""
+    from planning.notebook_run import execute_all
+
+    return [str(done.html) for done in execute_all(current_app.config)]
 
 
 @queue.periodic(cron="15 3 * * *")

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from data.clitools import ErrorMappingGroup
 from data.db import db
 
 FIELDS = ("rank", "pcode", "name_en", "people_in_need", "severity", "organizations",
@@ -59,3 +60,20 @@ def gaps_cmd(level: str, sector: str | None, service: str | None, group: str | N
                             tiles_url=current_app.config.get("TILES_URL", ""))
         map_path.write_text(html, encoding="utf-8")
         click.echo(f"map written to {map_path} ({len(html.encode()) // 1024} KB)", err=True)
+
+
+@click.group("notebooks", cls=ErrorMappingGroup)
+def notebooks_cli() -> None:
+    """The planners' notebooks: execute them on this site's data (read-only) for the page."""
+
+
+@notebooks_cli.command("run")
+@click.argument("names", nargs=-1)
+@with_appcontext
+def notebooks_run(names: tuple[str, ...]) -> None:
+    """Execute NAMES (default: every notebook) on the site's database in read-only
+    transactions; the page then shows their outputs and offers the executed .ipynb."""
+    from planning.notebook_run import execute_all
+
+    for done in execute_all(current_app.config, list(names)):
+        click.echo(f"{done.name}: {done.html} ({done.executed_at:%Y-%m-%d %H:%M} UTC)")

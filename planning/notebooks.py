@@ -1,12 +1,14 @@
 """The planners' notebooks (``notebooks/*.py``, jupytext percent format) as pages and files.
 
 A notebook is read from its plain-text source, or from an executed copy
-(``<exports>/notebooks/<name>.ipynb``) when one has been stored there, so the page can show
-its outputs; the download is the same notebook as ``.ipynb``.
+(``<exports>/notebooks/<name>.ipynb``, with its rendered ``<name>.html``, both written by
+``planning.notebook_run``) when one has been stored there, so the page can show its outputs
+(tables, figures) and when it ran; the download is the same notebook as ``.ipynb``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,8 @@ class Notebook:
     executed: bool
     cells: list[Cell]
     ipynb: str
+    html: str | None = None  # the executed notebook rendered (sanitised), when stored
+    executed_at: dt.datetime | None = None
 
 
 def notebook_names() -> list[str]:
@@ -66,12 +70,17 @@ def notebook(name: str, executed_dir: Path | None = None) -> Notebook:
     if name not in notebook_names():
         raise NotFound(_("There is no notebook '%(name)s'.", name=name), field="name")
     stored = executed_dir / f"{name}.ipynb" if executed_dir else None
+    html = None
     if stored is not None and stored.is_file():
         nb, executed = nbformat.read(stored, as_version=4), True
+        page = stored.with_suffix(".html")
+        html = page.read_text(encoding="utf-8") if page.is_file() else None
     else:
         nb, executed = jupytext.read(NOTEBOOKS / f"{name}.py"), False
     cells = [Cell(c.cell_type, str(c.source), _outputs(c) if c.cell_type == "code" else [])
              for c in nb.cells if c.cell_type in ("markdown", "code")]
     title = next((line.lstrip("# ").strip() for c in cells if c.kind == "markdown"
                   for line in c.source.splitlines() if line.startswith("# ")), name)
-    return Notebook(name, title, executed, cells, nbformat.writes(nb))
+    when = nb.metadata.get("tasharuk_executed_at")  # planning.notebook_run.EXECUTED_KEY
+    return Notebook(name, title, executed, cells, nbformat.writes(nb), html,
+                    dt.datetime.fromisoformat(when) if when else None)

@@ -56,6 +56,7 @@ def demo_app(scratch_db, tmp_path_factory) -> Iterator:
     application = create_app({
         "DATABASE_URL": url, "SECRET_KEY": "browser-test-secret", "RATELIMIT_ENABLED": False,
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("browser-uploads")),
+        "EXPORT_CACHE": str(tmp_path_factory.mktemp("browser-export-cache")),
         "TASHARUK_DATA_KEYS": generate_key(), "SERVER_NAME": None, "TILES_URL": "",
     })
     runner = application.test_cli_runner()

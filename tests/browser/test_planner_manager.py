@@ -6,7 +6,9 @@ Planner: the gap map at each level, sector filter, a period with and without nee
 invalid period kept inline, table sort and paging with the header in view, "who can fill this
 gap" from a row, the CSV and Excel exports opened and read. Manager: "add a service" from "My
 organisation" (the new service is not stale), suggestions in words, duplication alerts,
-a partnership request with a message, accepted by the other side, the network map.
+a partnership request with a message, accepted by the other side, a referral pathway asked
+from "who can fill this gap" and agreed, the network map and its table's links to profiles.
+The planner also reads the protection notebook executed on the demo site's data (read-only).
 """
 
 from __future__ import annotations
@@ -120,18 +122,42 @@ def test_planner_journey(visit, demo_app, locale, size):
 
     sheet = load_workbook(io.BytesIO(xlsx.body())).active
     assert sheet.max_row == len(table) and sheet.sheet_view.rightToLeft == (locale == "ar")
-    # the planners' notebook, linked from the gap page, read and downloadable
+    # the planners' notebook, executed on the site's data (read-only), linked from the gap
+    # page, shown with its tables and figure, and downloadable
+    _executed_notebook(demo_app)
     v.goto("/gaps/?level=1", "back to the gaps")
     with page.expect_navigation():
         page.locator("a[href='/gaps/notebooks/']").click()
     v.check("the planners' notebooks")
+    assert page.locator("main li time").count() >= 1  # when it was executed
     with page.expect_navigation():
-        page.locator("main li a[href^='/gaps/notebooks/']").first.click()
-    v.check("a notebook")
-    assert page.locator("article.notebook pre code").count() > 3
+        page.locator("main li a[href='/gaps/notebooks/protection_gaps']").click()
+    v.check("the executed notebook")
+    assert page.locator(".executed-at time").count() == 1
+    assert page.locator("article.notebook table.dataframe").count() >= 2
+    figure = page.locator("article.notebook img.figure")
+    assert figure.count() == 1 and figure.get_attribute("alt")
+    assert figure.evaluate("e => e.complete && e.naturalWidth > 0"), "the figure is drawn"
+    assert "sub-districts" in page.locator("article.notebook").inner_text()
     ipynb = page.request.get(v.url(page.locator("a[href$='.ipynb']").first
                                    .get_attribute("href")))
     assert ipynb.ok and ipynb.json()["nbformat"] == 4
+    assert ipynb.json()["metadata"]["tasharuk_executed_at"]
+
+
+def _pathway_row(page, org_id: int):
+    """The row of the referral pathway requests' table naming organisation ``org_id``."""
+    return page.locator("table.pathway-requests tr", has=page.locator(
+        f"a[href='/directory/organizations/{org_id}']"))
+
+
+def _executed_notebook(demo_app) -> None:
+    """The protection notebook executed on the demo site (read-only), once per run."""
+    from planning.notebook_run import execute_all, executed_folder
+
+    if not (executed_folder(demo_app.config) / "protection_gaps.html").is_file():
+        with demo_app.app_context():
+            execute_all(demo_app.config, ["protection_gaps"])
 
 
 def _org_admin_of_another_org(demo_app, index: int) -> tuple[str, int, int]:

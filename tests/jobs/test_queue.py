@@ -47,7 +47,8 @@ def test_schedules_are_declared_in_code():
         "referrals.expire": "*/15 * * * *", "referrals.remind_due": "5 * * * *",
         "directory.remind_stale": "0 6 * * *", "directory.review_links": "15 6 * * *",
         "ranking.refresh": "30 1 * * *",
-        "gaps.recompute": "0 2 * * *", "referrals.erase_closed": "45 2 * * *",
+        "gaps.recompute": "0 2 * * *", "notebooks.execute": "40 2 * * *",
+        "referrals.erase_closed": "45 2 * * *",
         "jobs.prune": "15 3 * * *", "changes.prune": "20 3 * * *",
         "webhooks.fanout": "* * * * *",
         "sessions.purge": "30 3 * * *", "throttle.purge": "35 3 * * *"}

@@ -214,6 +214,6 @@ def _notebook_names() -> list[str]:
 
 def _executed_dir():
     """Where executed copies of the notebooks are kept (``notebooks/`` in the exports cache)."""
-    from data.io.downloads import cache_folder
+    from planning.notebook_run import executed_folder
 
-    return cache_folder(current_app.config) / "notebooks"
+    return executed_folder(current_app.config)
