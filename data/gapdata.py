@@ -4,6 +4,11 @@ Presence comes from active services (their coverage and their sites' sub-distric
 people from 4W activities, needs from the HNO, failures from referrals (declined for lack of
 capacity, or closed unmet) and from searches that found nothing. Map layers (area polygons,
 centroids, service sites) come from here too; sites of sensitive services are never returned.
+Organisations not verified are invisible to others (issue 17): the services and sites they
+declared themselves (pending, rejected or suspended) count nowhere here and the map never names
+them. 4W rows are the cluster's own reports, and the 4W import files each new implementing
+partner as a pending organisation, so those rows keep counting until a platform admin rejects
+or suspends the organisation.
 """
 
 from __future__ import annotations
@@ -80,6 +85,8 @@ def load_gap_inputs(session: Session, *, sector: str | None = None,
                    ["code", "sector_code"])
     groups = list(session.scalars(select(TargetGroup.code).order_by(TargetGroup.sort)))
     of_type = [Service.service_type_code.in_(in_types)] if in_types is not None else []
+    shown = select(Organization.id).where(Organization.verified)
+    of_type.append(Service.organization_id.in_(shown))  # another's unverified: invisible
     tg = (select(service_target_group.c.service_id,
                  func.array_agg(service_target_group.c.target_group_code).label("groups"))
           .group_by(service_target_group.c.service_id).subquery())
@@ -102,7 +109,10 @@ def load_gap_inputs(session: Session, *, sector: str | None = None,
                 "pcode", "period_start", "unit", "reached_total", "reached_f_children",
                 "reached_m_children", "reached_f_adults", "reached_m_adults",
                 "reached_f_elderly", "reached_m_elderly", "target_groups"]
-    act_stmt = select(*(getattr(Activity, c) for c in act_cols))
+    refused = select(Organization.id).where(Organization.verification.in_(
+        ("rejected", "suspended")))
+    act_stmt = select(*(getattr(Activity, c) for c in act_cols)).where(
+        Activity.organization_id.is_(None) | Activity.organization_id.not_in(refused))
     if in_types is not None:
         act_stmt = act_stmt.where(Activity.service_type_code.in_(in_types)
                                   | (Activity.sector_code.in_(in_sectors) if service_type is None
@@ -134,13 +144,16 @@ def load_gap_inputs(session: Session, *, sector: str | None = None,
                      referrals=referrals, unmet=unmet)
 
 
-def area_shapes(session: Session, level: int, *, tolerance_deg: float = 0.0) -> pd.DataFrame:
+def area_shapes(session: Session, level: int, *, tolerance_deg: float = 0.0,
+                web: bool = False) -> pd.DataFrame:
     """Areas of ``level``: p-code, WKB polygon (None when not loaded), centroid lon/lat.
 
-    With ``tolerance_deg`` > 0 the database simplifies polygons (ST_SimplifyPreserveTopology).
+    ``web``: the polygons as stored simplified for the web map (``AdminArea.geom_web``, no
+    work per request); else with ``tolerance_deg`` > 0 the database simplifies them now
+    (ST_SimplifyPreserveTopology).
     """
-    geom = AdminArea.geom
-    if tolerance_deg > 0:
+    geom = AdminArea.geom_web if web else AdminArea.geom
+    if tolerance_deg > 0 and not web:
         geom = func.ST_SimplifyPreserveTopology(AdminArea.geom, tolerance_deg)
     point = func.coalesce(AdminArea.centroid, func.ST_PointOnSurface(AdminArea.geom))
     frame = _frame(session, select(AdminArea.pcode, func.ST_AsBinary(geom),
@@ -153,14 +166,16 @@ def area_shapes(session: Session, level: int, *, tolerance_deg: float = 0.0) -> 
 
 def service_sites(session: Session, *, sector: str | None = None,
                   service_type: str | None = None, limit: int = 5000) -> pd.DataFrame:
-    """Sites of active, non-sensitive services (of the sector or service type when given)."""
+    """Sites of active, non-sensitive services of verified organisations (of the sector or
+    service type when given)."""
     _sectors, service_types = _scope(session, sector, service_type)
     stmt = (select(func.ST_X(ServiceSite.geom), func.ST_Y(ServiceSite.geom),
                    ServiceSite.admin3_pcode, Service.name_ar, Service.name_en,
                    Organization.name_ar, Organization.name_en, Service.service_type_code)
             .join(Service, Service.id == ServiceSite.service_id)
             .join(Organization, Organization.id == Service.organization_id)
-            .where(Service.status == "active", Service.sensitive.is_(False))
+            .where(Service.status == "active", Service.sensitive.is_(False),
+                   Organization.verified)
             .order_by(ServiceSite.id).limit(limit))
     if service_types is not None:
         stmt = stmt.where(Service.service_type_code.in_(service_types))

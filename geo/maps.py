@@ -104,19 +104,28 @@ def _tooltip(row: dict[str, Any], lang: str | None = None) -> str:
 
 def _site_groups(sites: pd.DataFrame, lang: str | None) -> list[dict[str, Any]]:
     """Sites grouped by sub-district (else by a ~5 km cell): one marker per group at the mean
-    position, with the count and the first few services, instead of one marker per site."""
+    position, with the count and the first few services, instead of one marker per site.
+    Grouped once with numpy (a pandas groupby part per group cost ~3 ms each, 0.9 s a map);
+    each mean is the same sum over the group's sites in their order as ``Series.mean``."""
     key = sites["pcode"].where(sites["pcode"].notna(),
                                (sites["lon"] / 0.05).round().astype(str) + ":"
                                + (sites["lat"] / 0.05).round().astype(str))
-    groups = []
-    for _key, part in sites.groupby(key, sort=True):
-        names = [f"{escape(str(r.service_ar if lang == 'ar' else r.service_en))} · "
-                 f"{escape(str(r.org_ar if lang == 'ar' else r.org_en))}"
-                 for r in part.head(3).itertuples(index=False)]
-        more = len(part) - len(names)
-        groups.append({"lat": round(float(part["lat"].mean()), 4),
-                       "lon": round(float(part["lon"].mean()), 4), "count": len(part),
-                       "tip": f"<b>{_label('sites', lang)}: {len(part)}</b><br>"
+    codes, _keys = pd.factorize(key, sort=True)
+    order = np.argsort(codes, kind="stable")  # each group's sites, in their order
+    ends = np.cumsum(np.bincount(codes[codes >= 0]))
+    lat, lon = sites["lat"].to_numpy(dtype=float), sites["lon"].to_numpy(dtype=float)
+    service = sites["service_ar" if lang == "ar" else "service_en"].to_numpy()
+    org = sites["org_ar" if lang == "ar" else "org_en"].to_numpy()
+    title = _label("sites", lang)
+    groups, start = [], int(np.sum(codes < 0))
+    for end in ends:
+        part = order[start:int(end)]
+        start, count = int(end), len(part)
+        names = [f"{escape(str(service[i]))} · {escape(str(org[i]))}" for i in part[:3]]
+        more = count - len(names)
+        groups.append({"lat": round(float(lat[part].sum() / count), 4),
+                       "lon": round(float(lon[part].sum() / count), 4), "count": count,
+                       "tip": f"<b>{title}: {count}</b><br>"
                               + "<br>".join(names) + (f"<br>+{more}" if more > 0 else "")})
     return groups
 

@@ -14,6 +14,7 @@ from the jobs page. Before the first run (a fresh install, the tests) nothing is
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -21,6 +22,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -32,9 +34,8 @@ from matching.gaps import GapSelection
 
 from .gaps import gap_map_html, gap_table, need_periods
 
-__all__ = ["RECOMPUTE_TASK", "cached_facts", "cached_map_html", "cached_table", "job_snapshot",
-           "snapshot_time",
-           "snapshot", "warm"]
+__all__ = ["RECOMPUTE_TASK", "Snapshot", "cached_facts", "cached_map_html", "cached_table",
+           "current", "job_snapshot", "snapshot", "warm"]
 
 RECOMPUTE_TASK = "gaps.recompute"
 _locks: dict[str, threading.Lock] = {}
@@ -49,19 +50,27 @@ def _last_run(session: Session):
         "ORDER BY j.id DESC LIMIT 1"), {"task": RECOMPUTE_TASK}).first()
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The snapshot a request serves: its name and when its recomputation was queued."""
+
+    name: str
+    at: dt.datetime | None
+
+
+def current(session: Session, folder: Path | None) -> Snapshot | None:
+    """The snapshot the gap pages serve from ``folder``, read once per request (its name
+    for the files, its time for "as of"); None when figures are computed on request (no
+    cache folder, or no recomputation yet)."""
+    row = _last_run(session) if folder is not None else None
+    return None if row is None else Snapshot(job_snapshot(session, row[0], row[1]), row[1])
+
+
 def snapshot(session: Session) -> str | None:
     """The name of the last successful recomputation (its job id and the time it was queued,
     so a new database's job ids never meet an older one's files); None before the first."""
     row = _last_run(session)
     return None if row is None else job_snapshot(session, row[0], row[1])
-
-
-def snapshot_time(session: Session, folder: Path | None):
-    """When the figures served from ``folder`` were computed (the last successful
-    recomputation's queue time), so the page can say how old they are; None when they are
-    computed on request (no cache folder, or no recomputation yet)."""
-    row = _last_run(session) if folder is not None else None
-    return None if row is None else row[1]
 
 
 def job_snapshot(session: Session, job_id: int, queued_at=None) -> str:
@@ -104,12 +113,18 @@ def _job_id(version: str) -> int:
     return int(head) if head.isdigit() else -1
 
 
+_UNREAD = Snapshot("", None)  # "not read yet": ``_cached`` reads the current snapshot
+
+
 def _cached(folder: Path | None, session: Session, name: str,
-            make: Callable[[], str]) -> str:
-    """The text of entry ``name`` of the current snapshot: read, or made once and kept."""
-    version = snapshot(session) if folder is not None else None
-    if folder is None or version is None:
+            make: Callable[[], str], snap: Snapshot | None = _UNREAD) -> str:
+    """The text of entry ``name`` of snapshot ``snap`` (by default the current one): read,
+    or made once and kept."""
+    if snap is _UNREAD:
+        snap = current(session, folder)
+    if folder is None or snap is None:
         return make()
+    version = snap.name
     path = folder / f"{version}.{name}"
     with _lock(path.name):  # one thread of this process makes it; the others read it
         try:
@@ -137,29 +152,33 @@ def _facts_now(session: Session, selection: GapSelection) -> str:
     return _to_text(table, need_periods(data))
 
 
-def cached_facts(session: Session, folder: Path | None,
-                 selection: GapSelection) -> tuple[pd.DataFrame, list[str]]:
-    """The ranked gap table of ``selection`` and the years with needs figures, as of the
-    current snapshot (``folder``: where the files are; None computes them now)."""
+def cached_facts(session: Session, folder: Path | None, selection: GapSelection,
+                 snap: Snapshot | None = _UNREAD) -> tuple[pd.DataFrame, list[str]]:
+    """The ranked gap table of ``selection`` and the years with needs figures, as of
+    snapshot ``snap`` (by default the current one; ``folder``: where the files are; None
+    computes them now)."""
     return _from_text(_cached(folder, session, f"table.{_key(selection)}",
-                              lambda: _facts_now(session, selection)))
+                              lambda: _facts_now(session, selection), snap))
 
 
-def cached_table(session: Session, folder: Path | None,
-                 selection: GapSelection) -> pd.DataFrame:
-    """The ranked gap table of ``selection`` as of the current snapshot."""
-    return cached_facts(session, folder, selection)[0]
+def cached_table(session: Session, folder: Path | None, selection: GapSelection,
+                 snap: Snapshot | None = _UNREAD) -> pd.DataFrame:
+    """The ranked gap table of ``selection`` as of snapshot ``snap`` (default: current)."""
+    return cached_facts(session, folder, selection, snap)[0]
 
 
 def cached_map_html(session: Session, folder: Path | None, selection: GapSelection,
                     **options) -> str:
     """The gap map of ``selection`` (``options``: those of ``gap_map_html``) as of the
-    current snapshot; its table from the same snapshot."""
+    current snapshot (read once); its table from the same snapshot."""
+    snap = current(session, folder)
+
     def make() -> str:
-        table = cached_table(session, folder, selection)
+        table = cached_table(session, folder, selection, snap)
         return gap_map_html(session, selection, table, **options)
 
-    return _cached(folder, session, f"map.{_key(selection, sorted(options.items()))}", make)
+    return _cached(folder, session, f"map.{_key(selection, sorted(options.items()))}", make,
+                   snap)
 
 
 def warm(session: Session, folder: Path, version: str, levels: tuple[str, ...],

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from data.errors import BadInput
 from data.gapdata import area_shapes, load_gap_inputs, service_sites
-from geo.maps import MAP_TOLERANCE_DEG, gap_map
+from geo.maps import gap_map
 from matching.gaps import GAP_COLUMNS, GapInputError, GapInputs, GapSelection, compute_gaps
 
 __all__ = ["EXPORT_HEADERS", "SORT_COLUMNS", "GapPage", "filter_choices", "gap_map_html",
@@ -174,8 +174,8 @@ def gap_map_html(session: Session, selection: GapSelection, table: pd.DataFrame 
     """The folium map of ``selection`` (polygons simplified for the web; sites optional)."""
     if table is None:
         table = gap_table(session, selection)
-    # simplified once, by the database, as the map draws them (less to send and parse)
-    shapes = area_shapes(session, selection.level, tolerance_deg=MAP_TOLERANCE_DEG)
+    # simplified once, when the boundary was written (admin_area.geom_web), as the map draws them
+    shapes = area_shapes(session, selection.level, web=True)
     site_frame = None
     if sites:
         site_frame = service_sites(session, sector=selection.sector,

@@ -7,6 +7,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     CheckConstraint,
+    Computed,
     ForeignKey,
     Index,
     SmallInteger,
@@ -16,6 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
+
+WEB_TOLERANCE_DEG = 0.02  # the web map's polygons (geo.maps.MAP_TOLERANCE_DEG), ~2 km
 
 
 class AdminArea(Base):
@@ -43,6 +46,11 @@ class AdminArea(Base):
         Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=True)
     centroid: Mapped[WKBElement | None] = mapped_column(
         Geometry("POINT", srid=4326, spatial_index=True), nullable=True)
+    # ``geom`` simplified for the web map (geo.maps.MAP_TOLERANCE_DEG), by PostgreSQL when the
+    # boundary is written: the gap map does not simplify every polygon on each request.
+    geom_web: Mapped[WKBElement | None] = mapped_column(
+        Geometry("GEOMETRY", srid=4326, spatial_index=False),  # a part may become a Polygon
+        Computed(f"ST_SimplifyPreserveTopology(geom, {WEB_TOLERANCE_DEG})", persisted=True))
 
     parent: Mapped[AdminArea | None] = relationship(remote_side=[pcode])
 

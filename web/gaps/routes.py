@@ -68,11 +68,12 @@ def dashboard():
     args = _filters()
     if request.args.get("sites"):
         args["sites"] = "1"
+    snap = cache.current(db.read_session, _cache())  # one read: the files and "as of"
     try:
         selection = uc.parse_selection(request.args)
         view = uc.gap_page(db.read_session, selection, request.args, current_locale(),
                            page=page_arg(),
-                           facts=cache.cached_facts(db.read_session, _cache(), selection))
+                           facts=cache.cached_facts(db.read_session, _cache(), selection, snap))
     except BadInput as exc:
         name = str(exc.details.get("field", ""))
         target = getattr(form, name if name in FILTERS else "", None)
@@ -85,7 +86,7 @@ def dashboard():
         row["links"] = _links(row, selection.sector)
     return render_template("gaps/dashboard.html", form=form, view=view, args=args,
                            selection=selection, errors={}, labels={},
-                           as_of=cache.snapshot_time(db.read_session, _cache()))
+                           as_of=snap.at if snap else None)
 
 
 def _labels(form: GapFilterForm) -> dict[str, str]:
