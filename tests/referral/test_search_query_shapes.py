@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
-from tests.kits.directory import P, east
+from tests.kits.directory import P, add_areas, east
 
 
 @pytest.fixture
@@ -286,6 +286,7 @@ def test_the_area_list_keeps_the_services_covering_best_newest_first(session, ma
     refuse leaves its place to the next one."""
     from referral.search import AREA_LIMIT, Viewer, parse_query, search
 
+    add_areas(session)  # Ariha and its centre, unless the real boundaries are loaded
     org = make.org()
 
     def covering(pcode: str, n: int, sex: str = "any") -> list[int]:
@@ -334,6 +335,7 @@ def test_which_candidate_statements_are_prepared(session, make, label, args, pre
     unprepared. The page details are always prepared (their generic plan saves ~0.45 ms)."""
     from referral.search import Viewer, generic_plan_safe, parse_query, search
 
+    add_areas(session)  # the sub-district and district searched, unless the real ones are in
     for code in ("prot_pss", "health_primary"):
         make.service(service_type_code=code, sites=[P], coverage=["SY07"])
     qy = parse_query(session, MultiDict(args))
