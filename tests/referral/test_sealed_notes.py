@@ -151,6 +151,32 @@ def test_the_database_refuses_a_plain_note(session, world):
             session.execute(text(statement), {"r": ref.id})
 
 
+def _check_calls(session) -> int:
+    """How often this transaction called the plain-text check (``track_functions``)."""
+    return session.scalar(text(
+        "SELECT pg_stat_get_xact_function_calls('tasharuk_no_new_plain'::regproc)")) or 0
+
+
+def test_rows_without_plain_text_skip_the_check(session, world, app, keys):
+    """The rows the app writes (plain columns empty) pass the triggers' WHEN clause without
+    calling the PL/pgSQL check (~16 us a row, issue 20); a plain value still reaches it, on
+    every sealed table."""
+    session.execute(text("SET LOCAL track_functions = 'pl'"))
+    ref = new_referral(session, world, status="sent", data_cipher=cipher(app))
+    add_note(session, ref.id, world.users[("sender", "org_admin")], "sealed",
+             cipher=cipher(app))
+    session.execute(text("UPDATE referral SET status = 'accepted' WHERE id = :r"), {"r": ref.id})
+    session.flush()
+    assert _check_calls(session) == 0
+    for statement in ("UPDATE referral SET reason_text = 'plain' WHERE id = :r",
+                      "UPDATE referral_case SET consent_override_reason = 'plain' "
+                      "WHERE id = (SELECT case_id FROM referral WHERE id = :r)",
+                      "INSERT INTO referral_event (referral_id, action, to_status, "
+                      "reason_text) VALUES (:r, 'note', 'sent', 'plain')"):
+        with pytest.raises(DBAPIError, match="plain text refused"), session.begin_nested():
+            session.execute(text(statement), {"r": ref.id})  # (the function's own message)
+
+
 @pytest.mark.parametrize("change", [
     "action = 'accept'", "at = now()", "note_enc = NULL, action = 'x'",
     "note = 'plain', note_enc = NULL",
