@@ -1,8 +1,8 @@
 """admin_area.geom_web: each area's polygon simplified once for the web map (0.02°, topology
 kept), kept by PostgreSQL beside ``geom``
 
-Revision ID: 0039_admin_area_web_geom
-Revises: 0038_feedback
+Revision ID: 0040_admin_area_web_geom
+Revises: 0039_pathway_requests
 Create Date: 2026-12-06 23:00:00
 
 Why (issue 21): the gap map simplified every polygon of its level on each request
@@ -11,8 +11,8 @@ is computed when a boundary is loaded or changed and never goes stale.
 """
 from alembic import op
 
-revision = '0039_admin_area_web_geom'
-down_revision = '0038_feedback'
+revision = '0040_admin_area_web_geom'
+down_revision = '0039_pathway_requests'
 branch_labels = None
 depends_on = None
 
