@@ -1,7 +1,8 @@
 """Break-the-glass: a supervisor (an organisation admin of either side) who must see a
 sensitive referral outside their normal access states a reason and gets access for a few
 hours (``GLASS_HOURS``, TASHARUK_GLASS_HOURS); the organisation's other admins are told; the
-grant and every read under it are audited and listed for review (``glass_review``)."""
+grant and every read under it are audited and listed for review (``glass_review``). The
+grantee or an admin of the organisation may end a grant early (``end_glass``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from data import fields
 from data.audit import record
-from data.errors import BadInput, Conflict, Forbidden
+from data.errors import BadInput, Conflict, Forbidden, NotFound
 from data.members import org_admins
 from data.models import AuditLog, GlassAccess, Referral, User
 from data.models.base import utcnow
@@ -23,8 +24,8 @@ from referral.crypto import DataCipher, seal, unseal
 from referral.lifecycle import reference
 from referral.notify import MailConfig, notify
 
-__all__ = ["GLASS_HOURS", "GLASS_ROLES", "active_glass", "glass_hours", "glass_review",
-           "open_glass", "record_read"]
+__all__ = ["GLASS_HOURS", "GLASS_ROLES", "active_glass", "end_glass", "glass_hours",
+           "glass_review", "glass_state", "open_glass", "record_read"]
 
 GLASS_HOURS = 3.0
 GLASS_ROLES = frozenset({"org_admin"})  # the supervisors
@@ -89,9 +90,47 @@ def active_glass(session: Session, referral: Referral, actor: Any,
         return None
     return session.scalars(select(GlassAccess).where(
         GlassAccess.user_id == uid, GlassAccess.referral_id == referral.id,
-        GlassAccess.organization_id == actor.organization_id,
+        GlassAccess.organization_id == actor.organization_id, GlassAccess.ended_at.is_(None),
         GlassAccess.expires_at > (now or utcnow())).order_by(
             GlassAccess.expires_at.desc()).limit(1)).first()
+
+
+def glass_state(grant: GlassAccess, now: dt.datetime | None = None) -> str:
+    """'active', 'ended' (ended early) or 'expired'."""
+    if grant.ended_at is not None:
+        return "ended"
+    return "active" if grant.expires_at > (now or utcnow()) else "expired"
+
+
+def end_glass(session: Session, grant_id: int, actor: Any,
+              now: dt.datetime | None = None) -> GlassAccess:
+    """End a grant before its time: by the grantee, or by an admin of its organisation
+    (another organisation's grant is not found); audited. An expired or ended grant is a
+    conflict that says which."""
+    grant = session.get(GlassAccess, grant_id, with_for_update=True)
+    org_id = getattr(actor, "organization_id", None)
+    if grant is None or org_id is None or grant.organization_id != org_id:
+        raise NotFound(_("Break-the-glass access %(id)s doesn't exist.", id=grant_id),
+                       field="id")
+    uid = getattr(actor, "id", None)
+    if uid is None or (uid != grant.user_id and getattr(actor, "role", None) != "org_admin"):
+        raise Forbidden(_("Only the person who opened this access or an admin of the "
+                          "organisation may end it."))
+    now = now or utcnow()
+    state = glass_state(grant, now)
+    if state == "ended":
+        raise Conflict(_("This break-the-glass access was already ended."),
+                       code="glass_ended", field="id")
+    if state == "expired":
+        raise Conflict(_("This break-the-glass access has already expired."),
+                       code="glass_expired", field="id")
+    grant.ended_at, grant.ended_by_id = now, uid
+    session.flush()
+    record(session, "glass.ended", user=actor, object_type="referral",
+           object_id=grant.referral_id, summary={
+               "glass_id": grant.id, "by_grantee": uid == grant.user_id,
+               "expires_at": grant.expires_at.isoformat()})
+    return grant
 
 
 def record_read(session: Session, grant: GlassAccess, actor: Any, referral: Referral,
@@ -118,7 +157,8 @@ def glass_review(session: Session, organization_id: int, cipher: DataCipher | No
                AuditLog.summary["glass_id"].astext.in_(ids))
         .group_by(key)).all())
     users = {u.id: u for u in session.scalars(select(User).where(
-        User.id.in_({g.user_id for g in grants})))}
+        User.id.in_({g.user_id for g in grants} | {g.ended_by_id for g in grants
+                                                   if g.ended_by_id is not None})))}
     referrals = {r.id: r for r in session.scalars(select(Referral).where(
         Referral.id.in_({g.referral_id for g in grants})))}
     now = utcnow()
@@ -126,6 +166,9 @@ def glass_review(session: Session, organization_id: int, cipher: DataCipher | No
              "referral_id": g.referral_id,
              "reference": reference(referrals[g.referral_id]),
              "reason": unseal(cipher, g.reason_enc, None) if cipher else None,
-             "started_at": g.started_at, "expires_at": g.expires_at,
-             "active": g.expires_at > now, "reads": int(reads.get(str(g.id), 0))}
+             "user_id": g.user_id, "started_at": g.started_at, "expires_at": g.expires_at,
+             "ended_at": g.ended_at,
+             "ended_by": users[g.ended_by_id].name if g.ended_by_id in users else None,
+             "state": glass_state(g, now), "active": glass_state(g, now) == "active",
+             "reads": int(reads.get(str(g.id), 0))}
             for g in grants]

@@ -186,6 +186,7 @@ class GlassAccess(Base):
     __table_args__ = (
         Index("ix_glass_access_user_referral", "user_id", "referral_id", "expires_at"),
         CheckConstraint("expires_at > started_at", name="expires_after_start"),
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ended_after_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,3 +196,5 @@ class GlassAccess(Base):
     reason_enc: Mapped[bytes] = mapped_column(LargeBinary)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # early end
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))

@@ -132,3 +132,117 @@ def test_break_the_glass_end_to_end(client, login, session, world, keys, app):
     assert "Fatima" not in client.get(f"/referrals/{ref.id}").get_data(as_text=True)
     assert len(session.scalars(select(AuditLog).where(
         AuditLog.action == "glass.read")).all()) == 2
+
+
+def _grant(client, login, ref, user):
+    """Open a grant through the API as ``user``; its id."""
+    login(user)
+    resp = client.post(f"/api/v1/referrals/{ref.id}/glass", json={"reason": "hotline call"})
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()["id"]
+
+
+@pytest.mark.parametrize("ender,status", [
+    ("grantee", 200),
+    ("other_admin", 200),
+    ("caseworker", 403),  # not a supervisor: refused by role
+    ("viewer", 403),
+    ("sender_admin", 404),  # another organisation's grant is not found
+])
+def test_who_may_end_a_grant_early(client, login, session, world, keys, app, ender, status):
+    ref = _sensitive(session, world, app)
+    grantee = world.users[("receiver", "org_admin")]
+    gid = _grant(client, login, ref, grantee)
+    user = {"grantee": grantee,
+            "other_admin": quick_user(session, "org_admin", world.receiver_org),
+            "caseworker": world.users[("receiver", "caseworker")],
+            "viewer": world.users[("receiver", "viewer")],
+            "sender_admin": world.users[("sender", "org_admin")]}[ender]
+    login(user)
+    resp = client.post(f"/api/v1/glass/{gid}/end")
+    assert resp.status_code == status, resp.get_json()
+    grant = session.get(GlassAccess, gid)
+    session.refresh(grant)
+    ended = session.scalars(select(AuditLog).where(AuditLog.action == "glass.ended")).all()
+    if status == 200:
+        assert resp.get_json()["state"] == "ended" and grant.ended_by_id == user.id
+        assert [(a.user_id, a.summary["glass_id"], a.summary["by_grantee"]) for a in ended] \
+            == [(user.id, gid, ender == "grantee")]
+    else:
+        assert grant.ended_at is None and not ended
+
+
+def test_ended_grant_closes_the_record_and_is_reviewed(client, login, session, world, keys,
+                                                       app):
+    ref = _sensitive(session, world, app)
+    grantee = world.users[("receiver", "org_admin")]
+    gid = _grant(client, login, ref, grantee)
+    assert client.get(f"/api/v1/referrals/{ref.id}").get_json()["glass"]["id"] == gid
+    page = client.get(f"/referrals/{ref.id}?lang=en").get_data(as_text=True)
+    assert "End break-the-glass access now" in page and f"/referrals/glass/{gid}/end" in page
+
+    resp = client.post(f"/referrals/glass/{gid}/end?lang=en")  # the case page's button
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/referrals/{ref.id}")
+    # refused after ending: no details, no new read under the grant, the form offered again
+    after = client.get(f"/api/v1/referrals/{ref.id}?lang=en").get_json()
+    assert after["case"] is None and after["glass"] is None
+    page = client.get(f"/referrals/{ref.id}?lang=en").get_data(as_text=True)
+    assert "Fatima" not in page and "Break the glass (audited, time-limited)" in page
+    reads = session.scalars(select(AuditLog).where(AuditLog.action == "glass.read")).all()
+    assert len(reads) == 2  # the two reads before the end
+    again = client.post(f"/api/v1/glass/{gid}/end")
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "glass_ended"
+
+    # the review lists it as ended early, by whom, with its reads (page and API)
+    items = client.get("/api/v1/glass").get_json()["items"]
+    assert [(i["id"], i["state"], i["ended_by"], i["reads"], i["reason"]) for i in items] == [
+        (gid, "ended", grantee.name, 2, "hotline call")]
+    assert items[0]["ended_at"] and items[0]["user"] == grantee.name
+    en = client.get("/referrals/glass?lang=en").get_data(as_text=True)
+    assert f"Ended early by {grantee.name}" in en and "End now" not in en
+    ar = client.get("/referrals/glass?lang=ar").get_data(as_text=True)
+    assert f"أنهاه {grantee.name} مبكراً" in ar
+
+
+def test_an_admin_ends_a_grant_from_the_review_page(client, login, session, world, keys, app):
+    ref = _sensitive(session, world, app)
+    grantee = world.users[("receiver", "org_admin")]
+    gid = _grant(client, login, ref, grantee)
+    admin = quick_user(session, "org_admin", world.receiver_org)
+    login(admin)
+    review = client.get("/referrals/glass?lang=en").get_data(as_text=True)
+    assert "End now" in review and f"/referrals/glass/{gid}/end" in review
+    resp = client.post(f"/referrals/glass/{gid}/end")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/referrals/glass")
+    login(grantee)
+    assert client.get(f"/api/v1/referrals/{ref.id}").get_json()["case"] is None
+
+
+def test_an_expired_grant_cannot_be_ended_or_reopen_the_record(client, login, session, world,
+                                                                 keys, app):
+    ref = _sensitive(session, world, app)
+    grantee = world.users[("receiver", "org_admin")]
+    gid = _grant(client, login, ref, grantee)
+    grant = session.get(GlassAccess, gid)
+    grant.started_at -= dt.timedelta(hours=4)
+    grant.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    session.flush()
+    resp = client.post(f"/api/v1/glass/{gid}/end")
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "glass_expired"
+    page = client.post(f"/referrals/glass/{gid}/end?lang=en", follow_redirects=True)
+    assert "already expired" in page.get_data(as_text=True)
+    (item,) = client.get("/api/v1/glass").get_json()["items"]
+    assert item["state"] == "expired" and item["ended_at"] is None
+
+
+def test_the_grant_list_is_for_the_organisations_admins(client, login, session, world, keys,
+                                                         app):
+    ref = _sensitive(session, world, app)
+    gid = _grant(client, login, ref, world.users[("receiver", "org_admin")])
+    login(world.users[("sender", "org_admin")])
+    assert client.get("/api/v1/glass").get_json() == {"items": []}
+    login(world.users[("receiver", "caseworker")])
+    assert client.get("/api/v1/glass").status_code == 403
+    login(quick_user(session, "org_admin", world.receiver_org))
+    (item,) = client.get("/api/v1/glass").get_json()["items"]
+    assert item["id"] == gid and item["state"] == "active" and item["reads"] == 0

@@ -16,6 +16,7 @@ from . import (  # noqa: E402
     focal,
     forum,
     gaps,
+    glass,
     library,
     me,
     organizations,
@@ -28,5 +29,5 @@ from . import (  # noqa: E402
     webhooks,
 )
 
-RESOURCES = [root, me, sessions, gaps, referrals, focal, library, forum, services, reports,
+RESOURCES = [root, me, sessions, gaps, referrals, glass, focal, library, forum, services, reports,
              organizations, partners, changes, webhooks, feedback, exports]

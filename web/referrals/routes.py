@@ -17,7 +17,7 @@ from referral.bundles import propose_bundle
 from referral.cases import create_referrals, parse_case
 from referral.detail import case_labels, referral_detail, services_by_id
 from referral.eligibility import problems
-from referral.glass import glass_review, open_glass
+from referral.glass import end_glass, glass_review, open_glass
 from referral.lifecycle import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, add_note, transition
 from referral.revocation import consent_receipt, revoke_consent
 from referral.search import resolve_area
@@ -396,6 +396,25 @@ def glass_list():
     """Break-the-glass grants of the organisation, with reasons and reads, for review."""
     rows = glass_review(db.session, _org_id(), cipher())
     return render_template("referrals/glass.html", rows=rows)
+
+
+@bp.post("/glass/<int:grant_id>/end")
+@allow("org_admin")
+def glass_end(grant_id: int):
+    """End a break-the-glass grant now (its grantee, or an admin from the review page)."""
+    try:
+        grant = end_glass(db.session, grant_id, principal())
+    except TasharukError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("referrals.glass_list"))
+    db.session.commit()
+    flash(_("Break-the-glass access ended; the record is closed again."))
+    if grant.user_id == getattr(principal(), "id", None):
+        return redirect(url_for("referrals.detail", referral_id=grant.referral_id))
+    return redirect(url_for("referrals.glass_list"))
 
 
 @bp.route("/bundle", methods=["GET", "POST"])

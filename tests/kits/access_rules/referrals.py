@@ -17,6 +17,7 @@ RULES = {
     "referrals.revoke": {"roles": STAFF},
     "referrals.glass": {"roles": {"org_admin"}},
     "referrals.glass_list": {"roles": {"org_admin"}},
+    "referrals.glass_end": {"roles": {"org_admin"}},
     "api.create_referral": {"roles": STAFF},
     "api.list_referrals": {"roles": READERS},
     "api.get_referral": {"roles": READERS},
@@ -24,4 +25,6 @@ RULES = {
     "api.get_consent": {"roles": STAFF},
     "api.revoke_referral_consent": {"roles": STAFF},
     "api.break_glass": {"roles": {"org_admin"}},
+    "api.list_glass": {"roles": {"org_admin"}},
+    "api.end_glass_access": {"roles": {"org_admin"}},
 }
