@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 MIN_PASSWORD = 10
-ORG_ROLES = ("org_admin", "caseworker", "planner", "viewer")  # roles an org admin may give
+ORG_ROLES = ("org_admin", "supervisor", "caseworker", "planner", "viewer")  # an org admin gives
 RESET_SALT = "tasharuk.password-reset"
 INVITE_SALT = "tasharuk.invitation"
 

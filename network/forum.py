@@ -49,7 +49,7 @@ __all__ = [
     "report_post", "seed_categories",
 ]
 
-WRITER_ROLES = ("platform_admin", "org_admin", "caseworker", "planner")
+WRITER_ROLES = ("platform_admin", "org_admin", "supervisor", "caseworker", "planner")
 MAX_TITLE = 200
 MAX_BODY = 20_000
 THREADS_PER_PAGE = 30  # a category's page

@@ -22,7 +22,7 @@ from network.accounts import ORG_ROLES
 __all__ = ["TOKEN_ROLES", "TokenPrincipal", "create_token", "lookup", "revoke_token",
            "tokens_of"]
 
-TOKEN_ROLES = ORG_ROLES
+TOKEN_ROLES = tuple(r for r in ORG_ROLES if r != "supervisor")  # a person's role
 PREFIX = "tsk_"
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last_used_at is written at most once a minute
 

@@ -22,6 +22,7 @@ from data.audit import record
 from data.errors import BadInput, Conflict, Forbidden, NotFound
 from data.models import (
     CONTACT_CHANNELS,
+    STAFF_ROLES,
     URGENCIES,
     AdminArea,
     FocalPoint,
@@ -48,7 +49,7 @@ __all__ = ["REQUEST_FIELDS", "call_back", "convert", "create_request", "designat
 FOCAL_LEVELS = (1, 2)  # a focal point covers a governorate or a district
 
 REQUEST_FIELDS = ("service_id", "pcode", "urgency", "channel")  # nothing more: no narrative
-STAFF = ("org_admin", "caseworker")
+STAFF = STAFF_ROLES
 
 
 def _now() -> dt.datetime:

@@ -1,4 +1,4 @@
-"""Break-the-glass: a supervisor (an organisation admin of either side) who must see a
+"""Break-the-glass: a supervisor (or an organisation admin) of either side who must see a
 sensitive referral outside their normal access states a reason and gets access for a few
 hours (``GLASS_HOURS``, TASHARUK_GLASS_HOURS); the organisation's other admins are told; the
 grant and every read under it are audited and listed for review (``glass_review``). The
@@ -28,7 +28,7 @@ __all__ = ["GLASS_HOURS", "GLASS_ROLES", "active_glass", "end_glass", "glass_hou
            "glass_review", "glass_state", "open_glass", "record_read"]
 
 GLASS_HOURS = 3.0
-GLASS_ROLES = frozenset({"org_admin"})  # the supervisors
+GLASS_ROLES = frozenset({"supervisor", "org_admin"})  # admins too: a small one may be both
 REASON_MAX = 500
 
 
@@ -48,7 +48,7 @@ def open_glass(session: Session, referral_id: int, actor: Any, reason: Any,
     with a reason; tell the organisation's other admins; audit it."""
     referral = visible_referral(session, referral_id, actor)
     if getattr(actor, "role", None) not in GLASS_ROLES or getattr(actor, "id", None) is None:
-        raise Forbidden(_("Only an organisation admin (a supervisor) may break the glass."),
+        raise Forbidden(_("Only a supervisor or an organisation admin may break the glass."),
                         field="reason")
     if not isinstance(reason, str | None):
         raise BadInput(_("%(field)s must be text.", field="reason"), field="reason")

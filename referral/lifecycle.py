@@ -22,6 +22,7 @@ from data.errors import BadInput, Conflict, Forbidden
 from data.members import org_admins
 from data.models import (
     REASONS,
+    STAFF_ROLES,
     SYSTEM_REASONS,
     Organization,
     Referral,
@@ -40,7 +41,7 @@ __all__ = ["ACTIONS", "REASON_LABELS", "STATUS_LABELS", "SYSTEM", "TRANSITIONS",
            "add_note", "allowed_actions", "receiver_staff", "revoke_receiver", "transition"]
 
 SYSTEM = "system"
-STAFF = frozenset({"org_admin", "caseworker"})
+STAFF = frozenset(STAFF_ROLES)
 OPEN_STATES = frozenset({"sent", "accepted", "in_progress"})  # the receiver holds the case
 NOTE_MAX = 2000
 REASON_TEXT_MAX = 500

@@ -65,7 +65,7 @@ TYPE_WALKS_MAX = 6  # up to this many types: one KNN walk per type, then merged
 AREA_LIMIT = 80  # services taken from coverage / sites in the area
 KEYWORD_VARIANTS = 20  # lexicon words a keyword's word may stand for (most similar first)
 PER_PAGE_MAX = 100
-SEE_SENSITIVE_ROLES = ("caseworker", "platform_admin")
+SEE_SENSITIVE_ROLES = ("caseworker", "supervisor", "platform_admin")
 
 
 @dataclass(frozen=True)

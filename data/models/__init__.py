@@ -1,6 +1,6 @@
 """All ORM models (SQLAlchemy 2 typed, GeoAlchemy2). Import from here."""
 
-from .accounts import ROLES, AuditLog, Notification, User
+from .accounts import READER_ROLES, ROLES, STAFF_ROLES, AuditLog, Notification, User
 from .activity import AGE_SEX_COLUMNS, Activity, ImportBatch, Need, UnmetSearch
 from .base import Base
 from .focal import FOCAL_STATES, FocalPoint, FocalRequest
@@ -79,7 +79,8 @@ __all__ = [
     "TopicFollow",
     "AGE_SEX_COLUMNS", "AVAILABILITY", "CONSENT_METHODS", "CONSENT_SCOPES", "CONTACT_CHANNELS",
     "COSTS", "FRONT_GATES", "MODALITIES", "ORG_TYPES", "REASONS",
-    "REFERRAL_METHODS", "REFERRAL_STATES", "SYSTEM_REASONS", "ROLES", "SEXES", "STATUSES",
+    "READER_ROLES", "REFERRAL_METHODS", "REFERRAL_STATES", "SYSTEM_REASONS", "ROLES",
+    "STAFF_ROLES", "SEXES", "STATUSES",
     "URGENCIES",
     "VERIFICATION_STATES", "Activity", "ApiToken", "AdminArea", "AuditLog", "Base", "Case", "Need",
     "ImportBatch",

@@ -22,7 +22,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, Timestamps
 from .org import Organization
 
-ROLES = ("platform_admin", "org_admin", "caseworker", "planner", "viewer")
+ROLES = ("platform_admin", "org_admin", "supervisor", "caseworker", "planner", "viewer")
+# who works referrals (a supervisor: a caseworker who may also break the glass); who reads them
+STAFF_ROLES = ("org_admin", "supervisor", "caseworker")
+READER_ROLES = (*STAFF_ROLES, "viewer")
 
 
 class User(Timestamps, Base):

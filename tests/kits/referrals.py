@@ -65,7 +65,7 @@ def world_fixture(make, session) -> World:
                            coverage=["SY07"], response_days=3)
     users = {}
     for side, org in (("sender", sender), ("receiver", receiver), ("other", other)):
-        for role in ("org_admin", "caseworker", "planner", "viewer"):
+        for role in ("org_admin", "supervisor", "caseworker", "planner", "viewer"):
             users[(side, role)] = quick_user(session, role, org)
     users[("none", "platform_admin")] = quick_user(session, "platform_admin", None)
     return World(sender, receiver, other, service, users)

@@ -27,6 +27,9 @@ def _sensitive(session, world, app, status="accepted"):
 
 
 @pytest.mark.parametrize("side,role,body,status,code", [
+    ("receiver", "supervisor", {"reason": "survivor called the hotline"}, 201, None),
+    ("sender", "supervisor", {"reason": "caseworker on leave, follow-up due"}, 201, None),
+    ("receiver", "supervisor", {"reason": " "}, 400, "bad_input"),
     ("receiver", "org_admin", {"reason": "survivor called the hotline"}, 201, None),
     ("sender", "org_admin", {"reason": "caseworker on leave, follow-up due"}, 201, None),
     ("receiver", "org_admin", {"reason": "   "}, 400, "bad_input"),  # a reason is required
@@ -36,6 +39,7 @@ def _sensitive(session, world, app, status="accepted"):
     ("receiver", "viewer", {"reason": "curious"}, 403, None),
     ("receiver", "planner", {"reason": "curious"}, 403, None),
     ("other", "org_admin", {"reason": "curious"}, 404, None),  # not one of the two sides
+    ("other", "supervisor", {"reason": "curious"}, 404, None),
     ("none", "platform_admin", {"reason": "curious"}, 403, None),
 ])
 def test_who_may_break_the_glass(client, login, session, world, keys, app, side, role, body,
@@ -145,6 +149,7 @@ def _grant(client, login, ref, user):
 @pytest.mark.parametrize("ender,status", [
     ("grantee", 200),
     ("other_admin", 200),
+    ("supervisor", 403),  # may open grants, not end another's
     ("caseworker", 403),  # not a supervisor: refused by role
     ("viewer", 403),
     ("sender_admin", 404),  # another organisation's grant is not found
@@ -156,6 +161,7 @@ def test_who_may_end_a_grant_early(client, login, session, world, keys, app, end
     user = {"grantee": grantee,
             "other_admin": quick_user(session, "org_admin", world.receiver_org),
             "caseworker": world.users[("receiver", "caseworker")],
+            "supervisor": world.users[("receiver", "supervisor")],
             "viewer": world.users[("receiver", "viewer")],
             "sender_admin": world.users[("sender", "org_admin")]}[ender]
     login(user)
@@ -246,3 +252,43 @@ def test_the_grant_list_is_for_the_organisations_admins(client, login, session, 
     login(quick_user(session, "org_admin", world.receiver_org))
     (item,) = client.get("/api/v1/glass").get_json()["items"]
     assert item["id"] == gid and item["state"] == "active" and item["reads"] == 0
+
+
+def test_a_supervisor_breaks_the_glass_the_admins_are_told_and_review_it(
+        client, login, session, world, keys, app):
+    """The issue's supervisor: a member with that role, not the admin, opens the record; every
+    admin of the organisation is told; the supervisor ends it; only admins see the review."""
+    ref = _sensitive(session, world, app)
+    supervisor = world.users[("receiver", "supervisor")]
+    admin = world.users[("receiver", "org_admin")]
+    login(supervisor)
+    page = client.get(f"/referrals/{ref.id}?lang=en").get_data(as_text=True)
+    assert "Break the glass (audited, time-limited)" in page and "Fatima" not in page
+    resp = client.post(f"/referrals/{ref.id}/glass?lang=en", data={"reason": "night call"})
+    assert resp.status_code == 302
+    grant = session.scalars(select(GlassAccess).where(GlassAccess.referral_id == ref.id)).one()
+    assert grant.user_id == supervisor.id
+    assert "Fatima Al-Test" in client.get(f"/referrals/{ref.id}").get_data(as_text=True)
+    told = session.scalars(select(Notification.user_id).where(
+        Notification.kind == "glass.opened")).all()
+    assert told == [admin.id]
+    assert client.get("/referrals/glass").status_code == 403  # the review is the admins'
+    assert client.get("/api/v1/glass").status_code == 403
+    resp = client.post(f"/api/v1/glass/{grant.id}/end")
+    assert resp.status_code == 200 and resp.get_json()["state"] == "ended"
+    assert client.get(f"/api/v1/referrals/{ref.id}").get_json()["case"] is None
+    login(admin)
+    (item,) = client.get("/api/v1/glass").get_json()["items"]
+    assert (item["user"], item["ended_by"], item["state"], item["reason"]) == (
+        supervisor.name, supervisor.name, "ended", "night call")
+
+
+@pytest.mark.parametrize("role,form", [("supervisor", True), ("org_admin", True),
+                                       ("caseworker", False), ("viewer", False)])
+def test_the_glass_form_is_offered_to_who_may_use_it(client, login, session, world, keys, app,
+                                                      role, form):
+    ref = _sensitive(session, world, app)  # assigned to another caseworker
+    login(quick_user(session, role, world.receiver_org))
+    page = client.get(f"/referrals/{ref.id}?lang=en").get_data(as_text=True)
+    assert "Fatima" not in page
+    assert ("Break the glass (audited, time-limited)" in page) is form

@@ -15,7 +15,7 @@ from tests.kits.referrals import SYSTEM_ACTIONS, new_referral, world_fixture  # 
 CIPHER = DataCipher([TEST_DATA_KEY])
 
 SIDES = ("sender", "receiver")
-STAFF = ("org_admin", "caseworker")
+STAFF = ("org_admin", "supervisor", "caseworker")
 
 
 def _expected(side: str, role: str, status: str, action: str) -> bool:
@@ -44,7 +44,7 @@ def test_the_table_is_what_the_issue_asks_for():
                      if side in SIDES for status in rule.sources}
     assert staff_allowed == ALLOWED
     assert TRANSITIONS[("system", "expire")].sources == {"sent"}
-    assert all(set(rule.roles) == {"org_admin", "caseworker"}
+    assert all(set(rule.roles) == {"org_admin", "supervisor", "caseworker"}
                for (side, _), rule in TRANSITIONS.items() if side in SIDES)
 
 

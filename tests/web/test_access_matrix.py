@@ -16,7 +16,7 @@ import pytest
 
 import tests.kits.access_rules as access_rules
 
-ROLES = ("platform_admin", "org_admin", "caseworker", "planner", "viewer")
+ROLES = ("platform_admin", "org_admin", "supervisor", "caseworker", "planner", "viewer")
 CALLERS = ("anonymous", *ROLES)
 DUMMY = {"int": 999999, "float": 1.5, "uuid": uuid.UUID(int=999999), "path": "x",
          "default": "x"}
@@ -142,8 +142,8 @@ def test_route_allows_exactly_its_roles(endpoint, method, url, callers):
     (("planner",), {"planner"}, []),
     (("planner",), {"viewer"}, ["planner", "viewer"]),
     (("planner", "viewer"), {"viewer"}, ["planner"]),
-    (("public",), {"planner"}, ["anonymous", "platform_admin", "org_admin", "caseworker",
-                                "viewer"]),
+    (("public",), {"planner"}, ["anonymous", "platform_admin", "org_admin", "supervisor",
+                                "caseworker", "viewer"]),
 ])
 def test_the_matrix_catches_a_wrong_declaration(database_url, connection, callers, declared,
                                                  rule, caught):

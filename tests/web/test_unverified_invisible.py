@@ -18,7 +18,7 @@ from tests.web.test_access_matrix import dummy_values
 
 HIDDEN = "qzhidden"  # in every name of the unverified organisations, services and sites
 SHOWN = "qzshown"  # the same in the verified control organisation's data
-ROLES = ("org_admin", "caseworker", "planner", "viewer")
+ROLES = ("org_admin", "supervisor", "caseworker", "planner", "viewer")
 IDLEB = (36.63, 35.93)
 PARAMS = {"kind": list(FORMATS), "fmt": ["csv", "xlsx"], "level": [3]}
 

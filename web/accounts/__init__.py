@@ -4,12 +4,14 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from data.models import READER_ROLES
+
 from .. import nav
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
-nav.add("accounts.organization", _l("My organisation"), "org_admin", "caseworker", "planner",
-        "viewer", order=80)
+nav.add("accounts.organization", _l("My organisation"), *READER_ROLES, "planner",
+        order=80)
 nav.add("accounts.members", _l("Members"), "org_admin", order=81)
 nav.add("accounts.tokens", _l("API tokens"), "org_admin", order=82)
 nav.add("accounts.pending_organizations", _l("Verify organisations"), "platform_admin",

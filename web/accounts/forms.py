@@ -17,10 +17,11 @@ from ..auth.forms import RegistrationForm, _strip
 
 ROLE_LABELS = {
     "platform_admin": _l("Platform administrator"), "org_admin": _l("Organisation administrator"),
-    "caseworker": _l("Caseworker"), "planner": _l("Planner"), "viewer": _l("Viewer"),
+    "supervisor": _l("Supervisor"), "caseworker": _l("Caseworker"), "planner": _l("Planner"),
+    "viewer": _l("Viewer"),
 }
-ORG_ROLE_CHOICES = [SelectChoice(r, ROLE_LABELS[r]) for r in ("caseworker", "planner", "viewer",
-                                                               "org_admin")]
+ORG_ROLE_CHOICES = [SelectChoice(r, ROLE_LABELS[r]) for r in ("caseworker", "supervisor", "planner",
+                                                               "viewer", "org_admin")]
 
 
 class ProfileForm(FlaskForm):

@@ -12,7 +12,7 @@ from data.audit import audit_page, audit_query
 from data.db import db
 from data.errors import NotFound, TasharukError
 from data.members import org_admins
-from data.models import Organization, User
+from data.models import READER_ROLES, Organization, User
 from network import accounts, organizations, sessions, tokens, webhooks
 from referral.notify import MailConfig, send_email
 from web.accounts.forms import (
@@ -38,7 +38,7 @@ from ..security import (
 )
 from . import bp
 
-ORG_ROLES = ("org_admin", "caseworker", "planner", "viewer")
+ORG_ROLES = (*READER_ROLES, "planner")
 PAGE_SIZE = 50
 
 

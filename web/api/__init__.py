@@ -19,6 +19,7 @@ from . import (  # noqa: E402
     glass,
     library,
     me,
+    members,
     organizations,
     partners,
     referrals,
@@ -29,5 +30,5 @@ from . import (  # noqa: E402
     webhooks,
 )
 
-RESOURCES = [root, me, sessions, gaps, referrals, glass, focal, library, forum, services, reports,
-             organizations, partners, changes, webhooks, feedback, exports]
+RESOURCES = [root, me, members, sessions, gaps, referrals, glass, focal, library, forum,
+             services, reports, organizations, partners, changes, webhooks, feedback, exports]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import url_for
 
 from data.db import db
+from data.models import STAFF_ROLES
 from network import feedback
 
 from ..extensions import limiter, rate
@@ -17,7 +18,7 @@ from .services import viewer
 
 
 @bp.post("/services/<int:service_id>/feedback-codes")
-@allow("caseworker", "org_admin")
+@allow(*STAFF_ROLES)
 def create_feedback_code(service_id: int):
     """A single-use code for the person to give feedback on the service."""
     code = feedback.issue_code(db.session, service_id, caller())

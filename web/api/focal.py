@@ -4,7 +4,7 @@ services, call-back and conversion into a referral."""
 from __future__ import annotations
 
 from data.db import db
-from data.models import CONTACT_CHANNELS, URGENCIES
+from data.models import CONTACT_CHANNELS, STAFF_ROLES, URGENCIES
 from referral import focal
 
 from ..referrals.common import cipher, jsonable
@@ -13,7 +13,7 @@ from . import bp
 from .body import json_body
 from .openapi import error_responses
 
-STAFF = ("org_admin", "caseworker")
+STAFF = STAFF_ROLES
 
 
 def _point(fp, user) -> dict:
@@ -22,7 +22,7 @@ def _point(fp, user) -> dict:
 
 
 @bp.get("/focal-points")
-@allow("org_admin", "caseworker")
+@allow(*STAFF)
 def list_focal_points():
     """The caller's organisation's focal points."""
     who = principal()

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from data.db import db
 from data.errors import BadInput, NotFound
-from data.models import PartnershipRequest
+from data.models import READER_ROLES, PartnershipRequest
 from network import partners as uc
 
 from ..args import int_arg
@@ -16,7 +16,7 @@ from . import bp
 from .openapi import error_responses
 
 ACTIONS = ("accept", "decline", "withdraw")
-ORG_ROLES = ("org_admin", "caseworker", "viewer", "planner", "platform_admin")
+ORG_ROLES = (*READER_ROLES, "planner", "platform_admin")
 
 
 def _request_json(r: PartnershipRequest) -> dict:

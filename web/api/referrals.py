@@ -12,8 +12,10 @@ from data.models import (
     CONSENT_METHODS,
     CONSENT_SCOPES,
     CONTACT_CHANNELS,
+    READER_ROLES,
     REASONS,
     REFERRAL_STATES,
+    STAFF_ROLES,
     URGENCIES,
 )
 from referral.boxes import list_box, parse_filters
@@ -33,7 +35,7 @@ from referral.cases import SEXES as CASE_SEXES
 from referral.consent import GIVEN_BY_MAX, MAX_ORGS, OVERRIDE_REASON_MAX, PURPOSE_MAX
 from referral.detail import referral_detail
 from referral.eligibility import REASON_MAX as ELIGIBILITY_REASON_MAX
-from referral.glass import open_glass
+from referral.glass import GLASS_ROLES, open_glass
 from referral.lifecycle import NOTE_MAX, REASON_TEXT_MAX, transition
 from referral.revocation import consent_receipt, revoke_consent
 
@@ -44,8 +46,8 @@ from . import bp
 from .body import json_body
 from .openapi import error_responses
 
-READERS = ("org_admin", "caseworker", "viewer")
-STAFF = ("org_admin", "caseworker")
+READERS = READER_ROLES
+STAFF = STAFF_ROLES
 
 
 def _org_id() -> int:
@@ -128,7 +130,7 @@ def revoke_referral_consent(referral_id: int):
 
 
 @bp.post("/referrals/<int:referral_id>/glass")
-@allow("org_admin")
+@allow(*sorted(GLASS_ROLES))
 def break_glass(referral_id: int):
     """Break the glass: ``{"reason"}`` opens a sensitive referral for a few hours, audited."""
     body = json_body()

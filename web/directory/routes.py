@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from data.db import db
 from data.errors import BadInput
-from data.models import Service
+from data.models import STAFF_ROLES, Service
 from network import directory
 from referral.lifecycle import REASON_LABELS
 from referral.search import PARAMS, parse_query, record_unmet
@@ -514,7 +514,7 @@ def report_answer(report_id: int):
 
 
 @bp.post("/services/<int:service_id>/feedback-code")
-@allow("caseworker", "org_admin")
+@allow(*STAFF_ROLES)
 def feedback_code(service_id: int):
     """A single-use code (and link) for the person to give feedback on this service."""
     from network import feedback

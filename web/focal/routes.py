@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from data.db import db
 from data.errors import BadInput, NotFound
-from data.models import AdminArea, Service, User
+from data.models import STAFF_ROLES, AdminArea, Service, User
 from referral import focal
 
 from ..referrals.common import cipher
@@ -17,7 +17,7 @@ from ..security import allow, caller
 from . import bp
 from .forms import ActionForm, ConvertForm, DesignateForm, RequestForm
 
-STAFF = ("org_admin", "caseworker")
+STAFF = STAFF_ROLES
 
 
 def _field_error(form, exc: BadInput, default: str) -> None:

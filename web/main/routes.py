@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, send_from_directory, session, url_for
 
 from data.db import db
+from data.models import READER_ROLES
 from network.overview import governorate_summary, platform_totals
 
 from ..security import PUBLIC, allow
@@ -18,8 +19,7 @@ def index():
     from flask_login import current_user
 
     org_id = getattr(current_user, "organization_id", None)
-    if current_user.is_authenticated and org_id and current_user.role in (
-            "org_admin", "caseworker", "viewer"):
+    if current_user.is_authenticated and org_id and current_user.role in READER_ROLES:
         from referral.queue import RECENT_DAYS, work_queue
 
         return render_template("main/queue.html", queue=work_queue(db.session, org_id),

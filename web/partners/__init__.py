@@ -3,11 +3,13 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from data.models import READER_ROLES
+
 from .. import nav
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 
-nav.add("partners.index", _l("Partners"), "org_admin", "caseworker", "viewer", "planner",
+nav.add("partners.index", _l("Partners"), *READER_ROLES, "planner",
         "platform_admin", order=60)
 nav.add("partners.area_duplication", _l("Duplication"), "planner", "platform_admin", order=61)
 

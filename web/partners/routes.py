@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from data.db import db
 from data.errors import BadInput, Conflict, Forbidden, NotFound
+from data.models import READER_ROLES
 from network import partners as uc
 from network import pathway_requests as pathways
 from network import reference
@@ -20,7 +21,7 @@ from . import bp
 from .forms import AnswerForm, DuplicationForm, FilterForm, PathwayForm, RequestForm
 
 ACTIONS = ("accept", "decline", "withdraw")
-ORG_ROLES = ("org_admin", "caseworker", "viewer", "planner", "platform_admin")
+ORG_ROLES = (*READER_ROLES, "planner", "platform_admin")
 
 
 def _target_org_id() -> int:

@@ -4,6 +4,8 @@ page with its timeline and transition buttons, multi-need bundles, the printable
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from data.models import READER_ROLES, STAFF_ROLES
+
 from .. import nav
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -20,11 +22,11 @@ def _to_answer() -> int:
     return new_count(db.session, org_id) if org_id else 0
 
 
-nav.add("referrals.inbox", _l("Referrals received"), "org_admin", "caseworker", "viewer",
+nav.add("referrals.inbox", _l("Referrals received"), *READER_ROLES,
         order=30, count=_to_answer)
-nav.add("referrals.outbox", _l("Referrals sent"), "org_admin", "caseworker", "viewer",
+nav.add("referrals.outbox", _l("Referrals sent"), *READER_ROLES,
         order=31)
-nav.add("referrals.bundle", _l("Several needs"), "org_admin", "caseworker", order=32)
+nav.add("referrals.bundle", _l("Several needs"), *STAFF_ROLES, order=32)
 nav.add("referrals.glass_list", _l("Break-the-glass review"), "org_admin", order=33)
 
 from . import routes  # noqa: E402,F401

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from data.db import db
 from data.errors import BadInput, Forbidden, TasharukError
-from data.models import REASONS, Service
+from data.models import READER_ROLES, REASONS, STAFF_ROLES, Service
 from network import reference
 from referral.access import routes_through_focal_point
 from referral.boxes import box_services, list_box, parse_filters
@@ -17,7 +17,7 @@ from referral.bundles import propose_bundle
 from referral.cases import create_referrals, parse_case
 from referral.detail import case_labels, referral_detail, services_by_id
 from referral.eligibility import problems
-from referral.glass import end_glass, glass_review, open_glass
+from referral.glass import GLASS_ROLES, end_glass, glass_review, open_glass
 from referral.lifecycle import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, add_note, transition
 from referral.revocation import consent_receipt, revoke_consent
 from referral.search import resolve_area
@@ -38,8 +38,8 @@ from .forms import (
     TransitionForm,
 )
 
-STAFF = ("org_admin", "caseworker")
-READERS = ("org_admin", "caseworker", "viewer")
+STAFF = STAFF_ROLES
+READERS = READER_ROLES
 
 
 def _label(table: dict, key: str | None) -> str:
@@ -370,7 +370,7 @@ def revoke(referral_id: int):
 
 
 @bp.post("/<int:referral_id>/glass")
-@allow("org_admin")
+@allow(*sorted(GLASS_ROLES))
 def glass(referral_id: int):
     """Break the glass: a supervisor states why and sees the sensitive record for a while."""
     form = GlassForm()
@@ -399,7 +399,7 @@ def glass_list():
 
 
 @bp.post("/glass/<int:grant_id>/end")
-@allow("org_admin")
+@allow(*sorted(GLASS_ROLES))
 def glass_end(grant_id: int):
     """End a break-the-glass grant now (its grantee, or an admin from the review page)."""
     try:

@@ -1,7 +1,7 @@
 """Access rules of sign-in, registration, organisation membership, tokens and admin pages."""
 
-ALL = {"platform_admin", "org_admin", "caseworker", "planner", "viewer"}
-ORG = {"org_admin", "caseworker", "planner", "viewer"}
+ALL = {"platform_admin", "org_admin", "supervisor", "caseworker", "planner", "viewer"}
+ORG = {"org_admin", "supervisor", "caseworker", "planner", "viewer"}
 
 RULES = {
     "auth.forgot": {"roles": {"public"}},
@@ -10,6 +10,8 @@ RULES = {
     "auth.accept_invitation": {"roles": {"public"}},
     "auth.password": {"roles": ALL},
     "accounts.organization": {"roles": ORG},
+    "api.list_members": {"roles": {"org_admin"}},
+    "api.update_member": {"roles": {"org_admin"}},
     "accounts.edit_organization": {"roles": {"org_admin"}},
     "accounts.members": {"roles": {"org_admin"}},
     "accounts.invite": {"roles": {"org_admin"}},

@@ -1,6 +1,6 @@
 """Access rules of the core pages and reference API."""
 
-ALL = {"platform_admin", "org_admin", "caseworker", "planner", "viewer"}
+ALL = {"platform_admin", "org_admin", "supervisor", "caseworker", "planner", "viewer"}
 
 RULES = {
     "main.index": {"roles": {"public"}},

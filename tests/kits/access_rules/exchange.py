@@ -1,6 +1,6 @@
 """Access rules of the data-exchange pages and export API."""
 
-ALL = {"platform_admin", "org_admin", "caseworker", "planner", "viewer"}
+ALL = {"platform_admin", "org_admin", "supervisor", "caseworker", "planner", "viewer"}
 
 RULES = {
     "exchange.index": {"roles": ALL},

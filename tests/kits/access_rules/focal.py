@@ -1,7 +1,7 @@
 """Access rules of focal-point routing (issue 23): staff send and handle requests; the
 organisation's admins designate focal points."""
 
-STAFF = {"org_admin", "caseworker"}
+STAFF = {"org_admin", "supervisor", "caseworker"}
 
 RULES = {
     "focal.index": {"roles": STAFF},

@@ -1,8 +1,8 @@
 """Access rules of the forum pages and API (reading needs sign-in; writing a member role of a
 verified organisation, which the use cases check; moderation is for platform admins)."""
 
-ALL = {"platform_admin", "org_admin", "caseworker", "planner", "viewer"}
-WRITERS = {"platform_admin", "org_admin", "caseworker", "planner"}
+ALL = {"platform_admin", "org_admin", "supervisor", "caseworker", "planner", "viewer"}
+WRITERS = {"platform_admin", "org_admin", "supervisor", "caseworker", "planner"}
 
 RULES = {
     "forum.index": {"roles": ALL},

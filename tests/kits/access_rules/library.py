@@ -1,6 +1,6 @@
 """Access rules of the library pages and API."""
 
-ALL = {"platform_admin", "org_admin", "caseworker", "planner", "viewer"}
+ALL = {"platform_admin", "org_admin", "supervisor", "caseworker", "planner", "viewer"}
 
 RULES = {
     "library.index": {"roles": {"public"}},

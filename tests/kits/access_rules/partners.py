@@ -1,7 +1,7 @@
 """Access rules of the partners pages and API."""
 
-ORG_ROLES = {"org_admin", "caseworker", "viewer", "planner", "platform_admin"}
-ALL = {"platform_admin", "org_admin", "caseworker", "planner", "viewer"}
+ORG_ROLES = {"org_admin", "supervisor", "caseworker", "viewer", "planner", "platform_admin"}
+ALL = {"platform_admin", "org_admin", "supervisor", "caseworker", "planner", "viewer"}
 
 RULES = {
     "partners.index": {"roles": ORG_ROLES},
