@@ -1,7 +1,7 @@
 """app_user.role: a supervisor role in an organisation
 
-Revision ID: 0041_supervisor_role
-Revises: 0040_glass_ended
+Revision ID: 0043_supervisor_role
+Revises: 0042_glass_ended
 Create Date: 2026-12-06 23:00:00
 
 Why (issue 23): break-the-glass is for "a supervisor who needs to see a sensitive record
@@ -10,8 +10,8 @@ works referrals like a caseworker and may also break the glass, without administ
 """
 from alembic import op
 
-revision = '0041_supervisor_role'
-down_revision = '0040_glass_ended'
+revision = '0043_supervisor_role'
+down_revision = '0042_glass_ended'
 branch_labels = None
 depends_on = None
 

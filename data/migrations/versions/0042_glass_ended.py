@@ -1,7 +1,7 @@
 """glass_access: a grant can be ended early (when, by whom)
 
-Revision ID: 0040_glass_ended
-Revises: 0039_pathway_requests
+Revision ID: 0042_glass_ended
+Revises: 0041_one_head
 Create Date: 2026-12-06 22:45:00
 
 Why (issue 23): a supervisor who has read what they needed, or an admin who finds a grant
@@ -10,8 +10,8 @@ unjustified, had to wait hours for it to lapse; now it ends at once and the revi
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0040_glass_ended'
-down_revision = '0039_pathway_requests'
+revision = '0042_glass_ended'
+down_revision = '0041_one_head'
 branch_labels = None
 depends_on = None
 
