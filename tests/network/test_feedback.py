@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 
 from data.models import ServiceFeedback
 from network.feedback import MIN_FEEDBACK
+from tests.kits.limits import limits_fixture
 from tests.network.test_directory_api import check
 
 
@@ -116,16 +117,7 @@ def test_comments_are_moderated_by_platform_admins(client, make, login, session)
                       ).status_code == 403
 
 
-@pytest.fixture
-def limits(app):
-    from web.extensions import limiter
-
-    old = {k: app.config.get(k) for k in ("RATELIMIT_ENABLED", "FEEDBACK_RATE_LIMIT")}
-    app.config.update(RATELIMIT_ENABLED=True, FEEDBACK_RATE_LIMIT="2 per hour")
-    limiter.reset()
-    yield
-    app.config.update(old)
-    limiter.reset()
+limits = limits_fixture(FEEDBACK_RATE_LIMIT="2 per hour")
 
 
 def test_a_feedback_flood_from_one_address_is_rate_limited(client, make, login, limits):

@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 
 from data.models import Notification, ServiceReport
 from network.freshness import freshness
+from tests.kits.limits import limits_fixture
 from tests.network.test_directory_api import check
 
 
@@ -106,16 +107,7 @@ def test_only_the_organisations_admins_answer(client, listing, login, make, sess
                       ).status_code == 403
 
 
-@pytest.fixture
-def limits(app):
-    from web.extensions import limiter
-
-    old = {k: app.config.get(k) for k in ("RATELIMIT_ENABLED", "REPORT_RATE_LIMIT")}
-    app.config.update(RATELIMIT_ENABLED=True, REPORT_RATE_LIMIT="3 per hour")
-    limiter.reset()
-    yield
-    app.config.update(old)
-    limiter.reset()
+limits = limits_fixture(REPORT_RATE_LIMIT="3 per hour")
 
 
 def test_a_flood_from_one_address_is_rate_limited(client, listing, limits, session):

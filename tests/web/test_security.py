@@ -9,6 +9,7 @@ from flask import Blueprint
 from sqlalchemy import func, select
 
 from data.models import AuditLog, Organization
+from tests.kits.limits import limits_fixture
 
 PASSWORD = "correct horse battery staple"
 
@@ -102,19 +103,8 @@ def test_map_pages_get_a_relaxed_csp_and_tile_host(csrf_app):
 
 # ---------------------------------------------------------------- rate limits
 
-@pytest.fixture
-def limits(app):
-    """Rate limits switched on (the test app has them off), low, and reset around the test."""
-    from web.extensions import limiter
-
-    old = {k: app.config.get(k) for k in ("RATELIMIT_ENABLED", "LOGIN_RATE_LIMIT",
-                                          "RESET_RATE_LIMIT", "TOKEN_RATE_LIMIT")}
-    app.config.update(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute",
-                      RESET_RATE_LIMIT="2 per minute", TOKEN_RATE_LIMIT="2 per minute")
-    limiter.reset()
-    yield
-    app.config.update(old)
-    limiter.reset()
+limits = limits_fixture(LOGIN_RATE_LIMIT="3 per minute", RESET_RATE_LIMIT="2 per minute",
+                        TOKEN_RATE_LIMIT="2 per minute")
 
 
 def test_login_is_rate_limited(client, make, limits):
