@@ -75,6 +75,20 @@ def search(v, **fields) -> None:
         page.locator("form.search button[type=submit]").first.click()
 
 
+def open_the_referral_form(v, target: Target, step: str = "") -> None:
+    """From the search results, open the target's service (it is listed once) and its
+    referral form, each page checked (``step`` prefixes their labels)."""
+    page = v.page
+    link = page.locator(f".hits h3 a[href*='/directory/services/{target.service_id}?']")
+    assert link.count() == 1, "the receiver's service is among the results"
+    with page.expect_navigation():
+        link.click()
+    v.check(step + "service page")
+    with page.expect_navigation():
+        page.locator("a.button[href*='/referrals/new']").click()
+    v.check(step + "referral form")
+
+
 def act(v, action: str, label: str, reason: str | None = None) -> None:
     """Press one transition button on the case page (with a coded reason when asked)."""
     form = v.page.locator(f"form:has(input[name=action][value={action}])")
@@ -97,14 +111,7 @@ def test_refer_with_consent_and_the_receiver_completes(visit, target, locale, si
     # search by need near a place typed in Arabic (the place names are Arabic-first)
     search(v, need=target.need, pcode=target.place_ar, age="34", sex="female")
     v.check("search by need near an Arabic place name")
-    link = page.locator(f".hits h3 a[href*='/directory/services/{target.service_id}?']")
-    assert link.count() == 1, "the receiver's service is among the results"
-    with page.expect_navigation():
-        link.click()
-    v.check("service page")
-    with page.expect_navigation():
-        page.locator("a.button[href*='/referrals/new']").click()
-    v.check("referral form")
+    open_the_referral_form(v, target)
     # the search's place, age and sex come along
     assert page.locator("#age").input_value() == "34"
     assert page.locator("#sex").input_value() == "female"
@@ -215,14 +222,7 @@ def test_without_javascript_search_refer_and_send(visit, demo_app, target, local
     search(v, need=target.need, pcode=target.place_ar, age="30", sex="male")
     v.check("no-JS search by an Arabic place name")
     assert page.locator("#search-status").text_content() == ""  # no script ran
-    link = page.locator(f".hits h3 a[href*='/directory/services/{target.service_id}?']")
-    assert link.count() == 1
-    with page.expect_navigation():
-        link.click()
-    v.check("no-JS service page")
-    with page.expect_navigation():
-        page.locator("a.button[href*='/referrals/new']").click()
-    v.check("no-JS referral form")
+    open_the_referral_form(v, target, "no-JS ")
     assert page.locator("#age").input_value() == "30"
     page.fill("#case_code", "NOJS-" + locale)
     page.select_option("#consent_method", "verbal")
