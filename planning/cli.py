@@ -73,7 +73,11 @@ def notebooks_cli() -> None:
 def notebooks_run(names: tuple[str, ...]) -> None:
     """Execute NAMES (default: every notebook) on the site's database in read-only
     transactions; the page then shows their outputs and offers the executed .ipynb."""
-    from planning.notebook_run import execute_all
+    from planning.notebook_run import NotebookFailed, execute_all
 
-    for done in execute_all(current_app.config, list(names)):
+    try:
+        executed = execute_all(current_app.config, list(names))
+    except NotebookFailed as exc:
+        raise click.ClickException(str(exc)) from None
+    for done in executed:
         click.echo(f"{done.name}: {done.html} ({done.executed_at:%Y-%m-%d %H:%M} UTC)")

@@ -22,7 +22,8 @@ from data.errors import BadInput
 
 from .notebooks import NOTEBOOKS, notebook_names
 
-__all__ = ["EXECUTED_KEY", "Executed", "READONLY_URL_ENV", "execute", "execute_all",
+__all__ = ["EXECUTED_KEY", "Executed", "NotebookFailed", "READONLY_URL_ENV", "execute",
+           "execute_all",
            "executed_folder", "sanitise"]
 
 READONLY_URL_ENV = "TASHARUK_NOTEBOOK_READONLY_URL"
@@ -86,7 +87,19 @@ def execute_all(config, names: list[str] | None = None) -> list[Executed]:
         if name not in notebook_names():
             raise BadInput(_("There is no notebook '%(name)s'.", name=name), field="name")
     folder = executed_folder(config)
-    return [execute(name, config["DATABASE_URL"], folder) for name in names]
+    done, failed = [], []
+    for name in names:  # one failing notebook keeps its last good copy and stops no other
+        try:
+            done.append(execute(name, config["DATABASE_URL"], folder))
+        except Exception as exc:  # noqa: BLE001 - reported below, with the notebook's name
+            failed.append(f"{name}: {type(exc).__name__}: {str(exc).strip()[-500:]}")
+    if failed:
+        raise NotebookFailed("; ".join(failed))
+    return done
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook stopped on an error (its earlier executed copy is kept)."""
 
 
 def execute(name: str, database_url: str, folder: Path, *,
@@ -106,7 +119,8 @@ def execute(name: str, database_url: str, folder: Path, *,
         env = {**os.environ, READONLY_URL_ENV: database_url,
                "TASHARUK_NOTEBOOK_OUTPUT": scratch, "MPLBACKEND": "Agg",
                "JUPYTER_PLATFORM_DIRS": "1"}
-        env.pop("DATABASE_URL", None)
+        for loading in ("DATABASE_URL", "TASHARUK_NOTEBOOK_DATABASE_URL"):  # walkthroughs'
+            env.pop(loading, None)
         NotebookClient(nb, timeout=timeout, kernel_name="python3",
                        resources={"metadata": {"path": str(NOTEBOOKS.parent)}}).execute(env=env)
     when = dt.datetime.now(dt.UTC).replace(microsecond=0)

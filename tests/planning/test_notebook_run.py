@@ -1,7 +1,7 @@
-"""The planners' notebook executed on the site's data, read-only, and shown on its page (issue
-21): ``tasharuk notebooks run`` runs it in a kernel against a small database of three
-governorates, keeps the executed HTML and .ipynb, and the page shows its tables and its figure,
-with nothing loaded from another host and nothing written to the database."""
+"""The planners' notebooks executed on the site's data, read-only, and shown on their pages
+(issue 21): ``tasharuk notebooks run`` runs them in a kernel against a small database of three
+drawn governorates, keeps the executed HTML and .ipynb, and the pages show their tables and
+figure, with nothing loaded from another host and nothing written to the database."""
 
 from __future__ import annotations
 
@@ -67,9 +67,9 @@ def test_notebook_runs_on_the_site_data_read_only_and_the_page_shows_it(
     monkeypatch.setitem(app.config, "EXPORT_CACHE", str(tmp_path))
     untouched = planner.get("/gaps/notebooks/protection_gaps?lang=en").get_data(as_text=True)
     assert "without their results" in untouched and "dataframe" not in untouched
-    result = app.test_cli_runner().invoke(args=["notebooks", "run", "protection_gaps"])
+    result = app.test_cli_runner().invoke(args=["notebooks", "run"])  # every notebook
     assert result.exit_code == 0, result.output
-    assert "protection_gaps:" in result.output
+    assert "protection_gaps:" in result.output and "acceptance_model:" in result.output
     assert _counts(url) == before  # read-only: the notebook wrote nothing
     page = planner.get("/gaps/notebooks/protection_gaps?lang=en")
     html = page.get_data(as_text=True)
@@ -93,6 +93,9 @@ def test_notebook_runs_on_the_site_data_read_only_and_the_page_shows_it(
                for o in c.get("outputs", []))
     arabic = planner.get("/gaps/notebooks/protection_gaps?lang=ar").get_data(as_text=True)
     assert "نُفِّذ في" in arabic
+    model = planner.get("/gaps/notebooks/acceptance_model?lang=en").get_data(as_text=True)
+    assert "the site has 0 decided referrals: too few to train on" in model
+    assert "ROC AUC" in model and 'class="dataframe"' in model
     unknown = app.test_cli_runner().invoke(args=["notebooks", "run", "nope"])
     assert unknown.exit_code == 2 and "There is no notebook 'nope'" in unknown.output
 
