@@ -75,6 +75,13 @@ def simplify_shapes(wkb: pd.Series, tolerance_deg: float = MAP_TOLERANCE_DEG,
     return simplify(shapely.from_wkb(wkb.to_numpy()), tolerance_deg, grid_deg)
 
 
+def _html(value: Any) -> str:
+    """``value`` as HTML text that no template reads as code: branca compiles every element's
+    rendered script as a Jinja template, so a service named ``{{ ... }}`` ran on the server
+    when a planner opened the map (its braces are written as the entity ``&#123;``)."""
+    return escape(str(value)).replace("{", "&#123;")
+
+
 def _fmt(name: str, value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -96,7 +103,7 @@ def _tooltip(row: dict[str, Any], lang: str | None = None) -> str:
     bytes: Arabic travels escaped in the map's JSON), in both in the downloaded file."""
     name = (row["name_ar"] if lang == "ar" else row["name_en"] if lang == "en"
             else f"{row['name_ar']} · {row['name_en']}")
-    lines = [f"<b>{escape(str(name))}</b> <small>{escape(row['pcode'])}</small>"]
+    lines = [f"<b>{_html(name)}</b> <small>{_html(row['pcode'])}</small>"]
     for figure in FIGURES:
         lines.append(f"{_label(figure, lang)}: <b>{_fmt(figure, row.get(figure))}</b>")
     return "<div dir='auto'>" + "<br>".join(lines) + "</div>"
@@ -121,7 +128,7 @@ def _site_groups(sites: pd.DataFrame, lang: str | None) -> list[dict[str, Any]]:
     for end in ends:
         part = order[start:int(end)]
         start, count = int(end), len(part)
-        names = [f"{escape(str(service[i]))} · {escape(str(org[i]))}" for i in part[:3]]
+        names = [f"{_html(service[i])} · {_html(org[i])}" for i in part[:3]]
         more = count - len(names)
         groups.append({"lat": round(float(lat[part].sum() / count), 4),
                        "lon": round(float(lon[part].sum() / count), 4), "count": count,
@@ -209,7 +216,7 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, *, sites: pd.DataFrame | 
     if standalone:
         _inline_assets(fig)
     if title:
-        fig.header.add_child(Element(f"<title>{escape(title)}</title>"), name="title")
+        fig.header.add_child(Element(f"<title>{_html(title)}</title>"), name="title")
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr="&copy; map tiles", name="tiles").add_to(fmap)
     merged = table.merge(shapes, on="pcode", how="left")
