@@ -45,13 +45,15 @@ from network.changes import changes
 from referral.crypto import DataCipher, configured_cipher, seal, unseal
 from referral.search import Viewer
 
-__all__ = ["DELIVER_TASK", "MAX_ATTEMPTS", "URL_MAX", "URL_SCHEMA", "delete_webhook", "deliver",
-           "deliveries", "fan_out", "register_webhook", "set_active", "sign", "webhooks"]
+__all__ = ["DELIVER_TASK", "MAX_ATTEMPTS", "TEST_CURSOR", "URL_MAX", "URL_SCHEMA",
+           "delete_webhook", "deliver", "deliveries", "fan_out", "register_webhook",
+           "send_test", "set_active", "sign", "webhooks"]
 
 DELIVER_TASK = "webhooks.deliver"
 MAX_ATTEMPTS = 5
 RETRY_BASE_S = 30.0
 TIMEOUT_S = 5.0
+TEST_CURSOR = "test"  # a test event's place in the delivery log: it is no change of the feed
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -227,13 +229,47 @@ def deliveries(session: Session, webhook_id: int, viewer: Viewer, limit: int = 1
                ) -> list[dict[str, Any]]:
     """The delivery log of one webhook, newest first (its organisation's admins)."""
     hook = _own_webhook(session, webhook_id, viewer)
-    rows = session.scalars(select(WebhookDelivery).where(
-        WebhookDelivery.webhook_id == hook.id).order_by(WebhookDelivery.id.desc()).limit(limit))
+    rows = list(session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == hook.id).order_by(WebhookDelivery.id.desc()).limit(limit)))
+    retries = _next_attempts(session, [d.id for d in rows if d.status == "pending"])
     return [{"id": d.id, "change_cursor": d.change_cursor, "status": d.status,
              "attempts": d.attempts, "last_status_code": d.last_status_code,
              "last_error": d.last_error,
+             "next_attempt_at": retries[d.id].isoformat() if d.id in retries else None,
              "finished_at": d.finished_at.isoformat() if d.finished_at else None}
             for d in rows]
+
+
+def _next_attempts(session: Session, delivery_ids: list[int]) -> dict[int, dt.datetime]:
+    """When each waiting delivery's job is next tried (one statement for the page)."""
+    if not delivery_ids:
+        return {}
+    rows = session.execute(text(
+        "SELECT (args->>'delivery_id')::int, min(scheduled_at) FROM procrastinate_jobs "
+        "WHERE task_name = :task AND status = 'todo' AND scheduled_at IS NOT NULL "
+        "AND (args->>'delivery_id')::int = ANY(CAST(:ids AS int[])) GROUP BY 1"),
+        {"task": DELIVER_TASK, "ids": delivery_ids}).all()
+    return {int(r[0]): r[1] for r in rows}
+
+
+def send_test(session: Session, webhook_id: int, viewer: Viewer, actor: Any = None
+              ) -> WebhookDelivery:
+    """A signed test event to the webhook, delivered (and logged, retried) like any change,
+    so that its admins can check their receiver without changing the directory."""
+    hook = _own_webhook(session, webhook_id, viewer)
+    if not hook.active:
+        raise BadInput(_("Switch the webhook on before sending it a test event."),
+                       field="active")
+    payload = json.dumps({"event": "webhook.test", "webhook_id": hook.id,
+                          "sent_at": dt.datetime.now(dt.UTC).isoformat()},
+                         separators=(",", ":"))
+    delivery = WebhookDelivery(webhook_id=hook.id, change_cursor=TEST_CURSOR, payload=payload)
+    session.add(delivery)
+    session.flush()
+    enqueue(session, DELIVER_TASK, queue="webhooks", delivery_id=delivery.id)
+    record(session, "webhook.tested", user=actor, obj=hook,
+           organization_id=hook.organization_id, summary={"host": urlsplit(hook.url).hostname})
+    return delivery
 
 
 def fan_out(session: Session, limit: int = 100) -> int:

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import re
 import threading
 import time
 
@@ -361,3 +362,84 @@ def test_the_page_s_buttons_need_their_csrf_token(csrf_app, make, login, session
                       data={"active": "false", "csrf_token": _csrf(page)}).status_code == 302
     session.refresh(hook)
     assert hook.active is False
+
+
+def test_an_admin_registers_a_webhook_on_the_page_and_tests_it(client, session, make, login,
+                                                               receiver):
+    """Registered from the page (the secret shown once), a test event reaches the real
+    receiver signed with that secret, and the delivery log on the page says so."""
+    org = make.org()
+    login(make.user("org_admin", org))
+    resp = client.post("/accounts/webhooks", data={"url": receiver.url})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 201 and receiver.url in page
+    receiver.secret = re.search(r'<code class="secret">([^<]+)</code>', page)[1]
+    hook = session.scalars(select(Webhook).where(Webhook.organization_id == org.id)).one()
+    assert receiver.secret not in client.get("/accounts/webhooks").get_data(as_text=True)
+    assert len(_audit(session, "webhook.created", hook.id)) == 1
+    sent = client.post(f"/accounts/webhooks/{hook.id}/test", follow_redirects=True)
+    assert sent.status_code == 200 and "اختبار" in sent.get_data(as_text=True)
+    test = session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == hook.id)).one()
+    assert _jobs_for(session, test.id) == 1  # sent by a job, never in the request
+    assert deliver(session, test.id) == "delivered" and receiver.refused == 0
+    assert receiver.events == [{"event": "webhook.test", "webhook_id": hook.id,
+                                "sent_at": receiver.events[0]["sent_at"]}]
+    log = client.get("/accounts/webhooks").get_data(as_text=True)  # (the receiver's
+    # app context keeps the first request's language: Arabic)
+    assert "حدث تجريبي" in log and "وصلت" in log and "204" in log
+    assert len(_audit(session, "webhook.tested", hook.id)) == 1
+
+
+def _jobs_for(session, delivery_id: int) -> int:
+    return session.scalar(text(
+        "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'webhooks.deliver' "
+        "AND (args->>'delivery_id')::int = :id"), {"id": delivery_id})
+
+
+def test_the_page_shows_when_a_failing_delivery_is_tried_again(client, session, make,
+                                                               receiver, hooked):
+    org, hook = hooked
+    delivery = _first_delivery(session, make, org, hook)
+    receiver.mode = "fail"
+    assert deliver(session, delivery.id) == "pending"
+    retry = session.scalar(text(
+        "SELECT max(scheduled_at) FROM procrastinate_jobs WHERE task_name = 'webhooks.deliver' "
+        "AND (args->>'delivery_id')::int = :id"), {"id": delivery.id})
+    log = client.get(f"/api/v1/webhooks/{hook['id']}/deliveries").get_json()["items"]
+    mine = next(d for d in log if d["id"] == delivery.id)
+    assert mine["next_attempt_at"] is not None and mine["last_status_code"] == 500
+    page = client.get("/accounts/webhooks?lang=en").get_data(as_text=True)
+    assert "Next attempt" in page and retry.isoformat()[:16].replace("T", " ") in page
+
+
+@pytest.mark.parametrize("url", [
+    "https://10.1.2.3/hook", "https://169.254.169.254/latest/meta-data", "https://localhost/x",
+    "https://db.internal/hook", "http://partner.example.org/hook", "", "not a url"])
+def test_the_page_refuses_what_the_api_refuses_and_keeps_what_was_typed(app, session, make,
+                                                                        login, url):
+    """The same checks as the API (SSRF among them), as an inline error next to the field
+    with the typed address kept; nothing is registered."""
+    org = make.org()
+    admin = login(make.user("org_admin", org), app.test_client())
+    resp = admin.post("/accounts/webhooks?lang=en", data={"url": url})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and 'id="url-error"' in page
+    assert 'aria-invalid="true"' in page
+    if url:
+        assert f'value="{url}"' in page
+    assert session.scalar(select(Webhook.id).where(Webhook.organization_id == org.id)) is None
+
+
+def test_a_webhook_switched_off_cannot_be_tested(app, session, make, login):
+    org = make.org()
+    admin = login(make.user("org_admin", org), app.test_client())
+    hook = admin.post(f"/api/v1/organizations/{org.id}/webhooks",
+                      json={"url": "https://partner.example.org/hook"}).get_json()
+    admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"active": False})
+    resp = admin.post(f"/accounts/webhooks/{hook['id']}/test?lang=en")
+    assert resp.status_code == 400 and "Switch the webhook on" in resp.get_data(as_text=True)
+    assert session.scalar(select(WebhookDelivery.id).where(
+        WebhookDelivery.webhook_id == hook["id"])) is None
+    other = login(make.user("org_admin", make.org()), app.test_client())
+    assert other.post(f"/accounts/webhooks/{hook['id']}/test").status_code == 403

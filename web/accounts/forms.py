@@ -59,6 +59,11 @@ class TokenForm(FlaskForm):
                         validators=[Optional(), NumberRange(min=1, max=3650)])
 
 
+class WebhookForm(FlaskForm):
+    url = StringField(_l("Address that receives the events (https://…)"), filters=[_strip],
+                      validators=[DataRequired(), Length(max=2000)])
+
+
 class DecisionForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=[SelectChoice("verify", _l("Verify")),
                                                     SelectChoice("reject", _l("Reject")),

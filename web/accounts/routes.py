@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 
 from data.audit import audit_page, audit_query
 from data.db import db
-from data.errors import NotFound, TasharukError
+from data.errors import BadInput, NotFound, TasharukError
 from data.members import org_admins
 from data.models import READER_ROLES, Organization, User
 from network import accounts, organizations, sessions, tokens, webhooks
@@ -22,6 +22,7 @@ from web.accounts.forms import (
     ProfileForm,
     RoleForm,
     TokenForm,
+    WebhookForm,
 )
 
 from ..api.services import viewer
@@ -222,14 +223,54 @@ def revoke_token(token_id: int):
 WEBHOOK_LOG = 5  # deliveries shown per webhook; the rest is in the API's log
 
 
-@bp.get("/webhooks")
-@allow("org_admin")
-def webhooks_page():
-    """The organisation's webhooks: address, failing since, last deliveries; off, on, delete."""
+def _webhooks_page(form: WebhookForm | None = None, secret: str | None = None,
+                   status: int = 200):
     org, who = _my_org(), viewer()
     hooks = webhooks.webhooks(db.session, org.id, who)
-    return render_template("accounts/webhooks.html", org=org, hooks=[
-        (h, webhooks.deliveries(db.session, h.id, who, limit=WEBHOOK_LOG)) for h in hooks])
+    return render_template("accounts/webhooks.html", org=org, form=form or WebhookForm(),
+                           secret=secret, hooks=[
+                               (h, webhooks.deliveries(db.session, h.id, who,
+                                                       limit=WEBHOOK_LOG)) for h in hooks]), status
+
+
+@bp.route("/webhooks", methods=["GET", "POST"])
+@allow("org_admin")
+@limiter.limit(rate("TOKEN_RATE_LIMIT", "10 per minute"), methods=["POST"])
+def webhooks_page():
+    """The organisation's webhooks: register one (its secret shown once), each one's address,
+    state and last deliveries; test, off, on, delete."""
+    form = WebhookForm()
+    if request.method == "GET":
+        return _webhooks_page()
+    if not form.validate_on_submit():
+        return _webhooks_page(form, status=400)
+    try:
+        _hook, secret = webhooks.register_webhook(
+            db.session, _my_org().id, {"url": form.url.data}, viewer(), principal(),
+            allow_loopback_http=bool(current_app.config.get(
+                "TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK")))
+    except TasharukError as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _webhooks_page(form, status=exc.status)
+    db.session.commit()
+    return _webhooks_page(secret=secret, status=201)
+
+
+@bp.post("/webhooks/<int:webhook_id>/test")
+@allow("org_admin")
+@limiter.limit(rate("TOKEN_RATE_LIMIT", "10 per minute"))
+def test_webhook(webhook_id: int):
+    """Send a signed test event to one of the organisation's webhooks (logged like a change)."""
+    try:
+        webhooks.send_test(db.session, webhook_id, viewer(), principal())
+    except BadInput as exc:
+        db.session.rollback()
+        flash(_(exc.message), "error")
+        return _webhooks_page(status=exc.status)
+    db.session.commit()
+    flash(_("A test event is on its way; its answer appears in the delivery log."))
+    return redirect(url_for("accounts.webhooks_page"))
 
 
 @bp.post("/webhooks/<int:webhook_id>/active")
@@ -253,6 +294,33 @@ def delete_webhook(webhook_id: int):
     db.session.commit()
     flash(_("The webhook was deleted."))
     return redirect(url_for("accounts.webhooks_page"))
+
+
+CHANGES_PAGE = 50
+
+
+@bp.get("/changes")
+@allow("org_admin", "platform_admin")
+def changes_page():
+    """The directory's change feed for people, newest first, filtered by kind and change,
+    paged by cursor; with how partner systems follow it through the API."""
+    from network.changes import ACTIONS, ENTITIES, KEEP_DAYS, browse
+
+    args = {k: request.args.get(k, "") for k in ("entity", "action", "before", "after")}
+    error, status = None, 200
+    try:
+        page = browse(db.session, before=args["before"] or None, after=args["after"] or None,
+                      entity=args["entity"] or None, action=args["action"] or None,
+                      limit=CHANGES_PAGE)
+    except BadInput as exc:
+        db.session.rollback()
+        error, status = exc, exc.status
+        page = browse(db.session, limit=CHANGES_PAGE)
+    filters = {k: args[k] for k in ("entity", "action") if args[k] and not (
+        error and error.details.get("field") == k)}
+    return render_template("accounts/changes.html", page=page, filters=filters, error=error,
+                           entities=ENTITIES, actions=ACTIONS, org_id=organization_id(),
+                           keep_days=KEEP_DAYS), status
 
 
 # ---------------------------------------------------------------- platform administrators

@@ -75,6 +75,9 @@ _DELIVERY = {"type": "object", "required": ["id", "change_cursor", "status", "at
                             "attempts": {"type": "integer"},
                             "last_status_code": {"type": ["integer", "null"]},
                             "last_error": {"type": ["string", "null"]},
+                            "next_attempt_at": {"type": ["string", "null"],
+                                                "format": "date-time",
+                                                "description": "a waiting delivery's retry"},
                             "finished_at": {"type": ["string", "null"],
                                             "format": "date-time"}}}
 

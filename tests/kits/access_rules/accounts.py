@@ -22,6 +22,8 @@ RULES = {
     "accounts.webhooks_page": {"roles": {"org_admin"}},
     "accounts.switch_webhook": {"roles": {"org_admin"}},
     "accounts.delete_webhook": {"roles": {"org_admin"}},
+    "accounts.test_webhook": {"roles": {"org_admin"}},
+    "accounts.changes_page": {"roles": {"org_admin", "platform_admin"}},
     "accounts.pending_organizations": {"roles": {"platform_admin"}},
     "accounts.decide_organization": {"roles": {"platform_admin"}},
     "accounts.audit_log": {"roles": {"platform_admin"}},
