@@ -20,13 +20,15 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from data import fields
+from data.audit import record
 from data.errors import BadInput, Conflict, Forbidden, NotFound
 from data.models import FeedbackCode, Service, ServiceFeedback, User
 from referral.crypto import configured_cipher, seal, unseal
 from referral.search import Viewer
 
-__all__ = ["COMMENT_MAX", "MIN_FEEDBACK", "approved_comments", "feedback_figures", "issue_code",
-           "moderate", "submit_feedback"]
+__all__ = ["COMMENT_MAX", "FEEDBACK_STATES", "MIN_FEEDBACK", "approved_comments",
+           "feedback_figures", "issue_code", "issue_code_for_referral", "moderate",
+           "pending_comments", "submit_feedback"]
 
 MIN_FEEDBACK = 5
 COMMENT_MAX = 500
@@ -42,6 +44,26 @@ def issue_code(session: Session, service_id: int, actor: User) -> FeedbackCode:
     session.add(code)
     session.flush()
     return code
+
+
+FEEDBACK_STATES = ("accepted", "in_progress", "completed", "closed_unmet")
+
+
+def issue_code_for_referral(session: Session, referral_id: int, actor: User) -> FeedbackCode:
+    """A code for the service of a referral its sender made, once the person has been taken
+    in (accepted or later): handed by the caseworker from the referral's page. Like every
+    code, it is not tied to the referral, so the feedback cannot be traced to the person."""
+    from referral.access import SENDER, side_of, visible_referral
+
+    referral = visible_referral(session, referral_id, actor)
+    if side_of(referral, actor) != SENDER:
+        raise Forbidden(_("Only the referring organisation hands feedback codes for a "
+                          "referral."))
+    if referral.status not in FEEDBACK_STATES or referral.service_id is None:
+        raise BadInput(_("A feedback code can be handed once the service has taken the "
+                         "person in (accepted, in progress, completed or closed)."),
+                       field="status")
+    return issue_code(session, referral.service_id, actor)
 
 
 def _yes_no(data: dict, name: str, required: bool = False) -> bool | None:
@@ -107,9 +129,13 @@ def feedback_figures(session: Session, service_ids: list[int], viewer: Viewer,
     return out
 
 
-def moderate(session: Session, feedback_id: int, decision: str, viewer: Viewer
-             ) -> ServiceFeedback:
-    """A platform admin approves or rejects a comment (approved: its organisation sees it)."""
+REASON_MAX = 500
+
+
+def moderate(session: Session, feedback_id: int, decision: str, viewer: Viewer,
+             reason: Any = "", actor: Any = None) -> ServiceFeedback:
+    """A platform admin approves or rejects a comment (approved: its organisation sees it);
+    the decision and its reason are in the audit log, never the comment."""
     if viewer.role != "platform_admin":
         raise Forbidden(_("Only platform administrators may moderate feedback."))
     feedback = session.get(ServiceFeedback, feedback_id)
@@ -117,9 +143,33 @@ def moderate(session: Session, feedback_id: int, decision: str, viewer: Viewer
         raise NotFound(_("No comment to moderate with id %(id)s.", id=feedback_id))
     if decision not in ("approved", "rejected"):
         raise fields.not_one_of("decision", ("approved", "rejected"))
+    if not isinstance(reason, str):
+        raise BadInput(_("%(field)s must be text.", field="reason"), field="reason")
+    reason = fields.text({"reason": reason}, "reason", max_len=REASON_MAX) or ""
     feedback.moderation = decision
     session.flush()
+    record(session, "feedback.moderated", user=actor, object_type="service_feedback",
+           object_id=feedback.id, summary={"decision": decision, "reason": reason,
+                                           "service_id": feedback.service_id})
     return feedback
+
+
+def pending_comments(session: Session, viewer: Viewer, limit: int = 100
+                     ) -> list[dict[str, Any]]:
+    """Comments waiting for moderation, oldest first, with their service (platform admins)."""
+    if viewer.role != "platform_admin":
+        raise Forbidden(_("Only platform administrators may moderate feedback."))
+    cipher = configured_cipher()
+    rows = session.execute(
+        select(ServiceFeedback, Service.name_ar, Service.name_en, Service.organization_id)
+        .join(Service, Service.id == ServiceFeedback.service_id)
+        .where(ServiceFeedback.moderation == "pending")
+        .order_by(ServiceFeedback.id).limit(limit)).all()
+    return [{"id": f.id, "service_id": f.service_id, "service_name_ar": ar,
+             "service_name_en": en, "organization_id": org, "provided": f.provided,
+             "respectful": f.respectful, "timely": f.timely,
+             "comment": unseal(cipher, f.comment_enc) or "", "created_at": f.created_at}
+            for f, ar, en, org in rows]
 
 
 def approved_comments(session: Session, organization_id: int, viewer: Viewer,

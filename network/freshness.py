@@ -31,7 +31,8 @@ from referral.notify import notify
 
 __all__ = ["LINK_DAYS", "REVIEW_ANSWERS", "REVIEW_CADENCES", "Freshness", "LinkProblem",
            "answer_review", "freshness", "grace_days", "open_review", "overdue",
-           "overdue_clause", "overdue_counts", "review_token", "send_review_links"]
+           "overdue_clause", "overdue_counts", "review_path", "review_token",
+           "send_review_links"]
 
 LINK_DAYS = 14  # a review link expires after two weeks
 SALT = "tasharuk.review-link"
@@ -89,6 +90,19 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
 def review_token(link: ReviewLink, secret: str) -> str:
     """The signed token of ``link`` (its id), for the URL."""
     return _serializer(secret).dumps({"l": link.id})
+
+
+# The e-mail's one-click answers: the answer rides in the link, and the page opened by it
+# sends the answer by a script (prefetching mail scanners run none, so they answer nothing).
+ONE_CLICK = (("still_accurate", "ما زالت صحيحة · Still accurate"),
+             ("needs_changes", "تحتاج إلى تعديل · Needs changes"),
+             ("closed", "أُغلقت الخدمة · Service closed"))
+
+
+def review_path(link: ReviewLink, secret: str, answer: str | None = None) -> str:
+    """The review page's path for ``link``; with ``answer``, its one-click form."""
+    path = f"/directory/review/{review_token(link, secret)}"
+    return f"{path}?answer={answer}" if answer else path
 
 
 class LinkProblem(Exception):
@@ -208,5 +222,7 @@ def send_review_links(session: Session, secret: str, *, today: dt.date | None = 
                 "الدخول: ما زالت صحيحة، أو تحتاج إلى تعديل، أو أُغلقت الخدمة.",
                 f"Is the listing “{svc.name_en}” still accurate? Answer in one click, "
                 "without signing in: still accurate, needs changes, or closed.",
-                f"/directory/review/{review_token(link, secret)}")
+                review_path(link, secret),
+                email_links=[(label, review_path(link, secret, answer))
+                             for answer, label in ONE_CLICK])
     return {"services": len(services), "links": links}

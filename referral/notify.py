@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from email.message import EmailMessage
 
 from sqlalchemy.orm import Session
@@ -77,10 +77,12 @@ def send_email(config: MailConfig, to: str, subject: str, body: str) -> bool:
 
 
 def notify(session: Session, users: Iterable[User], kind: str, text_ar: str, text_en: str,
-           link: str = "", *, email: bool = True, config: MailConfig | None = None) -> int:
+           link: str = "", *, email: bool = True, config: MailConfig | None = None,
+           email_links: Sequence[tuple[str, str]] = ()) -> int:
     """Notify ``users`` in-app, and by email (a job of this transaction) when mail is on.
 
     The texts must be free of personal or sensitive details; the link leads to them.
+    ``email_links``: more (label, path) lines for the e-mail only (one-click answers).
     Returns the number of notifications written.
     """
     users = [u for u in users if u is not None and u.active]
@@ -92,9 +94,11 @@ def notify(session: Session, users: Iterable[User], kind: str, text_ar: str, tex
         config = config or _current_config()
         if config.server:
             url = f"{config.base_url}{link}" if link.startswith("/") else link
+            more = "".join(f"\n{label}:\n{config.base_url}{path}\n"
+                           for label, path in email_links)
             for user in users:
                 text = text_en if user.locale == "en" else text_ar
                 enqueue(session, MAIL_TASK, queue="mail", user_id=user.id,
                         subject=f"Tasharuk | تشارك: {text[:80]}",
-                        body=f"{text_ar}\n{text_en}\n\n{url}\n")
+                        body=f"{text_ar}\n{text_en}\n\n{url}\n{more}")
     return len(users)

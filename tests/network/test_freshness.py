@@ -248,3 +248,73 @@ def test_the_sql_rule_of_overdue_agrees_with_the_python_rule(session, make, coun
     assert {k: v for k, v in found.items() if k in mine} == expected
     assert len(expected) == len(REVIEW_CADENCES) and all(n >= 6 for n in expected.values())
     assert q.count == 1
+
+
+def _buttons(html: str) -> int:
+    """The buttons of the page's answer form."""
+    start = html.index('class="review-answers"')
+    return html[start:html.index("</form>", start)].count("<button")
+
+
+def test_the_e_mail_carries_one_click_answers(app, session, due, smtp_server):
+    """Each admin's e-mail has the review page's link and one link per answer."""
+    svc, admins = due
+    with app.app_context():
+        send_review_links(session, app.config["SECRET_KEY"])
+    mails = smtp_server.wait_for(len(admins))
+    body = mails[0].get_content()
+    assert "/directory/review/" in body
+    for answer in ("still_accurate", "needs_changes", "closed"):
+        assert f"?answer={answer}" in body
+    assert "Still accurate" in body and "ما زالت صحيحة" in body
+
+
+@pytest.mark.parametrize("answer", ["still_accurate", "needs_changes", "closed"])
+def test_a_one_click_link_changes_nothing_until_its_page_sends_the_answer(client, app,
+                                                                          session, due,
+                                                                          answer):
+    """A prefetch of the one-click link (a mail scanner: no scripts) answers nothing; the
+    page carries the answer in a form that its script (or the one button) posts once."""
+    svc, _admins = due
+    token = _token(session, app, svc)
+    for _ in range(2):  # a scanner may open it twice
+        page = client.get(f"/directory/review/{token}?answer={answer}&lang=en")
+        assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    session.refresh(svc)
+    assert svc.status == "active" and svc.last_verified == ago(50)
+    assert all(link.used_at is None for link in _links(session, svc))
+    assert 'id="review-one-click"' in html and "/directory/static/review.js" in html
+    assert f'name="answer" value="{answer}"' in html
+    assert _buttons(html) == 1  # without scripts: one button, the chosen answer
+    sent = client.post(f"/directory/review/{token}?lang=en", data={"answer": answer})
+    assert sent.status_code == 200 and "Thank you" in sent.get_data(as_text=True)
+    link = _links(session, svc)[0]
+    assert link.answer == answer and link.used_at is not None
+    again = client.get(f"/directory/review/{token}?answer={answer}&lang=en")
+    assert again.status_code == 409 and "review.js" not in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["answer=everything", "answer=", ""])
+def test_a_link_without_a_known_answer_shows_the_three_buttons(client, app, session, due,
+                                                               query):
+    svc, _admins = due
+    token = _token(session, app, svc)
+    html = client.get(f"/directory/review/{token}?lang=en&{query}").get_data(as_text=True)
+    assert _buttons(html) == 3 and "review.js" not in html
+
+
+def test_one_click_links_that_are_forged_or_expired_change_nothing(client, app, session,
+                                                                   due):
+    svc, _admins = due
+    token = _token(session, app, svc)
+    forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    resp = client.get(f"/directory/review/{forged}?answer=closed&lang=en")
+    assert resp.status_code == 400 and "review.js" not in resp.get_data(as_text=True)
+    for link in _links(session, svc):
+        link.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    session.flush()
+    resp = client.get(f"/directory/review/{token}?answer=closed&lang=en")
+    assert resp.status_code == 410 and "review.js" not in resp.get_data(as_text=True)
+    session.refresh(svc)
+    assert svc.status == "active"

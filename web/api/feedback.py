@@ -40,9 +40,10 @@ def give_feedback(code: str):
 @bp.post("/feedback/<int:feedback_id>/moderate")
 @allow("platform_admin")
 def moderate_feedback(feedback_id: int):
-    """Approve or reject a comment (``decision``)."""
-    row = feedback.moderate(db.session, feedback_id, str(json_body().get("decision", "")),
-                            viewer())
+    """Approve or reject a comment (``decision``, an optional ``reason`` for the audit)."""
+    body = json_body()
+    row = feedback.moderate(db.session, feedback_id, str(body.get("decision", "")), viewer(),
+                            reason=body.get("reason") or "", actor=caller())
     db.session.commit()
     return {"id": row.id, "service_id": row.service_id, "moderation": row.moderation}
 
@@ -107,7 +108,9 @@ OPENAPI_PATHS = {
         "parameters": [{"name": "feedback_id", "in": "path", "required": True, "schema": _ID}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["decision"],
-            "properties": {"decision": {"enum": ["approved", "rejected"]}}}}}},
+            "properties": {"decision": {"enum": ["approved", "rejected"]},
+                           "reason": {"type": "string", "maxLength": feedback.REASON_MAX,
+                                      "description": "why (kept in the audit log)"}}}}}},
         "responses": {"200": {"description": "Moderated", "content": _ROW},
                       **error_responses(400, 401, 403, 404)}}},
 }

@@ -11,5 +11,6 @@ bp = Blueprint("directory", __name__, url_prefix="/directory", static_folder="st
                static_url_path="/static")
 
 add("directory.search", _l("Find services"), PUBLIC, order=10)
+add("directory.feedback_moderation", _l("Comments to moderate"), "platform_admin", order=93)
 
 from . import routes  # noqa: E402,F401

@@ -35,6 +35,7 @@ from .forms import (
     WEEK,
     ServiceForm,
 )
+from .slip import feedback_slip
 
 pages = lazy_module("network.directory_pages")  # partners and ranking: pandas, scikit-learn
 
@@ -419,7 +420,9 @@ _LINK_STATUS = {"forged": 400, "expired": 410, "used": 409}
 @limiter.limit(rate("REVIEW_LINK_RATE_LIMIT", "30 per minute"))
 def review(token: str):
     """A signed review link, without signing in: the listing and three answers (GET), the
-    answer applied once (POST); a forged, expired or used link changes nothing."""
+    answer applied once (POST); a forged, expired or used link changes nothing. The e-mail's
+    one-click links carry ``?answer=``: their page posts it by script (review.js), so a person
+    answers in one click while a mail scanner's prefetch (no scripts) answers nothing."""
     from network.freshness import LinkProblem, answer_review, open_review
 
     s = db.session
@@ -435,8 +438,10 @@ def review(token: str):
         s.rollback()
         return render_template("directory/review.html", problem=problem.kind), \
             _LINK_STATUS[problem.kind]
+    chosen = request.args.get("answer")
     return render_template("directory/review.html", link=link, answers=REVIEW_LABELS,
-                           svc=s.get(Service, link.service_id), done=False)
+                           svc=s.get(Service, link.service_id), done=False,
+                           chosen=chosen if chosen in REVIEW_LABELS else None)
 
 
 # ------------------------------------------------------------------ reports (issue 22)
@@ -523,9 +528,64 @@ def feedback_code(service_id: int):
     svc = directory.get_service(s, service_id, viewer())
     code = feedback.issue_code(s, svc.id, _actor())
     s.commit()
-    return render_template("directory/feedback_code.html", svc=svc, code=code.code,
-                           url=url_for("directory.give_feedback", code=code.code,
-                                       _external=True))
+    return feedback_slip(svc, code.code, url_for("directory.service", service_id=svc.id))
+
+
+@bp.get("/organizations/<int:organization_id>/feedback")
+@allow("org_admin", "platform_admin")
+def organization_feedback(organization_id: int):
+    """What the people served said, per service (all answers, to its own admins) and the
+    moderated-in comments."""
+    from network import feedback
+
+    s = db.session
+    org = directory.get_organization(s, organization_id, viewer())
+    comments = feedback.approved_comments(s, org.id, viewer())  # its admins only
+    services = directory.organization_services(s, org.id)
+    figures = feedback.feedback_figures(s, [x.id for x in services], viewer(),
+                                        {x.id: org.id for x in services})
+    return render_template("directory/organization_feedback.html", org=org, services=services,
+                           figures=figures, comments=comments,
+                           minimum=feedback.MIN_FEEDBACK)
+
+
+def _moderation_page(errors: dict[int, str] | None = None, typed: dict[int, str] | None = None,
+                     status: int = 200):
+    from network import feedback
+
+    return render_template("directory/moderation.html",
+                           items=feedback.pending_comments(db.session, viewer()),
+                           errors=errors or {}, typed=typed or {}), status
+
+
+@bp.get("/feedback/moderation")
+@allow("platform_admin")
+def feedback_moderation():
+    """Comments of the people served that wait for a platform admin's decision."""
+    return _moderation_page()
+
+
+@bp.post("/feedback/<int:feedback_id>/moderate")
+@allow("platform_admin")
+def moderate_feedback(feedback_id: int):
+    """Approve a comment (its organisation then reads it) or reject it; a rejection needs a
+    reason, kept in the audit log."""
+    from network import feedback
+
+    decision = request.form.get("decision", "")
+    reason = request.form.get("reason", "").strip()
+    try:
+        if decision == "rejected" and not reason:
+            raise BadInput(_("Say why the comment is rejected."), field="reason")
+        feedback.moderate(db.session, feedback_id, decision, viewer(), reason=reason,
+                          actor=_actor())
+    except BadInput as exc:
+        db.session.rollback()
+        return _moderation_page({feedback_id: exc.message}, {feedback_id: reason}, 400)
+    db.session.commit()
+    flash(_("The comment was approved: its organisation can read it.") if decision == "approved"
+          else _("The comment was rejected."))
+    return redirect(url_for("directory.feedback_moderation"))
 
 
 @bp.route("/feedback/<code>", methods=["GET", "POST"])

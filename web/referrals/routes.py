@@ -11,6 +11,7 @@ from data.db import db
 from data.errors import BadInput, Forbidden, TasharukError
 from data.models import READER_ROLES, REASONS, STAFF_ROLES, Service
 from network import reference
+from network.feedback import FEEDBACK_STATES
 from referral.access import routes_through_focal_point
 from referral.boxes import box_services, list_box, parse_filters
 from referral.bundles import propose_bundle
@@ -24,7 +25,7 @@ from referral.search import resolve_area
 from textmatch.languages import language_codes, language_name
 
 from ..i18n import current_locale
-from ..security import allow, principal
+from ..security import allow, caller, principal
 from . import bp
 from .common import cipher
 from .forms import (
@@ -277,7 +278,8 @@ def detail(referral_id: int):
                            status_label=lambda s: _label(STATUS_LABELS, s),
                            action_label=lambda a: _label(ACTION_LABELS, a),
                            reason_label=lambda r: _label(REASON_LABELS, r),
-                           needs_reason={"decline", "close_unmet"})
+                           needs_reason={"decline", "close_unmet"},
+                           feedback_states=FEEDBACK_STATES)
 
 
 @bp.post("/<int:referral_id>/transition")
@@ -325,6 +327,25 @@ def print_form(referral_id: int):
     return render_template("referrals/print.html", r=data, contact_labels=_contact_labels(),
                            names=case_labels(db.session, data["case"], current_locale()),
                            status_label=lambda s: _label(STATUS_LABELS, s))
+
+
+@bp.post("/<int:referral_id>/feedback-code")
+@allow(*STAFF)
+def feedback_code(referral_id: int):
+    """The referring caseworker hands the person a feedback code for the service, once it
+    has taken them in: a printable slip in Arabic and English (not tied to the referral)."""
+    from network.feedback import issue_code_for_referral
+
+    from ..directory.slip import feedback_slip
+
+    code, failed = _attempt(lambda: issue_code_for_referral(db.session, referral_id,
+                                                            caller()),
+                            "referrals.detail", referral_id)
+    if failed is not None:
+        return failed
+    db.session.commit()
+    return feedback_slip(db.session.get(Service, code.service_id), code.code,
+                         url_for("referrals.detail", referral_id=referral_id))
 
 
 def _attempt(call, endpoint: str, referral_id: int):

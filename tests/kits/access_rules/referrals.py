@@ -13,6 +13,7 @@ RULES = {
     "referrals.act": {"roles": STAFF},
     "referrals.note": {"roles": STAFF},
     "referrals.print_form": {"roles": STAFF},
+    "referrals.feedback_code": {"roles": STAFF},
     "referrals.bundle": {"roles": STAFF},
     "referrals.consent": {"roles": STAFF},
     "referrals.revoke": {"roles": STAFF},
