@@ -8,18 +8,36 @@ import hashlib
 
 from data.models import AGE_SEX_COLUMNS
 
-__all__ = ["FINGERPRINTED", "content_digest", "fingerprint"]
+__all__ = ["FINGERPRINTED", "HEAD", "TAIL", "content_digest", "digest_head", "digest_with",
+           "fingerprint"]
 
-FINGERPRINTED = ("service_type_code", "activity_code", "activity_text", "pcode",
-                 "community_pcode", "period_start", "period_end", "unit", "reached_total",
-                 *AGE_SEX_COLUMNS, "quantity", "target_groups")
+# what a row says in words (its organisation, service, place and period), then its figures:
+# an importer writes the head once per distinct text and only the tail per row
+HEAD = ("service_type_code", "activity_code", "activity_text", "pcode", "community_pcode",
+        "period_start", "period_end")
+TAIL = ("unit", "reached_total", *AGE_SEX_COLUMNS, "quantity", "target_groups")
+FINGERPRINTED = HEAD + TAIL
+
+
+def _getter(values):
+    return values.get if isinstance(values, dict) else lambda k: getattr(values, k)
+
+
+def digest_head(org_uuid, values) -> str:
+    """The digested text of an activity's organisation and ``HEAD`` fields."""
+    get = _getter(values)
+    return f"{org_uuid}|" + "|".join(str(get(k)) for k in HEAD)
+
+
+def digest_with(head: str, tail: tuple) -> bytes:
+    """The content digest of an activity from its ``digest_head`` and its ``TAIL`` values."""
+    return hashlib.sha256(f"{head}|{'|'.join(map(str, tail))}".encode()).digest()
 
 
 def content_digest(org_uuid, values) -> bytes:
     """Digest of an activity's resolved content (``values``: a dict or an Activity)."""
-    get = values.get if isinstance(values, dict) else lambda k: getattr(values, k)
-    key = "|".join(str(get(k)) for k in FINGERPRINTED)
-    return hashlib.sha256(f"{org_uuid}|{key}".encode()).digest()
+    get = _getter(values)
+    return digest_with(digest_head(org_uuid, values), tuple(get(k) for k in TAIL))
 
 
 def fingerprint(digest: bytes, occurrence: int) -> str:

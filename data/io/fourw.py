@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 from collections import Counter
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from psycopg.errors import UniqueViolation
@@ -38,7 +40,7 @@ from textmatch.arabic import normalize
 from .batches import settle
 from .columns import BREAKDOWN, load_mapping
 from .dates import MISSING, NoYear, parse_date, parse_month, parse_period_option
-from .fingerprints import content_digest, fingerprint
+from .fingerprints import digest_head, digest_with, fingerprint
 from .orgs import OrgMatcher
 from .reader import open_table
 from .report import ImportReport
@@ -49,6 +51,14 @@ __all__ = ["import_4w", "is_people_unit", "refusal"]
 
 BATCH = 2000
 _YES = {"yes", "y", "true", "1", "نعم"}
+# the activity columns the importer writes, in the order of its pending rows
+_COLUMNS = ("organization_id", "implementing_org", "sector_code", "service_type_code",
+            "activity_code", "activity_text", "pcode", "community_pcode", "period_start",
+            "period_end", "unit", "reached_total", *AGE_SEX_COLUMNS, "quantity",
+            "target_groups", "source_file", "source_row", "fingerprint", "batch_id")
+_FINGERPRINT = _COLUMNS.index("fingerprint")
+# fields read per row as figures; every other field is a row's words
+_FIGURES = frozenset({*BREAKDOWN, "reached_total", "value", "hh_size", "reached_pwd"})
 _BENEFICIARY_GROUPS = {"idp": "idps", "displaced": "idps", "host": "host_community",
                        "returnee": "returnees", "نازح": "idps", "مضيف": "host_community",
                        "عائد": "returnees"}
@@ -113,6 +123,43 @@ class _Row:
                 for i in self.cmap.fields.get(name, [])]
 
 
+class _Findings:
+    """The findings of a row's words, kept to be replayed on every row with the same words:
+    (rejected?, column, value, problem, suggestion)."""
+
+    __slots__ = ("issues",)
+
+    def __init__(self, issues: list[tuple]):
+        self.issues = issues
+
+    def reject(self, column: str, value: object, problem: str, suggestion: str = "") -> None:
+        self.issues.append((True, column, value, problem, suggestion))
+
+    def doubt(self, column: str, value: object, problem: str, suggestion: str = "") -> None:
+        self.issues.append((False, column, value, problem, suggestion))
+
+
+class _Text(NamedTuple):
+    """What a row's words decided (``_Importer._text``), shared by the rows that have them."""
+
+    ok: bool
+    issues: list[tuple]
+    org: Any
+    impl: str
+    pcode: str | None
+    st: TypeMatch
+    acode: str
+    activity: str
+    community: str | None
+    start: dt.date | None
+    end: dt.date | None
+    filled: bool  # the period came from --period
+    unit: str
+    analysis: str
+    groups: frozenset[str]
+    head: str  # the fingerprint's text part (data.io.fingerprints.digest_head)
+
+
 class _Importer:
     """One import run: the indexes (places, taxonomy, organisations) and the pending rows."""
 
@@ -140,12 +187,11 @@ class _Importer:
         # keyed by (org id, service type): the service ids are known only in ``finish``
         self.coverage: set[tuple[tuple[int, str], str]] = set()
         self.service_groups: set[tuple[tuple[int, str], str]] = set()
-        self.pending: list[dict] = []
+        self.pending: list[tuple] = []  # rows for COPY, in the order of _COLUMNS
         self.staged = False
         self.singles = {f: idx[0] for f, idx in cmap.fields.items() if idx}
         self.date_cache: dict[tuple[str, str], tuple] = {}
         self.org_cache: dict[tuple, object] = {}
-        self.btype_cache: dict[str, set[str]] = {}
         self.type_cache: dict[tuple, object] = {}
         self.seen: Counter = Counter()
         self.place_cache: dict[tuple, tuple] = {}
@@ -154,6 +200,16 @@ class _Importer:
                                 if "adolesc" in cmap.headers[i].lower()
                                 or "12_17" in cmap.headers[i].lower()}
         self.explicit_start = "date_start" in cmap.fields
+        # a row's words are resolved once per distinct combination of its text cells; only
+        # its figures are read per row
+        self.width = 1 + max((i for idx in cmap.fields.values() for i in idx), default=0)
+        words = sorted({i for f, i in self.singles.items() if f not in _FIGURES})
+        self.text_key = (operator.itemgetter(*words) if len(words) > 1
+                         else (lambda cells: tuple(cells[i] for i in words)))
+        self.texts: dict[object, _Text] = {}
+        self.breakdown = [(name, cmap.fields.get(name, [])) for name in BREAKDOWN]
+        self.arrays: dict[frozenset[str], str] = {}
+        self.pwd_counted = "reached_pwd" in cmap.fields or "reached_pwd" in cmap.defaults
 
     # ------------------------------------------------------------------ places
     def _name_parts(self, text: str) -> list[str]:
@@ -177,7 +233,7 @@ class _Importer:
         self.place_cache[key] = answer
         return answer
 
-    def place(self, row: _Row, n: int) -> tuple[str | None, bool]:
+    def place(self, row: _Row, found: _Findings) -> tuple[str | None, bool]:
         """The most precise admin area of the row; (pcode, ok). Issues go to the report."""
         best: str | None = None
         best_level = 0
@@ -196,7 +252,7 @@ class _Importer:
                 best, best_level = code, level
         for level, code in codes.items():
             if best and not self.resolver.is_within(best, code):
-                self.r.doubt(n, self.cmap.column(f"adm{level}_code"), code,
+                found.doubt(self.cmap.column(f"adm{level}_code"), code,
                              _("p-code %(a)s does not lie inside %(b)s", a=best, b=code),
                              _("check the admin p-codes of this row"))
         if best_level == 3:
@@ -213,42 +269,43 @@ class _Importer:
             if status == "match":
                 best, best_level, within = pcode, level, pcode
             elif status == "ambiguous":
-                self.r.reject(n, column, name, _("ambiguous place name: %(options)s",
+                found.reject(column, name, _("ambiguous place name: %(options)s",
                                                  options=", ".join(options)),
                               _add_pcode(level))
                 return None, False
             elif level == 3 or best is None:
                 if best is None or level == 3 and best_level < 2:
                     if bad_code:
-                        self.r.reject(n, self.cmap.column(f"adm{bad_code[0]}_code"),
+                        found.reject(self.cmap.column(f"adm{bad_code[0]}_code"),
                                       bad_code[1], _("unknown admin%(level)s p-code",
                                                      level=bad_code[0]),
                                       _("use an OCHA COD-AB p-code"))
-                    self.r.reject(n, column, name, _("unknown place name"),
+                    found.reject(column, name, _("unknown place name"),
                                   _add_pcode(level, or_spelling=True))
                     return None, False
-                self.r.doubt(n, column, name, _("unknown sub-district name; the row is "
+                found.doubt(column, name, _("unknown sub-district name; the row is "
                                                 "placed in %(pcode)s", pcode=best),
                              _add_pcode(3))
         if bad_code and best_level < bad_code[0]:
             level, code = bad_code
             if best is None:
-                self.r.reject(n, self.cmap.column(f"adm{level}_code"), code,
+                found.reject(self.cmap.column(f"adm{level}_code"), code,
                               _("unknown admin%(level)s p-code", level=level),
                               _("use an OCHA COD-AB p-code"))
                 return None, False
-            self.r.doubt(n, self.cmap.column(f"adm{level}_code"), code,
+            found.doubt(self.cmap.column(f"adm{level}_code"), code,
                          _("unknown admin%(level)s p-code; the row is placed in %(pcode)s",
                            level=level, pcode=best),
                          _("use an OCHA COD-AB p-code"))
         if best is None:
-            self.r.reject(n, self.cmap.column("adm1_name"), "", _("no place given"),
+            found.reject(self.cmap.column("adm1_name"), "", _("no place given"),
                           _("fill the admin p-codes or names"))
             return None, False
         return best, True
 
     # ------------------------------------------------------------------ periods
-    def dates(self, row: _Row, n: int) -> tuple[dt.date | None, dt.date | None]:
+    def dates(self, row: _Row, notes: _Findings
+              ) -> tuple[dt.date | None, dt.date | None, bool]:
         """The row's own period (dates, month); ``--period`` only for rows that state none:
         a row whose month or date cannot be read keeps no period and gets a finding."""
         year = self.period[0].year if self.period else None
@@ -269,33 +326,34 @@ class _Importer:
                 hint = (_("give the period for rows without a year (YYYY-MM)")
                         if isinstance(problem, NoYear)
                         else _("correct the date (it was not guessed)"))
-                self.r.doubt(n, self.cmap.column(name), raw, problem, hint)
+                notes.doubt(self.cmap.column(name), raw, problem, hint)
                 continue
             found[name] = (start, end)
         start = next((found[k][0] for k in ("date_start", "month", "date_end", "date_report")
                       if k in found), None)
         end = next((found[k][1] for k in ("date_end", "month", "date_start", "date_report")
                     if k in found), None)
+        filled = not stated and bool(self.period)
         if not stated:
             if self.period:
                 start, end = self.period
-                self.r.period_filled += 1
             else:
-                self.r.doubt(n, self.cmap.column("month"), "",
+                notes.doubt(self.cmap.column("month"), "",
                              _("no month or date in the row"),
                              _("add a month column, or give the period (YYYY-MM) of rows "
                                "without one"))
         if start and end and end < start:
             if "date_start" in found and "date_end" in found:
-                self.r.doubt(n, self.cmap.column("date_end"), row.get("date_end"),
+                notes.doubt(self.cmap.column("date_end"), row.get("date_end"),
                              _("end date before start date"), _("check the dates"))
             start, end = min(start, end), max(start, end)
-        return start, end
+        return start, end, filled
 
     # ------------------------------------------------------------------ one row
-    def row(self, n: int, cells: list[str]) -> bool:
-        row = _Row(self.cmap, cells, self.singles)
-        r = self.r
+    def _text(self, row: _Row) -> _Text:
+        """Everything a row's words decide (organisation, place, service type, period, unit,
+        the groups named in words) and their findings: done once per distinct text."""
+        issues: list[tuple] = []
         # organisation
         impl = row.get("org_impl") or row.get("org")
         acr = row.get("org_impl_acronym") if row.get("org_impl") or \
@@ -307,16 +365,18 @@ class _Importer:
             match = self.org_cache[okey] = self.orgs.match(*okey, create=self.restrict is None)
         ok = True
         if match.org is None:
-            r.reject(n, col, impl or acr, match.problem,
-                     _("write the organisation's name with its acronym, e.g. 'Name (ACR)'"))
+            issues.append((True, col, impl or acr, match.problem,
+                           _("write the organisation's name with its acronym, e.g. "
+                             "'Name (ACR)'")))
             ok = False
         elif self.restrict is not None and match.org.id != self.restrict:
-            r.reject(n, col, impl, _("this row belongs to another organisation"),
-                     _("upload only your own organisation's rows"))
+            issues.append((True, col, impl, _("this row belongs to another organisation"),
+                           _("upload only your own organisation's rows")))
             ok = False
         elif match.note:
-            r.doubt(n, col, impl, match.note, _("confirm or correct the alias"))
-        pcode, placed = self.place(row, n)
+            issues.append((False, col, impl, match.note, _("confirm or correct the alias")))
+        found = _Findings(issues)
+        pcode, placed = self.place(row, found)
         ok = ok and placed
         # service type
         activity = row.get("activity")
@@ -335,22 +395,59 @@ class _Importer:
                                                 "transfer columns (no activity or sector "
                                                 "given)"))
         if st.code is None:
-            r.reject(n, self.cmap.column("activity" if activity else "sector"),
-                     activity or code or sector_text,
-                     _("activity not found in the service taxonomy"),
-                     _("use an activity code such as GBV600 or CP2, or add the code to "
-                       "data/reference/service_types.csv"))
+            issues.append((True, self.cmap.column("activity" if activity else "sector"),
+                           activity or code or sector_text,
+                           _("activity not found in the service taxonomy"),
+                           _("use an activity code such as GBV600 or CP2, or add the code to "
+                             "data/reference/service_types.csv")))
             ok = False
         elif st.note:
-            r.doubt(n, self.cmap.column("sector"), sector_text or activity, st.note,
-                    _("give the activity or its code"))
-        start, end = self.dates(row, n)
+            issues.append((False, self.cmap.column("sector"), sector_text or activity,
+                           st.note, _("give the activity or its code")))
+        start, end, filled = self.dates(row, found)
+        groups: set[str] = set()
+        if row.get("pwd").lower() in _YES:
+            groups.add("pwd")
+        raw = row.get("beneficiary_type")
+        if raw:
+            btype = normalize(raw)
+            groups |= {g for w, g in _BENEFICIARY_GROUPS.items()
+                       if w in btype and "mix" not in btype}
+        for gcode in row.get("groups").replace(",", "|").split("|"):
+            if gcode.strip() in self.groups:
+                groups.add(gcode.strip())
+        org = match.org
+        acode = self.taxonomy.code_of(activity, code)[:60] if st.code else ""
+        community = row.get("adm4_code")[:20] or None
+        head = "" if org is None or not ok else digest_head(org.uuid, {
+            "service_type_code": st.code, "activity_code": acode, "activity_text": activity,
+            "pcode": pcode, "community_pcode": community, "period_start": start,
+            "period_end": end})
+        return _Text(ok, issues, org, (impl or acr or "")[:500], pcode, st, acode, activity,
+                     community, start, end, filled, row.get("unit"), row.get("analysis_unit"),
+                     frozenset(groups), head)
+
+    def row(self, n: int, cells: list[str]) -> bool:
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        key = self.text_key(cells)
+        t = self.texts.get(key)
+        if t is None:
+            t = self.texts[key] = self._text(_Row(self.cmap, cells, self.singles))
+        r = self.r
+        for rejected, column, value, problem, suggestion in t.issues:
+            (r.reject if rejected else r.doubt)(n, column, value, problem, suggestion)
+        if t.filled:
+            r.period_filled += 1
+        ok = t.ok
+        row = _Row(self.cmap, cells, self.singles)
         # people
-        unit_raw = row.get("unit")
+        unit_raw = t.unit
         values: dict[str, int | None] = {}
-        for name in BREAKDOWN:
+        for name, columns in self.breakdown:
             total = None
-            for i, text in row.all(name):
+            for i in columns:
+                text = cells[i].strip()
                 value, problem = _number(text)
                 if problem:
                     r.reject(n, self.cmap.headers[i], text, problem,
@@ -377,7 +474,7 @@ class _Importer:
                 r.reject(n, self.cmap.column("hh_size"), row.get("hh_size"), problem,
                          _("write a number"))
                 ok = False
-        analysis = row.get("analysis_unit")
+        analysis = t.analysis
         decision = decide(analysis, unit_raw, breakdown=any(parts), size=size)
         self.r.decisions[(decision.kind, analysis if decision.kind.startswith("analysis")
                           else unit_raw)] += 1
@@ -405,7 +502,7 @@ class _Importer:
                     _("fill the people column, or name it in a mapping file (reached_total)"))
         if not ok:
             return False
-        groups = self._groups(row, values, cells)
+        groups = self._groups(t, row, values, cells)
         if not people:
             quantity = quantity if quantity is not None else reached
             reached = None
@@ -414,24 +511,18 @@ class _Importer:
         # presence with nobody reached: stored, but it neither makes a service nor covers
         # the area (data.gapdata counts it apart; it never closes a gap)
         nobody = people and not reached
-        org = match.org
-        data = {
-            "organization_id": org.id, "implementing_org": (impl or acr or "")[:500],
-            "sector_code": st.sector, "service_type_code": st.code,
-            "activity_code": self.taxonomy.code_of(activity, code)[:60], "activity_text": activity,
-            "pcode": pcode, "community_pcode": row.get("adm4_code")[:20] or None,
-            "period_start": start, "period_end": end, "unit": unit,
-            "reached_total": None if reached is None else int(reached),
-            **{k: values[k] for k in AGE_SEX_COLUMNS},
-            "quantity": quantity, "target_groups": sorted(groups),
-            "source_file": self.source, "source_row": n,
-        }
-        digest = content_digest(org.uuid, data)
+        org, st, pcode = t.org, t.st, t.pcode
+        total = None if reached is None else int(reached)
+        figures = [values[k] for k in AGE_SEX_COLUMNS]
+        listed = sorted(groups)
+        digest = digest_with(t.head, (unit, total, *figures, quantity, listed))
         self.seen[digest] += 1  # the n-th identical row of the file gets its own fingerprint
-        data["fingerprint"] = fingerprint(digest, self.seen[digest])
-        data["batch_id"] = self.batch_id
-        self.pending.append(data)
-        self.written.append((data["fingerprint"], n, data["reached_total"] or 0))
+        fp = fingerprint(digest, self.seen[digest])
+        self.pending.append((
+            org.id, t.impl, st.sector, st.code, t.acode, t.activity, pcode, t.community,
+            t.start, t.end, unit, total, *figures, quantity,
+            self._array(groups), self.source, n, fp, self.batch_id))
+        self.written.append((fp, n, total or 0))
         if len(self.pending) >= BATCH:
             self.flush()
         if nobody:
@@ -444,35 +535,34 @@ class _Importer:
             self.service_groups.add((key, g))
         return True
 
-    def _groups(self, row: _Row, values: dict, cells: list[str]) -> set[str]:
-        groups: set[str] = set()
-        if values.get("reached_f_children") or values.get("reached_m_children"):
+    def _array(self, groups: frozenset[str]) -> str:
+        """Target group codes as a PostgreSQL array literal for COPY (codes are plain
+        identifiers), built once per distinct set."""
+        literal = self.arrays.get(groups)
+        if literal is None:
+            literal = self.arrays[groups] = "{" + ",".join(sorted(groups)) + "}"
+        return literal
+
+    def _groups(self, t: _Text, row: _Row, values: dict, cells: list[str]) -> frozenset[str]:
+        """The row's target groups: those its words name, and those its figures show."""
+        groups = set(t.groups)
+        if values["reached_f_children"] or values["reached_m_children"]:
             groups.add("children")
         for i in self.adolescent_cols:
-            value, _ = _number(cells[i] if i < len(cells) else "")
+            value, _ = _number(cells[i])
             if value:
                 groups.add("adolescents")
-        if values.get("reached_f_adults"):
+        if values["reached_f_adults"]:
             groups.add("women")
-        if values.get("reached_m_adults"):
+        if values["reached_m_adults"]:
             groups.add("men")
-        if values.get("reached_f_elderly") or values.get("reached_m_elderly"):
+        if values["reached_f_elderly"] or values["reached_m_elderly"]:
             groups.add("older_people")
-        pwd = row.get("pwd").lower()
-        pwd_count, _ = _number(row.get("reached_pwd"))
-        if pwd in _YES or pwd_count:
-            groups.add("pwd")
-        raw = row.get("beneficiary_type")
-        if raw:
-            if raw not in self.btype_cache:
-                btype = normalize(raw)
-                self.btype_cache[raw] = {g for w, g in _BENEFICIARY_GROUPS.items()
-                                         if w in btype and "mix" not in btype}
-            groups |= self.btype_cache[raw]
-        for code in row.get("groups").replace(",", "|").split("|"):
-            if code.strip() in self.groups:
-                groups.add(code.strip())
-        return groups & self.groups
+        if "pwd" not in groups and self.pwd_counted:
+            pwd_count, _ = _number(row.get("reached_pwd"))
+            if pwd_count:
+                groups.add("pwd")
+        return frozenset(groups & self.groups)
 
     def _create_services(self) -> None:
         """Create the services the rows need and the directory lacks, in one INSERT (the
@@ -501,40 +591,40 @@ class _Importer:
         temporary table and ``INSERT ... ON CONFLICT (fingerprint) DO NOTHING``."""
         if not self.pending:
             return
-        cols = list(self.pending[0])
-        names = ", ".join(cols)
+        names = ", ".join(_COLUMNS)
         cur = self.s.connection().connection.driver_connection.cursor()
         cur.execute("SELECT fingerprint FROM activity WHERE fingerprint = ANY(%s)",
-                    ([d["fingerprint"] for d in self.pending],))
+                    ([d[_FINGERPRINT] for d in self.pending],))
         known = {r[0] for r in cur.fetchall()}
-        new = [d for d in self.pending if d["fingerprint"] not in known]
+        new = [d for d in self.pending if d[_FINGERPRINT] not in known] if known \
+            else self.pending
         created = 0
         if new:
             cur.execute("SAVEPOINT fourw_copy")
             try:
                 with cur.copy(f"COPY activity ({names}) FROM STDIN") as copy:
                     for data in new:
-                        copy.write_row([data[c] for c in cols])
+                        copy.write_row(data)
                 cur.execute("RELEASE SAVEPOINT fourw_copy")
                 created = len(new)
             except UniqueViolation:
                 cur.execute("ROLLBACK TO SAVEPOINT fourw_copy")
-                created = self._insert_staged(cur, cols, new)
+                created = self._insert_staged(cur, new)
         self.r.created["activities"] += created
         self.r.unchanged += len(self.pending) - created
         self.pending = []
 
-    def _insert_staged(self, cur, cols: list[str], rows: list[dict]) -> int:
+    def _insert_staged(self, cur, rows: list[tuple]) -> int:
         """The slower, concurrency-safe way: COPY into a temporary table, then insert what
         is still new."""
-        names = ", ".join(cols)
+        names = ", ".join(_COLUMNS)
         if not self.staged:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS _activity_in "
                         "(LIKE activity INCLUDING DEFAULTS)")
             self.staged = True
         with cur.copy(f"COPY _activity_in ({names}) FROM STDIN") as copy:
             for data in rows:
-                copy.write_row([data[c] for c in cols])
+                copy.write_row(data)
         cur.execute(f"INSERT INTO activity ({names}) SELECT {names} FROM _activity_in "
                     "ON CONFLICT (fingerprint) DO NOTHING")
         created = cur.rowcount
