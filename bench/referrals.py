@@ -104,12 +104,14 @@ def build(url: str, scale: float, seed: int) -> dict:
         _progress(f"cases and referrals {n_refs}")
         s.execute(text("""
             INSERT INTO referral_case (id, uuid, organization_id, case_code, age, sex, needs,
-                                       urgency, consent_given_by, consent_method, consent_at,
-                                       consent_scope)
+                                       urgency)
             SELECT g, gen_random_uuid(), 1 + (g::bigint * 7919) % :o, 'C-' || g,
-                   (random() * 80)::int, 'female', '{prot_pss}', 'normal', 'person', 'verbal',
-                   now() - interval '60 days', '{needs,age_sex}'
+                   (random() * 80)::int, 'female', '{prot_pss}', 'normal'
             FROM generate_series(1, :n) g"""), {"n": n_refs, "o": n_orgs})
+        s.execute(text("""
+            INSERT INTO consent_record (case_id, given_by, method, given_at, scope)
+            SELECT g, 'person', 'verbal', now() - interval '60 days', '{needs,age_sex}'
+            FROM generate_series(1, :n) g"""), {"n": n_refs})
         s.execute(text("""
             INSERT INTO referral (id, uuid, case_id, sender_org_id, sender_user_id,
                                   receiver_org_id, service_id, service_type_code, status,

@@ -1,11 +1,13 @@
 """Consent to share: recorded before a referral is sent, or overridden by an allowed role.
 
-Consent is a record (issue 23): who gave it (the person or a guardian, as free text), how
-(verbal, written, or a parent or guardian for a child), when, the scope (which of
-``CONSENT_SCOPES`` may be shared), with which organisations (by default the receivers of the
-case's referrals), for which purpose, and until when (``CONSENT_DAYS`` after it was given unless
-a date is stated). Revoked or expired consent refuses every read of the shared fields, saying
-why, and no referral is sent on it (referral/revocation.py withdraws the open ones).
+Consent is a history of records (issue 23, data/models/consent.py): who gave it (the person or
+a guardian, as free text), how (verbal, written, or a parent or guardian for a child), when, the
+scope (which of ``CONSENT_SCOPES`` may be shared), with which organisations (verified ones; by
+default the receivers of the case's referrals), for which purpose, and until when
+(``CONSENT_DAYS`` after it was given unless a date is stated). The newest record is the current
+one: a renewal (referral/renewal.py) supersedes it. Revoked or expired consent refuses every
+read of the shared fields, saying why, and no referral is sent on it (referral/revocation.py
+withdraws the open ones); nor is one sent to, or read by, an organisation it does not cover.
 
 Override rule (decided here, documented in the README): an ``org_admin`` may override with a
 reason; a ``caseworker`` may override only for an *emergency* case (e.g. a child at risk), with
@@ -20,18 +22,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from data import fields
 from data.audit import record
 from data.errors import BadInput, Conflict, Forbidden
-from data.models import CONSENT_METHODS, CONSENT_SCOPES, Case
+from data.models import CONSENT_METHODS, CONSENT_SCOPES, Case, ConsentRecord, Organization
 from data.models.base import utcnow
 from referral.crypto import DataCipher, seal
+from textmatch.arabic import normalize
 
-__all__ = ["CONSENT_DAYS", "OVERRIDE_ROLES", "ConsentInput", "apply_consent", "consent_state",
-           "may_override", "missing_consent", "parse_consent", "refused", "require_consent",
+__all__ = ["CONSENT_DAYS", "OVERRIDE_ROLES", "ConsentInput", "add_record", "apply_consent",
+           "consent_organizations", "consent_state", "covers", "current", "may_override",
+           "missing_consent", "parse_consent", "record_state", "refused", "require_consent",
            "shared_scope"]
 
 OVERRIDE_ROLES = {"org_admin": "any", "caseworker": "emergency"}
@@ -40,6 +46,7 @@ OVERRIDE_REASON_MAX = 1000
 PURPOSE_MAX = 300
 CONSENT_DAYS = 365  # default validity when no expiry is stated (TASHARUK_CONSENT_DAYS)
 MAX_ORGS = 20
+PICKER_MAX = 200  # organisations offered at once by the page's picker (a search narrows)
 
 
 class ConsentInput(dict):
@@ -157,52 +164,113 @@ def check_override(actor: Any, urgency: str, reason: str | None) -> str:
     return reason
 
 
+def org_label(org: Organization | None, org_id: int) -> str:
+    """An organisation's name in the user's language (its id when unknown), for messages."""
+    if org is None:
+        return str(org_id)
+    locale = get_locale()
+    return org.name(locale.language if locale is not None else "ar")
+
+
+def not_covered(session: Session, org_ids: list[int]) -> BadInput:
+    """The error for a referral to organisations the person's consent does not name."""
+    orgs = {o.id: o for o in session.scalars(select(Organization).where(
+        Organization.id.in_(org_ids)))}
+    return BadInput(_("The person's consent does not cover %(orgs)s: add it to the "
+                      "organisations consent covers (with the person's agreement), or ask the "
+                      "person again.", orgs=", ".join(org_label(orgs.get(i), i) for i in org_ids)),
+                    field="consent.organization_ids", details={"organization_ids": org_ids})
+
+
+def consent_organizations(query: str | None, selected: list[int]) -> Select:
+    """The verified organisations the page offers for consent: those matching ``query``
+    (Arabic-normalised names, acronym, aliases) and always those already ``selected``."""
+    shown = Organization.verification == "verified"
+    norm = normalize(query) if query else ""
+    match = Organization.search_text.contains(norm, autoescape=True) if norm else None
+    if match is not None:
+        shown = shown & (or_(match, Organization.id.in_(selected)) if selected else match)
+    return select(Organization).where(shown).order_by(Organization.name_en, Organization.id) \
+        .limit(PICKER_MAX + len(selected))
+
+
+def check_organizations(session: Session, named: list[int]) -> None:
+    """Refuse naming an organisation that does not exist or is not verified."""
+    if not named:
+        return
+    verified = set(session.scalars(select(Organization.id).where(
+        Organization.id.in_(named), Organization.verification == "verified")))
+    wrong = [i for i in named if i not in verified]
+    if wrong:
+        raise BadInput(_("consent.organization_ids: %(ids)s is not a verified organisation; "
+                         "consent can name only verified organisations.",
+                         ids=", ".join(map(str, wrong))), field="consent.organization_ids",
+                       details={"organization_ids": wrong})
+
+
+def add_record(session: Session, case: Case, actor: Any, consent: ConsentInput,
+               receiver_org_ids: list[int], *, supersedes: ConsentRecord | None = None,
+               action: str = "consent.recorded") -> ConsentRecord:
+    """Store ``consent`` as the case's new current record (audited, without who gave it).
+
+    Consent that names organisations must cover every receiver (``receiver_org_ids``);
+    without names it covers them, and the record lists them."""
+    receivers = list(dict.fromkeys(receiver_org_ids))
+    named = list(consent.get("organization_ids") or [])
+    check_organizations(session, named)
+    uncovered = [o for o in receivers if named and o not in named]
+    if uncovered:
+        raise not_covered(session, uncovered)
+    rec = ConsentRecord(case_id=case.id, given_by=consent["given_by"], method=consent["method"],
+                        given_at=consent["at"], scope=list(consent["scope"]),
+                        purpose=consent.get("purpose"), organization_ids=named or receivers,
+                        expires_at=consent.get("expires_at"),
+                        supersedes_id=supersedes.id if supersedes is not None else None,
+                        created_by_id=getattr(actor, "id", None))
+    session.add(rec)
+    session.flush()
+    session.refresh(case, ["consents"])
+    record(session, action, user=actor, object_type="case", object_id=str(case.id), summary={
+        "consent_id": rec.id, "supersedes": rec.supersedes_id, "method": rec.method,
+        "scope": rec.scope, "organization_ids": rec.organization_ids,
+        "expires_at": rec.expires_at.isoformat() if rec.expires_at else None})
+    return rec
+
+
 def apply_consent(session: Session, case: Case, actor: Any, consent: ConsentInput | None,
                   override_reason: str | None, cipher: DataCipher | None,
                   receiver_org_ids: list[int] | None = None) -> None:
-    """Store consent, or a checked override (audited), on ``case``; free text encrypted.
-
-    Consent that names organisations must cover every receiver; without names it covers the
-    receivers of this request (``receiver_org_ids``), which the record then lists."""
+    """Store consent as the case's first record, or a checked override (audited) on ``case``;
+    free text encrypted."""
     if consent is not None:
-        receivers = list(dict.fromkeys(receiver_org_ids or ()))
-        named = consent.get("organization_ids") or []
-        uncovered = [o for o in receivers if named and o not in named]
-        if uncovered:
-            raise BadInput(_("The person's consent does not cover organisation %(ids)s: add "
-                             "it to consent.organization_ids, or ask the person again.",
-                             ids=", ".join(map(str, uncovered))),
-                           field="consent.organization_ids")
-        case.consent_given_by = consent["given_by"]
-        case.consent_method = consent["method"]
-        case.consent_at = consent["at"]
-        case.consent_scope = list(consent["scope"])
-        case.consent_purpose = consent.get("purpose")
-        case.consent_org_ids = list(named or receivers)
-        case.consent_expires_at = consent.get("expires_at")
-        session.flush()
-        record(session, "consent.recorded", user=actor, object_type="case",
-               object_id=str(case.id), summary={
-                   "method": case.consent_method, "scope": case.consent_scope,
-                   "organization_ids": case.consent_org_ids,
-                   "expires_at": case.consent_expires_at.isoformat()
-                   if case.consent_expires_at else None})
+        add_record(session, case, actor, consent, list(receiver_org_ids or ()))
         return
     if override_reason:
         case.consent_override_reason_enc = seal(cipher, override_reason,
                                                 "consent_override_reason")
         case.consent_override_by_id = getattr(actor, "id", None)
-        case.consent_scope = list(CONSENT_SCOPES)
         session.flush()
         record(session, "referral.consent_override", user=actor, object_type="case",
-              object_id=str(case.id), summary={"reason_given": True,
-                                               "urgency": case.urgency})
+               object_id=str(case.id), summary={"reason_given": True,
+                                                "urgency": case.urgency})
+
+
+def current(case: Case) -> ConsentRecord | None:
+    """The case's current consent record (the newest), or None."""
+    return case.consent
+
+
+def _gives(rec: ConsentRecord | None) -> bool:
+    return rec is not None and rec.given_at is not None and bool(rec.method)
+
+
+def _overridden(case: Case) -> bool:
+    return bool(case.consent_override_reason_enc or case.consent_override_reason)
 
 
 def has_consent(case: Case) -> bool:
-    """Recorded consent or a recorded override."""
-    return (case.consent_at is not None and bool(case.consent_method)) or \
-        bool(case.consent_override_reason_enc or case.consent_override_reason)
+    """Recorded consent (current record, even if revoked or expired) or a recorded override."""
+    return _gives(current(case)) or _overridden(case)
 
 
 def missing_consent() -> BadInput:
@@ -212,51 +280,82 @@ def missing_consent() -> BadInput:
                     field="consent")
 
 
-def consent_state(case: Case, now: dt.datetime | None = None) -> str:
-    """'valid', 'override', 'revoked', 'expired' or 'missing': may the shared fields go out?"""
-    if case.consent_revoked_at is not None:
+def record_state(rec: ConsentRecord, now: dt.datetime | None = None, *,
+                 superseded: bool = False) -> str:
+    """'superseded', 'revoked', 'expired', 'valid' or 'missing' for one record."""
+    if superseded:
+        return "superseded"
+    if rec.revoked_at is not None:
         return "revoked"
-    if case.consent_at is None or not case.consent_method:
-        return "override" if has_consent(case) else "missing"
-    if case.consent_expires_at is not None and case.consent_expires_at <= (now or utcnow()):
+    if not _gives(rec):
+        return "missing"
+    if rec.expires_at is not None and rec.expires_at <= (now or utcnow()):
         return "expired"
     return "valid"
 
 
-def refused(case: Case, now: dt.datetime | None = None) -> Conflict | None:
-    """The error saying why the shared fields may not be read (revoked or expired consent),
-    or None while consent holds."""
+def consent_state(case: Case, now: dt.datetime | None = None) -> str:
+    """'valid', 'override', 'revoked', 'expired' or 'missing': may the shared fields go out?"""
+    rec = current(case)
+    if rec is None or (rec.revoked_at is None and not _gives(rec)):
+        return "override" if _overridden(case) else "missing"
+    return record_state(rec, now)
+
+
+def covers(case: Case, org_id: int | None) -> bool:
+    """Does the current consent cover ``org_id``? (an override, or a record naming none,
+    covers the case's receivers)"""
+    rec = current(case)
+    return org_id is None or rec is None or not rec.organization_ids or \
+        org_id in rec.organization_ids
+
+
+def refused(case: Case, now: dt.datetime | None = None,
+            org_id: int | None = None) -> Conflict | None:
+    """The error saying why the shared fields may not be read (revoked or expired consent,
+    or consent that no longer covers the reader's organisation ``org_id``), or None."""
     state = consent_state(case, now)
-    if state == "revoked":
+    rec = current(case)
+    if state == "revoked" and rec is not None:
         return Conflict(_("The person revoked their consent on %(date)s: the details they "
                           "had agreed to share are no longer available.",
-                          date=case.consent_revoked_at.date().isoformat()
-                          if case.consent_revoked_at else "-"),
+                          date=rec.revoked_at.date().isoformat() if rec.revoked_at else "-"),
                         code="consent_revoked", field="consent")
-    if state == "expired":
+    if state == "expired" and rec is not None:
         return Conflict(_("The person's consent expired on %(date)s: the details they had "
                           "agreed to share are no longer available until they agree again.",
-                          date=case.consent_expires_at.date().isoformat()
-                          if case.consent_expires_at else "-"),
+                          date=rec.expires_at.date().isoformat() if rec.expires_at else "-"),
                         code="consent_expired", field="consent")
+    if state == "valid" and not covers(case, org_id):
+        return Conflict(_("The person's current consent does not cover your organisation: "
+                          "the details they had agreed to share are not available to it."),
+                        code="consent_not_covered", field="consent")
     return None
 
 
-def require_consent(case: Case, receiver_org_id: int | None = None) -> None:
+def require_consent(case: Case, receiver_org_id: int | None = None,
+                    session: Session | None = None) -> None:
     """Refuse to send a referral whose case has neither consent nor an override, whose
     consent was revoked or has expired, or does not cover the receiving organisation."""
-    if not has_consent(case):
+    if not has_consent(case) and consent_state(case) != "revoked":
         raise missing_consent()
     error = refused(case)
     if error is not None:
         raise error
-    if receiver_org_id is not None and case.consent_org_ids and \
-            consent_state(case) == "valid" and receiver_org_id not in case.consent_org_ids:
-        raise BadInput(_("The person's consent does not cover organisation %(ids)s: add "
-                         "it to consent.organization_ids, or ask the person again.",
-                         ids=str(receiver_org_id)), field="consent.organization_ids")
+    if receiver_org_id is not None and consent_state(case) == "valid" and \
+            not covers(case, receiver_org_id):
+        if session is not None:
+            raise not_covered(session, [receiver_org_id])
+        raise BadInput(_("The person's consent does not cover %(orgs)s: add it to the "
+                         "organisations consent covers (with the person's agreement), or ask "
+                         "the person again.", orgs=str(receiver_org_id)),
+                       field="consent.organization_ids",
+                       details={"organization_ids": [receiver_org_id]})
 
 
 def shared_scope(case: Case) -> set[str]:
-    """What the receiving organisation may see of the case."""
-    return set(case.consent_scope or ())
+    """What the receiving organisation may see of the case (an override: everything)."""
+    rec = current(case)
+    if _gives(rec) and rec is not None:
+        return set(rec.scope or ())
+    return set(CONSENT_SCOPES) if _overridden(case) else set()

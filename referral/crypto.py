@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from data.errors import BadInput
 from data.models import (
     Case,
+    ConsentRecord,
     GlassAccess,
     Referral,
     ReferralEvent,
@@ -43,6 +44,7 @@ SEALED: dict[type, tuple[tuple[str, str | None], ...]] = {
     ServiceReport: (("detail_enc", None),),  # what a report of an inaccurate listing says
     Webhook: (("secret_enc", None),),  # the secret that signs an organisation's events
     ServiceFeedback: (("comment_enc", None),),  # a person's comment on a service
+    ConsentRecord: (("revoked_reason_enc", None),),  # why the person revoked their consent
 }
 # The legacy plain columns' empty value (note is NOT NULL, the others are NULL when empty).
 _PLAIN_EMPTY = {"note": ""}

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from data.audit import record
 from data.errors import Forbidden
-from data.models import Organization, Referral, ReferralEvent, Service, User
+from data.models import CONSENT_SCOPES, Organization, Referral, ReferralEvent, Service, User
 from referral.access import SENDER, is_assigned, side_of, visible_referral
 from referral.confidential import released_sites
-from referral.consent import consent_state, has_consent, refused, shared_scope
+from referral.consent import consent_state, current, has_consent, refused, shared_scope
 from referral.crypto import DataCipher, unseal
 from referral.glass import active_glass, record_read
 from referral.lifecycle import allowed_actions, reference
@@ -47,15 +47,19 @@ def _case(referral: Referral, scope: set[str] | None, show_person: bool,
     out["contact"] = {"channel": None if withheld is not None else case.contact_channel,
                       "handle": cipher.decrypt(case.contact_handle_enc)
                       if show_person and cipher is not None else None}
-    out["consent"] = {"given_by": case.consent_given_by, "method": case.consent_method,
-                      "at": case.consent_at, "scope": list(case.consent_scope or ()),
+    rec = current(case)
+    out["consent"] = {"given_by": rec.given_by if rec else None,
+                      "method": rec.method if rec else None,
+                      "at": rec.given_at if rec else None, "scope": [
+                          s for s in CONSENT_SCOPES if s in shared_scope(case)],
                       "override_reason": unseal(cipher, case.consent_override_reason_enc,
                                                 case.consent_override_reason)
                       if withheld is None else None,
-                      "recorded": has_consent(case), "purpose": case.consent_purpose,
-                      "organization_ids": list(case.consent_org_ids or ()),
-                      "expires_at": case.consent_expires_at,
-                      "revoked_at": case.consent_revoked_at, "state": consent_state(case)}
+                      "recorded": has_consent(case), "purpose": rec.purpose if rec else None,
+                      "organization_ids": list(rec.organization_ids or ()) if rec else [],
+                      "expires_at": rec.expires_at if rec else None,
+                      "revoked_at": rec.revoked_at if rec else None,
+                      "record_id": rec.id if rec else None, "state": consent_state(case)}
     return out
 
 
@@ -87,7 +91,8 @@ def referral_detail(session: Session, referral_id: int, actor: Any,
     # The sender sees its own case in full; the receiver (and any printout) only the scope.
     scope = None if (side == SENDER and not printable) else shared_scope(referral.case)
     withheld = None
-    refusal = refused(referral.case) if scope is not None else None
+    refusal = refused(referral.case, org_id=referral.receiver_org_id) \
+        if scope is not None else None
     if refusal is not None:  # what the person agreed to share is no longer readable: say why
         record(session, "consent.read_refused", user=actor, obj=referral,
                summary={"side": side or "", "state": refusal.code})

@@ -222,7 +222,7 @@ def transition(session: Session, referral_id: int, actor: Any, action: str, *,
         from referral.consent import require_consent
 
         require_verified_receiver(session.get(Organization, referral.receiver_org_id))
-        require_consent(referral.case, referral.receiver_org_id)
+        require_consent(referral.case, referral.receiver_org_id, session)
     now = now or utcnow()
     before = referral.status
     try:

@@ -3,10 +3,11 @@
 and ``tasharuk referrals erase-closed`` (``--dry-run`` reports without erasing).
 
 A case is due when every one of its referrals is closed (``CLOSED_STATES``) and the last was
-closed before the cut-off. Erased: every encrypted column of the case, its referrals and their
-events (``referral.crypto.SEALED``: name, phone, contact handle, notes, reason texts, why consent
-was overridden). Kept, for the statistics: statuses, dates, reason codes, service types, the
-area, age band and needs, and the events themselves (the timeline's shape). Each erased case
+closed before the cut-off. Erased: every encrypted column of the case, its consent records, its
+referrals and their events (``referral.crypto.SEALED``: name, phone, contact handle, notes,
+reason texts, why consent was overridden or revoked). Kept, for the statistics: statuses,
+dates, reason codes, service types, the area, age band and needs, and the events themselves
+(the timeline's shape). Each erased case
 gets an audit row (``retention.erased``) and ``erased_at``; nothing is read or decrypted.
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from data.audit import record
-from data.models import Case, Referral, ReferralEvent
+from data.models import Case, ConsentRecord, Referral, ReferralEvent
 from data.models.base import utcnow
 from referral.crypto import SEALED
 from referral.lifecycle import CLOSED_STATES
@@ -93,6 +94,9 @@ def erase_closed(session: Session, *, days: int = RETENTION_DAYS,
             .execution_options(synchronize_session=False))
         session.execute(update(Referral).where(Referral.case_id.in_(chunk))
                         .values(**_cleared(Referral))
+                        .execution_options(synchronize_session=False))
+        session.execute(update(ConsentRecord).where(ConsentRecord.case_id.in_(chunk))
+                        .values(**_cleared(ConsentRecord))
                         .execution_options(synchronize_session=False))
         session.execute(update(Case).where(Case.id.in_(chunk))
                         .values(erased_at=now, **_cleared(Case))

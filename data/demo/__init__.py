@@ -261,10 +261,14 @@ def _write(session: Session, cur, frames: dict[str, pd.DataFrame], advance) -> d
     counts["_demo_org"] = o["name_en"].iloc[demo_local]
     counts["_sender_org"] = o["name_en"].iloc[sender_local]
     case_cols = ["uuid", "case_code", "age", "sex", "target_groups", "pcode", "needs",
-                 "languages", "urgency", "consent_given_by", "consent_method", "consent_at",
-                 "consent_scope"]
+                 "languages", "urgency"]
     counts["cases"] = store.copy_frame(cur, "referral_case", cases[case_cols].assign(
         id=cases["case"] + case0, organization_id=cases["org"] + org0), advance)
+    # each case's consent is its first record (data/models/consent.py)
+    store.copy_frame(cur, "consent_record", pd.DataFrame({
+        "case_id": cases["case"] + case0, "given_by": cases["consent_given_by"],
+        "method": cases["consent_method"], "given_at": cases["consent_at"],
+        "scope": cases["consent_scope"]}))
     ref_cols = ["uuid", "service_type_code", "status", "version", "urgency", "sensitive",
                 "reason_code", "distance_m", "sent_at", "responded_at", "closed_at", "due_at"]
     counts["referrals"] = store.copy_frame(cur, "referral", refs[ref_cols].assign(

@@ -3,6 +3,7 @@
 from .accounts import READER_ROLES, ROLES, STAFF_ROLES, AuditLog, Notification, User
 from .activity import AGE_SEX_COLUMNS, Activity, ImportBatch, Need, UnmetSearch
 from .base import Base
+from .consent import ConsentRecord
 from .focal import FOCAL_STATES, FocalPoint, FocalRequest
 from .forum import (
     CATEGORY_KINDS,
@@ -72,7 +73,7 @@ __all__ = [
     "CATEGORY_KINDS", "DOC_KINDS", "DOC_STATUSES", "TOPICS", "Attachment", "ForumCategory",
     "GlassAccess", "LoginThrottle", "UserSession", "REVIEW_ANSWERS", "REVIEW_CADENCES",
     "ReviewLink", "REPORT_KINDS", "REPORT_STATES", "ServiceReport", "ChangeLog",
-    "FeedbackCode", "ServiceFeedback",
+    "FeedbackCode", "ServiceFeedback", "ConsentRecord",
     "DELIVERY_STATES", "Webhook", "WebhookDelivery",
     "FOCAL_STATES", "FocalPoint", "FocalRequest",
     "ForumFollow", "ForumMention", "ForumPost", "ForumReport", "ForumThread", "LibraryDocument",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     ARRAY,
@@ -37,6 +38,9 @@ from matching.reasons import REASONS, SYSTEM_REASONS  # staff's codes; the platf
 
 from .base import Base, Timestamps
 
+if TYPE_CHECKING:
+    from .consent import ConsentRecord
+
 REFERRAL_STATES = ("draft", "sent", "accepted", "declined", "in_progress", "completed",
                    "closed_unmet", "withdrawn", "expired", "receiver_revoked")
 URGENCIES = ("low", "normal", "high", "emergency")
@@ -59,8 +63,6 @@ class Case(Timestamps, Base):
         CheckConstraint("age IS NULL OR age BETWEEN 0 AND 120", name="age"),
         CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"),
         CheckConstraint(f"urgency IN {URGENCIES}", name="urgency"),
-        CheckConstraint(f"consent_method IS NULL OR consent_method IN {CONSENT_METHODS}",
-                        name="consent_method"),
         CheckConstraint(f"contact_channel IS NULL OR contact_channel IN {CONTACT_CHANNELS}",
                         name="contact_channel"),
     )
@@ -83,29 +85,22 @@ class Case(Timestamps, Base):
     phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     contact_channel: Mapped[str | None] = mapped_column(String(20))  # CONTACT_CHANNELS
     contact_handle_enc: Mapped[bytes | None] = mapped_column(LargeBinary)  # number or address
-    # Consent: who gave it, how, when, what may be shared; or an audited override.
-    consent_given_by: Mapped[str | None] = mapped_column(Text)  # a relationship, not a name
-    consent_method: Mapped[str | None] = mapped_column(String(20))
-    consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    consent_scope: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
-                                                     server_default="{}")
+    # Consent is a history of records (data/models/consent.py, ``consents``); the case keeps
+    # only an audited override of consent (why, sealed, and by whom).
     consent_override_reason: Mapped[str | None] = mapped_column(Text)  # legacy plain
     consent_override_reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     consent_override_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("app_user.id", ondelete="SET NULL"))
-    # Consent as a record (issue 23): for which purpose, which receiving organisations (empty:
-    # any the case is referred to), until when; revoked by the person through the caseworker.
-    consent_purpose: Mapped[str | None] = mapped_column(Text)  # what the data is shared for
-    consent_org_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list,
-                                                       server_default="{}")
-    consent_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    consent_revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    consent_revoked_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL"))
     # Retention: when the personal data of the closed case was erased (statistics stay).
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     referrals: Mapped[list[Referral]] = relationship(back_populates="case")
+    consents: Mapped[list[ConsentRecord]] = relationship(order_by="ConsentRecord.id")
+
+    @property
+    def consent(self) -> ConsentRecord | None:
+        """The current consent record (the newest: a renewal supersedes the one before)."""
+        return self.consents[-1] if self.consents else None
 
 
 class Referral(Timestamps, Base):

@@ -11,8 +11,7 @@ from data.models import CONSENT_SCOPES
 def test_demo_consent_scopes_are_known_entries_and_arabic(session):
     load_demo(session, orgs=12, seed=5, progress=False, referrals=60)
     rows = session.execute(text(
-        "SELECT consent_scope, consent_given_by FROM referral_case WHERE consent_method IS NOT NULL"
-    )).all()
+        "SELECT scope, given_by FROM consent_record WHERE method IS NOT NULL")).all()
     assert rows
     for scope, given_by in rows:
         assert scope and set(scope) <= set(CONSENT_SCOPES), scope

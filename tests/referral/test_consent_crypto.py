@@ -48,11 +48,11 @@ def test_consent_is_recorded(session, world):
         "given_by": "mother (guardian)", "method": "written", "at": "2026-11-20T10:00:00+02:00",
         "scope": ["needs", "age_sex"]}}, None)
     assert ref.status == "sent"
-    assert (case.consent_given_by, case.consent_method) == ("mother (guardian)", "written")
+    assert (case.consent.given_by, case.consent.method) == ("mother (guardian)", "written")
     import datetime as dt
 
-    assert case.consent_at == dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
-    assert case.consent_scope == ["age_sex", "needs"]
+    assert case.consent.given_at == dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
+    assert case.consent.scope == ["age_sex", "needs"]
 
 
 @pytest.mark.parametrize("role,urgency", [("org_admin", "normal"),

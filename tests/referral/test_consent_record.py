@@ -33,9 +33,9 @@ def test_consent_is_a_record_with_purpose_organisations_and_expiry(session, worl
         world, method="guardian", given_by="mother", purpose="psychosocial support",
         expires_at="2027-03-31"), None)
     assert ref.status == "sent"
-    assert case.consent_method == "guardian" and case.consent_purpose == "psychosocial support"
-    assert case.consent_org_ids == [world.receiver_org.id]  # default: the receivers
-    assert case.consent_expires_at == dt.datetime(2027, 3, 31, 23, 59, 59, tzinfo=dt.UTC)
+    assert case.consent.method == "guardian" and case.consent.purpose == "psychosocial support"
+    assert case.consent.organization_ids == [world.receiver_org.id]  # default: the receivers
+    assert case.consent.expires_at == dt.datetime(2027, 3, 31, 23, 59, 59, tzinfo=dt.UTC)
     (row,) = _audit(session, "consent.recorded", case.id)
     assert row.user_id == actor.id and row.summary["organization_ids"] == [world.receiver_org.id]
     assert row.summary["method"] == "guardian" and "mother" not in str(row.summary)
@@ -49,7 +49,7 @@ def test_consent_without_an_end_lasts_the_configured_days(session, world, app):
             case, _refs = create_referrals(session, actor, _payload(world), None)
         finally:
             app.config["CONSENT_DAYS"] = 365
-    assert case.consent_expires_at - case.consent_at == dt.timedelta(days=30)
+    assert case.consent.expires_at - case.consent.given_at == dt.timedelta(days=30)
 
 
 @pytest.mark.parametrize("consent,field", [
@@ -73,7 +73,7 @@ def test_bad_consent_is_refused_naming_the_field(session, world, consent, field)
 def test_a_referral_cannot_be_sent_on_expired_consent(session, world):
     actor = world.users[("sender", "caseworker")]
     case, (draft,) = create_referrals(session, actor, _payload(world), None, send=False)
-    case.consent_expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    case.consent.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     session.flush()
     with pytest.raises(Conflict) as err:
         transition(session, draft.id, actor, "send", version=draft.version)
@@ -85,7 +85,7 @@ def test_a_referral_cannot_be_sent_to_an_organisation_consent_does_not_name(sess
                                                                               make):
     actor = world.users[("sender", "caseworker")]
     case, (draft,) = create_referrals(session, actor, _payload(world), None, send=False)
-    case.consent_org_ids = [world.other_org.id]
+    case.consent.organization_ids = [world.other_org.id]
     session.flush()
     with pytest.raises(BadInput) as err:
         transition(session, draft.id, actor, "send", version=draft.version)
@@ -101,7 +101,7 @@ def _sent(session, world, keys, app, status="accepted"):
 def test_expired_consent_refuses_the_receivers_read_and_says_why(client, login, session,
                                                                  world, keys, app):
     ref = _sent(session, world, keys, app)
-    ref.case.consent_expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    ref.case.consent.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     session.flush()
     login(world.users[("receiver", "caseworker")])
     body = client.get(f"/api/v1/referrals/{ref.id}?lang=en").get_json()
@@ -131,7 +131,7 @@ def test_revocation_end_to_end(client, login, session, world, keys, app, smtp_se
                "case": {"age": 30, "sex": "female", "pcode": "SY07", "name": "Fatima Test"},
                "note": "after displacement"}
     case, (open_ref, done_ref) = create_referrals(session, sender, payload, cipher(app))
-    assert case.consent_org_ids == [world.receiver_org.id, world.other_org.id]
+    assert case.consent.organization_ids == [world.receiver_org.id, world.other_org.id]
     other_cw = world.users[("other", "caseworker")]
     for action in ("accept", "start", "complete"):
         transition(session, done_ref.id, other_cw, action, version=done_ref.version)
@@ -184,7 +184,7 @@ def test_revocation_end_to_end(client, login, session, world, keys, app, smtp_se
 
 def test_consent_receipt_page_and_revoke_button(client, login, session, world, keys, app):
     ref = _sent(session, world, keys, app, status="sent")
-    ref.case.consent_purpose = "psychosocial support"
+    ref.case.consent.purpose = "psychosocial support"
     session.flush()
     login(world.users[("sender", "caseworker")])
     en = client.get(f"/referrals/{ref.id}/consent?lang=en").get_data(as_text=True)
@@ -194,7 +194,7 @@ def test_consent_receipt_page_and_revoke_button(client, login, session, world, k
     assert 'dir="rtl"' in ar and "المنظمة المستقبلة" in ar and "Consent receipt" not in ar
     # without confirming, nothing is revoked
     assert client.post(f"/referrals/{ref.id}/consent/revoke", data={}).status_code == 400
-    assert ref.case.consent_revoked_at is None
+    assert ref.case.consent.revoked_at is None
     resp = client.post(f"/referrals/{ref.id}/consent/revoke?lang=en", data={"confirm": "yes"})
     assert resp.status_code == 302
     page = client.get(f"/referrals/{ref.id}/consent?lang=en").get_data(as_text=True)
@@ -218,7 +218,7 @@ def test_revoked_consent_hides_why_consent_was_overridden(client, login, session
     login(world.users[("receiver", "caseworker")])
     shown = client.get(f"/api/v1/referrals/{ref.id}?lang=en").get_json()["case"]["consent"]
     assert shown["override_reason"] == "guardian unreachable, risk"
-    ref.case.consent_revoked_at = dt.datetime.now(dt.UTC)
+    ref.case.consent.revoked_at = dt.datetime.now(dt.UTC)
     session.flush()
     body = client.get(f"/api/v1/referrals/{ref.id}?lang=en").get_json()
     assert body["case"]["consent"]["override_reason"] is None and body["withheld"]

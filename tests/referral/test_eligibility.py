@@ -76,7 +76,7 @@ def test_the_receiver_sees_how_to_reach_the_sender_and_languages_by_name(
 
     world.sender_org.phone, world.sender_org.email = "+963 11 222 3333", "office@sender.example"
     referral = new_referral(session, world, languages=["ku", "ar"])
-    referral.case.consent_scope = [*referral.case.consent_scope, "languages"]
+    referral.case.consent.scope = [*referral.case.consent.scope, "languages"]
     session.flush()
     login(world.users[("receiver", "caseworker")])
     page = client.get(f"/referrals/{referral.id}?lang=en").get_data(as_text=True)

@@ -48,10 +48,10 @@ def test_the_form_records_a_guardian_s_consent_with_purpose_and_end(client, logi
         consent_expires="2030-06-30"))
     assert resp.status_code == 302
     case = session.scalars(select(Case).order_by(Case.id.desc())).first()
-    assert (case.consent_method, case.consent_purpose) == ("guardian",
+    assert (case.consent.method, case.consent.purpose) == ("guardian",
                                                            "child protection follow-up")
-    assert case.consent_expires_at.date() == dt.date(2030, 6, 30)
-    assert case.consent_org_ids == [world.receiver_org.id]
+    assert case.consent.expires_at.date() == dt.date(2030, 6, 30)
+    assert case.consent.organization_ids == [world.receiver_org.id]
 
 
 @pytest.mark.parametrize("change,message,status", [

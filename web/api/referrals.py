@@ -37,6 +37,8 @@ from referral.detail import referral_detail
 from referral.eligibility import REASON_MAX as ELIGIBILITY_REASON_MAX
 from referral.glass import GLASS_ROLES, open_glass
 from referral.lifecycle import NOTE_MAX, REASON_TEXT_MAX, transition
+from referral.renewal import renew_consent
+from referral.revocation import REASON_MAX as REVOKE_REASON_MAX
 from referral.revocation import consent_receipt, revoke_consent
 
 from ..args import MAX_ID
@@ -116,15 +118,32 @@ def transition_referral(referral_id: int):
 @bp.get("/referrals/<int:referral_id>/consent")
 @allow(*STAFF)
 def get_consent(referral_id: int):
-    """What the person agreed to for this referral's case (sending organisation's staff)."""
-    return jsonable(consent_receipt(db.session, referral_id, principal()))
+    """What the person agreed to for this referral's case (sending organisation's staff):
+    the current record, or ``?record=`` one of its history."""
+    record_id = request.args.get("record", type=int)
+    if request.args.get("record") and record_id is None:
+        raise BadInput(_("%(field)s must be an integer id.", field="record"), field="record")
+    return jsonable(consent_receipt(db.session, referral_id, principal(), record_id, cipher()))
+
+
+@bp.post("/referrals/<int:referral_id>/consent/renew")
+@allow(*STAFF)
+def renew_referral_consent(referral_id: int):
+    """The person agreed again: a new consent record supersedes the current one, audited."""
+    rec = renew_consent(db.session, referral_id, principal(), json_body())
+    receipt = consent_receipt(db.session, referral_id, principal(), rec.id, cipher())
+    db.session.commit()
+    return jsonable(receipt), 201
 
 
 @bp.post("/referrals/<int:referral_id>/consent/revoke")
 @allow(*STAFF)
 def revoke_referral_consent(referral_id: int):
-    """The person revoked consent: open referrals withdrawn, shared fields closed, audited."""
-    done = revoke_consent(db.session, referral_id, principal())
+    """The person revoked consent: open referrals withdrawn, shared fields closed, audited;
+    an optional ``{"reason"}`` is stored sealed."""
+    body = json_body() if request.get_data() else {}
+    done = revoke_consent(db.session, referral_id, principal(), reason=body.get("reason"),
+                          cipher=cipher())
     db.session.commit()
     return jsonable(done)
 
@@ -260,25 +279,7 @@ OPENAPI_SCHEMAS = {
                 "contact_handle": {"type": "string", "maxLength": EMAIL_MAX, "description": (
                     "The number (phone, whatsapp, sms) or address (email) for the channel; "
                     "none for in_person or via_caseworker. Stored encrypted.")}}},
-            "consent": {"type": "object", "required": ["given_by", "method", "scope"],
-                        "properties": {"given_by": {"type": "string", "maxLength": GIVEN_BY_MAX,
-                                                    "pattern": fields.NOT_BLANK},
-                                       "method": {"enum": list(CONSENT_METHODS)},
-                                       "purpose": {"type": "string", "maxLength": PURPOSE_MAX},
-                                       "organization_ids": {
-                                           "type": "array", "items": _ORG_ID,
-                                           "maxItems": MAX_ORGS,
-                                           "description": "The organisations it covers, "
-                                                          "every receiver among them "
-                                                          "(default: the receivers)"},
-                                       "expires_at": {
-                                           "type": "string", "format": "date-time",
-                                           "description": "in the future (default: "
-                                                          "TASHARUK_CONSENT_DAYS after at)"},
-                                       "at": {"type": "string", "format": "date-time",
-                                              "description": "not in the future"},
-                                       "scope": {"type": "array", "minItems": 1,
-                                                 "items": {"enum": list(CONSENT_SCOPES)}}}},
+            "consent": {"$ref": "#/components/schemas/Consent"},
             "consent_override_reason": {"type": "string", "maxLength": OVERRIDE_REASON_MAX,
                                         "pattern": fields.NOT_BLANK},
             "eligibility_override_reason": {
@@ -288,6 +289,35 @@ OPENAPI_SCHEMAS = {
                                "referral is refused with details.problems."},
             "note": {"type": "string", "maxLength": NOTE_MAX},
             "send": {"type": "boolean"}}},
+    "Consent": {
+        "type": "object", "required": ["given_by", "method", "scope"],
+        "properties": {
+            "given_by": {"type": "string", "maxLength": GIVEN_BY_MAX,
+                         "pattern": fields.NOT_BLANK},
+            "method": {"enum": list(CONSENT_METHODS)},
+            "purpose": {"type": "string", "maxLength": PURPOSE_MAX},
+            "organization_ids": {
+                "type": "array", "items": _ORG_ID, "maxItems": MAX_ORGS,
+                "description": "The verified organisations it covers, every receiver among "
+                               "them (default: the receivers)"},
+            "expires_at": {"type": "string", "format": "date-time",
+                           "description": "in the future (default: TASHARUK_CONSENT_DAYS "
+                                          "after at)"},
+            "at": {"type": "string", "format": "date-time", "description": "not in the future"},
+            "scope": {"type": "array", "minItems": 1, "items": {"enum": list(CONSENT_SCOPES)}}}},
+    "ConsentReceipt": {
+        "type": "object", "required": ["state", "scope", "record_id", "history"],
+        "properties": {
+            "state": {"type": "string", "enum": [
+                "valid", "override", "revoked", "expired", "missing", "superseded"]},
+            "record_id": {"type": ["integer", "null"]},
+            "current": {"type": "boolean"},
+            "supersedes_id": {"type": ["integer", "null"]},
+            "scope": {"type": "array", "items": {"type": "string"}},
+            "organization_ids": {"type": "array", "items": {"type": "integer"}},
+            "history": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "state": {"type": "string"},
+                "supersedes_id": {"type": ["integer", "null"]}}}}}},
     "ReferralTransition": {
         "type": "object", "required": ["action", "version"],
         "properties": {"action": {"type": "string", "enum": [
@@ -340,17 +370,27 @@ OPENAPI_PATHS = {
         "responses": {"200": _json(_ref("Referral"), "The referral"),
                       **error_responses(401, 403, 404)}}},
     "/referrals/{referral_id}/consent": {"get": {
-        "summary": "The consent receipt of the referral's case", "operationId": "getConsent",
-        "parameters": [_ID],
-        "responses": {"200": _json({"type": "object", "required": ["state", "scope"],
-                                    "properties": {"state": {"type": "string", "enum": [
-                                        "valid", "override", "revoked", "expired",
-                                        "missing"]}, "scope": {"type": "array", "items": {
-                                            "type": "string"}}}}, "What was agreed"),
-                      **error_responses(401, 403, 404)}}},
+        "summary": "The consent receipt of the referral's case (one record of its history)",
+        "operationId": "getConsent",
+        "parameters": [_ID, {"name": "record", "in": "query", "description":
+                             "a record of the case's history (default: the current one)",
+                             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}],
+        "responses": {"200": _json(_ref("ConsentReceipt"), "What was agreed"),
+                      **error_responses(400, 401, 403, 404)}}},
+    "/referrals/{referral_id}/consent/renew": {"post": {
+        "summary": "The person agreed again: a new consent record supersedes the current one",
+        "operationId": "renewConsent", "parameters": [_ID],
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": _ref("Consent")}}},
+        "responses": {"201": _json(_ref("ConsentReceipt"), "The new record's receipt"),
+                      **error_responses(400, 401, 403, 404)}}},
     "/referrals/{referral_id}/consent/revoke": {"post": {
         "summary": "The person revoked consent: withdraw open referrals, close shared fields",
         "operationId": "revokeConsent", "parameters": [_ID],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "reason": {"type": "string", "maxLength": REVOKE_REASON_MAX,
+                           "description": "why, if the person said (stored encrypted)"}}}}}},
         "responses": {"200": _json({"type": "object", "required": ["withdrawn"],
                                     "properties": {"withdrawn": {"type": "array", "items": {
                                         "type": "integer"}}}}, "What the revocation did"),

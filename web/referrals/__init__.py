@@ -8,7 +8,8 @@ from data.models import READER_ROLES, STAFF_ROLES
 
 from .. import nav
 
-bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+bp = Blueprint("referrals", __name__, url_prefix="/referrals", static_folder="static",
+               static_url_path="/static")
 
 
 def _to_answer() -> int:

@@ -55,7 +55,29 @@ class ProfileForm(FlaskForm):
     needs = MultiCheckbox(_l("Needs"), choices=[], validate_choice=False)
 
 
-class ReferralForm(ProfileForm):
+class ConsentFields(FlaskForm):
+    """What the person agreed to: on the referral form, and again to renew it."""
+
+    consent_method = SelectField(_l("Consent"), choices=METHOD_CHOICES, default="")
+    consent_given_by = StringField(_l("Consent given by"),
+                                   validators=[Optional(), Length(max=200)])
+    consent_at = DateField(_l("Consent date (empty: today)"), validators=[Optional()])
+    consent_purpose = StringField(_l("Consent given for (purpose)"),
+                                  validators=[Optional(), Length(max=300)])
+    consent_expires = DateField(_l("Consent valid until (empty: one year)"),
+                                validators=[Optional()])
+    consent_scope = MultiCheckbox(_l("What may be shared"), choices=SCOPE_CHOICES,
+                                  default=["age_sex", "location", "needs", "note"])
+    consent_orgs = SelectMultipleField(_l("Organisations consent covers"), choices=[],
+                                       validate_choice=False)
+    org_q = StringField(_l("Find an organisation"), validators=[Optional(), Length(max=100)])
+
+
+class RenewForm(ConsentFields):
+    """The person agreed again: a new consent record (the use case checks it again)."""
+
+
+class ReferralForm(ProfileForm, ConsentFields):
     """The short referral form: the case, consent, a note."""
 
     case_code = StringField(_l("Case code (pseudonymous)"),
@@ -72,16 +94,6 @@ class ReferralForm(ProfileForm):
     contact_handle = StringField(_l("Number or address for it (encrypted)"),
                                  validators=[Optional(), Length(max=254)])
     note = TextAreaField(_l("Note to the provider"), validators=[Optional(), Length(max=2000)])
-    consent_method = SelectField(_l("Consent"), choices=METHOD_CHOICES, default="")
-    consent_given_by = StringField(_l("Consent given by"),
-                                   validators=[Optional(), Length(max=200)])
-    consent_at = DateField(_l("Consent date (empty: today)"), validators=[Optional()])
-    consent_purpose = StringField(_l("Consent given for (purpose)"),
-                                  validators=[Optional(), Length(max=300)])
-    consent_expires = DateField(_l("Consent valid until (empty: one year)"),
-                                validators=[Optional()])
-    consent_scope = MultiCheckbox(_l("What may be shared"), choices=SCOPE_CHOICES,
-                                  default=["age_sex", "location", "needs", "note"])
     consent_override_reason = TextAreaField(
         _l("Or: reason to send without consent (admins; caseworkers only in an emergency)"),
         validators=[Optional(), Length(max=1000)])
@@ -101,9 +113,12 @@ class TransitionForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    """The person revokes consent, through the caseworker: one confirmed button."""
+    """The person revokes consent, through the caseworker: one confirmed button, and why if
+    they said (optional, stored encrypted)."""
 
     confirm = StringField(validators=[Length(max=10)])
+    reason = TextAreaField(_l("Why, if the person said (optional, encrypted)"),
+                           validators=[Optional(), Length(max=500)])
 
 
 class GlassForm(FlaskForm):

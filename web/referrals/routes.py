@@ -16,10 +16,12 @@ from referral.access import routes_through_focal_point
 from referral.boxes import box_services, list_box, parse_filters
 from referral.bundles import propose_bundle
 from referral.cases import create_referrals, parse_case
+from referral.consent import consent_organizations
 from referral.detail import case_labels, referral_detail, services_by_id
 from referral.eligibility import problems
 from referral.glass import GLASS_ROLES, end_glass, glass_review, open_glass
 from referral.lifecycle import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, add_note, transition
+from referral.renewal import renew_consent
 from referral.revocation import consent_receipt, revoke_consent
 from referral.search import resolve_area
 from textmatch.languages import language_codes, language_name
@@ -31,10 +33,12 @@ from .common import cipher
 from .forms import (
     CONTACT_CHOICES,
     SCOPE_CHOICES,
+    ConsentFields,
     GlassForm,
     NoteForm,
     ProfileForm,
     ReferralForm,
+    RenewForm,
     RevokeForm,
     TransitionForm,
 )
@@ -113,7 +117,40 @@ def _contact_labels() -> dict[str, str]:
 FIELD_OF = {"consent": "consent_method", "consent.method": "consent_method",
             "consent.given_by": "consent_given_by", "consent.scope": "consent_scope",
             "consent.at": "consent_at", "consent.purpose": "consent_purpose",
-            "consent.expires_at": "consent_expires"}
+            "consent.expires_at": "consent_expires", "consent.organization_ids": "consent_orgs"}
+
+
+def _org_picker(form: ConsentFields) -> None:
+    """Offer the verified organisations consent may name: those the search (``org_q``)
+    finds, and those already picked, by name in the user's language."""
+    picked = _ids(form.consent_orgs.data or [], "consent.organization_ids")
+    loc = current_locale()
+    orgs = db.session.scalars(consent_organizations(form.org_q.data, picked)).all()
+    form.consent_orgs.choices = [SelectChoice(str(o.id), o.name(loc)) for o in
+                                 sorted(orgs, key=lambda o: o.name(loc))]
+
+
+def _consent_of(form: ConsentFields) -> dict | None:
+    """The consent the form states, as the use cases take it (None: no method chosen)."""
+    if not form.consent_method.data:
+        return None
+    return {"given_by": form.consent_given_by.data, "method": form.consent_method.data,
+            "scope": form.consent_scope.data,
+            "at": form.consent_at.data.isoformat() if form.consent_at.data else None,
+            "purpose": form.consent_purpose.data or None,
+            "organization_ids": _ids(form.consent_orgs.data or [], "consent.organization_ids"),
+            "expires_at": form.consent_expires.data.isoformat()
+            if form.consent_expires.data else None}
+
+
+def _field_error(form, exc: TasharukError) -> None:
+    """Put a use case's error on the form field it names (else flash it)."""
+    field = str(exc.details.get("field", "")) if isinstance(exc.details, dict) else ""
+    name = FIELD_OF.get(field, field.removeprefix("case."))
+    if name in form._fields:
+        form[name].errors = [*form[name].errors, _message(exc)]
+    else:
+        flash(_message(exc), "error")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -134,6 +171,7 @@ def new():
                                 pcode=request.args.get("pcode", "")))
     form = ReferralForm()
     _choices(form)
+    _org_picker(form)
     data_cipher = cipher()
     if data_cipher is None:  # no data key: name, phone and note cannot be stored: not asked
         form.name.data = form.phone.data = form.note.data = form.contact_handle.data = None
@@ -156,20 +194,14 @@ def new():
     page = {"form": form, "services": services, "service_ids": service_ids,
             "person_fields": data_cipher is not None, "place_choices": [],
             "problems": problems(services, _age(form.age.data), form.sex.data or "unknown")}
+    if request.method == "POST" and request.form.get("find_orgs"):  # the picker's search
+        return render_template("referrals/new.html", **page)
     if form.validate_on_submit():
         pcode, languages = _place_and_languages(form, page)
         if form.errors:
             return render_template("referrals/new.html", **page), 400
-        consent = None
-        if form.consent_method.data:
-            consent = {"given_by": form.consent_given_by.data, "method": form.consent_method.data,
-                       "scope": form.consent_scope.data,
-                       "at": form.consent_at.data.isoformat() if form.consent_at.data else None,
-                       "purpose": form.consent_purpose.data or None,
-                       "expires_at": form.consent_expires.data.isoformat()
-                       if form.consent_expires.data else None}
         payload = {"service_ids": service_ids, "note": form.note.data,
-                   "consent": consent,
+                   "consent": _consent_of(form),
                    "consent_override_reason": form.consent_override_reason.data or None,
                    "eligibility_override_reason":
                        form.eligibility_override_reason.data or None,
@@ -186,11 +218,7 @@ def new():
         except TasharukError as exc:
             db.session.rollback()
             field = str(exc.details.get("field", "")) if isinstance(exc.details, dict) else ""
-            name = FIELD_OF.get(field, field.removeprefix("case."))
-            if name in form._fields:
-                form[name].errors = [*form[name].errors, _message(exc)]
-            else:
-                flash(_message(exc), "error")
+            _field_error(form, exc)
             if field == "eligibility_override_reason" and isinstance(exc.details, dict):
                 page["problems"] = exc.details.get("problems") or page["problems"]
             return render_template("referrals/new.html", **page), exc.status
@@ -361,15 +389,62 @@ def _attempt(call, endpoint: str, referral_id: int):
         return None, redirect(url_for(endpoint, referral_id=referral_id))
 
 
+def _renew_form(receipt: dict) -> RenewForm:
+    """The renewal form, filled from the current record when it is first shown."""
+    form = RenewForm()
+    if request.method == "GET" and receipt.get("method"):
+        form.consent_method.data = receipt["method"]
+        form.consent_given_by.data = receipt["given_by"]
+        form.consent_purpose.data = receipt["purpose"]
+        form.consent_scope.data = list(receipt["scope"])
+        form.consent_orgs.data = [str(i) for i in receipt["organization_ids"]]
+    form.consent_method.choices = [c for c in form.consent_method.choices if c.value]
+    _org_picker(form)
+    return form
+
+
+def _consent_page(referral_id: int, form: RenewForm | None = None, status: int = 200):
+    """The receipt of one record (``?record=``, else the current one), its history, and
+    for the current record the renew and revoke forms."""
+    record_id = request.args.get("record", type=int)
+    receipt = consent_receipt(db.session, referral_id, principal(), record_id, cipher())
+    form = form or _renew_form(receipt)
+    return render_template("referrals/consent.html", c=receipt, form=RevokeForm(),
+                           renew=form, scope_labels={c.value: str(c.label)
+                                                     for c in SCOPE_CHOICES},
+                           contact_labels=_contact_labels(),
+                           status_label=lambda s: _label(STATUS_LABELS, s)), status
+
+
 @bp.get("/<int:referral_id>/consent")
 @allow(*STAFF)
 def consent(referral_id: int):
-    """The printable consent receipt (what the person agreed to), with the revoke button."""
-    receipt = consent_receipt(db.session, referral_id, principal())
-    return render_template("referrals/consent.html", c=receipt, form=RevokeForm(),
-                           scope_labels={c.value: str(c.label) for c in SCOPE_CHOICES},
-                           contact_labels=_contact_labels(),
-                           status_label=lambda s: _label(STATUS_LABELS, s))
+    """The printable consent receipt (what the person agreed to), with renew and revoke."""
+    return _consent_page(referral_id)
+
+
+@bp.post("/<int:referral_id>/consent/renew")
+@allow(*STAFF)
+def renew(referral_id: int):
+    """The person agreed again: a new record supersedes the current one (audited)."""
+    form = RenewForm()
+    form.consent_method.choices = [c for c in form.consent_method.choices if c.value]
+    _org_picker(form)
+    if request.form.get("find_orgs"):  # the picker's search, without JavaScript
+        return _consent_page(referral_id, form)
+    if not form.validate_on_submit():
+        return _consent_page(referral_id, form, 400)
+    try:
+        renew_consent(db.session, referral_id, principal(), _consent_of(form) or {})
+    except TasharukError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.session.rollback()
+        _field_error(form, exc)
+        return _consent_page(referral_id, form, exc.status)
+    db.session.commit()
+    flash(_("Consent renewed: the new record is the one in force."))
+    return redirect(url_for("referrals.consent", referral_id=referral_id))
 
 
 @bp.post("/<int:referral_id>/consent/revoke")
@@ -379,7 +454,8 @@ def revoke(referral_id: int):
     form = RevokeForm()
     if not form.validate_on_submit() or form.confirm.data != "yes":
         raise BadInput(_("Confirm that the person revoked their consent."), field="confirm")
-    done, back = _attempt(lambda: revoke_consent(db.session, referral_id, principal()),
+    done, back = _attempt(lambda: revoke_consent(db.session, referral_id, principal(),
+                                                 reason=form.reason.data, cipher=cipher()),
                           "referrals.consent", referral_id)
     if back is not None:
         return back
