@@ -1,4 +1,4 @@
-"""Migration 0042_consent_records moves each case's consent columns into one record exactly
+"""Migration 0044_consent_records moves each case's consent columns into one record exactly
 (given, expired, revoked, revoked after an override, none), and back down again."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def test_consent_columns_become_records_and_come_back(scratch_db):
     from data.migrate import downgrade, upgrade
 
     url = scratch_db("tasharuk_consent_records")
-    upgrade(url, "0041_one_head")
+    upgrade(url, "0043_supervisor_role")
     engine = make_engine(url)
     with engine.begin() as conn:
         org = conn.execute(text(
@@ -83,7 +83,7 @@ def test_consent_columns_become_records_and_come_back(scratch_db):
         assert row[9] is None and row[10] == user  # a first record; its case's creator
     assert bytes(records["override_revoked"][11]) == b"sealed"  # the override stays sealed
 
-    downgrade(url, "0041_one_head")
+    downgrade(url, "0043_supervisor_role")
     engine = make_engine(url)
     with engine.connect() as conn:
         assert _old_rows(conn) == before  # exactly what was there

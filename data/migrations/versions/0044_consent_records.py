@@ -1,8 +1,8 @@
 """consent_records: consent is a history of records per case (renewals, revocation on the
 current record), moved exactly out of the case's columns
 
-Revision ID: 0042_consent_records
-Revises: 0041_one_head
+Revision ID: 0044_consent_records
+Revises: 0043_supervisor_role
 Create Date: 2026-12-06 22:50:00
 
 Why (issue 23): one set of consent columns per case could not be renewed: expired consent left
@@ -15,8 +15,8 @@ back into the columns (older renewals are lost there, as the old schema cannot h
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0042_consent_records'
-down_revision = '0041_one_head'
+revision = '0044_consent_records'
+down_revision = '0043_supervisor_role'
 branch_labels = None
 depends_on = None
 
