@@ -11,6 +11,8 @@ with its number: "يومان", "3 أيام", "11 يوماً", "100 يوم" — n
 
 from __future__ import annotations
 
+import functools
+
 from babel import Locale
 
 __all__ = ["NOUNS", "PROPER_WORDS", "count", "distance", "mid_sentence"]
@@ -38,9 +40,12 @@ NOUNS: dict[str, dict[str, str]] = {
 _AR, _EN = Locale("ar"), Locale("en")
 
 
+@functools.lru_cache(maxsize=4096)
 def count(noun: str, n: int, *, genitive: bool = False) -> tuple[str, str]:
     """``n`` of ``noun`` ("day", "hour", "person", "service", "kilometre") as (English, Arabic)
-    text; ``genitive`` for the dual after a preposition or an adverb (خلال، قبل)."""
+    text; ``genitive`` for the dual after a preposition or an adverb (خلال، قبل). Cached: a
+    search's reasons count ~23 things, and Babel's plural rules cost ~30 us a call (~0.6 ms of
+    a served search's CPU); the wording of a number never changes."""
     forms = NOUNS[noun]
     en = forms["en_one"] if _EN.plural_form(n) == "one" else forms["en_other"]
     form = _AR.plural_form(n)

@@ -30,6 +30,14 @@ def test_counted_nouns_follow_cldr_plural_rules(noun, n, en, ar):
     assert count(noun, n) == (en, ar)
 
 
+def test_a_count_is_worded_once():
+    """A search's reasons count ~23 things; Babel's plural rules are worked out once per
+    noun and number (issue 20: ~0.6 ms of a served search's CPU), the wording stays."""
+    first = count("kilometre", 7, genitive=True)
+    assert count("kilometre", 7, genitive=True) is first
+    assert first == ("7 kilometres", "7 كيلومترات")
+
+
 def _reasons(days: float, capacity: int = 5, hours: float | None = None) -> dict[str, dict]:
     c = Candidates(ids=[1], coverage=[2], distance_m=[float("nan")], availability=["open"],
                    capacity=[capacity], group_match=[1], needs_documents=[False],
