@@ -190,8 +190,9 @@ def consent_organizations(query: str | None, selected: list[int]) -> Select:
     match = Organization.search_text.contains(norm, autoescape=True) if norm else None
     if match is not None:
         shown = shown & (or_(match, Organization.id.in_(selected)) if selected else match)
-    return select(Organization).where(shown).order_by(Organization.name_en, Organization.id) \
-        .limit(PICKER_MAX + len(selected))
+    first = [Organization.id.in_(selected).desc()] if selected else []  # never cut off
+    return select(Organization).where(shown).order_by(
+        *first, Organization.name_en, Organization.id).limit(PICKER_MAX + len(selected))
 
 
 def check_organizations(session: Session, named: list[int]) -> None:

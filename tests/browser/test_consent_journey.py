@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.test_journeys import SENDER, sign_out
+from tests.browser.test_journeys import SENDER
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 
@@ -115,7 +115,6 @@ def test_give_narrow_send_renew_revoke(visit, orgs, locale, size):
     main = page.locator("main").inner_text()
     assert ("Consent revoked" if locale == "en" else "سُحبت الموافقة") in main
     assert ("moved away" if locale == "en" else "انتقل") in main
-    sign_out(v)
 
 
 def test_without_javascript_the_picker_finds_and_the_referral_goes(visit, orgs):

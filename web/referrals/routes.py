@@ -121,11 +121,13 @@ FIELD_OF = {"consent": "consent_method", "consent.method": "consent_method",
 
 
 def _org_picker(form: ConsentFields) -> None:
-    """Offer the verified organisations consent may name: those the search (``org_q``)
-    finds, and those already picked, by name in the user's language."""
+    """Offer the verified organisations consent may name, by name in the user's language:
+    after the picker's Find button (no JavaScript) those its search (``org_q``) finds and
+    those already picked; else all of them (with JavaScript the box filters them in place)."""
     picked = _ids(form.consent_orgs.data or [], "consent.organization_ids")
     loc = current_locale()
-    orgs = db.session.scalars(consent_organizations(form.org_q.data, picked)).all()
+    query = form.org_q.data if request.form.get("find_orgs") else None
+    orgs = db.session.scalars(consent_organizations(query, picked)).all()
     form.consent_orgs.choices = [SelectChoice(str(o.id), o.name(loc)) for o in
                                  sorted(orgs, key=lambda o: o.name(loc))]
 
