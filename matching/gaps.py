@@ -149,8 +149,9 @@ def ancestry(areas: pd.DataFrame) -> pd.DataFrame:
 
     >>> areas = pd.DataFrame({"pcode": ["SY07", "SY0703", "SY070301"], "level": [1, 2, 3],
     ...                       "parent_pcode": [None, "SY07", "SY0703"]})
-    >>> ancestry(areas).loc["SY070301"].tolist()
-    [3, 'SY07', 'SY0703', 'SY070301']
+    >>> row = ancestry(areas).loc["SY070301"]
+    >>> int(row["level"]), row[["anc1", "anc2", "anc3"]].tolist()
+    (3, ['SY07', 'SY0703', 'SY070301'])
     """
     frame = areas[["pcode", "level", "parent_pcode"]].drop_duplicates("pcode")
     codes: list[Any] = frame["pcode"].tolist()
