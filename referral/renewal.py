@@ -22,11 +22,11 @@ def renew_consent(session: Session, referral_id: int, actor: Any, raw: Any) -> C
     """Record the person's new consent for the case of ``referral_id`` (sending staff only):
     a new current record superseding the last one, audited as ``consent.renewed``. Named
     organisations must cover the receivers of the case's referrals still open."""
+    referral, case = sender_case(session, referral_id, actor)  # 404/403 before the body
     consent = parse_consent(raw)
     if consent is None:
         raise BadInput(_("Renewing consent needs the person's new agreement: who gave it, how, "
                          "and what may be shared."), field="consent")
-    referral, case = sender_case(session, referral_id, actor)
     lock_case(session, case)
     receivers = list(session.scalars(select(Referral.receiver_org_id).where(
         Referral.case_id == case.id, Referral.status.in_(WITHDRAWABLE))
