@@ -242,9 +242,32 @@ def bootstrap(ctx: click.Context, boundary_files: tuple[Path, ...],
     if gazetteer_files:
         ctx.invoke(load_gazetteer_cmd, paths=gazetteer_files)
     if demo_orgs:
+        from sqlalchemy import text
+
+        from data.db import db
+
+        empty = not db.session.scalar(text("SELECT EXISTS (SELECT 1 FROM organization)"))
         ctx.invoke(load_demo_cmd, orgs=demo_orgs, seed=seed, services=None, referrals=None,
                    if_empty=True)
+        if empty:
+            _demo_safe_places()
     ctx.invoke(refresh_ranking_cmd)
+
+
+def _demo_safe_places() -> None:
+    """The demo just loaded gets confidential sites and focal points (network.demo)."""
+    from data.db import db
+    from network.demo import add_safe_places
+    from referral.crypto import configured_cipher
+
+    done = add_safe_places(db.session, configured_cipher())
+    db.session.commit()
+    if done["confidential_sites"] is None:
+        click.echo("no data key (TASHARUK_DATA_KEYS): the demo's shelters and safe spaces "
+                   "are not made confidential")
+    else:
+        click.echo(f"confidential sites: {done['confidential_sites']}")
+    click.echo(f"focal points: {done['focal_points']}")
 
 
 class TasharukGroup(MapsErrors, LazyCommands, FlaskGroup):

@@ -2,7 +2,9 @@
 100,000 services, times ``--scale``), against the raw COPY of the same rows as baseline.
 
 Figure: generation + COPY + index rebuild + commit, as ``tasharuk load demo`` does it, into a
-fresh database with the real boundaries (when present). Baseline, measured in the same run:
+fresh database with the real boundaries (when present). Then what ``bootstrap`` adds to a
+demo it just loaded (``network.demo.add_safe_places``: confidential sites, focal points), timed
+on its own as ``safe_places_s``. Baseline, measured in the same run:
 the same already-generated rows written again by COPY alone into a second fresh database
 (the floor that no generator can beat), so ``overhead_s`` is the cost of generating.
 """
@@ -52,6 +54,17 @@ def _copy_s(frames, *, triggers: bool) -> tuple[float, int]:
     return seconds, disabled
 
 
+def _safe_places_s(s: Session) -> tuple[float, dict]:
+    """Seconds ``bootstrap`` spends on the demo's safe places (with a throw-away data key)."""
+    from network.demo import add_safe_places
+    from referral.crypto import DataCipher, generate_key
+
+    t0 = time.perf_counter()
+    done = add_safe_places(s, DataCipher([generate_key()]))
+    s.commit()
+    return time.perf_counter() - t0, done
+
+
 def run(args) -> dict:
     from data.db import make_engine
     from data.demo import generate, load_demo
@@ -67,6 +80,7 @@ def run(args) -> dict:
                            referrals=args.referrals, today=today, progress=False)
         s.commit()
         load_s = time.perf_counter() - t0
+        safe_s, safe = _safe_places_s(s)
         frames = generate(s, orgs=orgs, seed=args.seed, services=services,
                           referrals=args.referrals, today=today)
     eng.dispose()
@@ -98,5 +112,7 @@ def run(args) -> dict:
             "cost_s": round(copy_s - without_s, 2),
             "cost_share": round((copy_s - without_s) / copy_s, 3) if copy_s else None},
         "rows_per_s": int(rows / load_s),
+        "safe_places_s": round(safe_s, 2), "safe_places": safe,
+        "safe_places_share_of_load": round(safe_s / load_s, 3),
         "under_a_minute": load_s < 60,
     }

@@ -15,10 +15,11 @@ What is generated (numpy in bulk, written with PostgreSQL COPY in the caller's t
   governorate centroid otherwise), capacity, availability, languages, modality, opening hours
   (split days, evenings, Friday-Saturday weekend, hotlines), cost, referral method, the
   sensitive flag of the type and a last-verified date (about 20% older than 180 days).
-- Demo users (password ``demo-password``): one per role (``admin@demo.tasharuk`` ...) in the
-  organisation that receives the most referrals, and an admin and a caseworker
-  (``sender-admin@demo.tasharuk``, ``sender@demo.tasharuk``) in the verified organisation that
-  sends it the most, so the whole referral loop can be walked without registering.
+- Demo users (password ``demo-password``): one per role (``admin@demo.tasharuk`` ...,
+  ``supervisor@demo.tasharuk``) in the organisation that receives the most referrals, and an
+  admin and a caseworker (``sender-admin@demo.tasharuk``, ``sender@demo.tasharuk``) in the
+  verified organisation that sends it the most, so the whole referral loop can be walked
+  without registering.
 - A referral history: cases (pseudonymous, consent recorded), referrals (10 per
   organisation by default, concentrated as real referrals are: a service's popularity is
   lognormal with sigma 2, so the busiest services have enough answers in the last 90 days for
@@ -84,6 +85,7 @@ DEMO_USERS = (("admin@demo.tasharuk", "platform_admin", "مديرة المنصة
                "receiver"),
               ("caseworker@demo.tasharuk", "caseworker", "عاملة الحالة", "Caseworker",
                "receiver"),
+              ("supervisor@demo.tasharuk", "supervisor", "المشرفة", "Supervisor", "receiver"),
               ("planner@demo.tasharuk", "planner", "المخطط", "Planner", "receiver"),
               ("viewer@demo.tasharuk", "viewer", "مشاهد", "Viewer", "receiver"),
               ("sender-admin@demo.tasharuk", "org_admin", "مديرة المنظمة المُحيلة",
