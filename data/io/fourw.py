@@ -145,6 +145,7 @@ class _Text(NamedTuple):
     ok: bool
     issues: list[tuple]
     org: Any
+    org_id: int | None
     impl: str
     pcode: str | None
     st: TypeMatch
@@ -193,6 +194,7 @@ class _Importer:
         self.date_cache: dict[tuple[str, str], tuple] = {}
         self.org_cache: dict[tuple, object] = {}
         self.type_cache: dict[tuple, object] = {}
+        self.btype_cache: dict[str, set[str]] = {}
         self.seen: Counter = Counter()
         self.place_cache: dict[tuple, tuple] = {}
         self.adolescent_cols = {i for f in ("reached_f_children", "reached_m_children")
@@ -208,6 +210,13 @@ class _Importer:
                          else (lambda cells: tuple(cells[i] for i in words)))
         self.texts: dict[object, _Text] = {}
         self.breakdown = [(name, cmap.fields.get(name, [])) for name in BREAKDOWN]
+        figures = [i for _name, idx in self.breakdown for i in idx]
+        self.breakdown_key = (operator.itemgetter(*figures) if len(figures) > 1
+                              else (lambda cells: tuple(cells[i] for i in figures)))
+        self.breakdowns: dict[object, tuple[dict, list[tuple]]] = {}
+        # a finding many rows of a file can have, translated once (then formatted per row)
+        self.exceeds = _("the sex/age breakdown (%(n)s) exceeds the total")
+        self.check_breakdown = _("check the breakdown columns")
         self.arrays: dict[frozenset[str], str] = {}
         self.pwd_counted = "reached_pwd" in cmap.fields or "reached_pwd" in cmap.defaults
 
@@ -410,9 +419,11 @@ class _Importer:
             groups.add("pwd")
         raw = row.get("beneficiary_type")
         if raw:
-            btype = normalize(raw)
-            groups |= {g for w, g in _BENEFICIARY_GROUPS.items()
-                       if w in btype and "mix" not in btype}
+            if raw not in self.btype_cache:
+                btype = normalize(raw)
+                self.btype_cache[raw] = {g for w, g in _BENEFICIARY_GROUPS.items()
+                                         if w in btype and "mix" not in btype}
+            groups |= self.btype_cache[raw]
         for gcode in row.get("groups").replace(",", "|").split("|"):
             if gcode.strip() in self.groups:
                 groups.add(gcode.strip())
@@ -423,9 +434,10 @@ class _Importer:
             "service_type_code": st.code, "activity_code": acode, "activity_text": activity,
             "pcode": pcode, "community_pcode": community, "period_start": start,
             "period_end": end})
-        return _Text(ok, issues, org, (impl or acr or "")[:500], pcode, st, acode, activity,
-                     community, start, end, filled, row.get("unit"), row.get("analysis_unit"),
-                     frozenset(groups), head)
+        return _Text(ok, issues, org, None if org is None else org.id,
+                     (impl or acr or "")[:500], pcode, st, acode, activity, community, start,
+                     end, filled, row.get("unit"), row.get("analysis_unit"), frozenset(groups),
+                     head)
 
     def row(self, n: int, cells: list[str]) -> bool:
         if len(cells) < self.width:
@@ -443,19 +455,11 @@ class _Importer:
         row = _Row(self.cmap, cells, self.singles)
         # people
         unit_raw = t.unit
-        values: dict[str, int | None] = {}
-        for name, columns in self.breakdown:
-            total = None
-            for i in columns:
-                text = cells[i].strip()
-                value, problem = _number(text)
-                if problem:
-                    r.reject(n, self.cmap.headers[i], text, problem,
-                             _("write a whole number"))
-                    ok = False
-                elif value is not None:
-                    total = (total or 0) + value
-            values[name] = None if total is None else int(round(total))
+        bkey = self.breakdown_key(cells)
+        values, problems = self.breakdowns.get(bkey) or self._breakdown(cells, bkey)
+        for column, text, problem in problems:
+            r.reject(n, column, text, problem, _("write a whole number"))
+            ok = False
         reached, problem = _number(row.get("reached_total"))
         if problem:
             r.reject(n, self.cmap.column("reached_total"), row.get("reached_total"), problem,
@@ -490,8 +494,7 @@ class _Importer:
             reached = quantity  # "120" under unit "Children": 120 people
         elif reached is not None and parts and sum(parts) > reached and people:
             r.doubt(n, self.cmap.column("reached_total"), row.get("reached_total"),
-                    _("the sex/age breakdown (%(n)s) exceeds the total", n=sum(parts)),
-                    _("check the breakdown columns"))
+                    self.exceeds % {"n": sum(parts)}, self.check_breakdown)
         if reached is not None and not float(reached).is_integer():
             r.reject(n, self.cmap.column("reached_total"), row.get("reached_total"),
                      _("people reached must be a whole number"), _("write a whole number"))
@@ -511,7 +514,7 @@ class _Importer:
         # presence with nobody reached: stored, but it neither makes a service nor covers
         # the area (data.gapdata counts it apart; it never closes a gap)
         nobody = people and not reached
-        org, st, pcode = t.org, t.st, t.pcode
+        st, pcode = t.st, t.pcode
         total = None if reached is None else int(reached)
         figures = [values[k] for k in AGE_SEX_COLUMNS]
         listed = sorted(groups)
@@ -519,7 +522,7 @@ class _Importer:
         self.seen[digest] += 1  # the n-th identical row of the file gets its own fingerprint
         fp = fingerprint(digest, self.seen[digest])
         self.pending.append((
-            org.id, t.impl, st.sector, st.code, t.acode, t.activity, pcode, t.community,
+            t.org_id, t.impl, st.sector, st.code, t.acode, t.activity, pcode, t.community,
             t.start, t.end, unit, total, *figures, quantity,
             self._array(groups), self.source, n, fp, self.batch_id))
         self.written.append((fp, n, total or 0))
@@ -527,13 +530,32 @@ class _Importer:
             self.flush()
         if nobody:
             return True
-        key = (org.id, st.code)
+        key = (t.org_id, st.code)
         if key not in self.services:
-            self.wanted[key] = org
+            self.wanted[key] = t.org
         self.coverage.add((key, pcode))
         for g in groups:
             self.service_groups.add((key, g))
         return True
+
+    def _breakdown(self, cells: list[str], key: object) -> tuple[dict, list[tuple]]:
+        """The sex/age figures of a row (columns feeding one field summed) and the cells
+        that are not numbers: once per distinct combination of those cells."""
+        values: dict[str, int | None] = {}
+        problems = []
+        for name, columns in self.breakdown:
+            total = None
+            for i in columns:
+                text = cells[i].strip()
+                value, problem = _number(text)
+                if problem:
+                    problems.append((self.cmap.headers[i], text, problem))
+                elif value is not None:
+                    total = (total or 0) + value
+            values[name] = None if total is None else int(round(total))
+        if len(self.breakdowns) < 100_000:
+            self.breakdowns[key] = (values, problems)
+        return values, problems
 
     def _array(self, groups: frozenset[str]) -> str:
         """Target group codes as a PostgreSQL array literal for COPY (codes are plain
