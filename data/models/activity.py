@@ -40,13 +40,14 @@ class Activity(Base):
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organization.id", ondelete="SET NULL"), index=True)
     implementing_org: Mapped[str] = mapped_column(Text, default="", server_default="")
-    sector_code: Mapped[str | None] = mapped_column(ForeignKey("sector.code"), index=True)
-    service_type_code: Mapped[str | None] = mapped_column(
-        ForeignKey("service_type.code"), index=True)
+    # sector, service type and place name reference data: checked once per statement by
+    # triggers instead of foreign keys (migration 0045_activity_reference_checks)
+    sector_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    service_type_code: Mapped[str | None] = mapped_column(String(60), index=True)
     activity_code: Mapped[str] = mapped_column(Text, default="", server_default="")
     activity_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The most precise admin area known (sub-district when possible).
-    pcode: Mapped[str | None] = mapped_column(ForeignKey("admin_area.pcode"), index=True)
+    pcode: Mapped[str | None] = mapped_column(String(20))
     community_pcode: Mapped[str | None] = mapped_column(String(20))
     period_start: Mapped[dt.date | None] = mapped_column(Date)
     period_end: Mapped[dt.date | None] = mapped_column(Date)
@@ -136,7 +137,7 @@ class UnmetSearch(Base):
                                             index=True)
     service_type_code: Mapped[str | None] = mapped_column(ForeignKey("service_type.code"))
     sector_code: Mapped[str | None] = mapped_column(ForeignKey("sector.code"))
-    pcode: Mapped[str | None] = mapped_column(ForeignKey("admin_area.pcode"), index=True)
+    pcode: Mapped[str | None] = mapped_column(String(20))
     target_groups: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
                                                      server_default="{}")
     age: Mapped[int | None] = mapped_column(SmallInteger)
