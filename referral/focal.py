@@ -100,6 +100,17 @@ def designate(session: Session, actor: Any, organization_id: int, user_id: Any,
     return fp
 
 
+def designate_member(session: Session, actor: Any, organization_id: int, user_id: int,
+                     pcode: Any) -> FocalPoint:
+    """``designate`` for the member named by a URL (``/members/{user_id}/focal-points``):
+    someone who is not an active member of the organisation is a 404, not a field to fix."""
+    _require_admin(actor, organization_id)
+    user = session.get(User, user_id)
+    if user is None or user.organization_id != organization_id or not user.active:
+        raise NotFound(_("No member %(id)s in your organisation.", id=user_id), field="user_id")
+    return designate(session, actor, organization_id, user_id, pcode)
+
+
 def remove_focal_point(session: Session, actor: Any, focal_point_id: int) -> None:
     """End a designation (the organisation's admins)."""
     fp = session.get(FocalPoint, focal_point_id)

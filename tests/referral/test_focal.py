@@ -67,6 +67,35 @@ def test_designation_names_bad_fields(client, login, world, session):
     assert len(_audit(session, "focal_point.removed")) == 1
 
 
+def test_designation_names_the_member_in_the_url(client, login, world, session):
+    """``POST /members/{user_id}/focal-points``: the member is the URL's resource (an id from
+    ``GET /members``), so nobody there is a 404, and the body holds only the area."""
+    login(world.users[("receiver", "org_admin")])
+    member = world.users[("receiver", "caseworker")]
+    outsider = world.users[("other", "caseworker")]
+    for user_id, body, status, field in [
+            (outsider.id, {"pcode": "SY07"}, 404, "user_id"),
+            (2147483647, {"pcode": "SY07"}, 404, "user_id"),
+            (member.id, {}, 400, "pcode"), (member.id, {"pcode": "SY99"}, 400, "pcode"),
+            (member.id, {"pcode": "SY070300"}, 400, "pcode")]:
+        resp = client.post(f"/api/v1/members/{user_id}/focal-points?lang=en", json=body)
+        assert resp.status_code == status, (user_id, body, resp.get_json())
+        assert resp.get_json()["error"]["details"]["field"] == field
+    ok = client.post(f"/api/v1/members/{member.id}/focal-points", json={"pcode": "SY07"})
+    assert ok.status_code == 201 and ok.get_json()["user_id"] == member.id
+    again = client.post(f"/api/v1/members/{member.id}/focal-points", json={"pcode": "SY07"})
+    assert again.status_code == 201 and again.get_json()["id"] == ok.get_json()["id"]
+    listed = client.get("/api/v1/focal-points").get_json()["items"]
+    assert [(p["user_id"], p["pcode"]) for p in listed] == [(member.id, "SY07")]
+    assert len(_audit(session, "focal_point.designated")) == 1
+    arabic = client.post(f"/api/v1/members/{outsider.id}/focal-points?lang=ar",
+                         json={"pcode": "SY07"}).get_json()["error"]["message"]
+    assert str(outsider.id) in arabic and "No member" not in arabic
+    login(member)  # a caseworker designates nobody
+    assert client.post(f"/api/v1/members/{member.id}/focal-points",
+                       json={"pcode": "SY07"}).status_code == 403
+
+
 def test_a_non_specialist_sees_only_the_focal_point_route(app, login, world, gbv, focal_user):
     page = _as(app, login, world.users[("other", "caseworker")]).get(
         f"/directory/services/{gbv.id}?lang=en").get_data(as_text=True)

@@ -30,17 +30,31 @@ def list_focal_points():
                                focal.focal_points(db.session, who.organization_id)]})
 
 
-@bp.post("/focal-points")
-@allow("org_admin")
-def designate_focal_point():
-    """Designate a member as focal point for a governorate or district."""
-    body = json_body()
-    who = principal()
-    fp = focal.designate(db.session, who, who.organization_id, body.get("user_id"),
-                         body.get("pcode"))
+def _designated(fp):
     db.session.commit()
     return jsonable({"id": fp.id, "user_id": fp.user_id, "pcode": fp.pcode,
                      "created_at": fp.created_at}), 201
+
+
+@bp.post("/focal-points")
+@allow("org_admin")
+def designate_focal_point():
+    """Designate a member (``user_id`` in the body) as focal point: the first form, kept for
+    clients that use it; ``POST /members/{user_id}/focal-points`` names the member in the URL."""
+    body = json_body()
+    who = principal()
+    return _designated(focal.designate(db.session, who, who.organization_id,
+                                       body.get("user_id"), body.get("pcode")))
+
+
+@bp.post("/members/<int:user_id>/focal-points")
+@allow("org_admin")
+def designate_member_focal_point(user_id: int):
+    """Designate the member ``user_id`` (from ``GET /members``) as focal point for the
+    governorate or district ``pcode``; another organisation's or no member is a 404."""
+    who = principal()
+    return _designated(focal.designate_member(db.session, who, who.organization_id, user_id,
+                                              json_body().get("pcode")))
 
 
 @bp.delete("/focal-points/<int:focal_point_id>")
@@ -111,6 +125,9 @@ OPENAPI_PATHS = {
                 "responses": {"200": {"description": "Focal points"},
                               **error_responses(401, 403)}},
         "post": {"summary": "Designate a member as focal point for a governorate or district",
+                 "description": "Kept for the clients that use it; new clients name the member "
+                                "in the URL: POST /members/{user_id}/focal-points.",
+                 "deprecated": True,
                  "operationId": "designateFocalPoint",
                  "requestBody": {"required": True, "content": {"application/json": {"schema": {
                      "type": "object", "required": ["user_id", "pcode"],
@@ -119,6 +136,18 @@ OPENAPI_PATHS = {
                                               "description": "a governorate or district"}}}}}},
                  "responses": {"201": {"description": "Designated"},
                                **error_responses(400, 401, 403)}}},
+    "/members/{user_id}/focal-points": {"post": {
+        "summary": "Designate the member (an id from GET /members) as focal point for a "
+                   "governorate or district",
+        "operationId": "designateMemberFocalPoint",
+        "parameters": [{"name": "user_id", "in": "path", "required": True, "schema": _ID,
+                        "description": "an active member of the caller's organisation"}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["pcode"],
+            "properties": {"pcode": {"$ref": "#/components/schemas/FocalAreaCode",
+                                     "description": "a governorate or district"}}}}}},
+        "responses": {"201": {"description": "Designated (or already so)"},
+                      **error_responses(400, 401, 403, 404)}}},
     "/focal-points/{focal_point_id}": {"delete": {
         "summary": "End a designation", "operationId": "removeFocalPoint",
         "parameters": [{"name": "focal_point_id", "in": "path", "required": True,

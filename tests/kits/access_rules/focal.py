@@ -12,6 +12,7 @@ RULES = {
     "focal.remove_point": {"roles": {"org_admin"}},
     "api.list_focal_points": {"roles": STAFF},
     "api.designate_focal_point": {"roles": {"org_admin"}},
+    "api.designate_member_focal_point": {"roles": {"org_admin"}},
     "api.remove_focal_point": {"roles": {"org_admin"}},
     "api.list_focal_requests": {"roles": STAFF},
     "api.create_focal_request": {"roles": STAFF},
