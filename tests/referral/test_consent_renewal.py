@@ -296,3 +296,26 @@ def test_renewal_on_the_page_supersedes_and_the_receipt_prints_each_record(clien
     session.expire_all()
     assert [r.supersedes_id for r in case.consents] == [None, first]
     assert case.consent.method == "written"
+
+
+def test_why_consent_was_revoked_is_rotated_and_erased_with_the_case(session, world, make,
+                                                                     keys, app):
+    """The revocation's reason is a sealed column: rotate-keys re-encrypts it (the new key
+    alone opens it) and retention erases it with the case's other sealed values."""
+    from data.models.base import utcnow
+    from referral.crypto import DataCipher, generate_key, rotate_all
+    from referral.retention import erase_closed
+
+    case, read, _draft = _case(session, world, make)
+    revoke_consent(session, read.id, world.users[("sender", "caseworker")],
+                   reason="does not want contact", cipher=cipher(app))
+    new_key = generate_key()
+    done = rotate_all(session, DataCipher([new_key, keys]))
+    assert done["consent_record"] == 1
+    session.expire_all()
+    assert DataCipher([new_key]).decrypt(case.consent.revoked_reason_enc) == \
+        "does not want contact"
+    report = erase_closed(session, days=1, now=utcnow() + dt.timedelta(days=2))
+    assert case.id in report.case_ids
+    session.expire_all()
+    assert case.consent.revoked_reason_enc is None and case.consent.revoked_at is not None
