@@ -29,9 +29,14 @@ def add_arguments(parser) -> None:
                         help="referrals (default: load demo's 4 per organisation)")
 
 
-def _copy_s(frames, *, triggers: bool) -> tuple[float, int]:
-    """Seconds to COPY ``frames`` into an empty database (``triggers=False``: with the
-    sealed-text triggers disabled, to measure what they cost), and how many were disabled."""
+# The row triggers a bulk load pays for, by the pattern of their names: the sealed-text
+# checks (migration 0021) and the change log (0036: every organisation, service and site).
+TRIGGERS = {"sealed_text": "%\\_no\\_new\\_plain", "change_log": "%\\_change\\_log%"}
+
+
+def _copy_s(frames, *, disable: str | None = None) -> tuple[float, int]:
+    """Seconds to COPY ``frames`` into an empty database, with the triggers of ``disable``
+    (a key of TRIGGERS) turned off to measure what they cost, and how many were off."""
     from sqlalchemy import text
 
     from data.db import make_engine
@@ -40,10 +45,10 @@ def _copy_s(frames, *, triggers: bool) -> tuple[float, int]:
     eng = make_engine(fresh_database(DB_NAME))
     disabled = 0
     with Session(eng) as s:
-        if not triggers:
+        if disable:
             for table, name in s.execute(text(
                     "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
-                    "WHERE tgname LIKE '%\\_no\\_new\\_plain'")).all():
+                    "WHERE tgname LIKE :pattern"), {"pattern": TRIGGERS[disable]}).all():
                 s.execute(text(f'ALTER TABLE {table} DISABLE TRIGGER "{name}"'))
                 disabled += 1
         t0 = time.perf_counter()
@@ -65,6 +70,59 @@ def _safe_places_s(s: Session) -> tuple[float, dict]:
     return time.perf_counter() - t0, done
 
 
+def _trigger_cost(copies: dict[str | None, list[float]], disabled: dict[str, int],
+                  name: str, rows: int) -> dict:
+    """What the ``name`` triggers cost: the best COPY with them against the best without."""
+    with_s, without_s = min(copies[None]), min(copies[name])
+    return {"rows_checked": rows, "triggers": disabled[name],
+            "copy_with_s": [round(x, 2) for x in copies[None]],
+            "copy_without_s": [round(x, 2) for x in copies[name]],
+            "cost_s": round(with_s - without_s, 2),
+            "cost_share": round((with_s - without_s) / with_s, 3) if with_s else None,
+            "us_per_row": round((with_s - without_s) / rows * 1e6, 1) if rows else None}
+
+
+def _insert_s(session: Session, table: str, rows: int, *, change_log: bool) -> float:
+    """Seconds of one ``INSERT ... SELECT`` of ``rows`` copies of ``table``'s rows, with or
+    without its change-log trigger, rolled back: the trigger's cost measured directly."""
+    from sqlalchemy import text
+
+    columns = [c for c in session.execute(text(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = :t AND is_generated = 'NEVER' ORDER BY ordinal_position"),
+        {"t": table}).scalars() if c not in ("id", "uuid")]
+    uuid = ", uuid" if table == "service" else ""
+    values = ", gen_random_uuid()" if table == "service" else ""
+    cols = ", ".join(columns)
+    try:
+        if not change_log:
+            session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_change_log"))
+        t0 = time.perf_counter()
+        session.execute(text(f"INSERT INTO {table} ({cols}{uuid}) SELECT {cols}{values} "
+                             f"FROM {table} ORDER BY id LIMIT :n"), {"n": rows})
+        return time.perf_counter() - t0
+    finally:
+        session.rollback()
+
+
+def _direct_change_log_cost(session: Session) -> dict:
+    """The change-log row trigger per inserted service and site, alternated on/off twice."""
+    from sqlalchemy import text
+
+    out = {}
+    for table in ("service", "service_site"):
+        rows = int(session.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+        times: dict[bool, list[float]] = {True: [], False: []}
+        for on in (True, False, False, True):
+            times[on].append(_insert_s(session, table, rows, change_log=on))
+        cost = min(times[True]) - min(times[False])
+        out[table] = {"rows": rows, "with_s": [round(x, 2) for x in times[True]],
+                      "without_s": [round(x, 2) for x in times[False]],
+                      "us_per_row": round(cost / rows * 1e6, 1) if rows else None,
+                      "share": round(cost / min(times[True]), 3) if rows else None}
+    return out
+
+
 def run(args) -> dict:
     from data.db import make_engine
     from data.demo import generate, load_demo
@@ -83,20 +141,25 @@ def run(args) -> dict:
         safe_s, safe = _safe_places_s(s)
         frames = generate(s, orgs=orgs, seed=args.seed, services=services,
                           referrals=args.referrals, today=today)
+        direct = _direct_change_log_cost(s)
     eng.dispose()
-    # the COPY-only baseline, with the sealed-text triggers (`*_no_new_plain`, migration
-    # 0021: every case, referral and event row is checked for plain text) and without,
-    # alternated twice so that the machine's drift falls on both
-    copies: dict[bool, list[float]] = {True: [], False: []}
-    disabled = 0
-    for triggers in (True, False, False, True):
-        seconds, n = _copy_s(frames, triggers=triggers)
-        copies[triggers].append(seconds)
-        disabled = max(disabled, n)
+    # the COPY-only baseline with every trigger, and without the sealed-text triggers
+    # (`*_no_new_plain`, migration 0021: every case, referral and event row is checked for
+    # plain text) or the change-log ones (`*_change_log*`, migration 0036: one log row per
+    # organisation, service and site), alternated so that the machine's drift falls on all
+    order: list[str | None] = [None, "sealed_text", "change_log", "change_log", "sealed_text",
+                               None]
+    copies: dict[str | None, list[float]] = {k: [] for k in (None, *TRIGGERS)}
+    disabled: dict[str, int] = dict.fromkeys(TRIGGERS, 0)
+    for key in order:
+        seconds, n = _copy_s(frames, disable=key)
+        copies[key].append(seconds)
+        if key:
+            disabled[key] = max(disabled[key], n)
     drop_database(DB_NAME)
-    copy_s = min(copies[True])
-    without_s = min(copies[False])
+    copy_s = min(copies[None])
     rows = sum(v for k, v in result.counts.items() if isinstance(v, int))
+    logged = sum(len(frames[k]) for k in ("orgs", "services", "sites"))
     return {
         "orgs": orgs, "services": services, "rows": rows,
         "load_demo_s": round(load_s, 2),
@@ -104,13 +167,10 @@ def run(args) -> dict:
         "baseline": "COPY of the same pre-generated rows into an empty database",
         "baseline_copy_s": round(copy_s, 2),
         "overhead_s": round(load_s - copy_s, 2),
-        "sealed_text_triggers": {
-            "rows_checked": sum(len(frames[k]) for k in ("cases", "referrals", "events")),
-            "triggers": disabled,
-            "copy_with_s": [round(x, 2) for x in copies[True]],
-            "copy_without_s": [round(x, 2) for x in copies[False]],
-            "cost_s": round(copy_s - without_s, 2),
-            "cost_share": round((copy_s - without_s) / copy_s, 3) if copy_s else None},
+        "sealed_text_triggers": _trigger_cost(copies, disabled, "sealed_text", sum(
+            len(frames[k]) for k in ("cases", "referrals", "events"))),
+        "change_log_triggers": _trigger_cost(copies, disabled, "change_log", logged),
+        "change_log_insert_select": direct,
         "rows_per_s": int(rows / load_s),
         "safe_places_s": round(safe_s, 2), "safe_places": safe,
         "safe_places_share_of_load": round(safe_s / load_s, 3),

@@ -88,6 +88,11 @@ def test_demo_benchmark_prints_figure_and_baseline():
     sealed = result["sealed_text_triggers"]  # the same COPY with and without them
     assert sealed["triggers"] == 3 and sealed["rows_checked"] > 0
     assert len(sealed["copy_with_s"]) == len(sealed["copy_without_s"]) == 2
+    logged = result["change_log_triggers"]  # organisations, services and sites (0036)
+    assert logged["triggers"] == 6 and logged["rows_checked"] >= 42
+    assert len(logged["copy_with_s"]) == len(logged["copy_without_s"]) == 2
+    direct = result["change_log_insert_select"]  # the row trigger by INSERT ... SELECT
+    assert direct["service"]["rows"] == 40 and len(direct["service_site"]["with_s"]) == 2
     assert not dataset._exists(demo.DB_NAME)  # cleaned up
 
 
