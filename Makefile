@@ -16,17 +16,26 @@ SHARED ?= ../shared/data
 BOUNDARIES := $(wildcard $(foreach n,1 2 3,$(SHARED)/boundaries/syr_adm$(n)_cod_ab_20201217.geojson))
 GAZETTEER := $(wildcard $(foreach n,governorates districts subdistricts,$(SHARED)/admin_names/$(n).json))
 
-run: db
-	$(TASHARUK) bootstrap $(foreach f,$(BOUNDARIES),--boundaries $(f)) \
+# make run and make serve on one machine: a development data key in instance/ (mode 0600), made
+# once, so the demo can store referral names and seal its shelters; TASHARUK_DATA_KEYS from the
+# environment wins. A real deployment sets its own keys (docs/deploying.md), never this file.
+DEV_DATA_KEY ?= instance/dev-data-key
+KEYS = TASHARUK_DATA_KEYS="$${TASHARUK_DATA_KEYS:-$$(cat $(DEV_DATA_KEY))}"
+
+$(DEV_DATA_KEY): | $(STAMP)
+	@mkdir -p $(@D) && umask 077 && $(PY) -c 'from referral.crypto import generate_key; print(generate_key())' > $@.tmp && mv $@.tmp $@
+
+run: db $(DEV_DATA_KEY)
+	$(KEYS) $(TASHARUK) bootstrap $(foreach f,$(BOUNDARIES),--boundaries $(f)) \
 	  $(foreach f,$(GAZETTEER),--gazetteer $(f)) --demo-orgs $(DEMO_ORGS) --seed $(DEMO_SEED)
 	@echo "make run: Flask's development server, for local use only; 'make serve' runs gunicorn"
-	$(TASHARUK) run --host $(HOST) --port $(PORT)
+	$(KEYS) $(TASHARUK) run --host $(HOST) --port $(PORT)
 
 # The production server (gunicorn; docs/deploying.md), after the same bootstrap.
-serve: db
-	$(TASHARUK) bootstrap $(foreach f,$(BOUNDARIES),--boundaries $(f)) \
+serve: db $(DEV_DATA_KEY)
+	$(KEYS) $(TASHARUK) bootstrap $(foreach f,$(BOUNDARIES),--boundaries $(f)) \
 	  $(foreach f,$(GAZETTEER),--gazetteer $(f)) --demo-orgs $(DEMO_ORGS) --seed $(DEMO_SEED)
-	$(TASHARUK) serve --bind $(HOST):$(PORT)
+	$(KEYS) $(TASHARUK) serve --bind $(HOST):$(PORT)
 
 # The tests start their own throw-away cluster (instance/test-pg) unless DATABASE_URL is set.
 # In parallel (pytest-xdist, one database per worker): TEST_WORKERS=0 runs in one process.
