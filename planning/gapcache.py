@@ -141,16 +141,8 @@ def _to_text(table: pd.DataFrame, periods: list[str]) -> str:
 
 
 def _from_text(data: str) -> tuple[pd.DataFrame, list[str]]:
-    """The table and periods ``_to_text`` wrote; an all-empty text column keeps None (JSON
-    reads it back as NaN, e.g. parent_pcode when only governorates are loaded)."""
     entry = json.loads(data)
-    table = pd.read_json(io.StringIO(entry["table"]), orient="table")
-    empty = {c for c in table.columns if table[c].isna().all()}
-    if empty:
-        fields = json.loads(entry["table"])["schema"]["fields"]
-        for name in empty & {f["name"] for f in fields if f.get("type") == "string"}:
-            table[name] = pd.Series([None] * len(table), index=table.index, dtype=object)
-    return table, entry["periods"]
+    return pd.read_json(io.StringIO(entry["table"]), orient="table"), entry["periods"]
 
 
 def _facts_now(session: Session, selection: GapSelection) -> str:

@@ -3,7 +3,7 @@
 from .accounts import READER_ROLES, ROLES, STAFF_ROLES, AuditLog, Notification, User
 from .activity import AGE_SEX_COLUMNS, Activity, ImportBatch, Need, UnmetSearch
 from .base import Base
-from .consent import ConsentRecord
+from .consent import CONSENT_METHODS, ConsentRecord
 from .focal import FOCAL_STATES, FocalPoint, FocalRequest
 from .forum import (
     CATEGORY_KINDS,
@@ -27,7 +27,6 @@ from .partners import (
 )
 from .ranking import ProviderRanking, SearchWord
 from .referral import (
-    CONSENT_METHODS,
     CONSENT_SCOPES,
     CONTACT_CHANNELS,
     REASONS,

@@ -26,7 +26,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
-from .referral import CONSENT_METHODS
+
+# guardian: a parent or guardian agreed for a child
+CONSENT_METHODS = ("verbal", "written", "guardian")
 
 
 class ConsentRecord(Base):

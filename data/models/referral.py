@@ -44,8 +44,6 @@ if TYPE_CHECKING:
 REFERRAL_STATES = ("draft", "sent", "accepted", "declined", "in_progress", "completed",
                    "closed_unmet", "withdrawn", "expired", "receiver_revoked")
 URGENCIES = ("low", "normal", "high", "emergency")
-# guardian: a parent or guardian agreed for a child
-CONSENT_METHODS = ("verbal", "written", "guardian")
 # How the person agreed to be contacted by the receiving organisation: by phone, WhatsApp, SMS
 # or e-mail at a number or address (``contact_handle_enc``, encrypted), in person, or only
 # through the sending caseworker.

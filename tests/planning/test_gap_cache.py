@@ -79,8 +79,20 @@ def test_the_job_writes_every_level_and_sector_and_they_read_back_equal(app, ses
     assert len(tables) == 3 * (1 + len(tops))
     for args in ({"level": "1", "sector": "protection"}, {"level": "3"}):
         selection = parse_selection(args)
-        pd.testing.assert_frame_equal(cached_table(session, folder, selection),
-                                      gap_table(session, selection), check_dtype=False)
+        pd.testing.assert_frame_equal(_missing_as_none(cached_table(session, folder, selection)),
+                                      _missing_as_none(gap_table(session, selection)),
+                                      check_dtype=False)
+
+
+def _missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with None for a missing value: JSON reads an all-empty text column back as
+    NaN, and pandas' string dtype holds NaN where an object column held None."""
+    out = frame.copy()
+    for name in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[name]):
+            column = out[name].astype(object)
+            out[name] = column.where(column.notna(), None)
+    return out
 
 
 @pytest.mark.parametrize("query", ["level=5", "sector=nope"])
