@@ -40,8 +40,7 @@ if TYPE_CHECKING:  # pandas and scikit-learn load with the first suggestion, not
 
 __all__ = [
     "DuplicationAlert", "PartnerData", "PartnerSuggestion", "check_insight_access",
-    "close_request",
-    "match_words",
+    "REQUESTS_LINK", "answer", "close_request", "load_request", "match_words", "withdraw",
     "duplication_alerts", "get_org",
     "end_partnership", "fit_recommender", "list_requests", "load_frames", "org_partners",
     "partnership_network", "relations", "request_partnership", "respond_to_request", "suggestions",
@@ -539,6 +538,8 @@ def _over_covered(model: PartnerRecommender, org: int | None,
 
 # ---------------------------------------------------------------- partnership requests
 
+REQUESTS_LINK = "/partners/requests"  # where an organisation's admins answer requests of both kinds
+
 def _notify(session: Session, org_id: int, kind: str, ar: str, en: str, link: str) -> None:
     from referral.notify import notify
 
@@ -577,7 +578,7 @@ def request_partnership(session: Session, actor: User, target: int | str, *,
     requester = session.get(Organization, own)
     _notify(session, target_org.id, "partnership_request",
             f"طلب شراكة جديد من {requester.name_ar}", f"New partnership request from "
-            f"{requester.name_en}", "/partners/requests")
+            f"{requester.name_en}", REQUESTS_LINK)
     return req
 
 
@@ -587,13 +588,22 @@ def _already(status: str) -> str:
     return _("This request is %(status)s already.", status=names.get(status, status))
 
 
-def _load_request(session: Session, actor: User, request_id: int) -> PartnershipRequest:
-    req = session.get(PartnershipRequest, request_id, with_for_update=True)
+def load_request(session: Session, actor: User, model: type, request_id: int,
+                 missing: str) -> Any:
+    """A request of either kind (``model``), locked, for an organisation admin whose
+    organisation is one of its two sides; else NotFound with ``missing`` (other
+    organisations' requests stay hidden)."""
+    _require_org_admin(actor)
+    req = session.get(model, request_id, with_for_update=True)
     org = getattr(actor, "organization_id", None)
     if req is None or org not in (req.requester_org_id, req.target_org_id):
-        raise NotFound(_("Partnership request %(id)s doesn't exist.", id=request_id),
-                       field="id")
+        raise NotFound(missing, field="id")
     return req
+
+
+def _load_request(session: Session, actor: User, request_id: int) -> PartnershipRequest:
+    return load_request(session, actor, PartnershipRequest, request_id,
+                        _("Partnership request %(id)s doesn't exist.", id=request_id))
 
 
 def close_request(actor: User, req: Any, status: str, note: str = "") -> None:
@@ -615,36 +625,50 @@ def close_request(actor: User, req: Any, status: str, note: str = "") -> None:
     req.response_note = (note or "").strip()
 
 
+def answer(session: Session, actor: User, req: Any, *, accept: bool, note: str, kind: str,
+           named: tuple[str, str]) -> None:
+    """Accept or decline a pending request of either kind (``kind``: "partnership",
+    "pathway"), audited as ``kind.status``; the asking organisation's admins are told in
+    Arabic and English (``named``: the request, definite, in each language)."""
+    close_request(actor, req, "accepted" if accept else "declined", note)
+    session.flush()
+    record(session, f"{kind}.{req.status}", user=actor, obj=req)
+    target = session.get(Organization, req.target_org_id)
+    ar_named, en_named = named
+    if accept:
+        ar, en = (f"قبلت {target.name_ar} {ar_named}",
+                  f"{target.name_en} accepted your {en_named}")
+    else:
+        ar, en = (f"اعتذرت {target.name_ar} عن {ar_named}",
+                  f"{target.name_en} declined your {en_named}")
+    _notify(session, req.requester_org_id, f"{kind}_{req.status}", ar, en, REQUESTS_LINK)
+
+
+def withdraw(session: Session, actor: User, req: Any, kind: str) -> None:
+    """The asking organisation's admin withdraws a pending request of either kind, audited
+    as ``kind.withdrawn``."""
+    close_request(actor, req, "withdrawn")
+    session.flush()
+    record(session, f"{kind}.withdrawn", user=actor, obj=req)
+
+
 def respond_to_request(session: Session, actor: User, request_id: int, *, accept: bool,
                        note: str = "") -> PartnershipRequest:
     """The target organisation's admin accepts (a partnership begins) or declines."""
-    _require_org_admin(actor)
     req = _load_request(session, actor, request_id)
-    close_request(actor, req, "accepted" if accept else "declined", note)
+    answer(session, actor, req, accept=accept, note=note, kind="partnership",
+           named=("طلب الشراكة", "partnership request"))
     if accept and req.requester_org_id not in _partner_ids(session, req.target_org_id):
         low, high = sorted((req.requester_org_id, req.target_org_id))
         session.add(Partnership(org_low_id=low, org_high_id=high, request_id=req.id))
-    session.flush()
-    record(session, f"partnership.{req.status}", user=actor, obj=req)
-    target = session.get(Organization, req.target_org_id)
-    if accept:
-        ar, en = (f"قبلت {target.name_ar} طلب الشراكة", f"{target.name_en} accepted your "
-                  "partnership request")
-    else:
-        ar, en = (f"اعتذرت {target.name_ar} عن طلب الشراكة", f"{target.name_en} declined your "
-                  "partnership request")
-    _notify(session, req.requester_org_id, f"partnership_{req.status}", ar, en,
-            "/partners/requests")
+        session.flush()
     return req
 
 
 def withdraw_request(session: Session, actor: User, request_id: int) -> PartnershipRequest:
     """The requesting organisation's admin withdraws a pending request."""
-    _require_org_admin(actor)
     req = _load_request(session, actor, request_id)
-    close_request(actor, req, "withdrawn")
-    session.flush()
-    record(session, "partnership.withdrawn", user=actor, obj=req)
+    withdraw(session, actor, req, "partnership")
     return req
 
 

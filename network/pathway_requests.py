@@ -10,15 +10,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from data.audit import record
-from data.errors import BadInput, Conflict, NotFound
+from data.errors import BadInput, Conflict
 from data.models import AdminArea, Organization, PathwayRequest, Sector, ServiceType, User
 
-from .partners import _notify, _require_org_admin, close_request, get_org
+from .partners import (
+    REQUESTS_LINK,
+    _notify,
+    _require_org_admin,
+    answer,
+    get_org,
+    load_request,
+    withdraw,
+)
 
 __all__ = ["list_pathway_requests", "pathway_status", "request_pathway", "respond_to_pathway",
            "withdraw_pathway"]
-
-LINK = "/partners/requests"
 
 
 def _scope(session: Session, sector: str | None, service: str | None
@@ -91,45 +97,28 @@ def request_pathway(session: Session, actor: User, target: int | str, pcode: str
     requester = session.get(Organization, own)
     _notify(session, target_org.id, "pathway_request",
             f"طلب مسار إحالة جديد من {requester.name_ar}",
-            f"New referral pathway request from {requester.name_en}", LINK)
+            f"New referral pathway request from {requester.name_en}", REQUESTS_LINK)
     return req
 
 
 def _load(session: Session, actor: User, request_id: int) -> PathwayRequest:
-    req = session.get(PathwayRequest, request_id, with_for_update=True)
-    org = getattr(actor, "organization_id", None)
-    if req is None or org not in (req.requester_org_id, req.target_org_id):
-        raise NotFound(_("Referral pathway request %(id)s doesn't exist.", id=request_id),
-                       field="id")
-    return req
+    return load_request(session, actor, PathwayRequest, request_id,
+                        _("Referral pathway request %(id)s doesn't exist.", id=request_id))
 
 
 def respond_to_pathway(session: Session, actor: User, request_id: int, *, accept: bool,
                        note: str = "") -> PathwayRequest:
     """The asked organisation's admin accepts (the pathway is agreed) or declines."""
-    _require_org_admin(actor)
     req = _load(session, actor, request_id)
-    close_request(actor, req, "accepted" if accept else "declined", note)
-    session.flush()
-    record(session, f"pathway.{req.status}", user=actor, obj=req)
-    target = session.get(Organization, req.target_org_id)
-    if accept:
-        ar, en = (f"قبلت {target.name_ar} طلب مسار الإحالة",
-                  f"{target.name_en} accepted your referral pathway request")
-    else:
-        ar, en = (f"اعتذرت {target.name_ar} عن طلب مسار الإحالة",
-                  f"{target.name_en} declined your referral pathway request")
-    _notify(session, req.requester_org_id, f"pathway_{req.status}", ar, en, LINK)
+    answer(session, actor, req, accept=accept, note=note, kind="pathway",
+           named=("طلب مسار الإحالة", "referral pathway request"))
     return req
 
 
 def withdraw_pathway(session: Session, actor: User, request_id: int) -> PathwayRequest:
     """The requesting organisation's admin withdraws a pending pathway request."""
-    _require_org_admin(actor)
     req = _load(session, actor, request_id)
-    close_request(actor, req, "withdrawn")
-    session.flush()
-    record(session, "pathway.withdrawn", user=actor, obj=req)
+    withdraw(session, actor, req, "pathway")
     return req
 
 

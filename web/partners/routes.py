@@ -102,19 +102,21 @@ def _send(form, send, sent: str):
     return redirect(url_for("partners.requests"))
 
 
-def _answer(action: str, unknown: str, withdraw, respond, accepted: str):
-    """Withdraw (``withdraw()``) or accept/decline (``respond(accept, note)``) a request,
-    then back to the requests page; ``unknown`` for an action that is none of ACTIONS."""
+def _answer(action: str, request_id: int, withdraw, respond, unknown: str, accepted: str):
+    """Withdraw (``withdraw``) or accept/decline (``respond``) request ``request_id`` with the
+    use cases of its kind, then back to the requests page; ``unknown`` for an action that is
+    none of ACTIONS."""
     if action not in ACTIONS:
         raise NotFound(unknown)
     form = AnswerForm()
     if not form.validate_on_submit():
         raise BadInput(_("The note is too long."), field="note")
     if action == "withdraw":
-        withdraw()
+        withdraw(db.session, principal(), request_id)
         message = _("Request withdrawn.")
     else:
-        respond(action == "accept", form.note.data or "")
+        respond(db.session, principal(), request_id, accept=action == "accept",
+                note=form.note.data or "")
         message = accepted if action == "accept" else _("Request declined.")
     db.session.commit()
     flash(message, "ok")
@@ -149,13 +151,10 @@ def create_pathway_request():
 @allow("org_admin")
 def answer_pathway(request_id: int, action: str):
     """Accept, decline or withdraw a referral pathway request."""
-    return _answer(
-        action, _("No action '%(action)s' on referral pathway requests; use one of "
-                  "%(actions)s.", action=action, actions=", ".join(ACTIONS)),
-        lambda: pathways.withdraw_pathway(db.session, principal(), request_id),
-        lambda accept, note: pathways.respond_to_pathway(db.session, principal(), request_id,
-                                                         accept=accept, note=note),
-        _("Referral pathway agreed."))
+    return _answer(action, request_id, pathways.withdraw_pathway, pathways.respond_to_pathway,
+                   _("No action '%(action)s' on referral pathway requests; use one of "
+                     "%(actions)s.", action=action, actions=", ".join(ACTIONS)),
+                   _("Referral pathway agreed."))
 
 
 @bp.get("/requests")
@@ -182,13 +181,10 @@ def _requests_page(error: str | None = None) -> str:
 @allow("org_admin")
 def answer(request_id: int, action: str):
     """Accept, decline or withdraw a partnership request."""
-    return _answer(
-        action, _("No action '%(action)s' on partnership requests; use one of "
-                  "%(actions)s.", action=action, actions=", ".join(ACTIONS)),
-        lambda: uc.withdraw_request(db.session, principal(), request_id),
-        lambda accept, note: uc.respond_to_request(db.session, principal(), request_id,
-                                                   accept=accept, note=note),
-        _("Partnership accepted."))
+    return _answer(action, request_id, uc.withdraw_request, uc.respond_to_request,
+                   _("No action '%(action)s' on partnership requests; use one of "
+                     "%(actions)s.", action=action, actions=", ".join(ACTIONS)),
+                   _("Partnership accepted."))
 
 
 @bp.post("/partnerships/<int:partnership_id>/end")
