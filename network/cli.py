@@ -219,10 +219,11 @@ def users_create(email: str, org_ref: str | None, role: str, password: str | Non
     user = accounts.create_user(db.session, email=email, role=role, organization=org,
                                 password=password, name=name)
     db.session.commit()
-    click.echo(f"user {user.id} {user.email} ({user.role})")
+    click.echo(_("User %(id)s created: %(email)s (%(role)s).", id=user.id, email=user.email,
+                 role=user.role))
     if password is None:
-        click.echo("set a password with: " + _link(
-            "auth.reset", token=accounts.reset_token(user, current_app.secret_key)))
+        click.echo(_("Set a password with: %(link)s", link=_link(
+            "auth.reset", token=accounts.reset_token(user, current_app.secret_key))))
 
 
 @users_cli.command("set-role")
@@ -230,9 +231,16 @@ def users_create(email: str, org_ref: str | None, role: str, password: str | Non
 @click.argument("role")
 def users_set_role(email: str, role: str) -> None:
     """Give the user with EMAIL the role ROLE (audited)."""
-    user = accounts.set_role(db.session, _user(email), role)
+    user = _user(email)
+    before = user.role
+    accounts.set_role(db.session, user, role)
     db.session.commit()
-    click.echo(f"{user.email}: {user.role}")
+    if before == user.role:
+        click.echo(_("%(email)s has the role %(role)s already.", email=user.email,
+                     role=user.role))
+    else:
+        click.echo(_("%(email)s now has the role %(role)s (it was %(before)s).",
+                     email=user.email, role=user.role, before=before))
 
 
 @users_cli.command("sign-out")

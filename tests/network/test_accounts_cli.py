@@ -71,6 +71,39 @@ def test_set_role_is_audited(runner, session, make):
     assert entry.summary == {"email": user.email, "from": "viewer", "to": "planner"}
 
 
+SHELL = {"LC_ALL": None, "LC_MESSAGES": None}
+
+
+@pytest.mark.parametrize(("lang", "created", "reset"), [
+    ("en_GB.UTF-8", "User {id} created: new@example.org (viewer).", "Set a password with: "),
+    ("ar_SY.UTF-8", "أُنشئ المستخدم {id}: new@example.org (viewer).",
+     "عيّن كلمة المرور من هذا الرابط: "),
+])
+def test_users_create_speaks_the_shells_language(runner, session, make, lang, created, reset):
+    org = make.org()
+    result = runner.invoke(args=["users", "create", "--email", "new@example.org", "--org",
+                                 str(org.id), "--role", "viewer"], env={**SHELL, "LANG": lang})
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(User).where(User.email == "new@example.org"))
+    said, link = result.output.strip().splitlines()
+    assert said == created.format(id=user.id)
+    assert link.startswith(reset + "http://127.0.0.1:5000/auth/reset/")
+
+
+@pytest.mark.parametrize(("lang", "role", "said"), [
+    ("en_GB.UTF-8", "planner", "{email} now has the role planner (it was viewer)."),
+    ("en_GB.UTF-8", "viewer", "{email} has the role viewer already."),
+    ("ar_SY.UTF-8", "planner", "أصبح دور {email} الآن planner (كان viewer)."),
+    ("ar_SY.UTF-8", "viewer", "دور {email} هو viewer من قبل."),
+])
+def test_set_role_speaks_the_shells_language(runner, make, lang, role, said):
+    user = make.user("viewer")
+    result = runner.invoke(args=["users", "set-role", user.email, role],
+                           env={**SHELL, "LANG": lang})
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == said.format(email=user.email)
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["nobody@example.org", "viewer"], "No user"),
     (["{email}", "boss"], "Unknown role 'boss'"),
