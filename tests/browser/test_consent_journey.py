@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.test_journeys import SENDER
+from tests.browser.test_journeys import SENDER, signed_in
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 
@@ -54,10 +54,8 @@ def _submit(page, form: str = "form.form:has(#consent_method)") -> None:
 @pytest.mark.parametrize(("locale", "size"), [("ar", DESKTOP), ("en", PHONE)],
                          ids=["ar-desktop", "en-phone"])
 def test_give_narrow_send_renew_revoke(visit, orgs, locale, size):
-    v = visit(size=size, locale=locale)
+    v = signed_in(visit, size=size, locale=locale)
     page = v.page
-    v.set_language(locale)
-    v.sign_in(SENDER)
     v.goto(f"/referrals/new?service_id={orgs['service_id']}&age=30&sex=female",
            "referral form with the organisation picker")
     page.fill("#case_code", "CONS-" + locale)
@@ -118,10 +116,8 @@ def test_give_narrow_send_renew_revoke(visit, orgs, locale, size):
 
 
 def test_without_javascript_the_picker_finds_and_the_referral_goes(visit, orgs):
-    v = visit(size=PHONE, locale="en", javascript=False)
+    v = signed_in(visit, size=PHONE, locale="en", javascript=False)
     page = v.page
-    v.set_language("en")
-    v.sign_in(SENDER)
     v.goto(f"/referrals/new?service_id={orgs['service_id']}&age=30&sex=female",
            "no-JS referral form")
     page.fill("#case_code", "CONS-NOJS")

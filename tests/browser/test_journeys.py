@@ -54,6 +54,16 @@ def target(demo_app) -> Target:
     return Target(*row)
 
 
+def signed_in(visit, email: str = SENDER, *, size: dict = DESKTOP, locale: str = "ar",
+              javascript: bool = True):
+    """A fresh browser (``visit``'s arguments) that chose ``locale`` as a visitor does and
+    signed in as ``email``: the first steps of every journey."""
+    v = visit(size=size, locale=locale, javascript=javascript)
+    v.set_language(locale)
+    v.sign_in(email)
+    return v
+
+
 def sign_out(v) -> None:
     with v.page.expect_navigation():
         v.page.locator("header form button[type=submit]").click()
@@ -104,10 +114,8 @@ JOURNEYS = [("ar", DESKTOP), ("en", PHONE)]
 
 @pytest.mark.parametrize(("locale", "size"), JOURNEYS, ids=["ar-desktop", "en-phone"])
 def test_refer_with_consent_and_the_receiver_completes(visit, target, locale, size):
-    v = visit(size=size, locale=locale)
+    v = signed_in(visit, size=size, locale=locale)
     page = v.page
-    v.set_language(locale)
-    v.sign_in(SENDER)
     # search by need near a place typed in Arabic (the place names are Arabic-first)
     search(v, need=target.need, pcode=target.place_ar, age="34", sex="female")
     v.check("search by need near an Arabic place name")
@@ -215,10 +223,8 @@ def test_without_javascript_search_refer_and_send(visit, demo_app, target, local
     work; only the maps are missing."""
     from data.db import db
 
-    v = visit(size=size, locale=locale, javascript=False)
+    v = signed_in(visit, size=size, locale=locale, javascript=False)
     page = v.page
-    v.set_language(locale)
-    v.sign_in(SENDER)
     search(v, need=target.need, pcode=target.place_ar, age="30", sex="male")
     v.check("no-JS search by an Arabic place name")
     assert page.locator("#search-status").text_content() == ""  # no script ran
@@ -255,9 +261,8 @@ def test_the_form_takes_a_place_by_name_and_checks_eligibility(visit, demo_app, 
             ORDER BY s.id LIMIT 1"""), {"e": SENDER}).one()
         twice = db.session.execute(text("""SELECT name_ar FROM admin_area
             GROUP BY name_ar, level HAVING count(*) > 1 ORDER BY name_ar LIMIT 1""")).scalar()
-    v = visit(size=PHONE, locale="ar")
+    v = signed_in(visit, size=PHONE, locale="ar")
     page = v.page
-    v.sign_in(SENDER)
     v.goto(f"/referrals/new?service_id={adult.id}&age=16", "form for an adults' service")
     assert page.locator(".warning-box").count() == 1
     page.fill("#case_code", "ELIG-1")
@@ -286,10 +291,8 @@ def test_the_form_takes_a_place_by_name_and_checks_eligibility(visit, demo_app, 
 @pytest.mark.parametrize(("locale", "size"), [("en", DESKTOP), ("ar", PHONE)],
                          ids=["en-desktop", "ar-phone"])
 def test_pcode_map_click_bundle_and_a_coded_decline(visit, target, locale, size):
-    v = visit(size=size, locale=locale)
+    v = signed_in(visit, size=size, locale=locale)
     page = v.page
-    v.set_language(locale)
-    v.sign_in(SENDER)
     search(v, need=target.need, pcode=target.pcode)
     v.check("search by p-code")
     assert page.locator(".hits li.hit").count() >= 1
