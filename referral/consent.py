@@ -230,7 +230,7 @@ def add_record(session: Session, case: Case, actor: Any, consent: ConsentInput,
                         created_by_id=getattr(actor, "id", None))
     session.add(rec)
     session.flush()
-    session.refresh(case, ["consents"])
+    session.expire(case, ["consents", "consent"])
     record(session, action, user=actor, object_type="case", object_id=str(case.id), summary={
         "consent_id": rec.id, "supersedes": rec.supersedes_id, "method": rec.method,
         "scope": rec.scope, "organization_ids": rec.organization_ids,

@@ -39,10 +39,10 @@ def sender_case(session: Session, referral_id: int, actor: Any) -> tuple[Referra
 
 
 def lock_case(session: Session, case: Case) -> None:
-    """Lock the case's row and reload its records, so two changes of its consent at once
-    act one after the other on the current record."""
+    """Lock the case's row and read its consent afresh after the lock, so two changes of its
+    consent at once act one after the other on the current record."""
     session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
-    session.refresh(case, ["consents"])
+    session.expire(case, ["consents", "consent"])
 
 
 def _reason(reason: Any) -> str | None:
@@ -81,7 +81,7 @@ def revoke_consent(session: Session, referral_id: int, actor: Any, *,
     rec.revoked_by_id = actor.id
     rec.revoked_reason_enc = reason_enc
     session.flush()
-    session.refresh(case, ["consents"])
+    session.expire(case, ["consents", "consent"])
     referrals = list(session.scalars(select(Referral).where(Referral.case_id == case.id)
                                      .order_by(Referral.id)))
     withdrawn, told = [], 0

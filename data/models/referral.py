@@ -19,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     DateTime,
     Float,
     ForeignKey,
@@ -29,10 +30,12 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    and_,
+    exists,
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from matching.reasons import REASONS, SYSTEM_REASONS  # staff's codes; the platform's own
 
@@ -93,12 +96,23 @@ class Case(Timestamps, Base):
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     referrals: Mapped[list[Referral]] = relationship(back_populates="case")
+    # the whole history, oldest first (the receipt of any record); reading consent needs only
+    # ``consent``
     consents: Mapped[list[ConsentRecord]] = relationship(order_by="ConsentRecord.id")
+    # the current record, one row per case (the newest: a renewal supersedes the one before),
+    # so a case's consent never loads its history and ``selectinload(Case.consent)`` loads
+    # the current consents of many cases in one statement
+    consent: Mapped[ConsentRecord | None] = relationship(
+        primaryjoin=lambda: _current_consent(), viewonly=True)
 
-    @property
-    def consent(self) -> ConsentRecord | None:
-        """The current consent record (the newest: a renewal supersedes the one before)."""
-        return self.consents[-1] if self.consents else None
+
+def _current_consent() -> ColumnElement[bool]:
+    """Case.consent's join: the case's record with no newer record of the same case."""
+    from .consent import ConsentRecord
+
+    newer = aliased(ConsentRecord)
+    return and_(ConsentRecord.case_id == Case.id, ~exists().where(
+        newer.case_id == ConsentRecord.case_id, newer.id > ConsentRecord.id))
 
 
 class Referral(Timestamps, Base):
