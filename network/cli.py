@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 from flask import current_app, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from data.clitools import ErrorMappingGroup
 from data.db import db
@@ -198,6 +198,11 @@ def _link(endpoint: str, **values) -> str:
         return base + url_for(endpoint, **values)
 
 
+def _org_name(org) -> str:
+    """The organisation's name in the command's language (the shell's)."""
+    return org.name("ar" if str(get_locale() or "") == "ar" else "en")
+
+
 def _user(email: str):
     user = accounts.find_user(db.session, email)
     if user is None:
@@ -300,7 +305,8 @@ def tokens_create(org_ref: str, role: str, name: str, days: int | None) -> None:
     org = accounts.find_organization(db.session, org_ref)
     token, secret = tokens.create_token(db.session, org, role, name=name, days=days)
     db.session.commit()
-    click.echo(f"token {token.id} ({token.role}, {org.name_en})", err=True)
+    click.echo(_("Token %(id)s created (%(role)s, %(org)s); its secret, shown this once:",
+                 id=token.id, role=token.role, org=_org_name(org)), err=True)
     click.echo(secret)
 
 
@@ -310,7 +316,7 @@ def tokens_revoke(token_id: int) -> None:
     """Revoke the API token TOKEN_ID."""
     token = tokens.revoke_token(db.session, token_id, organization_id=None)
     db.session.commit()
-    click.echo(f"token {token.id} revoked")
+    click.echo(_("Token %(id)s revoked.", id=token.id))
 
 
 @orgs_cli.command("pending")
@@ -336,4 +342,6 @@ def orgs_verify(org_ref: str, reject: bool, suspend: bool, reason: str) -> None:
     organizations.decide(db.session, org, verify=not (reject or suspend), suspend=suspend,
                          reason=reason)
     db.session.commit()
-    click.echo(f"{org.name_en}: {org.verification}")
+    said = {"verified": _("%(org)s is verified."), "rejected": _("%(org)s was rejected."),
+            "suspended": _("%(org)s is suspended.")}[org.verification]
+    click.echo(said % {"org": _org_name(org)})

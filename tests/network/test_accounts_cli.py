@@ -210,3 +210,36 @@ def test_set_role_bad_input_changes_nothing(runner, session, make):
 def test_orgs_verify_unknown_org_exits_2(runner, ref):
     result = run(runner, "orgs", "verify", ref)
     assert result.exit_code == 2 and f"No organisation '{ref}'" in result.output
+
+
+@pytest.mark.parametrize(("lang", "created", "revoked"), [
+    ("en_GB.UTF-8", "Token {id} created (planner, Relief NGO); its secret, shown this once:",
+     "Token {id} revoked."),
+    ("ar_SY.UTF-8", "أُنشئ الرمز {id} (planner، منظمة الإغاثة)؛ سرّه، ويظهر هذه المرة فقط:",
+     "أُلغي الرمز {id}."),
+])
+def test_tokens_speak_the_shells_language(runner, session, make, lang, created, revoked):
+    org = make.org(name_en="Relief NGO", name_ar="منظمة الإغاثة")
+    env = {**SHELL, "LANG": lang}
+    result = runner.invoke(args=["tokens", "create", "--org", str(org.id), "--role", "planner"],
+                           env=env)
+    assert result.exit_code == 0, result.output
+    token = session.scalars(select(ApiToken)).one()
+    assert result.stderr.strip() == created.format(id=token.id)
+    assert result.stdout.strip() and result.stdout.strip() not in result.stderr
+    result = runner.invoke(args=["tokens", "revoke", str(token.id)], env=env)
+    assert result.exit_code == 0 and result.output.strip() == revoked.format(id=token.id)
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en_GB.UTF-8", ["Relief NGO was rejected.", "Relief NGO is suspended.",
+                     "Relief NGO is verified."]),
+    ("ar_SY.UTF-8", ["رُفضت منظمة الإغاثة.", "عُلّقت منظمة الإغاثة.", "منظمة الإغاثة موثّقة الآن."]),
+])
+def test_orgs_verify_speaks_the_shells_language(runner, make, lang, said):
+    org = make.org(verification="pending", name_en="Relief NGO", name_ar="منظمة الإغاثة")
+    env = {**SHELL, "LANG": lang}
+    out = [runner.invoke(args=["orgs", "verify", str(org.id), *extra], env=env)
+           for extra in (["--reject", "--reason", "unknown"], ["--suspend", "--reason", "x"], [])]
+    assert [r.exit_code for r in out] == [0, 0, 0], [r.output for r in out]
+    assert [r.output.strip() for r in out] == said
