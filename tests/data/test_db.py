@@ -5,25 +5,27 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from data.db import _pyformat, fetch_all
+from data.db import _numbered, fetch_all
 
 PLACEHOLDERS = [
-    ("named", "SELECT :a, :b_2", "SELECT %(a)s, %(b_2)s"),
+    ("named", "SELECT :a, :b_2", "SELECT $1, $2", ("a", "b_2")),
+    ("a name used twice is one parameter", "SELECT :a, :b, :a", "SELECT $1, $2, $1", ("a", "b")),
     ("a cast is not a placeholder", "SELECT :a::int, CAST(:b AS text)",
-     "SELECT %(a)s::int, CAST(%(b)s AS text)"),
-    ("a time inside a literal is not one either", "SELECT '08:00'::time", "SELECT '08:00'::time"),
+     "SELECT $1::int, CAST($2 AS text)", ("a", "b")),
+    ("a time inside a literal is not one either", "SELECT '08:00'::time",
+     "SELECT '08:00'::time", ()),
 ]
 
 
-@pytest.mark.parametrize(("label", "sql", "expected"), PLACEHOLDERS,
+@pytest.mark.parametrize(("label", "sql", "expected", "names"), PLACEHOLDERS,
                          ids=[p[0] for p in PLACEHOLDERS])
-def test_placeholders_become_psycopg_ones(label, sql, expected):
-    assert _pyformat(sql) == expected
+def test_placeholders_become_postgresql_ones(label, sql, expected, names):
+    assert _numbered(sql) == (expected.encode(), names)
 
 
 def test_a_literal_percent_is_refused():
     with pytest.raises(ValueError, match="literal %"):
-        _pyformat("SELECT 'a' LIKE 'a%'")
+        _numbered("SELECT 'a' LIKE 'a%'")
 
 
 def test_rows_are_tuples_in_the_sessions_transaction(session, make):
