@@ -829,13 +829,13 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
                         area=qy.pcode, query=qy)
 
 
-def record_unmet(session: Session, qy: SearchQuery) -> UnmetSearch:
+def record_unmet(session: Session, qy: SearchQuery) -> None:
     """Log a search that found nothing: need, area, groups, age, sex, time; nobody's identity
-    and never the exact point (only the admin area containing it)."""
-    row = UnmetSearch(
-        service_type_code=qy.service_types[0] if len(qy.service_types) == 1 else None,
-        sector_code=qy.sector, pcode=qy.pcode, target_groups=list(qy.groups),
-        age=qy.age, sex=qy.sex)
-    session.add(row)
-    session.flush()
-    return row
+    and never the exact point (only the admin area containing it). One plain INSERT in the
+    session's transaction: the ORM's flush cost ~7 % of a logged search's Python time."""
+    fetch_all(session, f"INSERT INTO {UnmetSearch.__tablename__} (service_type_code, "
+              "sector_code, pcode, target_groups, age, sex) VALUES (:type, :sector, :pcode, "
+              "CAST(:groups AS text[]), :age, :sex)",
+              {"type": qy.service_types[0] if len(qy.service_types) == 1 else None,
+               "sector": qy.sector, "pcode": qy.pcode, "groups": list(qy.groups),
+               "age": qy.age, "sex": qy.sex})
