@@ -110,10 +110,12 @@ def _dev_secret() -> str:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``config`` overrides, then extensions and blueprints."""
     from web.jsonio import OrjsonProvider
+    from web.lean import LeanCookieSessions, TasharukFlask
 
-    app = Flask(__name__, template_folder="web/templates", static_folder="web/static",
-                instance_relative_config=False)
+    app = TasharukFlask(__name__, template_folder="web/templates", static_folder="web/static",
+                        instance_relative_config=False)
     app.json = OrjsonProvider(app)
+    app.session_interface = LeanCookieSessions()
     app.config.from_mapping(Config().as_dict())
     if config:
         app.config.update(config)

@@ -10,6 +10,7 @@ the security headers (CSP, HSTS over https, nosniff, frame denial, Referrer-Poli
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -280,8 +281,13 @@ def _tiles_source(url: str) -> str:
 
 def content_security_policy(map_view: bool) -> str:
     """The CSP: only the app's own assets; inline scripts/styles only on map pages."""
-    img = " ".join(x for x in ("'self'", "data:",
-                               _tiles_source(current_app.config.get("TILES_URL", ""))) if x)
+    return _csp(map_view, current_app.config.get("TILES_URL", ""))
+
+
+@functools.lru_cache(maxsize=64)
+def _csp(map_view: bool, tiles_url: str) -> str:
+    """The CSP text for a kind of page and tile server (the same on every response: kept)."""
+    img = " ".join(x for x in ("'self'", "data:", _tiles_source(tiles_url)) if x)
     inline = " 'unsafe-inline'" if map_view else ""
     return "; ".join([
         "default-src 'self'",
