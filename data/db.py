@@ -123,9 +123,8 @@ _PLACEHOLDER = re.compile(r"(?<![:\w]):(\w+)")
 @functools.lru_cache(maxsize=1024)
 def _numbered(sql: str) -> tuple[bytes, tuple[str, ...]]:
     """``:name`` placeholders as PostgreSQL's own ``$n`` (``::type`` casts left alone), and the
-    names in their order: a name used twice is one parameter."""
-    if "%" in sql:
-        raise ValueError("a literal % in a statement for fetch_all: pass it as a parameter")
+    names in their order: a name used twice is one parameter. A literal ``%`` (pg_trgm's
+    ``<%``, ``LIKE 'a%'``) is just text to PostgreSQL's placeholders."""
     names: list[str] = []
 
     def number(m: re.Match) -> str:

@@ -17,6 +17,7 @@ import datetime as dt
 import math
 import re
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -163,14 +164,15 @@ def _number(args: Mapping, name: str, kind=float) -> float | int | None:
     return value
 
 
-_TAXONOMY: dict[Any, tuple[float, dict[str, Any]]] = {}
+_TAXONOMY: weakref.WeakKeyDictionary[Any, tuple[float, dict[str, Any]]] = \
+    weakref.WeakKeyDictionary()
 TAXONOMY_TTL_S = 60.0
 
 
 def taxonomy(session: Session) -> dict[str, Any]:
     """Service types (with their words), sectors, target groups and p-codes, cached for a
     minute per database: reference data changes only when it is loaded again."""
-    key = session.get_bind().engine.url  # (hashable; rendering it as text cost ~20 µs)
+    key = session.get_bind().engine  # (hashing its URL rendered it as text: ~5 µs a call)
     now = time.monotonic()
     hit = _TAXONOMY.get(key)
     if hit and now - hit[0] < TAXONOMY_TTL_S:
@@ -359,11 +361,12 @@ def keyword_tsquery(session: Session, q: str) -> str:
     if not words:
         return ""
     variants: dict[str, list[str]] = {w: [] for w in words}
-    for word, similar in session.execute(text(
-            "SELECT w.q, s.word FROM unnest(CAST(:words AS text[])) AS w(q) CROSS JOIN LATERAL "
-            "(SELECT word FROM search_word WHERE w.q <% word "
-            " ORDER BY word_similarity(w.q, word) DESC, word LIMIT :n) s"),
-            {"words": list(variants), "n": KEYWORD_VARIANTS}):  # (`<%`: not for fetch_all)
+    _cols, rows = fetch_all(
+        session, "SELECT w.q, s.word FROM unnest(CAST(:words AS text[])) AS w(q) CROSS JOIN "
+        "LATERAL (SELECT word FROM search_word WHERE w.q <% word "
+        " ORDER BY word_similarity(w.q, word) DESC, word LIMIT :n) s",
+        {"words": list(variants), "n": KEYWORD_VARIANTS})
+    for word, similar in rows:
         if not similar.startswith(word) and re.fullmatch(r"\w+", similar):
             variants[word].append(similar)  # (a word it prefixes is found by the prefix)
     return " & ".join("(" + " | ".join([f"{w}:*", *variants[w]]) + ")" for w in words)

@@ -23,9 +23,10 @@ def test_placeholders_become_postgresql_ones(label, sql, expected, names):
     assert _numbered(sql) == (expected.encode(), names)
 
 
-def test_a_literal_percent_is_refused():
-    with pytest.raises(ValueError, match="literal %"):
-        _numbered("SELECT 'a' LIKE 'a%'")
+def test_a_literal_percent_is_text(session):
+    assert _numbered("SELECT 'ab' LIKE :p || '%'") == (b"SELECT 'ab' LIKE $1 || '%'", ("p",))
+    assert fetch_all(session, "SELECT 'ab' LIKE :p || '%' AS hit", {"p": "a"}) == \
+        (["hit"], [(True,)])
 
 
 def test_rows_are_tuples_in_the_sessions_transaction(session, make):
