@@ -152,23 +152,26 @@ def erase_closed(session: Session, timestamp: int | None = None) -> dict:
     return {"cases": report.cases, "referrals": report.referrals, "events": report.events}
 
 
-@queue.periodic(cron="0 2 * * *")
+@queue.periodic(cron="0 2 * * *")  # planning.gapcache.RECOMPUTE_CRON
 @job("gaps.recompute", with_job_id=True)  # planning.gapcache.RECOMPUTE_TASK
 def recompute_gaps(session: Session, job_id: int, timestamp: int | None = None) -> list[str]:
     """Recompute the national gap tables (every level) into EXPORT_FOLDER/gaps/, and every
-    level x sector table into the gap pages' cache under this run's snapshot (the pages
-    switch to it when the job has succeeded)."""
+    level x sector table, its maps (sites or not, Arabic and English) and the facts for the
+    other selections into the gap pages' cache under this run's snapshot (the pages switch to
+    it when the job has succeeded)."""
     from sqlalchemy import select
 
     from data.models import Sector
-    from planning.gapcache import job_snapshot, warm
+    from planning.gapcache import job_snapshot, predraw, warm
     from planning.gaps import table_csv
 
     read = db.read_session  # read from a replica if any
     sectors: list[str | None] = [None, *read.scalars(
         select(Sector.code).where(Sector.parent_code.is_(None)).order_by(Sector.code))]
-    national = warm(read, gap_cache_folder(current_app.config), job_snapshot(session, job_id),
-                    GAP_LEVELS, sectors)
+    cache, version = gap_cache_folder(current_app.config), job_snapshot(session, job_id)
+    tables = warm(read, cache, version, GAP_LEVELS, sectors)
+    predraw(read, cache, version, tables, [_map_options(lang) for lang in ("ar", "en")])
+    national = {str(sel.level): t for sel, t in tables.items() if sel.sector is None}
     folder = Path(current_app.config["EXPORT_FOLDER"]) / "gaps"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -178,6 +181,18 @@ def recompute_gaps(session: Session, job_id: int, timestamp: int | None = None) 
         partial.replace(folder / f"level-{level}.csv")
         written.append(f"level-{level}.csv")
     return written
+
+
+def _map_options(lang: str) -> dict[str, str]:
+    """The gap map page's options in ``lang``, as a request for it would have them."""
+    from flask import url_for
+    from flask_babel import force_locale
+
+    from planning.gapcache import map_options
+
+    with current_app.test_request_context("/"), force_locale(lang):
+        return map_options(lang, tiles_url=current_app.config.get("TILES_URL", ""),
+                           asset_base=url_for("main.leaflet_asset", filename="x")[:-2])
 
 
 @queue.periodic(cron="40 2 * * *")

@@ -6,7 +6,11 @@ failed referral (1-10 s) and its map draws every polygon; at 5 % of the requests
 held the server's threads for most of a load test. The figures are a planning view of the
 nightly recomputation (``gaps.recompute``), so its run is the *snapshot*: a table or map is
 computed once per selection after each run, written under the snapshot's name, then read
-from the file (the job itself writes every level x sector table ahead). Referral outcomes and
+from the file. The job itself writes every level x top-level sector table and map (sites or
+not, Arabic and English) ahead, and the facts it read (``GapInputs``, every sector): any other
+selection (a sub-sector, a service type, a group, a period) is the pure engine run on those
+facts, without reading the database, so its figures are those of the snapshot and equal to a
+computation from the database at the time of the run. Referral outcomes and
 searches change all day and would invalidate an exact data version at every transition;
 the pages say figures are as of the last recomputation, which a platform admin can re-run
 from the jobs page. Before the first run (a fresh install, the tests) nothing is cached.
@@ -19,6 +23,7 @@ import hashlib
 import io
 import json
 import os
+import pickle
 import tempfile
 import threading
 from collections.abc import Callable
@@ -30,14 +35,15 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from data.gapdata import load_gap_inputs
-from matching.gaps import GapSelection
+from matching.gaps import GapInputs, GapSelection
 
 from .gaps import gap_map_html, gap_table, need_periods
 
 __all__ = ["RECOMPUTE_TASK", "Snapshot", "cached_facts", "cached_map_html", "cached_table",
-           "current", "job_snapshot", "snapshot", "warm"]
+           "current", "first_run", "job_snapshot", "map_options", "predraw", "snapshot", "warm"]
 
 RECOMPUTE_TASK = "gaps.recompute"
+RECOMPUTE_CRON = "0 2 * * *"  # nightly at 02:00 UTC (``jobs.tasks`` schedules it so)
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -48,6 +54,19 @@ def _last_run(session: Session):
         "SELECT j.id, (SELECT min(e.at) FROM procrastinate_events e WHERE e.job_id = j.id) "
         "FROM procrastinate_jobs j WHERE j.task_name = :task AND j.status = 'succeeded' "
         "ORDER BY j.id DESC LIMIT 1"), {"task": RECOMPUTE_TASK}).first()
+
+
+def first_run(session: Session, now: dt.datetime | None = None) -> tuple[bool, dt.datetime]:
+    """Before the first recomputation, what the pages tell a planner: whether one is queued
+    or running now (a platform admin started it from the jobs page), and when the nightly
+    one starts (UTC)."""
+    running = session.scalar(text(
+        "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = :task "
+        "AND status IN ('todo', 'doing'))"), {"task": RECOMPUTE_TASK})
+    minute, hour = (int(v) for v in RECOMPUTE_CRON.split()[:2])
+    now = now or dt.datetime.now(dt.UTC)
+    start = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return bool(running), start if start > now else start + dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -92,13 +111,13 @@ def _lock(name: str) -> threading.Lock:
         return _locks.setdefault(name, threading.Lock())
 
 
-def _write(folder: Path, version: str, name: str, data: str) -> None:
+def _write(folder: Path, version: str, name: str, data: str | bytes) -> None:
     """Write ``data`` whole under ``name`` (aside, then renamed); drop other snapshots'."""
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".building-")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(data)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, folder / name)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -145,9 +164,35 @@ def _from_text(data: str) -> tuple[pd.DataFrame, list[str]]:
     return pd.read_json(io.StringIO(entry["table"]), orient="table"), entry["periods"]
 
 
-def _facts_now(session: Session, selection: GapSelection) -> str:
-    data = load_gap_inputs(session, sector=selection.sector,
-                           service_type=selection.service_type)
+_INPUTS = "inputs.pickle"
+_inputs_held: dict[str, GapInputs] = {}  # this process's facts of the last snapshot read
+
+
+def _snapshot_inputs(folder: Path | None, snap: Snapshot | None) -> GapInputs | None:
+    """The facts snapshot ``snap``'s job read (every sector), kept in memory once read; None
+    without a snapshot or when its job wrote none (an older run)."""
+    if folder is None or snap is None:
+        return None
+    path = folder / f"{snap.name}.{_INPUTS}"
+    with _lock(path.name):
+        data = _inputs_held.get(snap.name)
+        if data is None:
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                return None
+            # written by this server's own job into its own cache folder, never uploaded
+            data = pickle.loads(raw)
+            _inputs_held.clear()  # an older snapshot's facts are not served any more
+            _inputs_held[snap.name] = data
+    return data
+
+
+def _facts_now(session: Session, selection: GapSelection,
+               data: GapInputs | None = None) -> str:
+    if data is None:
+        data = load_gap_inputs(session, sector=selection.sector,
+                               service_type=selection.service_type)
     table = gap_table(session, selection, data)  # validates the selection first
     return _to_text(table, need_periods(data))
 
@@ -156,9 +201,13 @@ def cached_facts(session: Session, folder: Path | None, selection: GapSelection,
                  snap: Snapshot | None = _UNREAD) -> tuple[pd.DataFrame, list[str]]:
     """The ranked gap table of ``selection`` and the years with needs figures, as of
     snapshot ``snap`` (by default the current one; ``folder``: where the files are; None
-    computes them now)."""
-    return _from_text(_cached(folder, session, f"table.{_key(selection)}",
-                              lambda: _facts_now(session, selection), snap))
+    computes them now). A selection the job did not write is computed from the snapshot's
+    facts (no database read), once, then read from its file."""
+    if snap is _UNREAD:
+        snap = current(session, folder)
+    return _from_text(_cached(
+        folder, session, f"table.{_key(selection)}",
+        lambda: _facts_now(session, selection, _snapshot_inputs(folder, snap)), snap))
 
 
 def cached_table(session: Session, folder: Path | None, selection: GapSelection,
@@ -181,19 +230,57 @@ def cached_map_html(session: Session, folder: Path | None, selection: GapSelecti
                    snap)
 
 
+def map_options(lang: str, *, tiles_url: str, asset_base: str) -> dict[str, str]:
+    """The options of the gap map page in ``lang`` (the page and the nightly job draw with
+    the same ones, so the job's maps are the page's files); call it in ``lang``'s locale."""
+    from flask_babel import gettext as _
+
+    return {"tiles_url": tiles_url, "asset_base": asset_base,
+            "title": _("Map of the gap score"), "lang": lang}
+
+
 def warm(session: Session, folder: Path, version: str, levels: tuple[str, ...],
-         sectors: list[str | None]) -> dict[str, pd.DataFrame]:
+         sectors: list[str | None]) -> dict[GapSelection, pd.DataFrame]:
     """Compute every level's table for each of ``sectors`` (None: all) into ``folder`` under
-    snapshot ``version``, reading each sector's facts once; the national tables by level."""
-    national = {}
+    snapshot ``version``, and keep the facts of every sector (read once) for the selections
+    computed later; the tables by selection."""
+    data = _dates_parsed(load_gap_inputs(session))  # every sector: the engine filters exactly
+    _write(folder, version, f"{version}.{_INPUTS}",
+           pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    periods = need_periods(data)
+    tables = {}
     for sector in sectors:
-        data = load_gap_inputs(session, sector=sector)
-        periods = need_periods(data)
         for level in levels:
             selection = GapSelection(level=int(level), sector=sector)
             table = gap_table(session, selection, data)
             _write(folder, version, f"{version}.table.{_key(selection)}",
                    _to_text(table, periods))
-            if sector is None:
-                national[level] = table
-    return national
+            tables[selection] = table
+    return tables
+
+
+def _dates_parsed(data: GapInputs) -> GapInputs:
+    """``data`` with its dates as pandas timestamps (UTC), as the engine reads them (its
+    period filter parses them so): the same figures, and the facts file reads back in half
+    the time (a Python date object per row unpickles slowly)."""
+    for frame, column in ((data.activities, "period_start"), (data.referrals, "at"),
+                          (data.unmet, "at")):
+        frame[column] = pd.to_datetime(frame[column], errors="coerce", utc=True)
+    return data
+
+
+def predraw(session: Session, folder: Path, version: str,
+            tables: dict[GapSelection, pd.DataFrame], options: list[dict[str, str]]) -> int:
+    """Draw the map of each of ``tables`` with and without sites, once per ``options`` (one
+    per language, ``map_options``), into ``folder`` under snapshot ``version``, so no
+    planner waits for a map on the first request after the run; the number drawn."""
+    drawn, layers = 0, {}  # each level's shapes and each sector's sites read once
+    for selection, table in tables.items():
+        for sites in (False, True):
+            for opts in options:
+                kwargs = {"sites": sites, **opts}
+                html = gap_map_html(session, selection, table, layers=layers, **kwargs)
+                _write(folder, version,
+                       f"{version}.map.{_key(selection, sorted(kwargs.items()))}", html)
+                drawn += 1
+    return drawn

@@ -170,16 +170,25 @@ def table_xlsx(table: pd.DataFrame, locale: str = "ar") -> bytes:
 def gap_map_html(session: Session, selection: GapSelection, table: pd.DataFrame | None = None,
                  *, sites: bool = False, standalone: bool = False, tiles_url: str = "",
                  asset_base: str = "/vendor/leaflet", title: str = "",
-                 lang: str = "ar") -> str:
-    """The folium map of ``selection`` (polygons simplified for the web; sites optional)."""
+                 lang: str = "ar", layers: dict | None = None) -> str:
+    """The folium map of ``selection`` (polygons simplified for the web; sites optional).
+    ``layers``: the shapes and sites read so far, by level and by scope, to share between
+    maps drawn together (the nightly job's)."""
     if table is None:
         table = gap_table(session, selection)
+    layers = {} if layers is None else layers
     # simplified once, when the boundary was written (admin_area.geom_web), as the map draws them
-    shapes = area_shapes(session, selection.level, web=True)
+    level_key = ("shapes", selection.level)
+    if level_key not in layers:
+        layers[level_key] = area_shapes(session, selection.level, web=True)
+    shapes = layers[level_key]
     site_frame = None
     if sites:
-        site_frame = service_sites(session, sector=selection.sector,
-                                   service_type=selection.service_type)
+        site_key = ("sites", selection.sector, selection.service_type)
+        if site_key not in layers:
+            layers[site_key] = service_sites(session, sector=selection.sector,
+                                             service_type=selection.service_type)
+        site_frame = layers[site_key]
     return gap_map(table, shapes, sites=site_frame, tiles_url=tiles_url or None,
                    tolerance_deg=0.0,
                    asset_base=asset_base, standalone=standalone, title=title, lang=lang)

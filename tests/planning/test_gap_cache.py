@@ -37,6 +37,24 @@ def test_before_the_first_recomputation_every_request_computes(client, session, 
     assert _idleb_need(client) == 5000
     page = client.get("/gaps/?level=1&sector=protection&lang=en").get_data(as_text=True)
     assert "Figures computed now from the current data." in page and "as of" not in page
+    # when they will not be: the nightly run's time, or the run an admin started
+    assert "From the first nightly recomputation (<time" in page
+    arabic = client.get("/gaps/?level=1&sector=protection&lang=ar").get_data(as_text=True)
+    assert "ابتداءً من أول إعادة حساب ليلية (<time" in arabic
+    enqueue(session, "gaps.recompute", timestamp=0)
+    page = client.get("/gaps/?level=1&sector=protection&lang=en").get_data(as_text=True)
+    assert "The first recomputation is running" in page and "From the first" not in page
+
+
+def test_the_nightly_run_is_announced_for_the_next_two_oclock(session):
+    import datetime as dt
+
+    from planning.gapcache import first_run
+
+    night = dt.datetime(2026, 12, 7, 1, 59, tzinfo=dt.UTC)
+    assert first_run(session, night) == (False, night.replace(hour=2, minute=0))
+    morning = dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.UTC)
+    assert first_run(session, morning)[1] == dt.datetime(2026, 12, 8, 2, 0, tzinfo=dt.UTC)
 
 
 def test_pages_keep_the_snapshot_until_the_next_run(app, client, session, planner, gaps_data,
@@ -102,3 +120,55 @@ def test_bad_selections_still_name_the_field_with_a_snapshot(app, client, sessio
     resp = client.get(f"/api/v1/gaps?{query}")
     assert resp.status_code == 400
     assert resp.get_json()["error"]["details"]["field"] in ("level", "sector")
+
+
+FILTERED = ({"level": "2", "sector": "gbv"}, {"level": "1", "service": "prot_pss"},
+            {"level": "3", "sector": "protection", "group": "women"},
+            {"level": "1", "sector": "protection", "period": "2023"},
+            {"level": "2", "group": "women", "period": "2023-01"},
+            {"level": "1", "sector": "protection", "period": "2021"})
+
+
+def test_filtered_views_come_from_the_snapshots_facts_equal_to_computing_them(
+        app, session, gaps_data, count_queries):
+    from data.io.downloads import gap_cache_folder
+    from planning.gapcache import cached_facts, current
+    from planning.gaps import gap_table, parse_selection
+
+    _recompute(app, session)
+    folder = gap_cache_folder(app.config)
+    snap = current(session, folder)
+    for args in FILTERED:
+        selection = parse_selection(args)
+        with count_queries() as q:
+            table, periods = cached_facts(session, folder, selection, snap)
+        assert q.count == 0, q.statements  # the job's facts, no database read
+        assert periods == ["2023"]
+        pd.testing.assert_frame_equal(_missing_as_none(table),
+                                      _missing_as_none(gap_table(session, selection)),
+                                      check_dtype=False)
+
+
+def test_the_job_draws_every_levels_and_sectors_maps_the_page_serves(app, client, session,
+                                                                      planner, gaps_data,
+                                                                      count_queries):
+    from data.io.downloads import gap_cache_folder
+    from planning.gapcache import snapshot
+
+    _recompute(app, session)
+    folder = gap_cache_folder(app.config)
+    version = snapshot(session)
+    tops = session.scalars(select(Sector.code).where(Sector.parent_code.is_(None))).all()
+    maps = {p.name: p.read_bytes() for p in folder.iterdir()
+            if p.name.startswith(f"{version}.map.")}
+    assert len(maps) == 3 * (1 + len(tops)) * 2 * 2  # levels x sectors x sites x languages
+    for query in ("level=1&sector=protection&lang=en", "level=3&sites=1&lang=ar"):
+        with count_queries() as q:
+            first = client.get(f"/gaps/map?{query}")
+        assert first.status_code == 200
+        assert first.get_data() in maps.values()  # the job's file, as drawn by the job
+        assert not [st for st in q.statements if "admin_area" in st], q.statements
+    english = client.get("/gaps/map?level=1&sector=protection&lang=en").get_data(as_text=True)
+    assert '<html lang="en"' in english and "<title>Map of the gap score</title>" in english
+    arabic = client.get("/gaps/map?level=1&sector=protection&lang=ar").get_data(as_text=True)
+    assert '<html lang="ar"' in arabic and "<title>Map of the gap score</title>" not in arabic

@@ -86,7 +86,8 @@ def dashboard():
         row["links"] = _links(row, selection.sector)
     return render_template("gaps/dashboard.html", form=form, view=view, args=args,
                            selection=selection, errors={}, labels={},
-                           as_of=snap.at if snap else None)
+                           as_of=snap.at if snap else None,
+                           first_run=None if snap else cache.first_run(db.read_session))
 
 
 def _labels(form: GapFilterForm) -> dict[str, str]:
@@ -101,10 +102,9 @@ def map_view():
     """The map alone (the dashboard embeds it in an iframe)."""
     html = cache.cached_map_html(
         db.read_session, _cache(), uc.parse_selection(request.args),
-        sites=bool(request.args.get("sites")),
-        tiles_url=current_app.config.get("TILES_URL", ""),
-        asset_base=url_for("main.leaflet_asset", filename="x")[:-2],
-        title=_("Map of the gap score"), lang=current_locale())
+        sites=bool(request.args.get("sites")), **cache.map_options(
+            current_locale(), tiles_url=current_app.config.get("TILES_URL", ""),
+            asset_base=url_for("main.leaflet_asset", filename="x")[:-2]))
     return Response(html, mimetype="text/html")
 
 
