@@ -136,7 +136,8 @@ def _numbered(sql: str) -> tuple[bytes, tuple[str, ...]]:
 
 
 def fetch_all(session: Session, sql: str, params: dict[str, Any], *,
-              prepare: bool | None = None) -> tuple[list[str], list[tuple]]:
+              prepare: bool | None = None, generic: bool = False,
+              ) -> tuple[list[str], list[tuple]]:
     """Run a text statement (``:name`` placeholders) on the session's own connection and
     return its column names and rows as plain tuples. ``prepare=False``: never a prepared
     statement, so PostgreSQL plans every execution for its parameters (see ``make_engine``).
@@ -149,15 +150,45 @@ def fetch_all(session: Session, sql: str, params: dict[str, Any], *,
     and the column names are read off the result: psycopg's own conversion re-parsed every
     statement longer than 4 KB (the search's candidates) on each run, and its ``description``
     built a Column object, with its type lookups, a column (~8 % of a search's Python time).
+    ``generic=True``: prepared at its first run and planned once for all values (a generic
+    plan at once, ``_fetch_generic``), for statements whose generic plan is known good.
     """
     conn = session.connection().connection.driver_connection
     query, names = _numbered(sql)
+    if generic:
+        return _fetch_generic(conn, query, [params[n] for n in names])
     with psycopg.RawCursor(conn) as cur:
         cur.execute(query, [params[n] for n in names], prepare=prepare)
         res = cur.pgresult
         if res is None or (not res.nfields and res.status != pq.ExecStatus.TUPLES_OK):
             return [], []
         return [res.fname(i).decode() for i in range(res.nfields)], cur.fetchall()
+
+
+_GENERIC = b"SELECT set_config('plan_cache_mode', $1, false)"
+
+
+def _fetch_generic(conn, query: bytes, values: list[Any]) -> tuple[list[str], list[tuple]]:
+    """``query`` prepared at its first run with a generic plan at once, in one round trip:
+    ``plan_cache_mode`` is forced for it and set back around it (a pipeline of three
+    statements). Otherwise each connection plans a statement for its values at psycopg's
+    first five runs and PostgreSQL's first five of the prepared statement; the setting is
+    the connection's, so it is put back even when the statement fails."""
+    try:
+        with psycopg.RawCursor(conn) as cur, psycopg.RawCursor(conn) as setting:
+            with conn.pipeline():
+                setting.execute(_GENERIC, ["force_generic_plan"], prepare=True)
+                cur.execute(query, values, prepare=True)
+                setting.execute(_GENERIC, [PLAN_CACHE_MODE], prepare=True)
+            res = cur.pgresult
+            return [res.fname(i).decode() for i in range(res.nfields)], cur.fetchall()
+    except Exception:
+        # the pipeline stopped at the error; a failed transaction's rollback undoes the
+        # setting, outside one (autocommit) it is put back here
+        if conn.info.transaction_status == pq.TransactionStatus.IDLE:
+            with psycopg.RawCursor(conn) as setting:
+                setting.execute(_GENERIC, [PLAN_CACHE_MODE])
+        raise
 
 
 def autocommit_reads(session: Session) -> bool:

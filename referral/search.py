@@ -47,6 +47,7 @@ __all__ = [
     "Viewer",
     "check_point",
     "filters_sql",
+    "generic_at_once",
     "generic_plan_safe",
     "is_subdistrict",
     "parse_query",
@@ -721,6 +722,17 @@ def generic_plan_safe(qy: SearchQuery) -> bool:
             and (qy.pcode is None or is_subdistrict(qy.pcode)))
 
 
+def generic_at_once(qy: SearchQuery) -> bool:
+    """Whether the candidate statement of ``qy`` (``generic_plan_safe``) gets its generic plan
+    at its first run on a connection (``data.db.fetch_all(generic=True)``) rather than after
+    psycopg's five runs and PostgreSQL's five plans made for the values: gunicorn's 8
+    connections and the ~160 shapes of the bench's searches never got there (1,000 searches
+    planned, 22 generic plans), and planning is most of a typical search's candidate
+    statement. Not for a keyword without a need near a point, whose generic plan walked
+    further (17.9 -> 19.1 ms of database CPU a search); docs/performance.md, searchdb."""
+    return bool(qy.service_types) or not (qy.q and qy.point)
+
+
 def _shown_distance(metres: float | None, visible: bool) -> float | None:
     """A distance as shown: to the decimetre, or up to the whole kilometre when the site is
     hidden from the viewer (no trilateration to the metre)."""
@@ -785,7 +797,9 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
     viewer = viewer or Viewer()
     today = today or dt.date.today()
     sql, params = build_sql(qy, today)
-    keys, rows = fetch_all(session, sql, params, prepare=None if generic_plan_safe(qy) else False)
+    safe = generic_plan_safe(qy)
+    keys, rows = fetch_all(session, sql, params, prepare=None if safe else False,
+                           generic=safe and generic_at_once(qy))
     # one tuple per column (numpy reads None as NaN where a float is expected)
     col = dict(zip(keys, list(zip(*rows, strict=True)) if rows else [()] * len(keys),
                    strict=True))

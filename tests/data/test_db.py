@@ -100,3 +100,35 @@ def test_the_app_engine_is_the_one_without_workers(app, setting, expected):
     finally:
         engine.dispose()  # (close the pooled connection: nothing else uses this pool here)
     assert shown == expected
+
+
+def _generic_plans(session, marker: str) -> tuple[int, int]:
+    return session.execute(text(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+        "WHERE statement LIKE :s"), {"s": f"%{marker}"}).one()
+
+
+def test_a_generic_statement_is_planned_once_at_its_first_run(session, make):
+    """``generic=True``: prepared at its first run and planned once for every value (no
+    plan made for the values first), the same rows, and the connection's plan cache mode
+    as it was before."""
+    org = make.org()
+    sql = "SELECT id FROM organization WHERE id >= :n ORDER BY id LIMIT 1 -- generic once"
+    for _ in range(2):
+        assert fetch_all(session, sql, {"n": org.id}, generic=True) == (["id"], [(org.id,)])
+    assert _generic_plans(session, "-- generic once") == (2, 0)
+    assert session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+
+
+def test_a_failing_generic_statement_leaves_the_plan_cache_mode_as_it_was(engine):
+    """Outside a transaction nothing would undo the forced setting: it is put back."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        with OrmSession(bind=conn) as s:
+            with pytest.raises(Exception, match="division by zero"):
+                fetch_all(s, "SELECT 1 / CAST(:z AS int) -- fails", {"z": 0}, generic=True)
+            assert s.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+            assert fetch_all(s, "SELECT 1 / CAST(:z AS int) -- fails", {"z": 1},
+                             generic=True) == (["?column?"], [(1,)])
