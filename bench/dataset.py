@@ -97,15 +97,16 @@ def fresh_database(name: str, *, boundaries: bool = True) -> str:
     return url
 
 
-def _marker(url: str) -> dict | None:
+def _marker(url: str, table: str = "bench_dataset") -> dict | None:
+    """What a benchmark wrote in its database's one-row ``table`` when it built it."""
     from data.db import make_engine
 
     eng = make_engine(url)
     try:
         with eng.connect() as conn:
-            if not conn.scalar(text("SELECT to_regclass('bench_dataset') IS NOT NULL")):
+            if not conn.scalar(text(f"SELECT to_regclass('{table}') IS NOT NULL")):
                 return None
-            row = conn.execute(text("SELECT info FROM bench_dataset")).first()
+            row = conn.execute(text(f"SELECT info FROM {table}")).first()
             return row[0] if row else None
     finally:
         eng.dispose()
