@@ -8,8 +8,8 @@ import hashlib
 
 from data.models import AGE_SEX_COLUMNS
 
-__all__ = ["FINGERPRINTED", "HEAD", "TAIL", "content_digest", "digest_head", "digest_with",
-           "fingerprint"]
+__all__ = ["FINGERPRINTED", "HEAD", "TAIL", "content_digest", "digest_head", "digest_text",
+           "digest_with", "fingerprint"]
 
 # what a row says in words (its organisation, service, place and period), then its figures:
 # an importer writes the head once per distinct text and only the tail per row
@@ -31,7 +31,13 @@ def digest_head(org_uuid, values) -> str:
 
 def digest_with(head: str, tail: tuple) -> bytes:
     """The content digest of an activity from its ``digest_head`` and its ``TAIL`` values."""
-    return hashlib.sha256(f"{head}|{'|'.join(map(str, tail))}".encode()).digest()
+    return digest_text(f"{head}|{'|'.join(map(str, tail))}")
+
+
+def digest_text(text: str) -> bytes:
+    """The digest of ``digest_with``'s text, for an importer that joins it from parts it
+    formatted once (each value as ``str`` gives it, ``|`` between)."""
+    return hashlib.sha256(text.encode()).digest()
 
 
 def content_digest(org_uuid, values) -> bytes:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from psycopg.errors import UniqueViolation
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -37,10 +36,11 @@ from data.models import (
 from data.searchtext import service_search_text
 from textmatch.arabic import normalize
 
+from .activitywriter import ActivityWriter
 from .batches import settle
 from .columns import BREAKDOWN, load_mapping
 from .dates import MISSING, NoYear, parse_date, parse_month, parse_period_option
-from .fingerprints import digest_head, digest_with, fingerprint
+from .fingerprints import digest_head, digest_text, fingerprint
 from .orgs import OrgMatcher
 from .reader import open_table
 from .report import ImportReport
@@ -49,7 +49,6 @@ from .units import decide, is_people_unit, unit_name
 
 __all__ = ["import_4w", "is_people_unit", "refusal"]
 
-BATCH = 2000
 _YES = {"yes", "y", "true", "1", "نعم"}
 # the activity columns the importer writes, in the order of its pending rows
 _COLUMNS = ("organization_id", "implementing_org", "sector_code", "service_type_code",
@@ -161,6 +160,23 @@ class _Text(NamedTuple):
     head: str  # the fingerprint's text part (data.io.fingerprints.digest_head)
 
 
+class _Figures(NamedTuple):
+    """What a row's sex/age cells give (``_Importer._breakdown``), shared by the rows that
+    have the same cells."""
+
+    values: dict[str, int | None]
+    problems: list[tuple]
+    filled: bool  # a breakdown cell holds a number
+    nonzero: bool  # ... other than 0
+    total: int  # their sum
+    text: str  # the figures as the fingerprint digests them
+    groups: frozenset[str]  # the groups they show (children, women, ...)
+
+
+_NO_FIGURES = "|".join(["None"] * len(AGE_SEX_COLUMNS))  # a row not counted as people
+_NO_VALUES = dict.fromkeys(AGE_SEX_COLUMNS)
+
+
 class _Importer:
     """One import run: the indexes (places, taxonomy, organisations) and the pending rows."""
 
@@ -188,8 +204,8 @@ class _Importer:
         # keyed by (org id, service type): the service ids are known only in ``finish``
         self.coverage: set[tuple[tuple[int, str], str]] = set()
         self.service_groups: set[tuple[tuple[int, str], str]] = set()
-        self.pending: list[tuple] = []  # rows for COPY, in the order of _COLUMNS
-        self.staged = False
+        # rows for COPY, in the order of _COLUMNS, written by a thread meanwhile
+        self.writer = ActivityWriter(session, _COLUMNS, _FINGERPRINT)
         self.singles = {f: idx[0] for f, idx in cmap.fields.items() if idx}
         self.date_cache: dict[tuple[str, str], tuple] = {}
         self.org_cache: dict[tuple, object] = {}
@@ -213,7 +229,9 @@ class _Importer:
         figures = [i for _name, idx in self.breakdown for i in idx]
         self.breakdown_key = (operator.itemgetter(*figures) if len(figures) > 1
                               else (lambda cells: tuple(cells[i] for i in figures)))
-        self.breakdowns: dict[object, tuple[dict, list[tuple]]] = {}
+        self.breakdowns: dict[object, _Figures] = {}
+        # (groups in words, groups in figures, pwd counted) -> (groups, as digested, array)
+        self.group_sets: dict[tuple, tuple[frozenset[str], str, str]] = {}
         # a finding many rows of a file can have, translated once (then formatted per row)
         self.exceeds = _("the sex/age breakdown (%(n)s) exceeds the total")
         self.check_breakdown = _("check the breakdown columns")
@@ -456,8 +474,8 @@ class _Importer:
         # people
         unit_raw = t.unit
         bkey = self.breakdown_key(cells)
-        values, problems = self.breakdowns.get(bkey) or self._breakdown(cells, bkey)
-        for column, text, problem in problems:
+        fig = self.breakdowns.get(bkey) or self._breakdown(cells, bkey)
+        for column, text, problem in fig.problems:
             r.reject(n, column, text, problem, _("write a whole number"))
             ok = False
         reached, problem = _number(row.get("reached_total"))
@@ -470,7 +488,6 @@ class _Importer:
             r.reject(n, self.cmap.column("value"), row.get("value"), problem,
                      _("write a number"))
             ok = False
-        parts = [v for v in values.values() if v is not None]
         size = None
         if self.has_size:
             size, problem = _number(row.get("hh_size"))
@@ -479,7 +496,7 @@ class _Importer:
                          _("write a number"))
                 ok = False
         analysis = t.analysis
-        decision = decide(analysis, unit_raw, breakdown=any(parts), size=size)
+        decision = decide(analysis, unit_raw, breakdown=fig.nonzero, size=size)
         self.r.decisions[(decision.kind, analysis if decision.kind.startswith("analysis")
                           else unit_raw)] += 1
         people = decision.people
@@ -487,14 +504,14 @@ class _Importer:
             households = quantity if quantity is not None else reached
             quantity = households
             reached = None if households is None else float(round(households * decision.size))
-        if reached is None and parts:
-            reached = float(sum(parts))
+        if reached is None and fig.filled:
+            reached = float(fig.total)
         elif reached is None and people and quantity is not None and \
                 decision.kind != "no_unit":
             reached = quantity  # "120" under unit "Children": 120 people
-        elif reached is not None and parts and sum(parts) > reached and people:
+        elif reached is not None and fig.filled and fig.total > reached and people:
             r.doubt(n, self.cmap.column("reached_total"), row.get("reached_total"),
-                    self.exceeds % {"n": sum(parts)}, self.check_breakdown)
+                    self.exceeds % {"n": fig.total}, self.check_breakdown)
         if reached is not None and not float(reached).is_integer():
             r.reject(n, self.cmap.column("reached_total"), row.get("reached_total"),
                      _("people reached must be a whole number"), _("write a whole number"))
@@ -505,29 +522,33 @@ class _Importer:
                     _("fill the people column, or name it in a mapping file (reached_total)"))
         if not ok:
             return False
-        groups = self._groups(t, row, values, cells)
-        if not people:
+        pwd = False
+        if self.pwd_counted and "pwd" not in t.groups:
+            pwd = bool(_number(row.get("reached_pwd"))[0])
+        gkey = (t.groups, fig.groups, pwd)
+        groups, listed, array = self.group_sets.get(gkey) or self._group_set(gkey)
+        if people:
+            figures, text = fig.values, fig.text
+        else:
             quantity = quantity if quantity is not None else reached
             reached = None
-            values = dict.fromkeys(BREAKDOWN)
+            figures, text = _NO_VALUES, _NO_FIGURES
         unit = "people" if people else unit_name(analysis or unit_raw)
         # presence with nobody reached: stored, but it neither makes a service nor covers
         # the area (data.gapdata counts it apart; it never closes a gap)
         nobody = people and not reached
         st, pcode = t.st, t.pcode
         total = None if reached is None else int(reached)
-        figures = [values[k] for k in AGE_SEX_COLUMNS]
-        listed = sorted(groups)
-        digest = digest_with(t.head, (unit, total, *figures, quantity, listed))
+        # data.io.fingerprints.digest_with of (unit, total, *figures, quantity, groups),
+        # its figures and groups formatted once per distinct set
+        digest = digest_text(f"{t.head}|{unit}|{total}|{text}|{quantity}|{listed}")
         self.seen[digest] += 1  # the n-th identical row of the file gets its own fingerprint
         fp = fingerprint(digest, self.seen[digest])
-        self.pending.append((
+        self.writer.add((
             t.org_id, t.impl, st.sector, st.code, t.acode, t.activity, pcode, t.community,
-            t.start, t.end, unit, total, *figures, quantity,
-            self._array(groups), self.source, n, fp, self.batch_id))
+            t.start, t.end, unit, total, *[figures[k] for k in AGE_SEX_COLUMNS], quantity,
+            array, self.source, n, fp, self.batch_id))
         self.written.append((fp, n, total or 0))
-        if len(self.pending) >= BATCH:
-            self.flush()
         if nobody:
             return True
         key = (t.org_id, st.code)
@@ -538,9 +559,10 @@ class _Importer:
             self.service_groups.add((key, g))
         return True
 
-    def _breakdown(self, cells: list[str], key: object) -> tuple[dict, list[tuple]]:
-        """The sex/age figures of a row (columns feeding one field summed) and the cells
-        that are not numbers: once per distinct combination of those cells."""
+    def _breakdown(self, cells: list[str], key: object) -> _Figures:
+        """The sex/age figures of a row (columns feeding one field summed), the cells that
+        are not numbers and the groups the figures show: once per distinct combination of
+        those cells."""
         values: dict[str, int | None] = {}
         problems = []
         for name, columns in self.breakdown:
@@ -553,9 +575,32 @@ class _Importer:
                 elif value is not None:
                     total = (total or 0) + value
             values[name] = None if total is None else int(round(total))
+        parts = [v for v in values.values() if v is not None]
+        groups = set()
+        if values["reached_f_children"] or values["reached_m_children"]:
+            groups.add("children")
+        if any(_number(cells[i])[0] for i in self.adolescent_cols):
+            groups.add("adolescents")
+        if values["reached_f_adults"]:
+            groups.add("women")
+        if values["reached_m_adults"]:
+            groups.add("men")
+        if values["reached_f_elderly"] or values["reached_m_elderly"]:
+            groups.add("older_people")
+        fig = _Figures(values, problems, bool(parts), any(parts), sum(parts),
+                       "|".join(map(str, (values[k] for k in AGE_SEX_COLUMNS))),
+                       frozenset(groups))
         if len(self.breakdowns) < 100_000:
-            self.breakdowns[key] = (values, problems)
-        return values, problems
+            self.breakdowns[key] = fig
+        return fig
+
+    def _group_set(self, key: tuple) -> tuple[frozenset[str], str, str]:
+        """The row's target groups from those its words name, its figures show and its
+        count of persons with disabilities, as digested and as an array: once per set."""
+        words, figures, pwd = key
+        groups = frozenset((words | figures | ({"pwd"} if pwd else set())) & self.groups)
+        out = self.group_sets[key] = (groups, str(sorted(groups)), self._array(groups))
+        return out
 
     def _array(self, groups: frozenset[str]) -> str:
         """Target group codes as a PostgreSQL array literal for COPY (codes are plain
@@ -564,27 +609,6 @@ class _Importer:
         if literal is None:
             literal = self.arrays[groups] = "{" + ",".join(sorted(groups)) + "}"
         return literal
-
-    def _groups(self, t: _Text, row: _Row, values: dict, cells: list[str]) -> frozenset[str]:
-        """The row's target groups: those its words name, and those its figures show."""
-        groups = set(t.groups)
-        if values["reached_f_children"] or values["reached_m_children"]:
-            groups.add("children")
-        for i in self.adolescent_cols:
-            value, _ = _number(cells[i])
-            if value:
-                groups.add("adolescents")
-        if values["reached_f_adults"]:
-            groups.add("women")
-        if values["reached_m_adults"]:
-            groups.add("men")
-        if values["reached_f_elderly"] or values["reached_m_elderly"]:
-            groups.add("older_people")
-        if "pwd" not in groups and self.pwd_counted:
-            pwd_count, _ = _number(row.get("reached_pwd"))
-            if pwd_count:
-                groups.add("pwd")
-        return frozenset(groups & self.groups)
 
     def _create_services(self) -> None:
         """Create the services the rows need and the directory lacks, in one INSERT (the
@@ -606,55 +630,11 @@ class _Importer:
             self.new_services.add(svc.id)
         self.wanted = {}
 
-    def flush(self) -> None:
-        """Insert the pending activities whose fingerprint is new: the existing ones are
-        looked up (one index scan), the new ones COPYed straight into ``activity``. Should
-        another import write one of them meanwhile, the batch goes again through a
-        temporary table and ``INSERT ... ON CONFLICT (fingerprint) DO NOTHING``."""
-        if not self.pending:
-            return
-        names = ", ".join(_COLUMNS)
-        cur = self.s.connection().connection.driver_connection.cursor()
-        cur.execute("SELECT fingerprint FROM activity WHERE fingerprint = ANY(%s)",
-                    ([d[_FINGERPRINT] for d in self.pending],))
-        known = {r[0] for r in cur.fetchall()}
-        new = [d for d in self.pending if d[_FINGERPRINT] not in known] if known \
-            else self.pending
-        created = 0
-        if new:
-            cur.execute("SAVEPOINT fourw_copy")
-            try:
-                with cur.copy(f"COPY activity ({names}) FROM STDIN") as copy:
-                    for data in new:
-                        copy.write_row(data)
-                cur.execute("RELEASE SAVEPOINT fourw_copy")
-                created = len(new)
-            except UniqueViolation:
-                cur.execute("ROLLBACK TO SAVEPOINT fourw_copy")
-                created = self._insert_staged(cur, new)
-        self.r.created["activities"] += created
-        self.r.unchanged += len(self.pending) - created
-        self.pending = []
-
-    def _insert_staged(self, cur, rows: list[tuple]) -> int:
-        """The slower, concurrency-safe way: COPY into a temporary table, then insert what
-        is still new."""
-        names = ", ".join(_COLUMNS)
-        if not self.staged:
-            cur.execute("CREATE TEMP TABLE IF NOT EXISTS _activity_in "
-                        "(LIKE activity INCLUDING DEFAULTS)")
-            self.staged = True
-        with cur.copy(f"COPY _activity_in ({names}) FROM STDIN") as copy:
-            for data in rows:
-                copy.write_row(data)
-        cur.execute(f"INSERT INTO activity ({names}) SELECT {names} FROM _activity_in "
-                    "ON CONFLICT (fingerprint) DO NOTHING")
-        created = cur.rowcount
-        cur.execute("TRUNCATE _activity_in")
-        return created
-
     def finish(self) -> None:
-        self.flush()
+        writer = self.writer
+        writer.close()
+        self.r.created["activities"] += writer.created
+        self.r.unchanged += writer.unchanged
         self._create_services()
         sid = self.services
         grown: set[int] = set()
@@ -726,6 +706,7 @@ def import_4w(session: Session, path, *, sheet: str | None = None, mapping=None,
     table = open_table(path, sheet=sheet, mapping=mapping)
     report = ImportReport(source=source, columns=table.cmap.describe(), dry_run=dry_run)
     savepoint = session.begin_nested()
+    imp: _Importer | None = None
     try:
         batch = ImportBatch(source=source, sheet=table.sheet or "", checksum=_checksum(path),
                             mapping=mapping or {}, period=period or "",
@@ -757,6 +738,8 @@ def import_4w(session: Session, path, *, sheet: str | None = None, mapping=None,
                           imp.new_services, imp.orgs.created, report,
                           replace=replace)
     except BaseException:
+        if imp is not None:
+            imp.writer.abort()
         savepoint.rollback()
         raise
     rejected = report.rejected and not accept_partial

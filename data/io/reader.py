@@ -162,7 +162,7 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
             for row in csv.reader(handle, delimiter=delimiter):
                 cells = [c.strip() for c in row]
                 joined = "\x00" + "\x00".join(cells)  # two C-speed checks per row
-                if "\x00#" in joined:
+                if "\x00#" in joined and not FORMULA_ERRORS.isdisjoint(cells):
                     cells = ["" if c in FORMULA_ERRORS else c for c in cells]
                 if "\x00'" in joined:
                     cells = [restore(c) for c in cells]
