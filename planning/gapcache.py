@@ -40,7 +40,8 @@ from matching.gaps import GapInputs, GapSelection
 from .gaps import gap_map_html, gap_table, need_periods
 
 __all__ = ["RECOMPUTE_TASK", "Snapshot", "cached_facts", "cached_map_html", "cached_table",
-           "current", "first_run", "job_snapshot", "map_options", "predraw", "snapshot", "warm"]
+           "current", "first_run", "job_snapshot", "map_options", "predraw", "preload",
+           "snapshot", "warm"]
 
 RECOMPUTE_TASK = "gaps.recompute"
 RECOMPUTE_CRON = "0 2 * * *"  # nightly at 02:00 UTC (``jobs.tasks`` schedules it so)
@@ -188,6 +189,26 @@ def _snapshot_inputs(folder: Path | None, snap: Snapshot | None) -> GapInputs | 
     return data
 
 
+_preloads: dict[str, threading.Thread] = {}
+
+
+def preload(folder: Path | None, snap: Snapshot | None) -> threading.Thread | None:
+    """Read snapshot ``snap``'s facts in the background, once per process: the first
+    filtered view after a run then computes from memory instead of reading them (~0.5 s of
+    CPU at national scale); the thread, or None when there is nothing to read."""
+    if folder is None or snap is None or snap.name in _inputs_held:
+        return None
+    with _locks_guard:
+        thread = _preloads.get(snap.name)
+        if thread is None:
+            _preloads.clear()  # an older snapshot's thread has finished or is moot
+            thread = _preloads[snap.name] = threading.Thread(
+                target=_snapshot_inputs, args=(folder, snap), daemon=True,
+                name=f"gap-facts-{snap.name}")
+            thread.start()
+    return thread
+
+
 def _facts_now(session: Session, selection: GapSelection,
                data: GapInputs | None = None) -> str:
     if data is None:
@@ -205,6 +226,7 @@ def cached_facts(session: Session, folder: Path | None, selection: GapSelection,
     facts (no database read), once, then read from its file."""
     if snap is _UNREAD:
         snap = current(session, folder)
+    preload(folder, snap)
     return _from_text(_cached(
         folder, session, f"table.{_key(selection)}",
         lambda: _facts_now(session, selection, _snapshot_inputs(folder, snap)), snap))
