@@ -179,3 +179,38 @@ def test_the_worker_purges_dead_sessions_and_old_throttle_rows(db_session, queue
         "SELECT task_name, status::text FROM procrastinate_jobs WHERE id = ANY(:ids) "
         "ORDER BY id"), {"ids": job_ids}).all()
     assert states == [("sessions.purge", "succeeded"), ("throttle.purge", "succeeded")]
+
+
+def test_workers_starting_together_queue_one_first_gap_recomputation(db_session, queue_db,
+                                                                     tmp_path):
+    """With no gap recomputation yet, three workers starting at once queue exactly one (the
+    gap pages then open from its snapshot, not the first nightly run); a worker started after
+    it has succeeded queues none."""
+    db_session.execute(text("DELETE FROM procrastinate_periodic_defers WHERE job_id IN "
+                            "(SELECT id FROM procrastinate_jobs WHERE task_name = "
+                            "'gaps.recompute')"))
+    db_session.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'gaps.recompute'"))
+    db_session.commit()
+    env = {**os.environ, "DATABASE_URL": queue_db, "SECRET_KEY": "t",
+           "TASHARUK_RATELIMIT": "0", "TASHARUK_EXPORTS": str(tmp_path / "exports"),
+           "TASHARUK_EXPORT_CACHE": str(tmp_path / "cache")}
+    workers = [subprocess.Popen([sys.executable, "-c", "from app import cli; cli()", "worker",
+                                 "--once", "--queue", "default"], cwd=ROOT, env=env,
+                                stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for w in workers:
+        _out, err = w.communicate(timeout=300)
+        assert w.returncode == 0, err
+
+    def recomputations() -> list[str]:
+        db_session.rollback()
+        return db_session.scalars(text(
+            "SELECT status::text FROM procrastinate_jobs WHERE task_name = 'gaps.recompute' "
+            "ORDER BY id")).all()
+
+    assert recomputations() == ["succeeded"]
+    assert (tmp_path / "exports" / "gaps" / "level-1.csv").is_file()
+    again = tasharuk(queue_db, "worker", "--once", "--queue", "default",
+                     mail_port=free_port(), TASHARUK_EXPORTS=str(tmp_path / "exports"),
+                     TASHARUK_EXPORT_CACHE=str(tmp_path / "cache"))
+    assert again.returncode == 0, again.stderr
+    assert recomputations() == ["succeeded"]
