@@ -37,8 +37,9 @@ class Activity(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organization.id", ondelete="SET NULL"), index=True)
+    # organisation and import batch: checked once per statement by triggers, deleting one
+    # sets the column NULL (migration 0046_activity_owner_checks), as the keys did
+    organization_id: Mapped[int | None] = mapped_column(Integer, index=True)
     implementing_org: Mapped[str] = mapped_column(Text, default="", server_default="")
     # sector, service type and place name reference data: checked once per statement by
     # triggers instead of foreign keys (migration 0045_activity_reference_checks)
@@ -68,8 +69,7 @@ class Activity(Base):
     source_row: Mapped[int | None] = mapped_column(Integer)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     # The import that wrote the row (0022_import_batches); NULL for rows made otherwise.
-    batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batch.id", ondelete="SET NULL"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class ImportBatch(Base):

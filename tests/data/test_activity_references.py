@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from data.models import Activity, AdminArea, Sector, ServiceType
+from data.models import Activity, AdminArea, ImportBatch, Organization, Sector, ServiceType
 
 pytestmark = pytest.mark.usefixtures("reference")
 
@@ -29,7 +29,8 @@ def reference(session):
 
 
 GOOD = {"pcode": "ZZ01", "sector_code": "zz_sector", "service_type_code": "zz_type"}
-DANGLING = [("pcode", "ZZ99"), ("sector_code", "zz_none"), ("service_type_code", "zz_none")]
+DANGLING = [("pcode", "ZZ99"), ("sector_code", "zz_none"), ("service_type_code", "zz_none"),
+            ("organization_id", 2147483000), ("batch_id", 2147483000)]  # 0046: the owners
 
 
 def _refused(exc: pytest.ExceptionInfo, column: str, value: str) -> None:
@@ -105,6 +106,47 @@ def test_a_reference_row_no_activity_names_is_deleted(session, model, key, value
     if model is Sector:
         session.execute(delete(ServiceType).where(ServiceType.code == "zz_type"))
     assert session.execute(delete(model).where(getattr(model, key) == value)).rowcount == 1
+
+
+def _owners(session, make) -> tuple[Organization, ImportBatch]:
+    org = make.org()
+    batch = ImportBatch(source="owners.csv", checksum="0" * 64, status="active")
+    session.add(batch)
+    session.flush()
+    return org, batch
+
+
+@pytest.mark.parametrize("model", [Organization, ImportBatch])
+def test_deleting_an_activitys_organisation_or_batch_sets_it_null(session, make, model):
+    """Migration 0046: the owners' keys became statement checks; ON DELETE SET NULL stays."""
+    org, batch = _owners(session, make)
+    owner = org if model is Organization else batch
+    column = "organization_id" if model is Organization else "batch_id"
+    session.add_all([Activity(fingerprint="a", organization_id=org.id, batch_id=batch.id),
+                     Activity(fingerprint="b", organization_id=org.id, batch_id=batch.id)])
+    session.flush()
+    session.execute(delete(model).where(model.id == owner.id))
+    kept = session.execute(select(Activity.organization_id, Activity.batch_id)).all()
+    assert len(kept) == 2
+    for row in kept:
+        assert getattr(row, column) is None
+        assert (row.organization_id, row.batch_id) != (None, None)  # the other owner stays
+
+
+@pytest.mark.parametrize("model", [Organization, ImportBatch])
+def test_an_owner_an_activity_names_cannot_be_rekeyed_or_truncated(session, make, model):
+    org, batch = _owners(session, make)
+    owner = org if model is Organization else batch
+    session.add(Activity(fingerprint="a", organization_id=org.id, batch_id=batch.id))
+    session.flush()
+    for stmt in (update(model).where(model.id == owner.id).values(id=2147483001),
+                 text(f"TRUNCATE {model.__tablename__} CASCADE")):
+        sp = session.begin_nested()
+        with pytest.raises(IntegrityError) as exc:
+            session.execute(stmt)
+        sp.rollback()
+        assert exc.value.orig.sqlstate == "23503"
+    assert session.scalar(select(func.count()).select_from(Activity)) == 1
 
 
 # the user's ways to write activities: a file naming what does not exist is bad input
