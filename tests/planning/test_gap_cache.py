@@ -43,7 +43,10 @@ def test_before_the_first_recomputation_every_request_computes(client, session, 
     assert "ابتداءً من أول إعادة حساب ليلية (<time" in arabic
     enqueue(session, "gaps.recompute", timestamp=0)
     page = client.get("/gaps/?level=1&sector=protection&lang=en").get_data(as_text=True)
-    assert "The first recomputation is running" in page and "From the first" not in page
+    assert "The figures are being prepared: the first recomputation is queued" in page
+    assert "From the first" not in page
+    arabic = client.get("/gaps/?level=1&sector=protection&lang=ar").get_data(as_text=True)
+    assert "الأرقام قيد الإعداد" in arabic and "ابتداءً من أول" not in arabic
 
 
 def test_the_nightly_run_is_announced_for_the_next_two_oclock(session):

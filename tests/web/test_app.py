@@ -135,3 +135,23 @@ def test_bootstrap_prepares_everything_once(runner, session):
     assert session.scalar(select(func.count()).select_from(Organization)) == 3
     bad = runner.invoke(args=["bootstrap", "--demo-orgs", "-1"])
     assert bad.exit_code == 2
+
+
+def test_bootstrap_computes_the_first_gap_figures_once(runner, session):
+    """Before any gap recomputation, bootstrap runs one (a succeeded job and its snapshot's
+    files), so the gap pages never compute on request until the first nightly run; once
+    one exists it runs none."""
+    from sqlalchemy import text
+
+    from planning.gapcache import snapshot
+
+    session.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'gaps.recompute'"))
+    assert snapshot(session) is None
+    first = runner.invoke(args=["bootstrap", "--demo-orgs", "0"])
+    assert first.exit_code == 0, first.output
+    assert "gap figures computed" in first.output
+    assert snapshot(session) is not None
+    again = runner.invoke(args=["bootstrap", "--demo-orgs", "0"])
+    assert again.exit_code == 0 and "gap figures computed" not in again.output
+    assert session.scalars(text("SELECT status::text FROM procrastinate_jobs WHERE "
+                                "task_name = 'gaps.recompute'")).all() == ["succeeded"]
