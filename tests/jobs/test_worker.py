@@ -214,3 +214,53 @@ def test_workers_starting_together_queue_one_first_gap_recomputation(db_session,
                      TASHARUK_EXPORT_CACHE=str(tmp_path / "cache"))
     assert again.returncode == 0, again.stderr
     assert recomputations() == ["succeeded"]
+
+
+def test_a_first_recomputation_left_running_by_a_dead_worker_is_queued_again(db_session,
+                                                                            queue_db,
+                                                                            tmp_path):
+    """A recomputation left ``doing`` by a worker that died (no heartbeat for a minute) does
+    not stop the next worker from queuing the first one; one on a live worker does."""
+    db_session.execute(text("DELETE FROM procrastinate_periodic_defers WHERE job_id IN "
+                            "(SELECT id FROM procrastinate_jobs WHERE task_name = "
+                            "'gaps.recompute')"))
+    db_session.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'gaps.recompute'"))
+    def worker(ago: int) -> int:
+        """A worker row whose last heartbeat was ``ago`` seconds ago."""
+        return db_session.scalar(text(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - "
+            "make_interval(secs => :ago)) RETURNING id"), {"ago": ago})
+
+    def running_on(worker: int) -> None:
+        db_session.execute(text(
+            "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, worker_id) "
+            "VALUES ('default', 'gaps.recompute', '{}', 'doing', :w)"), {"w": worker})
+
+    live = worker(0)
+    running_on(live)
+    db_session.commit()
+    env = {"TASHARUK_EXPORTS": str(tmp_path / "exports"),
+           "TASHARUK_EXPORT_CACHE": str(tmp_path / "cache")}
+
+    def statuses() -> list[str]:
+        db_session.rollback()
+        return db_session.scalars(text(
+            "SELECT status::text FROM procrastinate_jobs WHERE task_name = 'gaps.recompute' "
+            "ORDER BY id")).all()
+
+    res = tasharuk(queue_db, "worker", "--once", "--queue", "default", mail_port=free_port(),
+                   **env)
+    assert res.returncode == 0, res.stderr
+    assert statuses() == ["doing"]
+    db_session.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'gaps.recompute'"))
+    dead = worker(60)  # the worker prunes it after the check (its job's worker_id NULL)
+    running_on(dead)
+    db_session.commit()
+    res = tasharuk(queue_db, "worker", "--once", "--queue", "default", mail_port=free_port(),
+                   **env)
+    assert res.returncode == 0, res.stderr
+    assert statuses() == ["doing", "succeeded"]
+    db_session.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'gaps.recompute'"))
+    db_session.execute(text("DELETE FROM procrastinate_workers WHERE id IN (:d, :l)"),
+                       {"d": dead, "l": live})
+    db_session.commit()
