@@ -161,10 +161,12 @@ def recompute_gaps(session: Session, job_id: int, timestamp: int | None = None) 
     it when the job has succeeded)."""
     from sqlalchemy import select
 
+    from data.gapdata import analyze_unanalysed
     from data.models import Sector
     from planning.gapcache import job_snapshot, predraw, warm
     from planning.gaps import table_csv
 
+    analyze_unanalysed(session)  # a site's first run often follows its first bulk load
     read = db.read_session  # read from a replica if any
     sectors: list[str | None] = [None, *read.scalars(
         select(Sector.code).where(Sector.parent_code.is_(None)).order_by(Sector.code))]
