@@ -16,8 +16,7 @@ revision`` does so by default).
 """
 
 revision = "0020_one_head"
-down_revision = ("0004_referrals", "0005_library_forum", "0007_import", "0009_partners",
-                 "0018_jobs", "0019_audit_request_id")
+down_revision = ("0004_referrals", "0005_library_forum", "0007_import", "0009_partners", "0018_jobs", "0019_audit_request_id")
 branch_labels = None
 depends_on = None
 
