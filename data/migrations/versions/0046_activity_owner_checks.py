@@ -27,28 +27,29 @@ depends_on = None
 OWNERS = (("organization", "organization_id", "fk_activity_organization_id_organization"),
           ("import_batch", "batch_id", "fk_activity_batch_id_import_batch"))
 
-_CHECK = """
+# (activity's column, the table it names, that table's key): 0045's three, then the owners
+REFERENCED = (("pcode", "admin_area", "pcode"), ("sector_code", "sector", "code"),
+              ("service_type_code", "service_type", "code"))
+OWNED = (("organization_id", "organization", "id"), ("batch_id", "import_batch", "id"))
+
+
+def _check(columns) -> str:
+    """``tasharuk_activity_refs()`` (0045's statement trigger) checking ``columns``: the
+    distinct values a statement wrote, each looked up once."""
+    found = "\n        UNION ALL\n".join(
+        f"SELECT '{col}' AS col, v.{col}::text AS val FROM (SELECT DISTINCT {col} FROM "
+        f"new_rows WHERE {col} IS NOT NULL) v WHERE NOT EXISTS (SELECT 1 FROM {table} r "
+        f"WHERE r.{key} = v.{col})" for col, table, key in columns)
+    return f"""
 CREATE OR REPLACE FUNCTION tasharuk_activity_refs() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     bad record;
 BEGIN
     SELECT c.col, c.val INTO bad FROM (
-        SELECT 'pcode' AS col, v.pcode::text AS val
-          FROM (SELECT DISTINCT pcode FROM new_rows WHERE pcode IS NOT NULL) v
-         WHERE NOT EXISTS (SELECT 1 FROM admin_area r WHERE r.pcode = v.pcode)
-        UNION ALL
-        SELECT 'sector_code', v.sector_code::text
-          FROM (SELECT DISTINCT sector_code FROM new_rows WHERE sector_code IS NOT NULL) v
-         WHERE NOT EXISTS (SELECT 1 FROM sector r WHERE r.code = v.sector_code)
-        UNION ALL
-        SELECT 'service_type_code', v.service_type_code::text
-          FROM (SELECT DISTINCT service_type_code FROM new_rows
-                 WHERE service_type_code IS NOT NULL) v
-         WHERE NOT EXISTS (SELECT 1 FROM service_type r WHERE r.code = v.service_type_code)
-        %s
+        {found}
     ) c LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'insert or update on table "activity": %%=%% is not present in its '
+        RAISE EXCEPTION 'insert or update on table "activity": %=% is not present in its '
                         'reference table', bad.col, bad.val
             USING ERRCODE = 'foreign_key_violation', TABLE = 'activity', COLUMN = bad.col;
     END IF;
@@ -56,16 +57,6 @@ BEGIN
 END $$
 """
 
-_OWNERS_CHECKED = """
-        UNION ALL
-        SELECT 'organization_id', v.organization_id::text
-          FROM (SELECT DISTINCT organization_id FROM new_rows
-                 WHERE organization_id IS NOT NULL) v
-         WHERE NOT EXISTS (SELECT 1 FROM organization r WHERE r.id = v.organization_id)
-        UNION ALL
-        SELECT 'batch_id', v.batch_id::text
-          FROM (SELECT DISTINCT batch_id FROM new_rows WHERE batch_id IS NOT NULL) v
-         WHERE NOT EXISTS (SELECT 1 FROM import_batch r WHERE r.id = v.batch_id)"""
 
 _GONE = """
 CREATE FUNCTION tasharuk_activity_owner_gone() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -96,7 +87,7 @@ END $$
 
 
 def upgrade() -> None:
-    op.execute(_CHECK % _OWNERS_CHECKED)
+    op.execute(_check(REFERENCED + OWNED))
     op.execute(_GONE)
     op.execute(_REKEYED)
     for table, column, fk in OWNERS:
@@ -121,4 +112,4 @@ def downgrade() -> None:
         op.create_foreign_key(fk, "activity", table, [column], ["id"], ondelete="SET NULL")
     op.execute("DROP FUNCTION tasharuk_activity_owner_rekeyed()")
     op.execute("DROP FUNCTION tasharuk_activity_owner_gone()")
-    op.execute(_CHECK % "")
+    op.execute(_check(REFERENCED))
