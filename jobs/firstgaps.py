@@ -12,13 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from data.queue import enqueue
-from planning.gapcache import RECOMPUTE_TASK
+from planning.gapcache import RECOMPUTE_TASK, recompute_known
 
-__all__ = ["STALLED_WORKER_S", "enqueue_first_recompute"]
-
-# a running job counts while its worker's heartbeat is this recent (procrastinate's own
-# stalled-worker timeout): one whose worker died mid-run (killed, out of memory) does not
-STALLED_WORKER_S = 30
+__all__ = ["enqueue_first_recompute"]
 
 
 def enqueue_first_recompute(session: Session) -> int | None:
@@ -27,10 +23,5 @@ def enqueue_first_recompute(session: Session) -> int | None:
     caller commits)."""
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:task))"),
                     {"task": RECOMPUTE_TASK})
-    known = session.scalar(text(
-        "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w "
-        "ON w.id = j.worker_id WHERE j.task_name = :task AND (j.status IN ('todo', "
-        "'succeeded') OR (j.status = 'doing' AND w.last_heartbeat > now() - "
-        "make_interval(secs => :stalled))))"),
-        {"task": RECOMPUTE_TASK, "stalled": STALLED_WORKER_S})
-    return None if known else enqueue(session, RECOMPUTE_TASK)
+    return None if recompute_known(session, succeeded=True) else \
+        enqueue(session, RECOMPUTE_TASK)

@@ -39,9 +39,9 @@ from matching.gaps import GapInputs, GapSelection
 
 from .gaps import gap_map_html, gap_table, need_periods
 
-__all__ = ["RECOMPUTE_TASK", "Snapshot", "cached_facts", "cached_map_html", "cached_table",
-           "current", "first_run", "job_snapshot", "map_options", "predraw", "preload",
-           "snapshot", "warm"]
+__all__ = ["RECOMPUTE_TASK", "STALLED_WORKER_S", "Snapshot", "cached_facts", "cached_map_html",
+           "cached_table", "current", "first_run", "job_snapshot", "map_options", "predraw",
+           "preload", "recompute_known", "snapshot", "warm"]
 
 RECOMPUTE_TASK = "gaps.recompute"
 RECOMPUTE_CRON = "0 2 * * *"  # nightly at 02:00 UTC (``jobs.tasks`` schedules it so)
@@ -57,13 +57,29 @@ def _last_run(session: Session):
         "ORDER BY j.id DESC LIMIT 1"), {"task": RECOMPUTE_TASK}).first()
 
 
+# a running job counts while its worker's heartbeat is this recent (procrastinate's own
+# stalled-worker timeout): one whose worker died mid-run (killed, out of memory) does not
+STALLED_WORKER_S = 30
+
+
+def recompute_known(session: Session, *, succeeded: bool) -> bool:
+    """Whether a recomputation is queued or running on a live worker (or, with
+    ``succeeded``, has succeeded): what the first-run notice and the worker's first queuing
+    (jobs.firstgaps) both ask."""
+    states = "'todo', 'succeeded'" if succeeded else "'todo'"
+    return bool(session.scalar(text(
+        "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w "
+        f"ON w.id = j.worker_id WHERE j.task_name = :task AND (j.status IN ({states}) OR "
+        "(j.status = 'doing' AND w.last_heartbeat > now() - "
+        "make_interval(secs => :stalled))))"),
+        {"task": RECOMPUTE_TASK, "stalled": STALLED_WORKER_S}))
+
+
 def first_run(session: Session, now: dt.datetime | None = None) -> tuple[bool, dt.datetime]:
     """Before the first recomputation, what the pages tell a planner: whether one is queued
-    or running now (a platform admin started it from the jobs page), and when the nightly
-    one starts (UTC)."""
-    running = session.scalar(text(
-        "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = :task "
-        "AND status IN ('todo', 'doing'))"), {"task": RECOMPUTE_TASK})
+    or running now on a live worker (the worker's first start, or a platform admin from the
+    jobs page), and when the nightly one starts (UTC)."""
+    running = recompute_known(session, succeeded=False)
     minute, hour = (int(v) for v in RECOMPUTE_CRON.split()[:2])
     now = now or dt.datetime.now(dt.UTC)
     start = now.replace(hour=hour, minute=minute, second=0, microsecond=0)

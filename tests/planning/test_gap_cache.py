@@ -193,3 +193,24 @@ def test_a_snapshot_page_reads_the_facts_ahead_for_the_filtered_views(app, clien
     assert gapcache.preload(gap_cache_folder(app.config), snap) is None  # read once
     page = client.get("/gaps/?level=1&sector=gbv&group=women&lang=en")
     assert page.status_code == 200 and "SY07" in page.get_data(as_text=True)
+
+
+def test_a_run_left_by_a_dead_worker_is_not_announced_as_being_prepared(session):
+    """The notice asks what the worker's first queuing asks (gapcache.recompute_known): a
+    job 'doing' on a worker with no heartbeat for a minute is not being prepared."""
+    from sqlalchemy import text
+
+    from planning.gapcache import first_run
+
+    def running_on_worker_seen(ago: int) -> None:
+        worker = session.scalar(text(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - "
+            "make_interval(secs => :ago)) RETURNING id"), {"ago": ago})
+        session.execute(text(
+            "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, worker_id) "
+            "VALUES ('default', 'gaps.recompute', '{}', 'doing', :w)"), {"w": worker})
+
+    running_on_worker_seen(60)
+    assert first_run(session)[0] is False
+    running_on_worker_seen(0)
+    assert first_run(session)[0] is True
