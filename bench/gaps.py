@@ -521,7 +521,7 @@ def _job_parts(app, meter: _Meter, folder: Path) -> dict:
     and the facts (``warm``), then the maps drawn ahead (``predraw``: what drawing them adds
     to the nightly job); wall and CPU seconds of each."""
     from data.db import db
-    from jobs.tasks import GAP_LEVELS, _map_options
+    from jobs.tasks import GAP_LEVELS, job_map_options
     from planning.gapcache import predraw, warm
 
     with app.app_context():
@@ -529,7 +529,7 @@ def _job_parts(app, meter: _Meter, folder: Path) -> dict:
         sectors: list[str | None] = [None, *read.scalars(text(
             "SELECT code FROM sector WHERE parent_code IS NULL ORDER BY code"))]
         tables, tables_run = meter(lambda: warm(read, folder, "0-0", GAP_LEVELS, sectors))
-        options = [_map_options(lang) for lang in ("ar", "en")]
+        options = [job_map_options(lang) for lang in ("ar", "en")]
         drawn, maps_run = meter(lambda: predraw(read, folder, "0-0", tables, options))
     rounded = {k: {f: round(v, 2) for f, v in r.items()} for k, r in
                (("tables_and_facts", tables_run), ("maps", maps_run))}

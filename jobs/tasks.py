@@ -172,7 +172,7 @@ def recompute_gaps(session: Session, job_id: int, timestamp: int | None = None) 
         select(Sector.code).where(Sector.parent_code.is_(None)).order_by(Sector.code))]
     cache, version = gap_cache_folder(current_app.config), job_snapshot(session, job_id)
     tables = warm(read, cache, version, GAP_LEVELS, sectors)
-    predraw(read, cache, version, tables, [_map_options(lang) for lang in ("ar", "en")])
+    predraw(read, cache, version, tables, [job_map_options(lang) for lang in ("ar", "en")])
     national = {str(sel.level): t for sel, t in tables.items() if sel.sector is None}
     folder = Path(current_app.config["EXPORT_FOLDER"]) / "gaps"
     folder.mkdir(parents=True, exist_ok=True)
@@ -185,7 +185,7 @@ def recompute_gaps(session: Session, job_id: int, timestamp: int | None = None) 
     return written
 
 
-def _map_options(lang: str) -> dict[str, str]:
+def job_map_options(lang: str) -> dict[str, str]:
     """The gap map page's options in ``lang``, as a request for it would have them."""
     from flask import url_for
     from flask_babel import force_locale
