@@ -40,6 +40,9 @@ MIX = (("search", 70), ("service", 10), ("inbox", 10), ("transition", 5), ("gap_
 SEARCH_ONLY_CLIENTS = 16
 RESTART_WRITES = 300  # referral acceptances among the searches of the restart under load
 INBOX_ORGS = 20
+# referrals the mix accepts are due more than a day from now: an overdue one is expired by
+# the worker's pass (referral expiry runs every 15 minutes) and its acceptance answers 409
+NOT_DUE = "r.due_at > now() + interval '1 day'"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -160,7 +163,7 @@ def prepare(url: str, n_searches: int, n_transitions: int, seed: int) -> Plan:
         # ran out of transitions after the first level)
         busiest = s.execute(text(
             "SELECT r.receiver_org_id, count(*) FROM referral r JOIN organization o "
-            "ON o.id = r.receiver_org_id WHERE r.status = 'sent' "
+            f"ON o.id = r.receiver_org_id WHERE r.status = 'sent' AND {NOT_DUE} "
             "AND o.verification = 'verified' GROUP BY 1 ORDER BY 2 DESC, 1")).all()
         receivers, enough = [], 0
         for org_id, count in busiest:
@@ -175,8 +178,8 @@ def prepare(url: str, n_searches: int, n_transitions: int, seed: int) -> Plan:
                                         name="bench serve")
             tokens[org_id] = secret
         sent = s.execute(text(
-            "SELECT receiver_org_id, id, version FROM referral WHERE status = 'sent' "
-            "AND receiver_org_id = ANY(:orgs) ORDER BY random() LIMIT :n"),
+            "SELECT receiver_org_id, id, version FROM referral r WHERE status = 'sent' "
+            f"AND {NOT_DUE} AND receiver_org_id = ANY(:orgs) ORDER BY random() LIMIT :n"),
             {"orgs": receivers, "n": n_transitions}).all()
         sectors = list(s.scalars(text("SELECT code FROM sector WHERE parent_code IS NULL "
                                       "ORDER BY code")))

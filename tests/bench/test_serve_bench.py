@@ -81,17 +81,24 @@ def test_service_pages_of_the_mix_are_public():
             hidden = set(s.scalars(text(
                 "SELECT s.id FROM service s JOIN organization o ON o.id = s.organization_id "
                 "WHERE o.verification <> 'verified'")))
+            # a quarter of the sent referrals are overdue: referral expiry (the worker's
+            # pass before the load) turns them 'expired', and their acceptance answers 409
+            overdue = set(s.scalars(text(
+                "UPDATE referral SET due_at = now() - interval '1 hour' "
+                "WHERE status = 'sent' AND id % 4 = 0 RETURNING id")))
             to_accept = s.scalar(text(
                 "SELECT count(*) FROM referral r JOIN organization o "
                 "ON o.id = r.receiver_org_id WHERE r.status = 'sent' "
-                "AND o.verification = 'verified'"))
+                "AND o.verification = 'verified' AND r.due_at > now() + interval '1 day'"))
             s.commit()
         eng.dispose()
-        assert hidden and to_accept
-        plan = serve.prepare(url, 10, to_accept, seed=1)
+        assert hidden and to_accept and overdue
+        plan = serve.prepare(url, 10, to_accept + len(overdue), seed=1)
         assert plan.services and not hidden & set(plan.services)
-        # every sent referral can be accepted, not only the 20 busiest receivers'
-        assert len({rid for _tok, rid, _v in plan.transitions}) == to_accept
+        # every sent referral not yet due can be accepted, not only the 20 busiest
+        # receivers'; none that is overdue
+        accepted = {rid for _tok, rid, _v in plan.transitions}
+        assert len(accepted) == to_accept and not accepted & overdue
     finally:
         serve._drop_database(dataset.server_url(), name)
         serve._drop_database(dataset.server_url(), source)
