@@ -210,14 +210,17 @@ def execute_notebooks(session: Session, timestamp: int | None = None) -> list[st
 @queue.periodic(cron="15 3 * * *")
 @job("jobs.prune")
 def prune(session: Session, timestamp: int | None = None) -> int:
-    """Delete succeeded and cancelled jobs older than KEEP_FINISHED_DAYS (failed ones stay)."""
+    """Delete succeeded and cancelled jobs older than KEEP_FINISHED_DAYS (failed ones stay),
+    but never a task's newest success: the gap pages serve the snapshot of the last
+    successful recomputation, named by its job, even when the nightly one has failed since."""
     from data.models import JobError
 
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=KEEP_FINISHED_DAYS)
     ids = [r[0] for r in session.execute(text(
         "SELECT j.id FROM procrastinate_jobs j WHERE j.status IN ('succeeded', 'cancelled') "
         "AND NOT EXISTS (SELECT 1 FROM procrastinate_events e WHERE e.job_id = j.id "
-        "AND e.at >= :cutoff)"), {"cutoff": cutoff})]
+        "AND e.at >= :cutoff) AND j.id NOT IN (SELECT max(n.id) FROM procrastinate_jobs n "
+        "WHERE n.status = 'succeeded' GROUP BY n.task_name)"), {"cutoff": cutoff})]
     if ids:
         session.execute(delete(JobError).where(JobError.job_id.in_(ids)))
         session.execute(text("DELETE FROM procrastinate_periodic_defers "

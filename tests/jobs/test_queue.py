@@ -84,3 +84,30 @@ def test_worker_on_a_database_without_the_queue_says_to_migrate(scratch_db):
     res = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert res.exit_code == 1
     assert "tasharuk db upgrade" in res.output
+
+
+def test_prune_keeps_each_tasks_newest_success_however_old(session, app):
+    """The gap pages serve the snapshot named by the last successful recomputation: when the
+    nightly one has failed for more than KEEP_FINISHED_DAYS, pruning must not delete it (the
+    pages would fall back to computing on request). Older successes and cancelled jobs go."""
+    from data.queue import enqueue
+
+    def job(task: str, status: str) -> int:
+        job_id = enqueue(session, task, timestamp=0)
+        session.execute(text("UPDATE procrastinate_jobs SET status = CAST(:s AS "
+                             "procrastinate_job_status) WHERE id = :id"),
+                        {"s": status, "id": job_id})
+        return job_id
+
+    old_gaps, last_gaps = job("gaps.recompute", "succeeded"), job("gaps.recompute", "succeeded")
+    failed_gaps = job("gaps.recompute", "failed")
+    cancelled = job("ranking.refresh", "cancelled")
+    old_rank, last_rank = job("ranking.refresh", "succeeded"), job("ranking.refresh", "succeeded")
+    ids = [old_gaps, last_gaps, failed_gaps, cancelled, old_rank, last_rank]
+    session.execute(text("UPDATE procrastinate_events SET at = now() - interval '40 days' "
+                         "WHERE job_id = ANY(:ids)"), {"ids": ids})
+    enqueue(session, "jobs.prune", timestamp=0)
+    assert run_queued(app, session, "jobs.prune") == [("jobs.prune", "3")]
+    left = set(session.scalars(text("SELECT id FROM procrastinate_jobs WHERE id = ANY(:ids)"),
+                               {"ids": ids}))
+    assert left == {last_gaps, failed_gaps, last_rank}
