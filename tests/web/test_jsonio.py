@@ -69,3 +69,18 @@ def test_api_answers_arabic_as_utf8_bytes(client):
     resp = client.get("/api/v1/services?need=prot_pss&pcode=SY07")
     assert resp.status_code == 200 and resp.mimetype == "application/json"
     assert b"\\u06" not in resp.data and resp.get_json()["area"] == "SY07"
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["compact", "debug (indented)"])
+def test_responses_are_orjson_bytes_without_a_text_round_trip(app, monkeypatch, debug):
+    """``response()`` writes orjson's bytes as they come (the text form is never built: a
+    search's 35 KB answer was decoded and encoded again), with what ``dumps`` writes."""
+    value = {"b": "جمعية", 2: "x", 1: [np.float64(0.5)]}
+    with app.app_context():
+        text = app.json.dumps(value, indent=2 if debug else None)
+        monkeypatch.setattr(app.json, "dumps", lambda *a, **k: pytest.fail("text built"))
+        monkeypatch.setattr(app, "debug", debug)
+        resp = app.json.response(value)
+    assert resp.mimetype == "application/json"
+    assert resp.get_data() == (text + "\n").encode()
+    assert json.loads(resp.get_data()) == {"1": [0.5], "2": "x", "b": "جمعية"}
