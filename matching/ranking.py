@@ -42,7 +42,7 @@ break on distance, then id.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -224,75 +224,93 @@ def acceptance_text(rate: float) -> tuple[str, str]:
             f"قبِل {pct}٪ من الإحالات التي ردّ عليها (منذ انضمامه إلى المنصة)")
 
 
-def _outcome_reasons(c: Candidates, i: int, accept: float, add: Callable[..., None],
+def _nan(x: float | None) -> bool:
+    """None or NaN (a Python float test: numpy's ``isnan`` on one number costs ~1 us)."""
+    return x is None or x != x
+
+
+def _outcome_reasons(c: Candidates, i: int, out: list[dict[str, str]],
                      figures: OutcomeFigures) -> None:
     history = int(figures.history or 0)
     if history <= 0:
-        add("new_provider", "New provider: no history yet", "مزوّد جديد: لا يوجد سجل بعد")
+        out.append(_reason("new_provider", "New provider: no history yet",
+                           "مزوّد جديد: لا يوجد سجل بعد"))
     else:
         rate = figures.acceptance_rate
-        if rate is not None and not np.isnan(rate):
+        if not _nan(rate):
             en, ar = acceptance_text(rate)
-            add("acceptance", en, ar)
-    hours = np.nan if c.response_hours is None or c.response_hours[i] is None \
-        else float(c.response_hours[i])
-    if not np.isnan(hours):
-        en, ar = _duration(hours)
-        add("response_time", f"Usually answers within {en}", f"يرد عادةً خلال {ar}")
-    reason = figures.decline_reason
-    share = np.nan if figures.decline_share is None else float(figures.decline_share)
-    if reason and not np.isnan(share) and share >= DECLINE_SHARE_SHOWN:
+            out.append(_reason("acceptance", en, ar))
+    hours = None if c.response_hours is None else c.response_hours[i]
+    if not _nan(hours):
+        en, ar = _duration(float(hours))
+        out.append(_reason("response_time", f"Usually answers within {en}",
+                           f"يرد عادةً خلال {ar}"))
+    reason, share = figures.decline_reason, figures.decline_share
+    if reason and not _nan(share) and float(share) >= DECLINE_SHARE_SHOWN:
         ar_label, en_label = (c.decline_labels or {}).get(reason, (reason, reason))
-        pct = round(100 * share)
-        add("declines", f"Often declines: {en_label} ({pct}%)",
-            f"يرفض كثيراً: {ar_label} ({pct}٪)")
+        pct = round(100 * float(share))
+        out.append(_reason("declines", f"Often declines: {en_label} ({pct}%)",
+                           f"يرفض كثيراً: {ar_label} ({pct}٪)"))
+
+
+def _reason(code: str, en: str, ar: str) -> dict[str, str]:
+    return {"code": code, "en": en, "ar": ar}
+
+
+# the reasons whose text never changes, built once (each result gets its own copy)
+_FIXED = {code: _reason(code, en, ar) for code, en, ar in (
+    ("covers_area", "Covers the person's area", "يغطي منطقة الشخص"),
+    ("covers_part", "Covers part of the area", "يغطي جزءاً من المنطقة"),
+    ("open", "Accepting people now", "يستقبل الآن"),
+    ("waitlist", "Waiting list", "قائمة انتظار"),
+    ("full", "Currently full", "ممتلئ حالياً"),
+    ("targets_group", "Targets the person's group", "يستهدف فئة الشخص"),
+    ("open_to_all", "Open to all groups", "مفتوح لجميع الفئات"),
+    ("documents", "Requires documents", "يتطلب وثائق"),
+    ("stale", "Overdue for review: not reviewed as often as its organisation declared",
+     "متأخرة المراجعة: لم تُراجع بالوتيرة التي أعلنتها منظمتها"),
+    ("verified_today", "Verified today", "تم التحقق اليوم"))}
+
+
+def _fixed(code: str) -> dict[str, str]:
+    return dict(_FIXED[code])
 
 
 def _reasons(c: Candidates, i: int, *, groups_given: bool, stale: bool,
              accept: float | None = None,
              figures: OutcomeFigures | None = None) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
-
-    def add(code: str, en: str, ar: str) -> None:
-        out.append({"code": code, "en": en, "ar": ar})
-
     cov = int(c.coverage[i])
     if cov >= 2:
-        add("covers_area", "Covers the person's area", "يغطي منطقة الشخص")
+        out.append(_fixed("covers_area"))
     elif cov == 1:
-        add("covers_part", "Covers part of the area", "يغطي جزءاً من المنطقة")
+        out.append(_fixed("covers_part"))
     d = float(c.distance_m[i])
-    if not np.isnan(d):
-        add("distance", f"Nearest site {_km(d)} km away", f"أقرب موقع على بعد {_km(d)} كم")
+    if d == d:
+        km = _km(d)
+        out.append(_reason("distance", f"Nearest site {km} km away",
+                           f"أقرب موقع على بعد {km} كم"))
     a = c.availability[i]
-    if a == "open":
-        add("open", "Accepting people now", "يستقبل الآن")
-    elif a == "waitlist":
-        add("waitlist", "Waiting list", "قائمة انتظار")
-    else:
-        add("full", "Currently full", "ممتلئ حالياً")
+    out.append(_fixed(a if a in ("open", "waitlist") else "full"))
     cap = float(c.capacity[i])
-    if not np.isnan(cap) and cap > 0:
+    if cap == cap and cap > 0:
         en, ar = count("person", int(cap))
-        add("capacity", f"Capacity {en} a month", f"القدرة الاستيعابية {ar} في الشهر")
+        out.append(_reason("capacity", f"Capacity {en} a month",
+                           f"القدرة الاستيعابية {ar} في الشهر"))
     if groups_given:
-        if int(c.group_match[i]) >= 2:
-            add("targets_group", "Targets the person's group", "يستهدف فئة الشخص")
-        else:
-            add("open_to_all", "Open to all groups", "مفتوح لجميع الفئات")
+        out.append(_fixed("targets_group" if int(c.group_match[i]) >= 2 else "open_to_all"))
     if accept is not None:
-        _outcome_reasons(c, i, accept, add, figures or OutcomeFigures.of(c, i))
+        _outcome_reasons(c, i, out, figures or OutcomeFigures.of(c, i))
     if c.needs_documents[i]:
-        add("documents", "Requires documents", "يتطلب وثائق")
+        out.append(_fixed("documents"))
     days = float(c.days_since_verified[i])
     if stale:
-        add("stale", "Overdue for review: not reviewed as often as its organisation declared",
-            "متأخرة المراجعة: لم تُراجع بالوتيرة التي أعلنتها منظمتها")
-    elif not np.isnan(days) and int(days) <= 0:
-        add("verified", "Verified today", "تم التحقق اليوم")
-    elif not np.isnan(days):
+        out.append(_fixed("stale"))
+    elif days == days and int(days) <= 0:
+        out.append({**_FIXED["verified_today"], "code": "verified"})
+    elif days == days:
         en, ar = count("day", int(days), genitive=True)
-        add("verified", f"Verified {en} ago", f"تم التحقق قبل {ar}")
+        out.append(_reason("verified", f"Verified {en} ago", f"تم التحقق قبل {ar}"))
     return out
 
 
