@@ -224,11 +224,6 @@ def acceptance_text(rate: float) -> tuple[str, str]:
             f"قبِل {pct}٪ من الإحالات التي ردّ عليها (منذ انضمامه إلى المنصة)")
 
 
-def _nan(x: float | None) -> bool:
-    """None or NaN (a Python float test: numpy's ``isnan`` on one number costs ~1 us)."""
-    return x is None or x != x
-
-
 def _outcome_reasons(c: Candidates, i: int, out: list[dict[str, str]],
                      figures: OutcomeFigures) -> None:
     history = int(figures.history or 0)
@@ -237,16 +232,16 @@ def _outcome_reasons(c: Candidates, i: int, out: list[dict[str, str]],
                            "مزوّد جديد: لا يوجد سجل بعد"))
     else:
         rate = figures.acceptance_rate
-        if not _nan(rate):
+        if rate is not None and rate == rate:  # (NaN is not equal to itself)
             en, ar = acceptance_text(rate)
             out.append(_reason("acceptance", en, ar))
     hours = None if c.response_hours is None else c.response_hours[i]
-    if not _nan(hours):
+    if hours is not None and hours == hours:
         en, ar = _duration(float(hours))
         out.append(_reason("response_time", f"Usually answers within {en}",
                            f"يرد عادةً خلال {ar}"))
     reason, share = figures.decline_reason, figures.decline_share
-    if reason and not _nan(share) and float(share) >= DECLINE_SHARE_SHOWN:
+    if reason and share is not None and share == share and float(share) >= DECLINE_SHARE_SHOWN:
         ar_label, en_label = (c.decline_labels or {}).get(reason, (reason, reason))
         pct = round(100 * float(share))
         out.append(_reason("declines", f"Often declines: {en_label} ({pct}%)",
