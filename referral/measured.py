@@ -23,9 +23,10 @@ __all__ = ["MEASURED_COLUMNS", "MEASURED_LATERAL", "MEASURE_DAYS", "MIN_MEASURED
 MEASURE_DAYS = 90
 MIN_MEASURED = 5  # answered referrals in the period before any figure is shown
 
-# Joined as ``LEFT JOIN LATERAL (...) m ON TRUE`` beside a ``service sv``: one index range of
-# ``referral.service_id`` per service of the page. Answered = accepted or declined
-# (``responded_at`` is set by those two transitions only).
+# Joined as ``LEFT JOIN LATERAL (...) m ON TRUE`` beside a ``service sv``: one index-only range
+# of ``ix_referral_measured`` (migration 0047: answered referrals by service and send time,
+# holding every column read here; keep it so) per service of the page. Answered = accepted or
+# declined (``responded_at`` is set by those two transitions only).
 MEASURED_LATERAL = f"""
 LEFT JOIN LATERAL (
   SELECT count(*) AS m_answered,

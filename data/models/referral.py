@@ -127,6 +127,11 @@ class Referral(Timestamps, Base):
         Index("ix_referral_outbox", "sender_org_id", "status", "sent_at"),
         # The expiry job reads only referrals still waiting for an answer.
         Index("ix_referral_due_sent", "due_at", postgresql_where=text("status = 'sent'")),
+        # The measured figures of a page's services (referral.measured): answered referrals
+        # by service and send time, with what the figures read (an index-only range).
+        Index("ix_referral_measured", "service_id", "sent_at",
+              postgresql_include=["responded_at", "status", "reason_code"],
+              postgresql_where=text("responded_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

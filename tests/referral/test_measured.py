@@ -5,6 +5,7 @@ promise on the service page, the search cards and the API."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -134,3 +135,27 @@ def test_the_demo_data_shows_measured_figures(client, session):
     assert f"(median of {figures[busiest].referrals} referrals in the last 90 days)" in page
     svc = session.get(Service, busiest)
     assert svc.next_step_en and svc.what_to_bring_en in page
+
+
+def test_an_index_holds_every_column_the_figures_read(session):
+    """``ix_referral_measured`` (migration 0047) makes a page's figures an index-only range per
+    service: its key leads with the service, it holds every referral column the lateral reads,
+    and its predicate is one the lateral's condition implies. A column added to the lateral
+    but not to the index would bring back a heap read per service, silently."""
+    from sqlalchemy import text
+
+    from referral.measured import MEASURED_LATERAL
+
+    read = set(re.findall(r"\br\.(\w+)", MEASURED_LATERAL))
+    assert read >= {"service_id", "sent_at", "responded_at", "status", "reason_code"}
+    columns = session.scalars(text(
+        "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+        "WHERE c.relname = 'ix_referral_measured' ORDER BY k.n")).all()
+    assert columns[0] == "service_id" and read <= set(columns)
+    predicate = session.scalar(text(
+        "SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i JOIN pg_class c "
+        "ON c.oid = i.indexrelid WHERE c.relname = 'ix_referral_measured'"))
+    assert predicate == "(responded_at IS NOT NULL)"
+    assert "r.responded_at IS NOT NULL" in MEASURED_LATERAL
