@@ -166,14 +166,30 @@ def fetch_all(session: Session, sql: str, params: dict[str, Any], *,
 
 
 _GENERIC = b"SELECT set_config('plan_cache_mode', $1, false)"
+# the same for the statements up to the pipeline's Sync only (its implicit transaction)
+_GENERIC_LOCAL = b"SELECT set_config('plan_cache_mode', $1, true)"
 
 
 def _fetch_generic(conn, query: bytes, values: list[Any]) -> tuple[list[str], list[tuple]]:
     """``query`` prepared at its first run with a generic plan at once, in one round trip:
-    ``plan_cache_mode`` is forced for it and set back around it (a pipeline of three
-    statements). Otherwise each connection plans a statement for its values at psycopg's
-    first five runs and PostgreSQL's first five of the prepared statement; the setting is
-    the connection's, so it is put back even when the statement fails."""
+    ``plan_cache_mode`` is forced for it (a pipeline). Otherwise each connection plans a
+    statement for its values at psycopg's first five runs and PostgreSQL's first five of the
+    prepared statement.
+
+    Outside a transaction in autocommit mode (the search's path, ``autocommit_reads``) the
+    pipeline's statements form one implicit transaction up to its Sync, so the setting is
+    forced for that transaction only (``set_config(..., true)``): it ends with it, committed
+    or failed, and nothing has to put it back (two statements: the third cost ~55 us of
+    database and ~150 us of app CPU a search, docs/performance.md, searchdb2). Inside a
+    transaction a local setting would outlive the statement, so it is set and put back (a
+    pipeline of three), and put back even when the statement fails."""
+    if conn.autocommit and conn.info.transaction_status == pq.TransactionStatus.IDLE:
+        with psycopg.RawCursor(conn) as cur, psycopg.RawCursor(conn) as setting:
+            with conn.pipeline():
+                setting.execute(_GENERIC_LOCAL, ["force_generic_plan"], prepare=True)
+                cur.execute(query, values, prepare=True)
+            res = cur.pgresult
+            return [res.fname(i).decode() for i in range(res.nfields)], cur.fetchall()
     try:
         with psycopg.RawCursor(conn) as cur, psycopg.RawCursor(conn) as setting:
             with conn.pipeline():

@@ -120,6 +120,23 @@ def test_a_generic_statement_is_planned_once_at_its_first_run(session, make):
     assert session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
 
 
+def test_outside_a_transaction_the_forced_setting_ends_with_the_statement(engine):
+    """In autocommit (the search's path) the setting is forced for the pipeline's implicit
+    transaction only: the statement gets its generic plan at its first run, and the
+    connection's plan cache mode is its own again after it, with nothing sent to put it
+    back."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    sql = "SELECT CAST(:n AS int) + 1 -- generic in autocommit"
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        with OrmSession(bind=conn) as s:
+            for n in (1, 2):
+                assert fetch_all(s, sql, {"n": n}, generic=True) == (["?column?"], [(n + 1,)])
+                assert s.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+            assert _generic_plans(s, "-- generic in autocommit") == (2, 0)
+
+
 def test_a_failing_generic_statement_leaves_the_plan_cache_mode_as_it_was(engine):
     """Outside a transaction nothing would undo the forced setting: it is put back."""
     from sqlalchemy.orm import Session as OrmSession
