@@ -408,6 +408,19 @@ def floor(url: str, search_paths: list[str]) -> dict[str, Any]:
                                   "total": round((me_cpu + db_cpu) * 1000 / n, 3)}}
 
 
+def machine_speed() -> dict[str, float]:
+    """CPU milliseconds of a fixed pure-Python loop (a million additions, best of five) in
+    this process: how fast this machine runs Python in this run, so that served figures
+    measured on two machines (or on one machine on two days) can be set side by side."""
+    best = float("inf")
+    for _ in range(5):
+        t, total = time.process_time(), 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.process_time() - t)
+    return {"python_loop_1m_ms": round(best * 1000, 1)}
+
+
 # ----------------------------------------------------------------- a database restart
 
 def lost_writes(session: Session, results: list[Result]) -> list[int]:
@@ -665,6 +678,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "scale": args.scale, "server": {"workers": settings.workers,
                                         "threads": settings.threads},
         "cpus": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
+        "machine": machine_speed(),
         "gap_recompute_s": gap_seconds,
         "levels": out_levels,
         "searches_alone": {**alone, "searches_per_s": alone["requests_per_s"],

@@ -54,6 +54,7 @@ def test_serve_benchmark_prints_levels_cpu_and_floor():
     assert result["floor_sql"]["cpu_ms_per_search"]["total"] > 0
     assert result["targets"]["cpu_ms_per_search"] == 4.0
     assert result["gap_recompute_s"] > 0
+    assert result["machine"]["python_loop_1m_ms"] > 0  # this machine's Python speed, same run
 
 
 @pytest.mark.slow
