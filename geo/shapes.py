@@ -1,13 +1,16 @@
 """Geometry helpers on shapely 2 arrays (vectorised): reprojection to WGS 84, repair into
-MultiPolygons, simplification for the web. Pure: no I/O, nothing of the database."""
+MultiPolygons, simplification for the web, the admin area containing a point. Pure: no I/O,
+nothing of the database."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-__all__ = ["WGS84", "is_wgs84", "multipolygons", "simplify", "to_wgs84"]
+__all__ = ["WGS84", "AreaIndex", "is_wgs84", "multipolygons", "simplify", "to_wgs84"]
 
 WGS84 = CRS.from_epsg(4326)
 
@@ -57,3 +60,41 @@ def simplify(geoms: np.ndarray, tolerance_deg: float, grid_deg: float = 1e-4) ->
     if grid_deg > 0:
         geoms = shapely.set_precision(geoms, grid_deg, mode="pointwise")
     return geoms
+
+
+class AreaIndex:
+    """Which admin area contains a point, in process: the polygons of levels 0-3 in an STRtree,
+    each prepared (a point-in-polygon test then costs microseconds).
+
+    ``locate`` answers as the search's SQL did: the level-3 area containing the point, else
+    the deepest lower level's; a point on a shared edge lies in both areas, and the lowest
+    p-code of the deepest level wins (the SQL's ``LIMIT 1`` had no order there). Levels above
+    3 and missing geometries are left out. ``bounded``: governorate (level 1) polygons are
+    loaded, so a point in none of them is outside the country.
+    """
+
+    def __init__(self, pcodes: Sequence[str], levels: Sequence[int],
+                 geoms: np.ndarray) -> None:
+        codes = np.asarray(pcodes, dtype=object)
+        lv = np.asarray(levels, dtype=np.int64)
+        geoms = np.asarray(geoms, dtype=object)
+        keep = (lv <= 3) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+        codes, lv, geoms = codes[keep], lv[keep], geoms[keep]
+        # priority order: deepest level first, then the lowest p-code (the first hit wins)
+        order = np.lexsort((codes.astype(str), -lv)) if len(codes) else np.empty(0, np.intp)
+        self.pcodes: list[str] = [str(c) for c in codes[order]]
+        self.geoms = geoms[order]
+        shapely.prepare(self.geoms)
+        self.tree = shapely.STRtree(self.geoms)
+        self.bounded = bool((lv == 1).any())
+
+    def __len__(self) -> int:
+        return len(self.pcodes)
+
+    def locate(self, lon: float, lat: float) -> str | None:
+        """The p-code of the deepest area containing (or touching) the point, or None."""
+        candidates = self.tree.query(shapely.Point(lon, lat))
+        if not len(candidates):
+            return None
+        hits = candidates[shapely.intersects_xy(self.geoms[candidates], lon, lat)]
+        return self.pcodes[int(hits.min())] if len(hits) else None

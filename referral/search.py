@@ -31,6 +31,7 @@ from data.areas import resolve
 from data.db import fetch_all
 from data.errors import BadInput
 from data.models import AVAILABILITY, UnmetSearch
+from data.point_areas import point_areas
 from matching.ranking import Candidates, OutcomeFigures, rank
 from referral.lifecycle import REASON_LABELS
 from referral.measured import MEASURED_COLUMNS, MEASURED_LATERAL, measured
@@ -217,6 +218,8 @@ def check_point(session: Session, lon: float, lat: float, *, lon_field: str = "l
     """Refuse a point outside Syria; return the deepest admin area containing it (or None).
 
     The extent is the bounding box, then the governorate polygons once boundaries are loaded.
+    A session bound to an engine tests the polygons in process (``data.point_areas``); one
+    bound to a connection (a test's transaction) asks the database.
     """
     if not -90 <= lat <= 90:
         raise BadInput(_("Latitude must be between -90 and 90."), field=lat_field)
@@ -229,8 +232,15 @@ def check_point(session: Session, lon: float, lat: float, *, lon_field: str = "l
     if not lat_min <= lat <= lat_max:
         raise BadInput(_("This point is outside Syria (latitude %(lo)s to %(hi)s).",
                          lo=lat_min, hi=lat_max), field=lat_field)
+    index = point_areas(session)
+    if index is not None:  # the polygons in process (data.point_areas: read once a minute)
+        pcode = index.locate(lon, lat)
+        if pcode is None and index.bounded:
+            raise BadInput(_("This point is outside Syria's boundaries."), field=lat_field)
+        return pcode
     # Sub-districts tile the country: one polygon test answers both questions; the
-    # governorates are tested only when no sub-district contains the point.
+    # governorates are tested only when no sub-district contains the point. (On a shared
+    # edge ``LIMIT 1`` picks either area; the cached index picks the lowest p-code.)
     _cols, (row,) = fetch_all(session,
         "WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g) "
         "SELECT coalesce((SELECT pcode FROM admin_area, pt WHERE level = 3 AND "

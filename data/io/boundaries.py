@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from data.errors import BadInput
 from data.models import AdminArea
+from data.point_areas import forget_point_areas
 from geo.shapes import WGS84, multipolygons, to_wgs84
 from textmatch.arabic import normalize
 
@@ -257,4 +258,5 @@ def load_boundaries(session: Session, paths: list[Path]) -> dict[int, int]:
         session.execute(stmt, rows)
         counts[layer.level] = counts.get(layer.level, 0) + len(rows)
     session.flush()
+    forget_point_areas(session)  # this process's searches see the new polygons at once
     return counts
