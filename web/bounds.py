@@ -102,20 +102,23 @@ def _multidict_field(pairs) -> str | None:
 
 def first_problem() -> Problem | None:
     """The first out-of-bounds input of this request, or None."""
-    if _bad_text(request.path, _ANY_CONTROL):
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    if _bad_text(req.path, _ANY_CONTROL):
         return "path", "path", "control"
-    field = _multidict_field(request.args.items(multi=True))
+    field = _multidict_field(req.args.items(multi=True))
     if field:
         return "query", field, "control"
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        field = _multidict_field(request.form.items(multi=True))
+    if not req.environ.get("CONTENT_TYPE"):  # no body to read: neither a form nor JSON
+        return None
+    if req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        field = _multidict_field(req.form.items(multi=True))
         if field:
             return "form", field, "control"
-        for key, upload in request.files.items(multi=True):
+        for key, upload in req.files.items(multi=True):
             if _bad_text(key, _ANY_CONTROL) or _bad_text(upload.filename or "", _ANY_CONTROL):
                 return "form", key, "control"
-    if request.is_json:
-        body = request.get_json(silent=True)
+    if req.is_json:
+        body = req.get_json(silent=True)
         found = _json_problem(body, "") if body is not None else None
         if found:
             return "body", *found

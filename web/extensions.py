@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+import functools
+
+from flask import Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -32,6 +34,41 @@ def init_limiter(app: Flask) -> None:
     app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
     app.config["RATELIMIT_ENABLED"] = wanted
+    _only_when_enabled(app)
+
+
+def _only_when_enabled(app: Flask) -> None:
+    """Flask-Limiter's three request hooks on ``app``, each returning at once while the app's
+    ``RATELIMIT_ENABLED`` is off (read per request, as ``_limits_off`` does).
+
+    Why: with limits off the before-request check still resolved the endpoint's limits (its
+    name, the limit manager, the meta limits) before ``_limits_off`` exempted it, and the
+    after-request and teardown hooks built the limiter's per-request context: ~0.1 ms a
+    request for nothing. Off, none of them can do anything: ``_limits_off`` exempts every
+    limit, decorated ones included (their decorator still asks it), so no limit is evaluated,
+    no header is due and there is no context to reset.
+    """
+    config = app.config
+    before, after = app.before_request_funcs[None], app.after_request_funcs[None]
+    teardown = app.teardown_request_funcs[None]
+    check = limiter._check_request_limit
+    headers = next(f for f in after if isinstance(f, functools.partial) and f.args == (limiter,))
+    release = limiter._Limiter__release_context
+
+    def check_limits() -> None:
+        if config.get("RATELIMIT_ENABLED", True):
+            check()
+
+    def limit_headers(response: Response) -> Response:
+        return headers(response) if config.get("RATELIMIT_ENABLED", True) else response
+
+    def release_limits(exc: BaseException | None = None) -> None:
+        if config.get("RATELIMIT_ENABLED", True):
+            release(exc)
+
+    before[before.index(check)] = check_limits
+    after[after.index(headers)] = limit_headers
+    teardown[teardown.index(release)] = release_limits
 
 
 def rate(name: str, default: str):

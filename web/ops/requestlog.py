@@ -45,27 +45,30 @@ class JsonFormatter(logging.Formatter):
 
 
 def _start() -> None:
-    g.request_started = time.perf_counter()
+    g_ = g._get_current_object()  # type: ignore[attr-defined]
+    g_.request_started = time.perf_counter()
     given = request.headers.get(HEADER)
     rid = given if requestid.valid(given) else requestid.new_id()
-    g.request_id = rid
+    g_.request_id = rid
     requestid.set_current(rid)
 
 
 def _finish(response: Response) -> Response:
-    rid = g.get("request_id")
+    g_ = g._get_current_object()  # type: ignore[attr-defined]
+    rid = g_.get("request_id")
     if rid:
         response.headers[HEADER] = rid
-    started = g.get("request_started")
+    started = g_.get("request_started")
     if started is None:
         return response
     seconds = time.perf_counter() - started
-    route = request.endpoint or "unmatched"
-    observe_request(request.method, route, response.status_code, seconds)
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    route = req.endpoint or "unmatched"
+    observe_request(req.method, route, response.status_code, seconds)
     if LOGGER.isEnabledFor(logging.INFO):
-        rule = request.url_rule.rule if request.url_rule is not None else None
+        rule = req.url_rule.rule if req.url_rule is not None else None
         LOGGER.info("request", extra={"fields": {
-            "event": "request", "request_id": rid, "method": request.method,
+            "event": "request", "request_id": rid, "method": req.method,
             "route": route, "rule": rule, "status": response.status_code,
             "ms": round(seconds * 1000, 2), "bytes": response.calculate_content_length()}})
     return response
