@@ -55,6 +55,15 @@ class LeanCookieSessions(SecureCookieSessionInterface):
         """Nothing to write for an empty, unmodified session; else Flask's own."""
         if not session and not session.modified:
             if session.accessed:
-                response.vary.add("Cookie")
+                _vary_on_cookie(response)
             return
         super().save_session(app, session, response)
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """``response.vary.add("Cookie")``: when the response has no ``Vary`` yet, the header it
+    would write, without parsing an empty header set and writing it back."""
+    if any(key.lower() == "vary" for key, _value in response.headers):
+        response.vary.add("Cookie")
+    else:
+        response.headers.add("Vary", "Cookie")

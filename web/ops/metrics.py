@@ -48,8 +48,21 @@ POOL_FAILURES = Counter("tasharuk_db_connect_failures",
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     """Count one answered request and its latency under its route's name (the endpoint)."""
-    REQUESTS.labels(method, route, str(status)).inc()
-    LATENCY.labels(route).observe(seconds)
+    key = (method, route, status)
+    try:
+        count, latency = _CHILDREN[key]
+    except KeyError:
+        count, latency = REQUESTS.labels(method, route, str(status)), LATENCY.labels(route)
+        if len(_CHILDREN) < _CHILDREN_MAX:
+            _CHILDREN[key] = count, latency
+    count.inc()
+    latency.observe(seconds)
+
+
+# The labelled series of each (method, route, status), as prometheus_client's own
+# ``labels()`` would find them again (it validates and locks on every call).
+_CHILDREN: dict[tuple[str, str, int], tuple] = {}
+_CHILDREN_MAX = 4096
 
 
 def watch_pool(engine: Engine, db: str = "primary") -> None:
