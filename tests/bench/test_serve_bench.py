@@ -121,3 +121,31 @@ def test_restart_counts_an_acknowledged_acceptance_missing_from_the_database(ses
     results = [answer(kept.id, 200), answer(lost.id, 200), answer(refused.id, 503),
                Result("search", 0.0, 1.0, 200, path="/api/v1/services?q=x")]
     assert lost_writes(session, results) == [lost.id]
+
+
+def test_tree_cpu_keeps_what_an_exited_child_spent():
+    """A database backend that exits in the measured window (its pooled connection closed)
+    took its CPU with it: the window's figure came out negative (-7 ms a search). A process's
+    reaped children count in its own children's times, and those are counted now."""
+    import subprocess
+    import sys
+
+    from bench.serve import _tree_cpu
+
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys\n"
+         "sys.stdin.readline()\n"
+         f"subprocess.run([sys.executable, '-c', {burn!r}], check=True)\n"
+         "print('done', flush=True)\n"
+         "sys.stdin.readline()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        before = _tree_cpu(parent.pid)
+        parent.stdin.write("go\n")
+        parent.stdin.flush()
+        assert parent.stdout.readline().strip() == "done"  # the child ran and was reaped
+        spent = _tree_cpu(parent.pid) - before
+    finally:
+        parent.communicate("\n", timeout=30)
+    assert spent >= 0.25, spent
