@@ -170,11 +170,12 @@ class Cluster:
         return (any(f'"{k}={v}"' not in started for k, v in self.settings())
                 or any(f'"{s}"' in started for s in unwanted))
 
-    def start(self) -> str:
+    def start(self, wait_s: int = 60) -> str:
         """Create (first time) and start the cluster; return its libpq URL. Idempotent.
 
         Every start rewrites the authentication files and folder modes, and a server left
         running with other settings (an older checkout's fast or trusting ones) is restarted.
+        ``wait_s``: how long pg_ctl waits for it to accept connections.
         """
         bins = bindir()
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -189,7 +190,7 @@ class Cluster:
         _private_dir(self.socket_dir())
         self._write_auth()
         _private_file(self.log)
-        pg_ctl = [str(bins / "pg_ctl"), "-w", "-t", "60", "-D", str(self.data_dir),
+        pg_ctl = [str(bins / "pg_ctl"), "-w", "-t", str(wait_s), "-D", str(self.data_dir),
                   "-l", str(self.log), "-o", self.options()]
         if not self.running():
             res = _run([pg_ctl[0], "start", *pg_ctl[1:]])

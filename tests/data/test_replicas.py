@@ -50,7 +50,12 @@ def replica(server_url):
     res = _run([str(bindir() / "pg_basebackup"), "-D", str(rep.data_dir), "-R", "-X", "stream",
                 "-c", "fast", "-h", str(TEST.socket_dir()), "-U", "postgres"])
     assert res.returncode == 0, res.stderr
-    rep.start()
+    # A hot standby accepts connections once it knows which transactions were running on the
+    # primary; while one of them holds more than 64 subtransactions (the other xdist worker's
+    # test transaction, one savepoint per begin_nested), it waits for a later record of them,
+    # after that transaction ends. CI once saw it consistent at once and ready only 60 s later,
+    # just after pg_ctl's default wait gave up.
+    rep.start(wait_s=600)
     yield rep
     rep.stop("immediate")
     shutil.rmtree(rep.data_dir, ignore_errors=True)
