@@ -11,6 +11,7 @@ client cannot forge its way out of a limit. ``0`` or empty: never believed.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -55,21 +56,18 @@ class TrustedProxies:
     def __init__(self, app: Callable, networks: Iterable[Network]):
         self.app = app
         self.networks = list(networks)
-        self._trusted: dict[str, bool] = {}
+        # remembered per address text: every request asks it of its peer (parsing the
+        # address cost ~5 us), nearly always one of a few proxies; bounded, so forged
+        # X-Forwarded-For entries cannot fill memory
+        self._trusted = functools.lru_cache(maxsize=_TRUSTED_MAX)(self._is_proxy)
 
     def trusted(self, text: str | None) -> bool:
-        """Whether the address ``text`` is one of the proxies', remembered per text: every
-        request asks it of its peer (parsing the address cost ~5 us), nearly always one of a
-        few proxies. Bounded, so forged ``X-Forwarded-For`` entries cannot fill memory."""
-        text = text or ""
-        try:
-            return self._trusted[text]
-        except KeyError:
-            address = _address(text)
-            found = address is not None and any(address in n for n in self.networks)
-            if len(self._trusted) < _TRUSTED_MAX:
-                self._trusted[text] = found
-            return found
+        """Whether the address ``text`` is one of the proxies'."""
+        return self._trusted(text or "")
+
+    def _is_proxy(self, text: str) -> bool:
+        address = _address(text)
+        return address is not None and any(address in n for n in self.networks)
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         if self.trusted(environ.get("REMOTE_ADDR")):

@@ -304,11 +304,6 @@ def _tiles_source(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def content_security_policy(map_view: bool) -> str:
-    """The CSP: only the app's own assets; inline scripts/styles only on map pages."""
-    return _csp(map_view, current_app.config.get("TILES_URL", ""))
-
-
 @functools.lru_cache(maxsize=64)
 def _csp(map_view: bool, tiles_url: str) -> str:
     """The CSP text for a kind of page and tile server (the same on every response: kept)."""

@@ -8,6 +8,7 @@ does. Elsewhere (tests, ``make run``) the process's own registry is used.
 
 from __future__ import annotations
 
+import functools
 import os
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # (any tasharuk command run with the server's env)
@@ -48,21 +49,16 @@ POOL_FAILURES = Counter("tasharuk_db_connect_failures",
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     """Count one answered request and its latency under its route's name (the endpoint)."""
-    key = (method, route, status)
-    try:
-        count, latency = _CHILDREN[key]
-    except KeyError:
-        count, latency = REQUESTS.labels(method, route, str(status)), LATENCY.labels(route)
-        if len(_CHILDREN) < _CHILDREN_MAX:
-            _CHILDREN[key] = count, latency
+    count, latency = _series(method, route, status)
     count.inc()
     latency.observe(seconds)
 
 
-# The labelled series of each (method, route, status), as prometheus_client's own
-# ``labels()`` would find them again (it validates and locks on every call).
-_CHILDREN: dict[tuple[str, str, int], tuple] = {}
-_CHILDREN_MAX = 4096
+@functools.lru_cache(maxsize=4096)
+def _series(method: str, route: str, status: int) -> tuple:
+    """The labelled series of one (method, route, status), remembered: prometheus_client's
+    own ``labels()`` finds the same ones again, but validates and locks on every call."""
+    return REQUESTS.labels(method, route, str(status)), LATENCY.labels(route)
 
 
 def watch_pool(engine: Engine, db: str = "primary") -> None:
