@@ -295,8 +295,9 @@ def create_user(session: Session, *, email: str, role: str, organization: Organi
     return user
 
 
-def set_role(session: Session, user: User, role: str, *, by: Any = None) -> User:
-    """Change ``user``'s role; an org admin may only give organisation roles to own members."""
+def set_role(session: Session, user: User, role: str, *, by: Any = None) -> int:
+    """Change ``user``'s role (an org admin may only give organisation roles to own members)
+    and end their signed-in sessions so the new role applies at once: how many ended."""
     _check_role(role)
     if by is not None and getattr(by, "role", None) != "platform_admin":
         _check_role(role, ORG_ROLES)
@@ -310,15 +311,15 @@ def set_role(session: Session, user: User, role: str, *, by: Any = None) -> User
     if role != "platform_admin" and user.organization_id is None:
         raise BadInput(_("%(email)s belongs to no organisation; a %(role)s must.",
                          email=user.email, role=role), field="role")
-    before = user.role
+    before, ended = user.role, 0
     if before != role:
         user.role = role
-        end_sessions(session, user, "role.changed")
+        ended = end_sessions(session, user, "role.changed")
         record(session, "role.changed", user=by, organization_id=user.organization_id,
                object_type="user", object_id=user.id,
                summary={"email": user.email, "from": before, "to": role})
     session.flush()
-    return user
+    return ended
 
 
 def remove_member(session: Session, user: User, *, by: Any) -> User:

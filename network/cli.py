@@ -235,10 +235,11 @@ def users_create(email: str, org_ref: str | None, role: str, password: str | Non
 @click.argument("email")
 @click.argument("role")
 def users_set_role(email: str, role: str) -> None:
-    """Give the user with EMAIL the role ROLE (audited)."""
+    """Give the user with EMAIL the role ROLE (audited); a change ends their signed-in
+    sessions, and the command says how many."""
     user = _user(email)
     before = user.role
-    accounts.set_role(db.session, user, role)
+    ended = accounts.set_role(db.session, user, role)
     db.session.commit()
     if before == user.role:
         click.echo(_("%(email)s has the role %(role)s already.", email=user.email,
@@ -246,6 +247,8 @@ def users_set_role(email: str, role: str) -> None:
     else:
         click.echo(_("%(email)s now has the role %(role)s (it was %(before)s).",
                      email=user.email, role=user.role, before=before))
+        click.echo(ngettext("%(email)s: %(num)d session ended",
+                            "%(email)s: %(num)d sessions ended", ended, email=user.email))
 
 
 @users_cli.command("sign-out")

@@ -91,9 +91,11 @@ def test_users_create_speaks_the_shells_language(runner, session, make, lang, cr
 
 
 @pytest.mark.parametrize(("lang", "role", "said"), [
-    ("en_GB.UTF-8", "planner", "{email} now has the role planner (it was viewer)."),
+    ("en_GB.UTF-8", "planner", "{email} now has the role planner (it was viewer).\n"
+                               "{email}: 0 sessions ended"),
     ("en_GB.UTF-8", "viewer", "{email} has the role viewer already."),
-    ("ar_SY.UTF-8", "planner", "أصبح دور {email} الآن planner (كان viewer)."),
+    ("ar_SY.UTF-8", "planner", "أصبح دور {email} الآن planner (كان viewer).\n"
+                               "{email}: لم تُنهَ أي جلسة"),
     ("ar_SY.UTF-8", "viewer", "دور {email} هو viewer من قبل."),
 ])
 def test_set_role_speaks_the_shells_language(runner, make, lang, role, said):
@@ -102,6 +104,36 @@ def test_set_role_speaks_the_shells_language(runner, make, lang, role, said):
                            env={**SHELL, "LANG": lang})
     assert result.exit_code == 0, result.output
     assert result.output.strip() == said.format(email=user.email)
+
+
+@pytest.mark.parametrize(("lang", "signed_in", "said"), [
+    ("en_GB.UTF-8", 1, "{email}: 1 session ended"),
+    ("en_GB.UTF-8", 3, "{email}: 3 sessions ended"),
+    ("ar_SY.UTF-8", 1, "{email}: أُنهيت جلسة واحدة"),
+    ("ar_SY.UTF-8", 2, "{email}: أُنهيت جلستان"),
+    ("ar_SY.UTF-8", 3, "{email}: أُنهيت 3 جلسات"),
+])
+def test_set_role_says_how_many_sessions_it_ended(runner, session, make, lang, signed_in,
+                                                  said):
+    """A new role ends the user's signed-in sessions (the old role's pages must not stay
+    open); the command says how many, as ``users sign-out`` does."""
+    from data.models import UserSession
+    from network.sessions import end_sessions, start_session
+
+    user, other = make.user("viewer"), make.user("viewer")
+    start_session(session, user, client_hint="pytest")
+    end_sessions(session, user, "pytest")  # ended earlier: not counted again
+    for _ in range(signed_in):
+        start_session(session, user, client_hint="pytest")
+    start_session(session, other, client_hint="pytest")
+    result = runner.invoke(args=["users", "set-role", user.email, "planner"],
+                           env={**SHELL, "LANG": lang})
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == said.format(email=user.email)
+    session.expire_all()
+    live = {s.user_id for s in session.scalars(
+        select(UserSession).where(UserSession.ended_at.is_(None)))}
+    assert user.id not in live and other.id in live
 
 
 @pytest.mark.parametrize(("args", "message"), [
