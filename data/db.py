@@ -293,6 +293,14 @@ class Database:
             else ext["read_sessionmaker"](bind=replica)
         return g.db_read_session
 
+    def commit_unread(self) -> None:
+        """Commit the primary session's write that nobody reads back (a search's anonymous
+        unmet-need record): it does not send the browser's reads to the primary, so it sets
+        no "primary until" cookie (an anonymous visitor gets no session cookie for it)."""
+        wrote = g.get("db_wrote", False)
+        self.session.commit()
+        g.db_wrote = wrote
+
     @property
     def replicas(self):
         """The app's ``data.replicas.ReplicaSet``, or None without replicas."""

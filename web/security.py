@@ -383,10 +383,10 @@ def init_app(app: Flask) -> None:
         row = find_session(db.session, session.get("_sid"),
                            Lifetimes.from_config(current_app.config))
         if row is None or str(row.user_id) != str(user_id):
-            db.session.commit()  # an expired session is marked ended
+            db.commit_unread()  # an expired session is marked ended
             return None
         user = db.session.get(User, row.user_id)
-        db.session.commit()  # the last-seen time
+        db.commit_unread()  # the last-seen time (bookkeeping: reads stay on a replica)
         if user is None or not user.active:
             return None
         g.user_session_id = row.id

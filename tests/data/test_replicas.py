@@ -5,12 +5,13 @@ primary; a replica that is down or lags beyond the bound is skipped (reads fall 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import time
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import Factory
@@ -107,6 +108,28 @@ def _on_replica(app) -> bool:
         return bool(db.read_session.execute(text("SELECT pg_is_in_recovery()")).scalar())
 
 
+def _read_from_replica(app, client, url: str) -> bool:
+    """Whether the request for ``url`` made its lag-tolerant reads on the replica (its
+    ``db.read_session``, seen as the response is finished)."""
+    from flask import g, request_finished
+
+    binds = []
+
+    def note(sender, response, **extra):
+        session = g.get("db_read_session")
+        binds.append(None if session is None else session.get_bind())
+
+    request_finished.connect(note, app)
+    try:
+        res = client.get(url)
+    finally:
+        request_finished.disconnect(note, app)
+    assert res.status_code == 200, url
+    (bind,) = binds
+    assert bind is not None, f"{url} read nothing"
+    return bind is not app.extensions["tasharuk_db"]["engine"]
+
+
 def _read_connections(replica, app) -> int:
     from data.db import REPLICA_APPLICATION
 
@@ -130,25 +153,103 @@ def test_reads_go_to_the_replica_and_writes_to_the_primary(app, replica):
     assert _read_connections(replica, app) >= max(before, 1)  # the pool kept one open
 
 
-def test_whoever_wrote_reads_from_the_primary_then_the_replica_again(app):
-    from data.db import PRIMARY_UNTIL, db
+def _signed_in_org_admin(primary_db, client) -> tuple[int, int]:
+    """Sign ``client`` in as a new admin of the committed service's organisation (a user and
+    a server-side session committed on the primary): the service's and the user's ids."""
+    from data.db import make_engine
+    from data.models import Service
+    from network.sessions import start_session
+
+    engine = make_engine(primary_db[0])
+    with Session(engine) as s:
+        svc = s.scalars(select(Service).order_by(Service.id)).first()
+        assert svc is not None
+        user = Factory(s).user("org_admin", svc.organization,
+                               email=f"admin-{secrets.token_hex(4)}@example.org")
+        secret = start_session(s, user, client_hint="pytest")
+        s.commit()
+        user_id, service_id = user.id, svc.id
+    engine.dispose()
+    with client.session_transaction() as cookie:
+        cookie.update({"_user_id": str(user_id), "_fresh": True, "_sid": secret})
+    return service_id, user_id
+
+
+def test_whoever_wrote_reads_from_the_primary_then_the_replica_again(app, primary_db):
+    from data.db import PRIMARY_UNTIL
 
     client = app.test_client()
-    with client:
-        # a search that finds nothing writes its anonymous unmet-need record (a commit)
-        res = client.get("/api/v1/services?need=ma_clearance&pcode=SY07")
-        assert res.status_code == 200 and res.get_json()["total"] == 0
+    service_id, _user_id = _signed_in_org_admin(primary_db, client)
+    with client:  # a change the admin reads back at once
+        res = client.patch(f"/api/v1/services/{service_id}",
+                           json={"name_en": f"Renamed {secrets.token_hex(4)}"})
+        assert res.status_code == 200, res.get_json()
     with client.session_transaction() as cookie:
         assert cookie[PRIMARY_UNTIL] > time.time()
-    with client:
-        assert client.get("/api/v1/services?q=test").status_code == 200
-        assert db.read_session.get_bind() is db.engine  # the writer's reads: the primary
+    assert not _read_from_replica(app, client, "/api/v1/services?q=test")  # the writer's
     with client.session_transaction() as cookie:
         cookie[PRIMARY_UNTIL] = time.time() - 1  # the window has passed
-    with client:
-        assert client.get("/api/v1/services?q=test").status_code == 200
-        assert db.read_session.get_bind() is not db.engine
+    assert _read_from_replica(app, client, "/api/v1/services?q=test")
     _wait(lambda: _on_replica(app), what="the replica to be used again")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/services?need=ma_clearance&pcode=SY07",
+                                 "/directory/?need=ma_clearance&pcode=SY07"])
+def test_a_search_that_finds_nothing_keeps_its_reader_on_the_replica(app, primary_db, url):
+    """The unmet-need record of a search that found nothing is written on the primary, but
+    nobody reads it back: no "primary until" marker, no session cookie for an anonymous
+    visitor, and the same client's next search is still served by the replica."""
+    from data.db import make_engine
+
+    _wait(lambda: _on_replica(app), what="the replica to be usable")
+    engine = make_engine(primary_db[0])
+    unmet = text("SELECT count(*) FROM unmet_search")
+    try:
+        with engine.connect() as conn:
+            before = conn.scalar(unmet)
+        client = app.test_client()
+        with client:
+            res = client.get(url)
+            assert res.status_code == 200
+        assert "Set-Cookie" not in res.headers and client.get_cookie("session") is None
+        with engine.connect() as conn:  # the need is still recorded, on the primary
+            assert conn.scalar(unmet) == before + 1
+    finally:
+        engine.dispose()
+    assert _read_from_replica(app, client, "/api/v1/services?q=test")
+    assert _read_from_replica(app, client, "/directory/?q=test")
+
+
+def test_a_signed_in_reader_stays_on_the_replica(app, primary_db):
+    """Signing a request in commits the session's last-seen time (bookkeeping nobody reads
+    back): it sets no "primary until" marker, so a signed-in user who only reads is served
+    by the replica."""
+    from data.db import PRIMARY_UNTIL, make_engine
+
+    _wait(lambda: _on_replica(app), what="the replica to be usable")
+    client = app.test_client()
+    _service_id, user_id = _signed_in_org_admin(primary_db, client)
+    with client.session_transaction() as cookie:
+        secret = cookie["_sid"]
+    engine = make_engine(primary_db[0])
+    seen = text("SELECT last_seen_at < now() - interval '1 minute' FROM user_session "
+                "WHERE user_id = :u")
+    with engine.begin() as conn:  # seen long ago: this request writes the last-seen time
+        conn.execute(text("UPDATE user_session SET last_seen_at = now() - "
+                          "interval '2 minutes' WHERE user_id = :u"), {"u": user_id})
+    try:
+        with client:
+            assert client.get("/api/v1/me").status_code == 200
+        with engine.connect() as conn:  # the last-seen time was written
+            assert conn.scalar(seen, {"u": user_id}) is False
+    finally:
+        engine.dispose()
+    with client.session_transaction() as cookie:
+        assert PRIMARY_UNTIL not in cookie and cookie["_sid"] == secret
+    for url in ("/api/v1/services?q=test", "/directory/?q=test"):
+        assert _read_from_replica(app, client, url), url
+    with client.session_transaction() as cookie:
+        assert PRIMARY_UNTIL not in cookie and cookie["_sid"] == secret
 
 
 def test_a_lagging_replica_is_skipped_until_it_catches_up(app, replica, primary_db):

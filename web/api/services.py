@@ -39,7 +39,7 @@ def list_services():
     result = search(s, qy, viewer(), log_unmet=False)
     if not result.total:  # keep the anonymous unmet-need record (on the primary)
         record_unmet(db.session, qy)
-        db.session.commit()
+        db.commit_unread()  # nobody reads it back: no read-your-writes cookie
     pages = (result.total + result.per_page - 1) // result.per_page
     return {"items": result.items, "total": result.total, "page": result.page,
             "per_page": result.per_page, "total_pages": pages, "area": result.area}

@@ -80,7 +80,7 @@ def search():
             result = run_search(s, qy, viewer(), log_unmet=False)
             if not result.total:  # keep the anonymous unmet-need record (on the primary)
                 record_unmet(db.session, qy)
-                db.session.commit()
+                db.commit_unread()  # nobody reads it back: no read-your-writes cookie
         except BadInput as exc:
             errors[str(exc.details.get("field", "need"))] = exc.message
     points = []
