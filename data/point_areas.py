@@ -1,22 +1,26 @@
 """The admin polygons in process, per database, for the search's point-to-area question.
 
 ``point_areas(session)`` gives a ``geo.shapes.AreaIndex`` of the committed admin polygons,
-read once a minute per engine (``POINT_AREAS_TTL_S``, the taxonomy cache's rule: a boundary
-import is seen by the other app processes within a minute), or None when the session cannot
-use it: a session bound to a connection (the tests' rolled-back transactions, a script's
-own transaction) or one that imported boundaries itself asks the database instead, so an
-uncommitted change is never answered from polygons read outside it. ``forget_point_areas``
-drops a database's polygons at once (the boundary import calls it, again at its commit).
+read again once a minute per engine (``POINT_AREAS_TTL_S``, the taxonomy cache's rule: a
+boundary import is seen by the other app processes within a minute) in a background thread
+while the requests go on using the polygons held (``data.refreshing``: one read however many
+requests find them old; only the first read is made by a request), or None when the session
+cannot use it: a session bound to a connection (the tests' rolled-back transactions, a
+script's own transaction) or one that imported boundaries itself asks the database instead,
+so an uncommitted change is never answered from polygons read outside it.
+``forget_point_areas`` drops a database's polygons at once (the boundary import calls it,
+again at its commit): the next request reads them itself, and a background read begun before
+is thrown away.
 """
 
 from __future__ import annotations
 
-import time
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+
+from data.refreshing import PerEngine
 
 if TYPE_CHECKING:  # shapely and pyproj are imported at the first load, not at startup
     from sqlalchemy.orm import Session
@@ -26,8 +30,6 @@ if TYPE_CHECKING:  # shapely and pyproj are imported at the first load, not at s
 __all__ = ["POINT_AREAS_TTL_S", "forget_point_areas", "load_point_areas", "point_areas"]
 
 POINT_AREAS_TTL_S = 60.0
-_CACHE: weakref.WeakKeyDictionary[Engine, tuple[float, AreaIndex]] = \
-    weakref.WeakKeyDictionary()
 _CHANGED = "tasharuk_admin_areas_changed"  # session.info: this session wrote admin polygons
 
 
@@ -46,27 +48,25 @@ def load_point_areas(engine: Engine) -> AreaIndex:
 
 
 def point_areas(session: Session) -> AreaIndex | None:
-    """The cached polygons for ``session``'s database, or None: ask the database instead."""
+    """The polygons held for ``session``'s database, or None: ask the database instead."""
     bind = session.get_bind()
     if not isinstance(bind, Engine) or session.info.get(_CHANGED):
         return None
-    now = time.monotonic()
-    hit = _CACHE.get(bind)
-    if hit and now - hit[0] < POINT_AREAS_TTL_S:
-        return hit[1]
-    index = load_point_areas(bind)
-    _CACHE[bind] = (now, index)
-    return index
+    return _HELD.get(bind, POINT_AREAS_TTL_S)
 
 
 def forget_point_areas(session: Session) -> None:
-    """Drop the cached polygons of ``session``'s database now and when it commits; the
+    """Drop the polygons held for ``session``'s database now and when it commits; the
     session asks the database itself from now on (its own changes are not committed yet)."""
     engine = session.get_bind().engine
     session.info[_CHANGED] = True
-    _CACHE.pop(engine, None)
+    _HELD.forget(engine)
 
     def _committed(_session: Any) -> None:
-        _CACHE.pop(engine, None)
+        _HELD.forget(engine)
 
     event.listen(session, "after_commit", _committed, once=True)
+
+
+# load_point_areas is looked up at each read (tests count the reads by wrapping it)
+_HELD: PerEngine[AreaIndex] = PerEngine("admin polygons", lambda e: load_point_areas(e))

@@ -16,8 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import time
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +23,7 @@ from typing import Any
 import numpy as np
 from flask_babel import gettext as _
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from data.areas import resolve
@@ -32,6 +31,7 @@ from data.db import fetch_all
 from data.errors import BadInput
 from data.models import AVAILABILITY, UnmetSearch
 from data.point_areas import point_areas
+from data.refreshing import PerEngine
 from matching.ranking import Candidates, OutcomeFigures, rank
 from referral.lifecycle import REASON_LABELS
 from referral.measured import MEASURED_COLUMNS, MEASURED_LATERAL, measured
@@ -166,19 +166,19 @@ def _number(args: Mapping, name: str, kind=float) -> float | int | None:
     return value
 
 
-_TAXONOMY: weakref.WeakKeyDictionary[Any, tuple[float, dict[str, Any]]] = \
-    weakref.WeakKeyDictionary()
 TAXONOMY_TTL_S = 60.0
 
 
 def taxonomy(session: Session) -> dict[str, Any]:
-    """Service types (with their words), sectors, target groups and p-codes, cached for a
-    minute per database: reference data changes only when it is loaded again."""
-    key = session.get_bind().engine  # (hashing its URL rendered it as text: ~5 µs a call)
-    now = time.monotonic()
-    hit = _TAXONOMY.get(key)
-    if hit and now - hit[0] < TAXONOMY_TTL_S:
-        return hit[1]
+    """Service types (with their words), sectors, target groups and p-codes, held for a
+    minute per database and then read again in the background (``data.refreshing``):
+    reference data changes only when it is loaded again. The first read is the session's."""
+    engine = session.get_bind().engine  # (hashing its URL rendered it as text: ~5 µs a call)
+    return _TAXONOMY.get(engine, TAXONOMY_TTL_S, first=lambda: _read_taxonomy(session))
+
+
+def _read_taxonomy(session: Session) -> dict[str, Any]:
+    """The taxonomy as ``session`` sees it (one query a table)."""
     types: dict[str, set[str]] = {}
     by_sector: dict[str, list[str]] = {}
     for code, sector, parent, names in session.execute(text(
@@ -189,12 +189,21 @@ def taxonomy(session: Session) -> dict[str, Any]:
         by_sector.setdefault(sector, []).append(code)
         if parent:
             by_sector.setdefault(parent, []).append(code)
-    value = {"types": types, "sectors": by_sector,
-             "groups": set(session.scalars(text("SELECT code FROM target_group"))),
-             # known p-codes (a hit saves a query; a miss is checked in the database)
-             "pcodes": set(session.scalars(text("SELECT pcode FROM admin_area")))}
-    _TAXONOMY[key] = (now, value)
-    return value
+    return {"types": types, "sectors": by_sector,
+            "groups": set(session.scalars(text("SELECT code FROM target_group"))),
+            # known p-codes (a hit saves a query; a miss is checked in the database)
+            "pcodes": set(session.scalars(text("SELECT pcode FROM admin_area")))}
+
+
+def _read_committed_taxonomy(engine: Engine) -> dict[str, Any]:
+    """The taxonomy read again in the background, in a session of its own."""
+    with Session(engine) as session:
+        return _read_taxonomy(session)
+
+
+# looked up at each read (a test may wrap it)
+_TAXONOMY: PerEngine[dict[str, Any]] = PerEngine("taxonomy",
+                                                 lambda e: _read_committed_taxonomy(e))
 
 
 def resolve_need(session: Session, need: str) -> tuple[list[str], str | None]:

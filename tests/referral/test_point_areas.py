@@ -1,12 +1,16 @@
 """The search's point-to-area question answered from polygons held in process
-(``data.point_areas``): the same answers as the database's, read once a minute per engine,
-dropped at once by a boundary import, and never used by a session bound to a connection (a
-test's rolled-back transaction asks the database)."""
+(``data.point_areas``): the same answers as the database's, read again once a minute per
+engine by one background thread while the old polygons answer, dropped at once by a boundary
+import, and never used by a session bound to a connection (a test's rolled-back transaction
+asks the database). The taxonomy is held the same way (``data.refreshing``)."""
 
 from __future__ import annotations
 
 import json
 import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 import pytest
@@ -69,6 +73,17 @@ def site(scratch_db, tmp_path):
     engine.dispose()
 
 
+def _until(check, timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.01)
+
+
+def _no_background_read() -> bool:
+    return not any(t.name.startswith("read ") for t in threading.enumerate())
+
+
 def _area(session, lon, lat):
     from referral.search import check_point
 
@@ -110,9 +125,157 @@ def test_a_committed_change_is_seen_when_the_minute_is_over(site, monkeypatch):
         assert _area(s, 36.2, 35.2) == "SY070000"  # within the minute: the polygons held
         held = point_areas(s)
         monkeypatch.setattr(data.point_areas, "POINT_AREAS_TTL_S", 0.0)
-        assert point_areas(s) is not held
+        assert point_areas(s) is held  # the minute is over: read again in the background
+        monkeypatch.setattr(data.point_areas, "POINT_AREAS_TTL_S", 60.0)
+        _until(lambda: point_areas(s) is not held)
         assert _area(s, 36.2, 35.2) == "SY0700"  # read again: moved north
         assert _area(s, 36.2, 35.8) == "SY070000"
+    _until(_no_background_read)
+
+
+def test_old_polygons_answer_at_once_while_one_thread_reads_them_again(site, monkeypatch):
+    """Many requests finding the polygons a minute old (threads of one app process) get the
+    old ones without waiting, and one background thread reads them again."""
+    import data.point_areas
+    from data.point_areas import point_areas
+
+    real, reads, gate = data.point_areas.load_point_areas, [], threading.Event()
+
+    def counted(engine):
+        reads.append(threading.current_thread().name)
+        gate.wait(10)  # the read takes as long as the test needs
+        return real(engine)
+
+    with Session(site) as s:
+        held = point_areas(s)
+    monkeypatch.setattr(data.point_areas, "load_point_areas", counted)
+    monkeypatch.setattr(data.point_areas, "POINT_AREAS_TTL_S", 0.0)  # held: old now
+
+    def lookup(_n):
+        with Session(site) as s:
+            return point_areas(s), _area(s, 36.2, 35.2)
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            asked = [pool.submit(lookup, n) for n in range(32)]
+            _done, waiting = wait(asked, timeout=5)
+            assert not waiting  # nobody waited for the read under way
+            assert all(f.result()[0] is held and f.result()[1] == "SY070000" for f in asked)
+        assert reads == ["read admin polygons"]  # one read, in the background
+    finally:
+        gate.set()
+    monkeypatch.setattr(data.point_areas, "POINT_AREAS_TTL_S", 60.0)
+    with Session(site) as s:
+        _until(lambda: point_areas(s) is not held)  # replaced when ready
+    _until(_no_background_read)
+    assert len(reads) == 1
+
+
+def test_the_first_read_is_made_by_one_request_the_others_wait_for_it(site, monkeypatch):
+    import data.point_areas
+    from data.point_areas import point_areas
+
+    real, reads = data.point_areas.load_point_areas, []
+
+    def counted(engine):
+        reads.append(threading.current_thread().name)
+        time.sleep(0.2)  # the others ask meanwhile
+        return real(engine)
+
+    monkeypatch.setattr(data.point_areas, "load_point_areas", counted)
+
+    def lookup(_n):
+        with Session(site) as s:
+            return point_areas(s)
+
+    with ThreadPoolExecutor(8, thread_name_prefix="request") as pool:
+        found = list(pool.map(lookup, range(8)))
+    assert found[0] is not None and all(index is found[0] for index in found)
+    assert len(reads) == 1 and reads[0].startswith("request")  # read by the asking request
+
+
+def test_a_read_under_way_when_boundaries_are_imported_is_not_kept(site, tmp_path,
+                                                                   monkeypatch):
+    """A background read that began before a boundary import holds the old polygons: it is
+    thrown away, and the import's new polygons stay."""
+    import data.point_areas
+    from data.io.boundaries import load_boundaries
+    from data.point_areas import point_areas
+
+    real, reads, gate = data.point_areas.load_point_areas, [], threading.Event()
+
+    def slow(engine):
+        index = real(engine)
+        reads.append(index)
+        if len(reads) == 1:  # the background read has read the old polygons: it waits
+            gate.wait(10)
+        return index
+
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    with Session(site) as other, Session(site) as importing:
+        held = point_areas(other)
+        monkeypatch.setattr(data.point_areas, "load_point_areas", slow)
+        monkeypatch.setattr(data.point_areas, "POINT_AREAS_TTL_S", 0.0)
+        try:
+            assert point_areas(other) is held
+            _until(lambda: len(reads) == 1)
+            monkeypatch.setattr(data.point_areas, "POINT_AREAS_TTL_S", 60.0)
+            load_boundaries(importing, _files(moved, centre=(36.0, 35.5)))
+            importing.commit()
+            assert _area(other, 36.2, 35.2) == "SY0700"  # the new polygons, read at once
+        finally:
+            gate.set()
+        _until(_no_background_read)
+        assert len(reads) == 2
+        assert _area(other, 36.2, 35.2) == "SY0700"  # the old read was not kept
+        assert _area(other, 36.2, 35.8) == "SY070000"
+
+
+def test_a_failed_background_read_keeps_the_old_polygons(site, monkeypatch, caplog):
+    """A read that fails (the database restarting) leaves the old polygons answering, is
+    logged, and is tried again after ``RETRY_S``, not at every request."""
+    import data.point_areas
+    import data.refreshing
+    from data.point_areas import point_areas
+
+    real, reads = data.point_areas.load_point_areas, []
+
+    def failing_once(engine):
+        reads.append(threading.current_thread().name)
+        if len(reads) == 1:
+            raise RuntimeError("the database is restarting")
+        return real(engine)
+
+    with Session(site) as s:
+        held = point_areas(s)
+        monkeypatch.setattr(data.point_areas, "load_point_areas", failing_once)
+        monkeypatch.setattr(data.refreshing, "RETRY_S", 2.0)
+        monkeypatch.setattr(data.point_areas, "POINT_AREAS_TTL_S", 0.0)  # held: old now
+        assert point_areas(s) is held
+        _until(_no_background_read)
+        assert "reading admin polygons again failed" in caplog.text
+        for _ in range(20):  # within RETRY_S: the old polygons, and no read started
+            assert point_areas(s) is held and _area(s, 36.2, 35.2) == "SY070000"
+        assert reads == ["read admin polygons"]
+        _until(lambda: point_areas(s) is not held)  # tried again after RETRY_S
+        monkeypatch.setattr(data.point_areas, "POINT_AREAS_TTL_S", 60.0)
+        assert reads[:2] == ["read admin polygons"] * 2
+    _until(_no_background_read)
+
+
+def test_the_taxonomy_is_read_again_in_the_background(site, monkeypatch):
+    import referral.search
+    from referral.search import taxonomy
+
+    with Session(site) as s:
+        held = taxonomy(s)
+        monkeypatch.setattr(referral.search, "TAXONOMY_TTL_S", 0.0)
+        assert taxonomy(s) is held  # old: still answers while it is read again
+        monkeypatch.setattr(referral.search, "TAXONOMY_TTL_S", 60.0)
+        _until(lambda: taxonomy(s) is not held)
+        assert taxonomy(s) == held and "prot_pss" in held["types"]
+    _until(_no_background_read)
 
 
 def test_a_boundary_import_drops_its_process_cache_at_once(site, tmp_path):
