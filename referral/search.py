@@ -407,26 +407,23 @@ def filters_sql(qy: SearchQuery, params: dict[str, Any], alias: str) -> str:
     ``service_coverage`` row, or ``service_search`` (migration ``0016_search4``), which all
     carry the service's values. ``listed``: the service is active and its organisation
     neither rejected nor suspended. The keyword is an exact full-text match of its resolved
-    tsquery, cheap enough to test on each row the KNN walk or the area lists read."""
+    tsquery, cheap enough to test on each row the KNN walk or the area lists read.
+
+    Age, sex, language, availability and target groups are always in the text, each off
+    when its parameter is NULL: one statement text for every combination of them (32 of
+    each shape), so a connection prepares and plans each shape once."""
     a = alias
-    conds = [f"{a}.listed"]
-    if qy.age is not None:
-        conds.append(f"({a}.min_age IS NULL OR {a}.min_age <= :age) "
-                     f"AND ({a}.max_age IS NULL OR {a}.max_age >= :age)")
-        params["age"] = qy.age
-    if qy.sex:
-        conds.append(f"{a}.sex IN ('any', :sex)")
-        params["sex"] = qy.sex
-    if qy.language:
-        conds.append(f"CAST(:language AS varchar) = ANY({a}.languages)")
-        params["language"] = qy.language
-    if qy.available:
-        conds.append(f"{a}.availability = ANY(CAST(:available AS text[]))")
-        params["available"] = qy.available
-    if qy.groups:  # a service open to all (NULL: no group) or serving one of the person's
-        conds.append(f"({a}.target_groups IS NULL "
-                     f"OR {a}.target_groups && CAST(:groups AS text[]))")
-        params["groups"] = qy.groups
+    params.update(age=qy.age, sex=qy.sex, language=qy.language,
+                  available=qy.available or None, groups=qy.groups or None)
+    conds = [f"{a}.listed",
+             f"(CAST(:age AS int) IS NULL OR (({a}.min_age IS NULL OR {a}.min_age <= :age) "
+             f"AND ({a}.max_age IS NULL OR {a}.max_age >= :age)))",
+             f"(CAST(:sex AS text) IS NULL OR {a}.sex IN ('any', :sex))",
+             f"(CAST(:language AS varchar) IS NULL OR :language = ANY({a}.languages))",
+             f"(CAST(:available AS text[]) IS NULL OR {a}.availability = ANY(:available))",
+             # a service open to all (NULL: no group) or serving one of the person's
+             f"(CAST(:groups AS text[]) IS NULL OR {a}.target_groups IS NULL "
+             f"OR {a}.target_groups && :groups)"]
     if qy.q:
         conds.append(_keyword(qy, params, a))
     return " AND ".join(conds)
@@ -439,10 +436,9 @@ _RANKED_COLUMNS = ("availability", "capacity_per_month", "last_verified", "needs
 _RANKED = ", ".join(_RANKED_COLUMNS)
 
 
-def _ranked(qy: SearchQuery, alias: str) -> str:
+def _ranked(alias: str) -> str:
     """``_RANKED_COLUMNS`` of a search row ``alias``; ``group_match`` is computed."""
-    group = (f"CASE WHEN {alias}.target_groups && CAST(:groups AS text[]) THEN 2 ELSE 1 END"
-             if qy.groups else "1")
+    group = f"CASE WHEN {alias}.target_groups && CAST(:groups AS text[]) THEN 2 ELSE 1 END"
     return ", ".join(f"{group} AS group_match" if c == "group_match" else f"{alias}.{c}"
                      for c in _RANKED_COLUMNS)
 
@@ -487,7 +483,7 @@ def _near_sql(qy: SearchQuery, params: dict[str, Any]) -> str:
     cover = f"CASE WHEN {_under('ss.admin3_pcode')} THEN 2 ELSE 0 END" if qy.pcode else "0"
     within = WITHIN_SQL.replace(POINT_SQL, PT_SQL)
     inner = (f"SELECT ss.service_id, ss.geom::geography <-> {PT_SQL} AS dist, {cover} AS cover, "
-             f"ST_Distance(ss.geom::geography, {PT_SQL}) AS d, {_ranked(qy, 'ss')} "
+             f"ST_Distance(ss.geom::geography, {PT_SQL}) AS d, {_ranked('ss')} "
              "FROM service_site ss "
              f"WHERE {{type}} {within} AND {filters_sql(qy, params, 'ss')} "
              f"ORDER BY ss.geom::geography <-> {PT_SQL} "
@@ -509,7 +505,7 @@ def _newest(table: str, alias: str, where: str, qy: SearchQuery, params: dict[st
     """The ``AREA_LIMIT`` newest rows of ``table`` (``alias``) matching ``where`` that pass
     the filters, with ``cover``: an index read newest service first that stops when the
     list is full (the row itself carries the filtered values, no join)."""
-    return (f"SELECT {alias}.service_id, {cover} AS cover, {_ranked(qy, alias)} "
+    return (f"SELECT {alias}.service_id, {cover} AS cover, {_ranked(alias)} "
             f"FROM {table} {alias} WHERE {_type_cond(qy, alias)} AND {where} "
             f"AND {filters_sql(qy, params, alias)} "
             f"ORDER BY {alias}.service_id DESC LIMIT :area_limit")
@@ -531,7 +527,7 @@ def _newest_of(ancestors: list[str], qy: SearchQuery, params: dict[str, Any]) ->
     without a need, the thousands of rows of a governorate made it slower)."""
     areas = ", ".join(f":anc{i}" for i in range(len(ancestors)))
     return (f"SELECT DISTINCT ON (sc.service_id) sc.service_id, 2 AS cover, "
-            f"{_ranked(qy, 'sc')} FROM service_coverage sc WHERE {_type_cond(qy, 'sc')} "
+            f"{_ranked('sc')} FROM service_coverage sc WHERE {_type_cond(qy, 'sc')} "
             f"AND sc.pcode IN ({areas}) AND {filters_sql(qy, params, 'sc')} "
             "ORDER BY sc.service_id DESC LIMIT :area_limit")
 
@@ -576,7 +572,7 @@ def _area_ctes(qy: SearchQuery, params: dict[str, Any]) -> tuple[list[str], list
                         f"{_under('ss.admin3_pcode')} ORDER BY ss.service_id DESC)")
             # (a LATERAL lookup keeps the nested loop in the ids' order; a join was hashed)
             inside = ("SELECT ok.* FROM inarea_ids w CROSS JOIN LATERAL (SELECT ss.service_id, "
-                      f"2 AS cover, {_ranked(qy, 'ss')} FROM service_site ss WHERE ss.id = w.id "
+                      f"2 AS cover, {_ranked('ss')} FROM service_site ss WHERE ss.id = w.id "
                       f"AND {filters_sql(qy, params, 'ss')} LIMIT 1) ok LIMIT :area_limit")
         ctes.append(f"inarea AS ({_distinct([inside])})")
         out.append(f"SELECT service_id, cover, NULL::float8 AS d, {_RANKED} FROM inarea")
@@ -637,8 +633,7 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
     candidate."""
     params: dict[str, Any] = {"near_limit": NEAR_LIMIT, "area_limit": AREA_LIMIT,
                               "radius": qy.radius_m, "today": today or dt.date.today()}
-    if qy.groups:
-        params["groups"] = qy.groups
+    params["groups"] = qy.groups or None
     params.update(type_params(qy.service_types))
     ctes, sources = [], []
     if qy.pcode:  # the p-codes under the area (``_under``)
@@ -654,7 +649,7 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
     if not sources:
         ctes.append(
             f"anywhere AS (SELECT v.service_id, 0 AS cover, NULL::float8 AS d, "
-            f"{_ranked(qy, 'v')} FROM service_search v WHERE {_type_cond(qy, 'v')} AND "
+            f"{_ranked('v')} FROM service_search v WHERE {_type_cond(qy, 'v')} AND "
             f"{filters_sql(qy, params, 'v')} "
             "ORDER BY v.last_verified DESC NULLS LAST, v.service_id LIMIT :area_limit)")
         sources.append(f"SELECT service_id, cover, d, {_RANKED} FROM anywhere")

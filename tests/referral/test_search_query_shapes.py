@@ -346,3 +346,51 @@ def test_which_candidate_statements_are_prepared(session, make, label, args, pre
     statements = list(session.scalars(text("SELECT statement FROM pg_prepared_statements")))
     assert bool([s for s in statements if "cand AS" in s]) is prepared
     assert [s for s in statements if "ns.id AS site_id" in s]
+
+
+FILTER_COMBINATIONS = [
+    {},
+    {"age": "30"},
+    {"sex": "female"},
+    {"language": "ku"},
+    {"available": "open,waitlist"},
+    {"group": "women"},
+    {"age": "8", "sex": "male", "language": "ar", "available": "open", "group": "women"},
+]
+
+
+@pytest.mark.parametrize("place", [{"lon": P[0], "lat": P[1]}, {"pcode": "SY070000"}],
+                         ids=["point", "sub-district"])
+def test_the_eligibility_filters_share_one_statement_text(session, place):
+    """Age, sex, language, availability and target groups are parameters that are NULL when
+    not given, never a different statement: each shape of search is prepared and planned
+    once a connection, where 32 combinations made 142 texts of the bench's searches and a
+    new text cost ~1.5 ms of planning on each of gunicorn's connections."""
+    from referral.search import build_sql, parse_query
+
+    add_areas(session)
+    texts = set()
+    for filters in FILTER_COMBINATIONS:
+        qy = parse_query(session, MultiDict({"need": "prot_pss", **place, **filters}))
+        sql, params = build_sql(qy)
+        texts.add(sql)
+        assert params["age"] == qy.age and params["groups"] == (qy.groups or None)
+    assert len(texts) == 1
+
+
+def test_a_filter_not_given_excludes_nobody(session, make):
+    """A NULL filter lets every service through, whatever its own values (the text is the
+    same as with the filter; only the parameter is NULL)."""
+    from referral.search import Viewer, parse_query, search
+
+    add_areas(session)
+    picky = [make.service(service_type_code="prot_pss", sites=[P], min_age=18, max_age=25,
+                          sex="female", languages=["ku"], availability="waitlist")
+             for _ in range(2)]
+    res = search(session, parse_query(session, MultiDict(
+        {"need": "prot_pss", "lon": P[0], "lat": P[1]})), Viewer(), log_unmet=False)
+    assert {i["id"] for i in res.items} == {s.id for s in picky}
+    res = search(session, parse_query(session, MultiDict(
+        {"need": "prot_pss", "lon": P[0], "lat": P[1], "age": "40"})), Viewer(),
+        log_unmet=False)
+    assert res.total == 0
