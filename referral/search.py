@@ -478,7 +478,9 @@ def _near_sql(qy: SearchQuery, params: dict[str, Any]) -> str:
     site, which finds 40 of them in a few dozen sites where 20 walks cost ~8 ms.
     ``WITH TIES``: sites as near as the last one taken come too (several services often share
     one address), so which candidates are ranked never depends on the plan's order of equal
-    distances.
+    distances. No need but a keyword: the planner may instead read the keyword's sites in the
+    radius's box through the sites' full-text index (migration ``0048_site_keyword_index``, a
+    BitmapAnd) and sort them, where the walk tested thousands of sites for a rare keyword.
     """
     cover = f"CASE WHEN {_under('ss.admin3_pcode')} THEN 2 ELSE 0 END" if qy.pcode else "0"
     within = WITHIN_SQL.replace(POINT_SQL, PT_SQL)

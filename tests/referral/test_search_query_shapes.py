@@ -49,6 +49,35 @@ def test_point_search_without_a_need_walks_the_index_in_distance_order(session, 
     assert "Index Scan using ix_service_site_geog" in near, plan
 
 
+@pytest.mark.parametrize(("q", "rare"), [("zaytuna", True), ("binaa", False)])
+def test_keyword_without_a_need_near_a_point(session, dense, q, rare):
+    """Without a need the KNN walk has no type to narrow it and tests the keyword on each site
+    near the point: a rare keyword walked every site of the radius (10-70 ms at national
+    scale). With the sites' full-text index (migration 0048) the planner reads a rare
+    keyword's sites near the point instead; a common one may still be walked. Either way the
+    candidates are the nearest 40 matching sites with their ties, as testing each site gives."""
+    from referral.search import SearchQuery, build_sql
+
+    session.execute(text(  # 30 of the dense services also carry a rare word
+        "UPDATE service SET search_text = search_text || ' zaytuna' WHERE id IN (SELECT id "
+        "FROM service WHERE organization_id = :o ORDER BY id LIMIT 30)"), {"o": dense.id})
+    for table in ("service_site", "service"):
+        session.execute(text(f"ANALYZE {table}"))
+    qy = SearchQuery(lon=P[0], lat=P[1], radius_m=25_000, q=q, tsquery=f"{q}:*")
+    plan = _plan(session, qy)
+    if rare:
+        assert "ix_service_site_search_tsv" in plan, plan
+    sql, params = build_sql(qy)
+    got = {r[0] for r in session.execute(text(sql), params)}
+    pt = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography"
+    want = set(session.scalars(text(
+        "SELECT ss.service_id FROM service s JOIN service_site ss ON ss.service_id = s.id "
+        "WHERE s.search_text LIKE :like AND ST_DWithin(ss.geom::geography, "
+        f"{pt}, 25000) ORDER BY ss.geom::geography <-> {pt} FETCH FIRST 40 ROWS WITH TIES"),
+        {"like": f"%{q}%", "lon": P[0], "lat": P[1]}))
+    assert len(want) == (30 if rare else 40) and got == want
+
+
 def test_keyword_is_one_exact_full_text_test_per_row(session):
     """The keyword reaches the SQL as its resolved tsquery: no trigram test on the services'
     text (~0.02 ms a row), so it is tested inline by the KNN walk and the coverage lookup, on
