@@ -176,8 +176,8 @@ def _outcomes(c: Candidates, p: np.ndarray) -> np.ndarray:
     return 0.8 * p + 0.2 * r
 
 
-def _components(c: Candidates, *, point: bool, area: bool,
-                groups_given: bool) -> dict[str, np.ndarray]:
+def _components(c: Candidates, *, point: bool, area: bool, groups_given: bool,
+                p: np.ndarray | None) -> dict[str, np.ndarray]:
     n = len(c.ids)
     coverage = np.asarray(c.coverage, dtype=float).reshape(n)
     dist = np.asarray(c.distance_m, dtype=float).reshape(n)
@@ -201,8 +201,7 @@ def _components(c: Candidates, *, point: bool, area: bool,
         comps["coverage"] = np.where(coverage >= 2, 1.0, np.where(coverage >= 1, 0.5, 0.0))
     if point:
         comps["distance"] = np.where(np.isnan(dist), 0.0, np.exp(-dist / DISTANCE_SCALE_M))
-    p = acceptance(c)
-    if p is not None:
+    if p is not None:  # (``acceptance(c)``, computed once by ``rank``)
         comps["outcomes"] = _outcomes(c, p)
     return comps
 
@@ -326,7 +325,9 @@ def rank(candidates: Candidates, *, point: bool, groups_given: bool,
         empty = np.zeros(0)
         return Ranked(np.zeros(0, dtype=int), empty, np.zeros(0, dtype=bool), candidates,
                       groups_given)
-    comps = _components(candidates, point=point, area=area, groups_given=groups_given)
+    accept = acceptance(candidates)
+    comps = _components(candidates, point=point, area=area, groups_given=groups_given,
+                        p=accept)
     total_weight = sum(WEIGHTS[k] for k in comps)
     score = np.asarray(sum(WEIGHTS[k] * v for k, v in comps.items()), dtype=float) / total_weight
     days = np.asarray(candidates.days_since_verified, dtype=float)
@@ -336,4 +337,4 @@ def rank(candidates: Candidates, *, point: bool, groups_given: bool,
     ids = np.asarray(candidates.ids)
     order = np.lexsort((ids, np.where(np.isnan(dist), np.inf, dist), -score))
     return Ranked(order=order, scores=score, stale=stale, candidates=candidates,
-                  groups_given=groups_given, accept=acceptance(candidates))
+                  groups_given=groups_given, accept=accept)
