@@ -7,13 +7,16 @@ with a small asyncio HTTP/1.1 client (keep-alive connections, one per simulated 
 referral transitions 5 %, gap map 5 %. Every search of a run is distinct (no cache can help),
 every transition accepts a different referral; the gap maps are served from the snapshot of
 the nightly recomputation, which runs once first (``gap_recompute_s``). Then 16 clients of
-searches alone give the CPU per served search; the same searches as bare SQL give the floor.
+searches alone give the CPU per served search, in ``--rounds`` runs of distinct searches (the
+median one is reported, each round's figures beside it); its searches as bare SQL give the
+floor.
 CPU is measured in the same run from /proc (psutil): the gunicorn processes, the PostgreSQL
 server's processes, and the load generator itself (it shares the machine). ``--restart``
 restarts PostgreSQL under load (the project's own cluster only): answers while it is down,
 and how soon full service is back.
 
     python -m bench serve [--scale 1] [--levels 2,16,64] [--requests 3000] [--seconds 30]
+                          [--rounds 3]
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="at most this long per level")
     parser.add_argument("--searches", type=int, default=1000,
                         help="searches of the search-only run at 16 clients (and the floor)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="search-only runs, each of its own distinct searches; the one of "
+                             "median CPU per search is reported, the others beside it")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=None, help="threads per worker")
     parser.add_argument("--db", default=None, help="the data set's database (bench.dataset)")
@@ -279,6 +285,21 @@ async def _drive(port: int, reqs: list[Req], clients: int, seconds: float) -> li
 
 
 # ----------------------------------------------------------------- CPU, from /proc
+
+def median_round(runs: list[tuple[dict[str, Any], list[Req]]]
+                 ) -> tuple[dict[str, Any], list[Req]]:
+    """The run of median CPU per request (the lower middle of an even count): one quiet or
+    busy minute of a shared machine moved a single run's figure by a third."""
+    ranked = sorted(runs, key=lambda run: run[0]["cpu_ms_per_request"]["app_and_db"])
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def _round_figures(run: dict[str, Any]) -> dict[str, Any]:
+    """What each search-only round printed beside the median one."""
+    return {"cpu_ms_per_search": run["cpu_ms_per_request"]["app_and_db"],
+            "searches_per_s": run["requests_per_s"], "p99_ms": run["p99_ms"],
+            "errors": run["errors"]}
+
 
 def _tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) of process ``pid`` and all its descendants, those that
@@ -637,7 +658,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     upgrade(url)  # a data set built by older code lacks the newer migrations (/readyz: 503)
     per_level = args.requests
-    n_search = int(per_level * 0.7 + 1) * (len(levels) + 1) + args.searches + 200
+    rounds = max(1, getattr(args, "rounds", 1))
+    n_search = int(per_level * 0.7 + 1) * (len(levels) + 1) + args.searches * rounds + 200
     n_transition = int(per_level * 0.05 + 1) * (len(levels) + 1) + 20 + RESTART_WRITES
     _progress(f"preparing {n_search} distinct searches, tokens and referrals to accept")
     plan = prepare(url, n_search, n_transition, args.seed)
@@ -661,9 +683,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             _progress(f"{clients} clients: up to {per_level} requests or {args.seconds} s")
             out_levels[str(clients)] = measure(port, plan.mix(per_level, args.seed + clients),
                                                clients, args.seconds, meter)
-        searches = plan.take("search", min(args.searches, plan.capacity("search")))
-        _progress(f"{len(searches)} searches alone at {SEARCH_ONLY_CLIENTS} clients")
-        alone = measure(port, searches, SEARCH_ONLY_CLIENTS, args.seconds * 2, meter)
+        runs = []
+        for i in range(rounds):
+            searches = plan.take("search", min(args.searches, plan.capacity("search")))
+            _progress(f"{len(searches)} searches alone at {SEARCH_ONLY_CLIENTS} clients "
+                      f"(round {i + 1} of {rounds})")
+            runs.append((measure(port, searches, SEARCH_ONLY_CLIENTS, args.seconds * 2,
+                                 meter), searches))
+        alone, searches = median_round(runs)
         _progress("the same searches as bare SQL (the floor)")
         bare = floor(url, [r.path for r in searches])
         restart = None
@@ -685,7 +712,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "gap_recompute_s": gap_seconds,
         "levels": out_levels,
         "searches_alone": {**alone, "searches_per_s": alone["requests_per_s"],
-                           "cpu_ms_per_search": cpu},
+                           "cpu_ms_per_search": cpu,
+                           "rounds": [_round_figures(r) for r, _searches in runs]},
         "floor_sql": bare,
         "targets": {"cpu_ms_per_search": 4.0, "searches_per_s_at_16": 450,
                     "p99_ms_at_16": 50, "errors_at_64": 0},

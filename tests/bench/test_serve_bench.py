@@ -21,7 +21,8 @@ def test_serve_benchmark_prints_levels_cpu_and_floor():
     from bench import serve
 
     args = argparse.Namespace(scale=0.002, seed=1, levels="2,4", requests=40, seconds=20.0,
-                              searches=30, workers=1, threads=2, db=NAME, restart=False)
+                              searches=30, rounds=3, workers=1, threads=2, db=NAME,
+                              restart=False)
     try:
         result = serve.run(args)
     finally:
@@ -50,6 +51,8 @@ def test_serve_benchmark_prints_levels_cpu_and_floor():
     alone = result["searches_alone"]
     assert alone["requests"] == 30 and alone["errors"] == 0
     assert alone["cpu_ms_per_search"] == alone["cpu_ms_per_request"]["app_and_db"] > 0
+    rounds = sorted(r["cpu_ms_per_search"] for r in alone["rounds"])  # the median one shown
+    assert len(rounds) == 3 and rounds[1] == alone["cpu_ms_per_search"]
     assert result["floor_sql"]["searches"] == 30
     assert result["floor_sql"]["cpu_ms_per_search"]["total"] > 0
     assert result["targets"]["cpu_ms_per_search"] == 4.0
@@ -149,3 +152,18 @@ def test_tree_cpu_keeps_what_an_exited_child_spent():
     finally:
         parent.communicate("\n", timeout=30)
     assert spent >= 0.25, spent
+
+
+@pytest.mark.parametrize(("cpus", "chosen"), [([5.0], 5.0), ([6.0, 5.0], 5.0),
+                                              ([5.4, 8.0, 5.9], 5.9), ([7, 5, 6, 4], 5)])
+def test_the_median_search_round_is_reported(cpus, chosen):
+    """A single search-only run moved by a third between minutes on a shared machine: the
+    bench reports the round of median CPU per search (the lower middle of an even count),
+    with its own searches (for the floor)."""
+    from bench.serve import Req, median_round
+
+    runs = [({"cpu_ms_per_request": {"app_and_db": c}}, [Req("search", "GET", f"/{c}")])
+            for c in cpus]
+    run, searches = median_round(runs)
+    assert run["cpu_ms_per_request"]["app_and_db"] == chosen
+    assert searches[0].path == f"/{chosen}"
