@@ -213,6 +213,13 @@ def test_search_results_come_first_and_errors_are_summarised(visit, target, loca
     assert summary.bounding_box()["y"] < size["height"]
     summary.locator("a[href='#age']").click()
     assert page.locator("#age").evaluate("e => e === document.activeElement")
+    # a search that finds nothing says so (it records the gap) and gives the anonymous
+    # visitor no cookie; that it keeps them on a read replica is tests/data/test_replicas.py's
+    cookies = {c["name"] for c in page.context.cookies()}
+    v.goto(f"/directory/?need={target.need}&q=zzqxwvk", "a search that finds nothing")
+    assert page.locator(".hits li.hit").count() == 0
+    assert page.locator("section.results p").first.inner_text()
+    assert {c["name"] for c in page.context.cookies()} == cookies
 
 
 @pytest.mark.parametrize(("locale", "size"), [("ar", PHONE), ("en", DESKTOP)],
