@@ -635,8 +635,7 @@ def build_sql(qy: SearchQuery, today: dt.date | None = None) -> tuple[str, dict[
     candidate."""
     params: dict[str, Any] = {"near_limit": NEAR_LIMIT, "area_limit": AREA_LIMIT,
                               "radius": qy.radius_m, "today": today or dt.date.today()}
-    params["groups"] = qy.groups or None
-    params.update(type_params(qy.service_types))
+    params.update(type_params(qy.service_types))  # (the filters' own, ``filters_sql``)
     ctes, sources = [], []
     if qy.pcode:  # the p-codes under the area (``_under``)
         params["under_lo"], params["under_hi"] = pcode_range(qy.pcode)
