@@ -286,21 +286,6 @@ async def _drive(port: int, reqs: list[Req], clients: int, seconds: float) -> li
 
 # ----------------------------------------------------------------- CPU, from /proc
 
-def median_round(runs: list[tuple[dict[str, Any], list[Req]]]
-                 ) -> tuple[dict[str, Any], list[Req]]:
-    """The run of median CPU per request (the lower middle of an even count): one quiet or
-    busy minute of a shared machine moved a single run's figure by a third."""
-    ranked = sorted(runs, key=lambda run: run[0]["cpu_ms_per_request"]["app_and_db"])
-    return ranked[(len(ranked) - 1) // 2]
-
-
-def _round_figures(run: dict[str, Any]) -> dict[str, Any]:
-    """What each search-only round printed beside the median one."""
-    return {"cpu_ms_per_search": run["cpu_ms_per_request"]["app_and_db"],
-            "searches_per_s": run["requests_per_s"], "p99_ms": run["p99_ms"],
-            "errors": run["errors"]}
-
-
 def _tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) of process ``pid`` and all its descendants, those that
     have exited included: a process's reaped children count in its own children's times.
@@ -382,6 +367,21 @@ def measure(port: int, reqs: list[Req], clients: int, seconds: float,
                                "load_generator": round(client * 1000 / n, 2)},
         "by_kind": kinds,
     }
+
+
+def median_round(runs: list[tuple[dict[str, Any], list[Req]]]
+                 ) -> tuple[dict[str, Any], list[Req]]:
+    """The run of median CPU per request (the lower middle of an even count): one quiet or
+    busy minute of a shared machine moved a single run's figure by a third."""
+    ranked = sorted(runs, key=lambda run: run[0]["cpu_ms_per_request"]["app_and_db"])
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def _round_figures(run: dict[str, Any]) -> dict[str, Any]:
+    """What each search-only round printed beside the median one."""
+    return {"cpu_ms_per_search": run["cpu_ms_per_request"]["app_and_db"],
+            "searches_per_s": run["requests_per_s"], "p99_ms": run["p99_ms"],
+            "errors": run["errors"]}
 
 
 # ----------------------------------------------------------------- the floor
