@@ -87,6 +87,39 @@ def test_the_sites_keyword_index_has_no_pending_list(session):
         "WHERE relname = 'ix_service_site_search_tsv'"))
 
 
+COVERING = {  # index -> what the search reads through it besides its key columns
+    "ix_service_coverage_type_pcode_sid": "filters and ranked",
+    "ix_service_coverage_pcode_sid": "filters and ranked",
+    "ix_service_site_admin3_sid": "filters and ranked",
+    "ix_service_site_service_id": "geom",
+}
+
+
+@pytest.mark.parametrize("index", sorted(COVERING))
+def test_the_area_lists_and_distances_are_read_from_the_index_alone(session, index):
+    """The area lists (coverage by type and p-code or by p-code, a sub-district's sites) and
+    the distance to a candidate's nearest site read one table page a row when the index lacks
+    a column the search filters or ranks by (80 pages for one search's 85 coverage rows;
+    migration 0050). Each index carries every column ``filters_sql`` tests and
+    ``_RANKED_COLUMNS`` reads, except the keyword's text (keyword searches read the rows),
+    so a column added to the filters without its index fails here."""
+    import re
+
+    from referral.search import _RANKED_COLUMNS, SearchQuery, filters_sql
+
+    definition = session.scalar(text("SELECT pg_get_indexdef(to_regclass(:i))"), {"i": index})
+    assert definition, index
+    indexed = set(re.findall(r"\w+", definition.split(" USING ", 1)[1]))
+    if COVERING[index] == "geom":
+        wanted = {"service_id", "geom"}
+    else:
+        every = SearchQuery(age=30, sex="female", language="ar", available=["open"],
+                            groups=["idps"])
+        wanted = set(re.findall(r"\bx\.(\w+)", filters_sql(every, {}, "x")))
+        wanted |= set(_RANKED_COLUMNS) - {"group_match"}  # (computed from target_groups)
+    assert wanted <= indexed, f"{index} lacks {sorted(wanted - indexed)}: {definition}"
+
+
 def test_keyword_is_one_exact_full_text_test_per_row(session):
     """The keyword reaches the SQL as its resolved tsquery: no trigram test on the services'
     text (~0.02 ms a row), so it is tested inline by the KNN walk and the coverage lookup, on
