@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from flask import request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from data import fields
 from data.db import autocommit_reads, db
 from data.errors import BadInput
 from data.models import REFERRAL_METHODS, REVIEW_CADENCES
 from network import directory
-from referral.search import PARAMS, SYRIA_BBOX, Viewer, parse_query, record_unmet, search
+from referral.search import (
+    PARAMS,
+    SYRIA_BBOX,
+    SearchQuery,
+    SearchResult,
+    Viewer,
+    parse_query,
+    record_unmet,
+    search,
+)
 
 from ..security import PUBLIC, allow, caller, is_platform_admin, organization_id, principal, role
 from . import bp
@@ -21,6 +31,17 @@ from .openapi import error_responses
 def viewer() -> Viewer:
     """The caller as the use cases see it (role and organisation, or the public)."""
     return Viewer(role=role(), organization_id=organization_id())
+
+
+def search_noting_unmet(s: Session, qy: SearchQuery) -> SearchResult:
+    """Run ``qy`` on the read session ``s`` for the caller; a search that finds nothing leaves
+    its anonymous unmet-need record on the primary, committed without a read-your-writes
+    cookie (nobody reads it back). The API's search and the directory page's."""
+    result = search(s, qy, viewer(), log_unmet=False)
+    if not result.total:
+        record_unmet(db.session, qy)
+        db.commit_unread()
+    return result
 
 
 def _actor():
@@ -35,11 +56,7 @@ def list_services():
     """Search services by need, place, profile and keyword; ranked, with reasons."""
     s = db.read_session  # a replica's when configured: a little lag is fine for a search
     autocommit_reads(s)  # read-only: no BEGIN/ROLLBACK round trips
-    qy = parse_query(s, request.args)
-    result = search(s, qy, viewer(), log_unmet=False)
-    if not result.total:  # keep the anonymous unmet-need record (on the primary)
-        record_unmet(db.session, qy)
-        db.commit_unread()  # nobody reads it back: no read-your-writes cookie
+    result = search_noting_unmet(s, parse_query(s, request.args))
     pages = (result.total + result.per_page - 1) // result.per_page
     return {"items": result.items, "total": result.total, "page": result.page,
             "per_page": result.per_page, "total_pages": pages, "area": result.area}

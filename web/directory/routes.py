@@ -14,10 +14,9 @@ from data.errors import BadInput
 from data.models import STAFF_ROLES, Service
 from network import directory
 from referral.lifecycle import REASON_LABELS
-from referral.search import PARAMS, parse_query, record_unmet
-from referral.search import search as run_search
+from referral.search import PARAMS, parse_query
 
-from ..api.services import viewer
+from ..api.services import search_noting_unmet, viewer
 from ..extensions import limiter, rate
 from ..lazy import lazy_module
 from ..maps import map_json
@@ -77,10 +76,7 @@ def search():
         try:
             qy = parse_query(s, MultiDict([(k, x) for k, v in args.items() for x in v]),
                              strict=False)
-            result = run_search(s, qy, viewer(), log_unmet=False)
-            if not result.total:  # keep the anonymous unmet-need record (on the primary)
-                record_unmet(db.session, qy)
-                db.commit_unread()  # nobody reads it back: no read-your-writes cookie
+            result = search_noting_unmet(s, qy)
         except BadInput as exc:
             errors[str(exc.details.get("field", "need"))] = exc.message
     points = []
