@@ -78,13 +78,42 @@ def test_keyword_without_a_need_near_a_point(session, dense, q, rare):
     assert len(want) == (30 if rare else 40) and got == want
 
 
-def test_the_sites_keyword_index_has_no_pending_list(session):
+def test_keyword_without_a_need_in_an_area_reads_the_keyword_s_coverage(session, dense):
+    """Without a need the services covering the area were read newest first and the keyword
+    tested on each: every coverage row of a governorate when few match (588 table pages for
+    one area of one search at national scale). With the coverage rows' full-text index
+    (migration 0051) a rare keyword's rows are read from it; the candidates are the same:
+    every service covering the area whose text has the word."""
+    from referral.search import SearchQuery, build_sql
+
+    add_areas(session)
+    session.execute(text(
+        "INSERT INTO service_coverage (service_id, pcode) SELECT id, 'SY07' FROM service "
+        "WHERE organization_id = :o"), {"o": dense.id})
+    session.execute(text(  # 30 of them also carry a rare word
+        "UPDATE service SET search_text = search_text || ' zaytuna' WHERE id IN (SELECT id "
+        "FROM service WHERE organization_id = :o ORDER BY id LIMIT 30)"), {"o": dense.id})
+    session.execute(text("ANALYZE service_coverage"))
+    qy = SearchQuery(pcode="SY07", q="zaytuna", tsquery="zaytuna:*")
+    assert "ix_service_coverage_search_tsv" in _plan(session, qy)
+    sql, params = build_sql(qy)
+    got = {r[0] for r in session.execute(text(sql), params)}
+    want = set(session.scalars(text(
+        "SELECT id FROM service WHERE organization_id = :o AND search_text LIKE '%zaytuna%'"),
+        {"o": dense.id}))
+    assert len(want) == 30 and got == want
+
+
+@pytest.mark.parametrize("index", ["ix_service_site_search_tsv",
+                                   "ix_service_coverage_search_tsv"])
+def test_the_keyword_indexes_have_no_pending_list(session, index):
     """GIN's pending list of recent entries is read whole by every search through the index:
     2,723 pending sites made the keyword searches near a point as slow as without the index
-    (migration 0049). New and rewritten sites enter ``ix_service_site_search_tsv`` at once."""
+    (migration 0049). New and rewritten sites and coverage rows (migration 0051) enter the
+    keyword indexes at once."""
     assert session.scalar(text(
         "SELECT coalesce('fastupdate=off' = ANY(reloptions), false) FROM pg_class "
-        "WHERE relname = 'ix_service_site_search_tsv'"))
+        "WHERE relname = :i"), {"i": index})
 
 
 COVERING = {  # index -> what the search reads through it besides its key columns
@@ -132,7 +161,11 @@ def test_keyword_is_one_exact_full_text_test_per_row(session):
                                                 tsquery="(binaa:* | bina)", **place))
             # tested on the search rows themselves (sites, coverage, service_search)
             row = {"lon": "ss", "pcode": "sc"}.get(next(iter(place), ""), "v")
-            assert f"{row}.search_tsv @@ to_tsquery('simple', :tsq)" in sql
+            if types:  # the type's indexes find the rows; no keyword index may (_keyword)
+                assert f"ts_match_vq({row}.search_tsv, to_tsquery('simple', :tsq))" in sql
+                assert "@@" not in sql
+            else:
+                assert f"{row}.search_tsv @@ to_tsquery('simple', :tsq)" in sql
             assert "<%" not in sql and "search_text" not in sql
             assert params["tsq"] == "(binaa:* | bina)"
     unparsed, params = build_sql(SearchQuery(q="Legal  aid"))  # not resolved: prefixes
