@@ -7,8 +7,9 @@ three sources: the nearest sites within the radius (KNN over the composite GiST 
 nest by prefix), and the services with a site inside that area; it joins each candidate's
 precomputed referral-outcome terms (``provider_ranking``, see ``referral.ranking``).
 ``matching.ranking`` scores them, adding the real distance to the acceptance model's logit;
-sensitive sites lose their address and coordinates for viewers who may not see them; a
-search that finds nothing is logged anonymously in ``unmet_search``.
+sensitive sites lose their address and coordinates for viewers who may not see them;
+``record_unmet`` logs a search that found nothing anonymously in ``unmet_search`` (the web
+layer calls it on the primary, as the search itself may run on a replica).
 """
 
 from __future__ import annotations
@@ -811,7 +812,7 @@ def _item(row: dict[str, Any], col: dict[str, Any], i: int, *, score: float, sta
 
 
 def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
-           *, today: dt.date | None = None, log_unmet: bool = True) -> SearchResult:
+           *, today: dt.date | None = None) -> SearchResult:
     """Run ``qy``: candidates by SQL, ranked by ``matching.ranking``, one page, redacted.
 
     Two statements: the candidates with only what the ranking reads (narrow rows, however
@@ -865,8 +866,6 @@ def search(session: Session, qy: SearchQuery, viewer: Viewer | None = None,
                                    stale=bool(ranked.stale[i]),
                                    reasons=ranked.reasons(i, figures), viewer=viewer,
                                    point=qy.point))
-    if not rows and log_unmet:
-        record_unmet(session, qy)
     return SearchResult(items=items, total=len(rows), page=qy.page, per_page=qy.per_page,
                         area=qy.pcode, query=qy)
 

@@ -177,8 +177,7 @@ def test_a_suspended_organisation_takes_no_place_among_the_nearest(session, make
     for _ in range(NEAR_LIMIT + 2):
         make.service(organization=banned, sites=[east(0.5)], coverage=[], target_groups=[])
     fine = make.service(sites=[east(4)], coverage=[], target_groups=[])
-    result = search(session, SearchQuery(service_types=["prot_pss"], lon=P[0], lat=P[1]),
-                    log_unmet=False)
+    result = search(session, SearchQuery(service_types=["prot_pss"], lon=P[0], lat=P[1]))
     assert [i["id"] for i in result.items] == [fine.id]
 
 

@@ -15,8 +15,7 @@ def _found(session, q: str, **extra) -> set[int]:
     from referral.search import Viewer, parse_query, search
 
     res = search(session, parse_query(session, MultiDict(
-        {"q": q, "lon": P[0], "lat": P[1], "per_page": 100, **extra})), Viewer(),
-        log_unmet=False)
+        {"q": q, "lon": P[0], "lat": P[1], "per_page": 100, **extra})), Viewer())
     return {i["id"] for i in res.items}
 
 

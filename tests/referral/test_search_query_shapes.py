@@ -219,7 +219,7 @@ def test_keyword_typos_are_found_through_the_lexicon(session, make, label, q, fo
     svc = make.service(name_en="Binaa centre", search_text="جمعيه البناء binaa centre",
                        sites=[east(1)])
     res = search(session, parse_query(session, MultiDict(
-        {"q": q, "need": "prot_pss", "lon": P[0], "lat": P[1]})), Viewer(), log_unmet=False)
+        {"q": q, "need": "prot_pss", "lon": P[0], "lat": P[1]})), Viewer())
     assert (svc.id in [i["id"] for i in res.items]) is found, res.query.tsquery
 
 
@@ -240,7 +240,7 @@ def test_need_and_keyword_find_the_same_services_as_the_filters_row_by_row(sessi
 
     res = search(session, parse_query(session, MultiDict(
         {"need": "prot_pss", "q": "binaa", "lon": P[0], "lat": P[1], "per_page": 100})),
-        Viewer(), log_unmet=False)
+        Viewer())
     pt = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography"
     want = set(session.scalars(text(
         "SELECT s.id FROM service s JOIN service_site ss ON ss.service_id = s.id "
@@ -266,8 +266,7 @@ def test_radius_is_the_spheroid_distance_like_st_dwithin(session, make, radius, 
         {"s": svc.id, "lon": P[0], "lat": P[1]})
     assert 1_990 < d < 2_010
     res = search(session, parse_query(session, MultiDict(
-        {"need": "prot_pss", "lon": P[0], "lat": P[1], "radius_m": radius})), Viewer(),
-        log_unmet=False)
+        {"need": "prot_pss", "lon": P[0], "lat": P[1], "radius_m": radius})), Viewer())
     assert (svc.id in [i["id"] for i in res.items]) is inside
 
 
@@ -294,7 +293,7 @@ def test_keyword_with_each_kind_of_place(session, make, label, args, expected):
 
     world = build(make, session)
     names = {v: k for k, v in world.items()}
-    res = search(session, parse_query(session, MultiDict(args)), Viewer(), log_unmet=False)
+    res = search(session, parse_query(session, MultiDict(args)), Viewer())
     assert [names.get(i["id"], i["id"]) for i in res.items] == expected
 
 
@@ -315,8 +314,7 @@ def test_services_at_the_same_address_are_all_candidates_at_the_cut(session, mak
         ":lon, :lat), 4326) FROM service WHERE organization_id = :o"),
         {"o": org.id, "lon": lon, "lat": lat})
     res = search(session, parse_query(session, MultiDict(
-        {"need": "prot_pss", "lon": P[0], "lat": P[1], "per_page": 100})), Viewer(),
-        log_unmet=False)
+        {"need": "prot_pss", "lon": P[0], "lat": P[1], "per_page": 100})), Viewer())
     assert res.total == NEAR_LIMIT + 5 and {i["id"] for i in res.items} == ids
 
 
@@ -361,7 +359,7 @@ def test_a_sector_ranks_the_nearest_sites_of_all_its_types(session, make, label,
     qy = parse_query(session, MultiDict({"need": need, "lon": P[0], "lat": P[1],
                                          "per_page": 100}))
     assert (len(qy.service_types) > TYPE_WALKS_MAX) is (need == "protection")
-    res = search(session, qy, Viewer(), log_unmet=False)
+    res = search(session, qy, Viewer())
     assert res.total == NEAR_LIMIT
     assert [i["id"] for i in res.items if i["id"] in ids] == ids[:NEAR_LIMIT]  # nearest first
 
@@ -409,7 +407,7 @@ def test_the_area_list_keeps_the_services_covering_best_newest_first(session, ma
     refused = covering("SY0703", 3, sex="female")  # newest, whole, but not for a man
     res = search(session, parse_query(session, MultiDict(
         {"need": "prot_legal", "pcode": "SY0703", "sex": "male", "per_page": 100})),
-        Viewer(), log_unmet=False)
+        Viewer())
     got = {i["id"] for i in res.items}
     assert res.total == AREA_LIMIT
     assert got == set(sorted(whole)[-AREA_LIMIT:])
@@ -445,7 +443,7 @@ def test_which_candidate_statements_are_prepared(session, make, label, args, pre
     qy = parse_query(session, MultiDict(args))
     assert generic_plan_safe(qy) is prepared
     for _ in range(7):
-        res = search(session, qy, Viewer(), log_unmet=False)
+        res = search(session, qy, Viewer())
         assert res.total == (1 if qy.service_types else 2)
     statements = list(session.scalars(text("SELECT statement FROM pg_prepared_statements")))
     assert bool([s for s in statements if "cand AS" in s]) is prepared
@@ -492,9 +490,8 @@ def test_a_filter_not_given_excludes_nobody(session, make):
                           sex="female", languages=["ku"], availability="waitlist")
              for _ in range(2)]
     res = search(session, parse_query(session, MultiDict(
-        {"need": "prot_pss", "lon": P[0], "lat": P[1]})), Viewer(), log_unmet=False)
+        {"need": "prot_pss", "lon": P[0], "lat": P[1]})), Viewer())
     assert {i["id"] for i in res.items} == {s.id for s in picky}
     res = search(session, parse_query(session, MultiDict(
-        {"need": "prot_pss", "lon": P[0], "lat": P[1], "age": "40"})), Viewer(),
-        log_unmet=False)
+        {"need": "prot_pss", "lon": P[0], "lat": P[1], "age": "40"})), Viewer())
     assert res.total == 0

@@ -37,7 +37,7 @@ def search_noting_unmet(s: Session, qy: SearchQuery) -> SearchResult:
     """Run ``qy`` on the read session ``s`` for the caller; a search that finds nothing leaves
     its anonymous unmet-need record on the primary, committed without a read-your-writes
     cookie (nobody reads it back). The API's search and the directory page's."""
-    result = search(s, qy, viewer(), log_unmet=False)
+    result = search(s, qy, viewer())
     if not result.total:
         record_unmet(db.session, qy)
         db.commit_unread()
