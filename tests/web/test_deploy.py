@@ -271,6 +271,21 @@ def test_metrics_add_up_every_worker_and_stay_on_the_monitoring_host(web):
     assert "tasharuk_db_pool_size" in body
 
 
+def test_each_worker_froze_its_loaded_app_out_of_the_collector_s_scans(web):
+    # a full collection walked the whole loaded app (~100 ms, the worker's requests waiting)
+    # (the arbiter, which loads no app, shows 0; so does a worker still loading it)
+    deadline = time.monotonic() + 120
+    while True:
+        body = web.get("/metrics").text
+        frozen = {pid: float(n) for pid, n in re.findall(
+            r'tasharuk_gc_frozen_objects\{pid="(\d+)"\} (\S+)', body) if float(n) > 0}
+        if len(frozen) == 2 or time.monotonic() > deadline:  # TASHARUK_WORKERS=2
+            break
+        time.sleep(0.5)
+    assert len(frozen) == 2, body[:2000]
+    assert all(n > 50_000 for n in frozen.values()), frozen
+
+
 def test_a_forwarded_client_is_not_the_monitoring_host(web):
     # nginx lets loopback reach /metrics; the app refuses a client named by an untrusted proxy
     assert web.get("/metrics").status_code == 200

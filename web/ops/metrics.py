@@ -26,7 +26,7 @@ from prometheus_client import (  # noqa: E402 - after the folder exists
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily  # noqa: E402
 from sqlalchemy import Engine, event
 
-__all__ = ["CONTENT_TYPE_LATEST", "exposition", "observe_request", "watch_pool"]
+__all__ = ["CONTENT_TYPE_LATEST", "GC_FROZEN", "exposition", "observe_request", "watch_pool"]
 
 # Buckets from 2.5 ms (a search's floor) to 10 s (a large export).
 BUCKETS = (0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -45,6 +45,10 @@ POOL_SIZE = Gauge("tasharuk_db_pool_size",
                   ("db",), multiprocess_mode="livesum")
 POOL_FAILURES = Counter("tasharuk_db_connect_failures",
                         "Pooled connections found broken and replaced, by database", ("db",))
+
+GC_FROZEN = Gauge("tasharuk_gc_frozen_objects",
+                  "Objects of the loaded app the garbage collector no longer scans, by worker "
+                  "(gc.freeze when the worker has loaded the app)", multiprocess_mode="liveall")
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:

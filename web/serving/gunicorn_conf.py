@@ -2,7 +2,8 @@
 
 Every figure comes from ``ServerSettings.from_env()`` (``tasharuk serve`` puts its flags in
 the environment first). Logs are JSON lines on stderr (journald keeps them); a worker that
-exits has its metrics files marked dead so ``/metrics`` stops counting its gauges.
+exits has its metrics files marked dead so ``/metrics`` stops counting its gauges. A worker
+that has loaded the app freezes it out of the garbage collector's scans (``web.serving.memory``).
 """
 
 from web.serving.settings import ServerSettings
@@ -31,3 +32,10 @@ def child_exit(server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    """The worker has loaded the app: freeze it out of the garbage collector's scans."""
+    from web.serving.memory import freeze_loaded_app
+
+    freeze_loaded_app()
