@@ -51,9 +51,14 @@ def _only_when_enabled(app: Flask) -> None:
     config = app.config
     before, after = app.before_request_funcs[None], app.after_request_funcs[None]
     teardown = app.teardown_request_funcs[None]
-    check = limiter._check_request_limit
-    headers = next(f for f in after if isinstance(f, functools.partial) and f.args == (limiter,))
-    release = limiter._Limiter__release_context
+    # Flask-Limiter's own names for its hooks (not its public API): a release that renames
+    # or moves them leaves its hooks as they are, slower with limits off but never broken
+    check = getattr(limiter, "_check_request_limit", None)
+    headers = next((f for f in after if isinstance(f, functools.partial)
+                    and f.args == (limiter,)), None)
+    release = getattr(limiter, "_Limiter__release_context", None)
+    if not (check in before and headers is not None and release in teardown):
+        return
 
     def check_limits() -> None:
         if config.get("RATELIMIT_ENABLED", True):

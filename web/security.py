@@ -263,7 +263,10 @@ def _anonymous_without_asking() -> bool:
     from flask_login.signals import user_accessed
 
     manager = current_app.login_manager
-    return (manager._request_callback is None and manager._header_callback is None
+    # (Flask-Login's own names for its loaders: a release without them is asked as usual)
+    missing = object()
+    return (getattr(manager, "_request_callback", missing) is None
+            and getattr(manager, "_header_callback", missing) is None
             and not user_accessed.receivers and "_login_user" not in g)
 
 
