@@ -312,11 +312,13 @@ def import_hsds_cmd(path: Path) -> None:
 def export_hsds_cmd(folder: Path, hsds_version: str) -> None:
     """Write HSDS JSON documents and the tabular CSV data package to FOLDER (verified
     organisations and their services only)."""
+    from data.io.aside import folder_aside
     from data.io.hsds import export_hsds
     from data.io.hsds31 import export_hsds_31
 
-    counts = export_hsds_31(session(), folder, current_app.config.get("BASE_URL")) \
-        if hsds_version == "3.1" else export_hsds(session(), folder)
+    with folder_aside(folder) as aside:  # (a failed export leaves nothing in FOLDER)
+        counts = export_hsds_31(session(), aside, current_app.config.get("BASE_URL")) \
+            if hsds_version == "3.1" else export_hsds(session(), aside)
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
@@ -326,9 +328,11 @@ def export_hsds_cmd(folder: Path, hsds_version: str) -> None:
 def export_4w_cmd(file: Path, hxl: bool) -> None:
     """Write the activities (not those of unverified organisations) as a
     WoS-template-shaped 4W table (.csv or .xlsx)."""
+    from data.io.aside import file_aside
     from data.io.hxl import export_4w
 
-    n = export_4w(session(), file, hxl=hxl)
+    with file_aside(file) as aside:  # (a failed export leaves no truncated file)
+        n = export_4w(session(), aside, hxl=hxl)
     click.echo(_("%(n)s rows written to %(file)s", n=n, file=file))
 
 
@@ -337,9 +341,10 @@ def export_4w_cmd(file: Path, hxl: bool) -> None:
 def export_geojson_cmd(file: Path) -> None:
     """Write the sites (points) and coverage (areas) of verified organisations' services as a
     GeoJSON FeatureCollection."""
+    from data.io.aside import file_aside
     from data.io.geojson import export_geojson
 
-    with file.open("w", encoding="utf-8") as out:
+    with file_aside(file) as aside, aside.open("w", encoding="utf-8") as out:
         n = export_geojson(session(), out)
     click.echo(_("%(n)s features written to %(file)s", n=n, file=file))
 

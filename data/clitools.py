@@ -27,13 +27,37 @@ def report(ctx: click.Context, exc: TasharukError) -> None:
 
 class MapsErrors:
     """Mixin for a click group: a TasharukError raised by a command exits cleanly with its
-    message and exit code (the one place the CLI maps our errors)."""
+    message and exit code (the one place the CLI maps our errors), and so does a database
+    that does not answer or is not migrated (``data.dbproblems``)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)  # type: ignore[misc]
         except TasharukError as exc:
             report(ctx, exc)
+        except Exception as exc:
+            from data.dbproblems import explain
+
+            ours = explain(exc, lambda: _database_url(ctx))
+            if ours is None:
+                raise
+            report(ctx, ours)
+
+
+def _database_url(ctx: click.Context) -> str | None:
+    """The database the command used: its app's ``DATABASE_URL`` (Flask's script info loads
+    the app once), else the environment's."""
+    import os
+
+    from flask.cli import NoAppException, ScriptInfo
+
+    info = ctx.find_object(ScriptInfo)
+    try:
+        app = info.load_app() if info is not None else None
+    except NoAppException:
+        app = None
+    url = app.config.get("DATABASE_URL") if app is not None else None
+    return url or os.environ.get("DATABASE_URL")
 
 
 class ErrorMappingGroup(MapsErrors, AppGroup):

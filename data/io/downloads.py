@@ -13,8 +13,6 @@ taken, or the same export is already being built, the caller is told to come bac
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from data.errors import Unavailable
+from data.io.aside import file_aside
 
 __all__ = ["BUILD_TASK", "EXPORT_TABLES", "FORMATS", "Export", "build", "cache_folder",
            "cached_export", "data_version", "gap_cache_folder", "write_export"]
@@ -160,13 +159,8 @@ def build(session: Session, folder: Path, kind: str, *, hxl: bool = True,
     final = folder / _file_name(kind, hxl, version)
     name, mime = FORMATS[kind]
     # the writers choose the format by the suffix (4W: .csv or .xlsx)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".building-", suffix=Path(name).suffix)
-    os.close(fd)
-    try:
-        write_export(session, kind, Path(tmp), hxl=hxl)
-        os.replace(tmp, final)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with file_aside(final, Path(name).suffix) as tmp:
+        write_export(session, kind, tmp, hxl=hxl)
     prefix = _file_name(kind, hxl, "")
     for old in folder.glob(prefix + "*"):
         if old != final and old.name[len(prefix):].isalnum():
