@@ -39,11 +39,15 @@ def database_check(session: Session) -> str | None:
     """The database answers within a second and is migrated to this code's heads."""
     try:
         session.execute(text("SET LOCAL statement_timeout = 1000"))
-        have = set(session.scalars(text("SELECT version_num FROM alembic_version")))
+        versioned = session.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL"))
+        have = set(session.scalars(text("SELECT version_num FROM alembic_version"))) \
+            if versioned else set()
     except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which kind
         return f"database unreachable ({type(exc).__name__})"
     finally:
         session.rollback()  # (ends SET LOCAL's transaction)
+    if not have:  # (it answered: an empty database, or not this project's)
+        return "database not migrated (run `tasharuk db upgrade`; it has no migrations)"
     missing = missing_migrations(have)
     if missing:
         return f"database not migrated to head (run `tasharuk db upgrade`; missing " \
@@ -54,6 +58,8 @@ def database_check(session: Session) -> str | None:
 def queue_check(session: Session) -> str | None:
     """The job queue's table (procrastinate's, in the same database) answers."""
     try:
+        if not session.scalar(text("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")):
+            return "job queue not migrated (run `tasharuk db upgrade`; its table is missing)"
         session.execute(text("SELECT 1 FROM procrastinate_jobs LIMIT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which kind
         return f"job queue unreachable ({type(exc).__name__})"

@@ -181,6 +181,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _crash(exc: Exception):
         _rollback()
+        from data.dbproblems import explain
+
+        behind = explain(exc, lambda: app.config.get("DATABASE_URL"))
+        if behind is not None:  # served before `tasharuk db upgrade`: not ready, not broken
+            app.logger.error("database not usable: %s", behind.message)
+            return unavailable()
         app.logger.exception("unhandled error")
         if app.testing and app.config.get("PROPAGATE_CRASHES", True):
             raise exc

@@ -50,7 +50,26 @@ def test_readyz_refuses_a_database_behind_the_migrations(scratch_db):
     assert resp.status_code == 503
     checks = resp.get_json()["checks"]
     assert "not migrated to head" in checks["database"]
-    assert checks["queue"] == "job queue unreachable (ProgrammingError)"
+    assert checks["queue"] == ("job queue not migrated (run `tasharuk db upgrade`; its table "
+                               "is missing)")
+
+
+def test_an_empty_database_is_not_migrated_and_its_pages_answer_503(scratch_db):
+    # it answers, so it is not "unreachable (ProgrammingError)", and a page read before
+    # `tasharuk db upgrade` is not a crash of ours (it was a 500)
+    app = _app(scratch_db("tasharuk_empty"), PROPAGATE_CRASHES=False)
+    client = app.test_client()
+    ready = client.get("/readyz")
+    api = client.get("/api/v1/areas?level=1")
+    page = client.get("/library/")
+    app.extensions["tasharuk_db"]["engine"].dispose()
+    assert ready.status_code == 503
+    assert ready.get_json()["checks"] == {
+        "database": "database not migrated (run `tasharuk db upgrade`; it has no migrations)",
+        "queue": "job queue not migrated (run `tasharuk db upgrade`; its table is missing)"}
+    assert api.status_code == 503 and api.headers["Retry-After"] == "30"
+    assert api.get_json()["error"]["code"] == "unavailable"
+    assert page.status_code == 503 and page.headers["Retry-After"] == "30"
 
 
 @pytest.mark.parametrize(("remote", "headers", "status"), [
