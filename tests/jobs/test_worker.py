@@ -264,3 +264,70 @@ def test_a_first_recomputation_left_running_by_a_dead_worker_is_queued_again(db_
     db_session.execute(text("DELETE FROM procrastinate_workers WHERE id IN (:d, :l)"),
                        {"d": dead, "l": live})
     db_session.commit()
+
+
+def test_the_worker_outlives_a_database_outage_and_stops_cleanly_when_asked(db_session, smtp,
+                                                                            queue_db,
+                                                                            server_url,
+                                                                            tmp_path):
+    """The database goes away for a few seconds (its connections killed, new ones refused:
+    what a restart or a failover does): the worker waits for it, then mails what was queued
+    meanwhile; SIGTERM still stops it cleanly. Before, it ended with exit 0 at the outage and
+    systemd (Restart=on-failure) left every job waiting."""
+    import signal
+    import time
+    from urllib.parse import urlsplit
+
+    name = "tasharuk_worker_outage"
+    database = urlsplit(queue_db).path.lstrip("/")
+    sep = "&" if "?" in queue_db else "?"
+    env = {**os.environ, "DATABASE_URL": f"{queue_db}{sep}application_name={name}",
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port), "SECRET_KEY": "t",
+           "TASHARUK_RATELIMIT": "0"}
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-c", "from app import cli; cli()", "worker",
+                                 "--queue", "mail"], cwd=ROOT, env=env, stderr=out)
+    from data.db import make_engine
+
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")  # (not from the database)
+
+    def allow(yes: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {yes}'))
+
+    def connections() -> int:
+        db_session.rollback()
+        return db_session.scalar(text("SELECT count(*) FROM pg_stat_activity "
+                                      "WHERE application_name = :n"), {"n": name})
+
+    def until(what, seconds: float = 60.0) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and proc.poll() is None:
+            if what():
+                return True
+            time.sleep(0.2)
+        return False
+
+    try:
+        assert until(lambda: connections() >= 2), "the worker never connected"
+        allow(False)
+        db_session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE application_name = :n"), {"n": name})
+        db_session.commit()
+        time.sleep(3)
+        allow(True)
+        assert proc.poll() is None, log.read_text()[-3000:]
+        before = len(smtp.messages)
+        notify_one(db_session, smtp.port, commit=True)
+        assert until(lambda: len(smtp.wait_for(before + 1, timeout=0.5)) > before, 90), \
+            "nothing was mailed after the outage"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        assert "the database stopped answering" in log.read_text()
+    finally:
+        allow(True)
+        admin.dispose()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
