@@ -6,7 +6,8 @@ web.downloads). Periodic (cron, UTC): referral expiry every
 15 minutes, SLA reminders hourly, stale-listing reminders and review links daily, the search
 ranking's refresh, the national gap tables, the planners' notebooks (executed read-only
 after them) and the erasure of long-closed referrals' personal data (retention) nightly,
-and pruning of old finished jobs, of sign-in sessions that can no longer be used and of
+jobs left running by a worker that died run again every 5 minutes, and pruning of old finished
+jobs, of sign-in sessions that can no longer be used and of
 login-throttle rows quiet for a day.
 """
 
@@ -17,6 +18,7 @@ import smtplib
 from pathlib import Path
 
 from flask import current_app
+from procrastinate import JobContext
 from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
@@ -32,6 +34,7 @@ __all__ = ["GAP_LEVELS", "KEEP_FINISHED_DAYS", "MailNotSent"]
 
 GAP_LEVELS = ("1", "2", "3")
 KEEP_FINISHED_DAYS = 30  # succeeded/cancelled jobs older than this are deleted nightly
+STALLED_AFTER_S = 60  # a worker this long without a heartbeat (it beats every 10 s) is dead
 queue = base_app()
 
 
@@ -114,6 +117,20 @@ def prune_changes(session: Session, timestamp: int) -> int:
     from network.changes import prune_changes as prune
 
     return prune(session)
+
+
+@queue.periodic(cron="*/5 * * * *")
+@queue.task(name="jobs.retry_stalled", queue="default", queueing_lock="jobs.retry_stalled",
+            pass_context=True)
+async def retry_stalled(context: JobContext, timestamp: int) -> int:
+    """Jobs left running by a worker that died (no heartbeat for ``STALLED_AFTER_S``: killed,
+    out of memory, its machine lost) run again, so a committed change's mail is sent at least
+    once rather than never (a worker that stops on SIGTERM finishes or hands back its jobs)."""
+    manager = context.app.job_manager
+    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S))
+    for stuck in stalled:
+        await manager.retry_job(stuck)
+    return len(stalled)
 
 
 @queue.periodic(cron="* * * * *")

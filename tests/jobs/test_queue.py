@@ -50,7 +50,7 @@ def test_schedules_are_declared_in_code():
         "gaps.recompute": "0 2 * * *", "notebooks.execute": "40 2 * * *",
         "referrals.erase_closed": "45 2 * * *",
         "jobs.prune": "15 3 * * *", "changes.prune": "20 3 * * *",
-        "webhooks.fanout": "* * * * *",
+        "webhooks.fanout": "* * * * *", "jobs.retry_stalled": "*/5 * * * *",
         "sessions.purge": "30 3 * * *", "throttle.purge": "35 3 * * *"}
 
 

@@ -331,3 +331,29 @@ def test_the_worker_outlives_a_database_outage_and_stops_cleanly_when_asked(db_s
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def test_a_mail_left_running_by_a_dead_worker_is_sent_again(db_session, smtp, queue_db):
+    """A worker killed in the middle of a mail (no heartbeat since) left its job ``doing``
+    for ever: the committed change's mail was lost. The periodic ``jobs.retry_stalled``
+    hands it back, and the next run sends it."""
+    from data.queue import enqueue
+
+    before = {j[0] for j in mail_jobs(db_session)}
+    kept = notify_one(db_session, smtp.port, commit=True)
+    (job_id, *_rest), = [j for j in mail_jobs(db_session) if j[0] not in before]
+    dead = db_session.scalar(text("INSERT INTO procrastinate_workers (last_heartbeat) "
+                                  "VALUES (now() - interval '2 minutes') RETURNING id"))
+    db_session.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w "
+                            "WHERE id = :i"), {"w": dead, "i": job_id})
+    enqueue(db_session, "jobs.retry_stalled", timestamp=0)
+    db_session.commit()
+    sent = len(smtp.messages)
+    for queue in ("default", "mail"):  # the retry first, then the mail it handed back
+        res = tasharuk(queue_db, "worker", "--once", "--queue", queue, mail_port=smtp.port)
+        assert res.returncode == 0, res.stderr
+    assert len(smtp.wait_for(sent + 1)) == sent + 1
+    email = db_session.execute(text("SELECT email FROM app_user WHERE id = :i"),
+                               {"i": kept}).scalar()
+    assert smtp.messages[-1]["To"] == email
+    assert dict((j[0], j[1]) for j in mail_jobs(db_session))[job_id] == "succeeded"
