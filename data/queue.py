@@ -17,11 +17,15 @@ from procrastinate import App, PsycopgConnector
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from data import requestid
 from data.models.jobs import JobError
 
-__all__ = ["QUEUES", "base_app", "enqueue", "queue_app", "queue_stats"]
+__all__ = ["QUEUES", "REQUEST_ID_ARG", "base_app", "enqueue", "queue_app", "queue_stats"]
 
 QUEUES = ("mail", "default", "exports")  # the worker serves all; `--queue` picks some
+# the job argument carrying the id of the request that queued it (``jobs.runtime.job`` takes
+# it out and runs the job under it: its log lines and audit entries join the request's)
+REQUEST_ID_ARG = "_request_id"
 
 
 @functools.cache
@@ -46,7 +50,8 @@ def enqueue(session: Session, task: str, *, queue: str = "default",
     """Write job ``task(**kwargs)`` in the session's transaction; return its id.
 
     ``kwargs`` must be JSON values and carry no personal data (ids, not names or
-    addresses: the jobs page shows them). Nothing runs until the transaction commits.
+    addresses: the jobs page shows them). Nothing runs until the transaction commits. Queued
+    while a request is served, the job carries its id (``REQUEST_ID_ARG``).
     """
     options: dict[str, Any] = {"name": task, "queue": queue,
                                "connection": _driver_connection(session)}
@@ -56,6 +61,9 @@ def enqueue(session: Session, task: str, *, queue: str = "default",
         options["queueing_lock"] = queueing_lock
     if schedule_in is not None:
         options["schedule_in"] = {"seconds": schedule_in.total_seconds()}
+    rid = requestid.current()
+    if rid:
+        kwargs[REQUEST_ID_ARG] = rid
     return base_app().configure_task(**options).defer(**kwargs)
 
 

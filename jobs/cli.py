@@ -25,8 +25,10 @@ jobs_cli = ErrorMappingGroup("jobs", help="Background jobs: list, retry a failed
 def worker_cmd(queues: tuple[str, ...], concurrency: int, once: bool) -> None:
     """Run background jobs (mail, expiry, reminders, ranking, gaps, exports) and their
     schedules until stopped; run one or more per site (see README, Deploying)."""
+    from data.jsonlog import log_json_lines
     from jobs.worker import run
 
+    log_json_lines()  # one JSON line a record, a job's with the request id it runs under
     run(current_app._get_current_object(), queues=queues or QUEUES,
         concurrency=concurrency, once=once)
 

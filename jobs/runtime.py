@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,9 +14,10 @@ from procrastinate import JobContext, RetryDecision
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy
 
+from data import requestid
 from data.db import db
 from data.models import JobError
-from data.queue import base_app
+from data.queue import REQUEST_ID_ARG, base_app
 
 __all__ = ["BackoffRetry", "bind", "flask_app", "job"]
 
@@ -60,6 +62,17 @@ class BackoffRetry(BaseRetryStrategy):
                                                       MAX_RETRY_WAIT_S)})
 
 
+def _log_job(name: str, job_: Job, outcome: str, seconds: float) -> None:
+    """One line a job run (a JSON line under ``tasharuk worker``): task, id, attempt, outcome,
+    time and the request id it runs under; never its arguments (they may name people's
+    records)."""
+    log.log(logging.INFO if outcome == "succeeded" else logging.WARNING, "job %s #%s %s",
+            name, job_.id, outcome, extra={"fields": {
+                "event": "job", "task": name, "job_id": job_.id, "attempt": job_.attempts + 1,
+                "outcome": outcome, "ms": round(seconds * 1000, 2),
+                "request_id": requestid.current()}})
+
+
 def _record_error(job_: Job, exc: BaseException) -> None:
     """Keep the failed attempt's error in its own transaction (the job's was rolled back)."""
     with current_app.extensions["tasharuk_db"]["sessionmaker"]() as s:
@@ -77,19 +90,25 @@ def job(name: str, *, queue: str = "default", attempts: int = DEFAULT_ATTEMPTS,
     def decorate(fn: Callable[..., Any]):
         @functools.wraps(fn)
         def run(context: JobContext, **kwargs: Any) -> Any:
-            with flask_app().app_context():
-                if with_job_id:
-                    kwargs["job_id"] = context.job.id
-                try:
-                    result = fn(db.session, **kwargs)
-                    db.session.commit()
-                except Exception as exc:
-                    db.session.rollback()
-                    log.warning("job %s #%s failed: %s", name, context.job.id,
-                                type(exc).__name__)
-                    _record_error(context.job, exc)
-                    raise
-                return result
+            # the queuing request's id, else one of its own: its lines and audit entries join
+            requestid.set_current(kwargs.pop(REQUEST_ID_ARG, None) or requestid.new_id())
+            started, outcome = time.perf_counter(), "succeeded"
+            try:
+                with flask_app().app_context():
+                    if with_job_id:
+                        kwargs["job_id"] = context.job.id
+                    try:
+                        result = fn(db.session, **kwargs)
+                        db.session.commit()
+                    except Exception as exc:
+                        db.session.rollback()
+                        outcome = f"failed: {type(exc).__name__}"
+                        _record_error(context.job, exc)
+                        raise
+                    return result
+            finally:
+                _log_job(name, context.job, outcome, time.perf_counter() - started)
+                requestid.set_current(None)
 
         return base_app().task(name=name, queue=queue, pass_context=True,
                                retry=BackoffRetry(attempts), **options)(run)

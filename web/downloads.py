@@ -97,12 +97,13 @@ def _queue_build(kind: str, hxl: bool) -> None:
     """Queue the job that builds ``kind`` into the cache, unless one is queued or running."""
     from sqlalchemy import text
 
-    from data.queue import enqueue
+    from data.queue import REQUEST_ID_ARG, enqueue
 
     args = {"kind": kind, "hxl": hxl}
     waiting = db.session.scalar(text(
         "SELECT 1 FROM procrastinate_jobs WHERE task_name = :t AND status IN ('todo', 'doing') "
-        "AND args = CAST(:a AS jsonb) LIMIT 1"), {"t": BUILD_TASK, "a": json.dumps(args)})
+        "AND args - :rid = CAST(:a AS jsonb) LIMIT 1"),  # (whichever request queued it)
+        {"t": BUILD_TASK, "a": json.dumps(args), "rid": REQUEST_ID_ARG})
     if not waiting:
         enqueue(db.session, BUILD_TASK, queue="exports", **args)
 

@@ -357,3 +357,30 @@ def test_a_mail_left_running_by_a_dead_worker_is_sent_again(db_session, smtp, qu
                                {"i": kept}).scalar()
     assert smtp.messages[-1]["To"] == email
     assert dict((j[0], j[1]) for j in mail_jobs(db_session))[job_id] == "succeeded"
+
+
+def test_a_job_runs_under_the_id_of_the_request_that_queued_it(db_session, smtp, queue_db):
+    """The request id reaches the job (its argument, then its JSON log line, and whatever it
+    writes to the audit log); the worker logs JSON lines only, with no e-mail address."""
+    import json
+
+    from data import requestid
+
+    rid = requestid.new_id()
+    before = {j[0] for j in mail_jobs(db_session)}
+    requestid.set_current(rid)  # as the request hook does (web.ops.requestlog)
+    try:
+        notify_one(db_session, smtp.port, commit=True)
+    finally:
+        requestid.set_current(None)
+    (job_id, *_rest), = [j for j in mail_jobs(db_session) if j[0] not in before]
+    args = db_session.scalar(text("SELECT args FROM procrastinate_jobs WHERE id = :i"),
+                             {"i": job_id})
+    assert args["_request_id"] == rid
+    res = tasharuk(queue_db, "worker", "--once", "--queue", "mail", mail_port=smtp.port)
+    assert res.returncode == 0, res.stderr
+    lines = [json.loads(line) for line in res.stderr.splitlines() if line.strip()]
+    ran = [line for line in lines if line.get("event") == "job" and line["job_id"] == job_id]
+    assert len(ran) == 1 and ran[0]["request_id"] == rid, lines
+    assert ran[0]["task"] == "mail.send" and ran[0]["outcome"] == "succeeded"
+    assert "@" not in res.stderr

@@ -7,14 +7,13 @@ logs leave the platform's access control, so they carry no personal data.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 
-import orjson
 from flask import Flask, Response, g, request
 
 from data import requestid
+from data.jsonlog import JsonFormatter
 
 from .metrics import observe_request
 
@@ -22,26 +21,6 @@ __all__ = ["LOGGER", "JsonFormatter", "init_app"]
 
 LOGGER = logging.getLogger("tasharuk.request")
 HEADER = "X-Request-ID"
-
-
-class JsonFormatter(logging.Formatter):
-    """Each record as one JSON object on one line (time, level, logger, message, request id)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        line = {"ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                    timespec="milliseconds"),
-                "level": record.levelname.lower(), "logger": record.name}
-        fields = getattr(record, "fields", None)
-        if fields:
-            line.update(fields)
-        else:
-            line["message"] = record.getMessage()
-            rid = requestid.current()
-            if rid:
-                line["request_id"] = rid
-        if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
-        return orjson.dumps(line).decode()
 
 
 def _start() -> None:

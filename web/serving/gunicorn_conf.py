@@ -14,7 +14,7 @@ globals().update(_settings.gunicorn())
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "web.ops.requestlog.JsonFormatter"}},
+    "formatters": {"json": {"()": "data.jsonlog.JsonFormatter"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
                             "stream": "ext://sys.stderr"}},
     "root": {"level": "INFO", "handlers": ["stderr"]},
