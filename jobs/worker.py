@@ -50,13 +50,14 @@ def run(app: Flask, *, queues: Sequence[str] = QUEUES, concurrency: int = 1,
         once: bool = False) -> None:
     """Run jobs of ``queues`` until stopped (SIGINT/SIGTERM finish the running jobs first);
     ``once``: run what is due now, then return (cron-style, and tests)."""
+    # (procrastinate's own lines from warnings up: it announces every schedule as it registers)
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)
     import jobs.tasks  # noqa: F401 - registers every task and schedule
 
     _check_schema(app.config["DATABASE_URL"])
     runtime.bind(app)
     if "default" in queues:
         _queue_first_gaps(app)
-    logging.getLogger("procrastinate").setLevel(logging.WARNING)
     connector = PsycopgConnector(conninfo=app.config["DATABASE_URL"], min_size=1,
                                  max_size=max(2, concurrency + 1))
     with base_app().replace_connector(connector) as queue:
