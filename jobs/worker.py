@@ -129,6 +129,8 @@ async def _until_the_database_answers(url: str, stop: asyncio.Event) -> None:
     import psycopg
 
     wait = 1.0
+    with contextlib.suppress(TimeoutError):  # (never a tight loop, whatever stopped it)
+        await asyncio.wait_for(stop.wait(), wait)
     while not stop.is_set():
         try:
             conn = await psycopg.AsyncConnection.connect(url, connect_timeout=5)
