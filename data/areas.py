@@ -48,13 +48,14 @@ def resolve_at(url: str, name: str, level: int | None = None,
     """Resolve one name against the database at libpq ``url`` (one short connection)."""
     import psycopg
 
-    libpq = url.replace("+psycopg2://", "://", 1).replace("+psycopg://", "://", 1)
+    from data.dbproblems import first_line, libpq_url
+
     try:
-        with psycopg.connect(libpq, connect_timeout=10) as conn:
+        with psycopg.connect(libpq_url(url), connect_timeout=10) as conn:
             rows = conn.execute(AREAS_SQL).fetchall()
     except psycopg.Error as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise TasharukError(f"Cannot read the admin areas from the database: {reason}. Check "
+        raise TasharukError(f"Cannot read the admin areas from the database: "
+                            f"{first_line(exc)}. Check "
                             "DATABASE_URL, or start the project's cluster (make db) and "
                             "migrate it (tasharuk db upgrade).",
                             code="database_unreachable") from None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from data.errors import TasharukError
 
-__all__ = ["explain"]
+__all__ = ["explain", "first_line", "libpq_url"]
 
 # SQLSTATE classes of a connection that failed or was taken away: connection exception,
 # invalid authorisation, invalid catalog name (no such database), operator intervention
@@ -37,13 +37,19 @@ def explain(exc: BaseException, url: Callable[[], str | None]) -> TasharukError 
     return None
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of ``exc``'s message (psycopg's go on with hints), or its type's name."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def libpq_url(url: str) -> str:
+    """``url`` as libpq reads it (without SQLAlchemy's ``+psycopg`` driver name)."""
+    return url.replace("+psycopg2://", "://", 1).replace("+psycopg://", "://", 1)
 
 
 def _unreachable(exc: BaseException) -> TasharukError:
     return TasharukError(
-        f"The database did not answer: {_first_line(exc)}. Check DATABASE_URL and that "
+        f"The database did not answer: {first_line(exc)}. Check DATABASE_URL and that "
         "PostgreSQL is running (the project's own cluster: make db).",
         code="database_unreachable")
 
@@ -56,9 +62,8 @@ def _behind(exc: BaseException, url: str | None) -> TasharukError | None:
 
     if not url:
         return None
-    libpq = url.replace("+psycopg2://", "://", 1).replace("+psycopg://", "://", 1)
     try:
-        with psycopg.connect(libpq, connect_timeout=10, autocommit=True) as conn:
+        with psycopg.connect(libpq_url(url), connect_timeout=10, autocommit=True) as conn:
             table = conn.execute("SELECT to_regclass('alembic_version')").fetchone()
             applied = set() if table is None or table[0] is None else {
                 r[0] for r in conn.execute("SELECT version_num FROM alembic_version")}
@@ -70,6 +75,6 @@ def _behind(exc: BaseException, url: str | None) -> TasharukError | None:
     state = "has no migrations at all" if not applied else \
         f"lacks this code's migrations {', '.join(sorted(missing))}"
     return TasharukError(
-        f"This database is not migrated to this code ({_first_line(exc)}; it {state}). "
+        f"This database is not migrated to this code ({first_line(exc)}; it {state}). "
         "Check DATABASE_URL, and run `tasharuk db upgrade` (make run does) before this "
         "command.", code="database_not_migrated")

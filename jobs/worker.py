@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 from procrastinate import App, PsycopgConnector
 
+from data.dbproblems import first_line
 from data.queue import QUEUES, base_app
 from jobs import runtime
 
@@ -99,7 +100,8 @@ async def _keep_working(queue: App, url: str, options: dict[str, Any]) -> None:
                     raise problem
                 log.warning("the worker stopped: the database stopped answering (%s); it "
                             "starts again when the database answers",
-                            _reason(problem) if problem else "its listener lost it")
+                            first_line(problem.__cause__ or problem) if problem
+                            else "its listener lost it")
                 await _until_the_database_answers(url, stop)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -116,11 +118,6 @@ def _database_gone(exc: BaseException) -> bool:
             return True
         exc = exc.__cause__  # type: ignore[assignment]
     return False
-
-
-def _reason(exc: BaseException) -> str:
-    cause = exc.__cause__ or exc
-    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
 
 
 async def _until_the_database_answers(url: str, stop: asyncio.Event) -> None:

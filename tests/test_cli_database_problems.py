@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -25,29 +24,15 @@ def _tasharuk(url: str, *args: str) -> subprocess.CompletedProcess:
                           env={**os.environ, "DATABASE_URL": url})
 
 
-def _with_db(url: str, name: str) -> str:
-    p = urlsplit(url)
-    return urlunsplit((p.scheme, p.netloc, f"/{name}", p.query, p.fragment))
-
-
 @pytest.fixture(scope="module")
-def databases(server_url, tmp_path_factory):
+def databases(server_url, scratch_db, tmp_path_factory):
     """URLs: a database with no migrations, one that does not exist, a server not running."""
-    from tests.conftest import TEST_DB, create_database
+    from tests.conftest import TEST_DB, _with_db
 
-    empty = create_database(server_url, f"{TEST_DB}__not_migrated")
-    yield {"not migrated": empty,
-           "no such database": _with_db(server_url, f"{TEST_DB}__never_created"),
-           "no server": "postgresql://postgres@/tasharuk?host="
-                        + str(tmp_path_factory.mktemp("no-server"))}
-    from sqlalchemy import text
-
-    from data.db import make_engine
-
-    eng = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{TEST_DB}__not_migrated" WITH (FORCE)'))
-    eng.dispose()
+    return {"not migrated": scratch_db("tasharuk_not_migrated"),
+            "no such database": _with_db(server_url, f"{TEST_DB}__never_created"),
+            "no server": "postgresql://postgres@/tasharuk?host="
+                         + str(tmp_path_factory.mktemp("no-server"))}
 
 
 @pytest.mark.parametrize("state, message", [
@@ -97,10 +82,9 @@ def test_a_missing_table_in_a_migrated_database_is_our_fault_and_keeps_its_trace
         database_url):
     import psycopg
 
-    from data.dbproblems import explain
+    from data.dbproblems import explain, libpq_url
 
-    libpq = database_url.replace("+psycopg://", "://", 1)
-    with psycopg.connect(libpq, autocommit=True) as conn:
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as conn:
         with pytest.raises(psycopg.errors.UndefinedTable) as missing:
             conn.execute("SELECT * FROM no_such_table_of_ours")
         with pytest.raises(psycopg.errors.QueryCanceled) as cancelled:

@@ -138,7 +138,7 @@ def test_the_request_id_is_the_proxys_when_well_formed_else_a_new_one(client, gi
 
 
 def test_one_json_log_line_a_request_without_the_query_or_personal_data(client, caplog):
-    from web.ops.requestlog import JsonFormatter
+    from data.jsonlog import JsonFormatter
 
     with caplog.at_level(logging.INFO, logger="tasharuk.request"):
         resp = client.get("/api/v1/services?q=Fatima+Haddad&need=prot_pss")

@@ -13,11 +13,10 @@ import time
 from flask import Flask, Response, g, request
 
 from data import requestid
-from data.jsonlog import JsonFormatter
 
 from .metrics import observe_request
 
-__all__ = ["LOGGER", "JsonFormatter", "init_app"]
+__all__ = ["LOGGER", "init_app"]
 
 LOGGER = logging.getLogger("tasharuk.request")
 HEADER = "X-Request-ID"
