@@ -120,7 +120,7 @@ def unavailable(retry_after: int = DB_RETRY_AFTER):
     texts = {loc: (_in(loc, TITLES[503]), _in(loc, HINTS[503])) for loc in ("ar", "en")}
     # Rendered without the context processors: one of them reads the user's language.
     page = current_app.jinja_env.get_template("unavailable.html").render(
-        texts=texts, retry_after=retry_after, reload_url=request.full_path,
+        texts=texts, reload_url=request.full_path,
         css_url=url_for("static", filename="css/app.css"))
     return page, 503, headers
 

@@ -168,21 +168,24 @@ def _same_origin(url: str, base: str) -> bool:
 
 @pytest.fixture
 def visit(browser, app_url, axe, request) -> Iterator:
-    """``visit(size=DESKTOP, locale="ar")`` -> a fresh :class:`Visit` (own cookies)."""
+    """``visit(size=DESKTOP, locale="ar", base=None)`` -> a fresh :class:`Visit` (own
+    cookies) of the demo app, or of the app served at ``base``."""
     opened = []
 
-    def _open(size: dict = DESKTOP, locale: str = "ar", javascript: bool = True) -> Visit:
+    def _open(size: dict = DESKTOP, locale: str = "ar", javascript: bool = True,
+              base: str | None = None) -> Visit:
+        base = base or app_url  # (another app served for the test: its own origin)
         context = browser.new_context(viewport=size, locale=locale,
                                       java_script_enabled=javascript)
         page = context.new_page()
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-        v = Visit(page=page, base=app_url, axe=axe,
+        v = Visit(page=page, base=base, axe=axe,
                   folder=ARTIFACTS / f"{name}-{len(opened) + 1}", javascript=javascript)
         if v.folder.exists():
             shutil.rmtree(v.folder)
 
         def route(r):
-            if _same_origin(r.request.url, app_url):
+            if _same_origin(r.request.url, base):
                 r.continue_()
             else:
                 v.external.append(r.request.url)
