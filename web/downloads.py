@@ -119,8 +119,7 @@ def preparing(kind: str, hxl: bool) -> Response:
     if wants_json():
         return current_app.response_class(current_app.json.dumps(body), status=202,
                                           mimetype="application/json", headers=headers)
-    page = render_template("exchange/preparing.html", kind=kind,
-                           retry_after=PREPARING_RETRY_AFTER)
+    page = render_template("exchange/preparing.html", kind=kind)
     return current_app.response_class(page, status=202, headers=headers)
 
 

@@ -1,7 +1,9 @@
-"""The page a reader gets while the database cannot serve: here a database the new code's
-migrations have not reached yet (a deploy before `tasharuk db upgrade`), which answered a 500
-page before. In a real browser, in Arabic on a phone and English on a desktop: 503 with
-Retry-After, both languages, axe clean, no request outside the app, no script error."""
+"""Pages that ask the reader to come back, in a real browser, in Arabic on a phone and English
+on a desktop, axe clean, no request outside the app, no script error: the 503 page while the
+database cannot serve (here one the new code's migrations have not reached yet, a deploy
+before `tasharuk db upgrade`, which answered a 500 page before), and the 202 page of an export
+being prepared. Both refreshed themselves every 30 s (a meta refresh): axe failed the 503 page
+as critical for it (meta-refresh, WCAG 2.2.1 timing adjustable); now the reader tries again."""
 
 from __future__ import annotations
 
@@ -29,3 +31,16 @@ def test_a_database_not_migrated_yet_shows_the_unavailable_page(visit, scratch_d
                 assert v.page.locator("html").get_attribute("dir") == "rtl"
     finally:
         app.extensions["tasharuk_db"]["engine"].dispose()
+
+
+def test_an_export_being_prepared_is_tried_again_by_the_reader(visit):
+    # (it refreshed itself every 30 s too; the reader now has a button to try again)
+    for locale, size in (("ar", PHONE), ("en", DESKTOP)):
+        v = visit(size=size, locale=locale)
+        v.sign_in("viewer@demo.tasharuk")
+        v.set_language(locale)
+        resp = v.goto("/exchange/download/hsds31", f"export preparing {locale}")
+        assert resp.status == 202 and int(resp.headers["retry-after"]) > 0
+        again = v.page.locator("main a.button").first
+        assert again.get_attribute("href") == "/exchange/download/hsds31?"
+        assert again.inner_text() == ("حاول مرة أخرى" if locale == "ar" else "Try again")
