@@ -7,6 +7,8 @@ without it is no backup): the app's version, the migration head, each file's SHA
 table's row count, and which keys the data needs (their fingerprints, never the keys).
 Consistency: the dump, the row counts and the list of attachments all read one exported
 snapshot of the database, so they describe the same moment while the site keeps running.
+A set holds every account and message of the platform: its folders are its owner's alone
+(0700) and its files are written so from the start (0600), whatever the caller's umask.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ MANIFEST = "manifest.json"
 DUMP = "database.dump"
 UPLOADS = "uploads"
 CHUNK = 1 << 20
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 KEYS_REMINDER = (
     "This backup holds no keys. Restoring it needs the same TASHARUK_DATA_KEYS (names and "
     "phones of referred people are encrypted with them; the fingerprints below say which) "
@@ -72,8 +75,8 @@ def _tool(name: str) -> str:
     return str(path) if path.exists() else name
 
 
-def _run(cmd: list[str], what: str) -> None:
-    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+def _run(cmd: list[str], what: str, *, umask: int = -1) -> None:
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False, umask=umask)
     if res.returncode != 0:
         raise TasharukError(_("%(tool)s failed: %(error)s", tool=what,
                               error=res.stderr.strip() or res.stdout.strip()),
@@ -84,6 +87,22 @@ def _row_counts(conn: psycopg.Connection) -> dict[str, int]:
     tables = [r[0] for r in conn.execute(USER_TABLES)]
     return {t: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(t)))
             .fetchone()[0] for t in tables}
+
+
+def _private_folder(folder: Path) -> None:
+    """``folder`` and the missing folders above it made for the owner alone."""
+    if not folder.exists():
+        _private_folder(folder.parent)
+        folder.mkdir(mode=PRIVATE_DIR)
+        os.chmod(folder, PRIVATE_DIR)  # (mkdir's mode passes through the umask)
+
+
+def _private_copy(source: Path, dest: Path) -> None:
+    """``source`` copied to the new file ``dest``, readable by its owner only from the start."""
+    _private_folder(dest.parent)
+    with source.open("rb") as src, os.fdopen(
+            os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE), "wb") as out:
+        shutil.copyfileobj(src, out, CHUNK)
 
 
 def _empty_folder(folder: Path, field: str) -> None:
@@ -99,7 +118,9 @@ def backup(url: str, upload_folder: str | Path, target: Path, *, data_keys: str 
     empty, else BadInput); return the manifest. On failure nothing is left in ``target``."""
     _empty_folder(target, "DIR")
     made = not target.exists()
-    target.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _private_folder(target)
+    os.chmod(target, PRIVATE_DIR)  # (an empty folder given: its own mode may be open)
     try:
         manifest = _write_backup(url, Path(upload_folder), target, data_keys, version, progress)
     except BaseException:
@@ -125,7 +146,7 @@ def _write_backup(url: str, uploads: Path, target: Path, data_keys: str, version
             else []
         progress(f"database: {sum(counts.values())} rows in {len(counts)} tables")
         _run([_tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}",
-              f"--file={target / DUMP}", f"--dbname={url}"], "pg_dump")
+              f"--file={target / DUMP}", f"--dbname={url}"], "pg_dump", umask=0o077)
         conn.rollback()
     copied: dict[str, str] = {}
     missing: list[str] = []
@@ -135,8 +156,7 @@ def _write_backup(url: str, uploads: Path, target: Path, data_keys: str, version
             missing.append(key)
             continue
         dest = target / UPLOADS / key
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, dest)
+        _private_copy(source, dest)
         digest = _sha256(dest)
         if digest != sha:
             raise TasharukError(_("The attachment %(key)s on disk does not match its "
@@ -154,7 +174,9 @@ def _write_backup(url: str, uploads: Path, target: Path, data_keys: str, version
                  "TASHARUK_DATA_KEYS_fingerprints": key_fingerprints(data_keys)},
     }
     partial = target / (MANIFEST + ".partial")
-    partial.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE), "w",
+                   encoding="utf-8") as out:
+        out.write(json.dumps(manifest, indent=1, ensure_ascii=False))
     os.replace(partial, target / MANIFEST)
     return manifest
 

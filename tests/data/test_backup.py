@@ -132,3 +132,46 @@ def test_restore_into_a_non_empty_database_or_from_a_damaged_backup_is_refused(
     (folder / "manifest.json").unlink()
     res = app.test_cli_runner().invoke(args=["restore", str(folder)])
     assert res.exit_code == 2 and "not a complete Tasharuk backup" in res.output
+
+
+@pytest.mark.parametrize("given", ["new", "empty"])
+def test_a_backup_is_readable_by_its_owner_only(source, given):
+    # a backup is the whole platform (accounts, messages, sealed cases): under the usual
+    # umask 022 the dump, the manifest and the attachments were readable by every local user
+    import os
+    import shutil
+    import stat
+    import subprocess
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="tasharuk-backup-"))  # others may walk to it
+    try:
+        os.chmod(base, 0o755)
+        folder = base / "nightly" / "b"
+        if given == "empty":
+            folder.mkdir(parents=True, mode=0o755)
+        old = os.umask(0o022)
+        try:
+            res = _app(source["url"], source["uploads"], source["key"]).test_cli_runner(
+                ).invoke(args=["backup", str(folder)])
+        finally:
+            os.umask(old)
+        assert res.exit_code == 0, res.output
+        entries = [folder, *folder.rglob("*")]
+        assert {p.name for p in entries if p.is_file()} >= {"database.dump", "manifest.json",
+                                                             source["sha"]}
+        modes = {str(p.relative_to(base)): stat.S_IMODE(p.stat().st_mode) for p in entries}
+        assert modes == {k: 0o700 if (base / k).is_dir() else 0o600 for k in modes}, modes
+        runuser = shutil.which("runuser")
+        if os.geteuid() == 0 and runuser:  # another local user, as an attacker would be
+            (base / "nightly" / "note.txt").write_text("x")  # (umask 022: theirs to read)
+
+            def read_as_nobody(path: Path) -> subprocess.CompletedProcess:
+                return subprocess.run([runuser, "-u", "nobody", "--", "cat", str(path)],
+                                      capture_output=True, timeout=30)
+
+            assert read_as_nobody(base / "nightly" / "note.txt").returncode == 0
+            seen = read_as_nobody(folder / "database.dump")
+            assert seen.returncode != 0 and b"Permission denied" in seen.stderr
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

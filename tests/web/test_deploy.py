@@ -298,6 +298,8 @@ def test_systemd_units_verify(unit, tmp_path):
     text_ = (DEPLOY / "systemd" / unit).read_text()
     # the installed paths of the sample, pointed at this checkout
     assert text_.count("/srv/tasharuk/.venv/bin/tasharuk") == 1
+    # files the service writes are not other local users' to read (systemd's default: 0022)
+    assert re.search(r"^UMask=0027$", text_, re.M)
     exe = Path(sys.executable).parent / "tasharuk"
     (tmp_path / unit).write_text(text_.replace("/srv/tasharuk/.venv/bin/tasharuk", str(exe)))
     result = subprocess.run([analyze, "verify", str(tmp_path / unit)], capture_output=True,
