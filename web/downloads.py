@@ -14,13 +14,11 @@ may run at once across all workers (data.io.downloads). Excess answers 429 or 50
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from flask import Response, current_app, render_template, send_file
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from limits import parse
 
 from data.db import db
 from data.errors import RateLimited
@@ -34,7 +32,7 @@ from data.io.downloads import (
 )
 
 from .errors import wants_json
-from .extensions import limiter
+from .extensions import hit
 from .security import caller
 
 __all__ = ["export_folder", "in_background", "send_export"]
@@ -70,12 +68,8 @@ def _check_rate(kind: str) -> None:
     if token_id is not None:
         keys.append((current_app.config.get("EXPORT_TOKEN_RATE_LIMIT", DEFAULT_TOKEN_LIMIT),
                      f"token:{token_id}"))
-    strategy = limiter.limiter
     for spec, key in keys:
-        item = parse(spec)
-        if not strategy.hit(item, "exports", key):
-            reset, _remaining = strategy.get_window_stats(item, "exports", key)
-            wait = max(1, int(reset - time.time()) + 1)
+        if wait := hit(spec, "exports", key):
             raise RateLimited(ngettext("Too many exports: try again in %(num)s second.",
                                        "Too many exports: try again in %(num)s seconds.", wait),
                               details={"retry_after": wait, "limit": spec})

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import functools
+import logging
+import time
 
 from flask import Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from limits import parse
+from limits.errors import StorageError
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -22,15 +28,28 @@ def _limits_off() -> bool:
     return not current_app.config.get("RATELIMIT_ENABLED", True)
 
 
+REDIS_TIMEOUT_S = 1.0  # a Redis that does not answer costs a request this much, not minutes
+log = logging.getLogger(__name__)
+
+
 def init_limiter(app: Flask) -> None:
     """Bind the limiter (Redis at ``REDIS_URL`` when set, memory otherwise).
 
     The limiter object is shared by every app of the process, so it is always initialised
     switched on, and ``_limits_off`` applies each app's ``RATELIMIT_ENABLED``.
+
+    When Redis stops answering, each process counts the same limits in its own memory until
+    Redis is back (Flask-Limiter's in-memory fallback, which looks for Redis again after 1,
+    2, 4... 32 s): sign-in and the other limited forms went on being limited instead of
+    answering 500 to everyone. A Redis out of reach fails within ``REDIS_TIMEOUT_S``.
     """
     wanted = app.config.get("RATELIMIT_ENABLED", True)
     app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or app.config.get(
         "RATELIMIT_STORAGE_URI") or "memory://"
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "socket_connect_timeout": REDIS_TIMEOUT_S, "socket_timeout": REDIS_TIMEOUT_S})
     app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
     app.config["RATELIMIT_ENABLED"] = wanted
@@ -74,6 +93,33 @@ def _only_when_enabled(app: Flask) -> None:
     before[before.index(check)] = check_limits
     after[after.index(headers)] = limit_headers
     teardown[teardown.index(release)] = release_limits
+
+
+@functools.cache
+def _memory_limiter() -> RateLimiter:
+    """This process's own counter, for limits counted by hand while Redis is away."""
+    return FixedWindowRateLimiter(MemoryStorage())
+
+
+def hit(spec: str, *identifiers: str) -> int:
+    """Count one hit of limit ``spec`` (e.g. "30 per hour") for ``identifiers`` in the
+    limiter's storage: 0 when within it, else the seconds to wait. For limits counted by hand
+    (exports per person and per token); when the storage (Redis) does not answer, in this
+    process's memory, as Flask-Limiter does for its own."""
+    item = parse(spec)
+
+    def count(strategy: RateLimiter) -> int:
+        if strategy.hit(item, *identifiers):
+            return 0
+        reset, _remaining = strategy.get_window_stats(item, *identifiers)
+        return max(1, int(reset - time.time()) + 1)
+
+    strategy = limiter.limiter
+    try:
+        return count(strategy)
+    except (StorageError, *getattr(strategy.storage, "base_exceptions", ())) as exc:
+        log.warning("rate limit storage unreachable (%s): counting in memory", type(exc).__name__)
+        return count(_memory_limiter())
 
 
 def rate(name: str, default: str):

@@ -109,15 +109,19 @@ def test_sysdeps_is_silent_when_everything_is_installed():
 
 PG15 = ["usr/lib/postgresql/15/bin/initdb", "usr/share/postgresql/15/extension/postgis.control"]
 FONT = "usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf"
+REDIS = "usr/bin/redis-server"
 
 
 @pytest.mark.parametrize(("installed", "packages"), [
-    ([], "postgresql postgresql-15-postgis-3 nginx-light systemd chromium fonts-noto-core"),
+    ([], "postgresql postgresql-15-postgis-3 nginx-light systemd redis-server chromium "
+         "fonts-noto-core"),
     (["usr/lib/postgresql/16/bin/initdb", "usr/sbin/nginx", "usr/bin/systemd-analyze",
-      "usr/bin/chromium", FONT], "postgresql-16-postgis-3"),
-    ([*PG15, "usr/bin/chromium", FONT], "nginx-light systemd"),
-    ([*PG15, "usr/sbin/nginx", "usr/bin/systemd-analyze", FONT], "chromium"),
-    ([*PG15, "usr/sbin/nginx", "usr/bin/systemd-analyze", "usr/bin/chromium"],
+      REDIS, "usr/bin/chromium", FONT], "postgresql-16-postgis-3"),
+    ([*PG15, REDIS, "usr/bin/chromium", FONT], "nginx-light systemd"),
+    ([*PG15, "usr/sbin/nginx", "usr/bin/systemd-analyze", "usr/bin/chromium", FONT],
+     "redis-server"),
+    ([*PG15, "usr/sbin/nginx", "usr/bin/systemd-analyze", REDIS, FONT], "chromium"),
+    ([*PG15, "usr/sbin/nginx", "usr/bin/systemd-analyze", REDIS, "usr/bin/chromium"],
      "fonts-noto-core"),
 ])
 def test_sysdeps_prints_the_exact_command_when_packages_are_missing(tmp_path, installed,

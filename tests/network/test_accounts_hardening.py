@@ -60,10 +60,10 @@ for _ in range(2):  # two processes share the counter only through Redis
 
 @pytest.fixture
 def redis_url(tmp_path):
-    """A throw-away redis-server on a free local port (skips where Redis is not installed)."""
+    """A throw-away redis-server on a free local port."""
     exe = shutil.which("redis-server")
     if exe is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+        pytest.fail("redis-server is missing: `make setup` installs it (data/setup/sysdeps.sh)")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -93,6 +93,86 @@ def test_rate_limits_are_shared_through_redis_when_redis_url_is_set(database_url
     assert outputs[0][0] == redis_url
     # the second process starts where the first stopped: its first attempt is already refused
     assert outputs[0][1:] == ["401", "401"] and outputs[1][1:] == ["429", "429"]
+
+
+REDIS_DOWN_PROBE = """
+import sys
+from app import create_app
+from data.db import db
+from network.tokens import create_token
+from tests.conftest import Factory
+url, redis_url, exports = sys.argv[1:4]
+app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x",
+                  "REDIS_URL": redis_url, "RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": False,
+                  "LOGIN_RATE_LIMIT": "2 per hour", "EXPORT_TOKEN_RATE_LIMIT": "2 per hour",
+                  "EXPORT_CACHE": exports, "PROPAGATE_EXCEPTIONS": False})
+with app.app_context():
+    _token, secret = create_token(db.session, Factory(db.session).org(), "viewer")
+    db.session.commit()
+c = app.test_client()
+steps = {"login": lambda: c.post("/auth/login", data={"email": "nobody@example.org",
+                                                      "password": "x"}),
+         "export": lambda: c.get("/api/v1/exports/geojson",
+                                 headers={"Authorization": f"Bearer {secret}"})}
+print("ready", flush=True)
+for line in sys.stdin:
+    print(steps[line.strip()]().status_code, flush=True)
+"""
+
+
+def test_limits_hold_without_a_500_while_redis_is_down_and_use_it_again_when_back(
+        scratch_db, redis_url, tmp_path):
+    # Redis stopped: every sign-in (and reset, registration, report, export) answered 500
+    from data.migrate import upgrade
+
+    url = scratch_db("tasharuk_redis_down")
+    upgrade(url)
+    port = redis_url.rsplit(":", 1)[1].split("/")[0]
+    cli = shutil.which("redis-cli")
+    assert cli, "redis-cli comes with redis-server"
+
+    def redis(*args: str) -> str:
+        return subprocess.run([cli, "-p", port, *args], capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+
+    probe = subprocess.Popen([sys.executable, "-c", REDIS_DOWN_PROBE, url, redis_url,
+                              str(tmp_path / "exports")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    try:
+        assert probe.stdout.readline().strip() == "ready"
+
+        def send(step: str) -> int:
+            probe.stdin.write(step + "\n")
+            probe.stdin.flush()
+            return int(probe.stdout.readline())
+
+        assert send("login") == 401 and int(redis("dbsize")) > 0  # counted in Redis
+        redis("shutdown", "nosave")
+        # each process counts in memory: the same limits, refused when over, never a 500
+        assert [send("login") for _ in range(3)] == [401, 401, 429]
+        assert [send("export") for _ in range(3)] == [200, 200, 429]
+        # Redis back (empty): the limiter finds it again within its back-off (up to 32 s)
+        server = subprocess.Popen([shutil.which("redis-server"), "--port", port, "--bind",
+                                   "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
+                                   str(tmp_path)], stdout=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while redis("ping") != "PONG" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            statuses = []
+            while int(redis("dbsize") or 0) == 0 and time.monotonic() < deadline:
+                statuses.append(send("login"))
+                time.sleep(0.5)
+            assert int(redis("dbsize")) > 0, statuses  # counting in Redis again
+            assert set(statuses) <= {401, 429}, statuses
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    finally:
+        probe.stdin.close()
+        probe.wait(timeout=30)
+        probe.stdout.close()
 
 
 def _both_languages(client, path):
