@@ -34,6 +34,23 @@ FOCUSABLE_IN_IMG = """() => Array.from(document.querySelectorAll('[role=img]')).
   [img, ...img.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
   .filter(el => el.tabIndex >= 0 && !el.disabled).map(el => el.outerHTML.slice(0, 80)))"""
 
+# What makes the page scroll sideways (a table scrolls inside itself, a page never does): the
+# overflow in pixels and the outermost elements reaching past the screen's edge.
+WIDER_THAN_SCREEN = """() => {
+  const over = document.documentElement.scrollWidth - window.innerWidth;
+  if (over <= 0) return null;
+  const clipped = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement)
+      if (getComputedStyle(p).overflowX !== 'visible') return true;
+    return false;
+  };
+  const out = [...document.querySelectorAll('body *')].filter(el => {
+    const r = el.getBoundingClientRect();
+    return r.width && (r.right > window.innerWidth + 1 || r.left < -1) && !clipped(el);
+  }).filter((el, _i, all) => !all.some(o => o !== el && o.contains(el)));
+  return {px: over, elements: out.slice(0, 5).map(el => el.outerHTML.slice(0, 120))};
+}"""
+
 
 def chromium_path() -> str:
     """Debian's Chromium; fail (never download) when it is missing."""
@@ -141,6 +158,8 @@ class Visit:
             bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5])
                    for v in results.response["violations"] if v["impact"] in BAD_IMPACTS]
             assert not bad, f"axe at {label} ({self.page.url}): {bad}"
+        wider = self.page.evaluate(WIDER_THAN_SCREEN)
+        assert not wider, f"wider than the screen at {label} ({self.page.url}): {wider}"
         self.assert_clean(label)
 
     def assert_clean(self, label: str = "") -> None:

@@ -34,6 +34,7 @@ class Page(HTMLParser):
         self.h1 = 0
         self.headings: list[int] = []
         self.imgs_without_alt = 0
+        self.unreachable_tables = 0  # data tables a keyboard cannot reach (they scroll)
         self.html_attrs: dict = {}
         self.stack: list[tuple[str, dict]] = []
         self.latin_text: list[str] = []
@@ -63,6 +64,9 @@ class Page(HTMLParser):
             self.headings.append(int(tag[1]))
         if tag == "img" and "alt" not in a:
             self.imgs_without_alt += 1
+        if tag == "table" and "data" in (a.get("class") or "").split() \
+                and a.get("tabindex") != "0":
+            self.unreachable_tables += 1
         if tag in ("input", "select", "textarea") and a.get("type") not in (
                 "hidden", "submit", "button", "reset", "image"):
             self.controls.append({**a, "_in_label": any(t == "label" for t, _ in self.stack)})
@@ -189,6 +193,9 @@ def test_main_pages_are_small_self_contained_and_accessible(client, login, world
             problems.append(f"{where}: headings skip a level {skips}")
         if page.imgs_without_alt:
             problems.append(f"{where}: {page.imgs_without_alt} images without alt")
+        if page.unreachable_tables:  # (on a phone a data table scrolls sideways by itself)
+            problems.append(f"{where}: {page.unreachable_tables} data tables without "
+                            'tabindex="0"')
         if lang == "ar":
             english = [w for w in page.latin_text if w not in ALLOWED_LATIN]
             if english:

@@ -1,0 +1,51 @@
+"""Pages no journey walks, on a phone in Arabic, each as the person who uses it: axe clean,
+no script error, no request outside the app, nothing wider than the screen (``Visit.check``).
+Most hold tables, which scroll sideways inside themselves on a phone; the page never does."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import PHONE
+
+PAGES = [
+    ("admin@demo.tasharuk", "/accounts/admin/audit"),
+    ("admin@demo.tasharuk", "/accounts/admin/organizations"),
+    ("admin@demo.tasharuk", "/forum/moderation"),
+    ("admin@demo.tasharuk", "/exchange/aliases"),
+    ("admin@demo.tasharuk", "/admin/jobs/"),
+    ("orgadmin@demo.tasharuk", "/accounts/members"),
+    ("orgadmin@demo.tasharuk", "/accounts/tokens"),
+    ("orgadmin@demo.tasharuk", "/accounts/changes"),
+    ("orgadmin@demo.tasharuk", "/auth/sessions"),
+    ("caseworker@demo.tasharuk", "/forum/"),
+    ("caseworker@demo.tasharuk", "/library/"),
+    ("planner@demo.tasharuk", "/gaps/?level=2&sector=protection"),
+]
+
+
+@pytest.mark.parametrize(("email", "path"), PAGES, ids=[p for _e, p in PAGES])
+def test_the_page_fits_a_phone_and_passes_axe(visit, email, path):
+    v = visit(size=PHONE, locale="ar")
+    v.sign_in(email)
+    resp = v.goto(path, path)
+    assert resp.status == 200, path
+    assert v.page.locator("html").get_attribute("dir") == "rtl"
+
+
+def test_a_library_document_fits_a_phone(visit, demo_app):
+    from data.db import db
+    from data.models import LibraryDocument
+
+    with demo_app.app_context():
+        doc = LibraryDocument(kind="circular", title_ar="تعميم بشأن تسجيل المنظمات",
+                              title_en="Circular on registering organisations",
+                              number="12/2024", issuer_ar="وزارة الشؤون الاجتماعية والعمل",
+                              published=True)
+        db.session.add(doc)
+        db.session.commit()
+        doc_id = doc.id
+    v = visit(size=PHONE, locale="ar")
+    v.sign_in("caseworker@demo.tasharuk")
+    assert v.goto(f"/library/documents/{doc_id}", "a document").status == 200
+    assert "تعميم بشأن تسجيل المنظمات" in v.page.inner_text("h1")
