@@ -1,6 +1,8 @@
 """Pages no journey walks, on a phone in Arabic, each as the person who uses it: axe clean,
 no script error, no request outside the app, nothing wider than the screen (``Visit.check``).
-Most hold tables, which scroll sideways inside themselves on a phone; the page never does."""
+Most hold tables, which scroll sideways inside themselves on a phone; the page never does.
+The import's preview of real cluster files (the Northwest Syria 4W rows) was 182 px wider
+than the phone: its findings table was not one that scrolls."""
 
 from __future__ import annotations
 
@@ -49,3 +51,19 @@ def test_a_library_document_fits_a_phone(visit, demo_app):
     v.sign_in("caseworker@demo.tasharuk")
     assert v.goto(f"/library/documents/{doc_id}", "a document").status == 200
     assert "تعميم بشأن تسجيل المنظمات" in v.page.inner_text("h1")
+
+
+@pytest.mark.parametrize("name", ["prot.csv", "fsl_tracker_20230519.csv"])
+def test_a_real_4w_file_s_preview_fits_a_phone(visit, name):
+    # the import's findings (row, column, value, problem, suggestion) on a real cluster file
+    from tests.conftest import shared_path
+
+    path = shared_path("4w", name)
+    v = visit(size=PHONE, locale="ar")
+    v.sign_in("admin@demo.tasharuk")
+    v.goto("/exchange/", "exchange")
+    v.page.set_input_files("input[type=file]", str(path))
+    with v.page.expect_navigation():
+        v.page.locator("form:has(input[type=file]) [type=submit]").click()
+    v.check(f"preview of {name}")
+    assert v.page.locator("main form").count()  # the confirmation
