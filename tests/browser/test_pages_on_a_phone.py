@@ -23,6 +23,14 @@ PAGES = [
     ("caseworker@demo.tasharuk", "/forum/"),
     ("caseworker@demo.tasharuk", "/library/"),
     ("planner@demo.tasharuk", "/gaps/?level=2&sector=protection"),
+    ("admin@demo.tasharuk", "/library/documents/new"),
+    ("caseworker@demo.tasharuk", "/forum/threads/new"),
+    ("caseworker@demo.tasharuk", "/library/follow"),
+    ("orgadmin@demo.tasharuk", "/accounts/organization/edit"),
+    ("orgadmin@demo.tasharuk", "/accounts/webhooks"),
+    ("orgadmin@demo.tasharuk", "/focal/points"),
+    ("viewer@demo.tasharuk", "/auth/password"),
+    ("viewer@demo.tasharuk", "/notifications/"),
 ]
 
 
