@@ -100,9 +100,13 @@ def _private_folder(folder: Path) -> None:
 def _private_copy(source: Path, dest: Path) -> None:
     """``source`` copied to the new file ``dest``, readable by its owner only from the start."""
     _private_folder(dest.parent)
-    with source.open("rb") as src, os.fdopen(
-            os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE), "wb") as out:
+    with source.open("rb") as src, os.fdopen(_new_private_file(dest), "wb") as out:
         shutil.copyfileobj(src, out, CHUNK)
+
+
+def _new_private_file(path: Path) -> int:
+    """A descriptor of the new file ``path``, open for writing, readable by its owner only."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
 
 
 def _empty_folder(folder: Path, field: str) -> None:
@@ -174,8 +178,7 @@ def _write_backup(url: str, uploads: Path, target: Path, data_keys: str, version
                  "TASHARUK_DATA_KEYS_fingerprints": key_fingerprints(data_keys)},
     }
     partial = target / (MANIFEST + ".partial")
-    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE), "w",
-                   encoding="utf-8") as out:
+    with os.fdopen(_new_private_file(partial), "w", encoding="utf-8") as out:
         out.write(json.dumps(manifest, indent=1, ensure_ascii=False))
     os.replace(partial, target / MANIFEST)
     return manifest
