@@ -117,7 +117,7 @@ def hit(spec: str, *identifiers: str) -> int:
     strategy = limiter.limiter
     try:
         return count(strategy)
-    except (StorageError, *getattr(strategy.storage, "base_exceptions", ())) as exc:
+    except (StorageError, *strategy.storage.base_exceptions) as exc:
         log.warning("rate limit storage unreachable (%s): counting in memory", type(exc).__name__)
         return count(_memory_limiter())
 
