@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.conftest import free_port
@@ -26,8 +26,8 @@ def _failed_mail(app) -> int:
     port = free_port()
     with app.app_context():
         s = db.session
-        user = s.scalars(text("SELECT id FROM app_user ORDER BY id LIMIT 1")).first()
-        notify(s, [s.get(User, user)], "k", "نص", "Text", "/x",
+        user = s.scalars(select(User).order_by(User.id).limit(1)).one()
+        notify(s, [user], "k", "نص", "Text", "/x",
                config=MailConfig("127.0.0.1", port))
         s.commit()
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "x",
