@@ -77,3 +77,13 @@ def test_a_real_4w_file_s_preview_fits_a_phone(visit, name):
     v.check(f"preview of {name}")
     # the preview with its findings and the button that imports (nothing imported yet)
     assert v.page.locator("main form[action='/exchange/import/confirm']").count() == 1
+
+
+def test_a_forum_category_s_threads_fit_a_phone(visit):
+    v = visit(size=PHONE, locale="ar")
+    v.sign_in("caseworker@demo.tasharuk")
+    v.goto("/forum/", "forum")
+    with v.page.expect_navigation():
+        v.page.locator("main a[href^='/forum/categories/']").first.click()
+    v.check("a category's threads")
+    assert v.page.locator("main table.data[tabindex='0']").count() == 1
