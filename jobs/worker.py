@@ -44,7 +44,7 @@ def _queue_first_gaps(app: Flask) -> None:
         job_id = enqueue_first_recompute(session)
         session.commit()
     if job_id is not None:
-        log.info("no gap recomputation yet: queued the first one (job %s)", job_id)
+        log.info("no gap recomputation yet: the first one is queued (job %s)", job_id)
 
 
 def run(app: Flask, *, queues: Sequence[str] = QUEUES, concurrency: int = 1,

@@ -216,11 +216,13 @@ def test_workers_starting_together_queue_one_first_gap_recomputation(db_session,
     assert recomputations() == ["succeeded"]
 
 
-def test_a_first_recomputation_left_running_by_a_dead_worker_is_queued_again(db_session,
-                                                                            queue_db,
-                                                                            tmp_path):
-    """A recomputation left ``doing`` by a worker that died (no heartbeat for a minute) does
-    not stop the next worker from queuing the first one; one on a live worker does."""
+def test_a_first_recomputation_left_running_by_a_dead_worker_is_handed_back_once(db_session,
+                                                                              queue_db,
+                                                                              tmp_path):
+    """A recomputation left ``doing`` by a worker that died (no heartbeat for a minute) is
+    handed back and run by the next worker, once; one on a live worker is left alone. Before,
+    a second one was queued beside it, and whenever the five-minute ``jobs.retry_stalled`` was
+    due in the same run it ran the dead one as well (CI failed on ['succeeded', 'succeeded'])."""
     db_session.execute(text("DELETE FROM procrastinate_periodic_defers WHERE job_id IN "
                             "(SELECT id FROM procrastinate_jobs WHERE task_name = "
                             "'gaps.recompute')"))
@@ -259,7 +261,7 @@ def test_a_first_recomputation_left_running_by_a_dead_worker_is_queued_again(db_
     res = tasharuk(queue_db, "worker", "--once", "--queue", "default", mail_port=free_port(),
                    **env)
     assert res.returncode == 0, res.stderr
-    assert statuses() == ["doing", "succeeded"]
+    assert statuses() == ["succeeded"]
     db_session.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'gaps.recompute'"))
     db_session.execute(text("DELETE FROM procrastinate_workers WHERE id IN (:d, :l)"),
                        {"d": dead, "l": live})
