@@ -181,6 +181,17 @@ def test_the_worker_purges_dead_sessions_and_old_throttle_rows(db_session, queue
     assert states == [("sessions.purge", "succeeded"), ("throttle.purge", "succeeded")]
 
 
+def first_recomputations(db_session) -> list[str]:
+    """The statuses of the gap recomputations not queued by the nightly schedule (a test run
+    in the ten minutes after 02:00 UTC sees that one too: procrastinate defers a schedule's
+    tick that late)."""
+    db_session.rollback()
+    return db_session.scalars(text(
+        "SELECT status::text FROM procrastinate_jobs j WHERE task_name = 'gaps.recompute' "
+        "AND NOT EXISTS (SELECT 1 FROM procrastinate_periodic_defers d WHERE d.job_id = j.id) "
+        "ORDER BY id")).all()
+
+
 def test_workers_starting_together_queue_one_first_gap_recomputation(db_session, queue_db,
                                                                      tmp_path):
     """With no gap recomputation yet, three workers starting at once queue exactly one (the
@@ -202,10 +213,7 @@ def test_workers_starting_together_queue_one_first_gap_recomputation(db_session,
         assert w.returncode == 0, err
 
     def recomputations() -> list[str]:
-        db_session.rollback()
-        return db_session.scalars(text(
-            "SELECT status::text FROM procrastinate_jobs WHERE task_name = 'gaps.recompute' "
-            "ORDER BY id")).all()
+        return first_recomputations(db_session)
 
     assert recomputations() == ["succeeded"]
     assert (tmp_path / "exports" / "gaps" / "level-1.csv").is_file()
@@ -245,10 +253,7 @@ def test_a_first_recomputation_left_running_by_a_dead_worker_is_handed_back_once
            "TASHARUK_EXPORT_CACHE": str(tmp_path / "cache")}
 
     def statuses() -> list[str]:
-        db_session.rollback()
-        return db_session.scalars(text(
-            "SELECT status::text FROM procrastinate_jobs WHERE task_name = 'gaps.recompute' "
-            "ORDER BY id")).all()
+        return first_recomputations(db_session)
 
     res = tasharuk(queue_db, "worker", "--once", "--queue", "default", mail_port=free_port(),
                    **env)
