@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from select import select as select_
 
 import pytest
 from sqlalchemy import select
@@ -173,6 +174,41 @@ def test_limits_hold_without_a_500_while_redis_is_down_and_use_it_again_when_bac
         probe.stdin.close()
         probe.wait(timeout=30)
         probe.stdout.close()
+
+
+def test_limits_hold_without_a_hang_while_redis_accepts_but_never_answers(scratch_db, tmp_path):
+    """A Redis whose machine hangs, or whose packets a firewall drops after the connection is
+    made, answers nothing: each limited form gives up on it within the socket timeout and
+    counts in memory, as with Redis stopped, instead of holding its request (and its worker
+    thread) for ever."""
+    from data.migrate import upgrade
+
+    url = scratch_db("tasharuk_redis_hung")
+    upgrade(url)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # the kernel completes every connection; nothing ever reads or answers
+    probe = subprocess.Popen([sys.executable, "-c", REDIS_DOWN_PROBE, url,
+                              f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
+                              str(tmp_path / "exports")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    try:
+        assert probe.stdout.readline().strip() == "ready"
+        answers = []
+        for step in ["login"] * 3 + ["export"] * 3:
+            probe.stdin.write(step + "\n")
+            probe.stdin.flush()
+            ready, _w, _x = select_([probe.stdout], [], [], 30)
+            assert ready, f"{step} still unanswered after 30 s: {answers}"
+            answers.append(int(probe.stdout.readline()))
+        assert answers == [401, 401, 429, 200, 200, 429]
+    finally:
+        probe.kill()
+        probe.wait(timeout=30)
+        probe.stdin.close()
+        probe.stdout.close()
+        silent.close()
 
 
 def _both_languages(client, path):
