@@ -40,6 +40,8 @@ class Page(HTMLParser):
         self.latin_text: list[str] = []
         self.arabic_text: list[str] = []
         self._script_has_src = False
+        self.empty_headers = 0
+        self._header_text: str | None = None  # the text of the <th> being read
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -70,16 +72,23 @@ class Page(HTMLParser):
         if tag in ("input", "select", "textarea") and a.get("type") not in (
                 "hidden", "submit", "button", "reset", "image"):
             self.controls.append({**a, "_in_label": any(t == "label" for t, _ in self.stack)})
+        if tag == "th":
+            self._header_text = ""
         if tag not in self.VOID:
             self.stack.append((tag, a))
 
     def handle_endtag(self, tag):
+        if tag == "th" and self._header_text is not None:
+            self.empty_headers += not self._header_text.strip()
+            self._header_text = None
         for i in range(len(self.stack) - 1, -1, -1):
             if self.stack[i][0] == tag:
                 del self.stack[i:]
                 break
 
     def handle_data(self, data):
+        if self._header_text is not None:
+            self._header_text += data
         if self.stack and self.stack[-1][0] == "script" and data.strip() \
                 and not self._script_has_src:
             self.inline.append("inline <script>")
@@ -196,6 +205,8 @@ def test_main_pages_are_small_self_contained_and_accessible(client, login, world
         if page.unreachable_tables:  # (on a phone a data table scrolls sideways by itself)
             problems.append(f"{where}: {page.unreachable_tables} data tables without "
                             'tabindex="0"')
+        if page.empty_headers:  # a screen reader reads its column's cells without a name
+            problems.append(f"{where}: {page.empty_headers} table headers without text")
         if lang == "ar":
             english = [w for w in page.latin_text if w not in ALLOWED_LATIN]
             if english:
