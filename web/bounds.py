@@ -42,12 +42,13 @@ class IdConverter(IntegerConverter):
 
 
 def check_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """url_value_preprocessor: an id no ``integer`` column can hold is a missing object."""
-    rule = request.url_rule
-    if not values or rule is None:
-        return
-    for name, conv in rule._converters.items():
-        if isinstance(conv, IdConverter) and not 0 <= values.get(name, 0) <= conv.max_value:
+    """url_value_preprocessor: an id no ``integer`` column can hold is a missing object.
+
+    Every whole number among a route's values came through ``<int:...>``, which is
+    ``IdConverter`` for the whole site (``init_app``), so the values are enough: werkzeug's
+    own record of a rule's converters is not a public attribute."""
+    for name, value in (values or {}).items():
+        if type(value) is int and not 0 <= value <= IdConverter.max_value:
             raise NotFound(_("No such %(what)s.", what=name))
 
 
