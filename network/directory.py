@@ -265,8 +265,9 @@ def _behind_gate(session: Session, site: dict[str, Any], gate: Any,
 
 
 def clean_service(session: Session, data: Mapping, *, creating: bool,
-                  today: dt.date | None = None) -> dict[str, Any]:
-    """Check a service's fields (all, or those present when editing); BadInput names the field."""
+                  today: dt.date | None = None, current: Service | None = None) -> dict[str, Any]:
+    """Check a service's fields (all, or those present when editing ``current``, against its
+    stored values where two must agree); BadInput names the field."""
     today = today or dt.date.today()
     unknown = sorted(set(data) - set(SERVICE_FIELDS))
     if unknown:
@@ -290,9 +291,13 @@ def clean_service(session: Session, data: Mapping, *, creating: bool,
             raise BadInput(_("Unknown service type: %(value)s.", value=code),
                            field="service_type_code")
         out["service_type_code"] = code
-    if out.get("min_age") is not None and out.get("max_age") is not None \
-            and out["min_age"] > out["max_age"]:
-        raise BadInput(_("The minimum age cannot be above the maximum age."), field="max_age")
+    # an edit that sends one bound meets the other as stored (a minimum of 86 sent alone onto
+    # a maximum of 0 was the database's constraint error, a 500)
+    low = out["min_age"] if "min_age" in out else getattr(current, "min_age", None)
+    high = out["max_age"] if "max_age" in out else getattr(current, "max_age", None)
+    if low is not None and high is not None and low > high:
+        raise BadInput(_("The minimum age cannot be above the maximum age."),
+                       field="max_age" if "max_age" in out else "min_age")
     if "response_days" in out and out["response_days"] is None:
         del out["response_days"]
     cadence = fields.choice(data, "review_every_days", [str(c) for c in REVIEW_CADENCES])
@@ -375,7 +380,7 @@ def update_service(session: Session, service_id: int, data: Mapping, viewer: Vie
     if svc is None:
         raise NotFound(_("Service %(id)s does not exist.", id=service_id))
     _require_edit(viewer, svc.organization_id)
-    clean = clean_service(session, data, creating=False)
+    clean = clean_service(session, data, creating=False, current=svc)
     clean = {k: v for k, v in clean.items() if _service_value(svc, k) != _comparable(k, v)}
     if not clean:  # nothing changes: no write, no audit row
         return svc

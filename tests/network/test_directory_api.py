@@ -201,6 +201,33 @@ def test_bad_service_writes_are_400_and_write_nothing(client, make, login, sessi
         Service.organization_id == org.id)).all() == []
 
 
+@pytest.mark.parametrize(("stored", "change", "status", "field"), [
+    ((0, 0), {"min_age": 86}, 400, "min_age"),  # the fuzzer's case: a 500 before
+    ((18, 60), {"max_age": 10}, 400, "max_age"),
+    ((18, 60), {"min_age": 30, "max_age": 20}, 400, "max_age"),
+    ((18, 60), {"min_age": 60}, 200, None),
+    ((18, 60), {"min_age": 70, "max_age": None}, 200, None),
+    ((None, 5), {"min_age": 3}, 200, None),
+])
+def test_an_edit_of_one_age_bound_is_checked_against_the_stored_other(client, make, login,
+                                                                      session, stored, change,
+                                                                      status, field):
+    """A PATCH that sends one age bound meets the other as stored: above it, a 400 naming the
+    field sent and nothing written, where the database's constraint answered 500."""
+    org = make.org()
+    svc = make.service(organization=org, min_age=stored[0], max_age=stored[1])
+    login(make.user("org_admin", org))
+    resp = client.patch(f"/api/v1/services/{svc.id}", json=change)
+    assert resp.status_code == status, resp.get_json()
+    session.refresh(svc)
+    if field is None:
+        assert (svc.min_age, svc.max_age) == (change.get("min_age", stored[0]),
+                                              change.get("max_age", stored[1]))
+    else:
+        assert resp.get_json()["error"]["details"]["field"] == field
+        assert (svc.min_age, svc.max_age) == stored
+
+
 def test_org_admin_edits_own_profile_and_search_text_follows(client, make, login, spec,
                                                              session):
     org = make.org()
