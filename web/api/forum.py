@@ -107,7 +107,9 @@ _S = {"type": "string"}
 # a link relative to the site or http(s), without spaces
 _TITLE = {"type": "string", "maxLength": uc.MAX_TITLE, "pattern": fields.NOT_BLANK}
 _BODY = {"type": "string", "maxLength": uc.MAX_BODY, "pattern": fields.NOT_BLANK}
-_LINK = "^(|/(?!/)\\S*|[Hh][Tt][Tt][Pp][Ss]?://[^\\s/]+\\S*)$"
+# a page of this site or an http(s) address: no space, no control character (web/bounds.py)
+_LINK = f"^(|/(?!/)[^\\s{fields.CONTROL}]*|[Hh][Tt][Tt][Pp][Ss]?://[^\\s/{fields.CONTROL}]+" \
+        f"[^\\s{fields.CONTROL}]*)$"
 _THREAD_PROPS = {"id": {"type": "integer"}, "category_id": {"type": "integer"}, "title": _S,
                  "organization_id": {"type": ["integer", "null"]},
                  "pcode": {"type": ["string", "null"]}, "sector": {"type": ["string", "null"]},
