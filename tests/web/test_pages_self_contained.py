@@ -109,8 +109,8 @@ def parse(html: str) -> Page:
     return page
 
 
-@pytest.fixture
-def site(session, make, world, login):
+@pytest.fixture(name="site")
+def site_fixture(session, make, world, login):
     """A referral between the world's organisations, a library and a forum thread."""
     from data.models import ForumCategory
     from network.forum import create_thread, seed_categories
