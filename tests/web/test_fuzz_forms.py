@@ -1,5 +1,6 @@
 """Fuzzing the HTML forms as a person or an attacker meets them: every POST form of the main
-pages (as each role sees them, with the rows a real site has) is sent back with its visible
+pages and of the pages they link to (as each role sees them, with the rows a real site has;
+the links are followed one step, as a person clicks) is sent back with its visible
 fields empty, missing, far too long, negative, past any column, in Arabic digits, with a
 control character, with a choice no list offers or twice over. No answer may be a server
 error: a person who types something wrong gets the form back, never a 500.
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -36,9 +37,12 @@ VARIANTS: dict[str, str | None] = {
 # Forms that end the session or the caller's own access: sent once, last, so the others run
 # signed in (what they do is still checked: no 500).
 LAST = ("/auth/logout",)
-# The fewest forms each role must find on its pages (the parser finding none proves nothing).
-LEAST = {None: 2, ("none", "platform_admin"): 6, ("receiver", "org_admin"): 15,
-         ("sender", "caseworker"): 8, ("sender", "planner"): 1, ("receiver", "viewer"): 1}
+# The fewest forms each role must find (the parser finding none proves nothing).
+LEAST = {None: 3, ("none", "platform_admin"): 8, ("receiver", "org_admin"): 20,
+         ("sender", "caseworker"): 12, ("sender", "planner"): 4, ("receiver", "viewer"): 2}
+# Links not followed: files and exports (no forms, slow to build), other sites, the API.
+NOT_FOLLOWED = ("/static/", "/api/", "/auth/logout", "/exports", "/export/", "/download")
+MAX_PAGES = 120  # pages read per role, the main ones and one click away
 
 
 @dataclass
@@ -59,10 +63,12 @@ class Forms(HTMLParser):
 
     def __init__(self, base: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.base, self.forms, self._form = base, [], None
+        self.base, self.forms, self.links, self._form = base, [], [], None
 
     def handle_starttag(self, tag, attrs):
         a = {k: v or "" for k, v in attrs}
+        if tag == "a" and a.get("href"):
+            self.links.append(urljoin(self.base, a["href"]))
         if tag == "form":
             self._form = Form(urljoin(self.base, a.get("action") or self.base)) \
                 if a.get("method", "get").lower() == "post" else None
@@ -83,6 +89,38 @@ class Forms(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "form":
             self._form = None
+
+
+def _pages(client, main: list[str]) -> Iterator[Forms]:
+    """The parsed main pages, then the HTML pages of this site they link to (one click), at
+    most ``MAX_PAGES``; every main page answers 200 (404 for the missing page)."""
+    seen: set[str] = set()
+    later: dict[str, None] = {}
+    for path in main:
+        resp = client.get(path)
+        assert resp.status_code == (404 if path == "/nothing-here" else 200), path
+        seen.add(path)
+        page = Forms(f"http://localhost{path}")
+        page.feed(resp.get_data(as_text=True))
+        later.update(dict.fromkeys(_followed(page.links)))
+        yield page
+    for path in [p for p in later if p not in seen][:MAX_PAGES - len(seen)]:
+        resp = client.get(path)
+        if resp.status_code == 200 and resp.mimetype == "text/html":
+            page = Forms(f"http://localhost{path}")
+            page.feed(resp.get_data(as_text=True))
+            yield page
+
+
+def _followed(links: list[str]) -> list[str]:
+    """The links of a page that a crawl follows: this site's pages, without fragments."""
+    out = []
+    for link in links:
+        parts = urlsplit(link)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if parts.netloc == "localhost" and not any(x in parts.path for x in NOT_FOLLOWED):
+            out.append(path)
+    return out
 
 
 def _submissions(form: Form) -> Iterator[tuple[str, dict[str, str | list[str]]]]:
@@ -109,13 +147,9 @@ def test_every_form_answers_junk_without_a_server_error(client, login, make, wor
 
     forms: dict[tuple, Form] = {}
     sign_in()
-    for template in PAGES[who]:
-        path = template.format(**site)
-        resp = client.get(path)
-        assert resp.status_code == (404 if path == "/nothing-here" else 200), path
-        parser = Forms(f"http://localhost{path}")
-        parser.feed(resp.get_data(as_text=True))
-        for form in parser.forms:
+    main = [template.format(**site) for template in PAGES[who]]
+    for page in _pages(client, main):
+        for form in page.forms:
             forms.setdefault(form.key(), form)
     ordered = sorted(forms.values(), key=lambda f: f.action.endswith(LAST))
     assert len(ordered) >= LEAST[who], [f.action for f in ordered]
