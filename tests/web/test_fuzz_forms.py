@@ -2,7 +2,9 @@
 pages and of the pages they link to (as each role sees them, with the rows a real site has;
 the links are followed one step, as a person clicks) is sent back with its visible
 fields empty, missing, far too long, negative, past any column, in Arabic digits, with a
-control character, with a choice no list offers or twice over. No answer may be a server
+control character, with a choice no list offers or twice over, and a form with a file field
+gets the wrong files people upload (empty, noise, a zip that is no workbook, UTF-16, formulas,
+a truncated PDF, a PNG named .docx, a path in its name). No answer may be a server
 error: a person who types something wrong gets the form back, never a 500.
 
 The API has its own fuzzer (test_fuzz_api, schemathesis over the OpenAPI document); the forms
@@ -11,9 +13,12 @@ have no document, so their fields are read from the pages themselves.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -34,6 +39,31 @@ VARIANTS: dict[str, str | None] = {
     "not_a_choice": "not-a-choice",
     "date_like": "2026-13-45",
 }
+
+
+def _zip_without_a_sheet() -> bytes:
+    """A valid zip that is not a workbook (what a renamed archive looks like)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("hello.txt", "not a workbook")
+    return out.getvalue()
+
+
+# Files people and attackers upload where a form asks for one: (variant, name, content); the
+# form's other fields keep the values the page gave them, so the file is what is read.
+FILES = [
+    ("empty_file", "empty.csv", b""),
+    ("noise_as_xlsx", "noise.xlsx", bytes(range(256)) * 64),
+    ("zip_not_a_workbook", "sheet.xlsx", _zip_without_a_sheet()),
+    ("utf16_csv", "utf16.csv", "المنظمة,العدد\nأ,٣\n".encode("utf-16")),
+    ("formula_csv", "formula.csv", b"=cmd|' /C calc'!A0,+1,-1,@SUM(1)\n1,2,3,4\n"),
+    ("fake_pdf", "doc.pdf", b"%PDF-1.4\n%\xe2\xe3 truncated"),
+    ("png_named_docx", "image.docx", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
+    ("no_extension", "README", b"plain text"),
+    ("long_name", "م" * 300 + ".csv", b"a,b\n1,2\n"),
+    ("path_in_name", "../../etc/passwd.csv", b"a,b\n1,2\n"),
+]
+FILLER = "تجربة ١"  # an empty text field's value beside a file, so the file is what is read
 # Forms that end the session or the caller's own access: sent once, last, so the others run
 # signed in (what they do is still checked: no 500).
 LAST = ("/auth/logout",)
@@ -53,6 +83,8 @@ class Form:
     hidden: dict[str, str] = field(default_factory=dict)
     visible: list[str] = field(default_factory=list)
     buttons: list[tuple[str, str]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    defaults: dict[str, str] = field(default_factory=dict)  # the page's own values
 
     def key(self) -> tuple:
         return self.action, tuple(sorted(self.hidden)), tuple(sorted(self.visible))
@@ -64,9 +96,13 @@ class Forms(HTMLParser):
     def __init__(self, base: str) -> None:
         super().__init__(convert_charrefs=True)
         self.base, self.forms, self.links, self._form = base, [], [], None
+        self._select: str | None = None  # the select whose options are being read
 
     def handle_starttag(self, tag, attrs):
         a = {k: v or "" for k, v in attrs}
+        if tag == "option":
+            self.handle_starttag_option(a)
+            return
         if tag == "a" and a.get("href"):
             self.links.append(urljoin(self.base, a["href"]))
         if tag == "form":
@@ -83,12 +119,26 @@ class Forms(HTMLParser):
             form.buttons.append((name, a.get("value", "")))
         elif kind == "hidden":
             form.hidden[name] = a.get("value", "")
+        elif kind == "file" and name not in form.files:
+            form.files.append(name)
         elif tag in ("input", "select", "textarea") and name not in form.visible:
             form.visible.append(name)
+            if tag == "textarea" or \
+                    tag == "input" and (kind not in ("checkbox", "radio") or "checked" in a):
+                form.defaults[name] = a.get("value", "")
+        self._select = name if tag == "select" else self._select
+
+    def handle_starttag_option(self, a: dict[str, str]) -> None:
+        """The select's first option with a value is its value until one is selected."""
+        if self._form is not None and self._select is not None and (
+                "selected" in a or a.get("value") and self._select not in self._form.defaults):
+            self._form.defaults[self._select] = a.get("value", "")
 
     def handle_endtag(self, tag):
         if tag == "form":
             self._form = None
+        if tag == "select":
+            self._select = None
 
 
 def _pages(client, main: list[str]) -> Iterator[Forms]:
@@ -123,17 +173,22 @@ def _followed(links: list[str]) -> list[str]:
     return out
 
 
-def _submissions(form: Form) -> Iterator[tuple[str, dict[str, str | list[str]]]]:
-    """(variant, data) for each junk variant and each button the form offers."""
+def _submissions(form: Form) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(variant, data) for each junk variant and each button the form offers; a form with a
+    file field also gets each of ``FILES``."""
     for button in form.buttons or [None]:
         kept = dict(form.hidden) | (dict([button]) if button else {})
         for variant, value in VARIANTS.items():
-            data: dict[str, str | list[str]] = dict(kept)
+            data: dict[str, Any] = dict(kept)
             if value is not None:
                 data |= {name: value for name in form.visible}
             yield f"{variant} {button or ''}", data
         yield "twice", kept | {name: ["1", "x"] for name in form.visible}
-        yield "everything", {name: "-1" for name in [*kept, *form.visible]}
+        yield "everything", {name: "-1" for name in [*kept, *form.visible, *form.files]}
+        filled = {k: v or FILLER for k, v in form.defaults.items()}  # (a title, a body)
+        for variant, filename, content in FILES if form.files else []:
+            yield variant, kept | filled | {
+                name: (io.BytesIO(content), filename) for name in form.files}
 
 
 @pytest.mark.parametrize("who", list(PAGES), ids=lambda w: "anonymous" if w is None
