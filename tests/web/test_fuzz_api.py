@@ -1,11 +1,12 @@
-"""Fuzzing over the OpenAPI document (issue 17): schemathesis, with a fixed seed and bounded
+"""Fuzzing over the OpenAPI document (issue 17): schemathesis, deterministic and with bounded
 examples, against the app served over HTTP on 127.0.0.1, as the public, a caseworker and an
 organisation admin (API tokens). Every response must be no server error and match the
 document: its status listed, its content type, its JSON schema.
 
 The server is this process's app on the test database (the test's rolled-back transaction),
 so what the fuzzer creates disappears with the test. ``TASHARUK_FUZZ_EXAMPLES`` raises the
-examples per operation for a deeper run (default 6).
+examples per operation for a deeper run (default 40; 200 found the 500 of a one-bound age edit
+that 40 does not, docs/security.md).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 from tests.conftest import free_port
 
 SEED = 17
-EXAMPLES = int(os.environ.get("TASHARUK_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("TASHARUK_FUZZ_EXAMPLES", "40"))
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance")
 
