@@ -30,6 +30,7 @@ def enqueue_first_recompute(session: Session) -> int | None:
     stalled = session.scalars(text(
         "SELECT j.id FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w "
         "ON w.id = j.worker_id WHERE j.task_name = :task AND j.status = 'doing' AND "
+        "NOT j.abort_requested AND "
         "(w.last_heartbeat IS NULL OR w.last_heartbeat <= now() - "
         "make_interval(secs => :stalled)) ORDER BY j.id FOR UPDATE OF j"),
         {"task": RECOMPUTE_TASK, "stalled": STALLED_WORKER_S}).all()
