@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.conftest import free_port
+from tests.kits.jobs import hold_schedules
 
 
 def _failed_mail(app) -> int:
@@ -32,6 +33,7 @@ def _failed_mail(app) -> int:
         s.commit()
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "x",
            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "TASHARUK_JOB_ATTEMPTS": "1"}
+    hold_schedules(app.config["DATABASE_URL"])  # only the test's mail job runs
     subprocess.run([str(Path(sys.executable).parent / "tasharuk"), "worker", "--once",
                     "--queue", "mail"], env=env, check=True, capture_output=True, timeout=120)
     with app.app_context():

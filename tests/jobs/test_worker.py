@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import SMTPSink, free_port
+from tests.kits.jobs import hold_schedules
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -51,7 +52,10 @@ def smtp():
 
 
 def tasharuk(url: str, *args: str, mail_port: int, **env: str) -> subprocess.CompletedProcess:
-    """Run ``tasharuk ARGS`` in a new process on database ``url``, mail to ``mail_port``."""
+    """Run ``tasharuk ARGS`` in a new process on database ``url``, mail to ``mail_port``; a
+    worker runs what the test queued, not the schedules' ticks (``hold_schedules``)."""
+    if args[:1] == ("worker",):
+        hold_schedules(url)
     full = {**os.environ, "DATABASE_URL": url, "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(mail_port), "SECRET_KEY": "t", "TASHARUK_RATELIMIT": "0", **env}
     return subprocess.run([sys.executable, "-c", "from app import cli; cli()", *args],
@@ -181,6 +185,21 @@ def test_the_worker_purges_dead_sessions_and_old_throttle_rows(db_session, queue
     assert states == [("sessions.purge", "succeeded"), ("throttle.purge", "succeeded")]
 
 
+def test_a_test_worker_runs_no_schedule(db_session, queue_db):
+    """The tests' workers run what each test queued: with the schedules held, no tick is
+    deferred (without, the every-minute webhook fan-out and the five-minute stalled-job retry
+    always were, and the first worker run in a window ran them in some test or other)."""
+    def deferred() -> int:
+        db_session.rollback()
+        return db_session.scalar(text(
+            "SELECT count(*) FROM procrastinate_periodic_defers WHERE job_id IS NOT NULL"))
+
+    before = deferred()
+    res = tasharuk(queue_db, "worker", "--once", "--queue", "default", mail_port=free_port())
+    assert res.returncode == 0, res.stderr
+    assert deferred() == before
+
+
 def first_recomputations(db_session) -> list[str]:
     """The statuses of the gap recomputations not queued by the nightly schedule (a test run
     in the ten minutes after 02:00 UTC sees that one too: procrastinate defers a schedule's
@@ -205,6 +224,7 @@ def test_workers_starting_together_queue_one_first_gap_recomputation(db_session,
     env = {**os.environ, "DATABASE_URL": queue_db, "SECRET_KEY": "t",
            "TASHARUK_RATELIMIT": "0", "TASHARUK_EXPORTS": str(tmp_path / "exports"),
            "TASHARUK_EXPORT_CACHE": str(tmp_path / "cache")}
+    hold_schedules(queue_db)
     workers = [subprocess.Popen([sys.executable, "-c", "from app import cli; cli()", "worker",
                                  "--once", "--queue", "default"], cwd=ROOT, env=env,
                                 stderr=subprocess.PIPE, text=True) for _ in range(3)]

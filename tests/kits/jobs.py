@@ -43,3 +43,29 @@ def run_queued(app, session: Session, task: str | None = None) -> list[tuple[str
                              "WHERE id = :id"), {"s": status, "id": job_id})
         done.append((name, str(outcome)))
     return done
+
+
+def hold_schedules(url: str, *, ticks: int = 2) -> None:
+    """Mark every schedule's latest tick, and its next ``ticks``, as already deferred in the
+    database at ``url``, so a ``tasharuk worker`` the test starts runs only what the test
+    queued. Why: a worker defers a schedule's tick up to ten minutes late, so a test run
+    just after 02:00 UTC also got the nightly gap recomputation (CI failed on it), after
+    02:40 the notebooks, and every minute a webhook fan-out."""
+    import psycopg
+
+    import jobs.tasks  # noqa: F401 - registers the schedules
+    from data.queue import base_app
+
+    now = time.time()
+    rows = []
+    for periodic in base_app().periodic_registry.periodic_tasks.values():
+        cron = periodic.croniter
+        cron.set_current(start_time=now)
+        rows.append((periodic.task.name, periodic.periodic_id,
+                     round(cron.get_prev(ret_type=float))))
+        cron.set_current(start_time=now)
+        rows += [(periodic.task.name, periodic.periodic_id, round(cron.get_next(ret_type=float)))
+                 for _ in range(ticks)]
+    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.executemany("INSERT INTO procrastinate_periodic_defers (task_name, periodic_id, "
+                        "defer_timestamp) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", rows)
