@@ -73,8 +73,15 @@ def _in(locale: str, text) -> str:
         return str(text)
 
 
+def _family(status: int) -> int:
+    """The status whose title and hint speak for ``status`` (itself, or its class)."""
+    return status if status in TITLES else (500 if status >= 500 else 400)
+
+
 def _respond(status: int, code: str, message: str, details=None):
     if wants_json():
+        if not message or message in _DEFAULT_DESCRIPTIONS:  # werkzeug's English default
+            message = f"{TITLES[_family(status)]}. {HINTS[_family(status)]}"
         body = {"error": {"code": code, "message": message, "details": details or {}}}
         return body, status
     try:
@@ -86,8 +93,7 @@ def _respond(status: int, code: str, message: str, details=None):
 
 def _page(status: int, code: str, message: str, details=None):
     """The HTML error page in the reader's language, with the other language below."""
-    family = status if status in TITLES else (500 if status >= 500 else 400)
-    title, hint = TITLES[family], HINTS[family]
+    title, hint = TITLES[_family(status)], HINTS[_family(status)]
     other = "en" if current_locale() == "ar" else "ar"
     if message and message.rstrip(".") == str(title):
         message = ""

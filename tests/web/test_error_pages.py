@@ -65,3 +65,26 @@ def test_crash_page_is_bilingual_and_helpful(database_url, connection, lang, tit
     assert f'<h1 id="error-title">{title}</h1>' in html
     assert "boom" not in html and "Traceback" not in html
 
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "status", "code", "message"), [
+    ("GET", "/api/v1/nothing", {}, 404, "not_found", "الصفحة غير موجودة."),
+    ("GET", "/api/v1/nothing?lang=en", {}, 404, "not_found", "Page not found."),
+    ("GET", "/api/v1/nothing", {"Accept-Language": "en"}, 404, "not_found", "Page not found."),
+    ("PATCH", "/api/v1/me", {}, 405, "method_not_allowed", "لا يمكن تنفيذ هذا الإجراء هنا."),
+    ("DELETE", "/api/v1/organizations?lang=en", {}, 405, "method_not_allowed",
+     "This action is not possible here."),
+    ("GET", "/no-such-page", {"Accept": "application/json"}, 404, "not_found",
+     "الصفحة غير موجودة."),
+])
+def test_json_errors_of_the_framework_speak_the_callers_language(client, method, path, headers,
+                                                                 status, code, message):
+    """An unknown API address or a method it does not take answered with werkzeug's English
+    description whatever the caller's language; now with the same title and hint as the
+    error page, in the caller's language."""
+    resp = client.open(path, method=method, headers=headers)
+    error = resp.get_json()["error"]
+    assert resp.status_code == status and error["code"] == code
+    assert error["message"].startswith(message), error["message"]
+    assert "requested URL" not in error["message"] and "method is not allowed" not in \
+        error["message"]
