@@ -1,7 +1,6 @@
 """Forms of the accounts blueprint."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..auth.forms import RegistrationForm, _strip
+from ..formtext import Form
 
 ROLE_LABELS = {
     "platform_admin": _l("Platform administrator"), "org_admin": _l("Organisation administrator"),
@@ -24,7 +24,7 @@ ORG_ROLE_CHOICES = [SelectChoice(r, ROLE_LABELS[r]) for r in ("caseworker", "sup
                                                                "viewer", "org_admin")]
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name_ar = RegistrationForm.name_ar
     name_en = RegistrationForm.name_en
     acronym = RegistrationForm.acronym
@@ -40,17 +40,17 @@ class ProfileForm(FlaskForm):
                                    validators=[Optional(), Length(max=5000)])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("Email"), filters=[_strip],
                        validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=ORG_ROLE_CHOICES, validators=[DataRequired()])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"), choices=ORG_ROLE_CHOICES, validators=[DataRequired()])
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Name (what the token is for)"),
                        validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in (
@@ -59,12 +59,12 @@ class TokenForm(FlaskForm):
                         validators=[Optional(), NumberRange(min=1, max=3650)])
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(Form):
     url = StringField(_l("Address that receives the events (https://…)"), filters=[_strip],
                       validators=[DataRequired(), Length(max=2000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = SelectField(_l("Decision"), choices=[SelectChoice("verify", _l("Verify")),
                                                     SelectChoice("reject", _l("Reject")),
                                                     SelectChoice("suspend", _l("Suspend"))],
@@ -73,7 +73,7 @@ class DecisionForm(FlaskForm):
                            validators=[Optional(), Length(max=2000)])
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

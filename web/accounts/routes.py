@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 
 from data.audit import audit_page, audit_query
 from data.db import db
@@ -29,6 +28,7 @@ from ..api.services import viewer
 from ..args import page_arg
 from ..auth.forms import fill_choices, show_error
 from ..extensions import limiter, rate
+from ..formtext import Form
 from ..i18n import current_locale
 from ..security import (
     allow,
@@ -378,7 +378,7 @@ def user_sessions(user_id: int):
     rows = sessions.live_sessions(db.session, user,
                                   sessions.Lifetimes.from_config(current_app.config))
     return render_template("auth/sessions.html", rows=rows, current=current_session_id(),
-                           form=FlaskForm(), user=user,
+                           form=Form(), user=user,
                            end_url=url_for("accounts.end_user_sessions", user_id=user.id))
 
 

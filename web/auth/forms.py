@@ -1,9 +1,10 @@
 """Forms of the auth blueprint: sign-in, password reset, organisation registration, invitations."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from ..formtext import Form
 
 MIN = 10
 
@@ -12,18 +13,18 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), filters=[_strip],
                        validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(Form):
     email = EmailField(_l("Email"), filters=[_strip],
                        validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(),
                                                              Length(min=MIN, max=200)])
     confirm = PasswordField(_l("Repeat the password"), validators=[
@@ -34,7 +35,7 @@ class InvitationForm(NewPasswordForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     name_ar = StringField(_l("Name in Arabic"), validators=[DataRequired(), Length(max=300)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=300)])
     acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])

@@ -7,7 +7,6 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from data.audit import record
 from data.db import db
@@ -17,6 +16,7 @@ from network.throttle import Throttle
 from referral.notify import MailConfig, send_email
 
 from ..extensions import limiter, rate
+from ..formtext import Form
 from ..security import (
     AUTHENTICATED,
     PUBLIC,
@@ -104,7 +104,7 @@ def sessions_page():
     rows = sessions.live_sessions(db.session, user, sessions.Lifetimes.from_config(
         current_app.config))
     return render_template("auth/sessions.html", rows=rows, current=current_session_id(),
-                           form=FlaskForm())
+                           form=Form())
 
 
 @bp.post("/sessions/end")

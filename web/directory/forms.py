@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from data.models import AVAILABILITY, COSTS, MODALITIES, REFERRAL_METHODS, SEXES
+
+from ..formtext import Form
 
 # ISO weekdays in the order of a Syrian week (Sunday first; Friday and Saturday the weekend).
 WEEK = (7, 1, 2, 3, 4, 5, 6)
@@ -62,7 +63,7 @@ def _choices(values) -> list[SelectChoice]:
     return [SelectChoice(v, LABELS.get(v, v)) for v in values]
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(Form):
     """Every field of a service; the use case checks values and names the wrong field."""
 
     service_type_code = SelectField(_l("Service type"), choices=[], validate_choice=False)

@@ -467,7 +467,9 @@ def service_report(service_id: int):
             return redirect(url_for("directory.report_status", code=report.code))
         except BadInput as exc:
             s.rollback()
-            error = exc.message
+            # the page asks "What is wrong?": answer in its words, not the API's field name
+            error = _("Choose what is wrong with this listing.") \
+                if exc.details.get("field") == "kind" else exc.message
     return render_template("directory/report.html", svc=svc, kinds=REPORT_KIND_LABELS,
                            error=error, form=form), 400 if error else 200
 

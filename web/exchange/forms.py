@@ -1,14 +1,15 @@
 """Forms of the exchange pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..formtext import Form
 
-class UploadForm(FlaskForm):
+
+class UploadForm(Form):
     file = FileField(_l("4W file (CSV or XLSX)"), validators=[
         FileRequired(), FileAllowed(["csv", "xlsx", "xlsm", "txt"],
                                     _l("Upload a CSV or XLSX file."))])
@@ -20,7 +21,7 @@ class UploadForm(FlaskForm):
                               "sheet): its rows that the new file does not carry are deleted"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     token = HiddenField(validators=[Regexp(r"^[0-9a-f]{32}\.(csv|xlsx|xlsm|txt)$")])
     sheet = HiddenField()
     period = HiddenField()
@@ -29,7 +30,7 @@ class ConfirmForm(FlaskForm):
     accept_partial = BooleanField(_l("Import the good rows and leave the rejected ones out"))
 
 
-class AliasForm(FlaskForm):
+class AliasForm(Form):
     decision = RadioField(_l("Decision"), choices=[
         SelectChoice("same", _l("Same organisation")),
         SelectChoice("separate", _l("A different organisation"))],

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from ..formtext import Form
 from ..referrals.forms import (
     CONTACT_CHOICES,
     METHOD_CHOICES,
@@ -20,7 +20,7 @@ from ..referrals.forms import (
 CHANNEL_CHOICES = [SelectChoice("", _l("Choose...")), *CONTACT_CHOICES[1:]]
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     """A minimal request: the person's area, the urgency and the channel they chose."""
 
     pcode = StringField(_l("The person's area (governorate, district or sub-district)"))
@@ -30,7 +30,7 @@ class RequestForm(FlaskForm):
                           validate_choice=False)
 
 
-class ConvertForm(FlaskForm):
+class ConvertForm(Form):
     """The person's consent (required) and the little the referral needs."""
 
     given_by = StringField(_l("Consent given by"))
@@ -44,12 +44,12 @@ class ConvertForm(FlaskForm):
     sex = SelectField(_l("Sex"), choices=SEX_CHOICES, validate_choice=False)
 
 
-class DesignateForm(FlaskForm):
+class DesignateForm(Form):
     """Designate a member as focal point for a governorate or district."""
 
     user_id = SelectField(_l("Member"), choices=[], validate_choice=False)
     pcode = StringField(_l("Governorate or district"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A CSRF-protected button (call back, remove)."""

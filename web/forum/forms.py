@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from ..formtext import Form
 
 BODY_HELP = _l("Markdown: **bold**, *italic*, lists, [links](https://...), @ACRONYM to "
                "mention an organisation.")
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(Form):
     category_id = SelectField(_l("Category"), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)],
@@ -24,16 +25,16 @@ class ThreadForm(FlaskForm):
     attachment = FileField(_l("Attachment (PDF, DOCX, PNG or JPEG)"))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(max=20000)],
                          description=BODY_HELP)
     attachment = FileField(_l("Attachment (PDF, DOCX, PNG or JPEG)"))
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = StringField(_l("Why should moderators look at this post?"),
                          validators=[DataRequired(), Length(max=1000)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A bare POST with its CSRF token (lock, hide, follow buttons)."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, Regexp
 
+from ..formtext import Form
 
-class GapFilterForm(FlaskForm):
+
+class GapFilterForm(Form):
     """Sector or service type, target group, admin level, period."""
 
     class Meta:

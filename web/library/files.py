@@ -40,8 +40,9 @@ def file_error_message(exc: BadInput) -> str:
         return _("The file is too large: the limit is %(mb)s MB.",
                  mb=f"{details['max_bytes'] / 1048576:.1f}")
     if "detected" in details:
-        return _("The file's content (%(type)s) is not a PDF, DOCX, PNG or JPEG file matching "
-                 "its name.", type=details["detected"])
+        # (the detected type, "image/png" or "unknown", stays in the API's details: a person
+        # reading the form is not helped by it)
+        return _("The file's content is not a PDF, DOCX, PNG or JPEG file matching its name.")
     return _("The file is empty.")
 
 

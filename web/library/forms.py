@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -18,6 +17,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from data.models import DOC_KINDS, DOC_STATUSES, TOPICS
+
+from ..formtext import Form
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -45,7 +46,7 @@ def topic_choices(locale: str) -> list[tuple[str, str]]:
     return [(k, TOPIC_LABELS[k][locale == "en"]) for k in TOPICS]
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
     number = StringField(_l("Number"), validators=[Optional(), Length(max=40)])
     issue_date = DateField(_l("Issue date"), validators=[Optional()])
@@ -74,11 +75,11 @@ class DocumentForm(FlaskForm):
         return {k: getattr(self, k).data for k in keys}
 
 
-class FollowForm(FlaskForm):
+class FollowForm(Form):
     topics = MultiCheckboxField(_l("Topics"))
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False
 

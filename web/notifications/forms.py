@@ -1,7 +1,7 @@
 """The one form of the notifications page (CSRF-protected POST)."""
 
-from flask_wtf import FlaskForm
+from ..formtext import Form
 
 
-class MarkReadForm(FlaskForm):
+class MarkReadForm(Form):
     """Mark every notification read."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..formtext import Form
 
-class FilterForm(FlaskForm):
+
+class FilterForm(Form):
     """GET filters of the suggestions page (no CSRF: it changes nothing)."""
 
     class Meta:
@@ -21,14 +22,14 @@ class FilterForm(FlaskForm):
     top = IntegerField(_l("How many"), default=10, validators=[Optional()])
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     """Ask an organisation to partner."""
 
     target = HiddenField(validators=[DataRequired()])
     message = TextAreaField(_l("Message (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class PathwayForm(FlaskForm):
+class PathwayForm(Form):
     """Ask an organisation for a referral pathway for a sector (or service type) in an area."""
 
     target = HiddenField(validators=[DataRequired()])
@@ -38,13 +39,13 @@ class PathwayForm(FlaskForm):
     message = TextAreaField(_l("Message (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """Accept, decline or withdraw a request; end a partnership (a CSRF-protected button)."""
 
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class DuplicationForm(FlaskForm):
+class DuplicationForm(Form):
     """GET filters of the duplication lists: area, group, sector, order (no CSRF)."""
 
     class Meta:

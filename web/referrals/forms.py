@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -15,6 +14,8 @@ from wtforms import (
     widgets,
 )
 from wtforms.validators import Length, NumberRange, Optional
+
+from ..formtext import Form
 
 
 def _options(*pairs: tuple[str, str]) -> list[SelectChoice]:
@@ -45,7 +46,7 @@ class MultiCheckbox(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """What a provider needs to know, never more."""
 
     age = IntegerField(_l("Age"), validators=[Optional(), NumberRange(0, 120)])
@@ -55,7 +56,7 @@ class ProfileForm(FlaskForm):
     needs = MultiCheckbox(_l("Needs"), choices=[], validate_choice=False)
 
 
-class ConsentFields(FlaskForm):
+class ConsentFields(Form):
     """What the person agreed to: on the referral form, and again to renew it."""
 
     consent_method = SelectField(_l("Consent"), choices=METHOD_CHOICES, default="")
@@ -102,7 +103,7 @@ class ReferralForm(ProfileForm, ConsentFields):
         validators=[Optional(), Length(max=500)])
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     """A transition button with its optional reason and note."""
 
     action = StringField(validators=[Length(max=20)])
@@ -112,7 +113,7 @@ class TransitionForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """The person revokes consent, through the caseworker: one confirmed button, and why if
     they said (optional, stored encrypted)."""
 
@@ -121,14 +122,14 @@ class RevokeForm(FlaskForm):
                            validators=[Optional(), Length(max=500)])
 
 
-class GlassForm(FlaskForm):
+class GlassForm(Form):
     """Break-the-glass: the supervisor's reason (required, checked again by the use case)."""
 
     reason = TextAreaField(_l("Why you must see this record now"),
                            validators=[Optional(), Length(max=500)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     """A note on the timeline."""
 
     note = TextAreaField(_l("Add a note"), validators=[Length(min=1, max=2000)])
