@@ -5,7 +5,8 @@ fields empty, missing, far too long, negative, past any column, in Arabic digits
 control character, with a choice no list offers or twice over, and a form with a file field
 gets the wrong files people upload (empty, noise, a zip that is no workbook, UTF-16, formulas,
 a truncated PDF, a PNG named .docx, a path in its name). No answer may be a server
-error: a person who types something wrong gets the form back, never a 500.
+error: a person who types something wrong gets the form back, never a 500, and the page
+that tells them so is in Arabic (the default language) without an English word.
 
 The API has its own fuzzer (test_fuzz_api, schemathesis over the OpenAPI document); the forms
 have no document, so their fields are read from the pages themselves.
@@ -14,6 +15,7 @@ have no document, so their fields are read from the pages themselves.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +26,12 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from tests.kits.referrals import world_fixture  # noqa: F401 - the fixtures
-from tests.web.test_pages_self_contained import PAGES, site_fixture  # noqa: F401
+from tests.web.test_pages_self_contained import (
+    ALLOWED_LATIN,
+    PAGES,
+    parse,
+    site_fixture,  # noqa: F401 - the fixture
+)
 
 # A field's value in each variant (None: the field left out); hidden fields and the button
 # that was pressed keep their own values, except in "everything", where ids are junk too.
@@ -63,6 +70,15 @@ FILES = [
     ("long_name", "م" * 300 + ".csv", b"a,b\n1,2\n"),
     ("path_in_name", "../../etc/passwd.csv", b"a,b\n1,2\n"),
 ]
+# Inputs a person types into; the values of ``VARIANTS`` a person can type there.
+TYPING = {"text", "search", "email", "tel", "url", "number", "date", "datetime-local", "time",
+          "month", "password"}
+TYPED = ("empty", "long", "negative", "past_any_column", "arabic_digits", "date_like")
+# Latin words an Arabic page may show: technical names people know in that form, and the
+# junk of earlier submissions shown back as content (a reply whose body was "not-a-choice").
+TECHNICAL = {"http", "choice"}
+# (bounded repeats: a 30,000-letter value made the unbounded pattern quadratic)
+EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 FILLER = "تجربة ١"  # an empty text field's value beside a file, so the file is what is read
 # Forms that end the session or the caller's own access: sent once, last, so the others run
 # signed in (what they do is still checked: no 500).
@@ -71,7 +87,8 @@ LAST = ("/auth/logout",)
 LEAST = {None: 3, ("none", "platform_admin"): 8, ("receiver", "org_admin"): 20,
          ("sender", "caseworker"): 12, ("sender", "planner"): 4, ("receiver", "viewer"): 2}
 # Links not followed: files and exports (no forms, slow to build), other sites, the API.
-NOT_FOLLOWED = ("/static/", "/api/", "/auth/logout", "/exports", "/export/", "/download")
+NOT_FOLLOWED = ("/static/", "/api/", "/auth/logout", "/exports", "/export/", "/download",
+                "/lang/")  # (the language switch: the test reads the pages in Arabic)
 MAX_PAGES = 120  # pages read per role, the main ones and one click away
 
 
@@ -84,6 +101,7 @@ class Form:
     visible: list[str] = field(default_factory=list)
     buttons: list[tuple[str, str]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    typed: list[str] = field(default_factory=list)  # the fields a person types into
     defaults: dict[str, str] = field(default_factory=dict)  # the page's own values
 
     def key(self) -> tuple:
@@ -123,6 +141,8 @@ class Forms(HTMLParser):
             form.files.append(name)
         elif tag in ("input", "select", "textarea") and name not in form.visible:
             form.visible.append(name)
+            if tag == "textarea" or tag == "input" and kind in TYPING:
+                form.typed.append(name)
             if tag == "textarea" or \
                     tag == "input" and (kind not in ("checkbox", "radio") or "checked" in a):
                 form.defaults[name] = a.get("value", "")
@@ -173,22 +193,26 @@ def _followed(links: list[str]) -> list[str]:
     return out
 
 
-def _submissions(form: Form) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(variant, data) for each junk variant and each button the form offers; a form with a
-    file field also gets each of ``FILES``."""
+def _submissions(form: Form) -> Iterator[tuple[str, dict[str, Any], bool]]:
+    """(variant, data, person) for each junk variant and each button the form offers; a form
+    with a file field also gets each of ``FILES``. ``person``: what a person can send from
+    the page (typed fields junk, lists and boxes as the page set them, or a wrong file)."""
+    filled = {k: v or FILLER for k, v in form.defaults.items()}  # (a title, a body)
     for button in form.buttons or [None]:
         kept = dict(form.hidden) | (dict([button]) if button else {})
         for variant, value in VARIANTS.items():
             data: dict[str, Any] = dict(kept)
             if value is not None:
                 data |= {name: value for name in form.visible}
-            yield f"{variant} {button or ''}", data
-        yield "twice", kept | {name: ["1", "x"] for name in form.visible}
-        yield "everything", {name: "-1" for name in [*kept, *form.visible, *form.files]}
-        filled = {k: v or FILLER for k, v in form.defaults.items()}  # (a title, a body)
+            yield f"{variant} {button or ''}", data, False
+            if variant in TYPED:
+                yield f"typed {variant} {button or ''}", kept | form.defaults | {
+                    name: value for name in form.typed}, True
+        yield "twice", kept | {name: ["1", "x"] for name in form.visible}, False
+        yield "everything", {name: "-1" for name in [*kept, *form.visible, *form.files]}, False
         for variant, filename, content in FILES if form.files else []:
             yield variant, kept | filled | {
-                name: (io.BytesIO(content), filename) for name in form.files}
+                name: (io.BytesIO(content), filename) for name in form.files}, True
 
 
 @pytest.mark.parametrize("who", list(PAGES), ids=lambda w: "anonymous" if w is None
@@ -208,11 +232,22 @@ def test_every_form_answers_junk_without_a_server_error(client, login, make, wor
             forms.setdefault(form.key(), form)
     ordered = sorted(forms.values(), key=lambda f: f.action.endswith(LAST))
     assert len(ordered) >= LEAST[who], [f.action for f in ordered]
-    errors = {}
+    errors, english, read = {}, {}, 0
     for form in ordered:
-        for variant, data in _submissions(form):
+        for variant, data, person in _submissions(form):
             sign_in()
             resp = client.post(form.action, data=data)
             if resp.status_code >= 500:
                 errors[f"{form.action} {variant}"] = resp.status_code
+            elif person and resp.status_code >= 400 and resp.mimetype == "text/html":
+                # what a person reads after a mistake they can make, in Arabic (the default);
+                # e-mail addresses are theirs to read as they are
+                page = parse(EMAIL.sub("", resp.get_data(as_text=True)))
+                assert page.html_attrs.get("lang") == "ar", (form.action, variant)
+                read += 1
+                words = set(page.latin_text) - ALLOWED_LATIN - TECHNICAL
+                if words:
+                    english[f"{form.action} {variant}"] = sorted(words)[:8]
     assert errors == {}
+    assert english == {}
+    assert read >= LEAST[who]  # the Arabic check read pages
