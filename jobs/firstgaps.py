@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from data.queue import enqueue
-from planning.gapcache import RECOMPUTE_TASK, STALLED_WORKER_S, recompute_known
+from planning.gapcache import LIVE_WORKER, RECOMPUTE_TASK, STALLED_WORKER_S, recompute_known
 
 __all__ = ["enqueue_first_recompute"]
 
@@ -30,9 +30,8 @@ def enqueue_first_recompute(session: Session) -> int | None:
     stalled = session.scalars(text(
         "SELECT j.id FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w "
         "ON w.id = j.worker_id WHERE j.task_name = :task AND j.status = 'doing' AND "
-        "NOT j.abort_requested AND "
-        "(w.last_heartbeat IS NULL OR w.last_heartbeat <= now() - "
-        "make_interval(secs => :stalled)) ORDER BY j.id FOR UPDATE OF j"),
+        f"NOT j.abort_requested AND NOT coalesce({LIVE_WORKER}, false) "
+        "ORDER BY j.id FOR UPDATE OF j"),
         {"task": RECOMPUTE_TASK, "stalled": STALLED_WORKER_S}).all()
     for job_id in stalled:
         session.execute(text("SELECT procrastinate_retry_job_v2(:id, now(), NULL, NULL, NULL)"),

@@ -39,9 +39,9 @@ from matching.gaps import GapInputs, GapSelection
 
 from .gaps import gap_map_html, gap_table, need_periods
 
-__all__ = ["RECOMPUTE_TASK", "STALLED_WORKER_S", "Snapshot", "cached_facts", "cached_map_html",
-           "cached_table", "current", "first_run", "job_snapshot", "map_options", "predraw",
-           "preload", "recompute_known", "snapshot", "warm"]
+__all__ = ["LIVE_WORKER", "RECOMPUTE_TASK", "STALLED_WORKER_S", "Snapshot", "cached_facts",
+           "cached_map_html", "cached_table", "current", "first_run", "job_snapshot",
+           "map_options", "predraw", "preload", "recompute_known", "snapshot", "warm"]
 
 RECOMPUTE_TASK = "gaps.recompute"
 RECOMPUTE_CRON = "0 2 * * *"  # nightly at 02:00 UTC (``jobs.tasks`` schedules it so)
@@ -60,6 +60,8 @@ def _last_run(session: Session):
 # a running job counts while its worker's heartbeat is this recent (procrastinate's own
 # stalled-worker timeout): one whose worker died mid-run (killed, out of memory) does not
 STALLED_WORKER_S = 30
+# a job's worker (``w``, joined on ``worker_id``) is alive: it beat within STALLED_WORKER_S
+LIVE_WORKER = "w.last_heartbeat > now() - make_interval(secs => :stalled)"
 
 
 def recompute_known(session: Session, *, succeeded: bool) -> bool:
@@ -70,8 +72,7 @@ def recompute_known(session: Session, *, succeeded: bool) -> bool:
     return bool(session.scalar(text(
         "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w "
         f"ON w.id = j.worker_id WHERE j.task_name = :task AND (j.status IN ({states}) OR "
-        "(j.status = 'doing' AND w.last_heartbeat > now() - "
-        "make_interval(secs => :stalled))))"),
+        f"(j.status = 'doing' AND {LIVE_WORKER})))"),
         {"task": RECOMPUTE_TASK, "stalled": STALLED_WORKER_S}))
 
 
