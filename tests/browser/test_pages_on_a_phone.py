@@ -87,3 +87,28 @@ def test_a_forum_category_s_threads_fit_a_phone(visit):
         v.page.locator("main a[href^='/forum/categories/']").first.click()
     v.check("a category's threads")
     assert v.page.locator("main table.data[tabindex='0']").count() == 1
+
+
+def test_a_form_s_mistakes_are_told_in_arabic_on_a_phone(visit, demo_app):
+    """The pages a person gets after a mistake (changed this wave: the form library's messages
+    from our catalogs, the report form's own words): Arabic, axe clean, no script error."""
+    from sqlalchemy import select
+
+    from data.db import db
+    from data.models import Service
+
+    with demo_app.app_context():
+        service_id = db.session.scalars(select(Service.id).order_by(Service.id).limit(1)).one()
+    v = visit(size=PHONE, locale="ar")
+    v.goto("/auth/login", "sign-in")
+    v.page.evaluate("document.querySelector('input[name=email]').value = 'a'.repeat(300)")
+    v.page.fill("input[name=password]", "x")
+    with v.page.expect_navigation():
+        v.page.locator("form:has(input[name=password]) [type=submit]").click()
+    v.check("sign-in with a too long address")
+    assert "لا يمكن أن يتجاوز الحقل 254 حرفًا." in v.page.inner_text("main")
+    v.goto(f"/directory/services/{service_id}/report", "report form")
+    with v.page.expect_navigation():
+        v.page.locator("main form [type=submit]").click()
+    v.check("report without a choice")
+    assert "اختاروا ما الخطأ في بيانات هذه الخدمة." in v.page.inner_text("main")
