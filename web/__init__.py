@@ -17,9 +17,9 @@ def init_web(app: Flask) -> None:
     ops.init_app(app)  # its request hooks go first: they see every request and final response
     i18n.init_app(app)
     csrf.init_app(app)
-    init_limiter(app)
     login_manager.init_app(app)
     security.init_app(app)
+    init_limiter(app)  # after the caller is known: limits count a signed-in person, not an address
     errors.init_app(app)
     nav.init_app(app)
     ui.init_app(app)

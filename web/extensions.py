@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from typing import Any
 
 from flask import Flask, Response, current_app
 from flask_limiter import Limiter
@@ -18,8 +19,30 @@ from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[],
-                  storage_uri=None, strategy="fixed-window")
+
+
+def counted_as(who: Any) -> str | None:
+    """Whose allowance a signed-in caller's requests count against: a person's own account;
+    an API token (no person) with its organisation's other tokens, so minting tokens does not
+    multiply an allowance. None for the public, who are counted by address."""
+    if not getattr(who, "is_authenticated", False):
+        return None
+    if getattr(who, "token_id", None) is None:
+        return f"user:{who.id}"
+    return f"org:{who.organization_id}"
+
+
+def limit_key() -> str:
+    """The limiter's key: the signed-in caller (``counted_as``), else the client's address.
+    A whole office, or a town behind its provider's NAT, shares one public address: counted
+    by address, one caseworker's reports used up every colleague's."""
+    from .security import principal
+
+    return counted_as(principal()) or get_remote_address()
+
+
+limiter = Limiter(key_func=limit_key, default_limits=[], storage_uri=None,
+                  strategy="fixed-window")
 
 
 @limiter.request_filter

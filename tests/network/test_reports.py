@@ -119,3 +119,18 @@ def test_a_flood_from_one_address_is_rate_limited(client, listing, limits, sessi
     assert page.status_code == 429
     assert len(session.scalars(select(ServiceReport.id).where(
         ServiceReport.service_id == svc.id)).all()) == 3
+
+
+def test_colleagues_behind_one_address_each_have_their_own_allowance(
+        app, listing, make, login, limits):
+    # signed in, a limit counts the person (the office shares one address); the public
+    # behind the same address keep the address's own allowance
+    svc, _admin = listing
+    office = make.org()
+    first, second = (login(make.user("caseworker", org=office), app.test_client())
+                     for _ in range(2))
+    url = f"/api/v1/services/{svc.id}/reports"
+    assert [first.post(url, json={"kind": "other"}).status_code
+            for _ in range(4)] == [201, 201, 201, 429]
+    assert second.post(url, json={"kind": "other"}).status_code == 201
+    assert app.test_client().post(url, json={"kind": "other"}).status_code == 201

@@ -116,6 +116,25 @@ def test_login_is_rate_limited(client, make, limits):
     assert client.get("/auth/login").status_code == 200
 
 
+def test_an_office_behind_one_address_signs_in_together(app, make, limits):
+    # five colleagues, one public address (an office, a town behind its provider's NAT), a
+    # limit of three a minute: only failed sign-ins count, so all get in; guessing does not
+    office = make.org()
+    signed_in = [app.test_client().post(
+        "/auth/login", data={"email": make.user("caseworker", org=office).email,
+                             "password": PASSWORD}).status_code for _ in range(5)]
+    assert signed_in == [302] * 5
+    guessing = app.test_client()
+    codes = [guessing.post("/auth/login", data={"email": make.user("viewer").email,
+                                                "password": "bad"}).status_code
+             for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    late = make.user("caseworker", org=office)  # a colleague after the guessing: refused
+    assert app.test_client().post("/auth/login", data={"email": late.email,
+                                                       "password": PASSWORD}
+                                  ).status_code == 429
+
+
 def test_reset_requests_are_rate_limited(client, limits):
     codes = [client.post("/auth/forgot", data={"email": "a@example.org"}).status_code
              for _ in range(3)]

@@ -3,7 +3,7 @@ organisation registration, invitations."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -55,9 +55,17 @@ def _link_error(exc: TasharukError):
     return render_template("auth/link_error.html", message=_(exc.message)), exc.status
 
 
+def _not_signed_in(response: Response) -> bool:
+    """Whether a sign-in attempt failed (anything but the redirect of a signed-in person):
+    only failures count against the address's limit, so a whole office signing in at the
+    start of the day behind one address is never refused; guessing still is."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit(rate("LOGIN_RATE_LIMIT", "10 per minute"), methods=["POST"])
+@limiter.limit(rate("LOGIN_RATE_LIMIT", "10 per minute"), methods=["POST"],
+               deduct_when=_not_signed_in)
 def login():
     """Show the sign-in form; sign in with email and password (throttled per account and
     client after failures, never locked)."""
