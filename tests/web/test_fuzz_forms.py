@@ -1,12 +1,12 @@
-"""Fuzzing the HTML forms as a person or an attacker meets them: every POST form of the main
-pages and of the pages they link to (as each role sees them, with the rows a real site has;
-the links are followed one step, as a person clicks) is sent back with its visible
-fields empty, missing, far too long, negative, past any column, in Arabic digits, with a
-control character, with a choice no list offers or twice over, and a form with a file field
-gets the wrong files people upload (empty, noise, a zip that is no workbook, UTF-16, formulas,
-a truncated PDF, a PNG named .docx, a path in its name). No answer may be a server
-error: a person who types something wrong gets the form back, never a 500, and the page
-that tells them so is in Arabic (the default language) without an English word.
+"""Fuzzing the HTML forms as a person or an attacker meets them: every form of the main pages
+(POST, and GET: the searches and filters) and of the pages they link to (as each role sees
+them, with the rows a real site has; the links are followed one step, as a person clicks) is
+sent back with its visible fields empty, missing, far too long, negative, past any column, in
+Arabic digits, with a control character, with a choice no list offers or twice over, and a
+form with a file field gets the wrong files people upload (empty, noise, a zip that is no
+workbook, UTF-16, formulas, a truncated PDF, a PNG named .docx, a path in its name). No answer
+may be a server error: a person who types something wrong gets the form back, never a 500,
+and the page that tells them so is in Arabic (the default language) without an English word.
 
 The API has its own fuzzer (test_fuzz_api, schemathesis over the OpenAPI document); the forms
 have no document, so their fields are read from the pages themselves.
@@ -86,6 +86,10 @@ LAST = ("/auth/logout",)
 # The fewest forms each role must find (the parser finding none proves nothing).
 LEAST = {None: 3, ("none", "platform_admin"): 8, ("receiver", "org_admin"): 20,
          ("sender", "caseworker"): 12, ("sender", "planner"): 4, ("receiver", "viewer"): 2}
+# The fewest GET forms (searches and filters: the directory and the library for everyone, the
+# inboxes, gaps, partners, audit and change filters by role).
+LEAST_GET = {None: 2, ("none", "platform_admin"): 6, ("receiver", "org_admin"): 9,
+             ("sender", "caseworker"): 6, ("sender", "planner"): 5, ("receiver", "viewer"): 5}
 # Links not followed: files and exports (no forms, slow to build), other sites, the API.
 NOT_FOLLOWED = ("/static/", "/api/", "/auth/logout", "/exports", "/export/", "/download",
                 "/lang/")  # (the language switch: the test reads the pages in Arabic)
@@ -94,9 +98,10 @@ MAX_PAGES = 120  # pages read per role, the main ones and one click away
 
 @dataclass
 class Form:
-    """A POST form of a page: where it goes, its fields and the button pressed."""
+    """A form of a page: where it goes and how, its fields and the button pressed."""
 
     action: str
+    method: str = "post"
     hidden: dict[str, str] = field(default_factory=dict)
     visible: list[str] = field(default_factory=list)
     buttons: list[tuple[str, str]] = field(default_factory=list)
@@ -105,11 +110,12 @@ class Form:
     defaults: dict[str, str] = field(default_factory=dict)  # the page's own values
 
     def key(self) -> tuple:
-        return self.action, tuple(sorted(self.hidden)), tuple(sorted(self.visible))
+        return self.method, self.action, tuple(sorted(self.hidden)), tuple(sorted(self.visible))
 
 
 class Forms(HTMLParser):
-    """Every ``<form method="post">`` of a page with its named fields."""
+    """Every ``<form>`` of a page with its named fields (GET ones sent to their action
+    without its query, as a browser does)."""
 
     def __init__(self, base: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -124,8 +130,11 @@ class Forms(HTMLParser):
         if tag == "a" and a.get("href"):
             self.links.append(urljoin(self.base, a["href"]))
         if tag == "form":
-            self._form = Form(urljoin(self.base, a.get("action") or self.base)) \
-                if a.get("method", "get").lower() == "post" else None
+            method = a.get("method", "get").lower()
+            action = urljoin(self.base, a.get("action") or self.base)
+            if method == "get":
+                action = action.split("?", 1)[0]
+            self._form = Form(action, method) if method in ("get", "post") else None
             if self._form is not None:
                 self.forms.append(self._form)
             return
@@ -232,11 +241,14 @@ def test_every_form_answers_junk_without_a_server_error(client, login, make, wor
             forms.setdefault(form.key(), form)
     ordered = sorted(forms.values(), key=lambda f: f.action.endswith(LAST))
     assert len(ordered) >= LEAST[who], [f.action for f in ordered]
+    searches = {f.action for f in ordered if f.method == "get"}
+    assert len(searches) >= LEAST_GET[who], searches
     errors, english, read = {}, {}, 0
     for form in ordered:
         for variant, data, person in _submissions(form):
             sign_in()
-            resp = client.post(form.action, data=data)
+            resp = client.post(form.action, data=data) if form.method == "post" else \
+                client.get(form.action, query_string=data)
             if resp.status_code >= 500:
                 errors[f"{form.action} {variant}"] = resp.status_code
             elif person and resp.status_code >= 400 and resp.mimetype == "text/html":
