@@ -263,3 +263,12 @@ def purge_throttle(session: Session, timestamp: int | None = None) -> int:
     from network.throttle import purge
 
     return purge(session)
+
+
+@queue.periodic(cron="40 3 * * *")
+@job("submissions.purge")
+def purge_submissions(session: Session, timestamp: int | None = None) -> int:
+    """Delete the keys of referral requests older than a day (``referral.submissions``)."""
+    from referral.submissions import purge
+
+    return purge(session)

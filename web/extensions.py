@@ -7,10 +7,10 @@ import logging
 import time
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from limits import parse
 from limits.errors import StorageError
@@ -36,9 +36,8 @@ def limit_key() -> str:
     """The limiter's key: the signed-in caller (``counted_as``), else the client's address.
     A whole office, or a town behind its provider's NAT, shares one public address: counted
     by address, one caseworker's reports used up every colleague's."""
-    from .security import principal
-
-    return counted_as(principal()) or get_remote_address()
+    # (web.security.principal's lookup: that module imports this one)
+    return counted_as(g.get("principal", None) or current_user) or get_remote_address()
 
 
 limiter = Limiter(key_func=limit_key, default_limits=[], storage_uri=None,

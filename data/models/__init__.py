@@ -37,6 +37,7 @@ from .referral import (
     GlassAccess,
     Referral,
     ReferralEvent,
+    Submission,
 )
 from .review import (
     REPORT_KINDS,
@@ -85,7 +86,8 @@ __all__ = [
     "VERIFICATION_STATES", "Activity", "ApiToken", "AdminArea", "AuditLog", "Base", "Case", "Need",
     "ImportBatch",
     "Notification", "OpeningPeriod", "Organization", "OrganizationAlias", "Referral",
-    "ReferralEvent", "Sector", "Service", "ServiceSite", "ServiceType", "TargetGroup",
+    "ReferralEvent", "Submission", "Sector", "Service", "ServiceSite", "ServiceType",
+    "TargetGroup",
     "UnmetSearch", "User", "service_coverage", "service_target_group",
     "PARTNERSHIP_STATES", "REQUEST_STATES", "Partnership", "PartnershipRequest", "PathwayRequest",
     "ProviderRanking",

@@ -51,7 +51,8 @@ def test_schedules_are_declared_in_code():
         "referrals.erase_closed": "45 2 * * *",
         "jobs.prune": "15 3 * * *", "changes.prune": "20 3 * * *",
         "webhooks.fanout": "* * * * *", "jobs.retry_stalled": "*/5 * * * *",
-        "sessions.purge": "30 3 * * *", "throttle.purge": "35 3 * * *"}
+        "sessions.purge": "30 3 * * *", "throttle.purge": "35 3 * * *",
+        "submissions.purge": "40 3 * * *"}
 
 
 def test_queue_stats_count_depth_and_failures(session, make, app):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -79,7 +80,10 @@ class RenewForm(ConsentFields):
 
 
 class ReferralForm(ProfileForm, ConsentFields):
-    """The short referral form: the case, consent, a note."""
+    """The short referral form: the case, consent, a note; and the form's own key, so that the
+    same form sent twice sends one referral (``referral.submissions``)."""
+
+    submission = HiddenField()
 
     case_code = StringField(_l("Case code (pseudonymous)"),
                             validators=[Optional(), Length(max=40)])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -24,8 +27,10 @@ from referral.lifecycle import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, add_
 from referral.renewal import renew_consent
 from referral.revocation import consent_receipt, revoke_consent
 from referral.search import resolve_area
+from referral.submissions import KEY_PATTERN, Claim, claim, record
 from textmatch.languages import language_codes, language_name
 
+from ..extensions import counted_as
 from ..i18n import current_locale
 from ..security import allow, caller, principal
 from . import bp
@@ -215,6 +220,10 @@ def new():
                             "phone": form.phone.data,
                             "contact_channel": form.contact_channel.data,
                             "contact_handle": form.contact_handle.data}}
+        claimed = _claim(form, payload)
+        if claimed is not None and claimed.repeat:  # the same form again: what it sent
+            flash(_("Referral sent to %(n)d provider(s).", n=len(claimed.repeat)))
+            return redirect(url_for("referrals.detail", referral_id=claimed.repeat[0]))
         try:
             case, referrals = create_referrals(db.session, principal(), payload, data_cipher)
         except TasharukError as exc:
@@ -224,11 +233,23 @@ def new():
             if field == "eligibility_override_reason" and isinstance(exc.details, dict):
                 page["problems"] = exc.details.get("problems") or page["problems"]
             return render_template("referrals/new.html", **page), exc.status
+        if claimed is not None:
+            record(db.session, claimed, [r.id for r in referrals])
         db.session.commit()
         flash(_("Referral sent to %(n)d provider(s).", n=len(referrals)))
         return redirect(url_for("referrals.detail", referral_id=referrals[0].id))
+    form.submission.data = form.submission.data or secrets.token_urlsafe(24)
     status = 400 if request.method == "POST" else 200
     return render_template("referrals/new.html", **page), status
+
+
+def _claim(form: ReferralForm, payload: dict) -> Claim | None:
+    """Claim the form's own key with what it sends (a changed form is a new request); None
+    without a key (a page from before keys, or a crafted post): no protection, no error."""
+    key = form.submission.data or ""
+    if not re.fullmatch(KEY_PATTERN, key):
+        return None
+    return claim(db.session, counted_as(caller()) or "", key, payload, same_body=False)
 
 
 def _age(value) -> int | None:
