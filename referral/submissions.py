@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from data.errors import BadInput, Conflict
 from data.models import Submission
 
-__all__ = ["KEY_PATTERN", "KEPT", "Claim", "check_key", "claim", "purge", "record"]
+__all__ = ["KEY_PATTERN", "KEPT", "Claim", "check_key", "claim", "is_key", "purge", "record"]
 
 KEY_PATTERN = r"[\x21-\x7e]{8,64}"  # printable ASCII without spaces, as header values go
 KEPT = dt.timedelta(days=1)
@@ -42,9 +42,14 @@ class Claim:
     repeat: list[int] | None
 
 
+def is_key(key: str) -> bool:
+    """Whether ``key`` looks like one: 8-64 printable characters without spaces."""
+    return re.fullmatch(KEY_PATTERN, key) is not None
+
+
 def check_key(key: str, field: str) -> str:
-    """``key`` when it looks like one (8-64 printable characters), else BadInput on ``field``."""
-    if not re.fullmatch(KEY_PATTERN, key):
+    """``key`` when it looks like one (``is_key``), else BadInput naming ``field``."""
+    if not is_key(key):
         raise BadInput(_("%(field)s must be 8 to 64 printable characters without spaces.",
                          field=field), field=field)
     return key

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -27,7 +26,7 @@ from referral.lifecycle import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, add_
 from referral.renewal import renew_consent
 from referral.revocation import consent_receipt, revoke_consent
 from referral.search import resolve_area
-from referral.submissions import KEY_PATTERN, Claim, claim, record
+from referral.submissions import Claim, claim, is_key, record
 from textmatch.languages import language_codes, language_name
 
 from ..extensions import counted_as
@@ -247,7 +246,7 @@ def _claim(form: ReferralForm, payload: dict) -> Claim | None:
     """Claim the form's own key with what it sends (a changed form is a new request); None
     without a key (a page from before keys, or a crafted post): no protection, no error."""
     key = form.submission.data or ""
-    if not re.fullmatch(KEY_PATTERN, key):
+    if not is_key(key):
         return None
     return claim(db.session, counted_as(caller()) or "", key, payload, same_body=False)
 
