@@ -47,7 +47,6 @@ WIDTHS = (700, 800, 1024, 1100, 1210)  # between the phone (390) and the desktop
 
 
 def test_wide_tables_scroll_inside_themselves_at_every_width(visit):
-    # (the pages themselves are axe-checked at a phone's and a desktop's width elsewhere)
     wider = {}
     for who, paths in WIDE.items():
         v = visit(locale="ar")
@@ -59,6 +58,8 @@ def test_wide_tables_scroll_inside_themselves_at_every_width(visit):
                 v.page.set_viewport_size({"width": width, "height": 800})
                 if over := v.page.evaluate(WIDER_THAN_SCREEN):
                     wider[f"{path} at {width}px"] = over
+            v.page.set_viewport_size({"width": 1024, "height": 800})
+            v.check(f"{path} at 1024px")  # axe, console and network between the two sizes
     assert wider == {}
 
 
