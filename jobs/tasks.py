@@ -268,7 +268,7 @@ def purge_throttle(session: Session, timestamp: int | None = None) -> int:
 @queue.periodic(cron="40 3 * * *")
 @job("submissions.purge")
 def purge_submissions(session: Session, timestamp: int | None = None) -> int:
-    """Delete the keys of referral requests older than a day (``referral.submissions``)."""
-    from referral.submissions import purge
+    """Delete the keys of referral requests older than a day (``data.submissions``)."""
+    from data.submissions import purge
 
     return purge(session)

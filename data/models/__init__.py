@@ -37,7 +37,6 @@ from .referral import (
     GlassAccess,
     Referral,
     ReferralEvent,
-    Submission,
 )
 from .review import (
     REPORT_KINDS,
@@ -65,6 +64,7 @@ from .service import (
     service_target_group,
 )
 from .sessions import LoginThrottle, UserSession
+from .submission import Submission
 from .taxonomy import Sector, ServiceType, TargetGroup
 from .tokens import ApiToken
 from .webhooks import DELIVERY_STATES, Webhook, WebhookDelivery

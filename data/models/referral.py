@@ -210,19 +210,3 @@ class GlassAccess(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # early end
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
-
-
-class Submission(Base):
-    """A request that created referrals, by who sent it and its key: the same request again
-    (a double click, a form sent once more after its answer was lost on a poor connection, an
-    API client's retry with its ``Idempotency-Key``) gets the first one's referrals instead of
-    a second copy for the receiver to handle (``referral.submissions``). Kept a day."""
-
-    __tablename__ = "submission"
-
-    owner: Mapped[str] = mapped_column(String(40), primary_key=True)  # user:1 / org:2
-    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the key
-    body_hash: Mapped[str] = mapped_column(String(64))  # of the key and the request's content
-    referral_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
-                                                    server_default=func.now(), index=True)

@@ -48,3 +48,29 @@ def test_a_referral_sent_again_from_the_back_button_is_sent_once(visit, demo_app
     v.check("the same form sent again")
     assert page.url == case_page
     assert _referrals_of(demo_app, "TWICE-1") == 1
+
+
+def test_a_forum_thread_published_again_from_the_back_button_is_published_once(
+        visit, demo_app):
+    """Every sent-once form, not only the referral's: ``sent_once.js`` is on each page."""
+    v = signed_in(visit, locale="en")
+    page = v.page
+    v.goto("/forum/threads/new", "new thread")
+    page.select_option("#category_id", index=1)
+    page.fill("#title", "Partners for legal aid in Idleb (sent once)")
+    page.fill("#body", "We look for a partner.")
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    thread_page = page.url
+    assert "/forum/threads/" in thread_page
+    page.go_back()
+    assert page.locator("#title").input_value() == "Partners for legal aid in Idleb (sent once)"
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    assert page.url == thread_page
+    with demo_app.app_context():
+        from data.db import db
+
+        assert db.session.execute(text(
+            "SELECT count(*) FROM forum_thread WHERE title = :t"),
+            {"t": "Partners for legal aid in Idleb (sent once)"}).scalar_one() == 1

@@ -291,3 +291,36 @@ def test_search_cards_route_a_non_specialist_to_the_focal_point(app, login, worl
     fp_page = _as(app, login, focal_user).get(url).get_data(as_text=True)
     assert f"/referrals/new?service_id={gbv.id}" in fp_page
     assert "request through the focal point" not in fp_page
+
+
+def test_a_request_sent_twice_is_sent_once(app, login, world, gbv, focal_user, session):
+    """A caseworker on a poor connection presses "send" again: the focal point gets one
+    request (web.sent_once); the same form changed is another request."""
+    from data.models import FocalRequest
+    from tests.kits.forms import key_on
+
+    asker = _as(app, login, world.users[("other", "caseworker")])
+    url = f"/focal/request?service_id={gbv.id}"
+    key = key_on(asker.get(url).get_data(as_text=True))
+    sent = {"pcode": "SY07", "urgency": "high", "channel": "sms", "submission": key}
+    first, again = asker.post(url, data=sent), asker.post(url, data=sent)
+    assert first.status_code == again.status_code == 302
+    assert session.scalar(select(func.count()).select_from(FocalRequest)) == 1
+    assert asker.post(url, data={**sent, "urgency": "normal"}).status_code == 302
+    assert session.scalar(select(func.count()).select_from(FocalRequest)) == 2
+
+
+def test_an_api_request_retried_with_its_key_is_sent_once(app, login, world, gbv, focal_user,
+                                                          session):
+    from data.models import FocalRequest
+
+    c = _as(app, login, world.users[("other", "caseworker")])
+    body = {"service_id": gbv.id, "pcode": "SY0703", "urgency": "high", "channel": "sms"}
+    first, retry = (c.post("/api/v1/focal-requests", json=body,
+                           headers={"Idempotency-Key": "focal-retry-1"}) for _ in range(2))
+    assert first.status_code == retry.status_code == 201
+    assert retry.get_json()["id"] == first.get_json()["id"]
+    assert session.scalar(select(func.count()).select_from(FocalRequest)) == 1
+    other = c.post("/api/v1/focal-requests", json={**body, "urgency": "normal"},
+                   headers={"Idempotency-Key": "focal-retry-1"})
+    assert other.status_code == 409

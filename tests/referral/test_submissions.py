@@ -6,7 +6,6 @@ reused for another API request is refused; keys are kept a day."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 
 import pytest
@@ -14,6 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from data.models import Referral, Submission
+from tests.kits.forms import key_on
 from tests.kits.referrals import CONSENT, keys_fixture, world_fixture  # noqa: F401
 
 FORM = {"age": "34", "sex": "female", "pcode": "SY07", "urgency": "normal",
@@ -26,8 +26,7 @@ def _referrals(session) -> int:
 
 
 def _form_key(client, url: str) -> str:
-    page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="submission" type="hidden" value="([^"]+)"', page).group(1)
+    return key_on(client.get(url).get_data(as_text=True))
 
 
 def test_the_form_sent_twice_sends_one_referral(client, login, session, world, keys):
@@ -107,7 +106,7 @@ def test_two_copies_at_once_wait_for_the_first(database_url):
     primary key until the first commits, then reads its referrals; a first that rolls back
     leaves the key to the second."""
     from data.db import make_engine
-    from referral.submissions import claim, record
+    from data.submissions import claim, record
 
     engine = make_engine(database_url)
     owner = f"user:test-{threading.get_ident()}"
@@ -135,12 +134,13 @@ def test_two_copies_at_once_wait_for_the_first(database_url):
 
 
 def test_keys_are_kept_a_day(session):
-    from referral.submissions import purge
+    from data.submissions import purge
 
     now = dt.datetime.now(dt.UTC)
     for age_h in (1, 25):
-        session.add(Submission(owner="user:1", key_hash=f"{age_h:064d}", body_hash="0" * 64,
-                               referral_ids=[], created_at=now - dt.timedelta(hours=age_h)))
+        session.add(Submission(owner="user:1", kind="referral", key_hash=f"{age_h:064d}",
+                               body_hash="0" * 64, created_ids=[],
+                               created_at=now - dt.timedelta(hours=age_h)))
     session.flush()
     assert purge(session, now) == 1
     assert session.scalars(select(Submission.key_hash)).all() == [f"{1:064d}"]

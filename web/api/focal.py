@@ -4,13 +4,14 @@ services, call-back and conversion into a referral."""
 from __future__ import annotations
 
 from data.db import db
-from data.models import CONTACT_CHANNELS, STAFF_ROLES, URGENCIES
+from data.models import CONTACT_CHANNELS, STAFF_ROLES, URGENCIES, FocalRequest
 from referral import focal
 
 from ..referrals.common import cipher, jsonable
 from ..security import allow, principal
 from . import bp
 from .body import json_body
+from .once import created_once, once_operations
 from .openapi import error_responses
 
 STAFF = STAFF_ROLES
@@ -78,9 +79,11 @@ def list_focal_requests():
 @allow(*STAFF)
 def create_focal_request():
     """Send a minimal request: service_id, pcode, urgency and channel, nothing else."""
-    req = focal.create_request(db.session, principal(), json_body())
+    body = json_body()
+    [request_id] = created_once("focal_request", body, lambda: [
+        focal.create_request(db.session, principal(), body).id])
     db.session.commit()
-    return jsonable(focal.request_json(req)), 201
+    return jsonable(focal.request_json(db.session.get(FocalRequest, request_id))), 201
 
 
 @bp.post("/focal-requests/<int:request_id>/call-back")
@@ -189,3 +192,4 @@ OPENAPI_PATHS = {
         "responses": {"200": {"description": "Converted", **_REQ},
                       **error_responses(400, 401, 403, 404, 409)}}},
 }
+once_operations(OPENAPI_PATHS, "/focal-requests")

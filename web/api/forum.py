@@ -15,6 +15,7 @@ from ..args import MAX_ID, MAX_PAGE, int_arg
 from ..security import AUTHENTICATED, allow, caller, is_platform_admin
 from . import bp
 from .body import json_body
+from .once import created_once, once_operations
 from .openapi import error_responses
 
 
@@ -86,10 +87,11 @@ def forum_thread(thread_id: int):
 def forum_create_thread():
     """Start a thread (members of verified organisations)."""
     d = json_body()
-    t = uc.create_thread(db.session, _user(), d.get("category_id"), d.get("title", ""),
-                         d.get("body", ""), pcode=d.get("pcode"), sector_code=d.get("sector"),
-                         link=d.get("link"))
+    [thread_id] = created_once("forum_thread", d, lambda: [uc.create_thread(
+        db.session, _user(), d.get("category_id"), d.get("title", ""), d.get("body", ""),
+        pcode=d.get("pcode"), sector_code=d.get("sector"), link=d.get("link")).id])
     db.session.commit()
+    t = uc.get_thread(db.session, thread_id)
     return {**thread_json(t), "posts": [post_json(p, False) for p in t.posts]}, 201
 
 
@@ -97,9 +99,11 @@ def forum_create_thread():
 @allow(*uc.WRITER_ROLES)
 def forum_reply(thread_id: int):
     """Reply to an open thread."""
-    p = uc.reply(db.session, _user(), thread_id, json_body().get("body", ""))
+    d = json_body()
+    [post_id] = created_once("forum_reply", {"thread": thread_id, **d}, lambda: [
+        uc.reply(db.session, _user(), thread_id, d.get("body", "")).id])
     db.session.commit()
-    return post_json(p, False), 201
+    return post_json(uc.get_post(db.session, post_id), False), 201
 
 
 _S = {"type": "string"}
@@ -184,3 +188,4 @@ OPENAPI_PATHS = {
                          "$ref": "#/components/schemas/ForumPost"}}}},
                      **error_responses(400, 401, 403, 404, 409)}}},
 }
+once_operations(OPENAPI_PATHS, "/forum/threads", "/forum/threads/{id}/posts")

@@ -15,6 +15,7 @@ from ..args import MAX_PAGE, MAX_PER_PAGE, int_arg
 from ..security import PUBLIC, allow, caller, is_platform_admin
 from . import bp
 from .body import json_body
+from .once import created_once, once_operations
 from .openapi import error_responses
 
 
@@ -73,9 +74,11 @@ def library_document(doc_id: int):
 @allow("platform_admin")
 def library_create():
     """Create a document (a draft unless ``published`` is true); audited."""
-    doc = uc.create_document(db.session, caller(), json_body())
+    body = json_body()
+    [doc_id] = created_once("library_document", body, lambda: [
+        uc.create_document(db.session, caller(), body).id])
     db.session.commit()
-    return document_json(doc, full=True), 201
+    return document_json(uc.get_document(db.session, doc_id, drafts=True), full=True), 201
 
 
 @bp.patch("/library/documents/<int:doc_id>")
@@ -178,3 +181,4 @@ OPENAPI_PATHS = {
                                 **error_responses(400, 401, 403, 404)}},
     },
 }
+once_operations(OPENAPI_PATHS, "/library/documents")

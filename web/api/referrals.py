@@ -40,14 +40,14 @@ from referral.lifecycle import NOTE_MAX, REASON_TEXT_MAX, transition
 from referral.renewal import renew_consent
 from referral.revocation import REASON_MAX as REVOKE_REASON_MAX
 from referral.revocation import consent_receipt, revoke_consent
-from referral.submissions import KEY_PATTERN, check_key, claim, record
 
 from ..args import MAX_ID
-from ..extensions import counted_as
 from ..referrals.common import cipher, jsonable
-from ..security import allow, caller, principal
+from ..security import allow, principal
 from . import bp
 from .body import json_body
+from .once import PARAMETER as IDEMPOTENCY_KEY
+from .once import created_once
 from .openapi import error_responses
 
 READERS = READER_ROLES
@@ -70,18 +70,8 @@ def create_referral():
     if not isinstance(send, bool):
         raise BadInput(_("send must be true or false."), field="send")
     who = principal()
-    key = request.headers.get("Idempotency-Key")
-    claimed = None
-    if key is not None:  # a retry of this request gets its first answer's referrals
-        claimed = claim(db.session, counted_as(caller()) or "",
-                        check_key(key, "Idempotency-Key"), body)
-    if claimed is not None and claimed.repeat:
-        ids = claimed.repeat
-    else:
-        _case, referrals = create_referrals(db.session, who, body, cipher(), send=send)
-        ids = [r.id for r in referrals]
-        if claimed is not None:
-            record(db.session, claimed, ids)
+    ids = created_once("referral", body, lambda: [
+        r.id for r in create_referrals(db.session, who, body, cipher(), send=send)[1]])
     details = [referral_detail(db.session, i, who, cipher()) for i in ids]
     db.session.commit()
     first = jsonable(details[0])
@@ -355,13 +345,7 @@ OPENAPI_PATHS = {
     "/referrals": {
         "post": {"summary": "Create a case and refer it (consent required)",
                  "operationId": "createReferral",
-                 "parameters": [{
-                     "name": "Idempotency-Key", "in": "header", "required": False,
-                     "description": "Send a new random key with each new request and the same "
-                                    "key when retrying it: a retry gets the referrals the "
-                                    "first created (kept a day); the same key with another "
-                                    "body is a 409.",
-                     "schema": {"type": "string", "pattern": f"^{KEY_PATTERN}$"}}],
+                 "parameters": [IDEMPOTENCY_KEY],
                  "requestBody": {"required": True, "content": {
                      "application/json": {"schema": _ref("ReferralCreate")}}},
                  "responses": {"201": _json(_ref("Referral"), "The (first) referral"),

@@ -4,13 +4,14 @@ the reporter follows it by code, the organisation's admins read and answer them.
 from __future__ import annotations
 
 from data.db import db
-from data.models import User
+from data.models import ServiceReport, User
 from network import reports
 
 from ..extensions import limiter, rate
 from ..security import PUBLIC, allow, caller
 from . import bp
 from .body import json_body
+from .once import created_once, once_operations
 from .openapi import error_responses
 from .services import viewer
 
@@ -27,9 +28,12 @@ def _user():
 def create_report(service_id: int):
     """Report inaccurate information on a listing (no account needed; one limit per address
     with the report page)."""
-    report = reports.report_inaccuracy(db.session, service_id, json_body(), _user())
+    body = json_body()
+    [report_id] = created_once("service_report", {"service": service_id, **body}, lambda: [
+        reports.report_inaccuracy(db.session, service_id, body, _user()).id])
     db.session.commit()
-    report, svc = reports.report_status(db.session, report.code)
+    report, svc = reports.report_status(
+        db.session, db.session.get(ServiceReport, report_id).code)
     return reports.report_json(report, svc), 201
 
 
@@ -125,3 +129,4 @@ OPENAPI_PATHS = {
         "responses": {"200": {"description": "The answered report", "content": _json(_REF)},
                       **error_responses(400, 401, 403, 404)}}},
 }
+once_operations(OPENAPI_PATHS, "/services/{service_id}/reports")

@@ -25,6 +25,7 @@ from referral.search import (
 from ..security import PUBLIC, allow, caller, is_platform_admin, organization_id, principal, role
 from . import bp
 from .body import json_body
+from .once import created_once, once_operations
 from .openapi import error_responses
 
 
@@ -98,11 +99,12 @@ def create_service():
     if not isinstance(org_id, int):
         raise BadInput(_("organization_id must be an organisation's id."),
                        field="organization_id")
-    svc = directory.create_service(db.session, org_id, data, viewer(), _actor())
+    [service_id] = created_once("service", {"organization": org_id, **data}, lambda: [
+        directory.create_service(db.session, org_id, data, viewer(), _actor()).id])
     db.session.commit()
     detail = directory.service_view(
-        db.session, directory.get_service(db.session, svc.id, viewer()), viewer())
-    return detail, 201, {"Location": url_for("api.get_service", service_id=svc.id)}
+        db.session, directory.get_service(db.session, service_id, viewer()), viewer())
+    return detail, 201, {"Location": url_for("api.get_service", service_id=service_id)}
 
 
 @bp.patch("/services/<int:service_id>")
@@ -423,3 +425,4 @@ OPENAPI_PATHS = {
         },
     },
 }
+once_operations(OPENAPI_PATHS, "/services")

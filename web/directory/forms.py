@@ -10,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from data.models import AVAILABILITY, COSTS, MODALITIES, REFERRAL_METHODS, SEXES
 
 from ..formtext import Form
+from ..sent_once import SentOnce
 
 # ISO weekdays in the order of a Syrian week (Sunday first; Friday and Saturday the weekend).
 WEEK = (7, 1, 2, 3, 4, 5, 6)
@@ -63,7 +64,7 @@ def _choices(values) -> list[SelectChoice]:
     return [SelectChoice(v, LABELS.get(v, v)) for v in values]
 
 
-class ServiceForm(Form):
+class ServiceForm(SentOnce, Form):
     """Every field of a service; the use case checks values and names the wrong field."""
 
     service_type_code = SelectField(_l("Service type"), choices=[], validate_choice=False)

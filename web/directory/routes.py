@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from data.db import db
 from data.errors import BadInput
-from data.models import STAFF_ROLES, Service
+from data.models import STAFF_ROLES, Service, ServiceReport
 from network import directory
 from referral.lifecycle import REASON_LABELS
 from referral.search import PARAMS, parse_query
@@ -21,6 +21,7 @@ from ..extensions import limiter, rate
 from ..lazy import lazy_module
 from ..maps import map_json
 from ..security import PUBLIC, allow, caller, is_platform_admin, may_call
+from ..sent_once import claim, keep, key_of, new_key
 from . import bp
 from .forms import (
     CADENCE_LABELS,
@@ -356,7 +357,12 @@ def service_new(organization_id: int):
     form = _form(org.id)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            svc = directory.create_service(s, org.id, _data_from(form), viewer(), _actor())
+            sent = _data_from(form)
+            claimed = claim("service", form.submission.data, {"organization": org.id, **sent})
+            if claimed is not None and claimed.repeat:  # the same form again: its service
+                return redirect(url_for("directory.service", service_id=claimed.repeat[0]))
+            svc = directory.create_service(s, org.id, sent, viewer(), _actor())
+            keep(claimed, svc.id)
             s.commit()
             flash(_("The service was saved."))
             return redirect(url_for("directory.service", service_id=svc.id))
@@ -458,11 +464,19 @@ def service_report(service_id: int):
 
     s = db.session
     svc = directory.get_service(s, service_id, viewer())
-    error, form = None, {"kind": "", "detail": ""}
+    error, form = None, {"kind": "", "detail": "", "submission": new_key()}
     if request.method == "POST":
-        form = {"kind": request.form.get("kind", ""), "detail": request.form.get("detail", "")}
+        form = {"kind": request.form.get("kind", ""), "detail": request.form.get("detail", ""),
+                "submission": key_of(request.form.get("submission")) or new_key()}
         try:
-            report = reports.report_inaccuracy(s, svc.id, form, _reporter())
+            sent = {"kind": form["kind"], "detail": form["detail"]}
+            claimed = claim("service_report", form["submission"], {"service": svc.id, **sent})
+            if claimed is not None and claimed.repeat:  # the same report again: its answer
+                first = s.get(ServiceReport, claimed.repeat[0])
+                if first is not None:
+                    return redirect(url_for("directory.report_status", code=first.code))
+            report = reports.report_inaccuracy(s, svc.id, sent, _reporter())
+            keep(claimed, report.id)
             s.commit()
             return redirect(url_for("directory.report_status", code=report.code))
         except BadInput as exc:

@@ -15,12 +15,13 @@ from ..referrals.forms import (
     URGENCY_CHOICES,
     MultiCheckbox,
 )
+from ..sent_once import SentOnce
 
 # data.models.CONTACT_CHANNELS with the referral form's labels, none chosen at first
 CHANNEL_CHOICES = [SelectChoice("", _l("Choose...")), *CONTACT_CHOICES[1:]]
 
 
-class RequestForm(Form):
+class RequestForm(SentOnce, Form):
     """A minimal request: the person's area, the urgency and the channel they chose."""
 
     pcode = StringField(_l("The person's area (governorate, district or sub-district)"))

@@ -14,6 +14,7 @@ from referral import focal
 from ..referrals.common import cipher
 from ..referrals.forms import CONTACT_CHOICES
 from ..security import allow, caller
+from ..sent_once import claim, keep
 from . import bp
 from .forms import ActionForm, ConvertForm, DesignateForm, RequestForm
 
@@ -58,9 +59,11 @@ def new_request():
     form = RequestForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            focal.create_request(db.session, caller(), {
-                "service_id": svc.id, "pcode": form.pcode.data, "urgency": form.urgency.data,
-                "channel": form.channel.data})
+            sent = {"service_id": svc.id, "pcode": form.pcode.data,
+                    "urgency": form.urgency.data, "channel": form.channel.data}
+            claimed = claim("focal_request", form.submission.data, sent)
+            if claimed is None or not claimed.repeat:  # (a repeat: the request was sent)
+                keep(claimed, focal.create_request(db.session, caller(), sent).id)
             db.session.commit()
             flash(_("The request was sent to the focal point, who will contact the person "
                     "as they chose."))

@@ -8,12 +8,13 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..formtext import Form
+from ..sent_once import SentOnce
 
 BODY_HELP = _l("Markdown: **bold**, *italic*, lists, [links](https://...), @ACRONYM to "
                "mention an organisation.")
 
 
-class ThreadForm(Form):
+class ThreadForm(SentOnce, Form):
     category_id = SelectField(_l("Category"), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)],
@@ -25,7 +26,7 @@ class ThreadForm(Form):
     attachment = FileField(_l("Attachment (PDF, DOCX, PNG or JPEG)"))
 
 
-class ReplyForm(Form):
+class ReplyForm(SentOnce, Form):
     body = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(max=20000)],
                          description=BODY_HELP)
     attachment = FileField(_l("Attachment (PDF, DOCX, PNG or JPEG)"))

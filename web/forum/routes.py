@@ -20,6 +20,7 @@ from ..library.files import (
     upload_folder,
 )
 from ..security import AUTHENTICATED, allow, caller, is_platform_admin
+from ..sent_once import claim, content_of, keep
 from . import bp
 from .forms import ActionForm, ReplyForm, ReportForm, ThreadForm
 
@@ -107,11 +108,15 @@ def new_thread():
     elif form.validate_on_submit():
         try:
             files = read_uploads([request.files.get("attachment")])
+            claimed = claim("forum_thread", form.submission.data, content_of(form, files))
+            if claimed is not None and claimed.repeat:  # the same form again: what it started
+                return redirect(url_for("forum.thread", thread_id=claimed.repeat[0]))
             thread = uc.create_thread(
                 db.session, user, form.category_id.data, form.title.data, form.body.data,
                 pcode=form.pcode.data or None, sector_code=form.sector.data or None,
                 link=form.link.data, files=files, upload_folder=upload_folder(),
                 max_bytes=max_bytes())
+            keep(claimed, thread.id)
         except BadInput as exc:
             db.session.rollback()
             _field_error(form, exc)
@@ -149,8 +154,14 @@ def reply(thread_id: int):
     if form.validate_on_submit():
         try:
             files = read_uploads([request.files.get("attachment")])
+            claimed = claim("forum_reply", form.submission.data,
+                            {"thread": thread_id, **content_of(form, files)})
+            if claimed is not None and claimed.repeat:  # the same reply again: the first
+                return redirect(url_for("forum.thread", thread_id=thread_id)
+                                + f"#post-{claimed.repeat[0]}")
             post = uc.reply(db.session, caller(), thread_id, form.body.data, files=files,
                             upload_folder=upload_folder(), max_bytes=max_bytes())
+            keep(claimed, post.id)
         except BadInput as exc:
             db.session.rollback()
             _field_error(form, exc)

@@ -19,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from data.models import DOC_KINDS, DOC_STATUSES, TOPICS
 
 from ..formtext import Form
+from ..sent_once import SentOnce
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -46,7 +47,7 @@ def topic_choices(locale: str) -> list[tuple[str, str]]:
     return [(k, TOPIC_LABELS[k][locale == "en"]) for k in TOPICS]
 
 
-class DocumentForm(Form):
+class DocumentForm(SentOnce, Form):
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
     number = StringField(_l("Number"), validators=[Optional(), Length(max=40)])
     issue_date = DateField(_l("Issue date"), validators=[Optional()])

@@ -16,6 +16,7 @@ from network import reference
 from ..args import page_arg
 from ..i18n import current_locale
 from ..security import AUTHENTICATED, PUBLIC, allow, caller, is_platform_admin
+from ..sent_once import claim, content_of, keep
 from . import bp
 from .files import (
     attachment_response,
@@ -118,7 +119,11 @@ def _save(form: DocumentForm, doc: LibraryDocument | None):
     data = form.data_for_use_case()
     try:
         if doc is None:
+            claimed = claim("library_document", form.submission.data, content_of(form, uploads))
+            if claimed is not None and claimed.repeat:  # the same form again: its document
+                return db.session.get(LibraryDocument, claimed.repeat[0])
             doc = uc.create_document(db.session, caller(), data)
+            keep(claimed, doc.id)
         else:
             doc = uc.update_document(db.session, caller(), doc.id, data)
         for c in checked:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
-    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from ..formtext import Form
+from ..sent_once import SentOnce
 
 
 def _options(*pairs: tuple[str, str]) -> list[SelectChoice]:
@@ -79,11 +79,9 @@ class RenewForm(ConsentFields):
     """The person agreed again: a new consent record (the use case checks it again)."""
 
 
-class ReferralForm(ProfileForm, ConsentFields):
+class ReferralForm(SentOnce, ProfileForm, ConsentFields):
     """The short referral form: the case, consent, a note; and the form's own key, so that the
-    same form sent twice sends one referral (``referral.submissions``)."""
-
-    submission = HiddenField()
+    same form sent twice sends one referral (``web.sent_once``)."""
 
     case_code = StringField(_l("Case code (pseudonymous)"),
                             validators=[Optional(), Length(max=40)])
@@ -133,7 +131,7 @@ class GlassForm(Form):
                            validators=[Optional(), Length(max=500)])
 
 
-class NoteForm(Form):
+class NoteForm(SentOnce, Form):
     """A note on the timeline."""
 
     note = TextAreaField(_l("Add a note"), validators=[Length(min=1, max=2000)])

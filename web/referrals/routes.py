@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -26,12 +24,11 @@ from referral.lifecycle import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, add_
 from referral.renewal import renew_consent
 from referral.revocation import consent_receipt, revoke_consent
 from referral.search import resolve_area
-from referral.submissions import Claim, claim, is_key, record
 from textmatch.languages import language_codes, language_name
 
-from ..extensions import counted_as
 from ..i18n import current_locale
 from ..security import allow, caller, principal
+from ..sent_once import claim, keep
 from . import bp
 from .common import cipher
 from .forms import (
@@ -219,7 +216,7 @@ def new():
                             "phone": form.phone.data,
                             "contact_channel": form.contact_channel.data,
                             "contact_handle": form.contact_handle.data}}
-        claimed = _claim(form, payload)
+        claimed = claim("referral", form.submission.data, payload)
         if claimed is not None and claimed.repeat:  # the same form again: what it sent
             flash(_("Referral sent to %(n)d provider(s).", n=len(claimed.repeat)))
             return redirect(url_for("referrals.detail", referral_id=claimed.repeat[0]))
@@ -232,23 +229,12 @@ def new():
             if field == "eligibility_override_reason" and isinstance(exc.details, dict):
                 page["problems"] = exc.details.get("problems") or page["problems"]
             return render_template("referrals/new.html", **page), exc.status
-        if claimed is not None:
-            record(db.session, claimed, [r.id for r in referrals])
+        keep(claimed, *(r.id for r in referrals))
         db.session.commit()
         flash(_("Referral sent to %(n)d provider(s).", n=len(referrals)))
         return redirect(url_for("referrals.detail", referral_id=referrals[0].id))
-    form.submission.data = form.submission.data or secrets.token_urlsafe(24)
     status = 400 if request.method == "POST" else 200
     return render_template("referrals/new.html", **page), status
-
-
-def _claim(form: ReferralForm, payload: dict) -> Claim | None:
-    """Claim the form's own key with what it sends (a changed form is a new request); None
-    without a key (a page from before keys, or a crafted post): no protection, no error."""
-    key = form.submission.data or ""
-    if not is_key(key):
-        return None
-    return claim(db.session, counted_as(caller()) or "", key, payload, same_body=False)
 
 
 def _age(value) -> int | None:
@@ -359,7 +345,11 @@ def note(referral_id: int):
     """Add a note to the timeline."""
     form = NoteForm()
     try:
-        add_note(db.session, referral_id, principal(), form.note.data or "")
+        claimed = claim("referral_note", form.submission.data,
+                        {"referral": referral_id, "note": form.note.data or ""})
+        if claimed is None or not claimed.repeat:  # (a repeat: the note is there already)
+            event = add_note(db.session, referral_id, principal(), form.note.data or "")
+            keep(claimed, event.id)
     except BadInput as exc:
         db.session.rollback()
         flash(_message(exc), "error")

@@ -1,12 +1,13 @@
-"""The same request to create referrals, sent twice, creates them once.
+"""The same request to create something, sent twice, creates it once.
 
 A caseworker on a poor connection presses "send" twice, or sends the form again when its
 answer never came; an API client retries a timed-out POST with the same ``Idempotency-Key``.
-``claim`` records the request's key for its sender in the transaction that creates the
-referrals: the first claim goes on (and ``record`` keeps what it created), a repeat gets the
-first one's referral ids. A concurrent repeat waits on the primary key until the first
-commits, then reads them; if the first rolls back (refused input), the repeat goes on as new.
-Only hashes are kept (the key, and the key with the request's content), for a day.
+``claim`` records the request's key for its sender and the kind of thing it creates
+(``referral``, ``forum_thread``...) in the transaction that creates it: the first claim goes
+on (and ``record`` keeps the ids of what it created), a repeat gets the first one's ids. A
+concurrent repeat waits on the primary key until the first commits, then reads them; if the
+first rolls back (refused input), the repeat goes on as new. Only hashes are kept (the key,
+and the key with the request's content), for a day.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ KEPT = dt.timedelta(days=1)
 
 @dataclass(frozen=True)
 class Claim:
-    """A claimed key: ``repeat`` holds the referral ids of the first request with this key
-    (None: this is the first, go on and ``record``)."""
+    """A claimed key: ``repeat`` holds the ids of what the first request with this key
+    created (None: this is the first, go on and ``record``)."""
 
     owner: str
+    kind: str
     key_hash: str
     repeat: list[int] | None
 
@@ -59,9 +61,10 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def claim(session: Session, owner: str, key: str, body: Any, *,
+def claim(session: Session, owner: str, key: str, body: Any, *, kind: str = "referral",
           same_body: bool = True) -> Claim:
-    """Claim ``key`` for ``owner`` with the request's content ``body`` (JSON-able).
+    """Claim ``key`` for ``owner`` and ``kind`` with the request's content ``body``
+    (JSON-able).
 
     A repeat with other content is a new request for a form (``same_body=False``: a person
     went back, changed the form and sent it again; its key is then the key with the content)
@@ -70,24 +73,25 @@ def claim(session: Session, owner: str, key: str, body: Any, *,
     body_hash = _digest(key, content)
     key_hash = _digest(key) if same_body else body_hash
     inserted = session.execute(
-        insert(Submission).values(owner=owner, key_hash=key_hash, body_hash=body_hash,
-                                  referral_ids=[])
+        insert(Submission).values(owner=owner, kind=kind, key_hash=key_hash,
+                                  body_hash=body_hash, created_ids=[])
         .on_conflict_do_nothing().returning(Submission.key_hash)).first()
     if inserted is not None:
-        return Claim(owner, key_hash, None)
-    first = session.execute(select(Submission.body_hash, Submission.referral_ids).where(
-        Submission.owner == owner, Submission.key_hash == key_hash)).one()
+        return Claim(owner, kind, key_hash, None)
+    first = session.execute(select(Submission.body_hash, Submission.created_ids).where(
+        Submission.owner == owner, Submission.kind == kind,
+        Submission.key_hash == key_hash)).one()
     if first.body_hash != body_hash:
         raise Conflict(_("This Idempotency-Key was used for another request: use a new key "
                          "for a new request."), code="idempotency_key_reused")
-    return Claim(owner, key_hash, list(first.referral_ids))
+    return Claim(owner, kind, key_hash, list(first.created_ids))
 
 
-def record(session: Session, claimed: Claim, referral_ids: list[int]) -> None:
-    """Keep the referrals the first request of ``claimed`` created (same transaction)."""
+def record(session: Session, claimed: Claim, ids: list[int]) -> None:
+    """Keep the ids of what the first request of ``claimed`` created (same transaction)."""
     session.execute(update(Submission).where(
-        Submission.owner == claimed.owner, Submission.key_hash == claimed.key_hash
-    ).values(referral_ids=referral_ids))
+        Submission.owner == claimed.owner, Submission.kind == claimed.kind,
+        Submission.key_hash == claimed.key_hash).values(created_ids=ids))
 
 
 def purge(session: Session, now: dt.datetime | None = None) -> int:
