@@ -15,11 +15,14 @@ from network.freshness import freshness, review_token, send_review_links
 from tests.kits.directory import P
 from tests.kits.referrals import new_referral, world_fixture  # noqa: F401
 
-TODAY = dt.date.today()
+def today() -> dt.date:
+    """The day as the test runs (a date taken at collection was yesterday's for the tests
+    that ran after midnight)."""
+    return dt.date.today()
 
 
 def ago(days: int) -> dt.date:
-    return TODAY - dt.timedelta(days=days)
+    return today() - dt.timedelta(days=days)
 
 
 @pytest.mark.parametrize(("cadence", "age", "flagged", "state"), [
@@ -31,7 +34,7 @@ def test_states_follow_the_declared_cadence(make, cadence, age, flagged, state):
     svc = make.service(review_every_days=cadence,
                        last_verified=None if age is None else ago(age),
                        review_requested_at=dt.datetime.now(dt.UTC) if flagged else None)
-    assert freshness(svc, TODAY).state == state
+    assert freshness(svc, today()).state == state
 
 
 def test_overdue_listings_rank_lower_and_are_labelled(client, make):
@@ -106,7 +109,7 @@ def test_a_link_works_without_signing_in_once_and_records_who(client, app, sessi
     resp = client.post(f"/directory/review/{token}?lang=en", data={"answer": "still_accurate"})
     assert resp.status_code == 200 and "Thank you" in resp.get_data(as_text=True)
     session.refresh(svc)
-    assert svc.last_verified == TODAY and freshness(svc).state == "fresh"
+    assert svc.last_verified == today() and freshness(svc).state == "fresh"
     link = _links(session, svc)[0]
     assert link.answer == "still_accurate" and link.used_at is not None
     entry = session.scalars(select(AuditLog).where(AuditLog.action == "service.reviewed",
@@ -164,7 +167,7 @@ def test_a_decline_saying_the_listing_is_wrong_asks_for_a_review(session, world,
 
     if reason not in REASONS:
         pytest.skip(f"{reason} is not a coded reason yet")
-    world.service.last_verified = TODAY
+    world.service.last_verified = today()
     referral = new_referral(session, world, status="sent", age=34)
     world.service.min_age = min_age  # as the listing says when the receiver answers
     transition(session, referral.id, world.users[("receiver", "caseworker")], "decline",
@@ -240,11 +243,11 @@ def test_the_sql_rule_of_overdue_agrees_with_the_python_rule(session, make, coun
                      status="inactive")
     expected: dict[int, int] = {}
     for svc in services:
-        if svc.status == "active" and overdue(svc, TODAY):
+        if svc.status == "active" and overdue(svc, today()):
             expected[svc.organization_id] = expected.get(svc.organization_id, 0) + 1
     mine = {s.organization_id for s in services}
     with count_queries() as q:
-        found = overdue_counts(session, TODAY)
+        found = overdue_counts(session, today())
     assert {k: v for k, v in found.items() if k in mine} == expected
     assert len(expected) == len(REVIEW_CADENCES) and all(n >= 6 for n in expected.values())
     assert q.count == 1
