@@ -9,10 +9,12 @@ orphan left by a rolled-back transaction is harmless.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import unicodedata
 import uuid
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -86,7 +88,33 @@ def check(filename: str | None, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYT
         raise BadInput(f"{field}: the file {name} is named .{ext or '?'} but its content is "
                        f"{kind.extension.upper()}; rename it or upload the right file.",
                        field=field, details={"detected": kind.mime})
+    if not _whole(kind.mime, data):
+        raise BadInput(f"{field}: the file {name} is incomplete (its end is missing): it may "
+                       "not have finished downloading or uploading; send the whole file.",
+                       field=field, details={"detected": kind.mime, "truncated": True})
     return CheckedFile(name, kind.mime, data, hashlib.sha256(data).hexdigest())
+
+
+# Where each type says it ends, looked for in the file's last bytes (readers accept a little
+# trailing junk after it: PDF readers look for %%EOF in the last 1,024 bytes).
+_TAIL = 1024
+
+
+def _whole(mime: str, data: bytes) -> bool:
+    """Whether the file reaches its own end marker: a download or upload cut short (common on
+    the connections our users have) is recognised by its first bytes but opens in no reader."""
+    tail = data[-_TAIL:]
+    if mime == "application/pdf":
+        return b"%%EOF" in tail
+    if mime == "image/png":
+        return b"IEND" in tail
+    if mime == "image/jpeg":
+        return b"\xff\xd9" in tail
+    try:  # DOCX: a zip whose central directory (at its end) reads
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return any(n.startswith("word/") for n in z.namelist())
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        return False
 
 
 def save(folder: str | Path, checked: CheckedFile) -> str:

@@ -39,6 +39,9 @@ def file_error_message(exc: BadInput) -> str:
     if "max_bytes" in details:
         return _("The file is too large: the limit is %(mb)s MB.",
                  mb=f"{details['max_bytes'] / 1048576:.1f}")
+    if details.get("truncated"):
+        return _("The file is incomplete: it may not have finished downloading or uploading. "
+                 "Send the whole file again.")
     if "detected" in details:
         # (the detected type, "image/png" or "unknown", stays in the API's details: a person
         # reading the form is not helped by it)
