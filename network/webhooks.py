@@ -162,6 +162,13 @@ def register_webhook(session: Session, organization_id: int, data: dict, viewer:
     return hook, secret
 
 
+def registered(session: Session, webhook_id: int, viewer: Viewer) -> tuple[Webhook, str]:
+    """A webhook just registered and its secret, for the same request sent again (its first
+    answer, the only one to show the secret, was lost: ``web.sent_once``)."""
+    hook = _own_webhook(session, webhook_id, viewer)
+    return hook, unseal(configured_cipher(), hook.secret_enc) or ""
+
+
 def _feed_head(session: Session) -> str:
     """The change feed's present position: a webhook sends what changes after it."""
     start = session.execute(text(

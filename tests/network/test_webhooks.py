@@ -14,7 +14,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from data.models import AuditLog, Webhook, WebhookDelivery
 from network.webhooks import MAX_ATTEMPTS, deliver, fan_out
@@ -445,3 +445,33 @@ def test_a_webhook_switched_off_cannot_be_tested(app, session, make, login):
         WebhookDelivery.webhook_id == hook["id"])) is None
     other = login(make.user("org_admin", make.org()), app.test_client())
     assert other.post(f"/accounts/webhooks/{hook['id']}/test").status_code == 403
+
+
+def test_a_webhook_registered_twice_is_registered_once_with_its_secret(client, session, make,
+                                                                         login, receiver):
+    """The form pressed twice, or the API retried with its key, after the answer that showed
+    the secret was lost: one webhook (each change is not delivered twice), and the repeat
+    shows the same secret, the only one that signs its deliveries."""
+    from data.models import Webhook
+    from tests.kits.forms import key_on
+
+    org = make.org()
+    login(make.user("org_admin", org))
+    key = key_on(client.get("/accounts/webhooks").get_data(as_text=True))
+    pages = [client.post("/accounts/webhooks", data={"url": receiver.url, "submission": key})
+             for _ in range(2)]
+    assert [p.status_code for p in pages] == [201, 201]
+    secrets = [re.search(r'<code class="secret">([^<]+)</code>', p.get_data(as_text=True))
+               .group(1) for p in pages]
+    assert secrets[0] == secrets[1]
+    assert session.scalar(select(func.count()).select_from(Webhook).where(
+        Webhook.organization_id == org.id)) == 1
+    url = f"/api/v1/organizations/{org.id}/webhooks"
+    other = receiver.url.replace("127.0.0.1", "localhost")
+    first, retry = (client.post(url, json={"url": other}, headers={"Idempotency-Key": "hook-1234"})
+                    for _ in range(2))
+    assert first.status_code == retry.status_code == 201
+    assert retry.get_json()["id"] == first.get_json()["id"]
+    assert retry.get_json()["secret"] == first.get_json()["secret"]
+    assert session.scalar(select(func.count()).select_from(Webhook).where(
+        Webhook.organization_id == org.id)) == 2

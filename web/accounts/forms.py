@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from ..auth.forms import RegistrationForm, _strip
 from ..formtext import Form
+from ..sent_once import SentOnce
 
 ROLE_LABELS = {
     "platform_admin": _l("Platform administrator"), "org_admin": _l("Organisation administrator"),
@@ -59,7 +60,7 @@ class TokenForm(Form):
                         validators=[Optional(), NumberRange(min=1, max=3650)])
 
 
-class WebhookForm(Form):
+class WebhookForm(SentOnce, Form):
     url = StringField(_l("Address that receives the events (https://…)"), filters=[_strip],
                       validators=[DataRequired(), Length(max=2000)])
 

@@ -37,6 +37,7 @@ from ..security import (
     principal,
     require_same_org,
 )
+from ..sent_once import claim, keep
 from . import bp
 
 ORG_ROLES = (*READER_ROLES, "planner")
@@ -245,10 +246,15 @@ def webhooks_page():
     if not form.validate_on_submit():
         return _webhooks_page(form, status=400)
     try:
-        _hook, secret = webhooks.register_webhook(
-            db.session, _my_org().id, {"url": form.url.data}, viewer(), principal(),
-            allow_loopback_http=bool(current_app.config.get(
-                "TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK")))
+        claimed = claim("webhook", form.submission.data, {"url": form.url.data})
+        if claimed is not None and claimed.repeat:  # sent again: the first answer's secret
+            _hook, secret = webhooks.registered(db.session, claimed.repeat[0], viewer())
+        else:
+            hook, secret = webhooks.register_webhook(
+                db.session, _my_org().id, {"url": form.url.data}, viewer(), principal(),
+                allow_loopback_http=bool(current_app.config.get(
+                    "TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK")))
+            keep(claimed, hook.id)
     except TasharukError as exc:
         db.session.rollback()
         show_error(form, exc)

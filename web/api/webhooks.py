@@ -11,6 +11,7 @@ from network import webhooks
 from ..security import allow, caller
 from . import bp
 from .body import json_body
+from .once import created_once, once_operations
 from .openapi import error_responses
 from .services import viewer
 
@@ -27,9 +28,14 @@ def list_webhooks(organization_id: int):
 @allow("org_admin", "platform_admin")
 def create_webhook(organization_id: int):
     """Register an HTTPS endpoint; the answer carries its signing secret, once."""
-    hook, secret = webhooks.register_webhook(
-        db.session, organization_id, json_body(), viewer(), caller(),
-        allow_loopback_http=bool(current_app.config.get("TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK")))
+    body = json_body()
+    [webhook_id] = created_once("webhook", {"organization": organization_id, **body}, lambda: [
+        webhooks.register_webhook(
+            db.session, organization_id, body, viewer(), caller(),
+            allow_loopback_http=bool(current_app.config.get(
+                "TASHARUK_WEBHOOK_ALLOW_HTTP_LOOPBACK")))[0].id])
+    # (the secret is shown to the request that registered it, and to its retries)
+    hook, secret = webhooks.registered(db.session, webhook_id, viewer())
     db.session.commit()
     return webhooks.webhook_json(hook) | {"secret": secret}, 201, {
         "Location": url_for("api.webhook_deliveries", webhook_id=hook.id)}
@@ -131,3 +137,4 @@ OPENAPI_PATHS = {
                               "content": _items(_DELIVERY)},
                       **error_responses(401, 403, 404)}}},
 }
+once_operations(OPENAPI_PATHS, "/organizations/{organization_id}/webhooks")
