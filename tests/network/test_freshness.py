@@ -15,6 +15,7 @@ from network.freshness import freshness, review_token, send_review_links
 from tests.kits.directory import P
 from tests.kits.referrals import new_referral, world_fixture  # noqa: F401
 
+
 def today() -> dt.date:
     """The day as the test runs (a date taken at collection was yesterday's for the tests
     that ran after midnight)."""
