@@ -17,6 +17,7 @@ from data.io.orgs import review_alias, unreviewed_aliases
 
 from ..downloads import send_export
 from ..security import AUTHENTICATED, allow, principal
+from ..sent_once import claim, keep
 from . import bp
 from .forms import AliasForm, ConfirmForm, UploadForm
 from .messages import file_error
@@ -105,6 +106,14 @@ def confirm():
     form = ConfirmForm()
     if not form.validate_on_submit():
         raise BadInput(_("The confirmation form is incomplete; upload the file again."))
+    # the upload's token is the confirmation's key: confirmed again (pressed twice, or sent
+    # again when the answer was lost), it says so instead of "this upload has expired"
+    claimed = claim("import_4w", form.token.data, {
+        "sheet": form.sheet.data, "period": form.period.data, "name": form.name.data,
+        "accept_partial": form.accept_partial.data, "replace": form.replace.data})
+    if claimed is not None and claimed.repeat is not None:
+        flash(_("This file has been imported already."))
+        return redirect(url_for("exchange.index"))
     try:
         report = _run(form.token.data, form.sheet.data, form.period.data, form.name.data,
                       dry_run=False, accept_partial=form.accept_partial.data,
@@ -127,6 +136,7 @@ def confirm():
            object_type="activity",
            summary={k: v for k, v in report.to_dict().items()
                     if k in ("rows_read", "rows_imported", "rows_rejected", "created", "updated")})
+    keep(claimed)
     db.session.commit()
     (_folder() / form.token.data).unlink(missing_ok=True)
     flash(_("Imported %(n)s rows; %(c)s new activities.", n=report.rows_imported,

@@ -223,3 +223,21 @@ def test_platform_admin_reviews_aliases(client, session, make, login, boundaries
 def test_org_admin_cannot_review_aliases(client, make, login):
     login(make.user("org_admin"))
     assert client.get("/exchange/aliases").status_code == 403
+
+
+def test_a_confirmation_sent_twice_imports_once_and_says_so(client, session, make, login,
+                                                            boundaries):
+    """Pressed twice, or sent again when its answer was lost: one import, and the second
+    answer says the file was imported (it said the upload had expired, so people uploaded
+    it again)."""
+    login(make.user("platform_admin"))
+    html = _upload(client, _csv("MF,SY070301,Cooked Meals,12")).get_data(as_text=True)
+    sent = {"token": _token(html)}
+    first = client.post("/exchange/import/confirm", data=sent)
+    again = client.post("/exchange/import/confirm?lang=en", data=sent)
+    assert first.status_code == again.status_code == 302
+    assert session.scalar(select(func.count()).select_from(ImportBatch)) == 1
+    page = client.get(again.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "This file has been imported already." in page
+    assert session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.action == "import.4w")) == 1
