@@ -40,6 +40,13 @@ def limit_key() -> str:
     return counted_as(g.get("principal", None) or current_user) or get_remote_address()
 
 
+def refused(response: Response) -> bool:
+    """Whether a request was refused (4xx/5xx): for limits that count only failures, such as
+    guessing a feedback code, so that the many people of a clinic, an office or a town behind
+    one public address who send a good one are never refused."""
+    return response.status_code >= 400
+
+
 limiter = Limiter(key_func=limit_key, default_limits=[], storage_uri=None,
                   strategy="fixed-window")
 

@@ -120,11 +120,21 @@ def test_comments_are_moderated_by_platform_admins(client, make, login, session)
 limits = limits_fixture(FEEDBACK_RATE_LIMIT="2 per hour")
 
 
-def test_a_feedback_flood_from_one_address_is_rate_limited(client, make, login, limits):
+def test_guessing_codes_from_one_address_is_rate_limited(client, make, login, limits):
+    """Only refused attempts count: a clinic's waiting room or a town behind one public
+    address gives as much feedback as it has codes (the third was refused before), and
+    guessing codes is stopped after the limit's failures, on the page and the API alike."""
     svc = make.service()
-    codes = [_code(client, login, make, svc) for _ in range(3)]
+    codes = [_code(client, login, make, svc) for _ in range(4)]
     got = [client.post(f"/api/v1/feedback/{c}", json={"provided": True}).status_code
            for c in codes[:2]]
     got.append(client.post(f"/directory/feedback/{codes[2]}", data={"provided": "yes"}
                            ).status_code)
-    assert got == [201, 201, 429]
+    assert got == [201, 201, 200]
+    guesses = [client.post("/api/v1/feedback/AAAA2222", json={"provided": True}).status_code,
+               client.post("/directory/feedback/BBBB3333", data={"provided": "yes"}
+                           ).status_code]
+    assert guesses == [404, 400]
+    # two failures: the address may not try again this hour, even with a good code
+    assert client.post(f"/api/v1/feedback/{codes[3]}", json={"provided": True}
+                       ).status_code == 429

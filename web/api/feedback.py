@@ -9,7 +9,7 @@ from data.db import db
 from data.models import STAFF_ROLES
 from network import feedback
 
-from ..extensions import limiter, rate
+from ..extensions import limiter, rate, refused
 from ..security import PUBLIC, allow, caller
 from . import bp
 from .body import json_body
@@ -29,7 +29,8 @@ def create_feedback_code(service_id: int):
 
 @bp.post("/feedback/<code>")
 @allow(PUBLIC)
-@limiter.shared_limit(rate("FEEDBACK_RATE_LIMIT", "10 per hour"), scope="feedback")
+@limiter.shared_limit(rate("FEEDBACK_RATE_LIMIT", "10 per hour"), scope="feedback",
+                      deduct_when=refused)
 def give_feedback(code: str):
     """The person's feedback with their code (once; no account)."""
     row = feedback.submit_feedback(db.session, code, json_body())

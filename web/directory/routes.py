@@ -17,7 +17,7 @@ from referral.lifecycle import REASON_LABELS
 from referral.search import PARAMS, parse_query
 
 from ..api.services import search_noting_unmet, viewer
-from ..extensions import limiter, rate
+from ..extensions import limiter, rate, refused
 from ..lazy import lazy_module
 from ..maps import map_json
 from ..security import PUBLIC, allow, caller, is_platform_admin, may_call
@@ -603,7 +603,7 @@ def moderate_feedback(feedback_id: int):
 @bp.route("/feedback/<code>", methods=["GET", "POST"])
 @allow(PUBLIC)
 @limiter.shared_limit(rate("FEEDBACK_RATE_LIMIT", "10 per hour"), scope="feedback",
-                      methods=["POST"])
+                      methods=["POST"], deduct_when=refused)
 def give_feedback(code: str):
     """The person's feedback form, with the code their caseworker gave (no account)."""
     from data.errors import Conflict, NotFound
