@@ -5,7 +5,8 @@ never came, or go Back and send it again; each created a second referral, forum 
 request or report. A form class takes ``SentOnce`` (a hidden ``submission`` key, new for each
 form shown); its view ``claim``s the key with what the form sends in the transaction that
 creates the thing, and a repeat gets the ids of what the first created (``data.submissions``).
-``static/js/sent_once.js`` gives a form reached by Back the key it was sent with.
+``static/js/sent_once.js`` gives a form reached by Back the key it was sent with (loaded by
+the layout on the pages that ``mark`` it).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from flask import g, has_request_context
 from wtforms import HiddenField
 
 from data.db import db
@@ -23,7 +25,7 @@ from data.submissions import claim as claim_key
 from .extensions import counted_as
 from .security import caller
 
-__all__ = ["SentOnce", "claim", "content_of", "keep", "key_of", "new_key"]
+__all__ = ["SentOnce", "claim", "content_of", "keep", "key_of", "mark", "new_key"]
 
 PUBLIC_OWNER = "public"  # the public's forms: the key itself is the secret (24 random bytes)
 
@@ -31,6 +33,13 @@ PUBLIC_OWNER = "public"  # the public's forms: the key itself is the secret (24 
 def new_key() -> str:
     """A new form's key: 32 URL-safe characters, never guessed."""
     return secrets.token_urlsafe(24)
+
+
+def mark() -> None:
+    """Say that this page has a sent-once form: the layout then loads ``sent_once.js`` (the
+    other pages do without it)."""
+    if has_request_context():
+        g.sent_once = True
 
 
 class SentOnce:
@@ -43,6 +52,7 @@ class SentOnce:
         super().__init__(*args, **kwargs)
         if not self.submission.data:
             self.submission.data = new_key()
+        mark()
 
 
 def key_of(value: Any) -> str | None:

@@ -170,3 +170,15 @@ def test_an_api_post_retried_with_its_key_creates_once(client, login, session, w
     bad = send(body, "short")
     assert bad.status_code == 400
     assert bad.get_json()["error"]["details"]["field"] == "Idempotency-Key"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_the_pages_with_such_a_form_load_the_script_that_keeps_its_key(
+        client, login, world, site, case):
+    """The script that gives a form reached by Back its key is on these pages, and only on
+    pages with such a form (the notebook's page may carry no script at all)."""
+    if case.who is not None:
+        login(world.users[case.who])
+    script = '<script src="/static/js/sent_once.js" defer></script>'
+    assert script in client.get(case.page.format(**site)).get_data(as_text=True)
+    assert script not in client.get("/directory/").get_data(as_text=True)

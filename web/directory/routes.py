@@ -21,7 +21,7 @@ from ..extensions import limiter, rate, refused
 from ..lazy import lazy_module
 from ..maps import map_json
 from ..security import PUBLIC, allow, caller, is_platform_admin, may_call
-from ..sent_once import claim, keep, key_of, new_key
+from ..sent_once import claim, keep, key_of, mark, new_key
 from . import bp
 from .forms import (
     CADENCE_LABELS,
@@ -464,6 +464,7 @@ def service_report(service_id: int):
 
     s = db.session
     svc = directory.get_service(s, service_id, viewer())
+    mark()  # (a form written by hand, with its key)
     error, form = None, {"kind": "", "detail": "", "submission": new_key()}
     if request.method == "POST":
         form = {"kind": request.form.get("kind", ""), "detail": request.form.get("detail", ""),
