@@ -61,7 +61,7 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def claim(session: Session, owner: str, key: str, body: Any, *, kind: str = "referral",
+def claim(session: Session, owner: str, key: str, body: Any, *, kind: str,
           same_body: bool = True) -> Claim:
     """Claim ``key`` for ``owner`` and ``kind`` with the request's content ``body``
     (JSON-able).

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Response, current_app, render_template, request, send_file
+from flask import Response, current_app, render_template, send_file
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -32,7 +32,7 @@ from data.io.downloads import (
 )
 
 from .errors import wants_json
-from .extensions import counted_as, hit
+from .extensions import hit, limit_key
 from .security import caller
 
 __all__ = ["export_folder", "in_background", "send_export"]
@@ -61,8 +61,7 @@ def _check_rate(kind: str) -> None:
         return
     who = caller()
     token_id = getattr(who, "token_id", None)
-    keys = [(current_app.config.get("EXPORT_RATE_LIMIT", DEFAULT_USER_LIMIT),
-             counted_as(who) or f"address:{request.remote_addr}")]
+    keys = [(current_app.config.get("EXPORT_RATE_LIMIT", DEFAULT_USER_LIMIT), limit_key())]
     if token_id is not None:
         keys.append((current_app.config.get("EXPORT_TOKEN_RATE_LIMIT", DEFAULT_TOKEN_LIMIT),
                      f"token:{token_id}"))

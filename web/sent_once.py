@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from flask import g, has_request_context
@@ -60,24 +61,25 @@ def key_of(value: Any) -> str | None:
     return value if isinstance(value, str) and is_key(value) else None
 
 
-def claim(kind: str, key: Any, payload: Any) -> Claim | None:
+def claim(kind: str, key: Any, payload: Any) -> Claim:
     """Claim a form's ``key`` for the caller with what it sends (a changed form is a new
-    request); None without a key of the right shape (a page from before keys, a crafted
-    post): no protection, and no error either."""
+    request): ``repeat`` holds what the first created. Without a key of the right shape (a
+    page from before keys, a crafted post) never a repeat: no protection, and no error
+    either."""
     key = key_of(key)
     if key is None:
-        return None
+        return Claim("", kind, "", None)
     return claim_key(db.session, counted_as(caller()) or PUBLIC_OWNER, key, payload,
                      kind=kind, same_body=False)
 
 
-def keep(claimed: Claim | None, *ids: int) -> None:
+def keep(claimed: Claim, *ids: int) -> None:
     """Keep what the first request of ``claimed`` created (same transaction)."""
-    if claimed is not None:
+    if claimed.key_hash:
         record(db.session, claimed, list(ids))
 
 
-def content_of(form: Any, files: list[tuple[str, bytes]] | tuple = ()) -> dict[str, Any]:
+def content_of(form: Any, files: Sequence[tuple[str, bytes]] = ()) -> dict[str, Any]:
     """What ``form`` sends, for its claim: its fields but the key and the CSRF token, and
     each uploaded file's name and SHA-256 (``files``: (name, bytes), as read)."""
     data = {name: value for name, value in form.data.items()

@@ -61,12 +61,15 @@ def test_a_forum_thread_published_again_from_the_back_button_is_published_once(
     page.fill("#body", "We look for a partner.")
     with page.expect_navigation():
         page.locator("form.form button[type=submit]").click()
+    v.check("the new thread, with its reply form")
     thread_page = page.url
     assert "/forum/threads/" in thread_page
     page.go_back()
+    v.check("the form again after Back, its key put back")
     assert page.locator("#title").input_value() == "Partners for legal aid in Idleb (sent once)"
     with page.expect_navigation():
         page.locator("form.form button[type=submit]").click()
+    v.check("the same form sent again")
     assert page.url == thread_page
     with demo_app.app_context():
         from data.db import db

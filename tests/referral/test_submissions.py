@@ -114,12 +114,12 @@ def test_two_copies_at_once_wait_for_the_first(database_url):
         for outcome in ("commit", "rollback"):
             key = f"concurrent-{outcome}"
             with Session(engine) as first, Session(engine) as second:
-                claimed = claim(first, owner, key, {"a": 1})
+                claimed = claim(first, owner, key, {"a": 1}, kind="referral")
                 assert claimed.repeat is None
                 record(first, claimed, [7, 8])
                 got: list = []
                 waiter = threading.Thread(target=lambda s=second, k=key, g=got: g.append(
-                    claim(s, owner, k, {"a": 1})))
+                    claim(s, owner, k, {"a": 1}, kind="referral")))
                 waiter.start()
                 waiter.join(0.5)
                 assert waiter.is_alive(), "the second claim waits for the first"

@@ -247,7 +247,7 @@ def webhooks_page():
         return _webhooks_page(form, status=400)
     try:
         claimed = claim("webhook", form.submission.data, {"url": form.url.data})
-        if claimed is not None and claimed.repeat:  # sent again: the first answer's secret
+        if claimed.repeat is not None:  # sent again: the first answer's secret
             _hook, secret = webhooks.registered(db.session, claimed.repeat[0], viewer())
         else:
             hook, secret = webhooks.register_webhook(

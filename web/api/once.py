@@ -16,8 +16,7 @@ from flask import request
 from data.db import db
 from data.submissions import KEY_PATTERN, check_key, claim, record
 
-from ..extensions import counted_as
-from ..security import caller
+from ..extensions import limit_key
 from .openapi import error_responses
 
 __all__ = ["HEADER", "PARAMETER", "created_once", "once_operation", "once_operations"]
@@ -37,9 +36,9 @@ def created_once(kind: str, body: Any, create: Callable[[], list[int]]) -> list[
     key = request.headers.get(HEADER)
     if key is None:
         return create()
-    # (the public by address: a key a client chose may be another's too)
-    owner = counted_as(caller()) or f"address:{request.remote_addr or ''}"[:40]
-    claimed = claim(db.session, owner, check_key(key, HEADER), body, kind=kind)
+    # (whose allowance the request counts against: the public's by address, as a key a
+    # client chose may be another's too)
+    claimed = claim(db.session, limit_key(), check_key(key, HEADER), body, kind=kind)
     if claimed.repeat is not None:
         return claimed.repeat
     ids = create()

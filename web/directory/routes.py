@@ -359,7 +359,7 @@ def service_new(organization_id: int):
         try:
             sent = _data_from(form)
             claimed = claim("service", form.submission.data, {"organization": org.id, **sent})
-            if claimed is not None and claimed.repeat:  # the same form again: its service
+            if claimed.repeat is not None:  # the same form again: its service
                 return redirect(url_for("directory.service", service_id=claimed.repeat[0]))
             svc = directory.create_service(s, org.id, sent, viewer(), _actor())
             keep(claimed, svc.id)
@@ -472,7 +472,7 @@ def service_report(service_id: int):
         try:
             sent = {"kind": form["kind"], "detail": form["detail"]}
             claimed = claim("service_report", form["submission"], {"service": svc.id, **sent})
-            if claimed is not None and claimed.repeat:  # the same report again: its answer
+            if claimed.repeat is not None:  # the same report again: its answer
                 first = s.get(ServiceReport, claimed.repeat[0])
                 if first is not None:
                     return redirect(url_for("directory.report_status", code=first.code))

@@ -17,7 +17,7 @@ from data.io.orgs import review_alias, unreviewed_aliases
 
 from ..downloads import send_export
 from ..security import AUTHENTICATED, allow, principal
-from ..sent_once import claim, keep
+from ..sent_once import claim
 from . import bp
 from .forms import AliasForm, ConfirmForm, UploadForm
 from .messages import file_error
@@ -111,7 +111,7 @@ def confirm():
     claimed = claim("import_4w", form.token.data, {
         "sheet": form.sheet.data, "period": form.period.data, "name": form.name.data,
         "accept_partial": form.accept_partial.data, "replace": form.replace.data})
-    if claimed is not None and claimed.repeat is not None:
+    if claimed.repeat is not None:
         flash(_("This file has been imported already."))
         return redirect(url_for("exchange.index"))
     try:
@@ -136,7 +136,6 @@ def confirm():
            object_type="activity",
            summary={k: v for k, v in report.to_dict().items()
                     if k in ("rows_read", "rows_imported", "rows_rejected", "created", "updated")})
-    keep(claimed)
     db.session.commit()
     (_folder() / form.token.data).unlink(missing_ok=True)
     flash(_("Imported %(n)s rows; %(c)s new activities.", n=report.rows_imported,

@@ -62,7 +62,7 @@ def new_request():
             sent = {"service_id": svc.id, "pcode": form.pcode.data,
                     "urgency": form.urgency.data, "channel": form.channel.data}
             claimed = claim("focal_request", form.submission.data, sent)
-            if claimed is None or not claimed.repeat:  # (a repeat: the request was sent)
+            if claimed.repeat is None:  # (a repeat: the request was sent)
                 keep(claimed, focal.create_request(db.session, caller(), sent).id)
             db.session.commit()
             flash(_("The request was sent to the focal point, who will contact the person "

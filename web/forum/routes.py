@@ -109,7 +109,7 @@ def new_thread():
         try:
             files = read_uploads([request.files.get("attachment")])
             claimed = claim("forum_thread", form.submission.data, content_of(form, files))
-            if claimed is not None and claimed.repeat:  # the same form again: what it started
+            if claimed.repeat is not None:  # the same form again: what it started
                 return redirect(url_for("forum.thread", thread_id=claimed.repeat[0]))
             thread = uc.create_thread(
                 db.session, user, form.category_id.data, form.title.data, form.body.data,
@@ -156,7 +156,7 @@ def reply(thread_id: int):
             files = read_uploads([request.files.get("attachment")])
             claimed = claim("forum_reply", form.submission.data,
                             {"thread": thread_id, **content_of(form, files)})
-            if claimed is not None and claimed.repeat:  # the same reply again: the first
+            if claimed.repeat is not None:  # the same reply again: the first
                 return redirect(url_for("forum.thread", thread_id=thread_id)
                                 + f"#post-{claimed.repeat[0]}")
             post = uc.reply(db.session, caller(), thread_id, form.body.data, files=files,

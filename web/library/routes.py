@@ -120,7 +120,7 @@ def _save(form: DocumentForm, doc: LibraryDocument | None):
     try:
         if doc is None:
             claimed = claim("library_document", form.submission.data, content_of(form, uploads))
-            if claimed is not None and claimed.repeat:  # the same form again: its document
+            if claimed.repeat is not None:  # the same form again: its document
                 return db.session.get(LibraryDocument, claimed.repeat[0])
             doc = uc.create_document(db.session, caller(), data)
             keep(claimed, doc.id)

@@ -217,7 +217,7 @@ def new():
                             "contact_channel": form.contact_channel.data,
                             "contact_handle": form.contact_handle.data}}
         claimed = claim("referral", form.submission.data, payload)
-        if claimed is not None and claimed.repeat:  # the same form again: what it sent
+        if claimed.repeat is not None:  # the same form again: what it sent
             flash(_("Referral sent to %(n)d provider(s).", n=len(claimed.repeat)))
             return redirect(url_for("referrals.detail", referral_id=claimed.repeat[0]))
         try:
@@ -347,7 +347,7 @@ def note(referral_id: int):
     try:
         claimed = claim("referral_note", form.submission.data,
                         {"referral": referral_id, "note": form.note.data or ""})
-        if claimed is None or not claimed.repeat:  # (a repeat: the note is there already)
+        if claimed.repeat is None:  # (a repeat: the note is there already)
             event = add_note(db.session, referral_id, principal(), form.note.data or "")
             keep(claimed, event.id)
     except BadInput as exc:
